@@ -1,0 +1,204 @@
+// Package postgres is the PostgreSQL adapter of the ledger (pgx/v5). Each
+// exported method of *DB is one use case run in one transaction by runTx,
+// which owns begin/commit/rollback and retries serialization failures and
+// deadlocks a bounded number of times.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"github.com/fenyang/partyfee/migrations"
+)
+
+// retryCountMax bounds the retries of a transaction that failed with a
+// serialization failure or a deadlock.
+const retryCountMax = 5
+
+// DB is the ledger's database.
+type DB struct {
+	Pool *pgxpool.Pool
+	// Now is the clock of the use cases (the demo runs a simulated one).
+	Now func() time.Time
+	// Source names where actions come from in the action log (cli, http…).
+	Source string
+	// StatementTimeout bounds every statement (0: the server's default).
+	StatementTimeout time.Duration
+	// AfterPost is called after a transaction that posted vouchers commits
+	// (the sealer hooks in here).
+	AfterPost func()
+}
+
+// Options configure Open.
+type Options struct {
+	MaxConns         int32
+	StatementTimeout time.Duration
+	ConnectTimeout   time.Duration
+}
+
+// Open connects a pool to url.
+func Open(ctx context.Context, url string, opt Options) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, &ledgerErr{fmt.Errorf("database URL: %w", err)}
+	}
+	if opt.MaxConns > 0 {
+		cfg.MaxConns = opt.MaxConns
+	}
+	if opt.ConnectTimeout > 0 {
+		cfg.ConnConfig.ConnectTimeout = opt.ConnectTimeout
+	} else if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = 10 * time.Second
+	}
+	if opt.StatementTimeout > 0 {
+		cfg.ConnConfig.RuntimeParams["statement_timeout"] = fmt.Sprint(opt.StatementTimeout.Milliseconds())
+	}
+	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	return &DB{Pool: pool, Now: func() time.Time { return time.Now().UTC() }, Source: "cli", StatementTimeout: opt.StatementTimeout}, nil
+}
+
+// Close closes the pool.
+func (db *DB) Close() { db.Pool.Close() }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error { return mapError(db.Pool.Ping(ctx)) }
+
+type ledgerErr struct{ error }
+
+// runTx runs fn in a transaction, committing when it returns nil. A
+// serialization failure or deadlock is retried up to retryCountMax times;
+// every error leaves through mapError, so callers see *ledger.Error codes.
+func (db *DB) runTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	var err error
+	for attempt := 0; attempt <= retryCountMax; attempt++ {
+		err = db.tryTx(ctx, fn)
+		if !retryable(err) {
+			break
+		}
+		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
+	}
+	return mapError(err)
+}
+
+func (db *DB) tryTx(ctx context.Context, fn func(tx pgx.Tx) error) (err error) {
+	tx, err := db.Pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tx.Rollback(context.WithoutCancel(ctx))
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "40001" || pe.Code == "40P01"
+	}
+	return false
+}
+
+// Migrate applies the embedded migrations to the database at url (run as
+// the schema owner). It is idempotent and safe to run from several
+// processes at once (a PostgreSQL advisory lock serialises them). It
+// returns the schema version.
+func Migrate(ctx context.Context, url string, log *slog.Logger) (int64, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return 0, fmt.Errorf("database URL: %w", err)
+	}
+	sqlDB := stdlib.OpenDB(*cfg)
+	defer sqlDB.Close()
+	return migrateDB(ctx, sqlDB, migrations.FS, log)
+}
+
+func migrateDB(ctx context.Context, sqlDB *sql.DB, fsys fs.FS, log *slog.Logger) (int64, error) {
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return 0, err
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, fsys, goose.WithSessionLocker(locker))
+	if err != nil {
+		return 0, err
+	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return 0, mapError(fmt.Errorf("migrate: %w", err))
+	}
+	for _, r := range res {
+		if log != nil {
+			log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "duration", r.Duration)
+		}
+	}
+	return p.GetDBVersion(ctx)
+}
+
+// SchemaVersion returns the applied schema version (0 for an empty database).
+func SchemaVersion(ctx context.Context, url string) (int64, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return 0, err
+	}
+	sqlDB := stdlib.OpenDB(*cfg)
+	defer sqlDB.Close()
+	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations.FS)
+	if err != nil {
+		return 0, err
+	}
+	return p.GetDBVersion(ctx)
+}
+
+// Bootstrap makes the schema owner role and the database on a server where
+// superURL is a superuser connection (the embedded cluster). Idempotent.
+func Bootstrap(ctx context.Context, superURL, dbName string) error {
+	conn, err := pgx.Connect(ctx, superURL)
+	if err != nil {
+		return mapError(err)
+	}
+	defer conn.Close(ctx)
+	// Serialise concurrent first starts.
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock(4097083627)"); err != nil {
+		return err
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(4097083627)")
+	var n int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_roles WHERE rolname = 'ledger_owner'").Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		if _, err := conn.Exec(ctx, "CREATE ROLE ledger_owner LOGIN CREATEROLE"); err != nil {
+			return err
+		}
+	}
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_database WHERE datname = $1", dbName).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{dbName}.Sanitize()+" OWNER ledger_owner"); err != nil {
+			return err
+		}
+	}
+	return nil
+}

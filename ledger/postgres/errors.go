@@ -1,0 +1,114 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/fenyang/partyfee/ledger"
+)
+
+// sqlstateCodes maps the SQLSTATEs raised by the schema's triggers (class
+// LE, see migrations/00001_core.sql) to SPEC §4 codes.
+var sqlstateCodes = map[string]string{
+	"LE001": ledger.EUnbalanced,
+	"LE002": ledger.EInsufficientFunds,
+	"LE003": ledger.EPurposeNotAllowed,
+	"LE004": ledger.EPeriodClosed,
+	"LE005": ledger.EOrgInactive,
+	"LE006": ledger.ESamePerson,
+	"LE007": ledger.EInvalidState,
+	"LE008": ledger.EImmutable,
+	"LE009": ledger.EInvalidAmount,
+	"LE010": ledger.EInvalid,
+	"LE011": ledger.EForbidden,
+	"LE012": ledger.ENotFound,
+}
+
+// constraintCodes maps constraint names to SPEC §4 codes.
+var constraintCodes = map[string]string{
+	"balances_restricted_nonnegative": ledger.EInsufficientFunds,
+	"voucher_lines_one_side":          ledger.EInvalidAmount,
+	"voucher_lines_debit_fen_check":   ledger.EInvalidAmount,
+	"voucher_lines_credit_fen_check":  ledger.EInvalidAmount,
+	"idempotency_pkey":                ledger.EIdempotencyConflict,
+	"vouchers_book_idem_key_key":      ledger.EIdempotencyConflict,
+}
+
+// mapError turns a database error into a *ledger.Error with a SPEC §4 code.
+// It is the one place where PostgreSQL errors are interpreted.
+func mapError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var le *ledger.Error
+	if errors.As(err, &le) {
+		return err
+	}
+	var lw *ledgerErr
+	if errors.As(err, &lw) {
+		return &ledger.Error{Code: ledger.EInvalid, Field: "database_url", Msg: lw.Error()}
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return &ledger.Error{Code: ledger.ENotFound, Msg: "not found", Err: err}
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return &ledger.Error{Code: ledger.EUnavailable, Msg: "the database did not answer in time", Err: err}
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		if code, ok := sqlstateCodes[pe.Code]; ok {
+			field, msg := splitField(pe.Message)
+			return &ledger.Error{Code: code, Field: field, Msg: msg, Err: err}
+		}
+		if code, ok := constraintCodes[pe.ConstraintName]; ok {
+			msg := pe.Message
+			if code == ledger.EInsufficientFunds {
+				msg = "the balance would go below zero: " + pe.Detail
+			}
+			return &ledger.Error{Code: code, Msg: msg, Err: err}
+		}
+		switch pe.Code {
+		case "23503": // foreign key
+			return &ledger.Error{Code: ledger.ENotFound, Field: fkField(pe.ConstraintName), Msg: "unknown reference: " + pe.Detail, Err: err}
+		case "23505":
+			return &ledger.Error{Code: ledger.EInvalid, Msg: "already exists: " + pe.Detail, Err: err}
+		case "23514", "23502", "22P02", "22001", "22003", "22007", "22008":
+			return &ledger.Error{Code: ledger.EInvalid, Field: pe.ColumnName, Msg: pe.Message, Err: err}
+		case "42501":
+			return &ledger.Error{Code: ledger.EForbidden, Msg: "the database role may not do this", Err: err}
+		case "57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004":
+			return &ledger.Error{Code: ledger.EUnavailable, Msg: "the database is unavailable", Err: err}
+		case "57014":
+			return &ledger.Error{Code: ledger.EUnavailable, Msg: "the statement timed out", Err: err}
+		}
+		return &ledger.Error{Code: ledger.EInternal, Msg: "database error", Err: err}
+	}
+	var ne net.Error
+	if errors.As(err, &ne) || pgconn.SafeToRetry(err) || strings.Contains(err.Error(), "failed to connect") {
+		return &ledger.Error{Code: ledger.EUnavailable, Msg: "the database is unreachable", Err: err}
+	}
+	return err
+}
+
+// splitField splits "field: message" raised by a trigger.
+func splitField(msg string) (string, string) {
+	i := strings.Index(msg, ": ")
+	if i <= 0 || strings.ContainsAny(msg[:i], " ") {
+		return "", msg
+	}
+	return msg[:i], msg[i+2:]
+}
+
+func fkField(constraint string) string {
+	for _, f := range []string{"account", "org", "fund", "scope", "parent", "voucher_id", "reversal_of", "book"} {
+		if strings.Contains(constraint, "_"+f+"_") || strings.HasSuffix(constraint, "_"+f+"_fkey") {
+			return f
+		}
+	}
+	return ""
+}
