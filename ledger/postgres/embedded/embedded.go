@@ -449,9 +449,22 @@ func (s *Server) postmasterPID() int {
 	return pid
 }
 
+// alive reports whether process pid exists and is not a zombie (a
+// postmaster that exited stays a zombie until its new parent reaps it).
 func alive(pid int) bool {
 	err := syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
+	if err != nil && !errors.Is(err, syscall.EPERM) {
+		return false
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return true // no /proc: trust kill(0)
+	}
+	s := string(b)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 && i+2 < len(s) {
+		return s[i+2] != 'Z'
+	}
+	return true
 }
 
 // start makes sure the server runs; the caller holds the lock.
@@ -482,6 +495,7 @@ func (s *Server) start(ctx context.Context) error {
 	if err := s.writeConf(); err != nil {
 		return err
 	}
+	s.clearStalePID()
 	s.logf("starting PostgreSQL (%s) on %s", s.bin, s.sockDir)
 	// pg_ctl removes a stale postmaster.pid left by a killed server and
 	// runs crash recovery on start.
@@ -491,6 +505,26 @@ func (s *Server) start(ctx context.Context) error {
 		return fmt.Errorf("start PostgreSQL: %v\n%s", err, tail)
 	}
 	return nil
+}
+
+// clearStalePID handles the postmaster.pid of a server killed with -9. Its
+// process may linger as a zombie until its parent reaps it, and PostgreSQL
+// takes a zombie for a running postmaster; wait for it to be reaped, and
+// remove the lock file of a postmaster that stays a zombie (it holds no
+// resources; its backends exit on their own when the postmaster dies).
+func (s *Server) clearStalePID() {
+	pid := s.postmasterPID()
+	if pid <= 0 || alive(pid) {
+		return
+	}
+	for i := 0; i < 500; i++ {
+		if err := syscall.Kill(pid, 0); err != nil && !errors.Is(err, syscall.EPERM) {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	s.logf("removing the lock file of postmaster %d, which is no longer running", pid)
+	os.Remove(filepath.Join(s.pgdata, "postmaster.pid"))
 }
 
 func tailFile(path string, n int) string {
@@ -515,10 +549,10 @@ func (s *Server) stop(ctx context.Context) error {
 	if err := s.findBinaries(); err != nil {
 		// No pg_ctl: signal the postmaster directly (fast shutdown).
 		syscall.Kill(pid, syscall.SIGINT)
-	} else if err := s.run(ctx, "pg_ctl", "stop", "-w", "-t", "60", "-m", "fast", "-D", s.pgdata, "-s"); err != nil {
+	} else if err := s.run(ctx, "pg_ctl", "stop", "-W", "-m", "fast", "-D", s.pgdata, "-s"); err != nil {
 		return err
 	}
-	for i := 0; i < 600 && alive(pid); i++ {
+	for i := 0; i < 6000 && alive(pid); i++ {
 		time.Sleep(10 * time.Millisecond)
 	}
 	os.Remove(s.pinFile())

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// The test binary doubles as the ledger binary: with LEDGER_TEST_RUN_MAIN=1
+// it runs main, so tests can start real ledger processes.
+func TestMain(m *testing.M) {
+	if os.Getenv("LEDGER_TEST_RUN_MAIN") == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// ledgerCmd makes an exec.Cmd running this binary as ledger with args and a
+// clean environment plus env.
+func ledgerCmd(t *testing.T, env []string, args ...string) *exec.Cmd {
+	t.Helper()
+	c := exec.Command(os.Args[0], args...)
+	c.Env = append(cleanEnv(), "LEDGER_TEST_RUN_MAIN=1")
+	c.Env = append(c.Env, env...)
+	return c
+}
+
+func cleanEnv() []string {
+	var out []string
+	for _, e := range os.Environ() {
+		if !strings.HasPrefix(e, "LEDGER_") {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// runLedger runs the command in-process and returns stdout, stderr, status.
+func runLedger(t *testing.T, env map[string]string, args ...string) (string, string, int) {
+	t.Helper()
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), args, strings.NewReader(""), &out, &errOut)
+	return out.String(), errOut.String(), code
+}
