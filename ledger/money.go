@@ -175,3 +175,5 @@ func (m *Money) UnmarshalText(b []byte) error {
 	*m = v
 	return nil
 }
+
+var amountMaxDecimal = AmountMax.d

@@ -365,8 +365,8 @@ keeps it running until "db stop".`,
 		},
 	}
 	shell := &cobra.Command{
-		Use:   "shell [-- PSQL-ARGS...]",
-		Short: "Run psql on the ledger database, keeping the server up while it runs",
+		Use:     "shell [-- PSQL-ARGS...]",
+		Short:   "Run psql on the ledger database, keeping the server up while it runs",
 		Example: "  ledger db shell\n  ledger db shell -- -c 'select status, count(*) from vouchers group by 1'",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			appURL, _, err := a.urls(cmd.Context())
