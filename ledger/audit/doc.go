@@ -27,9 +27,9 @@
 //
 // Finding.Key is rule|voucher id|organisation|detail…, where the detail
 // names what else distinguishes the finding (the purpose, the fund and
-// account, a hash of the beneficiary's identity and the row, the payee, the
-// month). It never contains the explanation or an identity number, so
-// re-running a period produces the same keys.
+// account, the beneficiary's row on the voucher, the payee, the month). It
+// never contains the explanation or an identity number, so re-running a
+// period produces the same keys.
 //
 // # The rules
 //

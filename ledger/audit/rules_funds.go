@@ -96,7 +96,7 @@ func (v *view) a02() []Finding {
 		}
 		for _, f := range funds {
 			if short := creditF[f].Sub(debitF[f]); short.Sign() > 0 {
-				expl := fmt.Sprintf("专项资金“%s”贷方 %s，同一资金来源借方仅 %s，%s 转入其他资金来源",
+				expl := fmt.Sprintf("专项资金“%s”贷方 %s，同一资金来源借方仅 %s，%s转入其他资金来源",
 					v.fundName(f), yuan(creditF[f]), yuan(debitF[f]), yuan(short))
 				out = append(out, v.voucherFinding("A-02", x, creditOrg[f], short, expl, "fund-mix", f))
 			}
@@ -378,9 +378,13 @@ func (v *view) a04() []Finding {
 		if o == nil || o.Dissolved == nil || v.asOfDay <= dayNum(*o.Dissolved) || bal[k].IsZero() {
 			continue
 		}
-		expl := fmt.Sprintf("%s已于 %s 撤销，截至 %s 仍有专项资金“%s”余额 %s（%s），未报账或退回",
-			v.orgName(k.org), ymd(*o.Dissolved), ymd(v.in.AsOf), v.fundName(k.fund), yuan(bal[k]), strings.Join(accts[k], "、"))
-		out = append(out, v.orgFinding("A-04", *o.Dissolved, k.org, bal[k], expl, "dissolved", k.fund))
+		state := "未报账或退回"
+		if bal[k].Sign() < 0 {
+			state = "为透支"
+		}
+		expl := fmt.Sprintf("%s已于 %s 撤销，截至 %s 专项资金“%s”余额仍为 %s（%s），%s",
+			v.orgName(k.org), ymd(*o.Dissolved), ymd(v.in.AsOf), v.fundName(k.fund), yuan(bal[k]), strings.Join(accts[k], "、"), state)
+		out = append(out, v.orgFinding("A-04", *o.Dissolved, k.org, bal[k].Abs(), expl, "dissolved", k.fund))
 	}
 	return out
 }
@@ -664,7 +668,7 @@ func (v *view) a16() []Finding {
 			}
 			if !sum.Equal(r.ReportedTotal) {
 				diff := r.ReportedTotal.Sub(sum).Abs()
-				expl := fmt.Sprintf("%s：%s，分类合计 %s，与公示总额 %s 不符，相差 %s",
+				expl := fmt.Sprintf("%s：%s，分类合计 %s，与公示总额 %s不符，相差 %s",
 					where, strings.Join(parts, " + "), yuan(sum), yuan(r.ReportedTotal), yuan(diff))
 				out = append(out, v.orgFinding("A-16", r.Date, r.Org, diff, expl, "categories", ymd(r.Date), r.Channel))
 			}

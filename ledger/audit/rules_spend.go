@@ -101,7 +101,15 @@ func (v *view) a01() []Finding {
 					parts = appendNew(parts, t)
 				}
 			}
-			words := v.deniedWords(strings.Join(parts, "\x00"))
+			var words, hitTexts []string
+			for _, p := range parts {
+				if ws := v.deniedWords(p); len(ws) > 0 {
+					hitTexts = append(hitTexts, p)
+					for _, w := range ws {
+						words = appendNew(words, w)
+					}
+				}
+			}
 			if len(words) == 0 {
 				continue
 			}
@@ -110,7 +118,7 @@ func (v *view) a01() []Finding {
 				quoted[i] = "“" + w + "”"
 			}
 			expl := fmt.Sprintf("摘要含禁止列支的%s（“%s”），%s以专项资金列支 %s",
-				strings.Join(quoted, ""), strings.Join(parts, "；"), v.orgName(org), yuan(spent.sum[org]))
+				strings.Join(quoted, ""), strings.Join(hitTexts, "；"), v.orgName(org), yuan(spent.sum[org]))
 			out = append(out, v.voucherFinding("A-01", x, org, spent.sum[org], expl, "words"))
 		}
 	}
@@ -205,7 +213,7 @@ func (v *view) a06() []Finding {
 			expl := fmt.Sprintf("%s对象 %s 已于 %s 在 %s（%s，%s %s）领取，本凭证第 %d 行再次领取 %s（%s）",
 				purposeLabel(r.purpose), who(r.b), ymd(prior.x.Date), prior.x.Word(), v.orgName(prior.org),
 				purposeLabel(prior.purpose), yuan(prior.b.Amount), r.index, yuan(r.b.Amount), by)
-			out = append(out, v.voucherFinding("A-06", r.x, r.org, r.b.Amount, expl, "duplicate", rowRef(r), identity(r.b)))
+			out = append(out, v.voucherFinding("A-06", r.x, r.org, r.b.Amount, expl, "duplicate", rowRef(r)))
 		}
 		if id != "" {
 			if _, ok := byID[id]; !ok {
@@ -268,7 +276,7 @@ func (v *view) a06() []Finding {
 		if sameNameOtherID != "" {
 			expl += "；花名册上同名人员的证件号为 " + ledger.MaskID(sameNameOtherID)
 		}
-		out = append(out, v.voucherFinding("A-06", r.x, r.org, r.b.Amount, expl, "roster", rowRef(r), identity(r.b)))
+		out = append(out, v.voucherFinding("A-06", r.x, r.org, r.b.Amount, expl, "roster", rowRef(r)))
 	}
 	return out
 }
@@ -318,7 +326,7 @@ func (v *view) a07() []Finding {
 			continue
 		}
 		expl := fmt.Sprintf("%s对象 %s（第 %d 行，%s）是%s", purposeLabel(r.purpose), who(r.b), r.index, yuan(r.b.Amount), strings.Join(roles, "、"))
-		out = append(out, v.voucherFinding("A-07", r.x, r.org, r.b.Amount, expl, rowRef(r), identity(r.b)))
+		out = append(out, v.voucherFinding("A-07", r.x, r.org, r.b.Amount, expl, rowRef(r)))
 	}
 	return out
 }
@@ -596,7 +604,7 @@ func (v *view) a11() []Finding {
 			roles = appendNew(roles, r)
 		}
 		for _, org := range proc.order {
-			expl := fmt.Sprintf("%s的物资采购款 %s 支付给个人“%s”（%s），其为%s；采购款应直接支付给供应商",
+			expl := fmt.Sprintf("%s的物资采购款 %s支付给个人“%s”（%s），其为%s；采购款应直接支付给供应商",
 				v.orgName(org), yuan(proc.sum[org]), payee, strings.Join(how, "，"), strings.Join(roles, "、"))
 			out = append(out, v.voucherFinding("A-11", x, org, proc.sum[org], expl, payee))
 		}
@@ -618,7 +626,7 @@ func (v *view) a15() []Finding {
 		}
 		expl := fmt.Sprintf("%s对象 %s（第 %d 行）发放 %s，超过每人标准 %s，超出 %s",
 			purposeLabel(r.purpose), who(r.b), r.index, yuan(r.b.Amount), yuan(std), yuan(r.b.Amount.Sub(std)))
-		out = append(out, v.voucherFinding("A-15", r.x, r.org, r.b.Amount, expl, rowRef(r), identity(r.b)))
+		out = append(out, v.voucherFinding("A-15", r.x, r.org, r.b.Amount, expl, rowRef(r)))
 	}
 	return out
 }

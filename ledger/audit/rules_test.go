@@ -227,7 +227,7 @@ func TestA04BalanceAfterDissolution(t *testing.T) {
 	f.spend("2020-02-10", "hq", "upper", ledger.Procurement, "500.00", "汾阳华联超市", "购买口罩")
 	fs := f.run(A04)
 	only(t, fs, want{rule: "A-04", severity: "MEDIUM", org: "hq", amount: "500.00",
-		phrases: []string{"后勤保障临时党支部已于 2020-02-20 撤销", "余额 500.00 元", "121801"},
+		phrases: []string{"后勤保障临时党支部已于 2020-02-20 撤销", "余额仍为 500.00 元", "121801", "未报账或退回"},
 		key:     key("A-04", 0, "hq", "dissolved", "upper")})
 	if !fs[0].Date.Equal(day("2020-02-20")) {
 		t.Errorf("date %s, want the dissolution date", fs[0].Date)
@@ -275,7 +275,7 @@ func TestA06DuplicateAcrossOrganisations(t *testing.T) {
 	fs := f.run(A06)
 	only(t, fs, want{rule: "A-06", severity: "HIGH", voucher: b, org: "hq", amount: "400.00",
 		phrases: []string{"张三（证件号 1423**********1234）", "2020-02-05", a.Word(), "监测救治临时党支部，党员群众救助 500.00 元", "第 2 行再次领取 400.00 元", "证件号相同"},
-		key:     key("A-06", b.ID, "hq", "duplicate", "#0002", identity(ben("张三", idZhang, "0")))})
+		key:     key("A-06", b.ID, "hq", "duplicate", "#0002")})
 	if strings.Contains(fs[0].Explanation, idZhang) || strings.Contains(fs[0].Key, idZhang) {
 		t.Errorf("the ID number is not masked: %s / %s", fs[0].Explanation, fs[0].Key)
 	}
@@ -334,7 +334,7 @@ func TestA07BeneficiaryIsMakerOrAttendee(t *testing.T) {
 	only(t, f.run(A07),
 		want{rule: "A-07", severity: "HIGH", voucher: x, org: "jc", amount: "500.00",
 			phrases: []string{"张伟（证件号 1423**********0011）", "本凭证的制单人"},
-			key:     key("A-07", x.ID, "jc", "#0001", identity(ben("", "142301198001010011", "0")))},
+			key:     key("A-07", x.ID, "jc", "#0001")},
 		want{rule: "A-07", severity: "HIGH", voucher: x, org: "jc", amount: "600.00",
 			phrases: []string{"孙强", "决策会议“市委组织部部务会纪要〔2020〕3号”的参会人员"}})
 }
@@ -567,7 +567,7 @@ func TestA15AboveStandard(t *testing.T) {
 	_ = y
 	only(t, f.run(A15), want{rule: "A-15", severity: "MEDIUM", voucher: x, org: "jc", amount: "1000.01",
 		phrases: []string{"一线慰问对象 张三（证件号 1423**********1234）", "每人标准 1,000.00 元", "超出 0.01 元"},
-		key:     key("A-15", x.ID, "jc", "#0001", identity(ben("", idZhang, "0")))})
+		key:     key("A-15", x.ID, "jc", "#0001")})
 }
 
 func TestA15PayeeWithoutRows(t *testing.T) {

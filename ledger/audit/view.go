@@ -1,8 +1,6 @@
 package audit
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"sort"
 	"strings"
@@ -332,19 +330,6 @@ func normID(id string) string { return strings.ToUpper(strings.TrimSpace(id)) }
 
 func normName(s string) string { return strings.TrimSpace(s) }
 
-// identity is the fingerprint of a person for keys: a hash, so that keys
-// stored in the database carry no identity numbers.
-func identity(b ledger.Beneficiary) string {
-	s := "n:" + normName(b.Name)
-	if id := normID(b.IDNumber); id != "" {
-		s = "id:" + id
-	} else if ph := strings.TrimSpace(b.Phone); ph != "" {
-		s = "np:" + normName(b.Name) + "|" + ph
-	}
-	h := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(h[:8])
-}
-
 // who describes a beneficiary for an explanation, the ID masked.
 func who(b ledger.Beneficiary) string {
 	s := normName(b.Name)
@@ -356,6 +341,7 @@ func who(b ledger.Beneficiary) string {
 	return s
 }
 
-// rowRef names a beneficiary row in a key; zero-padded so keys sort in row
-// order.
+// rowRef names a beneficiary row in a key. A posted voucher never changes,
+// so the row number identifies the person without putting any identity
+// data into the key; zero-padded so keys sort in row order.
 func rowRef(r beneficiary) string { return fmt.Sprintf("#%04d", r.index) }
