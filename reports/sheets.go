@@ -1,0 +1,1193 @@
+package reports
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/fenyang/partyfee/ledger"
+	"github.com/xuri/excelize/v2"
+)
+
+// pos is a written row.
+type pos struct {
+	p *part
+	r int
+}
+
+// spansOf merges rows into spans of consecutive rows on one part.
+func spansOf(ps []pos) []span {
+	var out []span
+	for _, x := range ps {
+		if n := len(out); n > 0 && out[n-1].p == x.p && out[n-1].r2+1 == x.r {
+			out[n-1].r2 = x.r
+			continue
+		}
+		out = append(out, span{x.p, x.r, x.r})
+	}
+	return out
+}
+
+// totalCells is a row of n empty total-styled cells with label in the
+// first column.
+func (wb *workbook) totalCells(n int, label string) []any {
+	cells := make([]any, n)
+	for i := range cells {
+		cells[i] = excelize.Cell{StyleID: wb.st.totalLabel}
+	}
+	cells[0] = excelize.Cell{StyleID: wb.st.totalLabel, Value: label}
+	return cells
+}
+
+// ref records a total cell for the cover and the checks.
+func (wb *workbook) ref(key string, p *part, col, row int, val ledger.Money) {
+	wb.refs[key] = cellRef{p: p, col: col, row: row, val: val}
+}
+
+func sum(ms ...ledger.Money) ledger.Money {
+	t := ledger.Zero
+	for _, m := range ms {
+		t = t.Add(m)
+	}
+	return t
+}
+
+var methodNames = map[string]string{ledger.MethodBank: "转账", ledger.MethodCash: "现金"}
+
+func methodName(m string) string {
+	if n, ok := methodNames[m]; ok {
+		return n
+	}
+	return m
+}
+
+var payeeTypeNames = map[string]string{
+	ledger.PayeeSupplier: "供应商", ledger.PayeeHostUnit: "依托单位", ledger.PayeeIndividual: "个人",
+	ledger.PayeeOrg: "党组织", ledger.PayeeUpper: "上级党组织(代收上缴)",
+}
+
+func payeeTypeName(s string) string {
+	if n, ok := payeeTypeNames[s]; ok {
+		return n
+	}
+	return s
+}
+
+func purposeName(p ledger.Purpose) string {
+	if p.Valid() {
+		return p.Name()
+	}
+	return string(p)
+}
+
+var orgKindNames = map[ledger.OrgKind]string{
+	ledger.OrgDept: "组织部门", ledger.OrgTempBranch: "临时党支部", ledger.OrgPartyGroup: "党小组",
+	ledger.OrgBranch: "党支部", ledger.OrgExternal: "外部单位",
+}
+
+var severityNames = map[string]string{"HIGH": "高", "MEDIUM": "中", "LOW": "低"}
+
+var findingStatusNames = map[string]string{"open": "待整改", "acknowledged": "整改中", "rectified": "已整改"}
+
+func lookup(m map[string]string, s string) string {
+	if n, ok := m[strings.ToUpper(s)]; ok {
+		return n
+	}
+	if n, ok := m[strings.ToLower(s)]; ok {
+		return n
+	}
+	return s
+}
+
+// ---- T1 收支总表 ----
+
+// T1 columns: the amounts are columns 3 (C) to 10 (J).
+const (
+	t1Opening = 3 + iota
+	t1Income
+	t1In
+	t1Recovered
+	t1Out
+	t1Used
+	t1Returned
+	t1Closing
+)
+
+func t1Amounts(r *T1Row) [8]ledger.Money {
+	return [8]ledger.Money{r.Opening, r.Income, r.AllocatedIn, r.Recovered, r.AllocatedOut, r.Used, r.Returned, r.Closing}
+}
+
+// fundKindRank orders the fund groups of T1.
+func fundKindRank(k ledger.FundKind) int {
+	switch k {
+	case ledger.FundUpper:
+		return 0
+	case ledger.FundMatching:
+		return 1
+	case ledger.FundGeneral:
+		return 2
+	case ledger.FundDonation:
+		return 3
+	}
+	return 4
+}
+
+// writeT1 writes one block of rows per fund (upper-level funds first, then
+// matching), each closed by a 小计, and the book's 合计. Every total is a
+// SUM of the rows it covers: the 合计 adds the organisation rows (not the
+// 小计 rows). Within the book an allocation is 拨出 at the city and 拨入 at
+// the branch, and a return is 退回 at the branch and 收回 at the city, so
+// in the 合计 拨入 equals 拨出 and 收回 equals 退回: they cancel in the
+// 期末结余, and the 合计 本期收入 is the income of the book, upper + matching.
+func writeT1(wb *workbook) error {
+	d := wb.d
+	cols := []column{{"党组织", 28}, {"资金来源", 20}, {"期初结余", 15}, {"本期收入", 15}, {"本期拨入", 15},
+		{"本期收回", 15}, {"本期拨出", 15}, {"本期使用", 15}, {"本期退回", 15}, {"期末结余", 15}}
+	t, err := wb.newTable(SheetT1, "专项党费收支总表", cols, 1, 1)
+	if err != nil {
+		return err
+	}
+	for i := range d.T1 {
+		r := &d.T1[i]
+		want := sum(r.Opening, r.Income, r.AllocatedIn, r.Recovered).Sub(sum(r.AllocatedOut, r.Used, r.Returned))
+		if !want.Equal(r.Closing) {
+			return ledger.Errorf(ledger.EInvalid, fmt.Sprintf("T1[%d]", i),
+				"%s %s: 期初+收入+拨入+收回−拨出−使用−退回 = %s, 期末结余 is %s", r.OrgName, r.FundName, want, r.Closing)
+		}
+	}
+	// Group the rows by fund, funds ordered by kind then first appearance.
+	var funds []string
+	byFund := map[string][]int{}
+	for i, r := range d.T1 {
+		if _, ok := byFund[r.Fund]; !ok {
+			funds = append(funds, r.Fund)
+		}
+		byFund[r.Fund] = append(byFund[r.Fund], i)
+	}
+	slices.SortStableFunc(funds, func(a, b string) int {
+		return fundKindRank(d.T1[byFund[a][0]].FundKind) - fundKindRank(d.T1[byFund[b][0]].FundKind)
+	})
+	var all []pos
+	var tot [8]ledger.Money
+	for _, fund := range funds {
+		var rows []pos
+		var sub [8]ledger.Money
+		for _, i := range byFund[fund] {
+			r := &d.T1[i]
+			a := t1Amounts(r)
+			cells := make([]any, 10)
+			cells[0] = wb.text(r.OrgName)
+			cells[1] = wb.text(r.FundName)
+			for k := 0; k < 7; k++ {
+				cells[2+k] = wb.money(a[k])
+			}
+			row := t.cur.row + 1
+			if !t.fits(1) {
+				row = t.firstRow()
+			}
+			cells[9] = wb.formulaMoney(wb.st.money, fmt.Sprintf("C%d+D%d+E%d+F%d-G%d-H%d-I%d", row, row, row, row, row, row, row), r.Closing)
+			p, rr, err := t.add(cells, true)
+			if err != nil {
+				return err
+			}
+			rows = append(rows, pos{p, rr})
+			for k := range a {
+				sub[k] = sub[k].Add(a[k])
+			}
+		}
+		first := &d.T1[byFund[fund][0]]
+		cells := wb.totalCells(10, "小计")
+		cells[1] = excelize.Cell{StyleID: wb.st.totalIndent[0], Value: first.FundName + "（" + first.FundKind.Name() + "）"}
+		next := t.nextPart()
+		for k := 0; k < 8; k++ {
+			cells[2+k] = wb.total(t1Opening+k, spansOf(rows), next, sub[k])
+		}
+		if _, _, err := t.add(cells, false); err != nil {
+			return err
+		}
+		all = append(all, rows...)
+		for k := range sub {
+			tot[k] = tot[k].Add(sub[k])
+		}
+		switch first.FundKind {
+		case ledger.FundUpper:
+			wb.sum.Totals.Upper = wb.sum.Totals.Upper.Add(sub[1])
+		case ledger.FundMatching:
+			wb.sum.Totals.Matching = wb.sum.Totals.Matching.Add(sub[1])
+		}
+	}
+	cells := wb.totalCells(10, "合计")
+	last := t.totalPart()
+	for k := 0; k < 8; k++ {
+		cells[2+k] = wb.total(t1Opening+k, spansOf(all), last, tot[k])
+	}
+	p, r, err := t.addTotal(cells)
+	if err != nil {
+		return err
+	}
+	keys := []string{refT1Opening, refT1Income, refT1In, refT1Recovered, refT1Out, refT1Used, refT1Returned, refT1Closing}
+	for k, key := range keys {
+		wb.ref(key, p, t1Opening+k, r, tot[k])
+	}
+	T := &wb.sum.Totals
+	T.Opening, T.Income, T.AllocatedIn, T.Recovered = tot[0], tot[1], tot[2], tot[3]
+	T.AllocatedOut, T.Used, T.Returned, T.Closing = tot[4], tot[5], tot[6], tot[7]
+	return nil
+}
+
+// nextPart is the part the next ordinary row goes to.
+func (t *table) nextPart() *part {
+	if t.fits(1) {
+		return t.cur
+	}
+	return nil // a new part: references are qualified
+}
+
+// totalPart is the part the closing total goes to.
+func (t *table) totalPart() *part {
+	if t.cur.row+1 <= t.limit() {
+		return t.cur
+	}
+	return nil
+}
+
+// Keys of total cells (workbook.refs).
+const (
+	refT1Opening   = "t1.opening"
+	refT1Income    = "t1.income"
+	refT1In        = "t1.in"
+	refT1Recovered = "t1.recovered"
+	refT1Out       = "t1.out"
+	refT1Used      = "t1.used"
+	refT1Returned  = "t1.returned"
+	refT1Closing   = "t1.closing"
+	refT2Received  = "t2.received"
+	refT2Allocated = "t2.allocated"
+	refT3Amount    = "t3.amount"
+	refT4Amount    = "t4.amount"
+	refT5In        = "t5.in"
+	refT5Used      = "t5.used"
+	refT6Amount    = "t6.amount"
+	refT9Book      = "t9.book"
+	refT9Bank      = "t9.bank"
+	refTrial       = "trial." // + column: trial.3 … trial.8
+	refDebit       = "vouchers.debit"
+	refCredit      = "vouchers.credit"
+)
+
+// ---- T2 拨付情况 ----
+
+func writeT2(wb *workbook) error {
+	d := wb.d
+	cols := []column{{"序号", 6}, {"文件依据(文号)", 18}, {"决策依据(会议纪要号/日期)", 24}, {"资金来源", 16}, {"到账日期", 11},
+		{"到账金额", 14}, {"拨付对象(党组织)", 24}, {"依托单位", 18}, {"拨付日期", 11}, {"拨付金额", 14}, {"凭证字号", 10},
+		{"拨付方式", 8}, {"未拨付余额", 14}, {"滞留天数", 8}, {"备注", 20}}
+	t, err := wb.newTable(SheetT2, "专项党费拨付情况表", cols, 1, 1)
+	if err != nil {
+		return err
+	}
+	var received, allocated ledger.Money = ledger.Zero, ledger.Zero
+	for i := range d.T2 {
+		r := &d.T2[i]
+		cells := []any{wb.integer(i + 1), wb.text(r.DocRef), wb.text(r.Decision), wb.text(r.FundName), wb.date(r.ReceivedOn),
+			wb.moneyOrBlank(r.Received), wb.text(r.OrgName), wb.text(r.HostUnit), wb.date(r.Date), wb.moneyOrBlank(r.Amount),
+			wb.voucher(r.VoucherID, r.Voucher), wb.text(methodName(r.Method)), wb.money(r.Unallocated), wb.intOrBlank(r.DaysHeld),
+			wb.text(r.Memo)}
+		if _, _, err := t.add(cells, true); err != nil {
+			return err
+		}
+		received = received.Add(r.Received)
+		allocated = allocated.Add(r.Amount)
+	}
+	cells := wb.totalCells(len(cols), "合计")
+	last := t.totalPart()
+	cells[5] = wb.total(6, t.dataSpans(), last, received)
+	cells[9] = wb.total(10, t.dataSpans(), last, allocated)
+	p, r, err := t.addTotal(cells)
+	if err != nil {
+		return err
+	}
+	wb.ref(refT2Received, p, 6, r, received)
+	wb.ref(refT2Allocated, p, 10, r, allocated)
+	wb.sum.Totals.Received, wb.sum.Totals.Allocated = received, allocated
+	return nil
+}
+
+// ---- T3 使用明细 ----
+
+// t3Columns are the columns of T3; 金额 is column 11 (K).
+var t3Columns = []column{{"序号", 8}, {"使用党组织", 22}, {"日期", 11}, {"凭证字号", 10}, {"摘要", 30}, {"用途类别", 12},
+	{"资金来源", 14}, {"品名/受助对象", 20}, {"数量", 8}, {"单价", 12}, {"金额", 14}, {"支付方式", 8}, {"收款人", 22},
+	{"收款人类型", 12}, {"票据类型", 14}, {"附单据张数", 8}, {"决策依据", 22}, {"经办人", 8}, {"审核人", 8}, {"公示日期", 11},
+	{"异常标记", 10}}
+
+const t3Amount = 11
+
+func writeT3(wb *workbook) error {
+	t, err := wb.newTable(SheetT3, "专项党费使用情况明细表", t3Columns, 1, 1)
+	if err != nil {
+		return err
+	}
+	total := ledger.Zero
+	n := 0
+	cells := make([]any, len(t3Columns))
+	if wb.d.T3 != nil {
+		for r, err := range wb.d.T3 {
+			if err != nil {
+				return err
+			}
+			n++
+			wb.t3Row(cells, n, &r)
+			if _, _, err := t.add(cells, true); err != nil {
+				return err
+			}
+			total = total.Add(r.Amount)
+		}
+	}
+	row := wb.totalCells(len(t3Columns), "合计")
+	row[t3Amount-1] = wb.total(t3Amount, t.dataSpans(), t.totalPart(), total)
+	p, r, err := t.addTotal(row)
+	if err != nil {
+		return err
+	}
+	wb.ref(refT3Amount, p, t3Amount, r, total)
+	wb.sum.Totals.Spent = total
+	return nil
+}
+
+// t3Row fills cells with T3 row r, numbered n.
+func (wb *workbook) t3Row(cells []any, n int, r *T3Row) {
+	qty := excelize.Cell{StyleID: wb.st.qty}
+	if !r.Quantity.IsZero() {
+		qty.Value, _ = r.Quantity.Float64()
+	}
+	cells[0] = wb.integer(n)
+	cells[1] = wb.text(r.OrgName)
+	cells[2] = wb.date(r.Date)
+	cells[3] = wb.voucher(r.VoucherID, r.Voucher)
+	cells[4] = wb.text(r.Summary)
+	cells[5] = wb.text(purposeName(r.Purpose))
+	cells[6] = wb.text(r.FundName)
+	cells[7] = wb.text(r.Item)
+	cells[8] = qty
+	cells[9] = wb.moneyOrBlank(r.UnitPrice)
+	cells[10] = wb.money(r.Amount)
+	cells[11] = wb.text(methodName(r.Method))
+	cells[12] = wb.text(r.Payee)
+	cells[13] = wb.text(payeeTypeName(r.PayeeType))
+	cells[14] = wb.text(strings.Join(r.DocTypes, "、"))
+	cells[15] = wb.integer(r.Attachments)
+	cells[16] = wb.text(r.Decision)
+	cells[17] = wb.text(r.Handler)
+	cells[18] = wb.text(r.Checker)
+	cells[19] = wb.date(r.PublishedOn)
+	cells[20] = wb.text(strings.Join(r.Flags, "、"))
+}
+
+// ---- T4 按用途汇总 ----
+
+func writeT4(wb *workbook) error {
+	cols := []column{{"用途类别", 16}, {"笔数", 8}, {"金额", 16}, {"占比%", 10}, {"其中现金支付", 16}, {"无票据笔数", 10}, {"慰问/救助人次", 12}}
+	t, err := wb.newTable(SheetT4, "专项党费按用途分类汇总表", cols, 1, 1)
+	if err != nil {
+		return err
+	}
+	// One row per purpose, in report order, then any other purpose met.
+	rows := make([]T4Row, 0, len(ledger.Purposes))
+	for _, p := range ledger.Purposes {
+		rows = append(rows, T4Row{Purpose: p, Amount: ledger.Zero, Cash: ledger.Zero})
+	}
+	for _, in := range wb.d.T4 {
+		i := slices.IndexFunc(rows, func(r T4Row) bool { return r.Purpose == in.Purpose })
+		if i < 0 {
+			rows = append(rows, T4Row{Purpose: in.Purpose, Amount: ledger.Zero, Cash: ledger.Zero})
+			i = len(rows) - 1
+		}
+		r := &rows[i]
+		r.Count += in.Count
+		r.Amount = r.Amount.Add(in.Amount)
+		r.Cash = r.Cash.Add(in.Cash)
+		r.NoReceipt += in.NoReceipt
+		r.Persons += in.Persons
+	}
+	var tot T4Row
+	tot.Amount, tot.Cash = ledger.Zero, ledger.Zero
+	for _, r := range rows {
+		tot.Count += r.Count
+		tot.Amount = tot.Amount.Add(r.Amount)
+		tot.Cash = tot.Cash.Add(r.Cash)
+		tot.NoReceipt += r.NoReceipt
+		tot.Persons += r.Persons
+	}
+	var pctSum float64
+	for _, r := range rows {
+		pc := wb.pct(r.Amount, tot.Amount, wb.st.pct)
+		if v, ok := pc.Value.(float64); ok {
+			pctSum += v
+		}
+		cells := []any{wb.text(purposeName(r.Purpose)), wb.integer(r.Count), wb.money(r.Amount), pc,
+			wb.money(r.Cash), wb.integer(r.NoReceipt), wb.integer(r.Persons)}
+		if _, _, err := t.add(cells, true); err != nil {
+			return err
+		}
+	}
+	spans := t.dataSpans()
+	last := t.totalPart()
+	cells := wb.totalCells(len(cols), "合计")
+	cells[1] = wb.totalInt(2, spans, last, tot.Count)
+	cells[2] = wb.total(3, spans, last, tot.Amount)
+	cells[3] = excelize.Cell{StyleID: wb.st.totalPct, Value: pctSum, Formula: sumFormula(4, spans, last)}
+	cells[4] = wb.total(5, spans, last, tot.Cash)
+	cells[5] = wb.totalInt(6, spans, last, tot.NoReceipt)
+	cells[6] = wb.totalInt(7, spans, last, tot.Persons)
+	p, r, err := t.addTotal(cells)
+	if err != nil {
+		return err
+	}
+	wb.ref(refT4Amount, p, 3, r, tot.Amount)
+	wb.sum.Totals.ByPurpose = tot.Amount
+	// Chart: spending by purpose, from the purpose rows.
+	if len(spans) == 1 {
+		s := spans[0]
+		q := "'" + s.p.name + "'!"
+		t.charts = append(t.charts, chartSpec{p: s.p, cell: "I3", chart: &excelize.Chart{
+			Type: excelize.Pie,
+			Series: []excelize.ChartSeries{{
+				Name:       q + "$C$" + itoa(t.headRow()),
+				Categories: fmt.Sprintf("%s$A$%d:$A$%d", q, s.r1, s.r2),
+				Values:     fmt.Sprintf("%s$C$%d:$C$%d", q, s.r1, s.r2),
+			}},
+			Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "专项党费按用途支出"}}},
+			Legend:    excelize.ChartLegend{Position: "right"},
+			PlotArea:  excelize.ChartPlotArea{ShowPercent: true, ShowCatName: false, ShowVal: false},
+			Dimension: excelize.ChartDimension{Width: 480, Height: 300},
+		}})
+	}
+	return nil
+}
+
+// ---- T5 按党组织汇总 ----
+
+// T5 columns: the amounts are columns 7 (G) to 11 (K).
+const (
+	t5Opening = 7 + iota
+	t5In
+	t5Used
+	t5Returned
+	t5Closing
+	t5Rate
+)
+
+type t5Sums [5]ledger.Money
+
+func (a t5Sums) add(b t5Sums) t5Sums {
+	for i := range a {
+		a[i] = a[i].Add(b[i])
+	}
+	return a
+}
+
+// writeT5 writes the organisations depth first, each row with the
+// organisation's own amounts; an organisation with children is followed,
+// after its subtree, by a 小计 row rolling up the subtree (a SUM of its own
+// row and of its children's rows or 小计 rows). The 合计 adds up the roots.
+// Below the table a small block lists the organisations that received or
+// spent money, for the chart of allocated against spent.
+func writeT5(wb *workbook) error {
+	rows := wb.d.T5
+	cols := []column{{"层级", 6}, {"党组织编码", 12}, {"党组织", 30}, {"类型", 14}, {"书记", 10}, {"依托单位", 20},
+		{"期初结余", 14}, {"拨入金额", 14}, {"已使用", 14}, {"退回", 14}, {"结余", 14}, {"使用率%", 9},
+		{"最近使用日期", 12}, {"滞留天数", 8}, {"撤销日期", 11}}
+	t, err := wb.newTable(SheetT5, "专项党费按党组织汇总表", cols, 1, 1)
+	if err != nil {
+		return err
+	}
+	idx := map[string]int{}
+	for i, r := range rows {
+		if _, dup := idx[r.Org]; dup {
+			return ledger.Errorf(ledger.EInvalid, fmt.Sprintf("T5[%d]", i), "organisation %s is listed twice", r.Org)
+		}
+		idx[r.Org] = i
+		if !sum(r.Opening, r.In).Sub(sum(r.Used, r.Returned)).Equal(r.Closing) {
+			return ledger.Errorf(ledger.EInvalid, fmt.Sprintf("T5[%d]", i), "%s: 期初+拨入−已使用−退回 ≠ 结余 %s", r.Name, r.Closing)
+		}
+	}
+	children := map[string][]int{}
+	var roots []int
+	for i, r := range rows {
+		if _, ok := idx[r.Parent]; ok && r.Parent != "" && r.Parent != r.Org {
+			children[r.Parent] = append(children[r.Parent], i)
+		} else {
+			roots = append(roots, i)
+		}
+	}
+	type own struct {
+		pos pos
+		row *T5Row
+	}
+	var owns []own
+	seen := 0
+	var emit func(i, level int) (pos, t5Sums, error)
+	emit = func(i, level int) (pos, t5Sums, error) {
+		seen++
+		r := &rows[i]
+		ind := min(level, indentMax)
+		kind := r.Category
+		if kind == "" {
+			kind = orgKindNames[r.Kind]
+		}
+		row := t.cur.row + 1
+		if !t.fits(1) {
+			row = t.firstRow()
+		}
+		cells := []any{wb.integer(level + 1), wb.styled(wb.st.code, r.Org), wb.styled(wb.st.indent[ind], r.Name), wb.text(kind),
+			wb.text(r.Secretary), wb.text(r.HostUnit), wb.money(r.Opening), wb.money(r.In), wb.money(r.Used), wb.money(r.Returned),
+			wb.formulaMoney(wb.st.money, fmt.Sprintf("G%d+H%d-I%d-J%d", row, row, row, row), r.Closing),
+			wb.pct(r.Used, r.Opening.Add(r.In), wb.st.pct), wb.date(r.LastUsed), wb.intOrBlank(r.DaysIdle), wb.date(r.Dissolved)}
+		p, rr, err := t.add(cells, true)
+		if err != nil {
+			return pos{}, t5Sums{}, err
+		}
+		mine := pos{p, rr}
+		owns = append(owns, own{mine, r})
+		vals := t5Sums{r.Opening, r.In, r.Used, r.Returned, r.Closing}
+		kids := children[r.Org]
+		if len(kids) == 0 {
+			return mine, vals, nil
+		}
+		if level >= ledger.OrgDepthMax {
+			return pos{}, t5Sums{}, ledger.Errorf(ledger.EInvalid, "T5", "organisation tree deeper than %d at %s", ledger.OrgDepthMax, r.Org)
+		}
+		refs := []pos{mine}
+		for _, c := range kids {
+			cp, cv, err := emit(c, level+1)
+			if err != nil {
+				return pos{}, t5Sums{}, err
+			}
+			refs = append(refs, cp)
+			vals = vals.add(cv)
+		}
+		sub := wb.totalCells(len(cols), "")
+		sub[0] = excelize.Cell{StyleID: wb.st.totalInt, Value: level + 1}
+		sub[2] = excelize.Cell{StyleID: wb.st.totalIndent[ind], Value: "小计：" + r.Name}
+		next := t.nextPart()
+		for k := 0; k < 5; k++ {
+			sub[t5Opening-1+k] = wb.total(t5Opening+k, spansOf(refs), next, vals[k])
+		}
+		sub[t5Rate-1] = wb.pct(vals[2], vals[0].Add(vals[1]), wb.st.totalPct)
+		p, rr, err = t.add(sub, false)
+		if err != nil {
+			return pos{}, t5Sums{}, err
+		}
+		return pos{p, rr}, vals, nil
+	}
+	var top []pos
+	var tot t5Sums
+	for k := range tot {
+		tot[k] = ledger.Zero
+	}
+	for _, i := range roots {
+		rp, rv, err := emit(i, 0)
+		if err != nil {
+			return err
+		}
+		top = append(top, rp)
+		tot = tot.add(rv)
+	}
+	if seen != len(rows) {
+		return ledger.Errorf(ledger.EInvalid, "T5", "the organisation tree has a cycle (%d of %d organisations reachable from a root)", seen, len(rows))
+	}
+	cells := wb.totalCells(len(cols), "合计")
+	last := t.totalPart()
+	for k := 0; k < 5; k++ {
+		cells[t5Opening-1+k] = wb.total(t5Opening+k, spansOf(top), last, tot[k])
+	}
+	cells[t5Rate-1] = wb.pct(tot[2], tot[0].Add(tot[1]), wb.st.totalPct)
+	p, r, err := t.addTotal(cells)
+	if err != nil {
+		return err
+	}
+	wb.ref(refT5In, p, t5In, r, tot[1])
+	wb.ref(refT5Used, p, t5Used, r, tot[2])
+	wb.sum.Totals.BranchIn, wb.sum.Totals.BranchUsed = tot[1], tot[2]
+
+	// Chart data: organisations with money allocated or spent.
+	var chart []own
+	for _, o := range owns {
+		if !o.row.In.IsZero() || !o.row.Used.IsZero() {
+			chart = append(chart, o)
+		}
+	}
+	if len(chart) == 0 || !t.fits(len(chart)+3) {
+		return nil
+	}
+	t.skip()
+	label := make([]any, len(cols))
+	label[2] = excelize.Cell{StyleID: wb.st.section, Value: "图表数据：各党组织拨入与使用"}
+	label[7] = excelize.Cell{StyleID: wb.st.head, Value: "拨入金额"}
+	label[8] = excelize.Cell{StyleID: wb.st.head, Value: "已使用"}
+	hp, hr, err := t.add(label, false)
+	if err != nil {
+		return err
+	}
+	first := hr + 1
+	for _, o := range chart {
+		cells := make([]any, len(cols))
+		cells[2] = wb.text(o.row.Name)
+		cells[7] = wb.formulaMoney(wb.st.money, qualify(o.pos.p, hp)+cellName(t5In, o.pos.r), o.row.In)
+		cells[8] = wb.formulaMoney(wb.st.money, qualify(o.pos.p, hp)+cellName(t5Used, o.pos.r), o.row.Used)
+		if _, _, err := t.add(cells, false); err != nil {
+			return err
+		}
+	}
+	lastRow := first + len(chart) - 1
+	q := "'" + hp.name + "'!"
+	width := uint(min(max(560, 48*len(chart)), 1800))
+	t.charts = append(t.charts, chartSpec{p: hp, cell: "Q3", chart: &excelize.Chart{
+		Type: excelize.Col,
+		Series: []excelize.ChartSeries{
+			{Name: fmt.Sprintf("%s$H$%d", q, hr), Categories: fmt.Sprintf("%s$C$%d:$C$%d", q, first, lastRow), Values: fmt.Sprintf("%s$H$%d:$H$%d", q, first, lastRow)},
+			{Name: fmt.Sprintf("%s$I$%d", q, hr), Categories: fmt.Sprintf("%s$C$%d:$C$%d", q, first, lastRow), Values: fmt.Sprintf("%s$I$%d:$I$%d", q, first, lastRow)},
+		},
+		Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "各党组织拨入与使用"}}},
+		Legend:    excelize.ChartLegend{Position: "bottom"},
+		Dimension: excelize.ChartDimension{Width: width, Height: 360},
+	}})
+	return nil
+}
+
+// ---- T6 慰问救助花名册 ----
+
+func writeT6(wb *workbook) error {
+	cols := []column{{"序号", 6}, {"姓名", 10}, {"身份", 12}, {"证件号码(脱敏)", 22}, {"所属党组织/单位", 24}, {"事由", 24},
+		{"用途类别", 12}, {"金额", 12}, {"物品", 18}, {"发放日期", 11}, {"发放方式", 8}, {"凭证字号", 10},
+		{"领取人签字/回执", 14}, {"重复标记", 8}}
+	t, err := wb.newTable(SheetT6, "慰问/救助对象花名册", cols, 1, 1)
+	if err != nil {
+		return err
+	}
+	total := ledger.Zero
+	for i := range wb.d.T6 {
+		r := &wb.d.T6[i]
+		dup := ""
+		if r.Duplicate {
+			dup = "重复"
+		}
+		cells := []any{wb.integer(i + 1), wb.text(r.Name), wb.text(r.Category), wb.styled(wb.st.code, ledger.MaskID(r.IDNumber)),
+			wb.text(r.OrgName), wb.text(r.Reason), wb.text(purposeName(r.Purpose)), wb.moneyOrBlank(r.Amount), wb.text(r.Goods),
+			wb.date(r.Date), wb.text(methodName(r.Method)), wb.voucher(r.VoucherID, r.Voucher), wb.text(r.Receipt), wb.text(dup)}
+		if _, _, err := t.add(cells, true); err != nil {
+			return err
+		}
+		total = total.Add(r.Amount)
+	}
+	cells := wb.totalCells(len(cols), "合计")
+	cells[7] = wb.total(8, t.dataSpans(), t.totalPart(), total)
+	p, r, err := t.addTotal(cells)
+	if err != nil {
+		return err
+	}
+	wb.ref(refT6Amount, p, 8, r, total)
+	wb.sum.Totals.Beneficiary = total
+	return nil
+}
+
+// ---- T7 公示表 ----
+
+func writeT7(wb *workbook) error {
+	cols := []column{{"党组织", 26}, {"用途类别", 12}, {"笔数", 8}, {"金额", 14}, {"慰问/救助人次", 12}, {"使用情况", 60}, {"公示日期", 11}}
+	t, err := wb.newTable(SheetT7, "专项党费使用情况公示表", cols, 1, 1)
+	if err != nil {
+		return err
+	}
+	var orgs []string
+	byOrg := map[string][]int{}
+	for i, r := range wb.d.T7 {
+		if _, ok := byOrg[r.Org]; !ok {
+			orgs = append(orgs, r.Org)
+		}
+		byOrg[r.Org] = append(byOrg[r.Org], i)
+	}
+	var all []pos
+	var tc, tp int
+	ta := ledger.Zero
+	for _, org := range orgs {
+		var rows []pos
+		var c, pn int
+		a := ledger.Zero
+		for _, i := range byOrg[org] {
+			r := &wb.d.T7[i]
+			cells := []any{wb.text(r.OrgName), wb.text(purposeName(r.Purpose)), wb.integer(r.Count), wb.money(r.Amount),
+				wb.integer(r.Persons), wb.styled(wb.st.wrap, strings.Join(r.Uses, "；")), wb.date(r.PublishedOn)}
+			p, rr, err := t.add(cells, true)
+			if err != nil {
+				return err
+			}
+			rows = append(rows, pos{p, rr})
+			c += r.Count
+			pn += r.Persons
+			a = a.Add(r.Amount)
+		}
+		cells := wb.totalCells(len(cols), "小计："+wb.d.T7[byOrg[org][0]].OrgName)
+		cells[0] = excelize.Cell{StyleID: wb.st.totalIndent[0], Value: "小计：" + wb.d.T7[byOrg[org][0]].OrgName}
+		next := t.nextPart()
+		cells[2] = wb.totalInt(3, spansOf(rows), next, c)
+		cells[3] = wb.total(4, spansOf(rows), next, a)
+		cells[4] = wb.totalInt(5, spansOf(rows), next, pn)
+		if _, _, err := t.add(cells, false); err != nil {
+			return err
+		}
+		all = append(all, rows...)
+		tc += c
+		tp += pn
+		ta = ta.Add(a)
+	}
+	cells := wb.totalCells(len(cols), "合计")
+	last := t.totalPart()
+	cells[2] = wb.totalInt(3, spansOf(all), last, tc)
+	cells[3] = wb.total(4, spansOf(all), last, ta)
+	cells[4] = wb.totalInt(5, spansOf(all), last, tp)
+	_, _, err = t.addTotal(cells)
+	return err
+}
+
+// ---- T8 异常清单 ----
+
+func writeT8(wb *workbook) error {
+	cols := []column{{"规则编号", 9}, {"问题类型", 16}, {"严重程度", 8}, {"凭证字号", 10}, {"日期", 11}, {"党组织", 24},
+		{"金额", 14}, {"说明", 40}, {"责任人", 10}, {"整改期限", 11}, {"整改状态", 10}}
+	t, err := wb.newTable(SheetT8, "专项党费异常情况清单", cols, 1, 0)
+	if err != nil {
+		return err
+	}
+	for i := range wb.d.T8 {
+		r := &wb.d.T8[i]
+		cells := []any{wb.styled(wb.st.center, r.Rule), wb.text(r.Type), wb.styled(wb.st.center, lookup(severityNames, r.Severity)),
+			wb.voucher(r.VoucherID, r.Voucher), wb.date(r.Date), wb.text(r.OrgName), wb.moneyOrBlank(r.Amount),
+			wb.styled(wb.st.wrap, r.Note), wb.text(r.Responsible), wb.date(r.Deadline),
+			wb.styled(wb.st.center, lookup(findingStatusNames, r.Status))}
+		if _, _, err := t.add(cells, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ---- T9 余额调节表 ----
+
+func writeT9(wb *workbook) error {
+	cols := []column{{"项目", 30}, {"日期", 11}, {"凭证字号/单据号", 16}, {"摘要", 36}, {"金额", 16}}
+	x := wb.d.T9
+	info := wb.infoLine() + "　本期未编制银行存款余额调节表"
+	if x != nil {
+		info = wb.infoLine() + "　开户行及账号：" + strings.TrimSpace(x.BankName+" "+x.Account)
+		if !x.AsOf.IsZero() {
+			info += "　截至：" + x.AsOf.Format("2006-01-02")
+		}
+	}
+	t := &table{wb: wb, base: SheetT9, title: "银行存款余额调节表", cols: cols, heads: 1, noFilter: true, info: info}
+	wb.tables = append(wb.tables, t)
+	if err := t.newPart(); err != nil {
+		return err
+	}
+	if x == nil {
+		return nil
+	}
+	st := &wb.st
+	// line writes a labelled amount row and returns its reference.
+	line := func(label string, c excelize.Cell, val ledger.Money) (cellRef, error) {
+		cells := []any{excelize.Cell{StyleID: st.key, Value: label}, excelize.Cell{StyleID: st.text}, excelize.Cell{StyleID: st.text},
+			excelize.Cell{StyleID: st.text}, c}
+		p, r, err := t.add(cells, false)
+		return cellRef{p: p, col: 5, row: r, val: val}, err
+	}
+	// side writes an opening balance, its two sections of items and the
+	// adjusted balance: base + Σ plus − Σ minus.
+	side := func(baseLabel string, base ledger.Money, plusLabel string, plus []T9Item, minusLabel string, minus []T9Item) (cellRef, error) {
+		b, err := line(baseLabel, wb.money(base), base)
+		if err != nil {
+			return cellRef{}, err
+		}
+		section := func(label string, items []T9Item) (cellRef, error) {
+			if _, err := line(label, excelize.Cell{StyleID: st.text}, ledger.Zero); err != nil {
+				return cellRef{}, err
+			}
+			var rows []pos
+			s := ledger.Zero
+			for _, it := range items {
+				cells := []any{wb.text(""), wb.date(it.Date), wb.text(it.Ref), wb.text(it.Summary), wb.money(it.Amount)}
+				p, r, err := t.add(cells, true)
+				if err != nil {
+					return cellRef{}, err
+				}
+				rows = append(rows, pos{p, r})
+				s = s.Add(it.Amount)
+			}
+			return line("　　小计", wb.total(5, spansOf(rows), t.nextPart(), s), s)
+		}
+		plusRef, err := section(plusLabel, plus)
+		if err != nil {
+			return cellRef{}, err
+		}
+		minusRef, err := section(minusLabel, minus)
+		if err != nil {
+			return cellRef{}, err
+		}
+		adj := base.Add(plusRef.val).Sub(minusRef.val)
+		next := t.nextPart()
+		f := b.formula(next) + "+" + plusRef.formula(next) + "-" + minusRef.formula(next)
+		return line("调节后的存款余额", wb.formulaMoney(st.totalMoney, f, adj), adj)
+	}
+	book, err := side("银行存款日记账余额", x.BookBalance, "加：银行已收、企业未收", x.BankReceived, "减：银行已付、企业未付", x.BankPaid)
+	if err != nil {
+		return err
+	}
+	t.skip()
+	bank, err := side("银行对账单余额", x.BankBalance, "加：企业已收、银行未收", x.BookReceived, "减：企业已付、银行未付", x.BookPaid)
+	if err != nil {
+		return err
+	}
+	t.skip()
+	next := t.nextPart()
+	diff := book.val.Sub(bank.val)
+	if _, err := line("差额（应为零）", wb.formulaMoney(st.totalMoney, book.formula(next)+"-"+bank.formula(next), diff), diff); err != nil {
+		return err
+	}
+	wb.refs[refT9Book] = book
+	wb.refs[refT9Bank] = bank
+	return nil
+}
+
+// ---- 科目余额表, 试算平衡表 ----
+
+func balanceColumns(year bool) []column {
+	cols := []column{{"科目编码", 12}, {"科目名称", 30}, {"期初余额|借方", 15}, {"期初余额|贷方", 15}, {"本期发生额|借方", 15}, {"本期发生额|贷方", 15}}
+	if year {
+		cols = append(cols, column{"本年累计发生额|借方", 15}, column{"本年累计发生额|贷方", 15})
+	}
+	return append(cols, column{"期末余额|借方", 15}, column{"期末余额|贷方", 15})
+}
+
+func balanceAmounts(r *BalanceRow, year bool) []ledger.Money {
+	a := []ledger.Money{r.OpeningDebit, r.OpeningCredit, r.PeriodDebit, r.PeriodCredit}
+	if year {
+		a = append(a, r.YearDebit, r.YearCredit)
+	}
+	return append(a, r.ClosingDebit, r.ClosingCredit)
+}
+
+// writeBalanceTable writes rows indented by their depth in the table; the
+// 合计 adds up the rows whose parent is not in the table.
+func writeBalanceTable(wb *workbook, base, title string, rows []BalanceRow, year bool) (*table, pos, []ledger.Money, error) {
+	cols := balanceColumns(year)
+	t, err := wb.newTable(base, title, cols, 2, 1)
+	if err != nil {
+		return nil, pos{}, nil, err
+	}
+	in := map[string]int{}
+	for i, r := range rows {
+		in[r.Account] = i
+	}
+	depth := func(r *BalanceRow) int {
+		n := 0
+		for p := r.Parent; p != "" && n < indentMax; n++ {
+			j, ok := in[p]
+			if !ok {
+				break
+			}
+			p = rows[j].Parent
+		}
+		return n
+	}
+	n := len(cols) - 2
+	tot := make([]ledger.Money, n)
+	for k := range tot {
+		tot[k] = ledger.Zero
+	}
+	var top []pos
+	for i := range rows {
+		r := &rows[i]
+		a := balanceAmounts(r, year)
+		cells := []any{wb.styled(wb.st.code, r.Account), wb.styled(wb.st.indent[depth(r)], r.Name)}
+		for _, m := range a {
+			cells = append(cells, wb.moneyOrBlank(m))
+		}
+		p, rr, err := t.add(cells, true)
+		if err != nil {
+			return nil, pos{}, nil, err
+		}
+		if _, ok := in[r.Parent]; !ok || r.Parent == r.Account {
+			top = append(top, pos{p, rr})
+			for k := range a {
+				tot[k] = tot[k].Add(a[k])
+			}
+		}
+	}
+	cells := wb.totalCells(len(cols), "合计")
+	last := t.totalPart()
+	for k := range tot {
+		cells[2+k] = wb.total(3+k, spansOf(top), last, tot[k])
+	}
+	p, r, err := t.addTotal(cells)
+	return t, pos{p, r}, tot, err
+}
+
+func writeBalances(wb *workbook) error {
+	_, _, _, err := writeBalanceTable(wb, SheetBalances, "科目余额表", wb.d.Balances, true)
+	return err
+}
+
+// writeTrial writes the trial balance and, below its 合计, the debit minus
+// credit differences of the opening, period and closing columns (zero when
+// the trial balance balances).
+func writeTrial(wb *workbook) error {
+	t, tp, tot, err := writeBalanceTable(wb, SheetTrial, "试算平衡表", wb.d.Trial, false)
+	if err != nil {
+		return err
+	}
+	for k := range tot {
+		wb.ref(fmt.Sprintf("%s%d", refTrial, 3+k), tp.p, 3+k, tp.r, tot[k])
+	}
+	balanced := true
+	cells := wb.totalCells(len(tot)+2, "借贷差额")
+	for k := 0; k < len(tot); k += 2 {
+		diff := tot[k].Sub(tot[k+1])
+		balanced = balanced && diff.IsZero()
+		from := tp.p
+		if !t.fits(1) {
+			from = nil
+		}
+		cells[3+k] = wb.formulaMoney(wb.st.totalMoney,
+			qualify(tp.p, from)+cellName(3+k, tp.r)+"-"+qualify(tp.p, from)+cellName(4+k, tp.r), diff)
+	}
+	result := "平衡"
+	if !balanced {
+		result = "不平衡"
+	}
+	cells[1] = excelize.Cell{StyleID: wb.st.totalLabel, Value: "试算结果：" + result}
+	t.reserve = 0
+	_, _, err = t.add(cells, false)
+	return err
+}
+
+// ---- 明细账, 银行存款日记账 ----
+
+// journal describes the layout of a journal sheet.
+type journal struct {
+	base, title string
+	cols        []column
+	bank        bool // 银行存款日记账: signed balance, 对方科目, no 借或贷
+	debit       int  // column of the debit amount
+}
+
+var detailJournal = journal{
+	base: SheetDetail, title: "明细账",
+	cols: []column{{"科目编码", 12}, {"科目名称", 22}, {"日期", 11}, {"凭证字号", 10}, {"摘要", 32}, {"党组织", 22},
+		{"资金来源", 14}, {"借方", 15}, {"贷方", 15}, {"借或贷", 7}, {"余额", 15}},
+	debit: 8,
+}
+
+var bankJournal = journal{
+	base: SheetBankJournal, title: "银行存款日记账", bank: true,
+	cols: []column{{"账户", 12}, {"账户名称", 22}, {"日期", 11}, {"凭证字号", 10}, {"摘要", 32}, {"对方科目", 22},
+		{"党组织", 22}, {"资金来源", 14}, {"收入(借方)", 15}, {"支出(贷方)", 15}, {"余额", 15}},
+	debit: 9,
+}
+
+func writeDetail(wb *workbook) error { return writeJournal(wb, detailJournal, wb.d.Detail) }
+
+func writeBankJournal(wb *workbook) error { return writeJournal(wb, bankJournal, wb.d.BankJournal) }
+
+// direction is 借, 贷 or 平 for a signed balance (debit positive).
+func direction(b ledger.Money) string {
+	switch b.Sign() {
+	case 1:
+		return "借"
+	case -1:
+		return "贷"
+	}
+	return "平"
+}
+
+// journalState is the account being written.
+type journalState struct {
+	open          bool
+	account, name string
+	balance       ledger.Money // signed, debit positive
+	debit, credit ledger.Money // this period
+	yDebit, yCred ledger.Money // the year before the period
+	entries       []pos
+}
+
+// writeJournal writes each account as 期初余额, its entries with running
+// balances, 本月合计 (SUM of the entries) and 本年累计.
+func writeJournal(wb *workbook, j journal, rows func(func(JournalRow, error) bool)) error {
+	t, err := wb.newTable(j.base, j.title, j.cols, 1, 0)
+	if err != nil {
+		return err
+	}
+	d := wb.d
+	n := len(j.cols)
+	var s journalState
+	// line builds a row: account, date, voucher, summary, other texts,
+	// debit, credit and balance cells.
+	line := func(style int, date excelize.Cell, voucher excelize.Cell, summary string, others []string, debit, credit excelize.Cell) []any {
+		cells := make([]any, 0, n)
+		cells = append(cells, wb.styled(wb.st.code, s.account), wb.styled(wb.st.text, s.name), date, voucher, wb.styled(style, summary))
+		for _, o := range others {
+			cells = append(cells, wb.text(o))
+		}
+		cells = append(cells, debit, credit)
+		if j.bank {
+			cells = append(cells, excelize.Cell{StyleID: wb.st.money, Value: wb.float(s.balance)})
+		} else {
+			cells = append(cells, excelize.Cell{StyleID: wb.st.center, Value: direction(s.balance)},
+				excelize.Cell{StyleID: wb.st.money, Value: wb.float(s.balance.Abs())})
+		}
+		return cells
+	}
+	blanks := func() []string {
+		if j.bank {
+			return []string{"", "", ""}
+		}
+		return []string{"", ""}
+	}
+	start := func(account, name string, balance, yd, yc ledger.Money) error {
+		s = journalState{open: true, account: account, name: name, balance: balance, debit: ledger.Zero, credit: ledger.Zero, yDebit: yd, yCred: yc}
+		cells := line(wb.st.text, wb.date(d.From), wb.text(""), "期初余额", blanks(), wb.moneyOrBlank(ledger.Zero), wb.moneyOrBlank(ledger.Zero))
+		_, _, err := t.add(cells, false)
+		return err
+	}
+	closeAccount := func() error {
+		if !s.open {
+			return nil
+		}
+		next := t.nextPart()
+		debit := wb.total(j.debit, spansOf(s.entries), next, s.debit)
+		credit := wb.total(j.debit+1, spansOf(s.entries), next, s.credit)
+		cells := line(wb.st.totalLabel, wb.date(d.To), wb.text(""), "本月合计", blanks(), debit, credit)
+		if _, _, err := t.add(cells, false); err != nil {
+			return err
+		}
+		yd, yc := s.yDebit.Add(s.debit), s.yCred.Add(s.credit)
+		cells = line(wb.st.totalLabel, wb.date(d.To), wb.text(""), "本年累计", blanks(),
+			excelize.Cell{StyleID: wb.st.totalMoney, Value: wb.float(yd)}, excelize.Cell{StyleID: wb.st.totalMoney, Value: wb.float(yc)})
+		if _, _, err := t.add(cells, false); err != nil {
+			return err
+		}
+		s.open = false
+		return nil
+	}
+	if rows != nil {
+		for r, err := range rows {
+			if err != nil {
+				return err
+			}
+			if r.Kind == JournalOpening {
+				if err := closeAccount(); err != nil {
+					return err
+				}
+				if err := start(r.Account, r.AccountName, r.Balance, r.YearDebit, r.YearCredit); err != nil {
+					return err
+				}
+				continue
+			}
+			if !s.open || r.Account != s.account {
+				if err := closeAccount(); err != nil {
+					return err
+				}
+				if err := start(r.Account, r.AccountName, ledger.Zero, ledger.Zero, ledger.Zero); err != nil {
+					return err
+				}
+			}
+			s.balance = s.balance.Add(r.Debit).Sub(r.Credit)
+			s.debit = s.debit.Add(r.Debit)
+			s.credit = s.credit.Add(r.Credit)
+			others := []string{r.OrgName, r.FundName}
+			if j.bank {
+				others = []string{r.Contra, r.OrgName, r.FundName}
+			}
+			cells := line(wb.st.text, wb.date(r.Date), wb.styled(wb.st.center, r.Voucher), r.Summary, others, wb.moneyOrBlank(r.Debit), wb.moneyOrBlank(r.Credit))
+			p, rr, err := t.add(cells, true)
+			if err != nil {
+				return err
+			}
+			s.entries = append(s.entries, pos{p, rr})
+		}
+	}
+	return closeAccount()
+}
+
+// ---- 凭证清单 ----
+
+var voucherColumns = []column{{"日期", 11}, {"凭证字号", 10}, {"分录号", 6}, {"摘要", 30}, {"科目编码", 10}, {"科目名称", 26},
+	{"党组织", 22}, {"资金来源", 14}, {"用途", 12}, {"借方金额", 15}, {"贷方金额", 15}, {"附单据数", 7}, {"制单人", 8},
+	{"审核人", 8}, {"出纳", 8}, {"记账人", 8}, {"状态", 9}, {"冲销凭证", 10}}
+
+// writeVouchers writes one row per voucher line and records where each
+// voucher starts, for the links of the other sheets.
+func writeVouchers(wb *workbook) error {
+	t, err := wb.newTable(SheetVouchers, "记账凭证清单", voucherColumns, 1, 1)
+	if err != nil {
+		return err
+	}
+	x := &voucherIndex{col: "B"}
+	debit, credit := ledger.Zero, ledger.Zero
+	var prev int64
+	first := true
+	cells := make([]any, len(voucherColumns))
+	if wb.d.Vouchers != nil {
+		for r, err := range wb.d.Vouchers {
+			if err != nil {
+				return err
+			}
+			cells[0] = wb.date(r.Date)
+			cells[1] = wb.styled(wb.st.center, r.Voucher)
+			cells[2] = wb.integer(r.Line)
+			cells[3] = wb.text(r.Summary)
+			cells[4] = wb.styled(wb.st.code, r.Account)
+			cells[5] = wb.text(r.AccountName)
+			cells[6] = wb.text(r.OrgName)
+			cells[7] = wb.text(r.FundName)
+			cells[8] = wb.text(purposeName(r.Purpose))
+			cells[9] = wb.moneyOrBlank(r.Debit)
+			cells[10] = wb.moneyOrBlank(r.Credit)
+			cells[11] = wb.integer(r.Attachments)
+			cells[12] = wb.text(r.Maker)
+			cells[13] = wb.text(r.Checker)
+			cells[14] = wb.text(r.Cashier)
+			cells[15] = wb.text(r.Poster)
+			cells[16] = wb.styled(wb.st.center, r.Status.Name())
+			cells[17] = wb.styled(wb.st.center, r.ReversalOf)
+			p, row, err := t.add(cells, true)
+			if err != nil {
+				return err
+			}
+			if r.VoucherID != 0 && (first || r.VoucherID != prev) {
+				x.note(r.VoucherID, len(t.parts)-1, row)
+			}
+			_ = p
+			first, prev = false, r.VoucherID
+			debit = debit.Add(r.Debit)
+			credit = credit.Add(r.Credit)
+		}
+	}
+	row := wb.totalCells(len(voucherColumns), "合计")
+	last := t.totalPart()
+	row[9] = wb.total(10, t.dataSpans(), last, debit)
+	row[10] = wb.total(11, t.dataSpans(), last, credit)
+	p, r, err := t.addTotal(row)
+	if err != nil {
+		return err
+	}
+	wb.ref(refDebit, p, 10, r, debit)
+	wb.ref(refCredit, p, 11, r, credit)
+	wb.sum.Totals.Debit, wb.sum.Totals.Credit = debit, credit
+	for _, p := range t.parts {
+		x.parts = append(x.parts, p.name)
+	}
+	wb.links = x
+	return nil
+}
+
+func itoa(n int) string { return fmt.Sprint(n) }
