@@ -114,25 +114,72 @@ func runOne(run func(*view) []Finding, in *Input, cfg *Config) []Finding {
 	return out
 }
 
-// A01 … A17 run one rule each; see the package documentation for what
-// each detects.
-
+// A01 runs rule A-01 (超范围使用) alone; the package documentation says what it
+// detects.
 func A01(in *Input, cfg *Config) []Finding { return runOne((*view).a01, in, cfg) }
+
+// A02 runs rule A-02 (挪用/挤占) alone; the package documentation says what it
+// detects.
 func A02(in *Input, cfg *Config) []Finding { return runOne((*view).a02, in, cfg) }
+
+// A03 runs rule A-03 (截留/拨付不及时) alone; the package documentation says what it
+// detects.
 func A03(in *Input, cfg *Config) []Finding { return runOne((*view).a03, in, cfg) }
+
+// A04 runs rule A-04 (滞留/沉淀) alone; the package documentation says what it
+// detects.
 func A04(in *Input, cfg *Config) []Finding { return runOne((*view).a04, in, cfg) }
+
+// A05 runs rule A-05 (支出晚于撤销) alone; the package documentation says what it
+// detects.
 func A05(in *Input, cfg *Config) []Finding { return runOne((*view).a05, in, cfg) }
+
+// A06 runs rule A-06 (虚报冒领/重复领取) alone; the package documentation says what it
+// detects.
 func A06(in *Input, cfg *Config) []Finding { return runOne((*view).a06, in, cfg) }
+
+// A07 runs rule A-07 (优亲厚友) alone; the package documentation says what it
+// detects.
 func A07(in *Input, cfg *Config) []Finding { return runOne((*view).a07, in, cfg) }
+
+// A08 runs rule A-08 (无票据) alone; the package documentation says what it
+// detects.
 func A08(in *Input, cfg *Config) []Finding { return runOne((*view).a08, in, cfg) }
+
+// A09 runs rule A-09 (大额现金) alone; the package documentation says what it
+// detects.
 func A09(in *Input, cfg *Config) []Finding { return runOne((*view).a09, in, cfg) }
+
+// A10 runs rule A-10 (拆分支付) alone; the package documentation says what it
+// detects.
 func A10(in *Input, cfg *Config) []Finding { return runOne((*view).a10, in, cfg) }
+
+// A11 runs rule A-11 (公款私存) alone; the package documentation says what it
+// detects.
 func A11(in *Input, cfg *Config) []Finding { return runOne((*view).a11, in, cfg) }
+
+// A12 runs rule A-12 (程序违规) alone; the package documentation says what it
+// detects.
 func A12(in *Input, cfg *Config) []Finding { return runOne((*view).a12, in, cfg) }
+
+// A13 runs rule A-13 (捐款混用) alone; the package documentation says what it
+// detects.
 func A13(in *Input, cfg *Config) []Finding { return runOne((*view).a13, in, cfg) }
+
+// A14 runs rule A-14 (补记/倒签) alone; the package documentation says what it
+// detects.
 func A14(in *Input, cfg *Config) []Finding { return runOne((*view).a14, in, cfg) }
+
+// A15 runs rule A-15 (标准超标) alone; the package documentation says what it
+// detects.
 func A15(in *Input, cfg *Config) []Finding { return runOne((*view).a15, in, cfg) }
+
+// A16 runs rule A-16 (分类不平) alone; the package documentation says what it
+// detects.
 func A16(in *Input, cfg *Config) []Finding { return runOne((*view).a16, in, cfg) }
+
+// A17 runs rule A-17 (公示缺失) alone; the package documentation says what it
+// detects.
 func A17(in *Input, cfg *Config) []Finding { return runOne((*view).a17, in, cfg) }
 
 // key builds a finding key from its parts.
