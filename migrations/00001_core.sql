@@ -512,6 +512,19 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'LE005', MESSAGE = format('lines[%s].org: %s is not active on %s (set up %s, dissolved %s)', r.line_no, r.org, r.date, coalesce(r.set_up::text, '-'), coalesce(r.dissolved::text, '-'));
     END IF;
 
+    -- Existing balances first (an INSERT … ON CONFLICT would check the
+    -- restricted-balance constraint on the delta row before finding the
+    -- conflict), then the keys seen for the first time.
+    WITH d AS (
+        SELECT l.book, l.account, l.org, l.fund, sum(l.debit_fen - l.credit_fen) AS delta
+        FROM new_v n
+        JOIN old_v ov ON ov.book = n.book AND ov.id = n.id
+        JOIN voucher_lines l ON l.book = n.book AND l.voucher_id = n.id
+        WHERE n.status = 'posted' AND ov.status <> 'posted'
+        GROUP BY l.book, l.account, l.org, l.fund)
+    UPDATE balances b SET balance_fen = b.balance_fen + d.delta, updated_at = now()
+        FROM d WHERE b.book = d.book AND b.account = d.account AND b.org = d.org AND b.fund = d.fund;
+
     INSERT INTO balances AS b (book, account, org, fund, restricted, balance_fen, updated_at)
         SELECT l.book, l.account, l.org, l.fund, a.restricted, sum(l.debit_fen - l.credit_fen), now()
         FROM new_v n
@@ -519,6 +532,7 @@ BEGIN
         JOIN voucher_lines l ON l.book = n.book AND l.voucher_id = n.id
         JOIN accounts a ON a.book = l.book AND a.code = l.account
         WHERE n.status = 'posted' AND ov.status <> 'posted'
+          AND NOT EXISTS (SELECT 1 FROM balances x WHERE x.book = l.book AND x.account = l.account AND x.org = l.org AND x.fund = l.fund)
         GROUP BY l.book, l.account, l.org, l.fund, a.restricted
         ORDER BY l.book, l.account, l.org, l.fund
         ON CONFLICT (book, account, org, fund) DO UPDATE

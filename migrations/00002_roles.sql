@@ -34,6 +34,9 @@ BEGIN
         GRANT UPDATE ON books, accounts, organisations, funds, users, periods, voucher_counters,
             vouchers, idempotency TO ledger_app;
         GRANT DELETE ON idempotency TO ledger_app;
+        -- SELECT … FOR UPDATE needs an UPDATE privilege on some column; the
+        -- application locks balance rows in key order but never writes them.
+        GRANT UPDATE (updated_at) ON balances TO ledger_app;
         REVOKE ALL ON goose_db_version FROM ledger_app;
         GRANT SELECT ON goose_db_version TO ledger_app, ledger_auditor;
     END IF;
