@@ -1,0 +1,139 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/fenyang/partyfee/ledger"
+)
+
+// Totals are the control totals of a book over a date range, computed from
+// posted lines: what came in, what went down to branches, what came back,
+// what was spent per purpose, and the closing balances.
+type Totals struct {
+	From, To       time.Time
+	IncomeByKind   map[ledger.FundKind]ledger.Money // credits to income accounts (420101, 4801, …)
+	Income         ledger.Money                     // upper + matching
+	Allocated      ledger.Money                     // debits to 121801
+	Returned       ledger.Money                     // credits to 121801 paid back to the bank
+	SpentByPurpose map[ledger.Purpose]ledger.Money
+	Spent          ledger.Money
+	Bank           ledger.Money // 100201 balance at To (special funds)
+	Pending        ledger.Money // 121801 balance at To (special funds)
+	Vouchers       int          // posted vouchers in the range
+}
+
+// Totals computes control totals of posted vouchers dated in [from, to]
+// (balances as of to) for the special funds (upper, matching).
+func (db *DB) Totals(ctx context.Context, book string, from, to time.Time) (*Totals, error) {
+	t := &Totals{From: from, To: to, IncomeByKind: map[ledger.FundKind]ledger.Money{}, SpentByPurpose: map[ledger.Purpose]ledger.Money{},
+		Income: ledger.Zero, Allocated: ledger.Zero, Returned: ledger.Zero, Spent: ledger.Zero, Bank: ledger.Zero, Pending: ledger.Zero}
+	rows, err := db.Pool.Query(ctx, `
+		SELECT f.kind, a.code, a.type, coalesce(a.purpose, ''), v.reversal_of IS NOT NULL,
+		       sum(l.debit_fen) FILTER (WHERE v.date >= $2), sum(l.credit_fen) FILTER (WHERE v.date >= $2),
+		       sum(l.debit_fen - l.credit_fen)
+		FROM voucher_lines l
+		JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id
+		JOIN accounts a ON a.book = l.book AND a.code = l.account
+		JOIN funds f ON f.book = l.book AND f.code = l.fund
+		WHERE l.book = $1 AND v.status = 'posted' AND v.date <= $3
+		GROUP BY 1, 2, 3, 4, 5`, book, from, to)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var kind, code, typ, purpose string
+		var red bool
+		var d, c *int64
+		var bal int64
+		if err := rows.Scan(&kind, &code, &typ, &purpose, &red, &d, &c, &bal); err != nil {
+			return nil, mapError(err)
+		}
+		fk := ledger.FundKind(kind)
+		debit, credit := ledger.FromFen(deref(d)), ledger.FromFen(deref(c))
+		if typ == string(ledger.Income) {
+			t.IncomeByKind[fk] = orZero(t.IncomeByKind[fk]).Add(credit.Sub(debit))
+		}
+		if !fk.Special() {
+			continue
+		}
+		switch {
+		case code == ledger.AcctPending:
+			// A red reversal of an allocation reduces what was allocated;
+			// ordinary credits are settlements (spending) or returns.
+			t.Allocated = t.Allocated.Add(debit)
+			t.Pending = t.Pending.Add(ledger.FromFen(bal))
+		case code == ledger.AcctBank:
+			t.Bank = t.Bank.Add(ledger.FromFen(bal))
+		case purpose != "":
+			p := ledger.Purpose(purpose)
+			t.SpentByPurpose[p] = orZero(t.SpentByPurpose[p]).Add(debit.Sub(credit))
+			t.Spent = t.Spent.Add(debit.Sub(credit))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapError(err)
+	}
+	t.Income = orZero(t.IncomeByKind[ledger.FundUpper]).Add(orZero(t.IncomeByKind[ledger.FundMatching]))
+	var ret, n int64
+	if err := db.Pool.QueryRow(ctx, `
+		SELECT coalesce(sum(l.credit_fen), 0) FROM voucher_lines l
+		JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id
+		JOIN funds f ON f.book = l.book AND f.code = l.fund
+		WHERE l.book = $1 AND v.status = 'posted' AND v.flow = 'return' AND l.account = $4
+		  AND f.kind IN ('upper', 'matching') AND v.date BETWEEN $2 AND $3`, book, from, to, ledger.AcctPending).Scan(&ret); err != nil {
+		return nil, mapError(err)
+	}
+	t.Returned = ledger.FromFen(ret)
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM vouchers WHERE book = $1 AND status = 'posted' AND date BETWEEN $2 AND $3`, book, from, to).Scan(&n); err != nil {
+		return nil, mapError(err)
+	}
+	t.Vouchers = int(n)
+	return t, nil
+}
+
+func deref(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+func orZero(m ledger.Money) ledger.Money {
+	if m.Decimal().IsZero() {
+		return ledger.Zero
+	}
+	return m
+}
+
+// DissolveOrg records that an organisation was dissolved on date (临时党支部
+// 随临时机构撤销而撤销). Admins only; logged.
+func (db *DB) DissolveOrg(ctx context.Context, book, actor, org string, date time.Time) error {
+	return db.runTx(ctx, func(tx pgx.Tx) error {
+		u, err := loadUser(ctx, tx, book, actor)
+		if err != nil {
+			return err
+		}
+		if !u.Has(ledger.RoleAdmin) {
+			return ledger.Errorf(ledger.EForbidden, "user", "only an admin records a dissolution")
+		}
+		tag, err := tx.Exec(ctx, `UPDATE organisations SET dissolved = $3 WHERE book = $1 AND code = $2`, book, org, date)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return ledger.Errorf(ledger.ENotFound, "org", "organisation %s does not exist", org)
+		}
+		return logAction(ctx, tx, book, actor, "dissolve", 0, db.Now(), db.Source, map[string]any{"org": org, "date": date.Format(time.DateOnly)})
+	})
+}
+
+// HasVouchers reports whether any book in the database has vouchers.
+func (db *DB) HasVouchers(ctx context.Context) (bool, error) {
+	var ok bool
+	err := db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM vouchers)`).Scan(&ok)
+	return ok, mapError(err)
+}
