@@ -93,7 +93,7 @@ func fixtureBook() *tBook {
 	noReceipt := buy("方便面", 20, "49.00", "汾阳市城关超市")
 	noReceipt.method, noReceipt.attachments, noReceipt.docTypes, noReceipt.payeeType = ledger.MethodCash, 0, nil, ledger.PayeeSupplier
 	bad := b.spend(day(2020, 2, 17), "FY-PC", up, P, m("980.00"), noReceipt)
-	wrong := b.spend(day(2020, 2, 18), "FY-DC", mt, P, m("9999.99"), buy("对讲机", 30, "333.333", "汾阳市通达电子商行"))
+	wrong := b.spend(day(2020, 2, 18), "FY-DC", mt, P, m("9999.99"), buy("对讲机", 30, "333.33", "汾阳市通达电子商行"))
 	b.spend(day(2020, 2, 19), "FY-ZH", up, P, m("1234.56"), buy("体温登记本", 96, "12.86", "汾阳市新华书店"))
 	b.reverse(day(2020, 2, 20), wrong)
 	fixed := buy("对讲机", 30, "330.00", "汾阳市通达电子商行")

@@ -28,6 +28,18 @@ func spansOf(ps []pos) []span {
 	return out
 }
 
+// spanList collects rows as spans as they are written, so that a total
+// over a million consecutive rows keeps one span, not a million rows.
+type spanList []span
+
+func (l *spanList) add(p *part, r int) {
+	if n := len(*l); n > 0 && (*l)[n-1].p == p && (*l)[n-1].r2+1 == r {
+		(*l)[n-1].r2 = r
+		return
+	}
+	*l = append(*l, span{p, r, r})
+}
+
 // totalCells is a row of n empty total-styled cells with label in the
 // first column.
 func (wb *workbook) totalCells(n int, label string) []any {
@@ -330,15 +342,15 @@ func writeT3(wb *workbook) error {
 	}
 	total := ledger.Zero
 	n := 0
-	cells := make([]any, len(t3Columns))
+	buf := newRowBuf(len(t3Columns))
 	if wb.d.T3 != nil {
 		for r, err := range wb.d.T3 {
 			if err != nil {
 				return err
 			}
 			n++
-			wb.t3Row(cells, n, &r)
-			if _, _, err := t.add(cells, true); err != nil {
+			wb.t3Row(buf.cells, n, &r)
+			if _, _, err := t.add(buf.ptrs, true); err != nil {
 				return err
 			}
 			total = total.Add(r.Amount)
@@ -356,7 +368,7 @@ func writeT3(wb *workbook) error {
 }
 
 // t3Row fills cells with T3 row r, numbered n.
-func (wb *workbook) t3Row(cells []any, n int, r *T3Row) {
+func (wb *workbook) t3Row(cells []excelize.Cell, n int, r *T3Row) {
 	qty := excelize.Cell{StyleID: wb.st.qty}
 	if !r.Quantity.IsZero() {
 		qty.Value, _ = r.Quantity.Float64()
@@ -1016,7 +1028,7 @@ type journalState struct {
 	balance       ledger.Money // signed, debit positive
 	debit, credit ledger.Money // this period
 	yDebit, yCred ledger.Money // the year before the period
-	entries       []pos
+	entries       spanList
 }
 
 // writeJournal writes each account as 期初余额, its entries with running
@@ -1031,20 +1043,23 @@ func writeJournal(wb *workbook, j journal, rows func(func(JournalRow, error) boo
 	var s journalState
 	// line builds a row: account, date, voucher, summary, other texts,
 	// debit, credit and balance cells.
+	buf := newRowBuf(n)
 	line := func(style int, date excelize.Cell, voucher excelize.Cell, summary string, others []string, debit, credit excelize.Cell) []any {
-		cells := make([]any, 0, n)
-		cells = append(cells, wb.styled(wb.st.code, s.account), wb.styled(wb.st.text, s.name), date, voucher, wb.styled(style, summary))
+		c := buf.cells
+		c[0], c[1], c[2], c[3], c[4] = wb.styled(wb.st.code, s.account), wb.styled(wb.st.text, s.name), date, voucher, wb.styled(style, summary)
+		i := 5
 		for _, o := range others {
-			cells = append(cells, wb.text(o))
+			c[i] = wb.text(o)
+			i++
 		}
-		cells = append(cells, debit, credit)
+		c[i], c[i+1] = debit, credit
 		if j.bank {
-			cells = append(cells, excelize.Cell{StyleID: wb.st.money, Value: wb.float(s.balance)})
+			c[i+2] = excelize.Cell{StyleID: wb.st.money, Value: wb.float(s.balance)}
 		} else {
-			cells = append(cells, excelize.Cell{StyleID: wb.st.center, Value: direction(s.balance)},
-				excelize.Cell{StyleID: wb.st.money, Value: wb.float(s.balance.Abs())})
+			c[i+2] = excelize.Cell{StyleID: wb.st.center, Value: direction(s.balance)}
+			c[i+3] = excelize.Cell{StyleID: wb.st.money, Value: wb.float(s.balance.Abs())}
 		}
-		return cells
+		return buf.ptrs
 	}
 	blanks := func() []string {
 		if j.bank {
@@ -1063,8 +1078,8 @@ func writeJournal(wb *workbook, j journal, rows func(func(JournalRow, error) boo
 			return nil
 		}
 		next := t.nextPart()
-		debit := wb.total(j.debit, spansOf(s.entries), next, s.debit)
-		credit := wb.total(j.debit+1, spansOf(s.entries), next, s.credit)
+		debit := wb.total(j.debit, s.entries, next, s.debit)
+		credit := wb.total(j.debit+1, s.entries, next, s.credit)
 		cells := line(wb.st.totalLabel, wb.date(d.To), wb.text(""), "本月合计", blanks(), debit, credit)
 		if _, _, err := t.add(cells, false); err != nil {
 			return err
@@ -1112,7 +1127,7 @@ func writeJournal(wb *workbook, j journal, rows func(func(JournalRow, error) boo
 			if err != nil {
 				return err
 			}
-			s.entries = append(s.entries, pos{p, rr})
+			s.entries.add(p, rr)
 		}
 	}
 	return closeAccount()
@@ -1135,7 +1150,8 @@ func writeVouchers(wb *workbook) error {
 	debit, credit := ledger.Zero, ledger.Zero
 	var prev int64
 	first := true
-	cells := make([]any, len(voucherColumns))
+	buf := newRowBuf(len(voucherColumns))
+	cells := buf.cells
 	if wb.d.Vouchers != nil {
 		for r, err := range wb.d.Vouchers {
 			if err != nil {
@@ -1159,7 +1175,7 @@ func writeVouchers(wb *workbook) error {
 			cells[15] = wb.text(r.Poster)
 			cells[16] = wb.styled(wb.st.center, r.Status.Name())
 			cells[17] = wb.styled(wb.st.center, r.ReversalOf)
-			p, row, err := t.add(cells, true)
+			p, row, err := t.add(buf.ptrs, true)
 			if err != nil {
 				return err
 			}

@@ -96,6 +96,22 @@ type chartSpec struct {
 	chart *excelize.Chart
 }
 
+// rowBuf is a reusable row of cells for the streaming tables. SetRow
+// takes *Cell values, so a row made of pointers into one array costs no
+// allocation per cell beyond the value itself.
+type rowBuf struct {
+	cells []excelize.Cell
+	ptrs  []any
+}
+
+func newRowBuf(n int) *rowBuf {
+	b := &rowBuf{cells: make([]excelize.Cell, n), ptrs: make([]any, n)}
+	for i := range b.cells {
+		b.ptrs[i] = &b.cells[i]
+	}
+	return b
+}
+
 // span is a range of rows of one column on one part.
 type span struct {
 	p      *part
