@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/fenyang/partyfee/ledger/postgres/pgtest"
 )
 
 // The test binary doubles as the ledger binary: with LEDGER_TEST_RUN_MAIN=1
@@ -16,7 +18,7 @@ func TestMain(m *testing.M) {
 		main()
 		return
 	}
-	os.Exit(m.Run())
+	pgtest.Main(m)
 }
 
 // ledgerCmd makes an exec.Cmd running this binary as ledger with args and a
