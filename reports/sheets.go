@@ -153,7 +153,7 @@ func fundKindRank(k ledger.FundKind) int {
 // 期末结余, and the 合计 本期收入 is the income of the book, upper + matching.
 func writeT1(wb *workbook) error {
 	d := wb.d
-	cols := []column{{"党组织", 28}, {"资金来源", 20}, {"期初结余", 15}, {"本期收入", 15}, {"本期拨入", 15},
+	cols := []column{{"党组织", 28}, {"资金来源", 30}, {"期初结余", 15}, {"本期收入", 15}, {"本期拨入", 15},
 		{"本期收回", 15}, {"本期拨出", 15}, {"本期使用", 15}, {"本期退回", 15}, {"期末结余", 15}}
 	t, err := wb.newTable(SheetT1, "专项党费收支总表", cols, 1, 1)
 	if err != nil {
@@ -462,7 +462,8 @@ func writeT4(wb *workbook) error {
 	if len(spans) == 1 {
 		s := spans[0]
 		q := "'" + s.p.name + "'!"
-		t.charts = append(t.charts, chartSpec{p: s.p, cell: "I3", chart: &excelize.Chart{
+		// Below the table, so that printing one page wide keeps the table legible.
+		t.charts = append(t.charts, chartSpec{p: s.p, cell: cellName(1, r+2), chart: &excelize.Chart{
 			Type: excelize.Pie,
 			Series: []excelize.ChartSeries{{
 				Name:       q + "$C$" + itoa(t.headRow()),
@@ -654,8 +655,8 @@ func writeT5(wb *workbook) error {
 	}
 	lastRow := first + len(chart) - 1
 	q := "'" + hp.name + "'!"
-	width := uint(min(max(560, 48*len(chart)), 1800))
-	t.charts = append(t.charts, chartSpec{p: hp, cell: "Q3", chart: &excelize.Chart{
+	width := uint(min(max(560, 48*len(chart)), 1000))
+	t.charts = append(t.charts, chartSpec{p: hp, cell: cellName(3, lastRow+2), chart: &excelize.Chart{
 		Type: excelize.Col,
 		Series: []excelize.ChartSeries{
 			{Name: fmt.Sprintf("%s$H$%d", q, hr), Categories: fmt.Sprintf("%s$C$%d:$C$%d", q, first, lastRow), Values: fmt.Sprintf("%s$H$%d:$H$%d", q, first, lastRow)},
@@ -790,9 +791,11 @@ func writeT8(wb *workbook) error {
 func writeT9(wb *workbook) error {
 	cols := []column{{"项目", 30}, {"日期", 11}, {"凭证字号/单据号", 16}, {"摘要", 36}, {"金额", 16}}
 	x := wb.d.T9
-	info := wb.infoLine() + "　本期未编制银行存款余额调节表"
+	// The reconciliation is of the book's bank account: the row shows the
+	// account instead of the organisation scope.
+	info := "核算单位：" + wb.d.BookName + "　会计期间：" + periodText(wb.d) + "　本期未编制银行存款余额调节表"
 	if x != nil {
-		info = wb.infoLine() + "　开户行及账号：" + strings.TrimSpace(x.BankName+" "+x.Account)
+		info = "核算单位：" + wb.d.BookName + "　开户行及账号：" + strings.TrimSpace(x.BankName+" "+x.Account)
 		if !x.AsOf.IsZero() {
 			info += "　截至：" + x.AsOf.Format("2006-01-02")
 		}
