@@ -208,6 +208,29 @@ func TestInvariantsRandom(t *testing.T) {
 					t.Errorf("seed %d: check %s: %s ≠ %s", seed, c.Name, c.Left, c.Right)
 				}
 			}
+
+			// Again with a small row limit, so that most tables continue
+			// on further sheets and totals add up cells of several sheets.
+			limit := 12 + int(seed%20)
+			var small bytes.Buffer
+			sum2, err := WriteAudit(&small, b.audit(), Options{RowLimit: limit})
+			if err != nil {
+				t.Fatalf("seed %d, row limit %d: %v", seed, limit, err)
+			}
+			if fmt.Sprint(sum2.Rows) != fmt.Sprint(sum.Rows) || fmt.Sprint(sum2.Totals) != fmt.Sprint(sum.Totals) ||
+				fmt.Sprint(sum2.Checks) != fmt.Sprint(sum.Checks) {
+				t.Errorf("seed %d, row limit %d: summary differs from the one-sheet-per-table workbook", seed, limit)
+			}
+			f := openBook(t, small.Bytes())
+			if len(f.GetSheetList()) <= len(SheetNames) {
+				t.Errorf("seed %d, row limit %d: no continuation sheet", seed, limit)
+			}
+			for _, s := range f.GetSheetList() {
+				if g := readGrid(t, f, s); len(g.rows) > limit {
+					t.Errorf("%s has %d rows, limit %d", s, len(g.rows), limit)
+				}
+			}
+			checkSums(t, f)
 		})
 	}
 }

@@ -218,9 +218,14 @@ func TestLibreOfficeRecalculation(t *testing.T) {
 	if _, err := WriteAudit(&cont, b.audit(), Options{RowLimit: 30}); err != nil {
 		t.Fatal(err)
 	}
-	files := map[string][]byte{"fixture.xlsx": good, "planted.xlsx": planted, "continued.xlsx": cont.Bytes()}
+	// A random journal with a small row limit: most tables continue.
+	var random bytes.Buffer
+	if _, err := WriteAudit(&random, randomBook(7).audit(), Options{RowLimit: 14}); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{"fixture.xlsx": good, "planted.xlsx": planted, "continued.xlsx": cont.Bytes(), "random.xlsx": random.Bytes()}
 	var paths []string
-	for _, name := range []string{"fixture.xlsx", "planted.xlsx", "continued.xlsx"} {
+	for _, name := range []string{"fixture.xlsx", "planted.xlsx", "continued.xlsx", "random.xlsx"} {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, files[name], 0o644); err != nil {
 			t.Fatal(err)
@@ -229,8 +234,8 @@ func TestLibreOfficeRecalculation(t *testing.T) {
 	}
 	out := recalcAll(t, soffice, paths...)
 
-	for i, name := range []string{"fixture.xlsx", "continued.xlsx"} {
-		j := []int{0, 2}[i]
+	for i, name := range []string{"fixture.xlsx", "continued.xlsx", "random.xlsx"} {
+		j := []int{0, 2, 3}[i]
 		bad, n := recalcMismatches(t, paths[j], out[j])
 		if n < 50 {
 			t.Errorf("%s: only %d formulas compared", name, n)
