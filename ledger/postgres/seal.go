@@ -1,0 +1,331 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/fenyang/partyfee/ledger"
+)
+
+// sealBatchMax bounds the vouchers sealed in one transaction: the sealer
+// holds its book's chain head for one batch at a time.
+const sealBatchMax = 500
+
+// SealPending seals the posted vouchers of book that have no seal yet and
+// returns how many it sealed.
+//
+// Chain positions are assigned here, by one sealer per book at a time (the
+// book's seal_heads row is locked for each batch), in the order in which the
+// sealer sees postings committed: a batch only sees committed postings, and
+// whatever commits later gets a later position. Within a batch the order is
+// (posted_at, id). Posting itself only queues the voucher (a trigger writes
+// its seal_pending row), so it never waits on the sealer or on a book-wide
+// row.
+//
+// Each batch is one transaction: it locks the head, takes the oldest queued
+// vouchers, loads them with lines and beneficiaries, computes each seal as
+// ledger.Seal(voucher, seq, previous seal), inserts the seals, dequeues the
+// vouchers and advances the head. The database refuses a seal that does not
+// continue the stored chain, so a sealer never extends a chain whose tail
+// was tampered with: it fails, and `ledger verify` says where.
+func (db *DB) SealPending(ctx context.Context, book string) (int, error) {
+	total := 0
+	for {
+		sealed, taken, err := db.sealBatch(ctx, book)
+		total += sealed
+		if err != nil || taken < sealBatchMax {
+			return total, err
+		}
+	}
+}
+
+// sealBatch seals at most sealBatchMax queued vouchers in one transaction.
+// It returns how many it sealed and how many queue rows it took.
+func (db *DB) sealBatch(ctx context.Context, book string) (sealed, taken int, err error) {
+	err = db.runTx(ctx, func(tx pgx.Tx) error {
+		sealed, taken = 0, 0
+		seq, head, err := lockSealHead(ctx, tx, book)
+		if err != nil {
+			return err
+		}
+		// Queue rows of vouchers that are sealed already or not posted
+		// cannot be sealed; they are dropped rather than block the queue
+		// (verify reports whatever is wrong with those vouchers).
+		rows, err := tx.Query(ctx, `SELECT p.voucher_id,
+				v.status = 'posted' AND NOT EXISTS (SELECT 1 FROM voucher_seals s WHERE s.book = p.book AND s.voucher_id = p.voucher_id)
+			FROM seal_pending p LEFT JOIN vouchers v ON v.book = p.book AND v.id = p.voucher_id
+			WHERE p.book = $1
+			ORDER BY p.posted_at, p.voucher_id
+			LIMIT $2`, book, sealBatchMax)
+		if err != nil {
+			return err
+		}
+		var ids, drop []int64
+		for rows.Next() {
+			var id int64
+			var ok *bool
+			if err := rows.Scan(&id, &ok); err != nil {
+				rows.Close()
+				return err
+			}
+			if ok != nil && *ok {
+				ids = append(ids, id)
+			} else {
+				drop = append(drop, id)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(drop) > 0 {
+			if _, err := tx.Exec(ctx, `DELETE FROM seal_pending WHERE book = $1 AND voucher_id = ANY($2)`, book, drop); err != nil {
+				return err
+			}
+		}
+		taken = len(ids) + len(drop)
+		if len(ids) == 0 {
+			return nil
+		}
+		vs, err := loadSealVouchers(ctx, tx, book, ids)
+		if err != nil {
+			return err
+		}
+		seqs := make([]int64, len(vs))
+		seals := make([][]byte, len(vs))
+		prevs := make([][]byte, len(vs))
+		prev := head
+		if prev == nil {
+			prev = []byte{} // the first seal of a chain links to nothing (not NULL)
+		}
+		for i, v := range vs {
+			seq++
+			s := ledger.Seal(v, seq, prev)
+			seqs[i], seals[i], prevs[i] = seq, s[:], prev
+			prev = seals[i]
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO voucher_seals (book, seq, voucher_id, version, seal, prev, sealed_at)
+			SELECT $1, t.seq, t.voucher_id, $2, t.seal, t.prev, $3
+			FROM unnest($4::bigint[], $5::bigint[], $6::bytea[], $7::bytea[]) AS t (seq, voucher_id, seal, prev)
+			ORDER BY t.seq`,
+			book, ledger.SealVersion, db.Now(), seqs, ids, seals, prevs); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM seal_pending WHERE book = $1 AND voucher_id = ANY($2)`, book, ids); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE seal_heads SET seq = $2, seal = $3, updated_at = $4 WHERE book = $1`, book, seq, prev, db.Now()); err != nil {
+			return err
+		}
+		sealed = len(ids)
+		return nil
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	return sealed, taken, nil
+}
+
+// lockSealHead locks the book's chain head (making it on first use) and returns
+// the last sealed position and its seal (0 and nil for an empty chain).
+// Concurrent sealers of the book queue here.
+func lockSealHead(ctx context.Context, tx pgx.Tx, book string) (int64, []byte, error) {
+	var seq int64
+	var seal []byte
+	err := tx.QueryRow(ctx, `SELECT seq, seal FROM seal_heads WHERE book = $1 FOR UPDATE`, book).Scan(&seq, &seal)
+	if errors.Is(err, pgx.ErrNoRows) {
+		if _, err := tx.Exec(ctx, `INSERT INTO seal_heads (book) VALUES ($1) ON CONFLICT DO NOTHING`, book); err != nil {
+			return 0, nil, err
+		}
+		err = tx.QueryRow(ctx, `SELECT seq, seal FROM seal_heads WHERE book = $1 FOR UPDATE`, book).Scan(&seq, &seal)
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	if seq == 0 {
+		seal = nil
+	}
+	return seq, seal, nil
+}
+
+// loadSealVouchers reads the vouchers ids of book with lines and beneficiaries,
+// in the order of ids.
+func loadSealVouchers(ctx context.Context, q querier, book string, ids []int64) ([]*ledger.Voucher, error) {
+	rows, err := q.Query(ctx, `SELECT `+voucherColumns+` FROM vouchers WHERE book = $1 AND id = ANY($2)`, book, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]*ledger.Voucher, len(ids))
+	for rows.Next() {
+		v, err := scanVoucher(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		byID[v.ID] = v
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	vs := make([]*ledger.Voucher, len(ids))
+	for i, id := range ids {
+		if vs[i] = byID[id]; vs[i] == nil {
+			return nil, ledger.Errorf(ledger.ENotFound, "id", "voucher %d does not exist in book %s", id, book)
+		}
+	}
+	return vs, loadLines(ctx, q, vs)
+}
+
+// sealPendingBooks lists the books with vouchers waiting for a seal.
+func (db *DB) sealPendingBooks(ctx context.Context) ([]string, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT book FROM books b WHERE EXISTS (SELECT 1 FROM seal_pending p WHERE p.book = b.book) ORDER BY book`)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	books, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return books, mapError(err)
+}
+
+// SealAll seals the pending vouchers of every book and returns how many it
+// sealed.
+func (db *DB) SealAll(ctx context.Context) (int, error) {
+	books, err := db.sealPendingBooks(ctx)
+	if err != nil {
+		return 0, err
+	}
+	total := 0
+	var errs []error
+	for _, b := range books {
+		n, err := db.SealPending(ctx, b)
+		total += n
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return total, errors.Join(errs...)
+}
+
+// SealerOptions configure a Sealer.
+type SealerOptions struct {
+	// Delay gathers the postings of a short burst into one sealing pass
+	// (default SealerDelayDefault).
+	Delay time.Duration
+	// Retry is the pause before a failed pass is tried again (default
+	// SealerRetryDefault).
+	Retry time.Duration
+	// Log receives sealing failures (nil: discarded).
+	Log *slog.Logger
+}
+
+// Defaults of SealerOptions.
+const (
+	SealerDelayDefault = 20 * time.Millisecond
+	SealerRetryDefault = 2 * time.Second
+)
+
+// Sealer seals posted vouchers in the background, off the posting path.
+// Nudge it after a posting commits (DB.AfterPost); it runs SealAll soon
+// after, gathering the nudges that arrive meanwhile into one pass. Close
+// stops it and, if it was ever nudged, runs one last pass, so a command
+// that posts leaves every voucher sealed when it exits. A Sealer that was
+// never nudged or started never seals: commands that only read (verify)
+// leave the chain alone.
+type Sealer struct {
+	db    *DB
+	delay time.Duration
+	retry time.Duration
+	log   *slog.Logger
+
+	kick chan struct{}
+	mu   sync.Mutex
+	run  bool // the loop was started
+	stop context.CancelFunc
+	done chan struct{}
+}
+
+// NewSealer makes a sealer for db; it starts on the first Nudge or Start.
+func NewSealer(db *DB, opt SealerOptions) *Sealer {
+	if opt.Delay <= 0 {
+		opt.Delay = SealerDelayDefault
+	}
+	if opt.Retry <= 0 {
+		opt.Retry = SealerRetryDefault
+	}
+	return &Sealer{db: db, delay: opt.Delay, retry: opt.Retry, log: opt.Log, kick: make(chan struct{}, 1)}
+}
+
+// Start starts the background loop (idempotent) and schedules a first pass,
+// which picks up whatever earlier processes left unsealed.
+func (s *Sealer) Start() {
+	s.mu.Lock()
+	if !s.run {
+		s.run = true
+		ctx, cancel := context.WithCancel(context.Background())
+		s.stop, s.done = cancel, make(chan struct{})
+		go s.loop(ctx)
+	}
+	s.mu.Unlock()
+	s.Nudge()
+}
+
+// Nudge asks for a sealing pass soon, starting the loop if needed. It never
+// blocks: nudges that arrive before the pass starts share it.
+func (s *Sealer) Nudge() {
+	s.mu.Lock()
+	started := s.run
+	s.mu.Unlock()
+	if !started {
+		s.Start()
+		return
+	}
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Sealer) loop(ctx context.Context) {
+	defer close(s.done)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.kick:
+		}
+		t := time.NewTimer(s.delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		if _, err := s.db.SealAll(ctx); err != nil && ctx.Err() == nil {
+			if s.log != nil {
+				s.log.Warn("sealing posted vouchers failed; retrying", "err", err, "retry_in", s.retry)
+			}
+			time.AfterFunc(s.retry, s.Nudge)
+		}
+	}
+}
+
+// Flush seals everything pending now and returns how many it sealed; it
+// may run alongside the loop (sealers of a book take turns on its head).
+func (s *Sealer) Flush(ctx context.Context) (int, error) { return s.db.SealAll(ctx) }
+
+// Close stops the loop and, when it had been started, runs a last pass
+// under ctx. It returns what that pass sealed.
+func (s *Sealer) Close(ctx context.Context) (int, error) {
+	s.mu.Lock()
+	started, stop, done := s.run, s.stop, s.done
+	s.mu.Unlock()
+	if !started {
+		return 0, nil
+	}
+	stop()
+	<-done
+	return s.Flush(ctx)
+}
