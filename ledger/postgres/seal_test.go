@@ -317,6 +317,20 @@ func TestSealTablesRefuseTheApplicationRole(t *testing.T) {
 			t.Errorf("%s: code %s, want %s (%v)", c.name, got, c.code, err)
 		}
 	}
+	// Even the schema owner, who holds every privilege on the tables,
+	// meets the append-only triggers.
+	owner := f.tdb.Open(t, f.tdb.OwnerURL)
+	for _, sql := range []string{
+		`UPDATE voucher_seals SET sealed_at = now() WHERE seq = 1`,
+		`DELETE FROM voucher_seals WHERE seq = 1`,
+		`TRUNCATE voucher_seals CASCADE`,
+		`DELETE FROM seal_heads`,
+	} {
+		_, err := owner.Pool.Exec(f.ctx, sql)
+		if got := ledger.ErrorCode(postgresError(err)); got != ledger.EImmutable {
+			t.Errorf("owner %q: code %q, want immutable (%v)", sql, got, err)
+		}
+	}
 	// The auditor reads seals and writes none.
 	aud := f.tdb.Open(t, f.tdb.AuditURL)
 	var n int
