@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/fenyang/partyfee/ledger"
@@ -1178,14 +1179,13 @@ func writeVouchers(wb *workbook) error {
 			cells[15] = wb.text(r.Poster)
 			cells[16] = wb.styled(wb.st.center, r.Status.Name())
 			cells[17] = wb.styled(wb.st.center, r.ReversalOf)
-			p, row, err := t.add(buf.ptrs, true)
+			_, row, err := t.add(buf.ptrs, true)
 			if err != nil {
 				return err
 			}
 			if r.VoucherID != 0 && (first || r.VoucherID != prev) {
 				x.note(r.VoucherID, len(t.parts)-1, row)
 			}
-			_ = p
 			first, prev = false, r.VoucherID
 			debit = debit.Add(r.Debit)
 			credit = credit.Add(r.Credit)
@@ -1209,4 +1209,4 @@ func writeVouchers(wb *workbook) error {
 	return nil
 }
 
-func itoa(n int) string { return fmt.Sprint(n) }
+func itoa(n int) string { return strconv.Itoa(n) }
