@@ -1,0 +1,115 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/fenyang/partyfee/ledger"
+)
+
+// APIRequest identifies an idempotent write of the HTTP API: the key a
+// user sent with it and a hash of the request. Instance names the serving
+// process that claims it.
+type APIRequest struct {
+	Book, User, Key string
+	Method, Path    string
+	Hash            string
+	Instance        string
+}
+
+// APIResponse is the stored state of a claimed key: pending (the first
+// request still runs or was abandoned) or completed with its response.
+type APIResponse struct {
+	Pending   bool
+	Instance  string
+	ClaimedAt time.Time
+	Status    int
+	Body      []byte
+}
+
+// APIKeyLenMax bounds an idempotency key.
+const APIKeyLenMax = 200
+
+// ClaimAPIRequest claims req's key. It returns nil when the key was free
+// and is now claimed by req; the stored state when the key was claimed
+// before by the same request; idempotency_conflict when it was used for a
+// different request.
+func (db *DB) ClaimAPIRequest(ctx context.Context, req APIRequest) (*APIResponse, error) {
+	if req.Key == "" || len(req.Key) > APIKeyLenMax {
+		return nil, ledger.Errorf(ledger.EInvalid, "Idempotency-Key", "an idempotency key has 1 to %d characters", APIKeyLenMax)
+	}
+	var out *APIResponse
+	err := db.runTx(ctx, func(tx pgx.Tx) error {
+		out = nil
+		tag, err := tx.Exec(ctx, `INSERT INTO api_idempotency (book, user_name, key, method, path, request_hash, instance)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+			req.Book, req.User, req.Key, req.Method, req.Path, req.Hash, req.Instance)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 1 {
+			return nil
+		}
+		var hash, method, path string
+		var status *int
+		r := &APIResponse{}
+		if err := tx.QueryRow(ctx, `SELECT method, path, request_hash, instance, claimed_at, status, response FROM api_idempotency
+			WHERE book = $1 AND user_name = $2 AND key = $3`, req.Book, req.User, req.Key).
+			Scan(&method, &path, &hash, &r.Instance, &r.ClaimedAt, &status, &r.Body); err != nil {
+			return err
+		}
+		if hash != req.Hash || method != req.Method || path != req.Path {
+			return ledger.Errorf(ledger.EIdempotencyConflict, "Idempotency-Key",
+				"idempotency key %q was used for a different request (%s %s)", req.Key, method, path)
+		}
+		r.Pending = status == nil
+		if status != nil {
+			r.Status = *status
+		}
+		out = r
+		return nil
+	})
+	return out, err
+}
+
+// TakeOverAPIRequest moves a pending claim found by ClaimAPIRequest to
+// req.Instance. It reports false when the claim changed meanwhile (another
+// request took it over or completed it).
+func (db *DB) TakeOverAPIRequest(ctx context.Context, req APIRequest, prev *APIResponse) (bool, error) {
+	tag, err := db.Pool.Exec(ctx, `UPDATE api_idempotency SET instance = $4, claimed_at = now()
+		WHERE book = $1 AND user_name = $2 AND key = $3 AND status IS NULL AND instance = $5 AND claimed_at = $6`,
+		req.Book, req.User, req.Key, req.Instance, prev.Instance, prev.ClaimedAt)
+	if err != nil {
+		return false, mapError(err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// CompleteAPIRequest stores the response of a claimed request.
+func (db *DB) CompleteAPIRequest(ctx context.Context, req APIRequest, status int, body []byte) error {
+	_, err := db.Pool.Exec(ctx, `UPDATE api_idempotency SET status = $5, response = $6, completed_at = now()
+		WHERE book = $1 AND user_name = $2 AND key = $3 AND instance = $4 AND status IS NULL`,
+		req.Book, req.User, req.Key, req.Instance, status, body)
+	return mapError(err)
+}
+
+// ReleaseAPIRequest gives up a claim whose request failed without a result
+// worth replaying (the database was unavailable, an internal error), so
+// that a retry runs the request again.
+func (db *DB) ReleaseAPIRequest(ctx context.Context, req APIRequest) error {
+	_, err := db.Pool.Exec(ctx, `DELETE FROM api_idempotency WHERE book = $1 AND user_name = $2 AND key = $3 AND instance = $4 AND status IS NULL`,
+		req.Book, req.User, req.Key, req.Instance)
+	return mapError(err)
+}
+
+// PurgeAPIRequests deletes stored requests claimed before t and returns
+// how many.
+func (db *DB) PurgeAPIRequests(ctx context.Context, before time.Time) (int64, error) {
+	tag, err := db.Pool.Exec(ctx, `DELETE FROM api_idempotency WHERE claimed_at < $1`, before)
+	if err != nil {
+		return 0, mapError(err)
+	}
+	return tag.RowsAffected(), nil
+}
