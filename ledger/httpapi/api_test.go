@@ -1,0 +1,709 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/httpapi"
+	"github.com/fenyang/partyfee/ledger/postgres"
+)
+
+func TestPublicRoutesAndAuthenticationBeforeRouting(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, p := range []string{"/healthz", "/readyz", "/api/v1/openapi.json"} {
+		expect(t, e.request(http.MethodGet, p, "", nil), http.StatusOK, "")
+	}
+	// Without a token every other request is 401, routed or not.
+	for _, c := range []struct{ method, path string }{
+		{"GET", "/api/v1/vouchers"}, {"GET", "/api/v1/nope"}, {"GET", "/nope"}, {"POST", "/api/v1/flows/receive"},
+		{"DELETE", "/api/v1/vouchers/1"}, {"GET", "/healthz/"}, {"POST", "/healthz"},
+	} {
+		r := e.request(c.method, c.path, "", nil)
+		expect(t, r, http.StatusUnauthorized, ledger.EUnauthenticated)
+		if r.header.Get("WWW-Authenticate") == "" {
+			t.Errorf("%s %s: 401 without WWW-Authenticate", c.method, c.path)
+		}
+	}
+	for _, bad := range []string{"Bearer", "Basic d2FuZ2Zhbmc6eA==", "Bearer lgr_short", "Bearer " + "lgr_" + strings.Repeat("A", 43)} {
+		r := e.request(http.MethodGet, "/api/v1/me", "", nil, "Authorization", bad)
+		expect(t, r, http.StatusUnauthorized, ledger.EUnauthenticated)
+	}
+	// With a token, routing answers in JSON.
+	expect(t, e.get(officer, "/api/v1/nope"), http.StatusNotFound, ledger.ENotFound)
+	r := e.request(http.MethodDelete, "/api/v1/vouchers/1", e.tokens[officer], nil)
+	expect(t, r, http.StatusMethodNotAllowed, ledger.EInvalid)
+	if !strings.Contains(r.header.Get("Allow"), "GET") {
+		t.Errorf("405 without the Allow header: %v", r.header)
+	}
+	me := e.get(cpOfficer, "/api/v1/me")
+	expect(t, me, http.StatusOK, "")
+	if m := me.json(t); m["user"] != cpOfficer || m["scope"] != "FY-CP-01" || m["book"] != book {
+		t.Errorf("me = %v", m)
+	}
+	if id := me.header.Get("X-Request-Id"); len(id) != 16 {
+		t.Errorf("X-Request-Id %q", id)
+	}
+}
+
+func TestLoginAndRateLimit(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(o *httpapi.Options) { o.LoginAttemptsMax = 3; o.LoginWindow = time.Hour })
+	login := func(user, pw string) *resp {
+		return e.request(http.MethodPost, "/api/v1/tokens", "", map[string]string{"user": user, "password": pw})
+	}
+	r := login(officer, "demo-officer-1")
+	expect(t, r, http.StatusCreated, "")
+	tok := r.str(t, "token")
+	if !strings.HasPrefix(tok, "lgr_") || r.header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("login answer %s (Cache-Control %q)", r.body, r.header.Get("Cache-Control"))
+	}
+	expect(t, e.request(http.MethodGet, "/api/v1/me", tok, nil), http.StatusOK, "")
+	// The token is stored as its SHA-256 hash only.
+	if n := e.count(`SELECT count(*) FROM api_tokens WHERE token_hash = sha256($1::bytea)`, []byte(tok)); n != 1 {
+		t.Fatalf("%d token rows hold the hash of the token", n)
+	}
+	if n := e.count(`SELECT count(*) FROM api_tokens WHERE encode(token_hash, 'escape') LIKE '%' || $1 || '%'`, tok[4:20]); n != 0 {
+		t.Fatal("a token is stored in plain text")
+	}
+	// Unknown users and wrong passwords get the same answer.
+	unknown, wrong := login("nobody", "whatever-pw"), login(checker, "wrong-password")
+	expect(t, unknown, http.StatusUnauthorized, ledger.EUnauthenticated)
+	expect(t, wrong, http.StatusUnauthorized, ledger.EUnauthenticated)
+	if unknown.str(t, "message") != wrong.str(t, "message") {
+		t.Errorf("login failures differ: %q vs %q", unknown.str(t, "message"), wrong.str(t, "message"))
+	}
+	// Per user: after 3 failures even the right password is refused.
+	login(checker, "wrong-password")
+	login(checker, "wrong-password")
+	r = login(checker, "demo-checker-1")
+	expect(t, r, http.StatusTooManyRequests, ledger.ERateLimited)
+	if r.header.Get("Retry-After") == "" {
+		t.Error("429 without Retry-After")
+	}
+	// Per address: this address has now failed 4 times in all, so other
+	// users are refused from it too.
+	expect(t, login(cashier, "demo-cashier-1"), http.StatusTooManyRequests, ledger.ERateLimited)
+	// Bad bodies are 400, not counted.
+	expect(t, e.request(http.MethodPost, "/api/v1/tokens", "", `{"user":"x"`), http.StatusBadRequest, ledger.EInvalid)
+	expect(t, e.request(http.MethodPost, "/api/v1/tokens", "", `{"user":"x","password":"y","admin":true}`), http.StatusBadRequest, ledger.EInvalid)
+}
+
+func TestLimiterWindowMovesOn(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(o *httpapi.Options) { o.LoginAttemptsMax = 2; o.LoginWindow = 1500 * time.Millisecond })
+	login := func(pw string) *resp {
+		return e.request(http.MethodPost, "/api/v1/tokens", "", map[string]string{"user": officer2, "password": pw})
+	}
+	login("bad-password")
+	login("bad-password")
+	expect(t, login("demo-officer-2"), http.StatusTooManyRequests, ledger.ERateLimited)
+	time.Sleep(1600 * time.Millisecond)
+	expect(t, login("demo-officer-2"), http.StatusCreated, "")
+}
+
+func TestTokenExpiryAndRevocation(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	tok, info, err := e.db.CreateToken(ctx, book, officer, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect(t, e.request(http.MethodGet, "/api/v1/me", tok, nil), http.StatusOK, "")
+	// Another officer may not revoke it; its user and an admin may.
+	r := e.request(http.MethodPost, fmt.Sprintf("/api/v1/tokens/%d/revoke", info.ID), e.tokens[officer2], nil, "Idempotency-Key", newKey())
+	expect(t, r, http.StatusForbidden, ledger.EForbidden)
+	expect(t, e.request(http.MethodGet, "/api/v1/me", tok, nil), http.StatusOK, "")
+	r = e.request(http.MethodPost, fmt.Sprintf("/api/v1/tokens/%d/revoke", info.ID), tok, nil, "Idempotency-Key", newKey())
+	expect(t, r, http.StatusOK, "")
+	if r.json(t)["revoked_at"] == nil {
+		t.Fatalf("revoke answer %s", r.body)
+	}
+	r = e.request(http.MethodGet, "/api/v1/me", tok, nil)
+	expect(t, r, http.StatusUnauthorized, ledger.EUnauthenticated)
+	if !strings.Contains(r.str(t, "message"), "revoked") {
+		t.Errorf("message %q", r.str(t, "message"))
+	}
+	// Expired.
+	tok2, info2, err := e.db.CreateToken(ctx, book, officer, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := execSuper(t, e, `UPDATE api_tokens SET created_at = now() - interval '2 hours', expires_at = now() - interval '1 second' WHERE id = $1`, info2.ID); err != nil {
+		t.Fatal(err)
+	}
+	r = e.request(http.MethodGet, "/api/v1/me", tok2, nil)
+	expect(t, r, http.StatusUnauthorized, ledger.EUnauthenticated)
+	if !strings.Contains(r.str(t, "message"), "expired") {
+		t.Errorf("message %q", r.str(t, "message"))
+	}
+	// A token of a disabled user stops working.
+	if err := execSuper(t, e, `UPDATE users SET disabled = true WHERE book = $1 AND name = $2`, book, officer2); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, e.get(officer2, "/api/v1/me"), http.StatusUnauthorized, ledger.EUnauthenticated)
+	expect(t, e.post(officer, "/api/v1/tokens/999999/revoke", nil), http.StatusNotFound, ledger.ENotFound)
+}
+
+func execSuper(t *testing.T, e *env, sql string, args ...any) error {
+	t.Helper()
+	_, err := e.tdb.Open(t, e.tdb.SuperURL).Pool.Exec(context.Background(), sql, args...)
+	return err
+}
+
+// TestRoleScopeMatrix sends every write route as every role, each on a
+// fresh voucher in the state the route needs, and checks the status, the
+// code and that a refused write changed nothing.
+func TestRoleScopeMatrix(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.funded()
+	spendReq := ledger.FlowRequest{Flow: ledger.FlowSpend, Org: "FY-CP-01", Fund: "FY-UP", Purpose: ledger.Procurement, Amount: amt("10.00"), Payee: "汾阳市医药公司", PayeeType: ledger.PayeeSupplier, Attachments: 1}
+	receiveReq := ledger.FlowRequest{Flow: ledger.FlowReceive, Fund: "FY-UP", Amount: amt("100.00"), Attachments: 1}
+	type fixture func() (path string, body any, id int64)
+	noVoucher := func(path string, body any) fixture {
+		return func() (string, any, int64) { return path, body, 0 }
+	}
+	onVoucher := func(step string, make func() *ledger.Voucher) fixture {
+		return func() (string, any, int64) {
+			v := make()
+			return fmt.Sprintf("/api/v1/vouchers/%d/%s", v.ID, step), nil, v.ID
+		}
+	}
+	draft := func() *ledger.Voucher { return e.flow(officer, spendReq) }
+	checked := func() *ledger.Voucher { v := e.flow(officer, receiveReq); return e.step(v.ID, checker, ledger.ActCheck) }
+	signed := func() *ledger.Voucher { v := checked(); return e.step(v.ID, cashier, ledger.ActSign) }
+	postedV := func() *ledger.Voucher { return e.posted(officer, receiveReq) }
+	ok, no, same := http.StatusOK, http.StatusForbidden, -http.StatusForbidden // same: 403 same_person
+	made := http.StatusCreated
+	rows := []struct {
+		route string
+		fix   fixture
+		want  map[string]int
+	}{
+		{"receive", noVoucher("/api/v1/flows/receive", map[string]any{"fund": "FY-UP", "amount": "100.00", "date": "2020-02-10"}),
+			map[string]int{officer: made, checker: no, cashier: no, auditor: no, admin: made, cpOfficer: no, cpChecker: no}},
+		{"match", noVoucher("/api/v1/flows/match", map[string]any{"fund": "FY-MATCH", "amount": "100.00", "date": "2020-02-10"}),
+			map[string]int{officer: made, checker: no, cashier: no, auditor: no, admin: made, cpOfficer: no, cpChecker: no}},
+		{"allocate", noVoucher("/api/v1/flows/allocate", map[string]any{"fund": "FY-UP", "to": "FY-CP-01", "amount": "100.00", "date": "2020-02-10"}),
+			map[string]int{officer: made, checker: no, cashier: no, auditor: no, admin: made, cpOfficer: no, cpChecker: no}},
+		{"spend", noVoucher("/api/v1/flows/spend", map[string]any{"org": "FY-CP-01", "fund": "FY-UP", "purpose": "procurement", "amount": "10.00", "date": "2020-02-10", "payee": "汾阳市医药公司"}),
+			map[string]int{officer: made, checker: no, cashier: no, auditor: no, admin: made, cpOfficer: made, cpChecker: no}},
+		{"spend sibling", noVoucher("/api/v1/flows/spend", map[string]any{"org": "FY-CP-02", "fund": "FY-UP", "purpose": "procurement", "amount": "10.00", "date": "2020-02-10"}),
+			map[string]int{officer: made, checker: no, cashier: no, auditor: no, admin: made, cpOfficer: no, cpChecker: no}},
+		{"return", noVoucher("/api/v1/flows/return", map[string]any{"org": "FY-CP-01", "fund": "FY-UP", "amount": "10.00", "date": "2020-02-10"}),
+			map[string]int{officer: made, checker: no, cashier: no, auditor: no, admin: made, cpOfficer: no, cpChecker: no}},
+		{"general voucher", noVoucher("/api/v1/vouchers", map[string]any{"date": "2020-02-10", "summary": "利息收入", "attachments": 1, "lines": []map[string]string{
+			{"account": "100201", "org": "FY", "fund": "FY-GEN", "debit": "5.00"}, {"account": "4604", "org": "FY", "fund": "FY-GEN", "credit": "5.00"}}}),
+			map[string]int{officer: made, checker: no, cashier: no, auditor: no, admin: made, cpOfficer: no, cpChecker: no}},
+		{"check", onVoucher("check", draft),
+			map[string]int{officer: no, checker: ok, cashier: no, auditor: no, admin: ok, cpOfficer: no, cpChecker: no}},
+		{"uncheck", onVoucher("uncheck", checked),
+			map[string]int{officer: no, checker: ok, cashier: no, auditor: no, admin: same, cpOfficer: no, cpChecker: no}},
+		{"sign", onVoucher("sign", checked),
+			map[string]int{officer: no, checker: no, cashier: ok, auditor: no, admin: no, cpOfficer: no, cpChecker: no}},
+		{"post", onVoucher("post", signed),
+			map[string]int{officer: no, checker: ok, cashier: no, auditor: no, admin: ok, cpOfficer: no, cpChecker: no}},
+		{"void", onVoucher("void", draft),
+			map[string]int{officer: ok, checker: no, cashier: no, auditor: no, admin: ok, cpOfficer: same, cpChecker: no}},
+		{"reverse", onVoucher("reverse", postedV),
+			map[string]int{officer: made, checker: no, cashier: no, auditor: no, admin: made, cpOfficer: no, cpChecker: no}},
+		{"revoke token", func() (string, any, int64) {
+			_, info, err := e.db.CreateToken(context.Background(), book, officer, time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return fmt.Sprintf("/api/v1/tokens/%d/revoke", info.ID), nil, 0
+		}, map[string]int{officer: ok, checker: no, cashier: no, auditor: no, admin: ok, cpOfficer: no, cpChecker: no}},
+	}
+	roles := []string{officer, checker, cashier, auditor, admin, cpOfficer, cpChecker}
+	for _, row := range rows {
+		for _, user := range roles {
+			want, listed := row.want[user]
+			if !listed {
+				t.Fatalf("%s: no expectation for %s", row.route, user)
+			}
+			path, body, id := row.fix()
+			var before *ledger.Voucher
+			if id != 0 {
+				before = e.voucher(id)
+			}
+			vouchers := e.count(`SELECT count(*) FROM vouchers`)
+			r := e.post(user, path, body)
+			code := ""
+			switch {
+			case want == same:
+				want, code = http.StatusForbidden, ledger.ESamePerson
+			case want == no:
+				code = ledger.EForbidden
+			}
+			if r.status != want || (code != "" && r.str(t, "code") != code) {
+				t.Errorf("%s as %s: %d %s, want %d %s", row.route, user, r.status, r.body, want, code)
+				continue
+			}
+			if r.status >= 400 {
+				if n := e.count(`SELECT count(*) FROM vouchers`); n != vouchers {
+					t.Errorf("%s as %s: refused but %d vouchers became %d", row.route, user, vouchers, n)
+				}
+				if before != nil {
+					if after := e.voucher(id); after.Status != before.Status || after.Checker != before.Checker {
+						t.Errorf("%s as %s: refused but the voucher went %s → %s", row.route, user, before.Status, after.Status)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestMakerIsNotChecker(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	// sunlixin is admin and checker: he may make a voucher but not check
+	// or post his own.
+	r := e.post(admin, "/api/v1/flows/receive", map[string]any{"fund": "FY-UP", "amount": "500.00", "date": "2020-02-10"})
+	expect(t, r, http.StatusCreated, "")
+	id := r.id(t)
+	r = e.post(admin, fmt.Sprintf("/api/v1/vouchers/%d/check", id), nil)
+	expect(t, r, http.StatusForbidden, ledger.ESamePerson)
+	if e.voucher(id).Status != ledger.StatusDraft {
+		t.Fatal("a refused check changed the voucher")
+	}
+	expect(t, e.post(checker, fmt.Sprintf("/api/v1/vouchers/%d/check", id), nil), http.StatusOK, "")
+	// The cashier must be neither maker nor checker; the cashier may not post.
+	expect(t, e.post(cashier, fmt.Sprintf("/api/v1/vouchers/%d/sign", id), nil), http.StatusOK, "")
+	expect(t, e.post(admin, fmt.Sprintf("/api/v1/vouchers/%d/post", id), nil), http.StatusForbidden, ledger.ESamePerson)
+	expect(t, e.post(checker, fmt.Sprintf("/api/v1/vouchers/%d/check", id), nil), http.StatusConflict, ledger.EInvalidState)
+	r = e.post(checker2, fmt.Sprintf("/api/v1/vouchers/%d/post", id), nil)
+	expect(t, r, http.StatusOK, "")
+	if m := r.json(t); m["status"] != "posted" || m["maker"] != admin || m["checker"] != checker || m["cashier"] != cashier || m["poster"] != checker2 {
+		t.Fatalf("posted voucher %v", m)
+	}
+	expect(t, e.post(checker, fmt.Sprintf("/api/v1/vouchers/%d/void", id), nil), http.StatusForbidden, ledger.EForbidden)
+	expect(t, e.post(officer, fmt.Sprintf("/api/v1/vouchers/%d/void", id), nil), http.StatusConflict, ledger.EInvalidState)
+}
+
+func TestScopeHidesSiblingBranch(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.funded()
+	own := e.flow(officer, ledger.FlowRequest{Flow: ledger.FlowSpend, Org: "FY-CP-01", Fund: "FY-UP", Purpose: ledger.Procurement, Amount: amt("20.00"), Attachments: 1})
+	sibling := e.flow(officer, ledger.FlowRequest{Flow: ledger.FlowSpend, Org: "FY-CP-02", Fund: "FY-UP", Purpose: ledger.Procurement, Amount: amt("30.00"), Attachments: 1})
+	expect(t, e.get(cpOfficer, fmt.Sprintf("/api/v1/vouchers/%d", own.ID)), http.StatusOK, "")
+	expect(t, e.get(cpOfficer, fmt.Sprintf("/api/v1/vouchers/%d", sibling.ID)), http.StatusForbidden, ledger.EForbidden)
+	// Lists are filtered by scope too.
+	r := e.get(cpOfficer, "/api/v1/vouchers")
+	expect(t, r, http.StatusOK, "")
+	var list struct {
+		Vouchers []ledger.VoucherView `json:"vouchers"`
+	}
+	if err := json.Unmarshal(r.body, &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Vouchers) != 1 || list.Vouchers[0].ID != own.ID {
+		t.Fatalf("cp01officer lists %d vouchers: %s", len(list.Vouchers), r.body)
+	}
+	expect(t, e.get(cpOfficer, "/api/v1/vouchers?org=FY-CP-02"), http.StatusForbidden, ledger.EForbidden)
+	expect(t, e.get(cpOfficer, "/api/v1/vouchers?org=FY"), http.StatusForbidden, ledger.EForbidden)
+	expect(t, e.get(cpOfficer, "/api/v1/balances?org=FY-CP-02"), http.StatusForbidden, ledger.EForbidden)
+	expect(t, e.get(cpOfficer, "/api/v1/organisations/FY-CP-02"), http.StatusForbidden, ledger.EForbidden)
+	expect(t, e.get(cpOfficer, "/api/v1/organisations/FY-CP-01-G1"), http.StatusOK, "")
+	r = e.get(cpOfficer, "/api/v1/organisations")
+	var orgs struct {
+		Organisations []struct{ Code string } `json:"organisations"`
+	}
+	json.Unmarshal(r.body, &orgs)
+	if len(orgs.Organisations) != 3 || orgs.Organisations[0].Code != "FY-CP-01" {
+		t.Fatalf("cp01officer sees organisations %s", r.body)
+	}
+	// Balances default to the scope and roll up only the subtree.
+	r = e.get(cpOfficer, "/api/v1/balances")
+	expect(t, r, http.StatusOK, "")
+	var bal struct {
+		Balances []postgres.BalanceRow `json:"balances"`
+	}
+	json.Unmarshal(r.body, &bal)
+	if len(bal.Balances) == 0 {
+		t.Fatalf("no balances: %s", r.body)
+	}
+	for _, b := range bal.Balances {
+		if !strings.HasPrefix(b.Org, "FY-CP-01") {
+			t.Errorf("cp01officer sees the balance of %s", b.Org)
+		}
+		if b.Account == ledger.AcctPending && b.Org == "FY-CP-01" && b.Total.String() != "12000.00" {
+			t.Errorf("FY-CP-01 pending balance %s, want 12000.00", b.Total)
+		}
+	}
+	// A checker of the sibling branch checks nothing of FY-CP-01.
+	expect(t, e.post(cpChecker, fmt.Sprintf("/api/v1/vouchers/%d/check", own.ID), nil), http.StatusForbidden, ledger.EForbidden)
+	expect(t, e.post(cpChecker, fmt.Sprintf("/api/v1/vouchers/%d/check", sibling.ID), nil), http.StatusOK, "")
+	// The auditor reads everything.
+	r = e.get(auditor, "/api/v1/vouchers?limit=1000")
+	json.Unmarshal(r.body, &list)
+	if len(list.Vouchers) != 6 {
+		t.Fatalf("the auditor lists %d vouchers, want 6", len(list.Vouchers))
+	}
+	expect(t, e.get(auditor, fmt.Sprintf("/api/v1/vouchers/%d", sibling.ID)), http.StatusOK, "")
+}
+
+func TestIdempotentReplayAndConflict(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tok := e.tokens[officer]
+	body := `{"fund": "FY-UP", "amount": "90000.00", "date": "2020-02-03", "decision": "吕组通〔2020〕5号", "attachments": 1}`
+	first := e.request(http.MethodPost, "/api/v1/flows/receive", tok, body, "Idempotency-Key", "receive-0203")
+	expect(t, first, http.StatusCreated, "")
+	if first.header.Get("Idempotency-Replayed") != "" {
+		t.Fatal("the first answer is marked replayed")
+	}
+	// The same request again (white space aside): the first answer, byte
+	// for byte, and nothing new.
+	again := e.request(http.MethodPost, "/api/v1/flows/receive", tok, strings.ReplaceAll(body, ": ", ":"), "Idempotency-Key", "receive-0203")
+	expect(t, again, http.StatusCreated, "")
+	if again.header.Get("Idempotency-Replayed") != "true" || string(again.body) != string(first.body) {
+		t.Fatalf("replay: %v\n%s\nfirst:\n%s", again.header, again.body, first.body)
+	}
+	if n := e.count(`SELECT count(*) FROM vouchers`); n != 1 {
+		t.Fatalf("%d vouchers after a replay", n)
+	}
+	// The same key with another request is a conflict and changes nothing.
+	other := e.request(http.MethodPost, "/api/v1/flows/receive", tok, strings.Replace(body, "90000.00", "90000.01", 1), "Idempotency-Key", "receive-0203")
+	expect(t, other, http.StatusConflict, ledger.EIdempotencyConflict)
+	other = e.request(http.MethodPost, "/api/v1/flows/match", tok, strings.Replace(body, "FY-UP", "FY-MATCH", 1), "Idempotency-Key", "receive-0203")
+	expect(t, other, http.StatusConflict, ledger.EIdempotencyConflict)
+	if n := e.count(`SELECT count(*) FROM vouchers`); n != 1 {
+		t.Fatalf("%d vouchers after a conflict", n)
+	}
+	// Another user's key space is separate, but a voucher key is unique in
+	// the book: the adapter refuses to make a second voucher under it.
+	r := e.request(http.MethodPost, "/api/v1/flows/receive", e.tokens[admin], body, "Idempotency-Key", "receive-0203")
+	expect(t, r, http.StatusConflict, ledger.EIdempotencyConflict)
+	// A workflow step replays too: the second check is the first answer,
+	// not invalid_state.
+	id := first.id(t)
+	path := fmt.Sprintf("/api/v1/vouchers/%d/check", id)
+	c1 := e.request(http.MethodPost, path, e.tokens[checker], nil, "Idempotency-Key", "check-1")
+	c2 := e.request(http.MethodPost, path, e.tokens[checker], nil, "Idempotency-Key", "check-1")
+	expect(t, c1, http.StatusOK, "")
+	expect(t, c2, http.StatusOK, "")
+	if c2.header.Get("Idempotency-Replayed") != "true" || string(c1.body) != string(c2.body) {
+		t.Fatal("the repeated check was not replayed")
+	}
+	expect(t, e.request(http.MethodPost, path, e.tokens[checker], nil, "Idempotency-Key", "check-2"), http.StatusConflict, ledger.EInvalidState)
+	// A refusal is an answer too: replayed, not run again.
+	p1 := e.request(http.MethodPost, fmt.Sprintf("/api/v1/vouchers/%d/post", id), e.tokens[checker], nil, "Idempotency-Key", "post-1")
+	expect(t, p1, http.StatusConflict, ledger.EInvalidState) // not signed yet
+	e.step(id, cashier, ledger.ActSign)
+	p2 := e.request(http.MethodPost, fmt.Sprintf("/api/v1/vouchers/%d/post", id), e.tokens[checker], nil, "Idempotency-Key", "post-1")
+	if p2.status != p1.status || p2.header.Get("Idempotency-Replayed") != "true" {
+		t.Fatalf("the refused post was not replayed: %d %s", p2.status, p2.body)
+	}
+	if e.voucher(id).Status != ledger.StatusSigned {
+		t.Fatal("a replay changed the voucher")
+	}
+	// Every write needs a key.
+	r = e.request(http.MethodPost, "/api/v1/flows/receive", tok, body)
+	expect(t, r, http.StatusBadRequest, ledger.EInvalid)
+	if r.str(t, "field") != "Idempotency-Key" {
+		t.Fatalf("field %q", r.str(t, "field"))
+	}
+	expect(t, e.request(http.MethodPost, "/api/v1/flows/receive", tok, body, "Idempotency-Key", strings.Repeat("k", 201)), http.StatusBadRequest, ledger.EInvalid)
+	expect(t, e.request(http.MethodPost, "/api/v1/flows/receive", tok, body, "Idempotency-Key", "has space"), http.StatusBadRequest, ledger.EInvalid)
+}
+
+// TestConcurrentSameKey sends one request with one key from many clients
+// at once: one voucher is made and every client gets the same answer.
+func TestConcurrentSameKey(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	body := `{"fund": "FY-UP", "amount": "1.00", "date": "2020-02-03"}`
+	const n = 10
+	answers := make(chan *resp, n)
+	for range n {
+		go func() {
+			r, err := tryRequest(e.client, e.ts.URL, http.MethodPost, "/api/v1/flows/receive", e.tokens[officer], body, "Idempotency-Key", "same")
+			if err != nil {
+				t.Error(err)
+			}
+			answers <- r
+		}()
+	}
+	var first []byte
+	for range n {
+		r := <-answers
+		if r == nil {
+			continue
+		}
+		expect(t, r, http.StatusCreated, "")
+		if first == nil {
+			first = r.body
+		} else if string(r.body) != string(first) {
+			t.Errorf("answers differ:\n%s\n%s", r.body, first)
+		}
+	}
+	if c := e.count(`SELECT count(*) FROM vouchers`); c != 1 {
+		t.Fatalf("%d vouchers from one key", c)
+	}
+}
+
+func TestBadRequestsChangeNothing(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(o *httpapi.Options) { o.BodyLimitBytes = 4096 })
+	e.funded()
+	draft := e.flow(officer, ledger.FlowRequest{Flow: ledger.FlowSpend, Org: "FY-CP-01", Fund: "FY-UP", Purpose: ledger.Procurement, Amount: amt("20.00"), Attachments: 1})
+	spend := `{"org": "FY-CP-01", "fund": "FY-UP", "purpose": "procurement", "amount": %s, "date": "2020-02-10"}`
+	line := func(debit string) string {
+		return `{"date": "2020-02-10", "summary": "x", "lines": [{"account": "100201", "org": "FY", "fund": "FY-GEN", "debit": "5.00"}, {"account": "4604", "org": "FY", "fund": "FY-GEN", "credit": ` + debit + `}]}`
+	}
+	cases := []struct {
+		name, path, body string
+		ctype            string
+		status           int
+		code, field      string
+	}{
+		{"malformed JSON", "/api/v1/flows/spend", `{"org": "FY-CP-01",`, "", 400, ledger.EInvalid, "body"},
+		{"not JSON at all", "/api/v1/flows/spend", `amount=12`, "", 400, ledger.EInvalid, "body"},
+		{"an array", "/api/v1/flows/spend", `[1, 2]`, "", 400, ledger.EInvalid, "body"},
+		{"two objects", "/api/v1/flows/spend", fmt.Sprintf(spend, `"1.00"`) + `{}`, "", 400, ledger.EInvalid, "body"},
+		{"empty body", "/api/v1/flows/spend", ``, "", 400, ledger.EInvalid, "body"},
+		{"wrong type", "/api/v1/flows/spend", `{"org": "FY-CP-01", "fund": "FY-UP", "purpose": "procurement", "amount": "1.00", "attachments": "two"}`, "", 400, ledger.EInvalid, "attachments"},
+		{"wrong type in a line", "/api/v1/vouchers", `{"date": "2020-02-10", "summary": "x", "lines": [{"account": 100201}]}`, "", 400, ledger.EInvalid, "lines[1].account"},
+		{"unknown field", "/api/v1/flows/spend", `{"org": "FY-CP-01", "fund": "FY-UP", "purpose": "procurement", "amount": "1.00", "amout": "2.00"}`, "", 400, ledger.EInvalid, "amout"},
+		{"unknown field of another flow", "/api/v1/flows/spend", `{"to": "FY-CP-01", "fund": "FY-UP", "purpose": "procurement", "amount": "1.00"}`, "", 400, ledger.EInvalid, "to"},
+		{"unknown field in a line", "/api/v1/vouchers", `{"date": "2020-02-10", "summary": "x", "lines": [{"account": "100201", "org": "FY", "fund": "FY-GEN", "debit": "5.00", "amount": "1"}]}`, "", 400, ledger.EInvalid, "lines[1].amount"},
+		{"amount as a number", "/api/v1/flows/spend", fmt.Sprintf(spend, `12.5`), "", 400, ledger.EInvalidAmount, "amount"},
+		{"amount as an integer", "/api/v1/flows/spend", fmt.Sprintf(spend, `12`), "", 400, ledger.EInvalidAmount, "amount"},
+		{"amount with 3 decimals", "/api/v1/flows/spend", fmt.Sprintf(spend, `"12.345"`), "", 400, ledger.EInvalidAmount, "amount"},
+		{"zero amount", "/api/v1/flows/spend", fmt.Sprintf(spend, `"0.00"`), "", 400, ledger.EInvalidAmount, "amount"},
+		{"negative amount", "/api/v1/flows/spend", fmt.Sprintf(spend, `"-5.00"`), "", 400, ledger.EInvalidAmount, "amount"},
+		{"exponent amount", "/api/v1/flows/spend", fmt.Sprintf(spend, `"1e3"`), "", 400, ledger.EInvalidAmount, "amount"},
+		{"too big amount", "/api/v1/flows/spend", fmt.Sprintf(spend, `"1000000000000.00"`), "", 400, ledger.EInvalidAmount, "amount"},
+		{"missing amount", "/api/v1/flows/spend", `{"org": "FY-CP-01", "fund": "FY-UP", "purpose": "procurement"}`, "", 400, ledger.EInvalidAmount, "amount"},
+		{"line amount as a number", "/api/v1/vouchers", line(`5`), "", 400, ledger.EInvalidAmount, "lines[2].credit"},
+		{"line amount with 3 decimals", "/api/v1/vouchers", line(`"5.001"`), "", 400, ledger.EInvalidAmount, "lines[2].credit"},
+		{"unbalanced", "/api/v1/vouchers", line(`"4.00"`), "", 422, ledger.EUnbalanced, "lines"},
+		{"beneficiary amount as a number", "/api/v1/flows/spend", `{"org": "FY-CP-01", "fund": "FY-UP", "purpose": "relief", "amount": "5.00", "beneficiaries": [{"name": "张三", "amount": 5}]}`, "", 400, ledger.EInvalidAmount, "beneficiaries[1].amount"},
+		{"bad date", "/api/v1/flows/spend", `{"org": "FY-CP-01", "fund": "FY-UP", "purpose": "procurement", "amount": "1.00", "date": "2020-02-30"}`, "", 400, ledger.EInvalid, "date"},
+		{"unknown fund", "/api/v1/flows/spend", `{"org": "FY-CP-01", "fund": "NOPE", "purpose": "procurement", "amount": "1.00"}`, "", 404, ledger.ENotFound, "fund"},
+		{"unknown purpose", "/api/v1/flows/spend", `{"org": "FY-CP-01", "fund": "FY-UP", "purpose": "banquet", "amount": "1.00"}`, "", 422, ledger.EPurposeNotAllowed, "purpose"},
+		{"donation spent", "/api/v1/flows/spend", `{"org": "FY-CP-01", "fund": "FY-DON", "purpose": "procurement", "amount": "1.00"}`, "", 422, ledger.EPurposeNotAllowed, "fund"},
+		{"oversized body", "/api/v1/flows/spend", `{"memo": "` + strings.Repeat("x", 5000) + `"}`, "", 413, ledger.ETooLarge, "body"},
+		{"not JSON content type", "/api/v1/flows/spend", fmt.Sprintf(spend, `"1.00"`), "text/plain", 415, ledger.EInvalid, "Content-Type"},
+		{"body on a step", fmt.Sprintf("/api/v1/vouchers/%d/check", draft.ID), `{"force": true}`, "", 400, ledger.EInvalid, "force"},
+		{"bad id", "/api/v1/vouchers/abc/check", ``, "", 400, ledger.EInvalid, "id"},
+		{"unknown voucher", "/api/v1/vouchers/999999/check", ``, "", 404, ledger.ENotFound, "id"},
+	}
+	before := e.count(`SELECT count(*) FROM vouchers`)
+	actions := e.count(`SELECT count(*) FROM actions`)
+	for _, c := range cases {
+		user := officer
+		if strings.Contains(c.path, "/check") {
+			user = checker
+		}
+		headers := []string{"Idempotency-Key", newKey()}
+		if c.ctype != "" {
+			headers = append(headers, "Content-Type", c.ctype)
+		}
+		r := e.request(http.MethodPost, c.path, e.tokens[user], c.body, headers...)
+		if r.status != c.status || r.str(t, "code") != c.code || r.str(t, "field") != c.field {
+			t.Errorf("%s: %d %s, want %d %s field %s", c.name, r.status, r.body, c.status, c.code, c.field)
+		}
+		if m := r.str(t, "message"); m == "" || strings.Contains(m, "Go struct") || strings.Contains(m, "SQLSTATE") {
+			t.Errorf("%s: message %q", c.name, m)
+		}
+	}
+	if n := e.count(`SELECT count(*) FROM vouchers`); n != before {
+		t.Errorf("bad requests made %d vouchers", n-before)
+	}
+	if n := e.count(`SELECT count(*) FROM actions`); n != actions {
+		t.Errorf("bad requests wrote %d actions", n-actions)
+	}
+	if e.voucher(draft.ID).Status != ledger.StatusDraft {
+		t.Error("a bad request changed the draft")
+	}
+	// Query parameters are checked too.
+	for _, q := range []string{"?limit=0", "?limit=x", "?after_id=-1", "?status=done", "?period=2020-13", "?orgg=FY", "?flow=steal"} {
+		expect(t, e.get(officer, "/api/v1/vouchers"+q), http.StatusBadRequest, ledger.EInvalid)
+	}
+	expect(t, e.get(officer, "/api/v1/vouchers?org=NOPE"), http.StatusNotFound, ledger.ENotFound)
+	expect(t, e.get(officer, "/api/v1/balances?as_of=yesterday"), http.StatusBadRequest, ledger.EInvalid)
+	expect(t, e.get(officer, "/api/v1/balances?fund=NOPE"), http.StatusNotFound, ledger.ENotFound)
+}
+
+func TestRuleRejectionsThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.funded()
+	// Spending more than the branch holds is refused when posting.
+	r := e.post(officer, "/api/v1/flows/spend", map[string]any{"org": "FY-CP-01", "fund": "FY-UP", "purpose": "procurement", "amount": "12000.01", "date": "2020-02-10", "attachments": 1})
+	expect(t, r, http.StatusCreated, "")
+	id := r.id(t)
+	expect(t, e.post(checker, fmt.Sprintf("/api/v1/vouchers/%d/check", id), nil), http.StatusOK, "")
+	r = e.post(checker2, fmt.Sprintf("/api/v1/vouchers/%d/post", id), nil)
+	expect(t, r, http.StatusUnprocessableEntity, ledger.EInsufficientFunds)
+	if e.voucher(id).Status != ledger.StatusChecked {
+		t.Fatal("a refused post changed the voucher")
+	}
+	// Reversal of a posted voucher, then a second reversal is refused.
+	p := e.posted(officer, ledger.FlowRequest{Flow: ledger.FlowReceive, Fund: "FY-UP", Amount: amt("10.00")})
+	r = e.post(officer, fmt.Sprintf("/api/v1/vouchers/%d/reverse", p.ID), map[string]string{"date": "2020-02-20"})
+	expect(t, r, http.StatusCreated, "")
+	if m := r.json(t); m["reversal_of"] != float64(p.ID) || m["flow"] != "reversal" || m["total"] != "-10.00" {
+		t.Fatalf("red voucher %s", r.body)
+	}
+	expect(t, e.post(officer, fmt.Sprintf("/api/v1/vouchers/%d/reverse", p.ID), nil), http.StatusConflict, ledger.EInvalidState)
+	// An organisation outside its dates.
+	if err := e.db.DissolveOrg(context.Background(), book, admin, "FY-OT-04", day("2020-02-15")); err != nil {
+		t.Fatal(err)
+	}
+	// The server's cached organisations still show FY-OT-04 active; the
+	// adapter checks the stored dates again.
+	r = e.post(officer, "/api/v1/flows/allocate", map[string]any{"fund": "FY-UP", "to": "FY-OT-04", "amount": "10.00", "date": "2020-02-20"})
+	expect(t, r, http.StatusUnprocessableEntity, ledger.EOrgInactive)
+}
+
+func TestSQLLookingStringsStoredVerbatim(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	nasty := []string{
+		`Robert'); DROP TABLE vouchers;--`,
+		`%' OR '1'='1`,
+		`\x00\\'; SELECT pg_sleep(5); --`,
+		`"quoted" <script>alert(1)</script> & 汉字`,
+		`$1 $$ $tag$ E'\n'`,
+	}
+	for i, s := range nasty {
+		r := e.post(officer, "/api/v1/flows/receive", map[string]any{"fund": "FY-UP", "amount": "1.00", "date": "2020-02-10",
+			"summary": s, "payee": s, "memo": s, "decision": s, "doc_types": []string{s}})
+		expect(t, r, http.StatusCreated, "")
+		got := e.get(auditor, fmt.Sprintf("/api/v1/vouchers/%d", r.id(t)))
+		var v ledger.VoucherView
+		if err := json.Unmarshal(got.body, &v); err != nil {
+			t.Fatal(err)
+		}
+		if v.Summary != s || v.Payee != s || v.Memo != s || v.Decision != s || len(v.DocTypes) != 1 || v.DocTypes[0] != s || v.Lines[0].Summary != s {
+			t.Errorf("%d: stored %q / %q / %q / %q / %v", i, v.Summary, v.Payee, v.Memo, v.Decision, v.DocTypes)
+		}
+		var stored string
+		if err := e.db.Pool.QueryRow(context.Background(), `SELECT summary FROM vouchers WHERE id = $1`, v.ID).Scan(&stored); err != nil || stored != s {
+			t.Errorf("%d: the database holds %q (%v)", i, stored, err)
+		}
+	}
+	if n := e.count(`SELECT count(*) FROM vouchers`); n != int64(len(nasty)) {
+		t.Fatalf("%d vouchers", n)
+	}
+	// In parameters too.
+	expect(t, e.get(officer, "/api/v1/vouchers?org=FY'%20OR%20'1'='1"), http.StatusNotFound, ledger.ENotFound)
+	expect(t, e.get(officer, "/api/v1/organisations/FY';DROP%20TABLE%20users;--"), http.StatusNotFound, ledger.ENotFound)
+	expect(t, e.request(http.MethodPost, "/api/v1/tokens", "", map[string]string{"user": "' OR 1=1 --", "password": "' OR 1=1 --"}), http.StatusUnauthorized, ledger.EUnauthenticated)
+}
+
+func TestListPaginationIsStable(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var ids []int64
+	for i := range 7 {
+		ids = append(ids, e.flow(officer, ledger.FlowRequest{Flow: ledger.FlowReceive, Fund: "FY-UP", Amount: ledger.FromFen(int64(100 + i))}).ID)
+	}
+	var seen []int64
+	after := ""
+	for pages := 0; ; pages++ {
+		if pages > 5 {
+			t.Fatal("pagination does not end")
+		}
+		r := e.get(auditor, "/api/v1/vouchers?limit=3"+after)
+		expect(t, r, http.StatusOK, "")
+		var page struct {
+			Vouchers []ledger.VoucherView `json:"vouchers"`
+			Limit    int                  `json:"limit"`
+			Next     *int64               `json:"next_after_id"`
+		}
+		json.Unmarshal(r.body, &page)
+		for _, v := range page.Vouchers {
+			seen = append(seen, v.ID)
+		}
+		// A voucher made meanwhile lands at the end, never in a page read.
+		if pages == 0 {
+			ids = append(ids, e.flow(officer, ledger.FlowRequest{Flow: ledger.FlowReceive, Fund: "FY-UP", Amount: amt("1.00")}).ID)
+		}
+		if page.Next == nil {
+			break
+		}
+		after = fmt.Sprintf("&after_id=%d", *page.Next)
+	}
+	if fmt.Sprint(seen) != fmt.Sprint(ids) {
+		t.Fatalf("pages gave %v, want %v", seen, ids)
+	}
+	r := e.get(auditor, "/api/v1/vouchers?limit=5000")
+	if r.json(t)["limit"] != float64(postgres.ListLimitMax) {
+		t.Fatalf("limit not capped: %v", r.json(t)["limit"])
+	}
+}
+
+func TestStaticData(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var funds struct {
+		Funds []struct {
+			Code, Kind string
+			Purposes   []string
+		} `json:"funds"`
+	}
+	json.Unmarshal(e.get(auditor, "/api/v1/funds").body, &funds)
+	if len(funds.Funds) != 4 || funds.Funds[0].Code != "FY-DON" || funds.Funds[3].Code != "FY-UP" || len(funds.Funds[3].Purposes) != 3 {
+		t.Fatalf("funds %+v", funds)
+	}
+	var accts struct {
+		Accounts []struct {
+			Code       string
+			Leaf, Cash bool
+		} `json:"accounts"`
+	}
+	json.Unmarshal(e.get(auditor, "/api/v1/accounts").body, &accts)
+	found := false
+	for _, a := range accts.Accounts {
+		if a.Code == "100201" {
+			found = a.Leaf && a.Cash
+		}
+	}
+	if len(accts.Accounts) < 20 || !found {
+		t.Fatalf("accounts %+v", accts)
+	}
+	var orgs struct {
+		Organisations []struct{ Code, Parent string } `json:"organisations"`
+	}
+	json.Unmarshal(e.get(auditor, "/api/v1/organisations").body, &orgs)
+	if len(orgs.Organisations) < 27 || orgs.Organisations[0].Code != "FY" {
+		t.Fatalf("%d organisations, first %+v", len(orgs.Organisations), orgs.Organisations[:1])
+	}
+}
+
+func TestRequestLog(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.request(http.MethodGet, "/api/v1/vouchers/1", e.tokens[auditor], nil, "X-Request-Id", "trace-42")
+	expect(t, r, http.StatusNotFound, ledger.ENotFound)
+	if r.header.Get("X-Request-Id") != "trace-42" || r.str(t, "request_id") != "trace-42" {
+		t.Fatalf("request id not echoed: %v %s", r.header, r.body)
+	}
+	var line map[string]any
+	for _, l := range strings.Split(e.logs.String(), "\n") {
+		if strings.Contains(l, `"trace-42"`) {
+			if err := json.Unmarshal([]byte(l), &line); err != nil {
+				t.Fatalf("log line is not JSON: %s", l)
+			}
+		}
+	}
+	if line["user"] != auditor || line["route"] != "GET /api/v1/vouchers/{id}" || line["status"] != float64(404) || line["code"] != "not_found" {
+		t.Fatalf("log line %v", line)
+	}
+	if _, ok := line["duration_ms"].(float64); !ok {
+		t.Fatalf("log line without a duration: %v", line)
+	}
+}

@@ -1,0 +1,226 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/postgres"
+)
+
+// call is one request in a handler: the authenticated user and the body.
+type call struct {
+	s    *Server
+	w    http.ResponseWriter
+	r    *http.Request
+	user *ledger.User
+	body []byte
+	key  string // the Idempotency-Key of a write
+}
+
+// readFunc answers a read: a status and a value to encode, or an error.
+type readFunc func(c *call) (int, any, error)
+
+// execFunc performs a prepared write. retry is true when the request takes
+// over a claim left pending by an earlier attempt whose outcome is unknown.
+type execFunc func(ctx context.Context, retry bool) (int, any, error)
+
+// writeFunc checks and decodes a write (answering 400, 403, 404 without
+// touching the ledger) and returns the write itself.
+type writeFunc func(c *call) (execFunc, error)
+
+func (s *Server) read(h readFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c := &call{s: s, w: w, r: r, user: info(r).user}
+		status, v, err := h(c)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, status, v)
+	}
+}
+
+// idemWait bounds how long a request waits for another one with the same
+// key to finish before answering that it is still in progress.
+const idemWait = 5 * time.Second
+
+// write wraps a write: it requires an Idempotency-Key, reads the body
+// within the limit, prepares the write, claims the key, runs the write and
+// stores its answer, so the same key and request replays that answer
+// (with Idempotency-Replayed: true) and the same key with another request
+// is idempotency_conflict. Answers of 500 and 503 are not stored: the
+// claim is released and a retry runs the request again.
+func (s *Server) write(h writeFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ri := info(r)
+		c := &call{s: s, w: w, r: r, user: ri.user, key: r.Header.Get("Idempotency-Key")}
+		if err := checkKey(c.key); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		body, err := readBody(w, r, s.opt.BodyLimitBytes)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		c.body = body
+		exec, err := h(c)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		req := postgres.APIRequest{Book: c.user.Book, User: c.user.Name, Key: c.key, Method: r.Method, Path: r.URL.Path,
+			Hash: requestHash(r.Method, r.URL.Path, body), Instance: s.instance}
+		status, answer, replayed := s.once(r.Context(), ri, req, exec)
+		if replayed {
+			ri.replay = true
+			w.Header().Set("Idempotency-Replayed", "true")
+		}
+		if status == http.StatusServiceUnavailable {
+			w.Header().Set("Retry-After", "1")
+		}
+		writeRaw(w, status, answer)
+	}
+}
+
+func checkKey(key string) error {
+	if key == "" {
+		return ledger.Errorf(ledger.EInvalid, "Idempotency-Key", "every write needs an Idempotency-Key header (a unique string per intended change, e.g. a UUID)")
+	}
+	if len(key) > postgres.APIKeyLenMax {
+		return ledger.Errorf(ledger.EInvalid, "Idempotency-Key", "an Idempotency-Key has at most %d characters", postgres.APIKeyLenMax)
+	}
+	for _, c := range key {
+		if c < 0x21 || c > 0x7e {
+			return ledger.Errorf(ledger.EInvalid, "Idempotency-Key", "an Idempotency-Key is printable ASCII without spaces")
+		}
+	}
+	return nil
+}
+
+// requestHash fingerprints a write: method, path and the body with
+// insignificant white space removed.
+func requestHash(method, path string, body []byte) string {
+	var buf bytes.Buffer
+	if json.Compact(&buf, body) != nil {
+		buf.Reset()
+		buf.Write(body)
+	}
+	h := sha256.New()
+	h.Write([]byte(method + "\n" + path + "\n"))
+	h.Write(buf.Bytes())
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// once runs exec at most once per (user, key): it returns the status and
+// encoded answer, and whether the answer is a replay.
+func (s *Server) once(ctx context.Context, ri *reqInfo, req postgres.APIRequest, exec execFunc) (int, []byte, bool) {
+	fail := func(err error) (int, []byte, bool) {
+		status, body := s.errorAnswer(ctx, ri, err)
+		ri.code = body.Code
+		return status, encode(body), false
+	}
+	// Requests with the same key in this process run one after the
+	// other; the later ones then find the stored answer.
+	local := req.Book + "\x00" + req.User + "\x00" + req.Key
+	release, err := s.enter(ctx, local)
+	if err != nil {
+		return fail(err)
+	}
+	defer release()
+	retry := false
+	deadline := time.Now().Add(idemWait)
+	for {
+		prev, err := s.db.ClaimAPIRequest(ctx, req)
+		if err != nil {
+			return fail(err)
+		}
+		if prev == nil {
+			break
+		}
+		if !prev.Pending {
+			return prev.Status, prev.Body, true
+		}
+		// A pending claim of this process that no request here holds was
+		// abandoned (the database failed before the answer was stored);
+		// one of another process is taken over only when it is older than
+		// a request can run.
+		if prev.Instance == s.instance || time.Since(prev.ClaimedAt) > 2*s.opt.RequestTimeout {
+			ok, err := s.db.TakeOverAPIRequest(ctx, req, prev)
+			if err != nil {
+				return fail(err)
+			}
+			if ok {
+				retry = true
+				break
+			}
+			continue
+		}
+		if time.Now().After(deadline) {
+			return fail(ledger.Errorf(ledger.EIdempotencyConflict, "Idempotency-Key", "a request with this idempotency key is still being processed; retry later"))
+		}
+		select {
+		case <-ctx.Done():
+			return fail(&ledger.Error{Code: ledger.EUnavailable, Msg: "request deadline", Err: ctx.Err()})
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	status, v, err := exec(ctx, retry)
+	var answer []byte
+	if err != nil {
+		var body ErrorBody
+		status, body = s.errorAnswer(ctx, ri, err)
+		ri.code = body.Code
+		answer = encode(body)
+	} else {
+		answer = encode(v)
+	}
+	// The request's own deadline may have passed; storing the answer gets
+	// a few seconds of its own.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if status >= 500 {
+		if err := s.db.ReleaseAPIRequest(sctx, req); err != nil {
+			s.log.Warn("releasing an idempotency key", "request_id", ri.id, "err", err.Error())
+		}
+		return status, answer, false
+	}
+	if err := s.db.CompleteAPIRequest(sctx, req, status, answer); err != nil {
+		// The write is done but its answer is not stored: the client is
+		// told to retry, and the retry takes the claim over (retry = true).
+		s.log.Warn("storing an idempotent answer", "request_id", ri.id, "err", err.Error())
+		return fail(&ledger.Error{Code: ledger.EUnavailable, Msg: "storing the answer", Err: err})
+	}
+	return status, answer, false
+}
+
+// enter waits until no other request of this process holds key.
+func (s *Server) enter(ctx context.Context, key string) (func(), error) {
+	for {
+		s.inflightMu.Lock()
+		ch, busy := s.inflight[key]
+		if !busy {
+			ch = make(chan struct{})
+			s.inflight[key] = ch
+			s.inflightMu.Unlock()
+			return func() {
+				s.inflightMu.Lock()
+				delete(s.inflight, key)
+				s.inflightMu.Unlock()
+				close(ch)
+			}, nil
+		}
+		s.inflightMu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return nil, &ledger.Error{Code: ledger.EUnavailable, Msg: "request deadline", Err: ctx.Err()}
+		}
+	}
+}

@@ -1,0 +1,446 @@
+// Package httpapi is the JSON API of the ledger (`ledger serve`): a thin
+// layer that decodes a request, authenticates and authorises its user,
+// calls the PostgreSQL adapter and encodes the answer. Every rule lives in
+// package ledger and in the database; this package maps their error codes
+// to HTTP statuses in one table (errors.go).
+//
+// Every request except the public ones (GET /healthz, GET /readyz,
+// GET /api/v1/openapi.json, POST /api/v1/tokens) carries
+// "Authorization: Bearer TOKEN", checked before routing, so an unknown path
+// without a token is 401, not 404. Every write carries an Idempotency-Key.
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/postgres"
+)
+
+// Options configure a Server. Zero values take the defaults of
+// configs/ledger.yaml.
+type Options struct {
+	// Book is the book of a login that names none.
+	Book string
+	// BodyLimitBytes bounds a request body (413 too_large above it).
+	BodyLimitBytes int64
+	// RequestTimeout bounds the work of one request, every database call
+	// included; keep it below the server's write timeout so the answer
+	// can still be written.
+	RequestTimeout time.Duration
+	// TokenTTL is the lifetime of a token made by POST /api/v1/tokens.
+	TokenTTL time.Duration
+	// LoginAttemptsMax failed logins per user and per address are allowed
+	// within LoginWindow; more are refused with 429 rate_limited.
+	LoginAttemptsMax int
+	LoginWindow      time.Duration
+	// IdempotencyRetention is how long stored responses of idempotent
+	// writes are kept.
+	IdempotencyRetention time.Duration
+	// Log receives the structured request log; nil discards it.
+	Log *slog.Logger
+}
+
+func (o *Options) setDefaults() {
+	if o.BodyLimitBytes <= 0 {
+		o.BodyLimitBytes = 1 << 20
+	}
+	if o.RequestTimeout <= 0 {
+		o.RequestTimeout = 60 * time.Second
+	}
+	if o.TokenTTL <= 0 {
+		o.TokenTTL = 720 * time.Hour
+	}
+	if o.TokenTTL > postgres.TokenTTLMax {
+		o.TokenTTL = postgres.TokenTTLMax
+	}
+	if o.LoginAttemptsMax <= 0 {
+		o.LoginAttemptsMax = 5
+	}
+	if o.LoginWindow <= 0 {
+		o.LoginWindow = 15 * time.Minute
+	}
+	if o.IdempotencyRetention <= 0 {
+		o.IdempotencyRetention = 7 * 24 * time.Hour
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	}
+}
+
+// Server is the HTTP API over one database.
+type Server struct {
+	db       *postgres.DB
+	opt      Options
+	log      *slog.Logger
+	mux      *http.ServeMux
+	routes   []Route
+	public   map[string]bool // "METHOD /path" of the public routes
+	instance string          // names this process in idempotency claims
+	logins   *limiter
+	hashing  chan struct{} // bounds concurrent argon2id checks (19 MiB each)
+
+	booksMu sync.Mutex
+	books   map[string]booksEntry
+
+	inflightMu sync.Mutex
+	inflight   map[string]chan struct{}
+}
+
+// Route is one registered endpoint.
+type Route struct {
+	Method  string
+	Pattern string // the path pattern, e.g. /api/v1/vouchers/{id}
+	Public  bool   // served without a token
+	Write   bool   // needs an Idempotency-Key
+}
+
+// New makes a Server on db.
+func New(db *postgres.DB, opt Options) *Server {
+	opt.setDefaults()
+	s := &Server{
+		db: db, opt: opt, log: opt.Log, mux: http.NewServeMux(), public: map[string]bool{},
+		instance: randomHex(8), logins: newLimiter(opt.LoginAttemptsMax, opt.LoginWindow),
+		hashing: make(chan struct{}, 4), books: map[string]booksEntry{}, inflight: map[string]chan struct{}{},
+	}
+	s.register()
+	return s
+}
+
+// Routes lists the registered endpoints in registration order.
+func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
+
+func (s *Server) handle(rt Route, h http.HandlerFunc) {
+	s.routes = append(s.routes, rt)
+	if rt.Public {
+		s.public[rt.Method+" "+rt.Pattern] = true
+	}
+	route := rt.Method + " " + rt.Pattern
+	s.mux.HandleFunc(route, func(w http.ResponseWriter, r *http.Request) {
+		info(r).route = route
+		h(w, r)
+	})
+}
+
+// Handler is the API with its middleware: request id, structured log,
+// panic recovery, request deadline and authentication before routing.
+func (s *Server) Handler() http.Handler {
+	return http.HandlerFunc(s.serveHTTP)
+}
+
+// reqInfo is what the middleware knows about a request; handlers fill in
+// the route and the user.
+type reqInfo struct {
+	id     string
+	route  string
+	user   *ledger.User
+	token  postgres.TokenInfo
+	login  string // the user name a login attempt gave
+	code   string // the error code answered, if any
+	replay bool
+}
+
+type infoKey struct{}
+
+func info(r *http.Request) *reqInfo {
+	if ri, ok := r.Context().Value(infoKey{}).(*reqInfo); ok {
+		return ri
+	}
+	return &reqInfo{}
+}
+
+// statusWriter records the status and size of a response for the log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	ri := &reqInfo{id: requestID(r)}
+	sw := &statusWriter{ResponseWriter: w}
+	sw.Header().Set("X-Request-Id", ri.id)
+	sw.Header().Set("X-Content-Type-Options", "nosniff")
+	sw.Header().Set("Cache-Control", "no-store")
+	ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), infoKey{}, ri), s.opt.RequestTimeout)
+	defer cancel()
+	r = r.WithContext(ctx)
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			s.log.Error("panic", "request_id", ri.id, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			if sw.status == 0 {
+				s.writeError(sw, r, &ledger.Error{Code: ledger.EInternal, Msg: "internal error"})
+			}
+		}
+		attrs := []any{"request_id", ri.id, "method", r.Method, "path", r.URL.Path, "route", ri.route,
+			"status", sw.status, "duration_ms", float64(time.Since(start).Microseconds()) / 1000, "bytes", sw.bytes,
+			"remote", clientAddr(r)}
+		if ri.user != nil {
+			attrs = append(attrs, "user", ri.user.Name, "book", ri.user.Book)
+		} else if ri.login != "" {
+			attrs = append(attrs, "login", ri.login)
+		}
+		if ri.code != "" {
+			attrs = append(attrs, "code", ri.code)
+		}
+		if ri.replay {
+			attrs = append(attrs, "replayed", true)
+		}
+		s.log.Info("request", attrs...)
+	}()
+	method := r.Method
+	if method == http.MethodHead {
+		method = http.MethodGet
+	}
+	if !s.public[method+" "+r.URL.Path] {
+		if err := s.authenticate(r, ri); err != nil {
+			if ledger.ErrorCode(err) == ledger.EUnauthenticated {
+				sw.Header().Set("WWW-Authenticate", `Bearer realm="ledger"`)
+			}
+			s.writeError(sw, r, err)
+			return
+		}
+	}
+	h, pattern := s.mux.Handler(r)
+	if pattern == "" {
+		s.notRouted(sw, r, h)
+		return
+	}
+	s.mux.ServeHTTP(sw, r)
+}
+
+// authenticate checks the bearer token of r.
+func (s *Server) authenticate(r *http.Request, ri *reqInfo) error {
+	h := r.Header.Get("Authorization")
+	scheme, token, ok := strings.Cut(h, " ")
+	if h == "" {
+		return ledger.Errorf(ledger.EUnauthenticated, "Authorization", "this request needs \"Authorization: Bearer TOKEN\" (get a token with POST /api/v1/tokens)")
+	}
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return ledger.Errorf(ledger.EUnauthenticated, "Authorization", "the Authorization header is not \"Bearer TOKEN\"")
+	}
+	u, tok, err := s.db.Authenticate(r.Context(), strings.TrimSpace(token))
+	if err != nil {
+		return err
+	}
+	ri.user, ri.token = u, tok
+	return nil
+}
+
+// notRouted answers a request the router has no route for with a JSON 404
+// or 405 (keeping the router's Allow header).
+func (s *Server) notRouted(w http.ResponseWriter, r *http.Request, h http.Handler) {
+	rec := &headerRecorder{header: http.Header{}}
+	h.ServeHTTP(rec, r)
+	if rec.status == http.StatusMethodNotAllowed {
+		w.Header().Set("Allow", rec.header.Get("Allow"))
+		s.writeError(w, r, withStatus(http.StatusMethodNotAllowed,
+			ledger.Errorf(ledger.EInvalid, "method", "%s is not allowed on %s (allowed: %s)", r.Method, r.URL.Path, rec.header.Get("Allow"))))
+		return
+	}
+	s.writeError(w, r, ledger.Errorf(ledger.ENotFound, "path", "no route %s %s", r.Method, r.URL.Path))
+}
+
+// headerRecorder captures the router's own 404/405 answer.
+type headerRecorder struct {
+	header http.Header
+	status int
+}
+
+func (h *headerRecorder) Header() http.Header         { return h.header }
+func (h *headerRecorder) Write(b []byte) (int, error) { return len(b), nil }
+func (h *headerRecorder) WriteHeader(code int)        { h.status = code }
+
+func requestID(r *http.Request) string {
+	if id := r.Header.Get("X-Request-Id"); id != "" && len(id) <= 64 && strings.Trim(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == "" {
+		return id
+	}
+	return randomHex(8)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// clientAddr is the peer address of r without the port. Headers such as
+// X-Forwarded-For are not trusted: put a proxy in front and rate limits
+// apply to the proxy's address.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+type booksEntry struct {
+	b  *ledger.Books
+	at time.Time
+}
+
+// booksTTL bounds how long the static data of a book (chart,
+// organisations, funds) is reused between requests. It only feeds early
+// validation and answers; every write is checked again by the adapter
+// against the data in its own transaction.
+const booksTTL = 5 * time.Second
+
+func (s *Server) loadBooks(ctx context.Context, book string) (*ledger.Books, error) {
+	s.booksMu.Lock()
+	e, ok := s.books[book]
+	s.booksMu.Unlock()
+	if ok && time.Since(e.at) < booksTTL {
+		return e.b, nil
+	}
+	b, err := s.db.LoadBooks(ctx, book)
+	if err != nil {
+		return nil, err
+	}
+	s.booksMu.Lock()
+	s.books[book] = booksEntry{b, time.Now()}
+	s.booksMu.Unlock()
+	return b, nil
+}
+
+// ServeConfig configures Run.
+type ServeConfig struct {
+	TLSCert, TLSKey string // both set: serve TLS
+	ReadTimeout     time.Duration
+	WriteTimeout    time.Duration
+	ShutdownTimeout time.Duration
+}
+
+// Run serves the API on ln until ctx is cancelled, then shuts down
+// gracefully: it stops accepting connections and lets in-flight requests
+// finish (their contexts are not cancelled) for up to ShutdownTimeout.
+func (s *Server) Run(ctx context.Context, ln net.Listener, cfg ServeConfig) error {
+	if cfg.ReadTimeout <= 0 {
+		cfg.ReadTimeout = 15 * time.Second
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = 120 * time.Second
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = 20 * time.Second
+	}
+	srv := &http.Server{
+		Handler:           s.Handler(),
+		ReadTimeout:       cfg.ReadTimeout,
+		ReadHeaderTimeout: min(cfg.ReadTimeout, 10*time.Second),
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		TLSConfig:         &tls.Config{MinVersion: tls.VersionTLS12},
+	}
+	tlsOn := cfg.TLSCert != "" && cfg.TLSKey != ""
+	if (cfg.TLSCert != "") != (cfg.TLSKey != "") {
+		return ledger.Errorf(ledger.EInvalid, "serve.tls_cert", "TLS needs both serve.tls_cert and serve.tls_key")
+	}
+	errc := make(chan error, 1)
+	go func() {
+		if tlsOn {
+			errc <- srv.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	purgeDone := make(chan struct{})
+	purgeCtx, stopPurge := context.WithCancel(context.WithoutCancel(ctx))
+	go func() {
+		defer close(purgeDone)
+		s.purgeLoop(purgeCtx)
+	}()
+	defer func() {
+		stopPurge()
+		<-purgeDone
+	}()
+	scheme := "http"
+	if tlsOn {
+		scheme = "https"
+	}
+	s.log.Info("serving", "addr", ln.Addr().String(), "scheme", scheme)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down: finishing in-flight requests", "timeout", cfg.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if serveErr := <-errc; serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return serveErr
+	}
+	if err != nil {
+		srv.Close()
+		return fmt.Errorf("shutdown: in-flight requests did not finish within %v: %w", cfg.ShutdownTimeout, err)
+	}
+	s.log.Info("stopped")
+	return nil
+}
+
+// purgeLoop deletes stored idempotent responses past their retention, at
+// start and then hourly.
+func (s *Server) purgeLoop(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		cctx, cancel := context.WithTimeout(ctx, time.Minute)
+		n, err := s.db.PurgeAPIRequests(cctx, time.Now().Add(-s.opt.IdempotencyRetention))
+		cancel()
+		if err != nil && ctx.Err() == nil {
+			s.log.Warn("purging stored idempotent responses", "err", err.Error())
+		} else if n > 0 {
+			s.log.Info("purged stored idempotent responses", "rows", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
