@@ -1,0 +1,233 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/httpapi"
+)
+
+func init() {
+	commandRegistry = append(commandRegistry, func(a *app) []*cobra.Command {
+		return []*cobra.Command{a.serveCommand(), a.userCommand(), a.tokenCommand()}
+	})
+}
+
+func (a *app) serveCommand() *cobra.Command {
+	var addr string
+	c := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the HTTP JSON API under /api/v1",
+		Long: `serve runs the JSON API (see /api/v1/openapi.json) until SIGTERM or SIGINT, then stops
+accepting connections and lets in-flight requests finish within serve.shutdown_timeout.
+
+Public: GET /healthz, GET /readyz, GET /api/v1/openapi.json and POST /api/v1/tokens (user name and
+password → a token). Every other request needs "Authorization: Bearer TOKEN"; every write needs an
+Idempotency-Key header. TLS is on when serve.tls_cert and serve.tls_key are set. Logs are JSON lines
+on stderr, one per request.`,
+		Example: "  ledger serve\n  ledger serve --addr 0.0.0.0:8443   # with serve.tls_cert and serve.tls_key set\n  LEDGER_SERVE_ADDR=127.0.0.1:9090 ledger serve",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !cmd.Flags().Changed("addr") {
+				addr = a.v.GetString("serve.addr")
+			}
+			level := parseLevel(a.v.GetString("log_level"))
+			log := slog.New(slog.NewJSONHandler(a.stderr, &slog.HandlerOptions{Level: min(level, slog.LevelInfo)}))
+			db, err := a.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			db.Source = "http"
+			write := a.v.GetDuration("serve.write_timeout")
+			srv := httpapi.New(db, httpapi.Options{
+				Book:             a.book(),
+				BodyLimitBytes:   a.v.GetInt64("serve.body_limit_bytes"),
+				RequestTimeout:   write - min(write/10, 5*time.Second),
+				TokenTTL:         a.v.GetDuration("serve.token_ttl"),
+				LoginAttemptsMax: a.v.GetInt("serve.login_attempts_max"),
+				LoginWindow:      a.v.GetDuration("serve.login_window"),
+				Log:              log,
+			})
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				return ledger.Errorf(ledger.EUnavailable, "serve.addr", "cannot listen on %s: %v", addr, err)
+			}
+			return srv.Run(cmd.Context(), ln, httpapi.ServeConfig{
+				TLSCert:         a.v.GetString("serve.tls_cert"),
+				TLSKey:          a.v.GetString("serve.tls_key"),
+				ReadTimeout:     a.v.GetDuration("serve.read_timeout"),
+				WriteTimeout:    write,
+				ShutdownTimeout: a.v.GetDuration("serve.shutdown_timeout"),
+			})
+		},
+	}
+	c.Flags().StringVar(&addr, "addr", "", "listen address HOST:PORT (default serve.addr, 127.0.0.1:8080)")
+	return c
+}
+
+func (a *app) userCommand() *cobra.Command {
+	c := &cobra.Command{
+		Use:     "user",
+		Short:   "Manage users: roles, organisation scope, password",
+		Example: "  ledger user add chenjing --role officer --scope FY-CP-02 --password-stdin < pw.txt\n  ledger user password chenjing --password-stdin < pw.txt",
+	}
+	var roles []string
+	var scope, fullName string
+	var pwStdin bool
+	add := &cobra.Command{
+		Use:   "add NAME",
+		Short: "Add a user with roles, an optional organisation scope and an optional password",
+		Long: `Roles: officer (制单), checker (审核), cashier (出纳), auditor (纪委/督查, reads everything and writes
+nothing but audit-finding states), admin. A scope limits the user to an organisation's subtree.
+A password (argon2id-hashed) lets the user log in through POST /api/v1/tokens; without one the user
+works with tokens made by "ledger token create".`,
+		Example: "  ledger user add chenjing --role officer --scope FY-CP-02 --full-name 陈静\n  echo 'a long passphrase' | ledger user add zhanghua --role checker --role cashier --password-stdin",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			u := ledger.User{Name: args[0], FullName: fullName, Scope: scope}
+			for _, r := range roles {
+				for _, p := range strings.Split(r, ",") {
+					if p = strings.TrimSpace(p); p != "" {
+						u.Roles = append(u.Roles, ledger.Role(p))
+					}
+				}
+			}
+			pw := ""
+			if pwStdin {
+				var err error
+				if pw, err = readPassword(a); err != nil {
+					return err
+				}
+			}
+			db, err := a.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			out, err := db.AddUser(cmd.Context(), a.book(), u, pw)
+			if err != nil {
+				return err
+			}
+			if a.jsonOut() {
+				return a.printJSON(map[string]any{"user": out.Name, "full_name": out.FullName, "roles": out.Roles, "scope": out.Scope, "book": a.book(), "password": pw != ""})
+			}
+			scopeText := "the whole book"
+			if out.Scope != "" {
+				scopeText = out.Scope
+			}
+			fmt.Fprintf(a.stdout, "user %s added to book %s: roles %v, scope %s, password %v\n", out.Name, a.book(), out.Roles, scopeText, pw != "")
+			return nil
+		},
+	}
+	add.Flags().StringArrayVar(&roles, "role", nil, "role: officer, checker, cashier, auditor or admin (repeat, or comma-separated)")
+	add.Flags().StringVar(&scope, "scope", "", "organisation whose subtree the user acts on (default: the whole book)")
+	add.Flags().StringVar(&fullName, "full-name", "", "the user's full name")
+	add.Flags().BoolVar(&pwStdin, "password-stdin", false, "read the password from the first line of standard input")
+	var pwStdin2 bool
+	password := &cobra.Command{
+		Use:     "password NAME --password-stdin",
+		Short:   "Set a user's password (read from standard input)",
+		Example: "  ledger user password wangfang --password-stdin < pw.txt",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !pwStdin2 {
+				return usagef("give the password on standard input with --password-stdin")
+			}
+			pw, err := readPassword(a)
+			if err != nil {
+				return err
+			}
+			db, err := a.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if err := db.SetPassword(cmd.Context(), a.book(), args[0], pw); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "password of %s set\n", args[0])
+			return nil
+		},
+	}
+	password.Flags().BoolVar(&pwStdin2, "password-stdin", false, "read the password from the first line of standard input")
+	c.AddCommand(add, password)
+	return c
+}
+
+// readPassword reads the first line of standard input.
+func readPassword(a *app) (string, error) {
+	line, err := bufio.NewReader(a.stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return "", usagef("--password-stdin: no password on standard input")
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+func (a *app) tokenCommand() *cobra.Command {
+	c := &cobra.Command{
+		Use:     "token",
+		Short:   "Manage API tokens: create (shown once), revoke",
+		Example: "  ledger token create wangfang --ttl 24h\n  ledger token revoke 7",
+	}
+	var ttl time.Duration
+	create := &cobra.Command{
+		Use:   "create USER",
+		Short: "Make an API token for a user; it is printed once and stored only as a SHA-256 hash",
+		Example: "  ledger token create wangfang\n  ledger token create fengqing --ttl 8h --json\n" +
+			"  curl -H \"Authorization: Bearer $(ledger token create wangfang)\" http://127.0.0.1:8080/api/v1/me",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !cmd.Flags().Changed("ttl") {
+				ttl = a.v.GetDuration("serve.token_ttl")
+			}
+			db, err := a.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			token, info, err := db.CreateToken(cmd.Context(), a.book(), args[0], ttl)
+			if err != nil {
+				return err
+			}
+			if a.jsonOut() {
+				return a.printJSON(map[string]any{"token": token, "id": info.ID, "book": info.Book, "user": info.User, "expires_at": info.ExpiresAt})
+			}
+			fmt.Fprintln(a.stdout, token)
+			fmt.Fprintf(a.stderr, "token %d for %s, expires %s; it is shown only now\n", info.ID, info.User, info.ExpiresAt.Format(time.RFC3339))
+			return nil
+		},
+	}
+	create.Flags().DurationVar(&ttl, "ttl", 0, "lifetime of the token (default serve.token_ttl, 720h)")
+	revoke := &cobra.Command{
+		Use:     "revoke ID",
+		Short:   "Revoke an API token by its id",
+		Example: "  ledger token revoke 7",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := strconv.ParseInt(args[0], 10, 64)
+			if err != nil || id <= 0 {
+				return usagef("token revoke: %q is not a token id", args[0])
+			}
+			db, err := a.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			info, err := db.RevokeToken(cmd.Context(), a.book(), id)
+			if err != nil {
+				return err
+			}
+			if a.jsonOut() {
+				return a.printJSON(info)
+			}
+			fmt.Fprintf(a.stdout, "token %d of %s revoked at %s\n", info.ID, info.User, info.RevokedAt.Format(time.RFC3339))
+			return nil
+		},
+	}
+	c.AddCommand(create, revoke)
+	return c
+}
