@@ -37,8 +37,8 @@ func FindingStateName(state string) string {
 
 // Limits on the facts the audit rules read.
 const (
-	findingNoteLenMax = 2000
-	meetingAttendeesMax      = 200
+	findingNoteLenMax   = 2000
+	meetingAttendeesMax = 200
 )
 
 // StoredFinding is a finding as recorded, with its state: one row of the
