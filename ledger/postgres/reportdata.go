@@ -127,8 +127,9 @@ var (
 )
 
 // AuditData reads the audit workbook of book over period for the subtree of
-// org ("" for the whole book). The caller sets Preparer, Reviewer,
-// GeneratedBy and GeneratedAt, writes the workbook (reports.WriteAudit or
+// org ("" for the whole book). Reviewer defaults to the book's checker
+// (the first by user name); the caller sets Preparer, GeneratedBy and
+// GeneratedAt, may replace Reviewer, writes the workbook (reports.WriteAudit or
 // WriteSheet), pulling the iterators one at a time, and then calls close,
 // which ends the transaction the iterators read from.
 func (db *DB) AuditData(ctx context.Context, book string, period ledger.PeriodRange, org string, opts ...AuditOption) (*reports.AuditData, func() error, error) {
@@ -169,6 +170,7 @@ type reportReader struct {
 	scope     []string // organisations in the report; empty for the whole book
 	orgOrder  []string // organisations in scope, depth first
 	users     map[string]string
+	checker   string // the book's first checker by name, the default 审核人
 	hasTable  map[string]bool
 	// publications by organisation: dates of the publications covering it
 	// (its own, its ancestors' and the book's), sorted.
@@ -207,6 +209,9 @@ func readAudit(ctx context.Context, tx pgx.Tx, book string, period ledger.Period
 	}
 	d := &reports.AuditData{BookCode: book, BookName: b.Book.Name, Period: period.Label(), From: period.From, To: period.To,
 		GeneratedBy: ledger.SystemUser}
+	if r.checker != "" {
+		d.Reviewer = r.person(r.checker)
+	}
 	if org != "" {
 		d.OrgCode, d.OrgName = org, b.Orgs[org].Name
 	}
@@ -296,18 +301,22 @@ func scopeSQL(col string) string {
 
 func (r *reportReader) loadUsers() error {
 	r.users = map[string]string{}
-	rows, err := r.tx.Query(r.ctx, `SELECT name, full_name FROM users WHERE book = $1`, r.book)
+	rows, err := r.tx.Query(r.ctx, `SELECT name, full_name, 'checker' = ANY(roles) AND NOT disabled FROM users WHERE book = $1 ORDER BY name`, r.book)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var name, full string
-		if err := rows.Scan(&name, &full); err != nil {
+		var checker bool
+		if err := rows.Scan(&name, &full, &checker); err != nil {
 			return err
 		}
 		if full != "" {
 			r.users[name] = full
+		}
+		if checker && r.checker == "" {
+			r.checker = name
 		}
 	}
 	return rows.Err()
