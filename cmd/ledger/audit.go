@@ -1,0 +1,725 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+	"unicode/utf8"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"github.com/fenyang/partyfee/configs"
+	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/audit"
+	"github.com/fenyang/partyfee/ledger/postgres"
+)
+
+func init() {
+	commandRegistry = append(commandRegistry, func(a *app) []*cobra.Command {
+		return []*cobra.Command{a.auditCommand(), a.publicityCommand(), a.rosterCommand(), a.memberCommand(),
+			a.meetingCommand(), a.payeeCommand(), a.valueDateCommand()}
+	})
+}
+
+// rosterImportRowsMax bounds a roster file.
+const rosterImportRowsMax = 100000
+
+// auditRulesConfig returns the audit-rule thresholds: the file named by
+// audit.rules_file, or the embedded configs/audit.yaml.
+func (a *app) auditRulesConfig() (*audit.Config, error) {
+	name := a.v.GetString("audit.rules_file")
+	var data []byte
+	var err error
+	if name != "" {
+		data, err = os.ReadFile(name)
+	} else {
+		name = "audit.yaml (built in)"
+		data, err = configs.Read("audit.yaml")
+	}
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := audit.LoadConfig(data, name)
+	if err != nil {
+		return nil, err
+	}
+	return &cfg, nil
+}
+
+var severityNames = map[string]string{audit.SeverityHigh: "高", audit.SeverityMedium: "中", audit.SeverityLow: "低"}
+
+func (a *app) auditCommand() *cobra.Command {
+	var period, severity string
+	c := &cobra.Command{
+		Use:   "audit",
+		Short: "Evaluate the audit rules A-01 … A-17 for a period and list the findings with their states",
+		Long: `audit evaluates the audit rules (domain §6.7) over the book as of the end of the period — never
+the wall clock — records the findings and lists them with their states (整改状态). A finding found
+again by a later run keeps its state. An auditor moves a finding open (未整改) → acknowledged (整改中,
+with a note and a deadline) → rectified (已整改) with "audit ack" and "audit rectify".
+
+Exit status 4 when any HIGH finding of the period is still open. Thresholds come from the
+built-in configs/audit.yaml, or the file named by the configuration key audit.rules_file.`,
+		Example: "  ledger audit --period 2020-02\n  ledger audit --period 2020-02 --severity HIGH --json\n" +
+			"  ledger --as fengqing audit ack 12 --note '情况属实，限期补充决策依据' --deadline 2020-03-31\n" +
+			"  ledger --as fengqing audit rectify 12 --note '已补充部务会纪要'",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if period == "" {
+				return usagef("audit needs --period YYYY-MM")
+			}
+			p, err := ledger.ParsePeriod(period)
+			if err != nil {
+				return err
+			}
+			minSev := ""
+			if severity != "" {
+				if minSev, err = postgres.ParseSeverity(severity); err != nil {
+					return err
+				}
+			}
+			cfg, err := a.auditRulesConfig()
+			if err != nil {
+				return err
+			}
+			db, err := a.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			in, err := db.AuditInput(cmd.Context(), a.book(), p.From, p.To)
+			if err != nil {
+				return err
+			}
+			stored, err := db.RecordFindings(cmd.Context(), a.book(), p, audit.Evaluate(in, cfg), db.Now())
+			if err != nil {
+				return err
+			}
+			return a.reportFindings(period, p, stored, minSev)
+		},
+	}
+	c.Flags().StringVar(&period, "period", "", "period YYYY-MM (evaluated as of its last day)")
+	c.Flags().StringVar(&severity, "severity", "", "show findings of this severity and above: HIGH, MEDIUM or LOW")
+	c.AddCommand(a.auditAckCommand(), a.auditRectifyCommand(), a.auditListCommand(), a.auditHistoryCommand())
+	return c
+}
+
+// reportFindings prints the findings of one evaluation and returns a
+// discrepancy (exit 4) when a HIGH finding is still open.
+func (a *app) reportFindings(period string, p ledger.PeriodRange, stored []postgres.StoredFinding, minSev string) error {
+	counts := map[string]int{}
+	openHigh := 0
+	shown := []postgres.StoredFinding{}
+	for _, f := range stored {
+		counts[f.Severity]++
+		if f.Severity == audit.SeverityHigh && f.State == postgres.FindingOpen {
+			openHigh++
+		}
+		if minSev == "" || postgres.SeverityRank(f.Severity) >= postgres.SeverityRank(minSev) {
+			shown = append(shown, f)
+		}
+	}
+	status := "clean"
+	if openHigh > 0 {
+		status = "open_high"
+	}
+	if a.jsonOut() {
+		if err := a.printJSON(map[string]any{
+			"period": period, "from": p.From.Format(time.DateOnly), "as_of": p.To.Format(time.DateOnly), "status": status,
+			"summary": map[string]int{"total": len(stored), "high": counts[audit.SeverityHigh], "medium": counts[audit.SeverityMedium],
+				"low": counts[audit.SeverityLow], "open_high": openHigh},
+			"findings": shown,
+		}); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(a.stdout, "审计规则检查 %s（截至 %s）\n", period, p.To.Format(time.DateOnly))
+		if err := a.printFindingTable(shown); err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "共 %d 条问题（高 %d / 中 %d / 低 %d），未整改的高风险问题 %d 条\n", len(stored),
+			counts[audit.SeverityHigh], counts[audit.SeverityMedium], counts[audit.SeverityLow], openHigh)
+	}
+	if openHigh > 0 {
+		return &discrepancyError{msg: fmt.Sprintf("audit %s: %d HIGH finding(s) still open", period, openHigh)}
+	}
+	return nil
+}
+
+// printFindingTable prints findings as the columns of T8.
+func (a *app) printFindingTable(fs []postgres.StoredFinding) error {
+	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "编号\t规则编号\t问题类型\t严重程度\t凭证字号\t日期\t党组织\t金额\t说明\t整改状态")
+	for _, f := range fs {
+		date := ""
+		if !f.Date.IsZero() {
+			date = f.Date.Format(time.DateOnly)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.ID, f.Rule, f.Type, severityNames[f.Severity], f.Voucher, date,
+			f.Org, f.Amount.Format(), oneLine(f.Explanation), findingStateCell(&f))
+	}
+	return tw.Flush()
+}
+
+func findingStateCell(f *postgres.StoredFinding) string {
+	s := f.StateName()
+	if f.Deadline != nil && f.State == postgres.FindingAcknowledged {
+		s += "（期限 " + f.Deadline.Format(time.DateOnly) + "）"
+	}
+	return s
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\t", " ")), " ")
+}
+
+func (a *app) auditAckCommand() *cobra.Command {
+	var note, deadline string
+	c := &cobra.Command{
+		Use:     "ack ID",
+		Short:   "Acknowledge an open finding (认定): open → acknowledged, with a note and a deadline; auditors and admins",
+		Example: "  ledger --as fengqing audit ack 12 --note '情况属实，限期补充决策依据' --deadline 2020-03-31",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			actor, err := a.actor()
+			if err != nil {
+				return err
+			}
+			var d time.Time
+			if deadline != "" {
+				if d, err = ledger.ParseDate(deadline); err != nil {
+					return ledger.Errorf(ledger.EInvalid, "deadline", "%s", ledger.ErrorMessage(err))
+				}
+			}
+			db, err := a.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			f, err := db.AckFinding(cmd.Context(), a.book(), actor, args[0], note, d)
+			if err != nil {
+				return err
+			}
+			return a.printFindingChange(f)
+		},
+	}
+	c.Flags().StringVar(&note, "note", "", "what was found and what is to be done (required)")
+	c.Flags().StringVar(&deadline, "deadline", "", "deadline for rectification YYYY-MM-DD (整改期限)")
+	c.MarkFlagRequired("note")
+	return c
+}
+
+func (a *app) auditRectifyCommand() *cobra.Command {
+	var note string
+	c := &cobra.Command{
+		Use:     "rectify ID",
+		Short:   "Record that an acknowledged finding was rectified (已整改): acknowledged → rectified; auditors and admins",
+		Example: "  ledger --as fengqing audit rectify 12 --note '已补充部务会纪要'",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			actor, err := a.actor()
+			if err != nil {
+				return err
+			}
+			db, err := a.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			f, err := db.RectifyFinding(cmd.Context(), a.book(), actor, args[0], note)
+			if err != nil {
+				return err
+			}
+			return a.printFindingChange(f)
+		},
+	}
+	c.Flags().StringVar(&note, "note", "", "how the problem was rectified (required)")
+	c.MarkFlagRequired("note")
+	return c
+}
+
+func (a *app) printFindingChange(f *postgres.StoredFinding) error {
+	if a.jsonOut() {
+		return a.printJSON(f)
+	}
+	fmt.Fprintf(a.stdout, "问题 %d（%s %s %s）：%s", f.ID, f.Rule, f.Type, f.Voucher, findingStateCell(f))
+	if f.Note != "" {
+		fmt.Fprintf(a.stdout, "  说明：%s", f.Note)
+	}
+	fmt.Fprintln(a.stdout)
+	return nil
+}
+
+func (a *app) auditListCommand() *cobra.Command {
+	var period, state, severity, rule, org string
+	c := &cobra.Command{
+		Use:     "list",
+		Short:   "List recorded findings without evaluating the rules again",
+		Example: "  ledger audit list --state open\n  ledger audit list --period 2020-02 --severity HIGH --json",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f := postgres.FindingFilter{State: state, Severity: severity, Rule: rule, Org: org}
+			if period != "" {
+				p, err := ledger.ParsePeriod(period)
+				if err != nil {
+					return err
+				}
+				f.Period = &p
+			}
+			db, err := a.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			fs, err := db.Findings(cmd.Context(), a.book(), f)
+			if err != nil {
+				return err
+			}
+			if a.jsonOut() {
+				return a.printJSON(map[string]any{"findings": fs})
+			}
+			return a.printFindingTable(fs)
+		},
+	}
+	c.Flags().StringVar(&period, "period", "", "findings of the latest evaluation of this period (YYYY-MM)")
+	c.Flags().StringVar(&state, "state", "", "open, acknowledged or rectified")
+	c.Flags().StringVar(&severity, "severity", "", "this severity and above: HIGH, MEDIUM or LOW")
+	c.Flags().StringVar(&rule, "rule", "", "one rule, e.g. A-12")
+	c.Flags().StringVar(&org, "org", "", "one organisation code")
+	return c
+}
+
+func (a *app) auditHistoryCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:     "history ID",
+		Short:   "Show the state changes and notes of a finding",
+		Example: "  ledger audit history 12",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			db, err := a.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			es, err := db.FindingEvents(cmd.Context(), a.book(), args[0])
+			if err != nil {
+				return err
+			}
+			if a.jsonOut() {
+				return a.printJSON(map[string]any{"events": es})
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "时间\t操作人\t原状态\t新状态\t整改期限\t说明")
+			for _, e := range es {
+				d := ""
+				if e.Deadline != nil {
+					d = e.Deadline.Format(time.DateOnly)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.At.Format(time.RFC3339), e.Actor, postgres.FindingStateName(e.From),
+					postgres.FindingStateName(e.To), d, oneLine(e.Note))
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+// optionalMoney parses a published amount (0 allowed).
+func optionalMoney(field, s string) (ledger.Money, error) {
+	m, err := ledger.ParseMoney(s)
+	if err != nil {
+		return ledger.Money{}, ledger.Errorf(ledger.EInvalidAmount, field, "%s", ledger.ErrorMessage(err))
+	}
+	if m.Sign() < 0 {
+		return ledger.Money{}, ledger.Errorf(ledger.EInvalidAmount, field, "a published amount is not negative")
+	}
+	return m, nil
+}
+
+func (a *app) publicityCommand() *cobra.Command {
+	c := &cobra.Command{
+		Use:     "publicity",
+		Short:   "Publications (公示) of special-fund spending, read by audit rules A-16 and A-17",
+		Example: "  ledger --as wangfang publicity add --org FY --date 2020-03-05 --channel 公示栏 --procurement 150000.00 --condolence 80000.00 --relief 30000.00 --total 260000.00",
+	}
+	var r struct{ org, date, channel, through, procurement, condolence, relief, total string }
+	add := &cobra.Command{
+		Use:   "add",
+		Short: "Record a publication: its date, channel and the published totals by purpose",
+		Example: "  ledger --as wangfang publicity add --org FY --date 2020-03-05 --channel 公示栏 --through 2020-02-29 \\\n" +
+			"      --procurement 150000.00 --condolence 80000.00 --relief 30000.00 --total 260000.00",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			actor, err := a.actor()
+			if err != nil {
+				return err
+			}
+			p := audit.PublicityRecord{Org: r.org, Channel: r.channel, Totals: map[ledger.Purpose]ledger.Money{}}
+			if r.date == "" {
+				return usagef("publicity add needs --date")
+			}
+			if p.Date, err = ledger.ParseDate(r.date); err != nil {
+				return err
+			}
+			if r.through != "" {
+				if p.Through, err = ledger.ParseDate(r.through); err != nil {
+					return ledger.Errorf(ledger.EInvalid, "through", "%s", ledger.ErrorMessage(err))
+				}
+			}
+			for _, x := range []struct {
+				p ledger.Purpose
+				s string
+			}{{ledger.Procurement, r.procurement}, {ledger.Condolence, r.condolence}, {ledger.Relief, r.relief}} {
+				if x.s == "" {
+					continue
+				}
+				if p.Totals[x.p], err = optionalMoney(string(x.p), x.s); err != nil {
+					return err
+				}
+			}
+			if r.total == "" {
+				return usagef("publicity add needs --total (the published grand total)")
+			}
+			if p.ReportedTotal, err = optionalMoney("total", r.total); err != nil {
+				return err
+			}
+			db, err := a.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			id, err := db.AddPublicity(cmd.Context(), a.book(), actor, p)
+			if err != nil {
+				return err
+			}
+			if a.jsonOut() {
+				return a.printJSON(map[string]any{"id": id})
+			}
+			fmt.Fprintf(a.stdout, "公示记录 %d：%s %s 公示合计 %s\n", id, orBook(p.Org), p.Date.Format(time.DateOnly), p.ReportedTotal.Format())
+			return nil
+		},
+	}
+	f := add.Flags()
+	f.StringVar(&r.org, "org", "", "publishing organisation (default: the whole book)")
+	f.StringVar(&r.date, "date", "", "date of publication YYYY-MM-DD")
+	f.StringVar(&r.channel, "channel", "", "where: 公示栏, 微信公众号, 党务公开网 …")
+	f.StringVar(&r.through, "through", "", "last day of spending the publication covers (default: its date)")
+	f.StringVar(&r.procurement, "procurement", "", "published total of 物资采购")
+	f.StringVar(&r.condolence, "condolence", "", "published total of 一线慰问")
+	f.StringVar(&r.relief, "relief", "", "published total of 党员群众救助")
+	f.StringVar(&r.total, "total", "", "published grand total")
+	c.AddCommand(add)
+	return c
+}
+
+func orBook(org string) string {
+	if org == "" {
+		return "全账套"
+	}
+	return org
+}
+
+func (a *app) rosterCommand() *cobra.Command {
+	c := &cobra.Command{
+		Use:     "roster",
+		Short:   "The approved condolence/relief roster (花名册), read by audit rule A-06",
+		Example: "  ledger --as wangfang roster add --org FY-FXQZ --name 张三 --id 142301197001011234 --category 群众\n  ledger --as wangfang roster import roster.csv",
+	}
+	var e audit.RosterEntry
+	add := &cobra.Command{
+		Use:     "add",
+		Short:   "Put a person on the roster of an organisation (or of the whole book)",
+		Example: "  ledger --as wangfang roster add --org FY-FXQZ --name 张三 --id 142301197001011234 --category 群众 --phone 13800000000",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			actor, err := a.actor()
+			if err != nil {
+				return err
+			}
+			db, err := a.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if err := db.AddRosterEntry(cmd.Context(), a.book(), actor, e); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "花名册：%s %s（%s）\n", orBook(e.Org), e.Name, ledger.MaskID(e.IDNumber))
+			return nil
+		},
+	}
+	f := add.Flags()
+	f.StringVar(&e.Org, "org", "", "organisation (default: every organisation of the book)")
+	f.StringVar(&e.Name, "name", "", "name")
+	f.StringVar(&e.IDNumber, "id", "", "identity number")
+	f.StringVar(&e.Category, "category", "", "党员/群众/医务人员/基层干部/公安/社区工作者/志愿者")
+	f.StringVar(&e.Phone, "phone", "", "phone number")
+	var defOrg string
+	imp := &cobra.Command{
+		Use:   "import FILE.csv",
+		Short: "Load a roster from CSV (UTF-8 or GBK), all rows or none",
+		Long: `import reads a CSV file whose first row names the columns: name (姓名), id (证件号/身份证号),
+category (身份/类别), phone (电话), org (党组织). Rows without an organisation take --org, or
+belong to every organisation of the book. A person already on the roster is updated.`,
+		Example: "  ledger --as wangfang roster import roster.csv --org FY-FXQZ\n\n  # roster.csv\n  姓名,身份证号,身份,电话\n  张三,142301197001011234,群众,13800000000",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			actor, err := a.actor()
+			if err != nil {
+				return err
+			}
+			data, err := os.ReadFile(args[0])
+			if err != nil {
+				return err
+			}
+			es, err := parseRosterCSV(data, args[0], defOrg)
+			if err != nil {
+				return err
+			}
+			db, err := a.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			n, err := db.AddRosterEntries(cmd.Context(), a.book(), actor, es)
+			if err != nil {
+				return err
+			}
+			if a.jsonOut() {
+				return a.printJSON(map[string]int{"rows": len(es), "new": n})
+			}
+			fmt.Fprintf(a.stdout, "花名册：%d 行，新增 %d 人\n", len(es), n)
+			return nil
+		},
+	}
+	imp.Flags().StringVar(&defOrg, "org", "", "organisation of rows that name none")
+	c.AddCommand(add, imp)
+	return c
+}
+
+var rosterColumns = map[string]string{
+	"name": "name", "姓名": "name",
+	"id": "id", "id_number": "id", "证件号": "id", "证件号码": "id", "身份证号": "id", "身份证号码": "id",
+	"category": "category", "身份": "category", "类别": "category",
+	"phone": "phone", "电话": "phone", "手机": "phone", "联系电话": "phone",
+	"org": "org", "党组织": "org", "组织": "org",
+}
+
+// parseRosterCSV reads a roster file: UTF-8 (a byte-order mark is dropped)
+// or, when it is not valid UTF-8, GBK/GB18030.
+func parseRosterCSV(data []byte, name, defOrg string) ([]audit.RosterEntry, error) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if !utf8.Valid(data) {
+		dec, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
+		if err != nil {
+			return nil, ledger.Errorf(ledger.EInvalid, "file", "%s is neither UTF-8 nor GBK text", name)
+		}
+		data = dec
+	}
+	r := csv.NewReader(bytes.NewReader(data))
+	r.FieldsPerRecord = -1
+	r.TrimLeadingSpace = true
+	header, err := r.Read()
+	if err != nil {
+		return nil, ledger.Errorf(ledger.EInvalid, "file", "%s: no header row: %v", name, err)
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		k, ok := rosterColumns[strings.ToLower(strings.TrimSpace(h))]
+		if !ok {
+			return nil, ledger.Errorf(ledger.EInvalid, "file", "%s: unknown column %q (name, id, category, phone, org)", name, h)
+		}
+		col[k] = i
+	}
+	if _, ok := col["name"]; !ok {
+		return nil, ledger.Errorf(ledger.EInvalid, "file", "%s: no name (姓名) column", name)
+	}
+	var out []audit.RosterEntry
+	for line := 2; ; line++ {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, ledger.Errorf(ledger.EInvalid, "file", "%s: %v", name, err)
+		}
+		get := func(k string) string {
+			if i, ok := col[k]; ok && i < len(rec) {
+				return strings.TrimSpace(rec[i])
+			}
+			return ""
+		}
+		if strings.TrimSpace(strings.Join(rec, "")) == "" {
+			continue
+		}
+		if len(out) == rosterImportRowsMax {
+			return nil, ledger.Errorf(ledger.ETooLarge, "file", "%s: more than %d rows", name, rosterImportRowsMax)
+		}
+		e := audit.RosterEntry{Org: get("org"), Name: get("name"), IDNumber: get("id"), Category: get("category"), Phone: get("phone")}
+		if e.Org == "" {
+			e.Org = defOrg
+		}
+		if e.Name == "" {
+			return nil, ledger.Errorf(ledger.EInvalid, fmt.Sprintf("line %d", line), "%s line %d: the name is empty", name, line)
+		}
+		out = append(out, e)
+	}
+	if len(out) == 0 {
+		return nil, ledger.Errorf(ledger.EInvalid, "file", "%s has no rows", name)
+	}
+	return out, nil
+}
+
+func (a *app) memberCommand() *cobra.Command {
+	c := &cobra.Command{
+		Use:     "member",
+		Short:   "Members and cadres of organisations, read by audit rule A-11",
+		Example: "  ledger --as wangfang member add --org FY-CP-01 --name 白云峰 --id 142301198001011111 --cadre",
+	}
+	var m audit.Member
+	add := &cobra.Command{
+		Use:     "add",
+		Short:   "Record a member (with --cadre: a cadre, 党员干部) of an organisation",
+		Example: "  ledger --as wangfang member add --org FY-CP-01 --name 白云峰 --id 142301198001011111 --cadre",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			actor, err := a.actor()
+			if err != nil {
+				return err
+			}
+			db, err := a.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if err := db.AddMember(cmd.Context(), a.book(), actor, m); err != nil {
+				return err
+			}
+			kind := "党员"
+			if m.Cadre {
+				kind = "党员干部"
+			}
+			fmt.Fprintf(a.stdout, "%s：%s %s\n", m.Org, kind, m.Name)
+			return nil
+		},
+	}
+	f := add.Flags()
+	f.StringVar(&m.Org, "org", "", "organisation code")
+	f.StringVar(&m.Name, "name", "", "name")
+	f.StringVar(&m.IDNumber, "id", "", "identity number")
+	f.BoolVar(&m.Cadre, "cadre", false, "a cadre (secretary, committee member, leading cadre)")
+	c.AddCommand(add)
+	return c
+}
+
+func (a *app) meetingCommand() *cobra.Command {
+	c := &cobra.Command{
+		Use:     "meeting",
+		Short:   "Collective decisions named by vouchers' decision references, read by audit rule A-07",
+		Example: "  ledger --as wangfang meeting add --decision '部务会2020-02-04' --attendees 孙立新,王芳,李强",
+	}
+	var decision string
+	var attendees []string
+	add := &cobra.Command{
+		Use:     "add",
+		Short:   "Record a meeting by its decision reference and attendees (again: replaces the attendees)",
+		Example: "  ledger --as wangfang meeting add --decision '部务会2020-02-04' --attendees 孙立新,王芳,李强",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			actor, err := a.actor()
+			if err != nil {
+				return err
+			}
+			db, err := a.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if err := db.AddMeeting(cmd.Context(), a.book(), actor, audit.Meeting{Decision: decision, Attendees: attendees}); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "会议 %s：%s\n", decision, strings.Join(attendees, "、"))
+			return nil
+		},
+	}
+	add.Flags().StringVar(&decision, "decision", "", "the decision reference vouchers quote (决策依据)")
+	add.Flags().StringSliceVar(&attendees, "attendees", nil, "attendees, comma separated")
+	c.AddCommand(add)
+	return c
+}
+
+func (a *app) payeeCommand() *cobra.Command {
+	c := &cobra.Command{
+		Use:     "payee",
+		Short:   "Payee accounts (personal or not), read by audit rule A-11",
+		Example: "  ledger --as wangfang payee set 白云峰 --personal",
+	}
+	var personal bool
+	set := &cobra.Command{
+		Use:     "set NAME",
+		Short:   "Record whether a payee is paid into a personal account (--personal, or --personal=false)",
+		Example: "  ledger --as wangfang payee set 白云峰 --personal\n  ledger --as wangfang payee set 汾阳市医药公司 --personal=false",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			actor, err := a.actor()
+			if err != nil {
+				return err
+			}
+			db, err := a.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if err := db.SetPayeeAccount(cmd.Context(), a.book(), actor, audit.PayeeAccount{Payee: args[0], Personal: personal}); err != nil {
+				return err
+			}
+			kind := "单位账户"
+			if personal {
+				kind = "个人账户"
+			}
+			fmt.Fprintf(a.stdout, "收款人 %s：%s\n", args[0], kind)
+			return nil
+		},
+	}
+	set.Flags().BoolVar(&personal, "personal", false, "the payee's account is a personal account (个人账户)")
+	c.AddCommand(set)
+	return c
+}
+
+func (a *app) valueDateCommand() *cobra.Command {
+	c := &cobra.Command{
+		Use:     "value-date",
+		Short:   "Bank value dates of vouchers, read by audit rule A-14",
+		Example: "  ledger --as wangfang value-date set 2020-02:记-3 --date 2020-02-04",
+	}
+	var date string
+	set := &cobra.Command{
+		Use:     "set VOUCHER",
+		Short:   "Record the value date of a voucher's bank movement on the statement",
+		Example: "  ledger --as wangfang value-date set 2020-02:记-3 --date 2020-02-04\n  ledger --as wangfang value-date set 17 --date 2020-02-04",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			actor, err := a.actor()
+			if err != nil {
+				return err
+			}
+			if date == "" {
+				return usagef("value-date set needs --date")
+			}
+			d, err := ledger.ParseDate(date)
+			if err != nil {
+				return err
+			}
+			db, err := a.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			id, err := a.voucherRef(cmd, db, args[0])
+			if err != nil {
+				return err
+			}
+			if err := db.SetValueDate(cmd.Context(), a.book(), actor, id, d); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "凭证 %d 银行起息日 %s\n", id, d.Format(time.DateOnly))
+			return nil
+		},
+	}
+	set.Flags().StringVar(&date, "date", "", "value date YYYY-MM-DD")
+	c.AddCommand(set)
+	return c
+}
