@@ -1,10 +1,15 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -204,6 +209,34 @@ func TestReportDemoWorkbook(t *testing.T) {
 	t.Logf("%d formulas recalculated by LibreOffice match the stored values", res.Formulas)
 	checkTotals("recalculated", res.Recalculated)
 
+	// The check is not vacuous: a wrong total stored under its formula is
+	// found, at its cell.
+	wf, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t1 := readReportSheet(t, wf, reports.SheetT1)
+	cell, err := excelize.CoordinatesToCellName(t1.col("本期收入")+1, slices.IndexFunc(t1.rows, func(r []string) bool { return len(r) > 0 && r[0] == "合计" })+1)
+	wf.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	planted := filepath.Join(t.TempDir(), "planted.xlsx")
+	if err := os.WriteFile(planted, plantStoredValue(t, path, reports.SheetT1, cell, "320001"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bad, err := reports.RecalcCheck(ctx, planted, t.TempDir())
+	if err != nil {
+		t.Fatalf("LibreOffice: %v", err)
+	}
+	found := false
+	for _, m := range bad.Mismatches {
+		found = found || (m.Sheet == reports.SheetT1 && m.Cell == cell)
+	}
+	if !found {
+		t.Errorf("the wrong total planted in %s!%s was not found: %v", reports.SheetT1, cell, bad.Mismatches)
+	}
+
 	// The command: one table alone, a subtree as JSON, and the refusals.
 	o, e, code := runLedgerURL(t, tdb.OwnerURL, "report", "t1", "--period", "2020-02", "--out", filepath.Join(dir, "t1.xlsx"))
 	if code != 0 {
@@ -254,4 +287,75 @@ func TestReportDemoWorkbook(t *testing.T) {
 	if code != exitRejected || !strings.Contains(e, "forbidden") {
 		t.Errorf("a scoped user outside the scope: exit %d %s", code, e)
 	}
+}
+
+// plantStoredValue returns the workbook at path with the stored value of
+// formula cell on sheet replaced by value, the formula left as it was.
+func plantStoredValue(t *testing.T, path, sheet, cell, value string) []byte {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	read := func(name string) []byte {
+		for _, f := range zr.File {
+			if f.Name == name {
+				rc, err := f.Open()
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer rc.Close()
+				b, err := io.ReadAll(rc)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return b
+			}
+		}
+		t.Fatalf("no %s in the workbook", name)
+		return nil
+	}
+	// The sheet's part: workbook.xml names its relationship, the
+	// relationships name the part.
+	m := regexp.MustCompile(`<sheet [^>]*name="` + regexp.QuoteMeta(sheet) + `"[^>]*r:id="([^"]+)"`).FindSubmatch(read("xl/workbook.xml"))
+	if m == nil {
+		t.Fatalf("workbook.xml has no sheet %s", sheet)
+	}
+	rel := regexp.MustCompile(`<Relationship [^>]*Id="` + string(m[1]) + `"[^>]*Target="([^"]+)"`).FindSubmatch(read("xl/_rels/workbook.xml.rels"))
+	if rel == nil {
+		rel = regexp.MustCompile(`<Relationship [^>]*Target="([^"]+)"[^>]*Id="` + string(m[1]) + `"`).FindSubmatch(read("xl/_rels/workbook.xml.rels"))
+	}
+	if rel == nil {
+		t.Fatalf("no relationship %s", m[1])
+	}
+	part := "xl/" + strings.TrimPrefix(string(rel[1]), "/xl/")
+	re := regexp.MustCompile(`(<c r="` + cell + `"[^>]*><f>[^<]*</f><v>)[^<]*(</v>)`)
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	planted := false
+	for _, f := range zr.File {
+		body := read(f.Name)
+		if f.Name == part {
+			if !re.Match(body) {
+				t.Fatalf("%s has no formula cell %s", part, cell)
+			}
+			body = re.ReplaceAll(body, []byte("${1}"+value+"${2}"))
+			planted = true
+		}
+		w, err := zw.Create(f.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write(body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !planted {
+		t.Fatalf("no part %s", part)
+	}
+	return out.Bytes()
 }
