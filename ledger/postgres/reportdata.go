@@ -992,14 +992,14 @@ func (r *reportReader) t5(d *reports.AuditData) error {
 				s.income += f.income
 			}
 		}
-		// A 121801 balance moves only by allocation, spending and return;
-		// anything else would break T5's own formula.
-		if s.recovered != 0 || s.out != 0 || s.income != 0 {
-			return fmt.Errorf("%s: pending-settlement movements outside allocation, spending and return", code)
-		}
+		// A pending-settlement balance moves by allocation, spending and
+		// return. Money that reached it otherwise (a voucher crediting an
+		// income account straight to 121801) counts as received, so that
+		// the row still adds up; the cover's T5 = T2 check then shows it.
+		in, returned := s.in+s.income+s.recovered, s.returned+s.out
 		x := reports.T5Row{Org: code, Name: o.Name, Parent: o.Parent, Kind: o.Kind, Category: o.Category, Secretary: o.Secretary,
-			HostUnit: o.HostUnit, Opening: ledger.FromFen(s.open), In: ledger.FromFen(s.in), Used: ledger.FromFen(s.used),
-			Returned: ledger.FromFen(s.returned), Closing: ledger.FromFen(s.close)}
+			HostUnit: o.HostUnit, Opening: ledger.FromFen(s.open), In: ledger.FromFen(in), Used: ledger.FromFen(s.used),
+			Returned: ledger.FromFen(returned), Closing: ledger.FromFen(s.close)}
 		if code == r.orgOrder[0] && len(r.scope) > 0 {
 			x.Parent = "" // the report's root
 		}
