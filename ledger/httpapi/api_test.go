@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/audit"
 	"github.com/fenyang/partyfee/ledger/httpapi"
 	"github.com/fenyang/partyfee/ledger/postgres"
 )
@@ -159,83 +160,119 @@ func execSuper(t *testing.T, e *env, sql string, args ...any) error {
 }
 
 // TestRoleScopeMatrix sends every write route as every role, each on a
-// fresh voucher in the state the route needs, and checks the status, the
-// code and that a refused write changed nothing.
+// fresh voucher (or finding, or token) in the state the route needs, and
+// checks the status, the code and that a refused write changed nothing.
 func TestRoleScopeMatrix(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.funded()
+	ctx := context.Background()
 	spendReq := ledger.FlowRequest{Flow: ledger.FlowSpend, Org: "FY-CP-01", Fund: "FY-UP", Purpose: ledger.Procurement, Amount: amt("10.00"), Payee: "汾阳市医药公司", PayeeType: ledger.PayeeSupplier, Attachments: 1}
 	receiveReq := ledger.FlowRequest{Flow: ledger.FlowReceive, Fund: "FY-UP", Amount: amt("100.00"), Attachments: 1}
-	type fixture func() (path string, body any, id int64)
+	// A fixture prepares one cell: the path, the body, and a snapshot of
+	// what a refused request must leave as it was.
+	type fixture func() (path string, body any, snapshot func() string)
+	vouchers := func() string { return fmt.Sprint(e.count(`SELECT count(*) FROM vouchers`)) }
 	noVoucher := func(path string, body any) fixture {
-		return func() (string, any, int64) { return path, body, 0 }
+		return func() (string, any, func() string) { return path, body, vouchers }
 	}
 	onVoucher := func(step string, make func() *ledger.Voucher) fixture {
-		return func() (string, any, int64) {
+		return func() (string, any, func() string) {
 			v := make()
-			return fmt.Sprintf("/api/v1/vouchers/%d/%s", v.ID, step), nil, v.ID
+			return fmt.Sprintf("/api/v1/vouchers/%d/%s", v.ID, step), nil, func() string {
+				w := e.voucher(v.ID)
+				return fmt.Sprint(w.Status, w.Checker, w.Cashier, w.Poster, vouchers())
+			}
 		}
 	}
 	draft := func() *ledger.Voucher { return e.flow(officer, spendReq) }
-	checked := func() *ledger.Voucher { v := e.flow(officer, receiveReq); return e.step(v.ID, checker, ledger.ActCheck) }
+	checked := func() *ledger.Voucher {
+		v := e.flow(officer, receiveReq)
+		return e.step(v.ID, checker, ledger.ActCheck)
+	}
 	signed := func() *ledger.Voucher { v := checked(); return e.step(v.ID, cashier, ledger.ActSign) }
 	postedV := func() *ledger.Voucher { return e.posted(officer, receiveReq) }
+	findingSeq := 0
+	onFinding := func(step string, body any, ack bool) fixture {
+		return func() (string, any, func() string) {
+			findingSeq++
+			key := fmt.Sprintf("T-%d", findingSeq)
+			fs, err := e.db.RecordFindings(ctx, book, ledger.PeriodRange{From: day("2020-02-01"), To: day("2020-02-29")}, []audit.Finding{{
+				Rule: "A-12", Type: "程序违规", Severity: audit.SeverityHigh, Org: "FY-CP-01", Amount: amt("1.00"), Explanation: "test", Key: key}}, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ack {
+				if _, err := e.db.AckFinding(ctx, book, auditor, key, "属实", time.Time{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return fmt.Sprintf("/api/v1/findings/%d/%s", fs[0].ID, step), body, func() string {
+				all, err := e.db.Findings(ctx, book, postgres.FindingFilter{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				out := ""
+				for _, f := range all {
+					out += f.State + f.Note
+				}
+				return out
+			}
+		}
+	}
 	ok, no, same := http.StatusOK, http.StatusForbidden, -http.StatusForbidden // same: 403 same_person
 	made := http.StatusCreated
+	only := func(want int, users ...string) map[string]int {
+		m := map[string]int{officer: no, checker: no, cashier: no, auditor: no, admin: no, cpOfficer: no, cpChecker: no}
+		for _, u := range users {
+			m[u] = want
+		}
+		return m
+	}
+	with := func(m map[string]int, user string, want int) map[string]int { m[user] = want; return m }
 	rows := []struct {
 		route string
 		fix   fixture
 		want  map[string]int
 	}{
-		{"receive", noVoucher("/api/v1/flows/receive", map[string]any{"fund": "FY-UP", "amount": "100.00", "date": "2020-02-10"}),
-			map[string]int{officer: made, checker: no, cashier: no, auditor: no, admin: made, cpOfficer: no, cpChecker: no}},
-		{"match", noVoucher("/api/v1/flows/match", map[string]any{"fund": "FY-MATCH", "amount": "100.00", "date": "2020-02-10"}),
-			map[string]int{officer: made, checker: no, cashier: no, auditor: no, admin: made, cpOfficer: no, cpChecker: no}},
-		{"allocate", noVoucher("/api/v1/flows/allocate", map[string]any{"fund": "FY-UP", "to": "FY-CP-01", "amount": "100.00", "date": "2020-02-10"}),
-			map[string]int{officer: made, checker: no, cashier: no, auditor: no, admin: made, cpOfficer: no, cpChecker: no}},
+		{"receive", noVoucher("/api/v1/flows/receive", map[string]any{"fund": "FY-UP", "amount": "100.00", "date": "2020-02-10"}), only(made, officer, admin)},
+		{"match", noVoucher("/api/v1/flows/match", map[string]any{"fund": "FY-MATCH", "amount": "100.00", "date": "2020-02-10"}), only(made, officer, admin)},
+		{"allocate", noVoucher("/api/v1/flows/allocate", map[string]any{"fund": "FY-UP", "to": "FY-CP-01", "amount": "100.00", "date": "2020-02-10"}), only(made, officer, admin)},
 		{"spend", noVoucher("/api/v1/flows/spend", map[string]any{"org": "FY-CP-01", "fund": "FY-UP", "purpose": "procurement", "amount": "10.00", "date": "2020-02-10", "payee": "汾阳市医药公司"}),
-			map[string]int{officer: made, checker: no, cashier: no, auditor: no, admin: made, cpOfficer: made, cpChecker: no}},
+			only(made, officer, admin, cpOfficer)},
 		{"spend sibling", noVoucher("/api/v1/flows/spend", map[string]any{"org": "FY-CP-02", "fund": "FY-UP", "purpose": "procurement", "amount": "10.00", "date": "2020-02-10"}),
-			map[string]int{officer: made, checker: no, cashier: no, auditor: no, admin: made, cpOfficer: no, cpChecker: no}},
-		{"return", noVoucher("/api/v1/flows/return", map[string]any{"org": "FY-CP-01", "fund": "FY-UP", "amount": "10.00", "date": "2020-02-10"}),
-			map[string]int{officer: made, checker: no, cashier: no, auditor: no, admin: made, cpOfficer: no, cpChecker: no}},
+			only(made, officer, admin)},
+		{"return", noVoucher("/api/v1/flows/return", map[string]any{"org": "FY-CP-01", "fund": "FY-UP", "amount": "10.00", "date": "2020-02-10"}), only(made, officer, admin)},
 		{"general voucher", noVoucher("/api/v1/vouchers", map[string]any{"date": "2020-02-10", "summary": "利息收入", "attachments": 1, "lines": []map[string]string{
 			{"account": "100201", "org": "FY", "fund": "FY-GEN", "debit": "5.00"}, {"account": "4604", "org": "FY", "fund": "FY-GEN", "credit": "5.00"}}}),
-			map[string]int{officer: made, checker: no, cashier: no, auditor: no, admin: made, cpOfficer: no, cpChecker: no}},
-		{"check", onVoucher("check", draft),
-			map[string]int{officer: no, checker: ok, cashier: no, auditor: no, admin: ok, cpOfficer: no, cpChecker: no}},
-		{"uncheck", onVoucher("uncheck", checked),
-			map[string]int{officer: no, checker: ok, cashier: no, auditor: no, admin: same, cpOfficer: no, cpChecker: no}},
-		{"sign", onVoucher("sign", checked),
-			map[string]int{officer: no, checker: no, cashier: ok, auditor: no, admin: no, cpOfficer: no, cpChecker: no}},
-		{"post", onVoucher("post", signed),
-			map[string]int{officer: no, checker: ok, cashier: no, auditor: no, admin: ok, cpOfficer: no, cpChecker: no}},
-		{"void", onVoucher("void", draft),
-			map[string]int{officer: ok, checker: no, cashier: no, auditor: no, admin: ok, cpOfficer: same, cpChecker: no}},
-		{"reverse", onVoucher("reverse", postedV),
-			map[string]int{officer: made, checker: no, cashier: no, auditor: no, admin: made, cpOfficer: no, cpChecker: no}},
-		{"revoke token", func() (string, any, int64) {
-			_, info, err := e.db.CreateToken(context.Background(), book, officer, time.Hour)
+			only(made, officer, admin)},
+		{"check", onVoucher("check", draft), only(ok, checker, admin)},
+		{"uncheck", onVoucher("uncheck", checked), with(only(ok, checker), admin, same)},
+		{"sign", onVoucher("sign", checked), only(ok, cashier)},
+		{"post", onVoucher("post", signed), only(ok, checker, admin)},
+		{"void", onVoucher("void", draft), with(only(ok, officer, admin), cpOfficer, same)},
+		{"reverse", onVoucher("reverse", postedV), only(made, officer, admin)},
+		{"revoke token", func() (string, any, func() string) {
+			_, info, err := e.db.CreateToken(ctx, book, officer, time.Hour)
 			if err != nil {
 				t.Fatal(err)
 			}
-			return fmt.Sprintf("/api/v1/tokens/%d/revoke", info.ID), nil, 0
-		}, map[string]int{officer: ok, checker: no, cashier: no, auditor: no, admin: ok, cpOfficer: no, cpChecker: no}},
+			return fmt.Sprintf("/api/v1/tokens/%d/revoke", info.ID), nil, func() string {
+				return fmt.Sprint(e.count(`SELECT count(*) FROM api_tokens WHERE revoked_at IS NOT NULL`))
+			}
+		}, only(ok, officer, admin)},
+		{"audit run", func() (string, any, func() string) {
+			return "/api/v1/audit-runs", map[string]string{"period": "2020-02"}, func() string { return fmt.Sprint(e.count(`SELECT count(*) FROM audit_runs`)) }
+		}, only(ok, auditor, admin)},
+		{"ack finding", onFinding("ack", map[string]string{"note": "情况属实，限期整改", "deadline": "2020-03-31"}, false), only(ok, auditor, admin)},
+		{"rectify finding", onFinding("rectify", map[string]string{"note": "已补充会议纪要"}, true), only(ok, auditor, admin)},
 	}
 	roles := []string{officer, checker, cashier, auditor, admin, cpOfficer, cpChecker}
 	for _, row := range rows {
 		for _, user := range roles {
-			want, listed := row.want[user]
-			if !listed {
-				t.Fatalf("%s: no expectation for %s", row.route, user)
-			}
-			path, body, id := row.fix()
-			var before *ledger.Voucher
-			if id != 0 {
-				before = e.voucher(id)
-			}
-			vouchers := e.count(`SELECT count(*) FROM vouchers`)
+			want := row.want[user]
+			path, body, snapshot := row.fix()
+			before := snapshot()
 			r := e.post(user, path, body)
 			code := ""
 			switch {
@@ -248,15 +285,10 @@ func TestRoleScopeMatrix(t *testing.T) {
 				t.Errorf("%s as %s: %d %s, want %d %s", row.route, user, r.status, r.body, want, code)
 				continue
 			}
-			if r.status >= 400 {
-				if n := e.count(`SELECT count(*) FROM vouchers`); n != vouchers {
-					t.Errorf("%s as %s: refused but %d vouchers became %d", row.route, user, vouchers, n)
-				}
-				if before != nil {
-					if after := e.voucher(id); after.Status != before.Status || after.Checker != before.Checker {
-						t.Errorf("%s as %s: refused but the voucher went %s → %s", row.route, user, before.Status, after.Status)
-					}
-				}
+			if after := snapshot(); r.status >= 400 && after != before {
+				t.Errorf("%s as %s: refused, but %q became %q", row.route, user, before, after)
+			} else if r.status < 400 && after == before {
+				t.Errorf("%s as %s: accepted, but nothing changed (%q)", row.route, user, before)
 			}
 		}
 	}

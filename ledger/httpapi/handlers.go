@@ -51,6 +51,7 @@ func (s *Server) register() {
 	}
 	post("/api/v1/vouchers/{id}/reverse", s.reverse)
 	get("/api/v1/balances", s.balances)
+	s.registerFindings()
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

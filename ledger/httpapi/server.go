@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/audit"
 	"github.com/fenyang/partyfee/ledger/postgres"
 )
 
@@ -50,6 +51,9 @@ type Options struct {
 	// IdempotencyRetention is how long stored responses of idempotent
 	// writes are kept.
 	IdempotencyRetention time.Duration
+	// AuditConfig holds the thresholds of the audit rules; nil takes
+	// audit.DefaultConfig.
+	AuditConfig *audit.Config
 	// Log receives the structured request log; nil discards it.
 	Log *slog.Logger
 }
@@ -75,6 +79,10 @@ func (o *Options) setDefaults() {
 	}
 	if o.IdempotencyRetention <= 0 {
 		o.IdempotencyRetention = 7 * 24 * time.Hour
+	}
+	if o.AuditConfig == nil {
+		cfg := audit.DefaultConfig()
+		o.AuditConfig = &cfg
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.NewJSONHandler(io.Discard, nil))
