@@ -132,6 +132,10 @@ func runDemo(ctx context.Context, a *app, db *postgres.DB, outDir string, out io
 	for _, p := range s.planted {
 		fmt.Fprintf(out, "  %s  %s (id %d)  %s  %s\n", p.Rule, p.Voucher, p.ID, p.Org, p.What)
 	}
+	if len(s.findings) > 0 {
+		fmt.Fprintln(out, "\nFebruary audit findings (auditor fengqing), with their states:")
+		fmt.Fprint(out, demoFindings(s.findings))
+	}
 	d := &demoRun{db: db, s: s, outDir: outDir, out: out}
 	for _, h := range demoHooks {
 		if err := h(ctx, a, d); err != nil {

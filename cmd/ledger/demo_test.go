@@ -29,6 +29,27 @@ func TestDemoEndToEnd(t *testing.T) {
 		t.Fatalf("demo: %v\n%s", err, out.String())
 	}
 	text := out.String()
+	// The February audit found exactly the planted irregularities, each
+	// acknowledged by the auditor.
+	var rules []string
+	rows, err := db.Pool.Query(ctx, `SELECT f.rule, f.state, v.id FROM audit_findings f JOIN vouchers v ON v.book = f.book AND v.id = f.voucher_id ORDER BY f.rule, v.id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var rule, state string
+		var id int64
+		if err := rows.Scan(&rule, &state, &id); err != nil {
+			t.Fatal(err)
+		}
+		rules = append(rules, rule)
+		if state != "acknowledged" {
+			t.Errorf("finding %s on voucher %d is %s, want acknowledged", rule, id, state)
+		}
+	}
+	if got := strings.Join(rules, ","); got != "A-06,A-07,A-08,A-09,A-10" {
+		t.Errorf("February findings %s, want exactly the planted A-06,A-07,A-08,A-09,A-10", got)
+	}
 	sum := func(sql string) ledger.Money {
 		t.Helper()
 		var fen int64

@@ -62,9 +62,12 @@ type scenario struct {
 	lastPaid  map[string]time.Time // org|payee → last payment date (avoids accidental split payments)
 	nextID    int
 	vouchers  int
-	// extra milestones (the February batch) added by the demo command
-	extra []milestone
+	findings  []postgres.StoredFinding
 }
+
+// demoMilestones lets other files add dated steps to the timeline (the
+// February audit and batch).
+var demoMilestones []func(s *scenario) []milestone
 
 func day(s string) time.Time {
 	t, err := time.Parse(time.DateOnly, s)
@@ -313,12 +316,18 @@ func (s *scenario) spend() error {
 	)
 	sort.SliceStable(plans, func(i, j int) bool { return plans[i].date.Before(plans[j].date) })
 	// Milestones happen on their day before that day's spending.
-	milestones := append([]milestone{
-		{day("2020-02-29"), "donations received", s.receiveDonations},
-		{day("2020-03-02"), "donations remitted", s.remitDonations},
-		{day("2020-03-03"), "reverse and correct", s.reverseAndCorrect},
-		{day("2020-03-15"), "dissolve and return", s.dissolveAndReturn},
-	}, s.extra...)
+	// Within a day, the added milestones (the month-end audit and batch,
+	// in the morning) come first.
+	var milestones []milestone
+	for _, add := range demoMilestones {
+		milestones = append(milestones, add(s)...)
+	}
+	milestones = append(milestones,
+		milestone{day("2020-02-29"), "donations received", s.receiveDonations},
+		milestone{day("2020-03-02"), "donations remitted", s.remitDonations},
+		milestone{day("2020-03-03"), "reverse and correct", s.reverseAndCorrect},
+		milestone{day("2020-03-15"), "dissolve and return", s.dissolveAndReturn},
+	)
 	sort.SliceStable(milestones, func(i, j int) bool { return milestones[i].date.Before(milestones[j].date) })
 	runMilestones := func(upTo time.Time) error {
 		for len(milestones) > 0 && !milestones[0].date.After(upTo) {
@@ -413,7 +422,7 @@ func (s *scenario) spend() error {
 			if pl.plant == "A-10b" {
 				r.Amount = ledger.MustParseMoney("580.00")
 			}
-			r.Summary = "火车站检测站点采购红外测温枪"
+			r.Summary = strings.TrimSuffix(pl.org.Name, "临时党支部") + "采购红外测温枪"
 		}
 		// Spend from whichever fund has more left, keeping some in hand.
 		up, mt := bal[pl.org.Code+"|"+fundUpper], bal[pl.org.Code+"|"+fundMatch]
