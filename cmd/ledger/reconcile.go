@@ -1,0 +1,442 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/fenyang/partyfee/configs"
+	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/audit"
+	"github.com/fenyang/partyfee/ledger/bankstmt"
+	"github.com/fenyang/partyfee/ledger/postgres"
+	"github.com/fenyang/partyfee/reports"
+)
+
+func init() {
+	commandRegistry = append(commandRegistry, func(a *app) []*cobra.Command {
+		return []*cobra.Command{a.reconcileCommand(), a.periodCommand()}
+	})
+}
+
+func (a *app) reconcileCommand() *cobra.Command {
+	var period, statement, out string
+	var closePeriod bool
+	c := &cobra.Command{
+		Use:   "reconcile --period YYYY-MM",
+		Short: "The monthly batch: check every invariant, reconcile the bank statement, close the month (exit 4 on discrepancies)",
+		Long: `reconcile checks one month of the book as of its last day: every voucher balances per fund, voucher numbers
+have no gaps (voided numbers are listed), stored balances equal the journal, the special funds are conserved
+(income = bank + branches' pending settlement + spending + grants out), no restricted balance goes below zero
+at any point in date order, the trial balance balances, 总账 = Σ 明细, the tamper-evidence chain verifies and no
+HIGH audit finding is open.
+
+With --bank-statement (CSV in UTF-8 or GBK, or XLSX, in a layout of configs/bank_layouts.yaml or the file named
+by reconcile.bank_layouts) it matches the statement against the bank postings and draws up the
+银行存款余额调节表; the statement is stored with the month (importing the same file again changes nothing) and
+later runs without the flag reuse it. Outstanding items (未达账项) within reconcile.window_days (10) of the month
+end are normal; older ones, or adjusted balances that differ, are discrepancies.
+
+With --close and a clean result, and the previous month closed, it closes the month and records who, when, the
+summary and the period seal; posting into it then fails with period_closed. Everything the run writes is
+written in one transaction at its end: a run killed at any point leaves nothing behind and re-running it
+completes it. Re-running a finished run gives the same result and changes nothing.
+
+Exit status: 0 clean, 4 discrepancies, 1 error. --json prints the summary of SPEC §7 on stdout.`,
+		Example: `  ledger reconcile --period 2020-02
+  ledger reconcile --period 2020-02 --bank-statement icbc-202002.csv --close --out reconcile-2020-02.xlsx
+  ledger reconcile --period 2020-02 --json | jq .status`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if period == "" {
+				return usagef("--period YYYY-MM is required")
+			}
+			p, err := ledger.ParsePeriod(period)
+			if err != nil {
+				return err
+			}
+			if len(p.Months()) != 1 {
+				return usagef("--period names one month (YYYY-MM), not %s", period)
+			}
+			opt := postgres.ReconcileOptions{Book: a.book(), Period: p, Close: closePeriod, WindowDays: a.v.GetInt("reconcile.window_days")}
+			if opt.Layouts, err = a.bankLayouts(); err != nil {
+				return err
+			}
+			if opt.AuditConfig, err = a.reconcileAuditConfig(); err != nil {
+				return err
+			}
+			if statement != "" {
+				data, err := os.ReadFile(statement)
+				if err != nil {
+					return fmt.Errorf("bank statement: %w", err)
+				}
+				opt.Statement = &postgres.StatementFile{Name: statement, Data: data}
+			}
+			ctx := cmd.Context()
+			db, err := a.openDB(ctx)
+			if err != nil {
+				return err
+			}
+			progress, done := a.reconcileProgress(p.Label())
+			opt.Progress = progress
+			res, err := db.Reconcile(ctx, opt)
+			done()
+			if err != nil {
+				return err
+			}
+			if out != "" {
+				if err := a.writeReconcileWorkbook(ctx, db, res, out); err != nil {
+					return err
+				}
+			}
+			if a.jsonOut() {
+				if err := a.printJSON(res.ReconcileSummary); err != nil {
+					return err
+				}
+			} else {
+				a.printReconcile(res, out)
+			}
+			if res.Status != postgres.StatusClean {
+				return &discrepancyError{msg: fmt.Sprintf("reconcile %s: %d discrepancies", res.Period, len(res.Discrepancies))}
+			}
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&period, "period", "", "the month to reconcile, YYYY-MM")
+	f.StringVar(&statement, "bank-statement", "", "the bank statement of the 党费专户 (CSV UTF-8/GBK or XLSX)")
+	f.BoolVar(&closePeriod, "close", false, "close the month when every check passes")
+	f.StringVar(&out, "out", "", "write the reconciliation workbook (.xlsx) here")
+	return c
+}
+
+// bankLayouts reads reconcile.bank_layouts or the embedded layouts.
+func (a *app) bankLayouts() ([]bankstmt.Layout, error) {
+	if name := a.v.GetString("reconcile.bank_layouts"); name != "" {
+		return bankstmt.LoadLayoutsFile(name)
+	}
+	data, err := configs.Read("bank_layouts.yaml")
+	if err != nil {
+		return nil, err
+	}
+	return bankstmt.LoadLayouts(data, "bank_layouts.yaml (built in)")
+}
+
+// reconcileAuditConfig reads audit.rules_file or the embedded audit.yaml.
+func (a *app) reconcileAuditConfig() (*audit.Config, error) {
+	name := a.v.GetString("audit.rules_file")
+	var data []byte
+	var err error
+	if name != "" {
+		data, err = os.ReadFile(name)
+	} else {
+		name = "audit.yaml (built in)"
+		data, err = configs.Read("audit.yaml")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("audit rules: %w", err)
+	}
+	cfg, err := audit.LoadConfig(data, name)
+	if err != nil {
+		return nil, err
+	}
+	return &cfg, nil
+}
+
+// reconcileProgress shows the batch's steps: a progress bar when stderr is
+// a terminal, one quiet log line per step (at level info) otherwise.
+func (a *app) reconcileProgress(period string) (func(step string, done, total int), func()) {
+	if f, ok := a.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		var bar *progressbar.ProgressBar
+		return func(step string, done, total int) {
+				if bar == nil {
+					bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(f), progressbar.OptionSetWidth(30),
+						progressbar.OptionShowCount(), progressbar.OptionClearOnFinish(), progressbar.OptionSetPredictTime(false))
+				}
+				bar.Describe(fmt.Sprintf("reconcile %s: %-18s", period, step))
+				_ = bar.Set(done)
+			}, func() {
+				if bar != nil {
+					_ = bar.Finish()
+					_ = bar.Clear()
+				}
+			}
+	}
+	started := time.Now()
+	return func(step string, done, total int) {
+			a.log.Info("reconcile", "period", period, "step", step, "n", done, "of", total)
+		}, func() {
+			a.log.Info("reconcile finished", "period", period, "elapsed", time.Since(started).Round(time.Millisecond))
+		}
+}
+
+func (a *app) printReconcile(res *postgres.ReconcileResult, out string) {
+	w := a.stdout
+	verdict := "clean"
+	if res.Status != postgres.StatusClean {
+		verdict = fmt.Sprintf("%d discrepancies", len(res.Discrepancies))
+	}
+	fmt.Fprintf(w, "对账 %s %s %s: %s (%d posted vouchers)\n", res.Book, res.BookName, res.Period, verdict, res.Vouchers)
+	for _, c := range res.Checks {
+		mark, detail := "✓", ""
+		switch {
+		case !c.Ran:
+			mark, detail = "-", " — not run: "+c.Note
+		case c.Count > 0:
+			mark, detail = "✗", fmt.Sprintf(" — %d", c.Count)
+			if c.Note != "" {
+				detail += "; " + c.Note
+			}
+		}
+		fmt.Fprintf(w, "  %s %s (%s)%s\n", mark, c.Title, c.Name, detail)
+	}
+	if len(res.Voided) > 0 {
+		fmt.Fprintf(w, "voided (numbers kept, not a discrepancy): %s\n", strings.Join(res.Voided, ", "))
+	}
+	for _, c := range res.Conservation {
+		fmt.Fprintf(w, "conservation %s: income %s = bank %s + pending %s + spent %s + grants %s\n", c.Fund, c.Income.Format(), c.Bank.Format(),
+			c.Pending.Format(), c.Spent.Format(), c.Grants.Format())
+	}
+	if b := res.Bank; b != nil {
+		t := b.Table
+		outstanding := len(t.BankReceivedNotBooked) + len(t.BankPaidNotBooked) + len(t.BookedReceivedNotInBank) + len(t.BookedPaidNotInBank)
+		fmt.Fprintf(w, "bank %s (statement %s, layout %s, %d lines, %d matched, %d outstanding):\n", b.Account, b.Statement.Filename, b.Statement.Layout,
+			b.Statement.Lines, b.Matched, outstanding)
+		fmt.Fprintf(w, "  book %s + 银行已收企业未收 %s − 银行已付企业未付 %s = %s\n", t.BookBalance.Format(), t.BankReceivedNotBookedTotal.Format(),
+			t.BankPaidNotBookedTotal.Format(), t.AdjustedBook.Format())
+		fmt.Fprintf(w, "  bank %s + 企业已收银行未收 %s − 企业已付银行未付 %s = %s\n", t.BankBalance.Format(), t.BookedReceivedNotInBankTotal.Format(),
+			t.BookedPaidNotInBankTotal.Format(), t.AdjustedBank.Format())
+	}
+	high := 0
+	for _, f := range res.Findings {
+		if f.Severity == audit.SeverityHigh && f.State == postgres.FindingOpen {
+			high++
+		}
+	}
+	fmt.Fprintf(w, "audit findings: %d (%d HIGH open)\n", len(res.Findings), high)
+	if len(res.Discrepancies) > 0 {
+		fmt.Fprintln(w, "discrepancies:")
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "  check\tvoucher\taccount\torg\tfund\texpected\tactual\tdifference")
+		for _, d := range res.Discrepancies {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.Check, recDash(d.Voucher), recDash(d.Account), recDash(d.Org), recDash(d.Fund),
+				recDash(d.Expected), recDash(d.Actual), recDash(d.Difference))
+		}
+		tw.Flush()
+		for _, d := range res.Discrepancies {
+			fmt.Fprintf(w, "  - %s\n", d.Msg)
+		}
+	}
+	switch {
+	case res.Closed:
+		fmt.Fprintf(w, "period %s closed by %s at %s; period seal %s\n", res.Period, res.ClosedBy, res.ClosedAt.UTC().Format(time.RFC3339), res.Seal)
+	case res.PeriodStatus == "closed":
+		fmt.Fprintf(w, "period %s is closed (by %s at %s; period seal %s)\n", res.Period, res.ClosedBy, recTime(res.ClosedAt), res.Seal)
+	default:
+		fmt.Fprintf(w, "period %s is open\n", res.Period)
+	}
+	if out != "" {
+		fmt.Fprintf(w, "workbook: %s\n", out)
+	}
+}
+
+func recDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func recTime(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// writeReconcileWorkbook writes the reconciliation workbook to path through
+// a temporary file renamed into place, so a killed run never leaves half a
+// workbook.
+func (a *app) writeReconcileWorkbook(ctx context.Context, db *postgres.DB, res *postgres.ReconcileResult, path string) error {
+	b, err := db.LoadBooks(ctx, res.Book)
+	if err != nil {
+		return err
+	}
+	orgName := func(code string) string {
+		if o := b.Orgs[code]; o != nil {
+			return o.Name
+		}
+		return code
+	}
+	d := &reports.ReconcileData{BookCode: res.Book, BookName: res.BookName, Period: res.Period, From: res.From, To: res.To,
+		GeneratedAt: db.Now(), GeneratedBy: ledger.SystemUser, Preparer: a.v.GetString("report.preparer"), Reviewer: a.v.GetString("report.reviewer"),
+		Status: res.Status, PeriodStatus: res.PeriodStatus, ClosedBy: res.ClosedBy, PeriodSeal: res.Seal, Vouchers: res.Vouchers, Voided: res.Voided}
+	if d.Preparer == "" {
+		d.Preparer = ledger.SystemUser
+	}
+	if res.ClosedAt != nil {
+		d.ClosedAt = *res.ClosedAt
+	}
+	for _, c := range res.Checks {
+		d.Checks = append(d.Checks, reports.ReconcileCheck{Name: c.Name, Title: c.Title, Ran: c.Ran, Count: c.Count, Note: c.Note})
+	}
+	for _, x := range res.Discrepancies {
+		d.Discrepancies = append(d.Discrepancies, reports.ReconcileDiscrepancy{Check: x.Check, CheckTitle: postgres.CheckTitle(x.Check),
+			Voucher: x.Voucher, Account: x.Account, Org: x.Org, Fund: x.Fund, Expected: x.Expected, Actual: x.Actual, Difference: x.Difference,
+			Message: x.Msg, OrgName: orgName(x.Org)})
+	}
+	for _, c := range res.Conservation {
+		d.Funds = append(d.Funds, reports.ReconcileFund{Fund: c.Fund, FundName: c.FundName, Income: c.Income, Bank: c.Bank, Pending: c.Pending,
+			Spent: c.Spent, Grants: c.Grants})
+	}
+	for _, r := range res.Trial {
+		d.Trial = append(d.Trial, reports.BalanceRow{Account: r.Account, Name: r.Name, Parent: r.Parent,
+			OpeningDebit: r.OpeningDebit, OpeningCredit: r.OpeningCredit, PeriodDebit: r.PeriodDebit, PeriodCredit: r.PeriodCredit,
+			YearDebit: ledger.Zero, YearCredit: ledger.Zero, ClosingDebit: r.ClosingDebit, ClosingCredit: r.ClosingCredit})
+	}
+	for _, f := range res.Findings {
+		row := reports.T8Row{Rule: f.Rule, Type: f.Type, Severity: f.Severity, Voucher: f.Voucher, OrgName: orgName(f.Org), Note: f.Explanation,
+			Responsible: f.Responsible, Status: f.State}
+		row.Amount, _ = ledger.ParseMoney(f.Amount)
+		row.Date, _ = time.Parse(time.DateOnly, f.Date)
+		row.Deadline, _ = time.Parse(time.DateOnly, f.Deadline)
+		d.Findings = append(d.Findings, row)
+	}
+	if bk := res.Bank; bk != nil {
+		t := bk.Table
+		rb := &reports.ReconcileBank{AccountCode: bk.Account, AccountName: bk.AccountName, WindowDays: t.WindowDays, Matched: bk.Matched,
+			StatementFile: bk.Statement.Filename, StatementLayout: bk.Statement.Layout, StatementDigest: bk.Statement.Digest, StatementLines: bk.Statement.Lines}
+		rb.T9Table = reports.T9Table{BankName: bk.BankName, Account: bk.BankAccount, AsOf: t.PeriodEnd, BookBalance: t.BookBalance, BankBalance: t.BankBalance}
+		for _, s := range t.BankReceivedNotBooked {
+			rb.BankReceived = append(rb.BankReceived, reports.T9Item{Date: s.Date, Ref: fmt.Sprintf("对账单第%d行 %s", s.Row, s.Reference), Summary: s.Summary, Amount: s.Amount})
+		}
+		for _, s := range t.BankPaidNotBooked {
+			rb.BankPaid = append(rb.BankPaid, reports.T9Item{Date: s.Date, Ref: fmt.Sprintf("对账单第%d行 %s", s.Row, s.Reference), Summary: s.Summary, Amount: s.Amount.Neg()})
+		}
+		for _, e := range t.BookedReceivedNotInBank {
+			rb.BookReceived = append(rb.BookReceived, reports.T9Item{Date: e.Date, Ref: e.Voucher, Summary: e.Summary, Amount: e.Amount})
+		}
+		for _, e := range t.BookedPaidNotInBank {
+			rb.BookPaid = append(rb.BookPaid, reports.T9Item{Date: e.Date, Ref: e.Voucher, Summary: e.Summary, Amount: e.Amount.Neg()})
+		}
+		d.Bank = rb
+	}
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("workbook: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := reports.WriteReconcile(tmp, d); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+func (a *app) periodCommand() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "period",
+		Short: "Months of the book: list them, re-open the latest closed one (反结账)",
+		Long: `Months are closed by the monthly batch (ledger reconcile --close). An admin re-opens the latest closed month
+with a written reason (反结账); the re-opening is logged with who, when and why (period_events and the action log).`,
+		Example: "  ledger period list\n  ledger --as sunlixin period reopen 2020-02 --reason '补记2月28日慰问支出'",
+	}
+	var reason string
+	reopen := &cobra.Command{
+		Use:     "reopen YYYY-MM --reason TEXT",
+		Short:   "Re-open the latest closed month (admin only, with a reason; logged)",
+		Example: "  ledger --as sunlixin period reopen 2020-02 --reason '补记2月28日慰问支出'",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			actor, err := a.actor()
+			if err != nil {
+				return err
+			}
+			if strings.TrimSpace(reason) == "" {
+				return usagef("re-opening a month needs --reason TEXT")
+			}
+			p, err := ledger.ParsePeriod(args[0])
+			if err != nil {
+				return err
+			}
+			if len(p.Months()) != 1 {
+				return usagef("name one month (YYYY-MM), not %s", args[0])
+			}
+			db, err := a.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if err := db.ReopenPeriod(cmd.Context(), a.book(), actor, p, reason); err != nil {
+				return err
+			}
+			if a.jsonOut() {
+				return a.printJSON(map[string]string{"period": p.Label(), "status": "open", "reopened_by": actor, "reason": strings.TrimSpace(reason)})
+			}
+			fmt.Fprintf(a.stdout, "period %s re-opened by %s: %s\n", p.Label(), actor, strings.TrimSpace(reason))
+			return nil
+		},
+	}
+	reopen.Flags().StringVar(&reason, "reason", "", "why the month is re-opened (required; logged)")
+	list := &cobra.Command{
+		Use:     "list",
+		Short:   "List the months of the book with their state, and the closes and re-opens",
+		Example: "  ledger period list\n  ledger period list --json",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			db, err := a.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			ps, err := db.Periods(cmd.Context(), a.book())
+			if err != nil {
+				return err
+			}
+			evs, err := db.PeriodEvents(cmd.Context(), a.book())
+			if err != nil {
+				return err
+			}
+			if a.jsonOut() {
+				return a.printJSON(map[string]any{"periods": ps, "events": evs})
+			}
+			printPeriods(a.stdout, ps, evs)
+			return nil
+		},
+	}
+	c.AddCommand(reopen, list)
+	return c
+}
+
+func printPeriods(w io.Writer, ps []postgres.PeriodInfo, evs []postgres.PeriodEvent) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "month\tstatus\tvouchers\tclosed at\tby\tperiod seal")
+	for _, p := range ps {
+		fmt.Fprintf(tw, "%04d-%02d\t%s\t%d\t%s\t%s\t%s\n", p.Year, p.Month, p.Status, p.Vouchers, recTime(p.ClosedAt), recDash(p.ClosedBy), recDash(p.Seal))
+	}
+	tw.Flush()
+	if len(evs) > 0 {
+		fmt.Fprintln(w, "events:")
+		for _, e := range evs {
+			fmt.Fprintf(w, "  %04d-%02d %-6s %s %s %s\n", e.Year, e.Month, e.Action, e.At.UTC().Format(time.RFC3339), e.Actor, e.Reason)
+		}
+	}
+}
