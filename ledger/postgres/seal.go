@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -16,86 +17,116 @@ import (
 // holds its book's chain head for one batch at a time.
 const sealBatchMax = 500
 
+// sealPassMax bounds the queue entries one pass of SealPending reads.
+const sealPassMax = 100_000
+
 // SealPending seals the posted vouchers of book that have no seal yet and
 // returns how many it sealed.
 //
 // Chain positions are assigned here, by one sealer per book at a time (the
 // book's seal_heads row is locked for each batch), in the order in which the
-// sealer sees postings committed: a batch only sees committed postings, and
-// whatever commits later gets a later position. Within a batch the order is
-// (posted_at, id). Posting itself only queues the voucher (a trigger writes
-// its seal_pending row), so it never waits on the sealer or on a book-wide
-// row.
+// sealer sees postings committed: a pass reads the queue of committed
+// postings once, ordered by (posted_at, id), and seals it batch by batch;
+// whatever commits later is left to a later pass and gets a later position.
+// Posting itself only queues the voucher (a trigger writes its seal_pending
+// row), so it never waits on the sealer or on a book-wide row.
 //
-// Each batch is one transaction: it locks the head, takes the oldest queued
-// vouchers, loads them with lines and beneficiaries, computes each seal as
-// ledger.Seal(voucher, seq, previous seal), inserts the seals, dequeues the
-// vouchers and advances the head. The database refuses a seal that does not
-// continue the stored chain, so a sealer never extends a chain whose tail
-// was tampered with: it fails, and `ledger verify` says where.
+// Each batch is one transaction: it locks the head, dequeues its vouchers
+// (skipping any that another sealer took meanwhile), loads them with lines
+// and beneficiaries, computes each seal as ledger.Seal(voucher, seq,
+// previous seal), inserts the seals and advances the head. The database
+// refuses a seal that does not continue the stored chain, so a sealer never
+// extends a chain whose tail was tampered with: it fails, and `ledger
+// verify` says where.
 func (db *DB) SealPending(ctx context.Context, book string) (int, error) {
 	total := 0
 	for {
-		sealed, taken, err := db.sealBatch(ctx, book)
-		total += sealed
-		if err != nil || taken < sealBatchMax {
-			return total, err
+		// Reading the queue once per pass, rather than its head once per
+		// batch, keeps a long backlog linear: the rows dequeued by earlier
+		// batches stay in the index as dead entries until vacuum.
+		rows, err := db.Pool.Query(ctx, `SELECT voucher_id FROM seal_pending WHERE book = $1 ORDER BY posted_at, voucher_id LIMIT $2`, book, sealPassMax)
+		if err != nil {
+			return total, mapError(err)
+		}
+		queue, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return total, mapError(err)
+		}
+		for rest := queue; len(rest) > 0; {
+			batch := rest[:min(len(rest), sealBatchMax)]
+			rest = rest[len(batch):]
+			n, err := db.sealBatch(ctx, book, batch)
+			total += n
+			if err != nil {
+				return total, err
+			}
+		}
+		if len(queue) < sealPassMax {
+			return total, nil
 		}
 	}
 }
 
-// sealBatch seals at most sealBatchMax queued vouchers in one transaction.
-// It returns how many it sealed and how many queue rows it took.
-func (db *DB) sealBatch(ctx context.Context, book string) (sealed, taken int, err error) {
-	err = db.runTx(ctx, func(tx pgx.Tx) error {
-		sealed, taken = 0, 0
+// sealBatch seals, in one transaction, the vouchers ids (in that order)
+// that are still queued; it returns how many it sealed.
+func (db *DB) sealBatch(ctx context.Context, book string, ids []int64) (int, error) {
+	sealed := 0
+	err := db.runTx(ctx, func(tx pgx.Tx) error {
+		sealed = 0
+		// Plan every statement (the trigger's too) for the tables as they
+		// are now: a plan cached while the chain was short would scan it
+		// whole, and a backlog grows it by thousands of rows a second,
+		// faster than autovacuum refreshes the statistics.
+		if _, err := tx.Exec(ctx, `SET LOCAL plan_cache_mode = force_custom_plan`); err != nil {
+			return err
+		}
 		seq, head, err := lockSealHead(ctx, tx, book)
 		if err != nil {
 			return err
 		}
-		// Queue rows of vouchers that are sealed already or not posted
-		// cannot be sealed; they are dropped rather than block the queue
-		// (verify reports whatever is wrong with those vouchers).
-		rows, err := tx.Query(ctx, `SELECT p.voucher_id,
-				v.status = 'posted' AND NOT EXISTS (SELECT 1 FROM voucher_seals s WHERE s.book = p.book AND s.voucher_id = p.voucher_id)
-			FROM seal_pending p LEFT JOIN vouchers v ON v.book = p.book AND v.id = p.voucher_id
-			WHERE p.book = $1
-			ORDER BY p.posted_at, p.voucher_id
-			LIMIT $2`, book, sealBatchMax)
+		rows, err := tx.Query(ctx, `DELETE FROM seal_pending WHERE book = $1 AND voucher_id = ANY($2) RETURNING voucher_id`, book, ids)
 		if err != nil {
 			return err
 		}
-		var ids, drop []int64
-		for rows.Next() {
-			var id int64
-			var ok *bool
-			if err := rows.Scan(&id, &ok); err != nil {
-				rows.Close()
-				return err
-			}
-			if ok != nil && *ok {
-				ids = append(ids, id)
-			} else {
-				drop = append(drop, id)
-			}
-		}
-		if err := rows.Err(); err != nil {
+		claimed, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
 			return err
 		}
-		if len(drop) > 0 {
-			if _, err := tx.Exec(ctx, `DELETE FROM seal_pending WHERE book = $1 AND voucher_id = ANY($2)`, book, drop); err != nil {
-				return err
+		// A queued voucher that is sealed already, gone or not posted
+		// cannot be sealed; its queue row is dropped rather than block the
+		// queue (verify reports whatever is wrong with such a voucher).
+		rows, err = tx.Query(ctx, `SELECT voucher_id FROM voucher_seals WHERE book = $1 AND voucher_id = ANY($2)`, book, claimed)
+		if err != nil {
+			return err
+		}
+		done, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return err
+		}
+		skip := make(map[int64]bool, len(ids))
+		for _, id := range done {
+			skip[id] = true
+		}
+		want := make(map[int64]bool, len(claimed))
+		for _, id := range claimed {
+			want[id] = !skip[id]
+		}
+		take := make([]int64, 0, len(claimed))
+		for _, id := range ids {
+			if want[id] {
+				take = append(take, id)
 			}
 		}
-		taken = len(ids) + len(drop)
-		if len(ids) == 0 {
+		vs, err := loadSealVouchers(ctx, tx, book, take)
+		if err != nil {
+			return err
+		}
+		vs = slices.DeleteFunc(vs, func(v *ledger.Voucher) bool { return v.Status != ledger.StatusPosted })
+		if len(vs) == 0 {
 			return nil
 		}
-		vs, err := loadSealVouchers(ctx, tx, book, ids)
-		if err != nil {
-			return err
-		}
 		seqs := make([]int64, len(vs))
+		vids := make([]int64, len(vs))
 		seals := make([][]byte, len(vs))
 		prevs := make([][]byte, len(vs))
 		prev := head
@@ -105,29 +136,26 @@ func (db *DB) sealBatch(ctx context.Context, book string) (sealed, taken int, er
 		for i, v := range vs {
 			seq++
 			s := ledger.Seal(v, seq, prev)
-			seqs[i], seals[i], prevs[i] = seq, s[:], prev
+			seqs[i], vids[i], seals[i], prevs[i] = seq, v.ID, s[:], prev
 			prev = seals[i]
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO voucher_seals (book, seq, voucher_id, version, seal, prev, sealed_at)
 			SELECT $1, t.seq, t.voucher_id, $2, t.seal, t.prev, $3
 			FROM unnest($4::bigint[], $5::bigint[], $6::bytea[], $7::bytea[]) AS t (seq, voucher_id, seal, prev)
 			ORDER BY t.seq`,
-			book, ledger.SealVersion, db.Now(), seqs, ids, seals, prevs); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM seal_pending WHERE book = $1 AND voucher_id = ANY($2)`, book, ids); err != nil {
+			book, ledger.SealVersion, db.Now(), seqs, vids, seals, prevs); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE seal_heads SET seq = $2, seal = $3, updated_at = $4 WHERE book = $1`, book, seq, prev, db.Now()); err != nil {
 			return err
 		}
-		sealed = len(ids)
+		sealed = len(vs)
 		return nil
 	})
 	if err != nil {
-		return 0, 0, err
+		return 0, err
 	}
-	return sealed, taken, nil
+	return sealed, nil
 }
 
 // lockSealHead locks the book's chain head (making it on first use) and returns
@@ -152,9 +180,12 @@ func lockSealHead(ctx context.Context, tx pgx.Tx, book string) (int64, []byte, e
 	return seq, seal, nil
 }
 
-// loadSealVouchers reads the vouchers ids of book with lines and beneficiaries,
-// in the order of ids.
+// loadSealVouchers reads the vouchers ids of book with lines and
+// beneficiaries, in the order of ids; ids that do not exist are left out.
 func loadSealVouchers(ctx context.Context, q querier, book string, ids []int64) ([]*ledger.Voucher, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
 	rows, err := q.Query(ctx, `SELECT `+voucherColumns+` FROM vouchers WHERE book = $1 AND id = ANY($2)`, book, ids)
 	if err != nil {
 		return nil, err
@@ -171,10 +202,10 @@ func loadSealVouchers(ctx context.Context, q querier, book string, ids []int64) 
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	vs := make([]*ledger.Voucher, len(ids))
-	for i, id := range ids {
-		if vs[i] = byID[id]; vs[i] == nil {
-			return nil, ledger.Errorf(ledger.ENotFound, "id", "voucher %d does not exist in book %s", id, book)
+	vs := make([]*ledger.Voucher, 0, len(ids))
+	for _, id := range ids {
+		if v := byID[id]; v != nil {
+			vs = append(vs, v)
 		}
 	}
 	return vs, loadLines(ctx, q, vs)

@@ -201,8 +201,7 @@ func (db *DB) verify(ctx context.Context, book string, fromSeq, toSeq int64, res
 		return err
 	}
 	defer main.Rollback(context.WithoutCancel(ctx))
-	// A long chain streams for longer than an ordinary statement may take.
-	if _, err := main.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+	if err := verifySettings(ctx, main); err != nil {
 		return err
 	}
 	var exists bool
@@ -331,10 +330,19 @@ func inChainSnapshot(ctx context.Context, conn *pgxpool.Conn, snapshot string, f
 	if _, err := tx.Exec(ctx, `SET TRANSACTION SNAPSHOT '`+snapshot+`'`); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+	if err := verifySettings(ctx, tx); err != nil {
 		return err
 	}
 	return fn(tx)
+}
+
+// verifySettings prepares a verify transaction: a long chain streams for
+// longer than an ordinary statement may take, and every query is planned
+// for the chain as it is now, not as it was when the connection first ran
+// it.
+func verifySettings(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0; SET LOCAL plan_cache_mode = force_custom_plan`)
+	return err
 }
 
 var chainSnapshotPattern = regexp.MustCompile(`^[0-9A-Fa-f-]{1,64}$`)
