@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/postgres"
+)
+
+// openHooks run on the database a command opens (app.openDB), before the
+// command uses it. They may register closers, which run before the
+// database is closed.
+var openHooks []func(*app, *postgres.DB)
+
+func init() {
+	openHooks = append(openHooks, (*app).startSealer)
+	commandRegistry = append(commandRegistry, func(a *app) []*cobra.Command {
+		return []*cobra.Command{a.verifyCommand()}
+	})
+}
+
+// sealFinalTimeout bounds the last sealing pass before a command exits.
+const sealFinalTimeout = 30 * time.Second
+
+// startSealer gives the command's database a background sealer (SPEC §8):
+// every committed posting nudges it, and before the command exits it seals
+// whatever is still pending. It starts on the first posting, so commands
+// that post nothing (verify among them) never seal.
+func (a *app) startSealer(db *postgres.DB) {
+	s := postgres.NewSealer(db, postgres.SealerOptions{Log: a.log})
+	prev := db.AfterPost
+	db.AfterPost = func() {
+		if prev != nil {
+			prev()
+		}
+		s.Nudge()
+	}
+	a.closers = append(a.closers, func(ctx context.Context) {
+		ctx, cancel := context.WithTimeout(ctx, sealFinalTimeout)
+		defer cancel()
+		if _, err := s.Close(ctx); err != nil {
+			a.log.Warn("sealing the posted vouchers failed; the next command that posts seals them", "err", err)
+		}
+	})
+}
+
+func (a *app) verifyCommand() *cobra.Command {
+	var from int64
+	var period, seal string
+	c := &cobra.Command{
+		Use:   "verify",
+		Short: "Recompute the tamper-evidence chain of posted vouchers (exit 4 when broken)",
+		Long: `verify recomputes the book's hash chain: every posted voucher is sealed, in the order its posting
+committed, with SHA-256 over its canonical encoding and the previous seal. It names the first voucher whose
+stored content no longer matches its seal (an amount, account, payee … changed directly in PostgreSQL), a seal
+that breaks the chain (vouchers deleted, inserted or reordered), and posted vouchers without a seal. It never
+seals anything itself; vouchers posted moments ago and still waiting for the sealer are listed as pending.
+
+With --period it checks the seal recorded when that month was closed, recomputing the chain up to the
+recorded position; with --seal it also checks a seal printed on a report (the audit workbook's cover).
+Exit status 0: the chain is intact; 4: it is broken (the problems are printed).`,
+		Example: "  ledger verify\n  ledger verify --from 1200 --json\n  ledger verify --period 2020-02 --seal 3f5c…e0a1",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var year, month int
+			switch {
+			case seal != "" && period == "":
+				return usagef("--seal needs --period: a printed seal is the seal of a closed period")
+			case period != "" && from != 0:
+				return usagef("--from and --period do not go together: a period's seal is checked from the start of the chain")
+			case from < 0:
+				return usagef("--from is a chain position, 1 or more")
+			case period != "":
+				p, err := ledger.ParsePeriod(period)
+				if err != nil {
+					return err
+				}
+				if p.From.Year() != p.To.Year() || p.From.Month() != p.To.Month() {
+					return ledger.Errorf(ledger.EInvalid, "period", "--period names one month (YYYY-MM), not %s", period)
+				}
+				year, month = p.From.Year(), int(p.From.Month())
+			}
+			if seal != "" {
+				if _, err := ledger.ParseSealHex(strings.TrimSpace(seal)); err != nil {
+					return err
+				}
+			}
+			db, err := a.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			var res postgres.VerifyResult
+			if period != "" {
+				res, err = db.VerifyPeriod(cmd.Context(), a.book(), year, month, seal)
+			} else {
+				res, err = db.Verify(cmd.Context(), a.book(), from)
+			}
+			if err != nil {
+				return err
+			}
+			if err := a.printVerify(&res, seal != ""); err != nil {
+				return err
+			}
+			if !res.Clean() {
+				p := res.First()
+				what := p.Kind
+				if p.Seq > 0 {
+					what += fmt.Sprintf(" at position %d", p.Seq)
+				}
+				if p.Voucher != "" {
+					what += ": voucher " + p.Voucher
+				} else if p.VoucherID != 0 {
+					what += fmt.Sprintf(": voucher id %d", p.VoucherID)
+				}
+				return &discrepancyError{fmt.Sprintf("verify: the chain of book %s is broken (%d problems; first %s)", res.Book, res.ProblemCount, what)}
+			}
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.Int64Var(&from, "from", 0, "recompute from this chain position on (linking to the stored seal before it)")
+	f.StringVar(&period, "period", "", "check the seal recorded when this month (YYYY-MM) was closed")
+	f.StringVar(&seal, "seal", "", "with --period: a seal printed on a report (64 hex digits) to check against the database")
+	return c
+}
+
+func (a *app) printVerify(res *postgres.VerifyResult, printed bool) error {
+	status := "clean"
+	if !res.Clean() {
+		status = "broken"
+	}
+	if a.jsonOut() {
+		return a.printJSON(struct {
+			Status string `json:"status"`
+			*postgres.VerifyResult
+		}{status, res})
+	}
+	w := a.stdout
+	switch {
+	case res.Period != "" && res.Clean():
+		fmt.Fprintf(w, "book %s, period %s: the recorded seal %s (position %d) matches the chain; %d seals recomputed\n",
+			res.Book, res.Period, res.PeriodSeal, res.PeriodSeq, res.Checked)
+		if printed {
+			fmt.Fprintln(w, "the printed seal is the recorded one")
+		}
+	case res.Clean() && res.Checked == 0:
+		fmt.Fprintf(w, "book %s: no sealed vouchers from position %d on; nothing to recompute\n", res.Book, res.FromSeq)
+	case res.Clean():
+		fmt.Fprintf(w, "book %s: chain intact, %d seals recomputed (positions %d to %d)\nhead (position %d): %s\n",
+			res.Book, res.Checked, res.FromSeq, res.LastSeq, res.LastSeq, res.Head)
+	default:
+		fmt.Fprintf(w, "book %s: CHAIN BROKEN, %d problems (%d seals recomputed)\n", res.Book, res.ProblemCount, res.Checked)
+		for _, p := range res.Problems {
+			at := "unsealed"
+			if p.Seq > 0 {
+				at = fmt.Sprintf("position %d", p.Seq)
+			}
+			fmt.Fprintf(w, "  %-14s %-22s %s\n", at, p.Kind, p.Message)
+		}
+		if n := res.ProblemCount - int64(len(res.Problems)); n > 0 {
+			fmt.Fprintf(w, "  … and %d more\n", n)
+		}
+	}
+	if len(res.Pending) > 0 {
+		names := make([]string, len(res.Pending))
+		for i, p := range res.Pending {
+			names[i] = p.Voucher
+		}
+		fmt.Fprintf(w, "waiting for the sealer (posted moments ago, not yet sealed): %s\n", strings.Join(names, ", "))
+	}
+	return nil
+}
