@@ -39,6 +39,10 @@ var constraintCodes = map[string]string{
 	"vouchers_book_idem_key_key":      ledger.EIdempotencyConflict,
 }
 
+// MapError is mapError for callers that run SQL on DB.Pool themselves
+// (tools and tests): the same SPEC §4 codes the use cases return.
+func MapError(err error) error { return mapError(err) }
+
 // mapError turns a database error into a *ledger.Error with a SPEC §4 code.
 // It is the one place where PostgreSQL errors are interpreted.
 func mapError(err error) error {
