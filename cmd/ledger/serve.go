@@ -55,14 +55,17 @@ on stderr, one per request.`,
 			}
 			write := a.v.GetDuration("serve.write_timeout")
 			srv := httpapi.New(db, httpapi.Options{
-				Book:             a.book(),
-				BodyLimitBytes:   a.v.GetInt64("serve.body_limit_bytes"),
-				RequestTimeout:   write - min(write/10, 5*time.Second),
-				TokenTTL:         a.v.GetDuration("serve.token_ttl"),
-				LoginAttemptsMax: a.v.GetInt("serve.login_attempts_max"),
-				LoginWindow:      a.v.GetDuration("serve.login_window"),
-				AuditConfig:      auditCfg,
-				Log:              log,
+				Book:                a.book(),
+				BodyLimitBytes:      a.v.GetInt64("serve.body_limit_bytes"),
+				RequestTimeout:      write - min(write/10, 5*time.Second),
+				TokenTTL:            a.v.GetDuration("serve.token_ttl"),
+				LoginAttemptsMax:    a.v.GetInt("serve.login_attempts_max"),
+				LoginWindow:         a.v.GetDuration("serve.login_window"),
+				AuditConfig:         auditCfg,
+				ReconcileWindowDays: a.v.GetInt("reconcile.window_days"),
+				ReportPreparer:      a.v.GetString("report.preparer"),
+				ReportReviewer:      a.v.GetString("report.reviewer"),
+				Log:                 log,
 			})
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {

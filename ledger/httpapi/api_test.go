@@ -221,6 +221,7 @@ func TestRoleScopeMatrix(t *testing.T) {
 		}
 	}
 	ok, no, same := http.StatusOK, http.StatusForbidden, -http.StatusForbidden // same: 403 same_person
+	stateConflict := -http.StatusConflict                                      // 409 invalid_state
 	made := http.StatusCreated
 	only := func(want int, users ...string) map[string]int {
 		m := map[string]int{officer: no, checker: no, cashier: no, auditor: no, admin: no, cpOfficer: no, cpChecker: no}
@@ -266,6 +267,18 @@ func TestRoleScopeMatrix(t *testing.T) {
 		}, only(ok, auditor, admin)},
 		{"ack finding", onFinding("ack", map[string]string{"note": "情况属实，限期整改", "deadline": "2020-03-31"}, false), only(ok, auditor, admin)},
 		{"rectify finding", onFinding("rectify", map[string]string{"note": "已补充会议纪要"}, true), only(ok, auditor, admin)},
+		{"reconcile run", func() (string, any, func() string) {
+			// A run without close changes no ledger state (an identical
+			// re-run records nothing): the snapshot is the runs recorded
+			// or the calls answered.
+			return "/api/v1/reconcile-runs", map[string]any{"period": "2020-02"}, func() string {
+				return fmt.Sprint(e.count(`SELECT count(*) FROM periods WHERE status = 'closed'`),
+					e.count(`SELECT count(*) FROM api_idempotency WHERE path = '/api/v1/reconcile-runs' AND status = 200`))
+			}
+		}, only(ok, auditor, admin)},
+		{"reopen period", func() (string, any, func() string) {
+			return "/api/v1/periods/2020-02/reopen", map[string]string{"reason": "补记"}, func() string { return fmt.Sprint(e.count(`SELECT count(*) FROM period_events`)) }
+		}, only(stateConflict, admin)}, // the month is open: only an admin gets as far as the state
 	}
 	roles := []string{officer, checker, cashier, auditor, admin, cpOfficer, cpChecker}
 	for _, row := range rows {
@@ -278,6 +291,8 @@ func TestRoleScopeMatrix(t *testing.T) {
 			switch {
 			case want == same:
 				want, code = http.StatusForbidden, ledger.ESamePerson
+			case want == stateConflict:
+				want, code = http.StatusConflict, ledger.EInvalidState
 			case want == no:
 				code = ledger.EForbidden
 			}

@@ -52,6 +52,7 @@ func (s *Server) register() {
 	post("/api/v1/vouchers/{id}/reverse", s.reverse)
 	get("/api/v1/balances", s.balances)
 	s.registerFindings()
+	s.registerBatch()
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

@@ -54,6 +54,13 @@ type Options struct {
 	// AuditConfig holds the thresholds of the audit rules; nil takes
 	// audit.DefaultConfig.
 	AuditConfig *audit.Config
+	// ReconcileWindowDays: outstanding bank items dated within this many
+	// days of the period end are normal (reconcile.window_days, default 10).
+	ReconcileWindowDays int
+	// ReportPreparer and ReportReviewer are printed in report footers
+	// (report.preparer, report.reviewer); empty: the requesting user and
+	// the book's checker.
+	ReportPreparer, ReportReviewer string
 	// Log receives the structured request log; nil discards it.
 	Log *slog.Logger
 }
@@ -79,6 +86,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.IdempotencyRetention <= 0 {
 		o.IdempotencyRetention = 7 * 24 * time.Hour
+	}
+	if o.ReconcileWindowDays <= 0 {
+		o.ReconcileWindowDays = 10
 	}
 	if o.AuditConfig == nil {
 		cfg := audit.DefaultConfig()
@@ -212,10 +222,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	r = r.WithContext(ctx)
 	defer func() {
-		if p := recover(); p != nil {
-			if p == http.ErrAbortHandler {
-				panic(p)
-			}
+		p := recover()
+		if p != nil && p != http.ErrAbortHandler {
 			s.log.Error("panic", "request_id", ri.id, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			if sw.status == 0 {
 				s.writeError(sw, r, &ledger.Error{Code: ledger.EInternal, Msg: "internal error"})
@@ -235,7 +243,14 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		if ri.replay {
 			attrs = append(attrs, "replayed", true)
 		}
+		if p == http.ErrAbortHandler {
+			attrs = append(attrs, "aborted", true)
+		}
 		s.log.Info("request", attrs...)
+		if p == http.ErrAbortHandler {
+			// The server closes the connection without an answer.
+			panic(p)
+		}
 	}()
 	method := r.Method
 	if method == http.MethodHead {

@@ -1,0 +1,220 @@
+package httpapi
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/postgres"
+	"github.com/fenyang/partyfee/reports"
+)
+
+// The monthly batch and the audit workbook: reconciliation runs (SPEC §7),
+// the periods with their state, re-opening a month, and the workbook of
+// SPEC §6 streamed as .xlsx.
+
+func (s *Server) registerBatch() {
+	get := func(pattern string, h readFunc) { s.handle(Route{Method: http.MethodGet, Pattern: pattern}, s.read(h)) }
+	post := func(pattern string, h writeFunc) {
+		s.handle(Route{Method: http.MethodPost, Pattern: pattern, Write: true}, s.write(h))
+	}
+	post("/api/v1/reconcile-runs", s.reconcileRun)
+	get("/api/v1/periods", s.periods)
+	post("/api/v1/periods/{period}/reopen", s.reopenPeriod)
+	s.handle(Route{Method: http.MethodGet, Pattern: "/api/v1/reports/audit"}, s.auditReport)
+}
+
+type reconcileBody struct {
+	Period string `json:"period"`
+	Close  bool   `json:"close"`
+}
+
+type checkView struct {
+	Name  string `json:"name"`
+	Title string `json:"title"`
+	Ran   bool   `json:"ran"`
+	Count int    `json:"count"`
+	Note  string `json:"note,omitempty"`
+}
+
+type reconcileAnswer struct {
+	postgres.ReconcileSummary
+	Checks        []checkView `json:"checks"`
+	Vouchers      int         `json:"vouchers"`
+	PeriodStatus  string      `json:"period_status"`
+	Closed        bool        `json:"closed"`
+	AlreadyClosed bool        `json:"already_closed"`
+	Seal          string      `json:"seal,omitempty"`
+}
+
+// reconcileRun runs the monthly batch for a month (`ledger reconcile`):
+// every invariant as of the month's end, the bank statement stored with
+// the month by an earlier run, the audit findings; with close and a clean
+// result it closes the month. Auditors and admins run it; only an admin
+// closes.
+func (s *Server) reconcileRun(c *call) (execFunc, error) {
+	if err := mayAudit(c.user, "run the reconciliation"); err != nil {
+		return nil, err
+	}
+	var in reconcileBody
+	if err := decodeStrict(c.body, &in, "", false); err != nil {
+		return nil, err
+	}
+	if in.Close && !c.user.Has(ledger.RoleAdmin) {
+		return nil, ledger.Errorf(ledger.EForbidden, "close", "%s may not close a month: an admin closes it", c.user.Name)
+	}
+	if in.Period == "" {
+		return nil, ledger.Errorf(ledger.EInvalid, "period", "period is required (YYYY-MM)")
+	}
+	p, err := ledger.ParsePeriod(in.Period)
+	if err != nil {
+		return nil, ledger.Errorf(ledger.EInvalid, "period", "%s", ledger.ErrorMessage(err))
+	}
+	return func(ctx context.Context, retry bool) (int, any, error) {
+		res, err := s.db.Reconcile(ctx, postgres.ReconcileOptions{Book: c.user.Book, Period: p, Close: in.Close,
+			WindowDays: s.opt.ReconcileWindowDays, AuditConfig: s.opt.AuditConfig})
+		if err != nil {
+			return 0, nil, err
+		}
+		ans := reconcileAnswer{ReconcileSummary: res.ReconcileSummary, Checks: []checkView{}, Vouchers: res.Vouchers,
+			PeriodStatus: res.PeriodStatus, Closed: res.Closed, AlreadyClosed: res.AlreadyClosed, Seal: res.Seal}
+		for _, ch := range res.Checks {
+			ans.Checks = append(ans.Checks, checkView{ch.Name, ch.Title, ch.Ran, ch.Count, ch.Note})
+		}
+		return http.StatusOK, ans, nil
+	}, nil
+}
+
+func (s *Server) periods(c *call) (int, any, error) {
+	if _, err := query(c.r); err != nil {
+		return 0, nil, err
+	}
+	ps, err := s.db.Periods(c.r.Context(), c.user.Book)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"periods": ps}, nil
+}
+
+type reopenBody struct {
+	Reason string `json:"reason"`
+}
+
+// reopenPeriod re-opens the latest closed month (反结账): an admin, with a
+// reason.
+func (s *Server) reopenPeriod(c *call) (execFunc, error) {
+	if !c.user.Has(ledger.RoleAdmin) {
+		return nil, ledger.Errorf(ledger.EForbidden, "user", "only an admin re-opens a closed month (反结账); %s is not one", c.user.Name)
+	}
+	p, err := ledger.ParsePeriod(c.r.PathValue("period"))
+	if err != nil {
+		return nil, ledger.Errorf(ledger.EInvalid, "period", "%s", ledger.ErrorMessage(err))
+	}
+	var in reopenBody
+	if err := decodeStrict(c.body, &in, "", false); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, retry bool) (int, any, error) {
+		if err := s.db.ReopenPeriod(ctx, c.user.Book, c.user.Name, p, in.Reason); err != nil {
+			return 0, nil, err
+		}
+		ps, err := s.db.Periods(ctx, c.user.Book)
+		if err != nil {
+			return 0, nil, err
+		}
+		for _, x := range ps {
+			if x.Year == p.From.Year() && x.Month == int(p.From.Month()) {
+				return http.StatusOK, x, nil
+			}
+		}
+		return 0, nil, ledger.Errorf(ledger.ENotFound, "period", "period %s is gone", p.Label())
+	}, nil
+}
+
+// xlsxType is the media type of an Excel workbook.
+const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+// auditReport streams the audit workbook of a period (SPEC §6), or one of
+// its sheets, for the user's scope (or a part of it named by org). Every
+// check is made before the first byte; a failure while streaming aborts
+// the connection, so a client never takes a cut-off file for a whole one.
+func (s *Server) auditReport(w http.ResponseWriter, r *http.Request) {
+	ri := info(r)
+	u := ri.user
+	q, err := query(r, "period", "org", "sheet")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if q.Get("period") == "" {
+		s.writeError(w, r, ledger.Errorf(ledger.EInvalid, "period", "period is required (YYYY-MM, a range or a year)"))
+		return
+	}
+	p, err := ledger.ParsePeriod(q.Get("period"))
+	if err != nil {
+		s.writeError(w, r, ledger.Errorf(ledger.EInvalid, "period", "%s", ledger.ErrorMessage(err)))
+		return
+	}
+	sheet := ""
+	if q.Get("sheet") != "" {
+		var ok bool
+		if sheet, ok = reports.SheetName(q.Get("sheet")); !ok {
+			s.writeError(w, r, ledger.Errorf(ledger.EInvalid, "sheet", "unknown sheet %q", q.Get("sheet")))
+			return
+		}
+	}
+	b, err := s.loadBooks(r.Context(), u.Book)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	org, err := scopedOrg(u, b, q.Get("org"), "org")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	d, closeData, err := s.db.AuditData(r.Context(), u.Book, p, org)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	defer closeData()
+	d.GeneratedAt, d.GeneratedBy = s.db.Now(), u.Name
+	d.Preparer = s.opt.ReportPreparer
+	if d.Preparer == "" {
+		d.Preparer = u.FullName
+	}
+	if d.Preparer == "" {
+		d.Preparer = u.Name
+	}
+	if s.opt.ReportReviewer != "" {
+		d.Reviewer = s.opt.ReportReviewer
+	}
+	name := "audit-" + strings.ReplaceAll(p.Label(), "..", "_")
+	if org != "" {
+		name += "-" + org
+	}
+	w.Header().Set("Content-Type", xlsxType)
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.xlsx"`, name))
+	bw := bufio.NewWriterSize(w, 1<<16)
+	start := time.Now()
+	if sheet == "" {
+		_, err = reports.WriteAudit(bw, d, reports.Options{})
+	} else {
+		err = reports.WriteSheet(bw, d, sheet, reports.Options{})
+	}
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err == nil {
+		err = closeData()
+	}
+	if err != nil {
+		s.log.Error("audit workbook aborted", "request_id", ri.id, "err", err.Error(), "after", time.Since(start).String())
+		panic(http.ErrAbortHandler)
+	}
+}
