@@ -278,9 +278,12 @@ CREATE TRIGGER vouchers_no_delete BEFORE DELETE ON vouchers
     FOR EACH ROW EXECUTE FUNCTION ledger_append_only();
 
 -- A new voucher takes the next gapless number of its (book, year, month,
--- type), must be dated in an open period and starts as a draft.
+-- type), must be dated in an open period and starts as a draft. The
+-- function runs as the schema owner so that only it moves the counters:
+-- the application role may not write voucher_counters (a counter moved by
+-- hand would leave a gap).
 -- +goose StatementBegin
-CREATE FUNCTION vouchers_before_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION vouchers_before_insert() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
 DECLARE
     st text;
 BEGIN
@@ -401,7 +404,10 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'LE008', MESSAGE = format('voucher %s: only its workflow state changes after it is made', OLD.id);
     END IF;
     IF NEW.status = OLD.status THEN
+        -- only the line trigger's own total: the sum of the debits
         IF NEW.total_fen IS DISTINCT FROM OLD.total_fen AND OLD.status = 'draft'
+           AND NEW.total_fen = (SELECT coalesce(sum(l.debit_fen), 0) FROM voucher_lines l
+                                WHERE l.book = OLD.book AND l.voucher_id = OLD.id)
            AND (NEW.checker, NEW.checked_at, NEW.cashier, NEW.signed_at, NEW.poster, NEW.posted_at, NEW.voided_by, NEW.voided_at)
                IS NOT DISTINCT FROM
                (OLD.checker, OLD.checked_at, OLD.cashier, OLD.signed_at, OLD.poster, OLD.posted_at, OLD.voided_by, OLD.voided_at) THEN

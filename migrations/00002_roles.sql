@@ -29,9 +29,11 @@ BEGIN
         EXECUTE format('GRANT CONNECT ON DATABASE %I TO ledger_app, ledger_auditor', current_database());
         GRANT USAGE ON SCHEMA public TO ledger_app, ledger_auditor;
         GRANT SELECT ON ALL TABLES IN SCHEMA public TO ledger_app, ledger_auditor;
+        -- voucher_counters are moved only by the numbering trigger (as the
+        -- owner): a counter moved by hand would leave a gap in the numbers.
         GRANT INSERT ON books, accounts, organisations, funds, users, periods, period_events,
-            voucher_counters, vouchers, voucher_lines, voucher_beneficiaries, actions, idempotency TO ledger_app;
-        GRANT UPDATE ON books, accounts, organisations, funds, users, periods, voucher_counters,
+            vouchers, voucher_lines, voucher_beneficiaries, actions, idempotency TO ledger_app;
+        GRANT UPDATE ON books, accounts, organisations, funds, users, periods,
             vouchers, idempotency TO ledger_app;
         GRANT DELETE ON idempotency TO ledger_app;
         -- SELECT … FOR UPDATE needs an UPDATE privilege on some column; the
