@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -53,13 +54,20 @@ func TestPublicRoutesAndAuthenticationBeforeRouting(t *testing.T) {
 	}
 }
 
+// fromAddr is a client whose connections come from the loopback address
+// ip (Linux routes all of 127.0.0.0/8 to the loopback interface).
+func fromAddr(ip string) *http.Client {
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+	return &http.Client{Transport: &http.Transport{DialContext: d.DialContext}}
+}
+
 func TestLoginAndRateLimit(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, func(o *httpapi.Options) { o.LoginAttemptsMax = 3; o.LoginWindow = time.Hour })
-	login := func(user, pw string) *resp {
-		return e.request(http.MethodPost, "/api/v1/tokens", "", map[string]string{"user": user, "password": pw})
+	login := func(ip, user, pw string) *resp {
+		return doRequest(t, fromAddr(ip), e.ts.URL, http.MethodPost, "/api/v1/tokens", "", map[string]string{"user": user, "password": pw})
 	}
-	r := login(officer, "demo-officer-1")
+	r := login("127.0.0.1", officer, "demo-officer-1")
 	expect(t, r, http.StatusCreated, "")
 	tok := r.str(t, "token")
 	if !strings.HasPrefix(tok, "lgr_") || r.header.Get("Cache-Control") != "no-store" {
@@ -70,30 +78,50 @@ func TestLoginAndRateLimit(t *testing.T) {
 	if n := e.count(`SELECT count(*) FROM api_tokens WHERE token_hash = sha256($1::bytea)`, []byte(tok)); n != 1 {
 		t.Fatalf("%d token rows hold the hash of the token", n)
 	}
-	if n := e.count(`SELECT count(*) FROM api_tokens WHERE encode(token_hash, 'escape') LIKE '%' || $1 || '%'`, tok[4:20]); n != 0 {
+	if n := e.count(`SELECT count(*) FROM api_tokens WHERE position($1::bytea IN token_hash) > 0`, []byte(tok[4:20])); n != 0 {
 		t.Fatal("a token is stored in plain text")
 	}
 	// Unknown users and wrong passwords get the same answer.
-	unknown, wrong := login("nobody", "whatever-pw"), login(checker, "wrong-password")
+	unknown, wrong := login("127.0.0.2", "nobody", "whatever-pw"), login("127.0.0.3", checker, "wrong-password")
 	expect(t, unknown, http.StatusUnauthorized, ledger.EUnauthenticated)
 	expect(t, wrong, http.StatusUnauthorized, ledger.EUnauthenticated)
 	if unknown.str(t, "message") != wrong.str(t, "message") {
 		t.Errorf("login failures differ: %q vs %q", unknown.str(t, "message"), wrong.str(t, "message"))
 	}
-	// Per user: after 3 failures even the right password is refused.
-	login(checker, "wrong-password")
-	login(checker, "wrong-password")
-	r = login(checker, "demo-checker-1")
+	// Per user: 3 failures from 3 addresses, then even the right password
+	// is refused, from a fourth address.
+	login("127.0.0.4", checker, "wrong-password")
+	login("127.0.0.5", checker, "wrong-password")
+	r = login("127.0.0.6", checker, "demo-checker-1")
 	expect(t, r, http.StatusTooManyRequests, ledger.ERateLimited)
 	if r.header.Get("Retry-After") == "" {
 		t.Error("429 without Retry-After")
 	}
-	// Per address: this address has now failed 4 times in all, so other
-	// users are refused from it too.
-	expect(t, login(cashier, "demo-cashier-1"), http.StatusTooManyRequests, ledger.ERateLimited)
-	// Bad bodies are 400, not counted.
+	// Per address: 3 failures for 3 users from one address, then a fourth
+	// user is refused from it but logs in from another address.
+	for _, u := range []string{officer2, cashier, admin} {
+		expect(t, login("127.0.0.7", u, "wrong-password"), http.StatusUnauthorized, ledger.EUnauthenticated)
+	}
+	expect(t, login("127.0.0.7", auditor, "demo-auditor-1"), http.StatusTooManyRequests, ledger.ERateLimited)
+	expect(t, login("127.0.0.8", auditor, "demo-auditor-1"), http.StatusCreated, "")
+	// A success clears the user's failures: 2 failures, a success, 2 more
+	// failures, and the right password still works (each from its own
+	// address, so only the user's count matters).
+	login("127.0.0.9", checker2, "wrong-password")
+	login("127.0.0.10", checker2, "wrong-password")
+	expect(t, login("127.0.0.11", checker2, "demo-checker-2"), http.StatusCreated, "")
+	login("127.0.0.12", checker2, "wrong-password")
+	login("127.0.0.13", checker2, "wrong-password")
+	expect(t, login("127.0.0.14", checker2, "demo-checker-2"), http.StatusCreated, "")
+	for _, ip := range []string{"127.0.0.15", "127.0.0.16", "127.0.0.17"} {
+		login(ip, checker2, "wrong-password")
+	}
+	expect(t, login("127.0.0.18", checker2, "demo-checker-2"), http.StatusTooManyRequests, ledger.ERateLimited)
+	// Bad bodies are 400 and not counted.
 	expect(t, e.request(http.MethodPost, "/api/v1/tokens", "", `{"user":"x"`), http.StatusBadRequest, ledger.EInvalid)
 	expect(t, e.request(http.MethodPost, "/api/v1/tokens", "", `{"user":"x","password":"y","admin":true}`), http.StatusBadRequest, ledger.EInvalid)
+	expect(t, e.request(http.MethodPost, "/api/v1/tokens", "", `{"user":"liuyang"}`), http.StatusBadRequest, ledger.EInvalid)
+	expect(t, login("127.0.0.19", officer2, "demo-officer-2"), http.StatusCreated, "")
 }
 
 func TestLimiterWindowMovesOn(t *testing.T) {
@@ -753,4 +781,63 @@ func TestRequestLog(t *testing.T) {
 	if _, ok := line["duration_ms"].(float64); !ok {
 		t.Fatalf("log line without a duration: %v", line)
 	}
+}
+
+func TestUsersAndPasswords(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	login := func(user, pw string) *resp {
+		return e.request(http.MethodPost, "/api/v1/tokens", "", map[string]string{"user": user, "password": pw})
+	}
+	if err := e.db.SetPassword(ctx, book, officer2, "a-new-passphrase"); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, login(officer2, "a-new-passphrase"), http.StatusCreated, "")
+	expect(t, login(officer2, "demo-officer-2"), http.StatusUnauthorized, ledger.EUnauthenticated)
+	for _, c := range []struct {
+		name string
+		err  error
+		code string
+	}{
+		{"short password", e.db.SetPassword(ctx, book, officer2, "short"), ledger.EInvalid},
+		{"unknown user", e.db.SetPassword(ctx, book, "nobody", "a-long-passphrase"), ledger.ENotFound},
+		{"duplicate", addUser(e, ledger.User{Name: officer, Roles: []ledger.Role{ledger.RoleOfficer}}), ledger.EInvalid},
+		{"unknown role", addUser(e, ledger.User{Name: "newuser", Roles: []ledger.Role{"boss"}}), ledger.EInvalid},
+		{"no role", addUser(e, ledger.User{Name: "newuser"}), ledger.EInvalid},
+		{"unknown scope", addUser(e, ledger.User{Name: "newuser", Roles: []ledger.Role{ledger.RoleOfficer}, Scope: "FY-NOPE"}), ledger.ENotFound},
+		{"system", addUser(e, ledger.User{Name: "system", Roles: []ledger.Role{ledger.RoleOfficer}}), ledger.EInvalid},
+	} {
+		if got := ledger.ErrorCode(c.err); got != c.code {
+			t.Errorf("%s: %v, want %s", c.name, c.err, c.code)
+		}
+	}
+	// A user without a password cannot log in, only use made tokens.
+	u, err := e.db.AddUser(ctx, book, ledger.User{Name: "nopw", Roles: []ledger.Role{ledger.RoleAuditor}, Scope: "FY-CP-03"}, "")
+	if err != nil || u.Scope != "FY-CP-03" || !u.Has(ledger.RoleAuditor) {
+		t.Fatalf("AddUser: %+v %v", u, err)
+	}
+	expect(t, login("nopw", "anything-at-all"), http.StatusUnauthorized, ledger.EUnauthenticated)
+	tok, _, err := e.db.CreateToken(ctx, book, "nopw", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := e.request(http.MethodGet, "/api/v1/me", tok, nil)
+	expect(t, r, http.StatusOK, "")
+	if r.str(t, "scope") != "FY-CP-03" {
+		t.Fatalf("me %s", r.body)
+	}
+	for _, ttl := range []time.Duration{0, -time.Second, 400 * 24 * time.Hour} {
+		if _, _, err := e.db.CreateToken(ctx, book, "nopw", ttl); ledger.ErrorCode(err) != ledger.EInvalid {
+			t.Errorf("ttl %v: %v", ttl, err)
+		}
+	}
+	if _, _, err := e.db.CreateToken(ctx, book, "nobody", time.Hour); ledger.ErrorCode(err) != ledger.ENotFound {
+		t.Errorf("token for an unknown user: %v", err)
+	}
+}
+
+func addUser(e *env, u ledger.User) error {
+	_, err := e.db.AddUser(context.Background(), book, u, "")
+	return err
 }

@@ -52,12 +52,19 @@ func (db *DB) CreateToken(ctx context.Context, book, user string, ttl time.Durat
 	}
 	plain = TokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
 	err = db.runTx(ctx, func(tx pgx.Tx) error {
-		u, err := loadUser(ctx, tx, book, user)
+		if user == ledger.SystemUser {
+			return ledger.Errorf(ledger.EInvalid, "user", "the built-in user %s has no API tokens", ledger.SystemUser)
+		}
+		var disabled bool
+		err := tx.QueryRow(ctx, `SELECT disabled FROM users WHERE book = $1 AND name = $2`, book, user).Scan(&disabled)
+		if err == pgx.ErrNoRows {
+			return ledger.Errorf(ledger.ENotFound, "user", "user %s does not exist in book %s", user, book)
+		}
 		if err != nil {
 			return err
 		}
-		if u.Name == ledger.SystemUser {
-			return ledger.Errorf(ledger.EInvalid, "user", "the built-in user %s has no API tokens", ledger.SystemUser)
+		if disabled {
+			return ledger.Errorf(ledger.EInvalid, "user", "user %s is disabled", user)
 		}
 		info = TokenInfo{Book: book, User: user}
 		return tx.QueryRow(ctx, `INSERT INTO api_tokens (book, user_name, token_hash, expires_at)
