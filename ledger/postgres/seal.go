@@ -246,7 +246,8 @@ type SealerOptions struct {
 	// (default SealerDelayDefault).
 	Delay time.Duration
 	// Retry is the pause before a failed pass is tried again (default
-	// SealerRetryDefault).
+	// SealerRetryDefault); it doubles with each failure in a row, up to
+	// SealerRetryMax.
 	Retry time.Duration
 	// Log receives sealing failures (nil: discarded).
 	Log *slog.Logger
@@ -256,6 +257,7 @@ type SealerOptions struct {
 const (
 	SealerDelayDefault = 20 * time.Millisecond
 	SealerRetryDefault = 2 * time.Second
+	SealerRetryMax     = time.Minute
 )
 
 // Sealer seals posted vouchers in the background, off the posting path.
@@ -321,6 +323,7 @@ func (s *Sealer) Nudge() {
 
 func (s *Sealer) loop(ctx context.Context) {
 	defer close(s.done)
+	wait := s.retry
 	for {
 		select {
 		case <-ctx.Done():
@@ -334,11 +337,18 @@ func (s *Sealer) loop(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		if _, err := s.db.SealAll(ctx); err != nil && ctx.Err() == nil {
+		_, err := s.db.SealAll(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
 			if s.log != nil {
-				s.log.Warn("sealing posted vouchers failed; retrying", "err", err, "retry_in", s.retry)
+				s.log.Warn("sealing posted vouchers failed; retrying", "err", err, "retry_in", wait)
 			}
-			time.AfterFunc(s.retry, s.Nudge)
+			time.AfterFunc(wait, s.Nudge)
+			wait = min(2*wait, SealerRetryMax)
+		default:
+			wait = s.retry
 		}
 	}
 }

@@ -393,3 +393,27 @@ func TestPeriodSeal(t *testing.T) {
 		t.Fatalf("PeriodSeal of month 13: %v", err)
 	}
 }
+
+// A sealer does not extend a chain whose tail was tampered with: the
+// database refuses the next seal, and the chain stays as verify found it.
+func TestSealRefusesToExtendATamperedChain(t *testing.T) {
+	t.Parallel()
+	f, _ := sealedFixture(t, 2)
+	seals := storedSeals(t, f)
+	last := seals[len(seals)-1]
+	tamper(t, f, sqlf(`DELETE FROM voucher_seals WHERE book = '%s' AND seq = %d`, book, last.seq))
+	v := f.post(sealSpend("FY-CP-03", "4.00"))
+	if _, err := f.db.SealPending(f.ctx, book); ledger.ErrorCode(err) != ledger.EInvalid {
+		t.Fatalf("SealPending on a cut chain: %v, want invalid (the seal would not continue the chain)", err)
+	}
+	if n := f.count(`SELECT count(*) FROM voucher_seals WHERE voucher_id = $1`, v.ID); n != 0 {
+		t.Fatal("the sealer extended a tampered chain")
+	}
+	if n := f.count(`SELECT count(*) FROM seal_pending WHERE voucher_id = $1`, v.ID); n != 1 {
+		t.Fatal("the refused voucher left the queue")
+	}
+	res, err := f.db.Verify(f.ctx, book, 0)
+	if err != nil || res.Clean() || res.First().Kind != postgres.ProblemHead {
+		t.Fatalf("verify of the cut chain: %v %+v", err, res.Problems)
+	}
+}
