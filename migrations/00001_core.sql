@@ -300,6 +300,10 @@ BEGIN
     IF NEW.status <> 'draft' THEN
         RAISE EXCEPTION USING ERRCODE = 'LE007', MESSAGE = 'status: a voucher is made as a draft';
     END IF;
+    IF NEW.reversal_of IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM vouchers o WHERE o.book = NEW.book AND o.id = NEW.reversal_of AND o.status = 'posted') THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE007', MESSAGE = format('reversal_of: voucher %s is not posted; only a posted voucher is reversed', NEW.reversal_of);
+    END IF;
     INSERT INTO voucher_counters AS c (book, year, month, type, last)
         VALUES (NEW.book, NEW.year, NEW.month, NEW.type, 1)
         ON CONFLICT (book, year, month, type) DO UPDATE SET last = c.last + 1
@@ -338,6 +342,27 @@ BEGIN
         WHERE (n.debit_fen < 0 OR n.credit_fen < 0) AND v.reversal_of IS NULL LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION USING ERRCODE = 'LE009', MESSAGE = format('lines[%s].amount: negative amounts are only allowed on a red reversal', r.line_no);
+    END IF;
+
+    -- A red reversal negates the lines of the voucher it cancels exactly,
+    -- line by line: the only negative amounts the ledger holds.
+    SELECT v.id, v.reversal_of INTO r FROM (SELECT DISTINCT book, voucher_id FROM new_lines) n
+        JOIN vouchers v ON v.book = n.book AND v.id = n.voucher_id
+        WHERE v.reversal_of IS NOT NULL AND EXISTS (
+            (SELECT l.line_no, l.account, l.org, l.fund, l.purpose, l.debit_fen, l.credit_fen
+               FROM voucher_lines l WHERE l.book = v.book AND l.voucher_id = v.id
+             EXCEPT
+             SELECT o.line_no, o.account, o.org, o.fund, o.purpose, -o.debit_fen, -o.credit_fen
+               FROM voucher_lines o WHERE o.book = v.book AND o.voucher_id = v.reversal_of)
+            UNION ALL
+            (SELECT o.line_no, o.account, o.org, o.fund, o.purpose, -o.debit_fen, -o.credit_fen
+               FROM voucher_lines o WHERE o.book = v.book AND o.voucher_id = v.reversal_of
+             EXCEPT
+             SELECT l.line_no, l.account, l.org, l.fund, l.purpose, l.debit_fen, l.credit_fen
+               FROM voucher_lines l WHERE l.book = v.book AND l.voucher_id = v.id))
+        LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE009', MESSAGE = format('lines: red voucher %s does not negate the lines of voucher %s exactly', r.id, r.reversal_of);
     END IF;
 
     -- Expense accounts bound to a purpose: the line names that purpose and

@@ -33,6 +33,11 @@ func (db *DB) CreateVoucher(ctx context.Context, actor string, v *ledger.Voucher
 		}
 		w := *v
 		w.Lines = append([]ledger.Line(nil), v.Lines...)
+		if w.ReversalOf != 0 {
+			// Negative lines are allowed on a red voucher only because
+			// Reverse derives them from the posted original.
+			return ledger.Errorf(ledger.EInvalid, "reversal_of", "a red reversal is made from the voucher it cancels (voucher reverse), not by hand")
+		}
 		if err := ledger.ValidateVoucher(&w, b); err != nil {
 			return err
 		}
