@@ -51,6 +51,14 @@ func rawDraft(tx pgx.Tx) (int64, error) {
 	return id, err
 }
 
+// rawRed inserts a draft red voucher cancelling voucher orig in tx.
+func rawRed(tx pgx.Tx, orig int64) (int64, error) {
+	var id int64
+	err := tx.QueryRow(context.Background(), `INSERT INTO vouchers (book, year, month, number, date, summary, flow, reversal_of, maker, made_at)
+		VALUES ('FY-DFZH', 0, 0, 1, '2020-02-11', '注销', 'reversal', $1, 'wangfang', now()) RETURNING id`, orig).Scan(&id)
+	return id, err
+}
+
 // rawLines inserts lines "account org fund purpose debit_fen credit_fen"
 // (purpose "-" for none) of voucher id in one statement, numbered after
 // the voucher's last line.
@@ -143,6 +151,53 @@ func TestDatabaseLines(t *testing.T) {
 				return rawLines(tx, v.ID, "121801 FY-CP-01 FY-UP - 100 0", "100201 FY FY-UP - 0 100")
 			})
 		}, code: ledger.EImmutable, field: "lines"},
+		{name: "a red voucher negating its original", run: func(f *fixture) error {
+			orig := f.post(receive("10.00"))
+			return f.inTx(f.tdb.AppURL, func(tx pgx.Tx) error {
+				id, err := rawRed(tx, orig.ID)
+				if err != nil {
+					return err
+				}
+				return rawLines(tx, id, "100201 FY FY-UP - -1000 0", "420101 FY FY-UP - 0 -1000")
+			})
+		}},
+		{name: "a red voucher moving money elsewhere", run: func(f *fixture) error {
+			orig := f.post(receive("10.00"))
+			return f.inTx(f.tdb.AppURL, func(tx pgx.Tx) error {
+				id, err := rawRed(tx, orig.ID)
+				if err != nil {
+					return err
+				}
+				return rawLines(tx, id, "100201 FY FY-UP - -1000 0", "121801 FY-CP-01 FY-UP - 0 -1000")
+			})
+		}, code: ledger.EInvalidAmount, field: "lines"},
+		{name: "a red voucher with part of its original", run: func(f *fixture) error {
+			orig := f.post(receive("10.00"))
+			return f.inTx(f.tdb.AppURL, func(tx pgx.Tx) error {
+				id, err := rawRed(tx, orig.ID)
+				if err != nil {
+					return err
+				}
+				return rawLines(tx, id, "100201 FY FY-UP - -500 0", "420101 FY FY-UP - 0 -500")
+			})
+		}, code: ledger.EInvalidAmount, field: "lines"},
+		{name: "a red voucher of a draft", run: func(f *fixture) error {
+			orig := f.mustFlow("wangfang", receive("10.00"))
+			return f.inTx(f.tdb.AppURL, func(tx pgx.Tx) error {
+				_, err := rawRed(tx, orig.ID)
+				return err
+			})
+		}, code: ledger.EInvalidState, field: "reversal_of"},
+		{name: "a red voucher with positive lines", run: func(f *fixture) error {
+			orig := f.post(receive("10.00"))
+			return f.inTx(f.tdb.AppURL, func(tx pgx.Tx) error {
+				id, err := rawRed(tx, orig.ID)
+				if err != nil {
+					return err
+				}
+				return rawLines(tx, id, "420101 FY FY-UP - 1000 0", "100201 FY FY-UP - 0 1000")
+			})
+		}, code: ledger.EInvalidAmount, field: "lines"},
 		{name: "a voucher made as posted", run: func(f *fixture) error {
 			return f.sql(f.tdb.AppURL, `INSERT INTO vouchers (book, year, month, number, date, summary, maker, made_at, status, checker, poster, posted_at)
 				VALUES ('FY-DFZH', 0, 0, 1, '2020-02-10', '手工凭证', 'wangfang', now(), 'posted', 'liqiang', 'liqiang', now())`)

@@ -193,6 +193,17 @@ func TestRuleInvalidAmount(t *testing.T) {
 				cr("100201", "FY", "FY-UP", "1.00"), dr("121801", "FY-CP-02", "FY-UP", "1.00")))
 			return err
 		}, code: ledger.EInvalidAmount, field: "lines[1].amount"},
+		{name: "a red voucher made by hand", run: func(f *fixture) error {
+			orig := f.post(receive("10.00"))
+			// Negative lines that do not negate the original's: a red
+			// voucher comes only from Reverse.
+			v := generalVoucher(
+				ledger.Line{Account: "100201", Org: "FY", Fund: "FY-UP", Debit: money("-10.00"), Credit: ledger.Zero},
+				ledger.Line{Account: "121801", Org: "FY-CP-01", Fund: "FY-UP", Debit: ledger.Zero, Credit: money("-10.00")})
+			v.ReversalOf = orig.ID
+			_, err := f.create("wangfang", v)
+			return err
+		}, code: ledger.EInvalid, field: "reversal_of"},
 		{name: "flow with a zero amount", run: func(f *fixture) error {
 			_, err := f.flow("wangfang", ledger.FlowRequest{Flow: ledger.FlowReceive, Fund: "FY-UP", Amount: ledger.Zero})
 			return err
