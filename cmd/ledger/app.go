@@ -181,6 +181,9 @@ func (a *app) openDB(ctx context.Context) (*postgres.DB, error) {
 	}
 	a.db = db
 	a.closers = append(a.closers, func(context.Context) { db.Close() })
+	for _, h := range openHooks {
+		h(a, db)
+	}
 	return db, nil
 }
 

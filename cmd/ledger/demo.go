@@ -112,6 +112,9 @@ func (a *app) resetDatabase(ctx context.Context) (*postgres.DB, error) {
 	}
 	a.db = db
 	a.closers = append(a.closers, func(context.Context) { db.Close() })
+	for _, h := range openHooks {
+		h(a, db)
+	}
 	return db, nil
 }
 
