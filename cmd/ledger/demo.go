@@ -120,7 +120,7 @@ func (a *app) resetDatabase(ctx context.Context) (*postgres.DB, error) {
 
 // runDemo records the scenario on db and prints the totals.
 func runDemo(ctx context.Context, a *app, db *postgres.DB, outDir string, out io.Writer) error {
-	s := &scenario{ctx: ctx, db: db, rng: rand.New(rand.NewPCG(demoSeed, demoSeed)), log: out}
+	s := &scenario{ctx: ctx, db: db, rng: rand.New(rand.NewPCG(demoSeed, demoSeed)), log: out, app: a, outDir: outDir}
 	db.Now = func() time.Time { return s.clock }
 	started := time.Now()
 	fmt.Fprintln(out, "汾阳市疫情防控专项党费 — recording February–March 2020 (seed", demoSeed, ")")
@@ -138,6 +138,17 @@ func runDemo(ctx context.Context, a *app, db *postgres.DB, outDir string, out io
 	if len(s.findings) > 0 {
 		fmt.Fprintln(out, "\nFebruary audit findings (auditor fengqing), with their states:")
 		fmt.Fprint(out, demoFindings(s.findings))
+	}
+	if s.batch != nil {
+		b := s.batch
+		fmt.Fprintf(out, "\nFebruary batch (ledger reconcile --period 2020-02 --bank-statement … --close): %s, period %s", b.Status, b.PeriodStatus)
+		if b.Seal != "" {
+			fmt.Fprintf(out, ", period seal %s", b.Seal)
+		}
+		fmt.Fprintln(out)
+		if s.reconcileBook != "" {
+			fmt.Fprintf(out, "reconciliation workbook: %s\n", s.reconcileBook)
+		}
 	}
 	d := &demoRun{db: db, s: s, outDir: outDir, out: out}
 	for _, h := range demoHooks {

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -25,10 +27,25 @@ func TestDemoEndToEnd(t *testing.T) {
 	a.v.Set("database_url", tdb.AppURL)
 	var out bytes.Buffer
 	ctx := context.Background()
-	if err := runDemo(ctx, a, db, t.TempDir(), &out); err != nil {
+	outDir := t.TempDir()
+	if err := runDemo(ctx, a, db, outDir, &out); err != nil {
 		t.Fatalf("demo: %v\n%s", err, out.String())
 	}
 	text := out.String()
+	// The February batch closed the month with its seal and wrote the
+	// workbooks and the bank statement it reconciled.
+	var status, seal string
+	if err := db.Pool.QueryRow(ctx, `SELECT status, coalesce(seal, '') FROM periods WHERE year = 2020 AND month = 2`).Scan(&status, &seal); err != nil {
+		t.Fatal(err)
+	}
+	if status != "closed" || len(seal) != 64 {
+		t.Errorf("February is %s with seal %q, want closed with a 64-hex seal", status, seal)
+	}
+	for _, f := range []string{"audit-2020-02.xlsx", "reconcile-2020-02.xlsx", "bank-statement-2020-02.csv"} {
+		if st, err := os.Stat(filepath.Join(outDir, f)); err != nil || st.Size() == 0 {
+			t.Errorf("demo output %s: %v", f, err)
+		}
+	}
 	// The February audit found exactly the planted irregularities, each
 	// acknowledged by the auditor.
 	var rules []string

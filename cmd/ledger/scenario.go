@@ -63,6 +63,12 @@ type scenario struct {
 	nextID    int
 	vouchers  int
 	findings  []postgres.StoredFinding
+	// app and outDir are set when the demo runs from the command (the batch
+	// writes its workbook there).
+	app           *app
+	outDir        string
+	batch         *postgres.ReconcileResult
+	reconcileBook string
 }
 
 // demoMilestones lets other files add dated steps to the timeline (the
