@@ -234,6 +234,8 @@ type ReconcileResult struct {
 	// Recorded: this run's outcome was new and recorded in reconcile_runs
 	// (false on an identical re-run).
 	Recorded bool
+
+	summaryJSON []byte // encoded once the summary is final
 }
 
 // StatementFile is a bank statement file given to a run.
@@ -430,6 +432,11 @@ func (r *recRun) execute(ctx context.Context) error {
 		}
 	}
 
+	// The checks sort and hash the period's lines: give them the memory
+	// to do it without spilling to disk (this transaction only).
+	if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '128MB'`); err != nil {
+		return err
+	}
 	r.progress("journal")
 	if err := r.aggregate(ctx); err != nil {
 		return err
@@ -465,6 +472,7 @@ func (r *recRun) execute(ctx context.Context) error {
 		}
 	}
 	r.finishSummary()
+	res.summaryJSON = res.encodeSummary()
 	r.progress("commit")
 	return r.write(ctx, status)
 }
@@ -511,48 +519,94 @@ func recAmounts(expected, actual int64) (string, string, string) {
 	return recFen(expected), recFen(actual), recFen(actual - expected)
 }
 
+// aggregatePeriod sums the lines of the period's vouchers (not void) once
+// per voucher and fund into a temporary table: debits, credits, lines and
+// the movements of SPEC §3's income and asset accounts. The voucher balance
+// and conservation checks read it.
+func (r *recRun) aggregatePeriod(ctx context.Context) error {
+	book, from, to := r.args()
+	if _, err := r.tx.Exec(ctx, `CREATE TEMP TABLE rec_vf (
+			id bigint NOT NULL, type text NOT NULL, number int NOT NULL, status text NOT NULL, fund text NOT NULL,
+			d bigint NOT NULL, c bigint NOT NULL, n bigint NOT NULL, inc bigint NOT NULL, ast bigint NOT NULL) ON COMMIT DROP`); err != nil {
+		return err
+	}
+	_, err := r.tx.Exec(ctx, `INSERT INTO rec_vf
+		WITH cls AS (
+			SELECT code, CASE WHEN code LIKE ANY ($4) THEN 1 WHEN code LIKE ANY ($5) THEN 2 ELSE 0 END AS k
+			FROM accounts WHERE book = $1)
+		SELECT v.id, v.type, v.number, v.status, l.fund,
+			sum(l.debit_fen), sum(l.credit_fen), count(*),
+			coalesce(sum(l.credit_fen - l.debit_fen) FILTER (WHERE a.k = 1), 0),
+			coalesce(sum(l.debit_fen - l.credit_fen) FILTER (WHERE a.k = 2), 0)
+		FROM vouchers v
+		JOIN voucher_lines l ON l.book = v.book AND l.voucher_id = v.id
+		JOIN cls a ON a.code = l.account
+		WHERE v.book = $1 AND v.date BETWEEN $2 AND $3 AND v.status <> 'void'
+		GROUP BY v.book, v.id, l.fund`, book, from, to, recIncomePrefixes, recAssetPrefixes)
+	return err
+}
+
+// recInvolved names the account and the organisation of a voucher's lines
+// of one fund ("" where they differ); with outside set, of its lines on
+// accounts outside SPEC §3's conservation. Only called for failing vouchers.
+func (r *recRun) involved(ctx context.Context, id int64, fund string, outside bool) (account, org string, err error) {
+	var a1, a2, o1, o2 *string
+	err = r.tx.QueryRow(ctx, `SELECT min(account), max(account), min(org), max(org) FROM voucher_lines
+		WHERE book = $1 AND voucher_id = $2 AND fund = $3 AND (NOT $4 OR (NOT account LIKE ANY ($5) AND NOT account LIKE ANY ($6)))`,
+		r.opt.Book, id, fund, outside, recIncomePrefixes, recAssetPrefixes).Scan(&a1, &a2, &o1, &o2)
+	return recOne(a1, a2), recOne(o1, o2), err
+}
+
+// recOne returns the value when the min and max of a group agree, "" otherwise.
+func recOne(lo, hi *string) string {
+	if lo == nil || hi == nil || *lo != *hi {
+		return ""
+	}
+	return *lo
+}
+
 // checkVoucherBalance: every voucher of the period (not void) balances for
 // each fund in it and has at least two lines.
 func (r *recRun) checkVoucherBalance(ctx context.Context) error {
 	book, from, to := r.args()
-	rows, err := r.tx.Query(ctx, `
-		SELECT v.id, v.type, v.number, l.fund, sum(l.debit_fen), sum(l.credit_fen),
-			CASE WHEN min(l.account) = max(l.account) THEN min(l.account) ELSE '' END,
-			CASE WHEN min(l.org) = max(l.org) THEN min(l.org) ELSE '' END
-		FROM vouchers v
-		JOIN voucher_lines l ON l.book = v.book AND l.voucher_id = v.id
-		WHERE v.book = $1 AND v.date BETWEEN $2 AND $3 AND v.status <> 'void'
-		GROUP BY v.id, v.type, v.number, l.fund
-		HAVING sum(l.debit_fen) <> sum(l.credit_fen)
-		ORDER BY v.type, v.number, l.fund`, book, from, to)
+	if err := r.aggregatePeriod(ctx); err != nil {
+		return err
+	}
+	rows, err := r.tx.Query(ctx, `SELECT id, type, number, fund, d, c, count(*) OVER () FROM rec_vf WHERE d <> c ORDER BY type, number, fund LIMIT $1`,
+		discrepanciesPerCheckMax)
 	if err != nil {
 		return err
 	}
 	var ds []Discrepancy
+	unbalanced := 0
 	for rows.Next() {
 		var id int64
-		var typ, fund, account, org string
+		var typ, fund string
 		var number int
 		var d, c int64
-		if err := rows.Scan(&id, &typ, &number, &fund, &d, &c, &account, &org); err != nil {
+		if err := rows.Scan(&id, &typ, &number, &fund, &d, &c, &unbalanced); err != nil {
 			rows.Close()
 			return err
 		}
 		e, a, diff := recAmounts(d, c)
-		ds = append(ds, Discrepancy{Check: CheckVoucherBalance, Voucher: recWord(typ, number), VoucherID: id, Account: account, Org: org, Fund: fund,
+		ds = append(ds, Discrepancy{Check: CheckVoucherBalance, Voucher: recWord(typ, number), VoucherID: id, Fund: fund,
 			Expected: e, Actual: a, Difference: diff,
 			Msg: fmt.Sprintf("voucher %s does not balance for fund %s: debit %s, credit %s", recWord(typ, number), fund, ledger.FromFen(d).Format(), ledger.FromFen(c).Format())})
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	r.counts[CheckVoucherBalance] += unbalanced - len(ds)
+	for i := range ds {
+		if ds[i].Account, ds[i].Org, err = r.involved(ctx, ds[i].VoucherID, ds[i].Fund, false); err != nil {
+			return err
+		}
+	}
 	rows, err = r.tx.Query(ctx, `
-		SELECT v.id, v.type, v.number, count(l.line_no), v.total_fen
+		SELECT v.id, v.type, v.number, coalesce(t.n, 0), v.total_fen
 		FROM vouchers v
-		LEFT JOIN voucher_lines l ON l.book = v.book AND l.voucher_id = v.id
-		WHERE v.book = $1 AND v.date BETWEEN $2 AND $3 AND v.status <> 'void'
-		GROUP BY v.id, v.type, v.number, v.total_fen
-		HAVING count(l.line_no) < 2
+		LEFT JOIN (SELECT id, sum(n) AS n FROM rec_vf GROUP BY id) t ON t.id = v.id
+		WHERE v.book = $1 AND v.date BETWEEN $2 AND $3 AND v.status <> 'void' AND coalesce(t.n, 0) < 2
 		ORDER BY v.type, v.number`, book, from, to)
 	if err != nil {
 		return err
@@ -677,7 +731,7 @@ var (
 // of the period keeps it; a voucher that does not is named, and a
 // difference carried in from before the period is reported on its own.
 func (r *recRun) checkConservation(ctx context.Context) error {
-	book, from, to := r.args()
+	book := r.opt.Book
 	var ds []Discrepancy
 	rows, err := r.tx.Query(ctx, `
 		SELECT k.fund,
@@ -706,53 +760,46 @@ func (r *recRun) checkConservation(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	opening, broken := len(ds), 0
 	rows, err = r.tx.Query(ctx, `
-		SELECT v.id, v.type, v.number, l.fund,
-			coalesce(sum(l.credit_fen - l.debit_fen) FILTER (WHERE l.account LIKE ANY ($4)), 0) AS income,
-			coalesce(sum(l.debit_fen - l.credit_fen) FILTER (WHERE l.account LIKE ANY ($5)), 0) AS assets,
-			coalesce(min(l.account) FILTER (WHERE NOT l.account LIKE ANY ($4) AND NOT l.account LIKE ANY ($5)), ''),
-			coalesce(max(l.account) FILTER (WHERE NOT l.account LIKE ANY ($4) AND NOT l.account LIKE ANY ($5)), ''),
-			coalesce(min(l.org) FILTER (WHERE NOT l.account LIKE ANY ($4) AND NOT l.account LIKE ANY ($5)), ''),
-			coalesce(max(l.org) FILTER (WHERE NOT l.account LIKE ANY ($4) AND NOT l.account LIKE ANY ($5)), '')
-		FROM vouchers v
-		JOIN voucher_lines l ON l.book = v.book AND l.voucher_id = v.id
-		JOIN funds f ON f.book = l.book AND f.code = l.fund AND f.kind IN ('upper', 'matching')
-		WHERE v.book = $1 AND v.status = 'posted' AND v.date BETWEEN $2 AND $3
-		GROUP BY v.id, v.type, v.number, l.fund
-		HAVING coalesce(sum(l.credit_fen - l.debit_fen) FILTER (WHERE l.account LIKE ANY ($4)), 0)
-		    <> coalesce(sum(l.debit_fen - l.credit_fen) FILTER (WHERE l.account LIKE ANY ($5)), 0)
-		ORDER BY v.type, v.number, l.fund`, book, from, to, recIncomePrefixes, recAssetPrefixes)
+		SELECT x.id, x.type, x.number, x.fund, x.inc, x.ast, count(*) OVER ()
+		FROM rec_vf x JOIN funds f ON f.book = $1 AND f.code = x.fund AND f.kind IN ('upper', 'matching')
+		WHERE x.status = 'posted' AND x.inc <> x.ast
+		ORDER BY x.type, x.number, x.fund LIMIT $2`, book, discrepanciesPerCheckMax)
 	if err != nil {
 		return err
 	}
 	for rows.Next() {
 		var id int64
-		var typ, fund, acc1, acc2, org1, org2 string
+		var typ, fund string
 		var number int
 		var inc, ast int64
-		if err := rows.Scan(&id, &typ, &number, &fund, &inc, &ast, &acc1, &acc2, &org1, &org2); err != nil {
+		if err := rows.Scan(&id, &typ, &number, &fund, &inc, &ast, &broken); err != nil {
 			rows.Close()
 			return err
 		}
-		account, org := "", ""
-		if acc1 == acc2 {
-			account = acc1
-		}
-		if org1 == org2 {
-			org = org1
-		}
 		e, a, diff := recAmounts(inc, ast)
-		msg := fmt.Sprintf("voucher %s breaks the conservation of fund %s: income moves %s, bank + pending + spending + grants move %s",
-			recWord(typ, number), fund, ledger.FromFen(inc).Format(), ledger.FromFen(ast).Format())
-		if account != "" {
-			msg += fmt.Sprintf(" (money moved to or from %s, outside the special fund's accounts)", account)
-		}
-		ds = append(ds, Discrepancy{Check: CheckConservation, Voucher: recWord(typ, number), VoucherID: id, Account: account, Org: org, Fund: fund,
-			Expected: e, Actual: a, Difference: diff, Msg: msg})
+		ds = append(ds, Discrepancy{Check: CheckConservation, Voucher: recWord(typ, number), VoucherID: id, Fund: fund,
+			Expected: e, Actual: a, Difference: diff,
+			Msg: fmt.Sprintf("voucher %s breaks the conservation of fund %s: income moves %s, bank + pending + spending + grants move %s",
+				recWord(typ, number), fund, ledger.FromFen(inc).Format(), ledger.FromFen(ast).Format())})
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	for i := range ds {
+		d := &ds[i]
+		if d.VoucherID == 0 {
+			continue
+		}
+		if d.Account, d.Org, err = r.involved(ctx, d.VoucherID, d.Fund, true); err != nil {
+			return err
+		}
+		if d.Account != "" {
+			d.Msg += fmt.Sprintf(" (money moved to or from %s, outside the special fund's accounts)", d.Account)
+		}
+	}
+	r.counts[CheckConservation] += broken - (len(ds) - opening)
 	r.add(CheckConservation, ds...)
 
 	// The totals at the period end, for the report.
@@ -813,18 +860,20 @@ func (r *recRun) checkNegativeBalances(ctx context.Context) error {
 		return err
 	}
 	rows, err = r.tx.Query(ctx, `
-		WITH mv AS (
-			SELECT l.account, l.org, l.fund, v.date, v.posted_at, v.id, v.type, v.number, sum(l.debit_fen - l.credit_fen) AS d
+		WITH run AS (
+			SELECT l.account, l.org, l.fund, v.date, v.posted_at, v.id, v.type, v.number, coalesce(k.opening, 0) AS opening,
+				-- the default frame ends at the current row's peers: all the
+				-- lines of one voucher count at once
+				coalesce(k.opening, 0) + sum(l.debit_fen - l.credit_fen) OVER (
+					PARTITION BY l.account COLLATE "C", l.org COLLATE "C", l.fund COLLATE "C"
+					ORDER BY v.date, v.posted_at, v.id) AS bal
 			FROM voucher_lines l
 			JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id
 			JOIN accounts a ON a.book = l.book AND a.code = l.account
-			WHERE l.book = $1 AND a.restricted AND v.status = 'posted' AND v.date BETWEEN $2 AND $3
-			GROUP BY l.account, l.org, l.fund, v.date, v.posted_at, v.id, v.type, v.number),
-		run AS (
-			SELECT mv.*, coalesce(k.opening, 0) AS opening,
-				coalesce(k.opening, 0) + sum(mv.d) OVER (PARTITION BY mv.account, mv.org, mv.fund
-					ORDER BY mv.date, mv.posted_at, mv.id ROWS UNBOUNDED PRECEDING) AS bal
-			FROM mv LEFT JOIN rec_keys k ON k.account = mv.account AND k.org = mv.org AND k.fund = mv.fund)
+			-- a balance whose opening less all the period's credits stays
+			-- at or above zero cannot dip below it: only the others are replayed
+			JOIN rec_keys k ON k.account = l.account AND k.org = l.org AND k.fund = l.fund AND k.opening - k.pcredit < 0
+			WHERE l.book = $1 AND a.restricted AND v.status = 'posted' AND v.date BETWEEN $2 AND $3)
 		SELECT DISTINCT ON (account, org, fund) account, org, fund, id, type, number, date, bal
 		FROM run WHERE bal < 0 AND opening >= 0
 		ORDER BY account, org, fund, date, posted_at, id`, book, from, to)
@@ -1499,6 +1548,13 @@ func (r *recRun) finishSummary() {
 
 // SummaryJSON is the SPEC §7 JSON of the run.
 func (res *ReconcileResult) SummaryJSON() []byte {
+	if res.summaryJSON != nil {
+		return res.summaryJSON
+	}
+	return res.encodeSummary()
+}
+
+func (res *ReconcileResult) encodeSummary() []byte {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

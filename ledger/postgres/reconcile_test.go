@@ -41,13 +41,13 @@ func recMoney(s string) ledger.Money { return ledger.MustParseMoney(s) }
 // recFixture is a fresh database with the demo setup, on a clock that
 // moves one second per reading (so posting order is the call order).
 type recFixture struct {
-	t   *testing.T
+	t   testing.TB
 	tdb *pgtest.TestDB
 	db  *postgres.DB
 	ctx context.Context
 }
 
-func newRecFixture(t *testing.T) *recFixture {
+func newRecFixture(t testing.TB) *recFixture {
 	t.Helper()
 	s, err := configs.ParseSetup(configs.Demo(), "demo/fenyang.yaml", nil)
 	if err != nil {
@@ -182,7 +182,7 @@ func (f *recFixture) tryReconcile(period string, opt postgres.ReconcileOptions) 
 	return f.db.Reconcile(f.ctx, opt)
 }
 
-func recLayouts(t *testing.T) []bankstmt.Layout {
+func recLayouts(t testing.TB) []bankstmt.Layout {
 	t.Helper()
 	data, err := configs.Read("bank_layouts.yaml")
 	if err != nil {
