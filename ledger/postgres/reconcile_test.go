@@ -867,3 +867,25 @@ func TestReconcileRejectsRangesAndBadStatements(t *testing.T) {
 		t.Fatalf("a failed run recorded %d runs", n)
 	}
 }
+
+// A payment booked and cancelled by a red reversal never reached the bank:
+// the pair cancels out instead of standing as two outstanding items.
+func TestReconcileBankReversalPairCancels(t *testing.T) {
+	t.Parallel()
+	f := newRecFixture(t)
+	f.february()
+	v := f.post(ledger.FlowRequest{Flow: ledger.FlowAllocate, Fund: "FY-UP", Org: "FY-CP-05", Amount: recMoney("777.00"), Date: recDay("2020-02-11")})
+	red, err := f.db.Reverse(f.ctx, recBook, "wangfang", v.ID, recDay("2020-02-12"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.approve(red); err != nil {
+		t.Fatal(err)
+	}
+	res := f.reconcile("2020-02", postgres.ReconcileOptions{Statement: &postgres.StatementFile{Name: "icbc.csv", Data: icbcGBK(t, februaryStatement())}})
+	wantOnly(t, res)
+	tab := res.Bank.Table
+	if len(tab.BookedPaidNotInBank) != 1 || len(tab.BookedReceivedNotInBank) != 0 || !tab.Balanced {
+		t.Fatalf("outstanding %+v", tab)
+	}
+}
