@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"iter"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/postgres"
+	"github.com/fenyang/partyfee/reports"
+)
+
+// The workbook workload runs each side in a child process, the ledger
+// binary itself run as `ledger bench --child KIND`, so that the peak RSS
+// of each side is its own (read from the child's rusage).
+
+// benchChildEnv is added to a child's environment (the tests' binary needs
+// it to act as the ledger binary).
+var benchChildEnv []string
+
+// benchChildArgs are the hidden flags of a child.
+type benchChildArgs struct {
+	Kind string // workbook-t3, workbook-bare or workbook-full
+	URL  string // the bulk database
+	Out  string // the .xlsx file to write
+}
+
+// benchChildResult is what a child reports on stdout (seconds, rows,
+// bytes) and what the parent adds (peak RSS).
+type benchChildResult struct {
+	Seconds   float64 `json:"seconds"`
+	Rows      int64   `json:"rows"`
+	Bytes     int64   `json:"bytes"`
+	MaxRSSMiB float64 `json:"max_rss_mib"`
+}
+
+// add sums times, rows and bytes and keeps the highest peak.
+func (r *benchChildResult) add(o benchChildResult) {
+	r.Seconds += o.Seconds
+	r.Rows += o.Rows
+	r.Bytes += o.Bytes
+	r.MaxRSSMiB = max(r.MaxRSSMiB, o.MaxRSSMiB)
+}
+
+// child runs one side of the workbook workload in a child process.
+func (b *benchBulk) child(ctx context.Context, kind string) (benchChildResult, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return benchChildResult{}, err
+	}
+	out := filepath.Join(b.env.opt.DataDir, "bench-"+kind+".xlsx")
+	defer os.Remove(out)
+	cmd := exec.CommandContext(ctx, exe, "bench", "--child", kind, "--child-url", b.appURL, "--child-out", out)
+	cmd.Env = append(os.Environ(), benchChildEnv...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return benchChildResult{}, fmt.Errorf("child %s: %v: %s", kind, err, strings.TrimSpace(stderr.String()))
+	}
+	var r benchChildResult
+	if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
+		return r, fmt.Errorf("child %s: %v: %q", kind, err, stdout.String())
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.MaxRSSMiB = round4(float64(ru.Maxrss) / 1024) // KiB on Linux
+	}
+	return r, nil
+}
+
+// benchChild is the child's side: read the period's AuditData and write
+// the workbook (kind workbook-full), its T3 alone (workbook-t3) or T3's
+// cells with the bare StreamWriter (workbook-bare) into args.Out, timed
+// from the first query to the file closed.
+func (a *app) benchChild(ctx context.Context, args benchChildArgs) error {
+	if args.URL == "" || args.Out == "" {
+		return usagef("--child needs --child-url and --child-out")
+	}
+	start := time.Now()
+	db, err := postgres.Open(ctx, args.URL, postgres.Options{MaxConns: 4})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	period, _ := ledger.ParsePeriod(benchPeriod)
+	d, done, err := db.AuditData(ctx, benchBook, period, "")
+	if err != nil {
+		return err
+	}
+	defer done()
+	d.Preparer, d.GeneratedBy, d.GeneratedAt = "bench", ledger.SystemUser, time.Date(2020, 3, 1, 9, 0, 0, 0, time.UTC)
+	var rows int64
+	d.T3 = countRows(d.T3, &rows)
+	f, err := os.Create(args.Out)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	switch args.Kind {
+	case "workbook-t3":
+		err = reports.WriteSheet(f, d, reports.SheetT3, reports.Options{})
+	case "workbook-bare":
+		err = reports.WriteBareT3(f, d.T3)
+	case "workbook-full":
+		_, err = reports.WriteAudit(f, d, reports.Options{})
+	default:
+		return usagef("--child: unknown kind %q", args.Kind)
+	}
+	if err == nil {
+		err = f.Close()
+	}
+	if err != nil {
+		return err
+	}
+	elapsed := time.Since(start)
+	st, err := os.Stat(args.Out)
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(a.stdout).Encode(benchChildResult{Seconds: round4(elapsed.Seconds()), Rows: rows, Bytes: st.Size()})
+}
+
+// countRows counts the rows an iterator yields.
+func countRows[T any](seq iter.Seq2[T, error], n *int64) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		for r, err := range seq {
+			if err == nil {
+				*n++
+			}
+			if !yield(r, err) {
+				return
+			}
+		}
+	}
+}
