@@ -156,6 +156,17 @@ in-process HTTP server included). Exit status 4 when a target is missed.`,
   ledger bench --only workbook --scale 100000 --data-dir /var/tmp/bench`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
 			if child.Kind != "" {
 				return a.benchChild(cmd.Context(), child)
 			}
@@ -174,17 +185,6 @@ in-process HTTP server included). Exit status 4 when a target is missed.`,
 			began := time.Now()
 			opt.Progress = func(format string, args ...any) {
 				fmt.Fprintf(a.stderr, "bench %6.1fs: "+format+"\n", append([]any{time.Since(began).Seconds()}, args...)...)
-			}
-			if cpuProfile != "" {
-				f, err := os.Create(cpuProfile)
-				if err != nil {
-					return err
-				}
-				defer f.Close()
-				if err := pprof.StartCPUProfile(f); err != nil {
-					return err
-				}
-				defer pprof.StopCPUProfile()
 			}
 			start := time.Now()
 			results, machine, err := a.runBench(cmd.Context(), opt)

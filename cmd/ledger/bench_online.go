@@ -22,6 +22,7 @@ import (
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/httpapi"
 	"github.com/fenyang/partyfee/ledger/postgres"
+	"github.com/fenyang/partyfee/ledger/postgres/embedded"
 )
 
 // The online and hot workloads run on one database: the demo setup, money
@@ -403,14 +404,19 @@ func (o *benchOnline) bareCycle(ctx context.Context, rng *rand.Rand, st *clientS
 func (o *benchOnline) online(ctx context.Context, name string, clients int) ([]benchResult, error) {
 	half := o.env.opt.Duration / 2
 	var ours, bare loadResult
+	var oursPG, barePG pgSampler
 	for round := range 2 {
 		o.env.opt.logf("%s: round %d: bare pgx, %d clients, %v", name, round+1, clients, half)
-		bare.add(runClients(ctx, clients, half, func(ctx context.Context, _ int, rng *rand.Rand, st *clientStats) bool {
-			return o.bareCycle(ctx, rng, st)
+		bare.add(o.sampled(ctx, embedded.Superuser, &barePG, func() loadResult {
+			return runClients(ctx, clients, half, func(ctx context.Context, _ int, rng *rand.Rand, st *clientStats) bool {
+				return o.bareCycle(ctx, rng, st)
+			})
 		}))
 		o.env.opt.logf("%s: round %d: HTTP API, %d clients, %v", name, round+1, clients, half)
-		ours.add(runClients(ctx, clients, half, func(ctx context.Context, _ int, rng *rand.Rand, st *clientStats) bool {
-			return o.oursSpend(ctx, rng, st)
+		ours.add(o.sampled(ctx, "ledger_app", &oursPG, func() loadResult {
+			return runClients(ctx, clients, half, func(ctx context.Context, _ int, rng *rand.Rand, st *clientStats) bool {
+				return o.oursSpend(ctx, rng, st)
+			})
 		}))
 	}
 	if err := ctx.Err(); err != nil {
@@ -427,6 +433,8 @@ func (o *benchOnline) online(ctx context.Context, name string, clients int) ([]b
 		"vouchers": float64(ours.units), "baseline_vouchers": float64(bare.units),
 		"errors": float64(ours.errs), "baseline_errors": float64(bare.errs),
 	}
+	addWaits(rate.Detail, "", &oursPG, ours.units)
+	addWaits(rate.Detail, "baseline_", &barePG, bare.units)
 	p99 := newBenchResult(name+"-p99", "ms", ours.percentile(0.99), bare.percentile(0.99), benchTarget{"max", 2})
 	if ours.errs+bare.errs > 0 {
 		rate.Note = fmt.Sprintf("%d errors, first: %v", ours.errs+bare.errs, errors.Join(ours.firstErr, bare.firstErr))
