@@ -281,7 +281,12 @@ func (wb *workbook) build(names []string) error {
 	if err := wb.finish(); err != nil {
 		return err
 	}
-	f.SetActiveSheet(0)
+	// SetActiveSheet reads every worksheet back to mark its tab: costly
+	// after streaming (the sheet is parsed again and re-marshalled). A
+	// one-sheet file has its only sheet active already.
+	if len(names) > 1 {
+		f.SetActiveSheet(0)
+	}
 	return nil
 }
 
