@@ -88,7 +88,7 @@ func benchBulkSQL(n int) []string {
 				CASE WHEN g = 1 THEN 'receive' WHEN g <= 12 THEN 'allocate' ELSE 'spend' END,
 				'posted', 'wangfang', t, 'liqiang', t, CASE WHEN g <= 12 THEN 'zhaomin' END, CASE WHEN g <= 12 THEN t END,
 				'liqiang', t + g * interval '1 millisecond',
-				CASE WHEN g <= 12 THEN 0 ELSE 100 + (g * 7919) %% 90000 END
+				CASE WHEN g <= 12 THEN 0 ELSE 100 + (g::bigint * 7919) %% 90000 END
 			FROM generate_series(1, %[1]d) g, (SELECT timestamptz '2020-02-29 20:00:00+00' AS t) c`, n, branch("g - 1")),
 		// Each branch is allocated what it spends and a million yuan more;
 		// the receipt is what is allocated.
