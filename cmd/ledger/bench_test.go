@@ -18,7 +18,7 @@ func TestBenchJSON(t *testing.T) {
 	benchChildEnv = []string{"LEDGER_TEST_RUN_MAIN=1"}
 	t.Cleanup(func() { benchNoSync, benchChildEnv = false, nil })
 	dir := dataDir(t)
-	out, errOut, code := runLedger(t, nil, "bench", "--scale", "200", "--duration", "400ms", "--json", "--data-dir", dir)
+	out, errOut, code := runLedger(t, nil, "bench", "--scale", "200", "--duration", "200ms", "--json", "--data-dir", dir)
 	if code != exitOK && code != exitDiscrepancy {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
@@ -38,7 +38,11 @@ func TestBenchJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	t.Logf("stderr:\n%s", errOut)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("stderr:\n%s", errOut)
+		}
+	})
 	if rep.Scale != 200 {
 		t.Errorf("scale = %d", rep.Scale)
 	}
