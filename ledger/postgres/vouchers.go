@@ -67,8 +67,10 @@ func (db *DB) CreateVoucher(ctx context.Context, actor string, v *ledger.Voucher
 				return err
 			}
 		}
-		out, err = loadVoucher(ctx, tx, w.Book, id, false)
-		return err
+		// insertVoucher filled in what the database assigned (id, number,
+		// period, timestamps); no reload while the number's row is locked.
+		out = &w
+		return nil
 	})
 	return out, replayed, err
 }
@@ -134,16 +136,20 @@ func insertVoucher(ctx context.Context, tx pgx.Tx, v *ledger.Voucher, actor stri
 	if flow == "" {
 		flow = "general"
 	}
+	// PostgreSQL keeps microseconds (rounding); keep the same value in Go so
+	// the voucher handed back equals the one stored.
+	now = now.Round(time.Microsecond).UTC()
 	var id int64
 	err := tx.QueryRow(ctx, `INSERT INTO vouchers (book, type, year, month, number, date, summary, attachments, doc_types, decision,
 			payee, payee_type, method, flow, memo, closing, correcting, reversal_of, correction_of, idem_key, maker, made_at)
 		VALUES ($1, $2, 0, 0, 1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
-		RETURNING id`,
+		RETURNING id, number, year, month`,
 		v.Book, v.Type, v.Date, v.Summary, v.Attachments, docTypes, v.Decision, v.Payee, v.PayeeType, v.Method, flow, v.Memo,
-		v.Closing, v.Correcting, reversalOf, correctionOf, key, actor, now).Scan(&id)
+		v.Closing, v.Correcting, reversalOf, correctionOf, key, actor, now).Scan(&id, &v.Number, &v.Year, &v.Month)
 	if err != nil {
 		return 0, err
 	}
+	v.ID, v.Flow, v.Maker, v.MadeAt, v.Status, v.DocTypes = id, flow, actor, &now, ledger.StatusDraft, docTypes
 	n := len(v.Lines)
 	nos, debits, credits := make([]int32, n), make([]int64, n), make([]int64, n)
 	summaries, accounts, orgs, funds := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
@@ -162,9 +168,16 @@ func insertVoucher(ctx context.Context, tx pgx.Tx, v *ledger.Voucher, actor stri
 		v.Book, id, nos, summaries, accounts, orgs, funds, purposes, debits, credits); err != nil {
 		return 0, err
 	}
-	for i, p := range v.Beneficiaries {
+	if k := len(v.Beneficiaries); k > 0 {
+		seqs, amounts := make([]int32, k), make([]int64, k)
+		names, cats, ids, phones, reasons := make([]string, k), make([]string, k), make([]string, k), make([]string, k), make([]string, k)
+		for i, p := range v.Beneficiaries {
+			seqs[i], amounts[i] = int32(i+1), p.Amount.Fen()
+			names[i], cats[i], ids[i], phones[i], reasons[i] = p.Name, p.Category, p.IDNumber, p.Phone, p.Reason
+		}
 		if _, err := tx.Exec(ctx, `INSERT INTO voucher_beneficiaries (book, voucher_id, seq, name, category, id_number, phone, reason, amount_fen)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, v.Book, id, i+1, p.Name, p.Category, p.IDNumber, p.Phone, p.Reason, p.Amount.Fen()); err != nil {
+			SELECT $1, $2, * FROM unnest($3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[])`,
+			v.Book, id, seqs, names, cats, ids, phones, reasons, amounts); err != nil {
 			return 0, err
 		}
 	}
@@ -205,22 +218,32 @@ func (db *DB) Transition(ctx context.Context, book, actor string, id int64, act 
 		if err := ledger.Authorize(u, act, v, b, b.Book.RequireCashierSign); err != nil {
 			return err
 		}
-		now := db.Now()
+		// The action log first: every statement after the balance rows are
+		// locked (posting) holds them longer.
+		now := db.Now().Round(time.Microsecond).UTC()
+		if err := logAction(ctx, tx, book, actor, string(act), id, now, db.Source, nil); err != nil {
+			return err
+		}
 		var tag string
 		switch act {
 		case ledger.ActCheck:
 			tag = "UPDATE vouchers SET status = 'checked', checker = $3, checked_at = $4 WHERE book = $1 AND id = $2"
+			v.Status, v.Checker, v.CheckedAt = ledger.StatusChecked, actor, &now
 		case ledger.ActUncheck:
 			tag = "UPDATE vouchers SET status = 'draft', checker = NULL, checked_at = NULL WHERE book = $1 AND id = $2 AND $3::text IS NOT NULL AND $4::timestamptz IS NOT NULL"
+			v.Status, v.Checker, v.CheckedAt = ledger.StatusDraft, "", nil
 		case ledger.ActSign:
 			tag = "UPDATE vouchers SET status = 'signed', cashier = $3, signed_at = $4 WHERE book = $1 AND id = $2"
+			v.Status, v.Cashier, v.SignedAt = ledger.StatusSigned, actor, &now
 		case ledger.ActVoid:
 			tag = "UPDATE vouchers SET status = 'void', voided_by = $3, voided_at = $4 WHERE book = $1 AND id = $2"
+			v.Status = ledger.StatusVoid
 		case ledger.ActPost:
 			if err := checkPostable(ctx, tx, v, b); err != nil {
 				return err
 			}
 			tag = "UPDATE vouchers SET status = 'posted', poster = $3, posted_at = $4 WHERE book = $1 AND id = $2"
+			v.Status, v.Poster, v.PostedAt = ledger.StatusPosted, actor, &now
 			posted = true
 		default:
 			return ledger.Errorf(ledger.EInvalid, "action", "unknown workflow step %q", act)
@@ -228,11 +251,8 @@ func (db *DB) Transition(ctx context.Context, book, actor string, id int64, act 
 		if _, err := tx.Exec(ctx, tag, book, id, actor, now); err != nil {
 			return err
 		}
-		if err := logAction(ctx, tx, book, actor, string(act), id, now, db.Source, nil); err != nil {
-			return err
-		}
-		out, err = loadVoucher(ctx, tx, book, id, false)
-		return err
+		out = v
+		return nil
 	})
 	if err == nil && posted && db.AfterPost != nil {
 		db.AfterPost()
