@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -20,7 +21,7 @@ import (
 
 // The workbook workload runs each side in a child process, the ledger
 // binary itself run as `ledger bench --child KIND`, so that the peak RSS
-// of each side is its own (read from the child's rusage).
+// of each side is its own (the child's VmHWM, which it reports itself).
 
 // benchChildEnv is added to a child's environment (the tests' binary needs
 // it to act as the ledger binary).
@@ -69,7 +70,7 @@ func (b *benchBulk) child(ctx context.Context, kind string) (benchChildResult, e
 	if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
 		return r, fmt.Errorf("child %s: %v: %q", kind, err, stdout.String())
 	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && r.MaxRSSMiB == 0 {
 		r.MaxRSSMiB = round4(float64(ru.Maxrss) / 1024) // KiB on Linux
 	}
 	return r, nil
@@ -124,7 +125,30 @@ func (a *app) benchChild(ctx context.Context, args benchChildArgs) error {
 	if err != nil {
 		return err
 	}
-	return json.NewEncoder(a.stdout).Encode(benchChildResult{Seconds: round4(elapsed.Seconds()), Rows: rows, Bytes: st.Size()})
+	return json.NewEncoder(a.stdout).Encode(benchChildResult{Seconds: round4(elapsed.Seconds()), Rows: rows, Bytes: st.Size(), MaxRSSMiB: peakRSSMiB()})
+}
+
+// peakRSSMiB is this process's peak resident set since it was exec'd
+// (VmHWM). The rusage of a child is no substitute: Linux counts in a
+// child's ru_maxrss the peak of the address space it replaced at exec,
+// which for a child started by a Go program is the parent's own (the
+// runtime forks with CLONE_VM), so every child would report at least the
+// parent's peak. 0 when unknown.
+func peakRSSMiB() float64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			f := strings.Fields(rest)
+			if len(f) >= 1 {
+				kb, _ := strconv.ParseFloat(f[0], 64)
+				return round4(kb / 1024)
+			}
+		}
+	}
+	return 0
 }
 
 // countRows counts the rows an iterator yields.
