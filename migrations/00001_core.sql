@@ -407,6 +407,15 @@ CREATE TRIGGER voucher_lines_after_insert AFTER INSERT ON voucher_lines
     REFERENCING NEW TABLE AS new_lines
     FOR EACH STATEMENT EXECUTE FUNCTION voucher_lines_after_insert();
 
+-- ledger_user_has reports whether an enabled user of the book holds one of
+-- the roles (the application's users, table users).
+-- +goose StatementBegin
+CREATE FUNCTION ledger_user_has(p_book text, p_name text, p_roles text[]) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (SELECT 1 FROM users WHERE book = p_book AND name = p_name AND NOT disabled AND roles && p_roles)
+$$;
+-- +goose StatementEnd
+
 -- The state machine of SPEC §3 and the immutability of checked and posted
 -- vouchers: only the workflow columns change, only along allowed edges, and
 -- each step is done by a person the table allows.
@@ -449,12 +458,18 @@ BEGIN
         IF NEW.voided_by IS NULL OR NEW.voided_at IS NULL THEN
             RAISE EXCEPTION USING ERRCODE = 'LE010', MESSAGE = 'voided_by: who voids the voucher is recorded';
         END IF;
+        IF NEW.voided_by <> OLD.maker AND NOT ledger_user_has(OLD.book, NEW.voided_by, '{admin}') THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE006', MESSAGE = format('voided_by: only the maker %s or an admin voids voucher %s', OLD.maker, OLD.id);
+        END IF;
     WHEN 'draft>checked' THEN
         IF NEW.checker IS NULL OR NEW.checked_at IS NULL THEN
             RAISE EXCEPTION USING ERRCODE = 'LE010', MESSAGE = 'checker: who checks the voucher is recorded';
         END IF;
         IF NEW.checker = OLD.maker THEN
             RAISE EXCEPTION USING ERRCODE = 'LE006', MESSAGE = format('checker: %s made voucher %s and cannot check it', NEW.checker, OLD.id);
+        END IF;
+        IF NOT ledger_user_has(OLD.book, NEW.checker, '{checker,admin}') THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE011', MESSAGE = format('checker: %s is not a checker or admin of book %s', NEW.checker, OLD.book);
         END IF;
     WHEN 'checked>draft' THEN
         IF NEW.checker IS NOT NULL OR NEW.checked_at IS NOT NULL THEN
@@ -467,6 +482,9 @@ BEGIN
         IF NEW.cashier IN (OLD.maker, OLD.checker) THEN
             RAISE EXCEPTION USING ERRCODE = 'LE006', MESSAGE = format('cashier: %s made or checked voucher %s and cannot sign it', NEW.cashier, OLD.id);
         END IF;
+        IF NOT ledger_user_has(OLD.book, NEW.cashier, '{cashier}') THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE011', MESSAGE = format('cashier: %s is not a cashier of book %s', NEW.cashier, OLD.book);
+        END IF;
     WHEN 'checked>posted', 'signed>posted' THEN
         IF NEW.poster IS NULL OR NEW.posted_at IS NULL THEN
             RAISE EXCEPTION USING ERRCODE = 'LE010', MESSAGE = 'poster: who posts the voucher is recorded';
@@ -476,6 +494,9 @@ BEGIN
         END IF;
         IF NEW.poster = OLD.cashier THEN
             RAISE EXCEPTION USING ERRCODE = 'LE006', MESSAGE = format('poster: %s signed voucher %s as cashier and cannot post it', NEW.poster, OLD.id);
+        END IF;
+        IF NOT ledger_user_has(OLD.book, NEW.poster, '{checker,admin}') THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE011', MESSAGE = format('poster: %s is not a checker or admin of book %s', NEW.poster, OLD.book);
         END IF;
         IF OLD.status = 'checked' THEN
             SELECT b.require_cashier_sign AND EXISTS (
@@ -600,5 +621,5 @@ CREATE TRIGGER periods_before_update BEFORE UPDATE ON periods
 -- +goose Down
 DROP TABLE IF EXISTS idempotency, actions, balances, voucher_beneficiaries, voucher_lines, vouchers,
     voucher_counters, period_events, periods, users, funds, organisations, accounts, books CASCADE;
-DROP FUNCTION IF EXISTS ledger_append_only, vouchers_before_insert, voucher_lines_after_insert,
+DROP FUNCTION IF EXISTS ledger_user_has, ledger_append_only, vouchers_before_insert, voucher_lines_after_insert,
     vouchers_before_update, vouchers_after_post, periods_before_update;

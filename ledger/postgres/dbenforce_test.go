@@ -286,6 +286,19 @@ func TestDatabaseWorkflow(t *testing.T) {
 			v := f.mustFlow("wangfang", receive("10.00"))
 			return f.sql(f.tdb.AppURL, `UPDATE vouchers SET status = 'checked', checker = 'wangfang', checked_at = now() WHERE id = $1`, v.ID)
 		}, code: ledger.ESamePerson, field: "checker"},
+		{name: "checker without the checker role", run: func(f *fixture) error {
+			v := f.mustFlow("wangfang", receive("10.00"))
+			return f.sql(f.tdb.AppURL, `UPDATE vouchers SET status = 'checked', checker = 'liuyang', checked_at = now() WHERE id = $1`, v.ID)
+		}, code: ledger.EForbidden, field: "checker"},
+		{name: "poster without the checker role", run: func(f *fixture) error {
+			f.fund("100.00", map[string]string{"FY-CP-01": "100.00"})
+			id := checked(f, spend("FY-CP-01", "FY-UP", ledger.Procurement, "1.00"))
+			return f.sql(f.tdb.AppURL, post, id, "fengqing")
+		}, code: ledger.EForbidden, field: "poster"},
+		{name: "void by someone other than the maker", run: func(f *fixture) error {
+			v := f.mustFlow("wangfang", receive("10.00"))
+			return f.sql(f.tdb.AppURL, `UPDATE vouchers SET status = 'void', voided_by = 'liuyang', voided_at = now() WHERE id = $1`, v.ID)
+		}, code: ledger.ESamePerson, field: "voided_by"},
 		{name: "cashier is the checker", run: func(f *fixture) error {
 			id := checked(f, receive("10.00"))
 			return f.sql(f.tdb.AppURL, `UPDATE vouchers SET status = 'signed', cashier = 'liqiang', signed_at = now() WHERE id = $1`, id)
