@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/postgres/pgtest"
@@ -44,6 +47,23 @@ func TestDemoEndToEnd(t *testing.T) {
 	for _, f := range []string{"audit-2020-02.xlsx", "reconcile-2020-02.xlsx", "bank-statement-2020-02.csv"} {
 		if st, err := os.Stat(filepath.Join(outDir, f)); err != nil || st.Size() == 0 {
 			t.Errorf("demo output %s: %v", f, err)
+		}
+	}
+	// T9 of the audit workbook is the batch's 调节表 with its two timing
+	// differences: the donations (企业已收银行未收) and the interest (银行已收企业未收).
+	wb, err := excelize.OpenFile(filepath.Join(outDir, "audit-2020-02.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows9, err := wb.GetRows("T9 余额调节表", excelize.Options{RawCellValue: true})
+	wb.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t9 := fmt.Sprint(rows9)
+	for _, w := range []string{"12860", "23.65"} {
+		if !strings.Contains(t9, w) {
+			t.Errorf("T9 lacks %s: %s", w, t9)
 		}
 	}
 	// The February audit found exactly the planted irregularities, each

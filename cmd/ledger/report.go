@@ -86,6 +86,9 @@ type reportRequest struct {
 	Actor  string // the acting user, or system
 	// Preparer overrides report.preparer and its default.
 	Preparer string
+	// Options pass further options to AuditData (e.g. the bank
+	// reconciliation of a batch just run, for T9).
+	Options []postgres.AuditOption
 }
 
 // reportResult is what was written.
@@ -147,7 +150,7 @@ func writeAuditReport(ctx context.Context, a *app, db *postgres.DB, req reportRe
 			}
 		}
 	}
-	d, closeData, err := db.AuditData(ctx, req.Book, req.Period, org)
+	d, closeData, err := db.AuditData(ctx, req.Book, req.Period, org, req.Options...)
 	if err != nil {
 		return nil, err
 	}

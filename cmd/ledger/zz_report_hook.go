@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/postgres"
 )
 
 // The demo writes the February 2020 audit workbook. This file's name puts
@@ -25,8 +26,13 @@ func demoAuditWorkbook(ctx context.Context, a *app, d *demoRun) error {
 	if u, err := d.db.LoadUser(ctx, demoBook, officerA); err == nil {
 		preparer = u.FullName
 	}
-	res, err := writeAuditReport(ctx, a, d.db, reportRequest{Book: demoBook, Period: p, Sheet: "audit",
-		Out: filepath.Join(d.outDir, "audit-2020-02.xlsx"), Actor: ledger.SystemUser, Preparer: preparer})
+	req := reportRequest{Book: demoBook, Period: p, Sheet: "audit",
+		Out: filepath.Join(d.outDir, "audit-2020-02.xlsx"), Actor: ledger.SystemUser, Preparer: preparer}
+	if b := d.s.batch; b != nil && b.Bank != nil {
+		// T9: the 银行存款余额调节表 of the February batch.
+		req.Options = append(req.Options, postgres.WithReconciliation(postgres.T9FromBankrec(&b.Bank.Table, b.Bank.BankName, b.Bank.BankAccount)))
+	}
+	res, err := writeAuditReport(ctx, a, d.db, req)
 	if err != nil {
 		return fmt.Errorf("audit workbook: %w", err)
 	}
