@@ -22,9 +22,11 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -79,8 +81,14 @@ func setup(ctx context.Context) error {
 	if u := os.Getenv(EnvURL); u != "" {
 		superURL = u
 	} else {
+		sweepOrphans()
 		dir, err := os.MkdirTemp("", "ledger-test-")
 		if err != nil {
+			return err
+		}
+		// The owner file lets a later test process stop this cluster if
+		// this one is killed before its teardown (go test -timeout, kill -9).
+		if err := os.WriteFile(filepath.Join(dir, "owner.pid"), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
 			return err
 		}
 		server, err = embedded.New(embedded.Options{DataDir: dir, NoSync: true, Settings: map[string]string{"max_connections": "300"}})
@@ -104,6 +112,31 @@ func setup(ctx context.Context) error {
 	}
 	started = true
 	return nil
+}
+
+// sweepOrphans stops and removes the private clusters of test processes
+// that died without tearing them down.
+func sweepOrphans() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "ledger-test-*"))
+	for _, d := range dirs {
+		b, err := os.ReadFile(filepath.Join(d, "owner.pid"))
+		if err != nil {
+			continue
+		}
+		owner, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+		if owner <= 0 || syscall.Kill(owner, 0) == nil {
+			continue // still running (or unknown)
+		}
+		if pm, err := os.ReadFile(filepath.Join(d, "pg", "postmaster.pid")); err == nil {
+			if pid, _ := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(pm), "\n", 2)[0])); pid > 0 {
+				syscall.Kill(pid, syscall.SIGINT) // fast shutdown
+				for i := 0; i < 500 && syscall.Kill(pid, 0) == nil; i++ {
+					time.Sleep(10 * time.Millisecond)
+				}
+			}
+		}
+		os.RemoveAll(d)
+	}
 }
 
 func teardown(ctx context.Context, passed bool) {
