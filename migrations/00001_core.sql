@@ -277,6 +277,15 @@ CREATE TRIGGER voucher_beneficiaries_append_only BEFORE UPDATE OR DELETE ON vouc
 CREATE TRIGGER vouchers_no_delete BEFORE DELETE ON vouchers
     FOR EACH ROW EXECUTE FUNCTION ledger_append_only();
 
+-- ledger_user_has reports whether an enabled user of the book holds one of
+-- the roles (the application's users, table users).
+-- +goose StatementBegin
+CREATE FUNCTION ledger_user_has(p_book text, p_name text, p_roles text[]) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (SELECT 1 FROM users WHERE book = p_book AND name = p_name AND NOT disabled AND roles && p_roles)
+$$;
+-- +goose StatementEnd
+
 -- A new voucher takes the next gapless number of its (book, year, month,
 -- type), must be dated in an open period and starts as a draft. The
 -- function runs as the schema owner so that only it moves the counters:
@@ -299,6 +308,9 @@ BEGIN
     END IF;
     IF NEW.status <> 'draft' THEN
         RAISE EXCEPTION USING ERRCODE = 'LE007', MESSAGE = 'status: a voucher is made as a draft';
+    END IF;
+    IF NOT ledger_user_has(NEW.book, NEW.maker, '{officer,admin}') THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE011', MESSAGE = format('maker: %s is not an officer or admin of book %s', NEW.maker, NEW.book);
     END IF;
     IF NEW.reversal_of IS NOT NULL AND NOT EXISTS (
         SELECT 1 FROM vouchers o WHERE o.book = NEW.book AND o.id = NEW.reversal_of AND o.status = 'posted') THEN
@@ -406,15 +418,6 @@ END $$;
 CREATE TRIGGER voucher_lines_after_insert AFTER INSERT ON voucher_lines
     REFERENCING NEW TABLE AS new_lines
     FOR EACH STATEMENT EXECUTE FUNCTION voucher_lines_after_insert();
-
--- ledger_user_has reports whether an enabled user of the book holds one of
--- the roles (the application's users, table users).
--- +goose StatementBegin
-CREATE FUNCTION ledger_user_has(p_book text, p_name text, p_roles text[]) RETURNS boolean
-LANGUAGE sql STABLE AS $$
-    SELECT EXISTS (SELECT 1 FROM users WHERE book = p_book AND name = p_name AND NOT disabled AND roles && p_roles)
-$$;
--- +goose StatementEnd
 
 -- The state machine of SPEC §3 and the immutability of checked and posted
 -- vouchers: only the workflow columns change, only along allowed edges, and

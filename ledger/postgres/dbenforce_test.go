@@ -105,6 +105,10 @@ func TestDatabaseLines(t *testing.T) {
 			}
 			return nil
 		}},
+		{name: "a maker without the officer role", run: func(f *fixture) error {
+			return f.sql(f.tdb.AppURL, `INSERT INTO vouchers (book, year, month, number, date, summary, maker, made_at)
+				VALUES ('FY-DFZH', 0, 0, 1, '2020-02-10', '手工凭证', 'fengqing', now())`)
+		}, code: ledger.EForbidden, field: "maker"},
 		{name: "unbalanced per fund", run: func(f *fixture) error {
 			return f.rawVoucher(f.tdb.AppURL, "121801 FY-CP-01 FY-UP - 10000 0", "100201 FY FY-MATCH - 0 10000")
 		}, code: ledger.EUnbalanced, field: "lines"},
