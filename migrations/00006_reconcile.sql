@@ -69,6 +69,8 @@ CREATE TABLE reconcile_runs (
     statement_digest text,
     discrepancies    int NOT NULL DEFAULT 0,
     summary          jsonb NOT NULL,
+    -- the 银行存款余额调节表 of the run (BankReconciliation as JSON), for T9
+    bank             jsonb,
     run_at           timestamptz NOT NULL,
     run_by           text NOT NULL,
     PRIMARY KEY (book, id),

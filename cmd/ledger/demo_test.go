@@ -66,6 +66,20 @@ func TestDemoEndToEnd(t *testing.T) {
 			t.Errorf("T9 lacks %s: %s", w, t9)
 		}
 	}
+	// `ledger report t9` later reads the same 调节表 from the stored run.
+	p, _ := ledger.ParsePeriod("2020-02")
+	t9file := filepath.Join(outDir, "t9.xlsx")
+	if _, err := writeAuditReport(ctx, a, db, reportRequest{Book: demoBook, Period: p, Sheet: "t9", Out: t9file, Actor: ledger.SystemUser}); err != nil {
+		t.Fatal(err)
+	}
+	if wb, err = excelize.OpenFile(t9file); err != nil {
+		t.Fatal(err)
+	}
+	rows9, err = wb.GetRows(wb.GetSheetName(0), excelize.Options{RawCellValue: true})
+	wb.Close()
+	if err != nil || !strings.Contains(fmt.Sprint(rows9), "12860") || !strings.Contains(fmt.Sprint(rows9), "23.65") {
+		t.Errorf("report t9 from the stored reconciliation: %v %v", err, rows9)
+	}
 	// The February audit found exactly the planted irregularities, each
 	// acknowledged by the auditor.
 	var rules []string

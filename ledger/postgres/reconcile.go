@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/fenyang/partyfee/reports"
 	"slices"
 	"strings"
 	"time"
@@ -1655,11 +1656,18 @@ func (r *recRun) write(ctx context.Context, status string) error {
 	if _, err := tx.Exec(ctx, `INSERT INTO periods (book, year, month) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, book, r.year, r.month); err != nil {
 		return err
 	}
+	var bank []byte
+	if res.Bank != nil {
+		var err error
+		if bank, err = json.Marshal(res.Bank); err != nil {
+			return err
+		}
+	}
 	tag, err := tx.Exec(ctx, `INSERT INTO reconcile_runs (book, year, month, result_hash, status, period_status, closed_period, statement_digest,
-			discrepancies, summary, run_at, run_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (book, year, month, result_hash) DO NOTHING`,
+			discrepancies, summary, bank, run_at, run_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (book, year, month, result_hash) DO NOTHING`,
 		book, r.year, r.month, hash, res.Status, periodStatus, res.Closed, digest, len(res.Discrepancies), json.RawMessage(res.SummaryJSON()),
-		now, ledger.SystemUser)
+		nullJSON(bank), now, ledger.SystemUser)
 	if err != nil {
 		return err
 	}
@@ -1785,4 +1793,36 @@ func recBaseFile(name string) string {
 		return name[i+1:]
 	}
 	return name
+}
+
+// nullJSON is a JSON value for a nullable jsonb column.
+func nullJSON(b []byte) any {
+	if b == nil {
+		return nil
+	}
+	return json.RawMessage(b)
+}
+
+func init() {
+	storedReconciliation = func(ctx context.Context, q querier, book string, period ledger.PeriodRange) (*reports.T9Table, error) {
+		months := period.Months()
+		if len(months) == 0 {
+			return nil, nil
+		}
+		last := months[len(months)-1]
+		var raw []byte
+		err := q.QueryRow(ctx, `SELECT bank FROM reconcile_runs WHERE book = $1 AND year = $2 AND month = $3 AND bank IS NOT NULL
+			ORDER BY id DESC LIMIT 1`, book, last[0], last[1]).Scan(&raw)
+		if err == pgx.ErrNoRows {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		var b BankReconciliation
+		if err := json.Unmarshal(raw, &b); err != nil {
+			return nil, fmt.Errorf("stored reconciliation of %04d-%02d: %w", last[0], last[1], err)
+		}
+		return T9FromBankrec(&b.Table, b.BankName, b.BankAccount), nil
+	}
 }
