@@ -71,7 +71,7 @@ Exit status: 0 clean, 4 discrepancies, 1 error. --json prints the summary of SPE
 			if opt.Layouts, err = a.bankLayouts(); err != nil {
 				return err
 			}
-			if opt.AuditConfig, err = a.reconcileAuditConfig(); err != nil {
+			if opt.AuditConfig, err = a.auditRulesConfig(); err != nil {
 				return err
 			}
 			if statement != "" {
@@ -129,27 +129,6 @@ func (a *app) bankLayouts() ([]bankstmt.Layout, error) {
 		return nil, err
 	}
 	return bankstmt.LoadLayouts(data, "bank_layouts.yaml (built in)")
-}
-
-// reconcileAuditConfig reads audit.rules_file or the embedded audit.yaml.
-func (a *app) reconcileAuditConfig() (*audit.Config, error) {
-	name := a.v.GetString("audit.rules_file")
-	var data []byte
-	var err error
-	if name != "" {
-		data, err = os.ReadFile(name)
-	} else {
-		name = "audit.yaml (built in)"
-		data, err = configs.Read("audit.yaml")
-	}
-	if err != nil {
-		return nil, fmt.Errorf("audit rules: %w", err)
-	}
-	cfg, err := audit.LoadConfig(data, name)
-	if err != nil {
-		return nil, err
-	}
-	return &cfg, nil
 }
 
 // reconcileProgress shows the batch's steps: a progress bar when stderr is

@@ -5,16 +5,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/fenyang/partyfee/configs"
 	"github.com/fenyang/partyfee/ledger"
-	"github.com/fenyang/partyfee/ledger/audit"
 	"github.com/fenyang/partyfee/ledger/httpapi"
 )
 
@@ -49,7 +46,7 @@ on stderr, one per request.`,
 				return err
 			}
 			db.Source = "http"
-			auditCfg, err := a.serveAuditConfig()
+			auditCfg, err := a.auditRulesConfig()
 			if err != nil {
 				return err
 			}
@@ -82,29 +79,6 @@ on stderr, one per request.`,
 	}
 	c.Flags().StringVar(&addr, "addr", "", "listen address HOST:PORT (default serve.addr, 127.0.0.1:8080)")
 	return c
-}
-
-// serveAuditConfig reads the audit-rule thresholds for POST
-// /api/v1/audit-runs: the file named by audit.rules_file, or the embedded
-// configs/audit.yaml.
-func (a *app) serveAuditConfig() (*audit.Config, error) {
-	name := a.v.GetString("audit.rules_file")
-	var data []byte
-	var err error
-	if name != "" {
-		data, err = os.ReadFile(name)
-	} else {
-		name = "audit.yaml (built in)"
-		data, err = configs.Read("audit.yaml")
-	}
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := audit.LoadConfig(data, name)
-	if err != nil {
-		return nil, err
-	}
-	return &cfg, nil
 }
 
 func (a *app) userCommand() *cobra.Command {
