@@ -50,6 +50,13 @@ computed from the ledger. It refuses a database that already has vouchers unless
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			if reset {
+				// Start afresh before anything reads the old database: it may
+				// hold an older schema that the migrations cannot continue.
+				if err := a.resetDatabase(ctx); err != nil {
+					return err
+				}
+			}
 			db, err := a.openDB(ctx)
 			if err != nil {
 				return err
@@ -59,12 +66,7 @@ computed from the ledger. It refuses a database that already has vouchers unless
 				return err
 			}
 			if has {
-				if !reset {
-					return ledger.Errorf(ledger.EInvalidState, "database", "the database already has vouchers; `ledger demo --reset` starts it afresh (everything in it is lost)")
-				}
-				if db, err = a.resetDatabase(ctx); err != nil {
-					return err
-				}
+				return ledger.Errorf(ledger.EInvalidState, "database", "the database already has vouchers; `ledger demo --reset` starts it afresh (everything in it is lost)")
 			}
 			if err := os.MkdirAll(outDir, 0o755); err != nil {
 				return err
@@ -77,45 +79,22 @@ computed from the ledger. It refuses a database that already has vouchers unless
 	return c
 }
 
-// resetDatabase drops and recreates the embedded cluster's ledger database.
-func (a *app) resetDatabase(ctx context.Context) (*postgres.DB, error) {
+// resetDatabase drops the embedded cluster's ledger database; openDB then
+// creates and migrates it afresh.
+func (a *app) resetDatabase(ctx context.Context) error {
 	if a.v.GetString("database_url") != "" {
-		return nil, ledger.Errorf(ledger.EInvalid, "reset", "--reset works on the embedded cluster only; drop and recreate the external database yourself")
+		return ledger.Errorf(ledger.EInvalid, "reset", "--reset works on the embedded cluster only; drop and recreate the external database yourself")
 	}
-	a.db.Close()
-	a.db = nil
-	s, err := a.embeddedServer()
+	if _, _, err := a.urls(ctx); err != nil {
+		return err
+	}
+	conn, err := pgx.Connect(ctx, a.server.URL("postgres", embedded.Superuser))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	conn, err := pgx.Connect(ctx, s.URL("postgres", embedded.Superuser))
-	if err != nil {
-		return nil, err
-	}
+	defer conn.Close(ctx)
 	_, err = conn.Exec(ctx, "DROP DATABASE IF EXISTS ledger WITH (FORCE)")
-	conn.Close(ctx)
-	if err != nil {
-		return nil, err
-	}
-	// openDB bootstraps, migrates and reconnects; the embedded server stays
-	// registered to this process once.
-	appURL, ownerURL := s.URL("ledger", "ledger_app"), s.URL("ledger", "ledger_owner")
-	if err := postgres.Bootstrap(ctx, s.URL("postgres", embedded.Superuser), "ledger"); err != nil {
-		return nil, err
-	}
-	if _, err := postgres.Migrate(ctx, ownerURL, a.log); err != nil {
-		return nil, err
-	}
-	db, err := postgres.Open(ctx, appURL, postgres.Options{MaxConns: int32(a.v.GetInt("database.max_conns"))})
-	if err != nil {
-		return nil, err
-	}
-	a.db = db
-	a.closers = append(a.closers, func(context.Context) { db.Close() })
-	for _, h := range openHooks {
-		h(a, db)
-	}
-	return db, nil
+	return err
 }
 
 // runDemo records the scenario on db and prints the totals.
