@@ -524,3 +524,45 @@ func BenchmarkCopyBaseline(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "vouchers/s")
 }
+
+// TestCopyBaselineWritesTheSameRows: the benchmark's baseline leaves the
+// same vouchers, lines, balances, counters and seal queue as the import of
+// the same generated file (ids, times and the action log aside).
+func TestCopyBaselineWritesTheSameRows(t *testing.T) {
+	t.Parallel()
+	const n = 300
+	imp := newFixture(t, nil)
+	var buf bytes.Buffer
+	if err := postgres.GenerateApprovedCSV(&buf, n, 3); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := imp.db.ImportApproved(imp.ctx, book, &buf, "gen.csv", postgres.ImportOptions{Actor: "sunlixin", BatchSize: 64}); err != nil {
+		t.Fatal(err)
+	}
+	raw := newFixture(t, nil)
+	res, err := raw.tdb.Open(t, raw.tdb.SuperURL).CopyBaseline(raw.ctx, book, n, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Vouchers != n || res.Lines != 2*n {
+		t.Fatalf("baseline wrote %+v", res)
+	}
+	const dump = `SELECT concat_ws('|',
+		(SELECT string_agg(concat_ws(',', idem_key, type, year, month, number, date, summary, attachments, flow, status, maker, checker,
+			cashier, poster, total_fen, signed_at IS NULL), ';' ORDER BY idem_key) FROM vouchers),
+		(SELECT string_agg(concat_ws(',', v.idem_key, l.line_no, l.summary, l.account, l.org, l.fund, l.purpose, l.debit_fen, l.credit_fen), ';'
+			ORDER BY v.idem_key, l.line_no) FROM voucher_lines l JOIN vouchers v ON v.id = l.voucher_id),
+		(SELECT string_agg(concat_ws(',', account, org, fund, restricted, balance_fen), ';' ORDER BY account, org, fund) FROM balances),
+		(SELECT string_agg(concat_ws(',', year, month, type, last), ';' ORDER BY year, month, type) FROM voucher_counters),
+		(SELECT count(*) FROM seal_pending s JOIN vouchers v ON v.id = s.voucher_id))`
+	var a, b string
+	if err := imp.db.Pool.QueryRow(imp.ctx, dump).Scan(&a); err != nil {
+		t.Fatal(err)
+	}
+	if err := raw.db.Pool.QueryRow(raw.ctx, dump).Scan(&b); err != nil {
+		t.Fatal(err)
+	}
+	if a != b {
+		t.Fatalf("the baseline differs from the import:\nimport   %.300s…\nbaseline %.300s…", a, b)
+	}
+}
