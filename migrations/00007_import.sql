@@ -43,6 +43,36 @@ ALTER TABLE voucher_lines
 ALTER TABLE vouchers DROP CONSTRAINT vouchers_book_fkey;
 ALTER TABLE seal_pending DROP CONSTRAINT seal_pending_book_voucher_id_fkey;
 
+-- The vouchers a voucher reverses or corrects exist: checked by a row
+-- trigger that fires only for such a voucher (a key check is queued for
+-- every inserted row, even when the column is empty). The voucher it names
+-- stays: vouchers are neither deleted nor re-keyed, and these columns
+-- never change (vouchers_before_update).
+ALTER TABLE vouchers
+    DROP CONSTRAINT vouchers_book_reversal_of_fkey,
+    DROP CONSTRAINT vouchers_book_correction_of_fkey;
+-- +goose StatementBegin
+CREATE FUNCTION vouchers_refer_to_vouchers() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.reversal_of IS NOT NULL AND NOT EXISTS (SELECT 1 FROM vouchers o WHERE o.book = NEW.book AND o.id = NEW.reversal_of) THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE012', MESSAGE = format('reversal_of: voucher %s does not exist', NEW.reversal_of);
+    END IF;
+    IF NEW.correction_of IS NOT NULL AND NOT EXISTS (SELECT 1 FROM vouchers o WHERE o.book = NEW.book AND o.id = NEW.correction_of) THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE012', MESSAGE = format('correction_of: voucher %s does not exist', NEW.correction_of);
+    END IF;
+    RETURN NEW;
+END $$;
+-- +goose StatementEnd
+CREATE TRIGGER vouchers_refer_to_vouchers BEFORE INSERT ON vouchers
+    FOR EACH ROW WHEN (NEW.reversal_of IS NOT NULL OR NEW.correction_of IS NOT NULL) EXECUTE FUNCTION vouchers_refer_to_vouchers();
+
+-- The schema's SECURITY DEFINER functions look their tables up in public
+-- before pg_temp: with pg_temp implicitly first, a temporary table of the
+-- application role named periods or voucher_counters would stand in for
+-- the real one while the numbering trigger runs as the owner.
+ALTER FUNCTION vouchers_before_insert() SET search_path = public, pg_temp;
+ALTER FUNCTION vouchers_after_post() SET search_path = public, pg_temp;
+
 -- ledger_is_owner: whether the current role is (a member of) the owner of
 -- the table; inside a SECURITY DEFINER function of the schema it is.
 -- +goose StatementBegin
@@ -287,7 +317,7 @@ CREATE FUNCTION ledger_import_approved(
     l_voucher int[], l_no int[], l_row int[], l_summary text[], l_account text[], l_org text[], l_fund text[],
     l_purpose text[], l_debit bigint[], l_credit bigint[])
 RETURNS bigint[] LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = public SET plan_cache_mode = force_custom_plan SET enable_nestloop = off SET work_mem = '64MB' AS $$
+SET search_path = public, pg_temp SET enable_nestloop = off SET work_mem = '64MB' AS $$
 DECLARE
     n int := coalesce(cardinality(v_row), 0);
     m int := coalesce(cardinality(l_voucher), 0);
@@ -579,6 +609,8 @@ END $$;
 -- +goose StatementEnd
 
 -- +goose Down
+ALTER FUNCTION vouchers_before_insert() SET search_path = public;
+ALTER FUNCTION vouchers_after_post() SET search_path = public;
 DROP FUNCTION IF EXISTS ledger_import_approved;
 DROP TRIGGER IF EXISTS accounts_keep_codes ON accounts;
 DROP TRIGGER IF EXISTS organisations_keep_codes ON organisations;
@@ -591,7 +623,11 @@ DROP TRIGGER vouchers_before_insert ON vouchers;
 CREATE TRIGGER vouchers_before_insert BEFORE INSERT ON vouchers
     FOR EACH ROW EXECUTE FUNCTION vouchers_before_insert();
 DROP FUNCTION IF EXISTS ledger_is_owner;
-ALTER TABLE vouchers ADD FOREIGN KEY (book) REFERENCES books;
+DROP TRIGGER IF EXISTS vouchers_refer_to_vouchers ON vouchers;
+DROP FUNCTION IF EXISTS vouchers_refer_to_vouchers;
+ALTER TABLE vouchers ADD FOREIGN KEY (book) REFERENCES books,
+    ADD FOREIGN KEY (book, reversal_of) REFERENCES vouchers (book, id),
+    ADD FOREIGN KEY (book, correction_of) REFERENCES vouchers (book, id);
 ALTER TABLE seal_pending ADD FOREIGN KEY (book, voucher_id) REFERENCES vouchers (book, id);
 ALTER TABLE voucher_lines
     ADD FOREIGN KEY (book, voucher_id) REFERENCES vouchers (book, id),
