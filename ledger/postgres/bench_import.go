@@ -209,12 +209,13 @@ type CopyResult struct {
 
 // CopyBaseline writes the vouchers GenerateApprovedCSV(n, seed) describes
 // into book the raw way, for the import's baseline: one transaction with
-// session_replication_role = replica (no triggers, no foreign-key checks),
-// COPY of the vouchers (as posted, numbered in file order, ids continuing
-// the table's) and their lines, and the resulting balances and voucher
-// counters written directly. Nothing is checked. db must be connected as a
+// session_replication_role = replica (no triggers, no foreign-key checks)
+// that COPYs the rows an import leaves behind — the vouchers (as posted,
+// numbered in file order, ids continuing the table's), their lines and
+// their seal-queue entries — and writes the resulting balances and voucher
+// counters directly. Nothing is checked. db must be connected as a
 // superuser (replica mode needs one), to a fresh database holding the demo
-// setup; the seal queue is not written.
+// setup.
 func (db *DB) CopyBaseline(ctx context.Context, book string, n int, seed uint64) (CopyResult, error) {
 	start := time.Now()
 	var res CopyResult
@@ -304,6 +305,19 @@ func (db *DB) CopyBaseline(ctx context.Context, book string, n int, seed uint64)
 		if err != nil {
 			return err
 		}
+		// The seal queue: the import queues every voucher it posts, so a
+		// load that leaves the same ledger behind does too.
+		id = firstID - 1
+		queue := copySource(func() ([]any, bool) {
+			if id >= firstID-1+int64(nv) {
+				return nil, false
+			}
+			id++
+			return []any{book, id, now}, true
+		})
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"seal_pending"}, []string{"book", "voucher_id", "posted_at"}, queue); err != nil {
+			return err
+		}
 		for k, d := range deltas {
 			if _, err := tx.Exec(ctx, `INSERT INTO balances AS b (book, account, org, fund, restricted, balance_fen)
 				SELECT $1, $2, $3, $4, a.restricted, $5 FROM accounts a WHERE a.book = $1 AND a.code = $2
@@ -318,7 +332,7 @@ func (db *DB) CopyBaseline(ctx context.Context, book string, n int, seed uint64)
 				return err
 			}
 		}
-		if _, err := tx.Exec(ctx, `SELECT setval(pg_get_serial_sequence('vouchers', 'id'), $1)`, id); err != nil {
+		if _, err := tx.Exec(ctx, `SELECT setval(pg_get_serial_sequence('vouchers', 'id'), $1)`, firstID-1+nv); err != nil {
 			return err
 		}
 		res.Vouchers, res.Lines = int(nv), int(nl)

@@ -348,8 +348,8 @@ func TestImportDatabaseEnforces(t *testing.T) {
 		maker, checker, cashier, poster string
 		lines                           []line
 	}
-	call := func(f *fixture, url, actor string, vs ...voucher) error {
-		return f.inTx(url, func(tx pgx.Tx) error {
+	exec := func(tx pgx.Tx, actor string, vs ...voucher) error {
+		{
 			var vRow, vAtt, lVoucher, lNo, lRow []int32
 			var vKey, vType, vSummary, vMaker, vChecker, vPoster, lSummary, lAccount, lOrg, lFund []string
 			var vDate []time.Time
@@ -379,7 +379,10 @@ func TestImportDatabaseEnforces(t *testing.T) {
 				$12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`, actor, vRow, vKey, vDate, vType, vSummary, vAtt, vMaker, vChecker, vCashier, vPoster,
 				lVoucher, lNo, lRow, lSummary, lAccount, lOrg, lFund, lPurpose, lDebit, lCredit)
 			return err
-		})
+		}
+	}
+	call := func(f *fixture, url, actor string, vs ...voucher) error {
+		return f.inTx(url, func(tx pgx.Tx) error { return exec(tx, actor, vs...) })
 	}
 	receipt := voucher{"R", "2020-02-03", "wangfang", "liqiang", "zhaomin", "liqiang", []line{
 		{"100201", "FY", "FY-UP", "", 10000, 0}, {"420101", "FY", "FY-UP", "", 0, 10000}}}
@@ -431,6 +434,28 @@ func TestImportDatabaseEnforces(t *testing.T) {
 			r.lines = []line{{"100201", "FY-XX", "FY-UP", "", 10000, 0}, {"420101", "FY", "FY-UP", "", 0, 10000}}
 			return call(f, f.tdb.AppURL, "sunlixin", r)
 		}, code: ledger.ENotFound, field: "rows[2].organisation"},
+		{name: "a temporary table does not stand in for the book's users", run: func(f *fixture) error {
+			return f.inTx(f.tdb.AppURL, func(tx pgx.Tx) error {
+				if _, err := tx.Exec(context.Background(), `CREATE TEMP TABLE users (book text, name text, roles text[], scope text, disabled boolean);
+					INSERT INTO users VALUES ('FY-DFZH', 'mallory', '{admin}', NULL, false)`); err != nil {
+					f.t.Fatal(err)
+				}
+				return exec(tx, "mallory", receipt)
+			})
+		}, code: ledger.EForbidden, field: "user"},
+		{name: "a temporary table does not stand in for the periods of the numbering trigger", run: func(f *fixture) error {
+			if err := f.sql(f.tdb.OwnerURL, `INSERT INTO periods (book, year, month, status) VALUES ('FY-DFZH', 2020, 2, 'closed')`); err != nil {
+				f.t.Fatal(err)
+			}
+			return f.inTx(f.tdb.AppURL, func(tx pgx.Tx) error {
+				if _, err := tx.Exec(context.Background(), `CREATE TEMP TABLE periods (book text, year int, month int, status text,
+					PRIMARY KEY (book, year, month)); INSERT INTO periods VALUES ('FY-DFZH', 2020, 2, 'open')`); err != nil {
+					f.t.Fatal(err)
+				}
+				_, err := rawDraft(tx)
+				return err
+			})
+		}, code: ledger.EPeriodClosed, field: "date"},
 		{name: "the auditor may not import", run: func(f *fixture) error {
 			return call(f, f.tdb.AuditURL, "sunlixin", receipt)
 		}, code: ledger.EForbidden, field: "-"},
@@ -523,4 +548,46 @@ func BenchmarkCopyBaseline(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "vouchers/s")
+}
+
+// TestCopyBaselineWritesTheSameRows: the benchmark's baseline leaves the
+// same vouchers, lines, balances, counters and seal queue as the import of
+// the same generated file (ids, times and the action log aside).
+func TestCopyBaselineWritesTheSameRows(t *testing.T) {
+	t.Parallel()
+	const n = 300
+	imp := newFixture(t, nil)
+	var buf bytes.Buffer
+	if err := postgres.GenerateApprovedCSV(&buf, n, 3); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := imp.db.ImportApproved(imp.ctx, book, &buf, "gen.csv", postgres.ImportOptions{Actor: "sunlixin", BatchSize: 64}); err != nil {
+		t.Fatal(err)
+	}
+	raw := newFixture(t, nil)
+	res, err := raw.tdb.Open(t, raw.tdb.SuperURL).CopyBaseline(raw.ctx, book, n, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Vouchers != n || res.Lines != 2*n {
+		t.Fatalf("baseline wrote %+v", res)
+	}
+	const dump = `SELECT concat_ws('|',
+		(SELECT string_agg(concat_ws(',', idem_key, type, year, month, number, date, summary, attachments, flow, status, maker, checker,
+			cashier, poster, total_fen, signed_at IS NULL), ';' ORDER BY idem_key) FROM vouchers),
+		(SELECT string_agg(concat_ws(',', v.idem_key, l.line_no, l.summary, l.account, l.org, l.fund, l.purpose, l.debit_fen, l.credit_fen), ';'
+			ORDER BY v.idem_key, l.line_no) FROM voucher_lines l JOIN vouchers v ON v.id = l.voucher_id),
+		(SELECT string_agg(concat_ws(',', account, org, fund, restricted, balance_fen), ';' ORDER BY account, org, fund) FROM balances),
+		(SELECT string_agg(concat_ws(',', year, month, type, last), ';' ORDER BY year, month, type) FROM voucher_counters),
+		(SELECT count(*) FROM seal_pending s JOIN vouchers v ON v.id = s.voucher_id))`
+	var a, b string
+	if err := imp.db.Pool.QueryRow(imp.ctx, dump).Scan(&a); err != nil {
+		t.Fatal(err)
+	}
+	if err := raw.db.Pool.QueryRow(raw.ctx, dump).Scan(&b); err != nil {
+		t.Fatal(err)
+	}
+	if a != b {
+		t.Fatalf("the baseline differs from the import:\nimport   %.300s…\nbaseline %.300s…", a, b)
+	}
 }
