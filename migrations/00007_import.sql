@@ -293,34 +293,41 @@ END $$;
 
 -- ledger_import_approved loads one batch of approved historical vouchers
 -- of p_book for p_actor (an admin) at time p_at, and returns their ids in
--- the order given. Voucher i of the batch is element i of the v_ arrays
--- (v_row: the file row of its first line, named in errors); its lines are
--- the elements of the l_ arrays whose l_voucher is i, numbered l_no 1..n,
--- their summaries filled in. Errors name the file row:
--- "rows[17].checker: …". The batches of one file run in one transaction:
--- the numbers continue from batch to batch, and the balances each batch
--- starts from are those the previous one left.
+-- the order given. The batch comes as columns:
 --
--- Every statement works on the whole batch: the arrays are read in step
--- (unnest in the select list streams them; unnest in FROM would copy each
--- into a tuple store first), per-voucher values reach the lines by
--- subscript (fixed-width arrays without NULLs: O(1)), statements are
--- planned for the batch at hand (custom plans see the arrays' sizes) and
--- joined by hashing, never by a nested loop over two batch-sized inputs
--- whose join sizes the planner can only guess. Only the lines' statement,
--- whose trigger may probe vouchers by key, runs with nested loops allowed.
+--   voucher i     v_row[i] (the file row of its first line, named in
+--                 errors), v_key, v_date, v_type, v_summary, v_attachments,
+--                 and its people as indexes into p_names: v_maker,
+--                 v_checker, v_poster, v_cashier (0: none);
+--   its lines     the elements j with l_voucher[j] = i: l_no (1..n),
+--                 l_row, l_summary (NULL: the voucher's), l_debit,
+--                 l_credit, and l_key, an index into the keys k_account,
+--                 k_org, k_fund, k_purpose (NULL: none).
+--
+-- Errors name the file row: "rows[17].checker: …". The batches of one
+-- file run in one transaction: the numbers continue from batch to batch,
+-- and the balances each batch starts from are those the previous one left.
+--
+-- Every statement works on the whole batch: the columns are read in step
+-- (unnest in the select list streams them), names and keys are checked
+-- once each, per-voucher and per-key values reach the lines by subscript
+-- of fixed-width arrays without NULLs (O(1)), statements are joined by
+-- hashing, never by a nested loop over two batch-sized inputs whose join
+-- sizes the planner can only guess, and sums and orders run on integers.
 -- +goose StatementBegin
 CREATE FUNCTION ledger_import_approved(
     p_book text, p_actor text, p_at timestamptz,
     v_row int[], v_key text[], v_date date[], v_type text[], v_summary text[], v_attachments int[],
-    v_maker text[], v_checker text[], v_cashier text[], v_poster text[],
-    l_voucher int[], l_no int[], l_row int[], l_summary text[], l_account text[], l_org text[], l_fund text[],
-    l_purpose text[], l_debit bigint[], l_credit bigint[])
+    v_maker int[], v_checker int[], v_cashier int[], v_poster int[], p_names text[],
+    l_voucher int[], l_no int[], l_row int[], l_summary text[], l_key int[], l_debit bigint[], l_credit bigint[],
+    k_account text[], k_org text[], k_fund text[], k_purpose text[])
 RETURNS bigint[] LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = public, pg_temp SET enable_nestloop = off SET work_mem = '64MB' AS $$
 DECLARE
     n int := coalesce(cardinality(v_row), 0);
     m int := coalesce(cardinality(l_voucher), 0);
+    np int := coalesce(cardinality(p_names), 0);
+    nk int := coalesce(cardinality(k_account), 0);
     bk record;
     r record;
     bad record;
@@ -328,8 +335,14 @@ DECLARE
     totals bigint[];
     numbers int[];
     signed boolean[];
-    scoped text[];
-    involved int[];
+    scoped int[];
+    k_cash boolean[];      -- per key: a cash/bank account
+    k_active boolean[];    -- per key: an allocation to or spending by its organisation
+    k_setup date[];        -- per key: its organisation's set-up and dissolution dates
+    k_dissolved date[];
+    k_fundid int[];        -- per key: its fund, as a number
+    k_bal int[];           -- per key: its balance (account, organisation, fund), as a number
+    k_restricted boolean[];
     seq regclass := pg_get_serial_sequence('public.vouchers', 'id')::regclass;
 BEGIN
     IF n = 0 THEN
@@ -338,10 +351,22 @@ BEGIN
     IF EXISTS (SELECT 1 FROM unnest(ARRAY[cardinality(v_key), cardinality(v_date), cardinality(v_type), cardinality(v_summary),
                    cardinality(v_attachments), cardinality(v_maker), cardinality(v_checker), cardinality(v_cashier), cardinality(v_poster)]) AS c
                WHERE c IS DISTINCT FROM n)
-       OR EXISTS (SELECT 1 FROM unnest(ARRAY[cardinality(l_no), cardinality(l_row), cardinality(l_summary), cardinality(l_account),
-                   cardinality(l_org), cardinality(l_fund), cardinality(l_purpose), cardinality(l_debit), cardinality(l_credit)]) AS c
-               WHERE c IS DISTINCT FROM m) THEN
+       OR EXISTS (SELECT 1 FROM unnest(ARRAY[cardinality(l_no), cardinality(l_row), cardinality(l_summary), cardinality(l_key),
+                   cardinality(l_debit), cardinality(l_credit)]) AS c
+               WHERE c IS DISTINCT FROM m)
+       OR EXISTS (SELECT 1 FROM unnest(ARRAY[cardinality(k_org), cardinality(k_fund), cardinality(k_purpose)]) AS c WHERE c IS DISTINCT FROM nk) THEN
         RAISE EXCEPTION USING ERRCODE = 'LE010', MESSAGE = 'vouchers: the columns of the batch differ in length';
+    END IF;
+    -- Names and keys are distinct (a person or a balance named twice would
+    -- slip past the comparisons and sums below), and every index points
+    -- into them.
+    IF (SELECT count(DISTINCT x) FROM unnest(p_names) AS x) <> np
+       OR (SELECT count(*) FROM (SELECT DISTINCT a, o, f, p FROM unnest(k_account, k_org, k_fund, k_purpose) AS k(a, o, f, p)) d) <> nk
+       OR EXISTS (SELECT 1 FROM (SELECT unnest(v_maker) AS a, unnest(v_checker) AS b, unnest(v_cashier) AS c, unnest(v_poster) AS d) x
+                  WHERE x.a NOT BETWEEN 1 AND np OR x.b NOT BETWEEN 1 AND np OR x.c NOT BETWEEN 0 AND np OR x.d NOT BETWEEN 1 AND np
+                     OR x.a IS NULL OR x.b IS NULL OR x.c IS NULL OR x.d IS NULL)
+       OR EXISTS (SELECT 1 FROM unnest(l_key) AS k WHERE k IS NULL OR k NOT BETWEEN 1 AND nk) THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE010', MESSAGE = 'vouchers: the names or keys of the batch are repeated or out of range';
     END IF;
     SELECT count(DISTINCT i) AS k, min(i) AS lo, max(i) AS hi INTO r FROM (SELECT unnest(l_voucher) AS i) l;
     IF r.k <> n OR r.lo <> 1 OR r.hi <> n THEN
@@ -381,21 +406,20 @@ BEGIN
     END IF;
 
     -- The people: each exists, is enabled and holds a role for the step
-    -- (checked on the batch's distinct names per step, then the first row
-    -- of an offending one is named).
-    SELECT w.k, w.what, w.who, u.name IS NULL AS missing INTO r
-        FROM (SELECT DISTINCT 1 AS k, 'maker' AS what, x AS who, '{officer,admin}'::text[] AS need FROM unnest(v_maker) AS x
+    -- (checked once per name and step, then the first row is named).
+    SELECT w.k, w.what, w.idx, p_names[w.idx] AS who, u.name IS NULL AS missing INTO r
+        FROM (SELECT DISTINCT 1 AS k, 'maker' AS what, x AS idx, '{officer,admin}'::text[] AS need FROM unnest(v_maker) AS x
               UNION ALL SELECT DISTINCT 2, 'checker', x, '{checker,admin}'::text[] FROM unnest(v_checker) AS x
-              UNION ALL SELECT DISTINCT 3, 'cashier', x, '{cashier}'::text[] FROM unnest(v_cashier) AS x WHERE x IS NOT NULL
+              UNION ALL SELECT DISTINCT 3, 'cashier', x, '{cashier}'::text[] FROM unnest(v_cashier) AS x WHERE x > 0
               UNION ALL SELECT DISTINCT 4, 'poster', x, '{checker,admin}'::text[] FROM unnest(v_poster) AS x) w
-        LEFT JOIN users u ON u.book = p_book AND u.name = w.who
+        LEFT JOIN users u ON u.book = p_book AND u.name = p_names[w.idx]
         WHERE u.name IS NULL OR u.disabled OR NOT u.roles && w.need
         ORDER BY w.k LIMIT 1;
     IF FOUND THEN
         SELECT x.file_row INTO bad FROM (
             SELECT unnest(v_row) AS file_row, unnest(v_maker) AS maker, unnest(v_checker) AS checker,
                    unnest(v_cashier) AS cashier, unnest(v_poster) AS poster) x
-            WHERE r.who IS NOT DISTINCT FROM CASE r.k WHEN 1 THEN x.maker WHEN 2 THEN x.checker WHEN 3 THEN x.cashier ELSE x.poster END
+            WHERE r.idx = CASE r.k WHEN 1 THEN x.maker WHEN 2 THEN x.checker WHEN 3 THEN x.cashier ELSE x.poster END
             ORDER BY x.file_row LIMIT 1;
         IF r.missing THEN
             RAISE EXCEPTION USING ERRCODE = 'LE012', MESSAGE = format('rows[%s].%s: user %s does not exist in book %s', bad.file_row, r.what, coalesce(r.who, '(none)'), p_book);
@@ -403,63 +427,75 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'LE011', MESSAGE = format('rows[%s].%s: %s is disabled or lacks the role of %s', bad.file_row, r.what, r.who, r.what);
     END IF;
 
-    -- A user with a scope acts only on organisations of its subtree (looked
-    -- at only for the vouchers such a user took part in).
-    scoped := ARRAY(SELECT u.name FROM users u WHERE u.book = p_book AND u.scope IS NOT NULL);
-    IF cardinality(scoped) > 0 THEN
-        involved := ARRAY(SELECT x.i FROM (
-            SELECT unnest(v_maker) AS maker, unnest(v_checker) AS checker, unnest(v_cashier) AS cashier, unnest(v_poster) AS poster,
-                   generate_series(1, n) AS i) x
-            WHERE x.maker = ANY (scoped) OR x.checker = ANY (scoped) OR x.cashier = ANY (scoped) OR x.poster = ANY (scoped));
+    -- The keys: the account exists and is a leaf, the organisation and the
+    -- fund exist, an expense account's purpose is the key's and the
+    -- fund's, and donations are never spent. What posting needs of each key
+    -- is kept in arrays indexed by key.
+    SELECT k.i, a.code IS NULL AS no_account, o.code IS NULL AS no_org, f.code IS NULL AS no_fund, NOT a.leaf AS not_leaf INTO r
+        FROM unnest(k_account, k_org, k_fund, k_purpose) WITH ORDINALITY AS k(account, org, fund, purpose, i)
+        LEFT JOIN accounts a ON a.book = p_book AND a.code = k.account
+        LEFT JOIN organisations o ON o.book = p_book AND o.code = k.org
+        LEFT JOIN funds f ON f.book = p_book AND f.code = k.fund
+        WHERE a.code IS NULL OR o.code IS NULL OR f.code IS NULL OR NOT a.leaf
+           OR (a.purpose IS NOT NULL AND (k.purpose IS DISTINCT FROM a.purpose OR NOT a.purpose = ANY (f.purposes) OR f.kind = 'donation'))
+           OR (a.purpose IS NULL AND k.purpose IS NOT NULL AND k.purpose NOT IN ('procurement', 'condolence', 'relief'))
+        ORDER BY k.i LIMIT 1;
+    IF FOUND THEN
+        SELECT min(l.file_row) AS file_row INTO bad FROM (SELECT unnest(l_key) AS key, unnest(l_row) AS file_row) l WHERE l.key = r.i;
+        IF r.no_account THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE012', MESSAGE = format('rows[%s].account: account %s is not in the chart', bad.file_row, k_account[r.i]);
+        ELSIF r.no_org THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE012', MESSAGE = format('rows[%s].organisation: organisation %s does not exist', bad.file_row, k_org[r.i]);
+        ELSIF r.no_fund THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE012', MESSAGE = format('rows[%s].fund: fund %s does not exist', bad.file_row, k_fund[r.i]);
+        ELSIF r.not_leaf THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE010', MESSAGE = format('rows[%s].account: %s is not a leaf account', bad.file_row, k_account[r.i]);
+        END IF;
+        RAISE EXCEPTION USING ERRCODE = 'LE003', MESSAGE = format('rows[%s].purpose: %s is not a permitted purpose of fund %s on account %s',
+            bad.file_row, coalesce(k_purpose[r.i], '(none)'), k_fund[r.i], k_account[r.i]);
     END IF;
-    IF cardinality(involved) > 0 THEN
-        SELECT l.file_row, u.name, u.scope, l.org INTO r
-            FROM (SELECT unnest(l_voucher) AS vi, unnest(l_row) AS file_row, unnest(l_org) AS org) l
-            JOIN (SELECT unnest(v_maker) AS maker, unnest(v_checker) AS checker, unnest(v_cashier) AS cashier, unnest(v_poster) AS poster,
-                         generate_series(1, n) AS i) x ON x.i = l.vi
-            JOIN users u ON u.book = p_book AND u.scope IS NOT NULL AND u.name IN (x.maker, x.checker, x.cashier, x.poster)
-            LEFT JOIN organisations o ON o.book = p_book AND o.code = l.org
-            WHERE l.vi = ANY (involved) AND (o.code IS NULL OR position('/' || u.scope || '/' IN '/' || o.path || '/') = 0)
+    SELECT array_agg(a.cash ORDER BY k.i), array_agg(a.restricted ORDER BY k.i),
+           array_agg(a.purpose IS NOT NULL OR a.type = 'asset' AND a.restricted AND NOT a.cash ORDER BY k.i),
+           array_agg(coalesce(o.set_up, '-infinity') ORDER BY k.i), array_agg(coalesce(o.dissolved, 'infinity') ORDER BY k.i),
+           array_agg(dense_rank ORDER BY k.i), array_agg(bal ORDER BY k.i)
+        INTO k_cash, k_restricted, k_active, k_setup, k_dissolved, k_fundid, k_bal
+        FROM (SELECT k.*, dense_rank() OVER (ORDER BY k.fund COLLATE "C"),
+                     dense_rank() OVER (ORDER BY k.account COLLATE "C", k.org COLLATE "C", k.fund COLLATE "C") AS bal
+              FROM unnest(k_account, k_org, k_fund) WITH ORDINALITY AS k(account, org, fund, i)) k
+        JOIN accounts a ON a.book = p_book AND a.code = k.account
+        JOIN organisations o ON o.book = p_book AND o.code = k.org;
+
+    -- A user with a scope acts only on organisations of its subtree (looked
+    -- at only when such a user is in the batch).
+    scoped := ARRAY(SELECT x.i FROM unnest(p_names) WITH ORDINALITY AS x(name, i)
+                    JOIN users u ON u.book = p_book AND u.name = x.name AND u.scope IS NOT NULL);
+    IF cardinality(scoped) > 0 THEN
+        SELECT l.file_row, p_names[x.p] AS name, u.scope, k_org[l.key] AS org INTO r
+            FROM (SELECT unnest(l_voucher) AS vi, unnest(l_row) AS file_row, unnest(l_key) AS key) l
+            JOIN (SELECT i, unnest(ARRAY[maker, checker, cashier, poster]) AS p
+                  FROM (SELECT unnest(v_maker) AS maker, unnest(v_checker) AS checker, unnest(v_cashier) AS cashier,
+                               unnest(v_poster) AS poster, generate_series(1, n) AS i) v) x ON x.i = l.vi
+            JOIN users u ON u.book = p_book AND u.name = p_names[x.p] AND u.scope IS NOT NULL
+            LEFT JOIN organisations o ON o.book = p_book AND o.code = k_org[l.key]
+            WHERE x.p = ANY (scoped) AND (o.code IS NULL OR position('/' || u.scope || '/' IN '/' || o.path || '/') = 0)
             ORDER BY l.file_row LIMIT 1;
         IF FOUND THEN
             RAISE EXCEPTION USING ERRCODE = 'LE011', MESSAGE = format('rows[%s].organisation: %s may act only within %s; %s is outside', r.file_row, r.name, r.scope, r.org);
         END IF;
     END IF;
 
-    -- Per line, in one pass, what voucher_lines_after_insert checks of any
-    -- line (the account exists and is a leaf, the organisation and the
-    -- fund exist, an expense account's purpose is the line's and the
-    -- fund's, donations are never spent, amounts are positive) and what
-    -- posting needs: a cash/bank voucher was signed by the cashier,
-    -- allocations to and spending by an organisation fall within its
-    -- set-up and dissolution dates.
-    signed := ARRAY(SELECT c IS NOT NULL FROM unnest(v_cashier) AS c);
-    SELECT min(l.file_row) FILTER (WHERE a.code IS NULL) AS no_account,
-           min(l.file_row) FILTER (WHERE o.code IS NULL) AS no_org,
-           min(l.file_row) FILTER (WHERE f.code IS NULL) AS no_fund,
-           min(l.file_row) FILTER (WHERE NOT a.leaf) AS not_leaf,
-           min(l.file_row) FILTER (WHERE a.purpose IS NOT NULL AND (l.purpose IS DISTINCT FROM a.purpose OR NOT a.purpose = ANY (f.purposes)
-                                   OR f.kind = 'donation')) AS purpose,
-           min(l.file_row) FILTER (WHERE l.debit < 0 OR l.credit < 0 OR (l.debit = 0) = (l.credit = 0)) AS amount,
-           min(l.file_row) FILTER (WHERE bk.require_cashier_sign AND a.cash AND NOT signed[l.vi]) AS unsigned,
-           min(l.file_row) FILTER (WHERE l.debit > 0 AND (a.purpose IS NOT NULL OR a.type = 'asset' AND a.restricted AND NOT a.cash)
-                                     AND (v_date[l.vi] < o.set_up OR v_date[l.vi] > o.dissolved)) AS inactive INTO r
-        FROM (SELECT unnest(l_voucher) AS vi, unnest(l_row) AS file_row, unnest(l_account) AS account, unnest(l_org) AS org,
-                     unnest(l_fund) AS fund, unnest(l_purpose) AS purpose, unnest(l_debit) AS debit, unnest(l_credit) AS credit) l
-        LEFT JOIN accounts a ON a.book = p_book AND a.code = l.account
-        LEFT JOIN organisations o ON o.book = p_book AND o.code = l.org
-        LEFT JOIN funds f ON f.book = p_book AND f.code = l.fund;
-    IF r.no_account IS NOT NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE012', MESSAGE = format('rows[%s].account: the account is not in the chart', r.no_account);
-    ELSIF r.no_org IS NOT NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE012', MESSAGE = format('rows[%s].organisation: the organisation does not exist', r.no_org);
-    ELSIF r.no_fund IS NOT NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE012', MESSAGE = format('rows[%s].fund: the fund does not exist', r.no_fund);
-    ELSIF r.not_leaf IS NOT NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE010', MESSAGE = format('rows[%s].account: the account is not a leaf account', r.not_leaf);
-    ELSIF r.purpose IS NOT NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE003', MESSAGE = format('rows[%s].purpose: not a permitted purpose of the fund on this account', r.purpose);
-    ELSIF r.amount IS NOT NULL THEN
+    -- Per line, in one pass: amounts are positive, on one side; a
+    -- cash/bank voucher was signed by the cashier; allocations to and
+    -- spending by an organisation fall within its set-up and dissolution
+    -- dates.
+    signed := ARRAY(SELECT c > 0 FROM unnest(v_cashier) AS c);
+    SELECT min(l.file_row) FILTER (WHERE l.debit IS NULL OR l.credit IS NULL OR l.debit < 0 OR l.credit < 0 OR (l.debit = 0) = (l.credit = 0)) AS amount,
+           min(l.file_row) FILTER (WHERE bk.require_cashier_sign AND k_cash[l.key] AND NOT signed[l.vi]) AS unsigned,
+           min(l.file_row) FILTER (WHERE l.debit > 0 AND k_active[l.key]
+                                     AND (v_date[l.vi] < k_setup[l.key] OR v_date[l.vi] > k_dissolved[l.key])) AS inactive INTO r
+        FROM (SELECT unnest(l_voucher) AS vi, unnest(l_row) AS file_row, unnest(l_key) AS key,
+                     unnest(l_debit) AS debit, unnest(l_credit) AS credit) l;
+    IF r.amount IS NOT NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'LE009', MESSAGE = format('rows[%s].debit: exactly one of debit and credit is an amount greater than 0', r.amount);
     END IF;
     IF r.unsigned IS NOT NULL THEN
@@ -468,23 +504,22 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'LE007', MESSAGE = format('rows[%s].cashier: a cash/bank voucher is signed by the cashier before it is posted', bad.file_row);
     END IF;
     IF r.inactive IS NOT NULL THEN
-        SELECT l.file_row, l.org, o.set_up, o.dissolved, v_date[l.vi] AS date INTO r
-            FROM (SELECT unnest(l_voucher) AS vi, unnest(l_row) AS file_row, unnest(l_org) AS org) l
-            JOIN organisations o ON o.book = p_book AND o.code = l.org
+        SELECT l.file_row, k_org[l.key] AS org, k_setup[l.key] AS set_up, k_dissolved[l.key] AS dissolved, v_date[l.vi] AS date INTO r
+            FROM (SELECT unnest(l_voucher) AS vi, unnest(l_row) AS file_row, unnest(l_key) AS key) l
             WHERE l.file_row = r.inactive;
         RAISE EXCEPTION USING ERRCODE = 'LE005', MESSAGE = format('rows[%s].organisation: %s is not active on %s (set up %s, dissolved %s)',
-            r.file_row, r.org, r.date, coalesce(r.set_up::text, '-'), coalesce(r.dissolved::text, '-'));
+            r.file_row, r.org, r.date, r.set_up, r.dissolved);
     END IF;
 
     -- Per voucher: its lines are numbered 1..n, n ≥ 2, and balance for
     -- each fund; its total is the sum of its debits.
     SELECT v.file_row, v.n, v.lo, v.hi INTO r FROM (
         SELECT x.vi, min(x.file_row) AS file_row, sum(x.n) AS n, min(x.lo) AS lo, max(x.hi) AS hi, bool_and(x.d = x.c) AS balanced
-        FROM (SELECT l.vi, l.fund, min(l.file_row) AS file_row, count(*) AS n, min(l.no) AS lo, max(l.no) AS hi,
+        FROM (SELECT l.vi, k_fundid[l.key] AS fund, min(l.file_row) AS file_row, count(*) AS n, min(l.no) AS lo, max(l.no) AS hi,
                      sum(l.debit) AS d, sum(l.credit) AS c
-              FROM (SELECT unnest(l_voucher) AS vi, unnest(l_row) AS file_row, unnest(l_no) AS no, unnest(l_fund) AS fund,
+              FROM (SELECT unnest(l_voucher) AS vi, unnest(l_row) AS file_row, unnest(l_no) AS no, unnest(l_key) AS key,
                            unnest(l_debit) AS debit, unnest(l_credit) AS credit) l
-              GROUP BY l.vi, l.fund) x
+              GROUP BY l.vi, k_fundid[l.key]) x
         GROUP BY x.vi) v
         WHERE v.n < 2 OR v.lo <> 1 OR v.hi <> v.n OR NOT v.balanced
         ORDER BY v.vi LIMIT 1;
@@ -539,54 +574,57 @@ BEGIN
         OVERRIDING SYSTEM VALUE
         SELECT p_book, x.id, x.type, extract(year FROM x.date)::int, extract(month FROM x.date)::int, x.number,
                x.date, x.summary, x.attachments, 'import', 'posted', x.key,
-               x.maker, p_at, x.checker, p_at, x.cashier, CASE WHEN x.cashier IS NOT NULL THEN p_at END, x.poster, p_at, x.total
+               p_names[x.maker], p_at, p_names[x.checker], p_at, p_names[nullif(x.cashier, 0)], CASE WHEN x.cashier > 0 THEN p_at END,
+               p_names[x.poster], p_at, x.total
         FROM (SELECT unnest(ids) AS id, unnest(v_key) AS key, unnest(v_date) AS date, unnest(v_type) AS type, unnest(v_summary) AS summary,
                      unnest(v_attachments) AS attachments, unnest(v_maker) AS maker, unnest(v_checker) AS checker,
                      unnest(v_cashier) AS cashier, unnest(v_poster) AS poster, unnest(numbers) AS number, unnest(totals) AS total) x;
 
-    -- The lines (voucher_lines_after_insert checks them as any other).
-    PERFORM set_config('enable_nestloop', 'on', true);
+    -- The lines (voucher_lines_after_insert leaves them to this function,
+    -- which has checked them).
     PERFORM set_config('ledger.importing', 'on', true);
     INSERT INTO voucher_lines (book, voucher_id, line_no, summary, account, org, fund, purpose, debit_fen, credit_fen)
-        SELECT p_book, ids[l.vi], l.no, l.summary, l.account, l.org, l.fund, l.purpose, l.debit, l.credit
-        FROM (SELECT unnest(l_voucher) AS vi, unnest(l_no) AS no, unnest(l_summary) AS summary, unnest(l_account) AS account,
-                     unnest(l_org) AS org, unnest(l_fund) AS fund, unnest(l_purpose) AS purpose, unnest(l_debit) AS debit,
-                     unnest(l_credit) AS credit) l;
+        SELECT p_book, ids[l.vi], l.no, coalesce(l.summary, v.summary), k.account, k.org, k.fund, k.purpose, l.debit, l.credit
+        FROM (SELECT unnest(l_voucher) AS vi, unnest(l_no) AS no, unnest(l_summary) AS summary, unnest(l_key) AS key,
+                     unnest(l_debit) AS debit, unnest(l_credit) AS credit) l
+        JOIN unnest(k_account, k_org, k_fund, k_purpose) WITH ORDINALITY AS k(account, org, fund, purpose, i) ON k.i = l.key
+        JOIN (SELECT unnest(v_summary) AS summary, generate_series(1, n) AS i) v ON v.i = l.vi;
     PERFORM set_config('ledger.importing', '', true);
-    PERFORM set_config('enable_nestloop', 'off', true);
 
     -- Posting: no restricted balance goes below zero at any voucher, in the
     -- order of the batch (all the lines of one voucher count at once),
     -- starting from the stored balances, locked in key order.
-    PERFORM 1 FROM balances b
-        WHERE b.book = p_book AND (b.account, b.org, b.fund) IN (
-            SELECT DISTINCT l.account, l.org, l.fund FROM (SELECT unnest(l_account) AS account, unnest(l_org) AS org, unnest(l_fund) AS fund) l)
-        ORDER BY b.account, b.org, b.fund FOR UPDATE;
-    SELECT s.file_row, s.account, s.org, s.fund, s.running INTO r FROM (
-        SELECT l.vi, l.file_row, l.account, l.org, l.fund,
-               coalesce(b.balance_fen, 0) + sum(l.debit - l.credit) OVER (
-                   PARTITION BY l.account COLLATE "C", l.org COLLATE "C", l.fund COLLATE "C" ORDER BY l.vi) AS running
-        FROM (SELECT unnest(l_voucher) AS vi, unnest(l_row) AS file_row, unnest(l_account) AS account, unnest(l_org) AS org,
-                     unnest(l_fund) AS fund, unnest(l_debit) AS debit, unnest(l_credit) AS credit) l
-        JOIN accounts a ON a.book = p_book AND a.code = l.account AND a.restricted
-        LEFT JOIN balances b ON b.book = p_book AND b.account = l.account AND b.org = l.org AND b.fund = l.fund) s
+    SELECT s.file_row, s.bal, s.running INTO r FROM (
+        SELECT l.vi, l.file_row, k_bal[l.key] AS bal,
+               coalesce(o.balance_fen, 0) + sum(l.debit - l.credit) OVER (PARTITION BY k_bal[l.key] ORDER BY l.vi) AS running
+        FROM (SELECT unnest(l_voucher) AS vi, unnest(l_row) AS file_row, unnest(l_key) AS key,
+                     unnest(l_debit) AS debit, unnest(l_credit) AS credit) l
+        LEFT JOIN (SELECT k.bal, b.balance_fen
+                   FROM (SELECT DISTINCT k_bal[i] AS bal, k_account[i] AS account, k_org[i] AS org, k_fund[i] AS fund
+                         FROM generate_series(1, nk) AS i WHERE k_restricted[i]) k
+                   JOIN balances b ON b.book = p_book AND b.account = k.account AND b.org = k.org AND b.fund = k.fund
+                   ORDER BY b.account, b.org, b.fund FOR UPDATE OF b) o ON o.bal = k_bal[l.key]
+        WHERE k_restricted[l.key]) s
         WHERE s.running < 0 ORDER BY s.vi, s.file_row LIMIT 1;
     IF FOUND THEN
+        SELECT k_account[i] AS account, k_org[i] AS org, k_fund[i] AS fund INTO bad FROM generate_series(1, nk) AS i WHERE k_bal[i] = r.bal LIMIT 1;
         RAISE EXCEPTION USING ERRCODE = 'LE002', MESSAGE = format('rows[%s].credit: the balance of %s %s %s would be %s, below zero',
-            r.file_row, r.account, r.org, r.fund, r.running / 100.0);
+            r.file_row, bad.account, bad.org, bad.fund, r.running / 100.0);
     END IF;
     WITH d AS (
-        SELECT l.account, l.org, l.fund, sum(l.debit - l.credit) AS delta
-        FROM (SELECT unnest(l_account) AS account, unnest(l_org) AS org, unnest(l_fund) AS fund,
-                     unnest(l_debit) AS debit, unnest(l_credit) AS credit) l
-        GROUP BY l.account, l.org, l.fund),
+        SELECT k.account, k.org, k.fund, k.restricted, s.delta
+        FROM (SELECT k_bal[l.key] AS bal, sum(l.debit - l.credit) AS delta
+              FROM (SELECT unnest(l_key) AS key, unnest(l_debit) AS debit, unnest(l_credit) AS credit) l
+              GROUP BY k_bal[l.key]) s
+        JOIN (SELECT DISTINCT k_bal[i] AS bal, k_account[i] AS account, k_org[i] AS org, k_fund[i] AS fund, k_restricted[i] AS restricted
+              FROM generate_series(1, nk) AS i) k ON k.bal = s.bal),
     u AS (
         UPDATE balances b SET balance_fen = b.balance_fen + d.delta, updated_at = now()
             FROM d WHERE b.book = p_book AND b.account = d.account AND b.org = d.org AND b.fund = d.fund
             RETURNING b.account, b.org, b.fund)
     INSERT INTO balances AS b (book, account, org, fund, restricted, balance_fen, updated_at)
-        SELECT p_book, d.account, d.org, d.fund, a.restricted, d.delta, now()
-        FROM d JOIN accounts a ON a.book = p_book AND a.code = d.account
+        SELECT p_book, d.account, d.org, d.fund, d.restricted, d.delta, now()
+        FROM d
         WHERE NOT EXISTS (SELECT 1 FROM u WHERE u.account = d.account AND u.org = d.org AND u.fund = d.fund)
         ORDER BY d.account, d.org, d.fund
         ON CONFLICT (book, account, org, fund) DO UPDATE

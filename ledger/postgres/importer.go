@@ -227,37 +227,118 @@ func (im *importer) load(ctx context.Context, tx pgx.Tx, actor string) error {
 }
 
 // importBatch is a batch of checked vouchers as the columns
-// ledger_import_approved takes.
+// ledger_import_approved takes: people and line keys (account,
+// organisation, fund, purpose) as indexes into lists of the batch's
+// distinct ones, and a line's summary only where it differs from its
+// voucher's.
 type importBatch struct {
-	vRow, vAttachments                               []int32
-	vKey, vType, vSummary, vMaker, vChecker, vPoster []string
-	vDate                                            []time.Time
-	vCashier                                         []*string
-	lVoucher, lNo, lRow                              []int32
-	lSummary, lAccount, lOrg, lFund                  []string
-	lPurpose                                         []*string
-	lDebit, lCredit                                  []int64
+	vRow, vAttachments                  []int32
+	vKey, vType, vSummary               []string
+	vDate                               []time.Time
+	vMaker, vChecker, vCashier, vPoster []int32
+	pNames                              []string
+	lVoucher, lNo, lRow, lKey           []int32
+	lSummary                            []*string
+	lDebit, lCredit                     []int64
+	kAccount, kOrg, kFund               []string
+	kPurpose                            []*string
+	people                              map[string]int32
+	keys                                map[lineKey]int32
 
 	lines  int
 	params [][]byte // the arguments of ledger_import_approved, encoded
 }
 
+type lineKey struct {
+	account, org, fund string
+	purpose            ledger.Purpose
+}
+
+// person returns the index (from 1) of name in the batch's people.
+func (b *importBatch) person(name string) int32 {
+	if i, ok := b.people[name]; ok {
+		return i
+	}
+	if b.people == nil {
+		b.people = map[string]int32{}
+	}
+	b.pNames = append(b.pNames, name)
+	i := int32(len(b.pNames))
+	b.people[name] = i
+	return i
+}
+
+// key returns the index (from 1) of a line's key in the batch's keys.
+func (b *importBatch) key(l *csvimport.Line) int32 {
+	k := lineKey{l.Account, l.Org, l.Fund, l.Purpose}
+	if i, ok := b.keys[k]; ok {
+		return i
+	}
+	if b.keys == nil {
+		b.keys = map[lineKey]int32{}
+	}
+	b.kAccount, b.kOrg, b.kFund = append(b.kAccount, l.Account), append(b.kOrg, l.Org), append(b.kFund, l.Fund)
+	var p *string
+	if l.Purpose != "" {
+		s := string(l.Purpose)
+		p = &s
+	}
+	b.kPurpose = append(b.kPurpose, p)
+	i := int32(len(b.kAccount))
+	b.keys[k] = i
+	return i
+}
+
+func (b *importBatch) add(v *csvimport.Voucher) {
+	b.vRow = append(b.vRow, int32(v.Row))
+	b.vKey = append(b.vKey, v.Key)
+	b.vDate = append(b.vDate, v.Date)
+	b.vType = append(b.vType, v.Type)
+	b.vSummary = append(b.vSummary, v.Summary)
+	b.vAttachments = append(b.vAttachments, int32(v.Attachments))
+	b.vMaker = append(b.vMaker, b.person(v.Maker))
+	b.vChecker = append(b.vChecker, b.person(v.Checker))
+	var cashier int32
+	if v.Cashier != "" {
+		cashier = b.person(v.Cashier)
+	}
+	b.vCashier = append(b.vCashier, cashier)
+	b.vPoster = append(b.vPoster, b.person(v.Poster))
+	i := int32(len(b.vRow))
+	for n := range v.Lines {
+		l := &v.Lines[n]
+		b.lVoucher = append(b.lVoucher, i)
+		b.lNo = append(b.lNo, int32(n+1))
+		b.lRow = append(b.lRow, int32(l.Row))
+		var summary *string
+		if l.Summary != v.Summary {
+			summary = &l.Summary
+		}
+		b.lSummary = append(b.lSummary, summary)
+		b.lKey = append(b.lKey, b.key(l))
+		b.lDebit = append(b.lDebit, l.Debit)
+		b.lCredit = append(b.lCredit, l.Credit)
+	}
+}
+
 // importSQL calls the database's import of one batch.
 const importSQL = `SELECT ledger_import_approved($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
-	$14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`
+	$14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)`
 
 // importOIDs are the types of importSQL's parameters.
 var importOIDs = []uint32{pgtype.TextOID, pgtype.TextOID, pgtype.TimestamptzOID,
 	pgtype.Int4ArrayOID, pgtype.TextArrayOID, pgtype.DateArrayOID, pgtype.TextArrayOID, pgtype.TextArrayOID, pgtype.Int4ArrayOID,
-	pgtype.TextArrayOID, pgtype.TextArrayOID, pgtype.TextArrayOID, pgtype.TextArrayOID,
-	pgtype.Int4ArrayOID, pgtype.Int4ArrayOID, pgtype.Int4ArrayOID, pgtype.TextArrayOID, pgtype.TextArrayOID, pgtype.TextArrayOID,
-	pgtype.TextArrayOID, pgtype.TextArrayOID, pgtype.Int8ArrayOID, pgtype.Int8ArrayOID}
+	pgtype.Int4ArrayOID, pgtype.Int4ArrayOID, pgtype.Int4ArrayOID, pgtype.Int4ArrayOID, pgtype.TextArrayOID,
+	pgtype.Int4ArrayOID, pgtype.Int4ArrayOID, pgtype.Int4ArrayOID, pgtype.TextArrayOID, pgtype.Int4ArrayOID, pgtype.Int8ArrayOID, pgtype.Int8ArrayOID,
+	pgtype.TextArrayOID, pgtype.TextArrayOID, pgtype.TextArrayOID, pgtype.TextArrayOID}
 
 // encode encodes the batch's arguments (in the reading goroutine, so that
 // the writing one only sends them).
 func (b *importBatch) encode(m *pgtype.Map, book, actor string, at time.Time) error {
-	args := []any{book, actor, at, b.vRow, b.vKey, b.vDate, b.vType, b.vSummary, b.vAttachments, b.vMaker, b.vChecker, b.vCashier, b.vPoster,
-		b.lVoucher, b.lNo, b.lRow, b.lSummary, b.lAccount, b.lOrg, b.lFund, b.lPurpose, b.lDebit, b.lCredit}
+	args := []any{book, actor, at, b.vRow, b.vKey, b.vDate, b.vType, b.vSummary, b.vAttachments,
+		b.vMaker, b.vChecker, b.vCashier, b.vPoster, b.pNames,
+		b.lVoucher, b.lNo, b.lRow, b.lSummary, b.lKey, b.lDebit, b.lCredit,
+		b.kAccount, b.kOrg, b.kFund, b.kPurpose}
 	b.params = make([][]byte, len(args))
 	for i, a := range args {
 		buf, err := m.Encode(importOIDs[i], pgtype.BinaryFormatCode, a, nil)
@@ -289,42 +370,6 @@ func (b *importBatch) exec(ctx context.Context, tx pgx.Tx) ([]int64, error) {
 		return nil, err
 	}
 	return ids, nil
-}
-
-func (b *importBatch) add(v *csvimport.Voucher) {
-	b.vRow = append(b.vRow, int32(v.Row))
-	b.vKey = append(b.vKey, v.Key)
-	b.vDate = append(b.vDate, v.Date)
-	b.vType = append(b.vType, v.Type)
-	b.vSummary = append(b.vSummary, v.Summary)
-	b.vAttachments = append(b.vAttachments, int32(v.Attachments))
-	b.vMaker = append(b.vMaker, v.Maker)
-	b.vChecker = append(b.vChecker, v.Checker)
-	var cashier *string
-	if v.Cashier != "" {
-		cashier = &v.Cashier
-	}
-	b.vCashier = append(b.vCashier, cashier)
-	b.vPoster = append(b.vPoster, v.Poster)
-	i := int32(len(b.vRow))
-	for n := range v.Lines {
-		l := &v.Lines[n]
-		b.lVoucher = append(b.lVoucher, i)
-		b.lNo = append(b.lNo, int32(n+1))
-		b.lRow = append(b.lRow, int32(l.Row))
-		b.lSummary = append(b.lSummary, l.Summary)
-		b.lAccount = append(b.lAccount, l.Account)
-		b.lOrg = append(b.lOrg, l.Org)
-		b.lFund = append(b.lFund, l.Fund)
-		var p *string
-		if l.Purpose != "" {
-			s := string(l.Purpose)
-			p = &s
-		}
-		b.lPurpose = append(b.lPurpose, p)
-		b.lDebit = append(b.lDebit, l.Debit)
-		b.lCredit = append(b.lCredit, l.Credit)
-	}
 }
 
 // produce reads the file batch by batch, skips keys imported before with

@@ -348,38 +348,54 @@ func TestImportDatabaseEnforces(t *testing.T) {
 		maker, checker, cashier, poster string
 		lines                           []line
 	}
+	// exec calls the database's import with vs as one batch, in the
+	// columns it takes: people and line keys as indexes into lists.
 	exec := func(tx pgx.Tx, actor string, vs ...voucher) error {
-		{
-			var vRow, vAtt, lVoucher, lNo, lRow []int32
-			var vKey, vType, vSummary, vMaker, vChecker, vPoster, lSummary, lAccount, lOrg, lFund []string
-			var vDate []time.Time
-			var vCashier, lPurpose []*string
-			var lDebit, lCredit []int64
-			row := 2
-			for i, v := range vs {
-				vRow, vKey, vDate, vType, vSummary, vAtt = append(vRow, int32(row)), append(vKey, v.key), append(vDate, day(v.date)), append(vType, "记"), append(vSummary, "导入"), append(vAtt, 1)
-				vMaker, vChecker, vPoster = append(vMaker, v.maker), append(vChecker, v.checker), append(vPoster, v.poster)
-				var cashier *string
-				if v.cashier != "" {
-					cashier = &v.cashier
-				}
-				vCashier = append(vCashier, cashier)
-				for j, l := range v.lines {
-					var p *string
-					if l.purpose != "" {
-						p = &l.purpose
-					}
-					lVoucher, lNo, lRow = append(lVoucher, int32(i+1)), append(lNo, int32(j+1)), append(lRow, int32(row))
-					lSummary, lAccount, lOrg, lFund, lPurpose = append(lSummary, "导入"), append(lAccount, l.account), append(lOrg, l.org), append(lFund, l.fund), append(lPurpose, p)
-					lDebit, lCredit = append(lDebit, l.debit), append(lCredit, l.credit)
-					row++
+		var vRow, vAtt, vMaker, vChecker, vCashier, vPoster, lVoucher, lNo, lRow, lKey []int32
+		var vKey, vType, vSummary, names, kAccount, kOrg, kFund []string
+		var vDate []time.Time
+		var lSummary, kPurpose []*string
+		var lDebit, lCredit []int64
+		person := func(name string) int32 {
+			if name == "" {
+				return 0
+			}
+			for i, n := range names {
+				if n == name {
+					return int32(i + 1)
 				}
 			}
-			_, err := tx.Exec(context.Background(), `SELECT ledger_import_approved('FY-DFZH', $1, now(), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
-				$12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`, actor, vRow, vKey, vDate, vType, vSummary, vAtt, vMaker, vChecker, vCashier, vPoster,
-				lVoucher, lNo, lRow, lSummary, lAccount, lOrg, lFund, lPurpose, lDebit, lCredit)
-			return err
+			names = append(names, name)
+			return int32(len(names))
 		}
+		key := func(l line) int32 {
+			for i := range kAccount {
+				if kAccount[i] == l.account && kOrg[i] == l.org && kFund[i] == l.fund && (kPurpose[i] == nil) == (l.purpose == "") &&
+					(kPurpose[i] == nil || *kPurpose[i] == l.purpose) {
+					return int32(i + 1)
+				}
+			}
+			var p *string
+			if l.purpose != "" {
+				p = &l.purpose
+			}
+			kAccount, kOrg, kFund, kPurpose = append(kAccount, l.account), append(kOrg, l.org), append(kFund, l.fund), append(kPurpose, p)
+			return int32(len(kAccount))
+		}
+		row := 2
+		for i, v := range vs {
+			vRow, vKey, vDate, vType, vSummary, vAtt = append(vRow, int32(row)), append(vKey, v.key), append(vDate, day(v.date)), append(vType, "记"), append(vSummary, "导入"), append(vAtt, 1)
+			vMaker, vChecker, vCashier, vPoster = append(vMaker, person(v.maker)), append(vChecker, person(v.checker)), append(vCashier, person(v.cashier)), append(vPoster, person(v.poster))
+			for j, l := range v.lines {
+				lVoucher, lNo, lRow, lSummary, lKey = append(lVoucher, int32(i+1)), append(lNo, int32(j+1)), append(lRow, int32(row)), append(lSummary, nil), append(lKey, key(l))
+				lDebit, lCredit = append(lDebit, l.debit), append(lCredit, l.credit)
+				row++
+			}
+		}
+		_, err := tx.Exec(context.Background(), `SELECT ledger_import_approved('FY-DFZH', $1, now(), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
+			$13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`, actor, vRow, vKey, vDate, vType, vSummary, vAtt, vMaker, vChecker, vCashier, vPoster, names,
+			lVoucher, lNo, lRow, lSummary, lKey, lDebit, lCredit, kAccount, kOrg, kFund, kPurpose)
+		return err
 	}
 	call := func(f *fixture, url, actor string, vs ...voucher) error {
 		return f.inTx(url, func(tx pgx.Tx) error { return exec(tx, actor, vs...) })
