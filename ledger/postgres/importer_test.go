@@ -190,6 +190,37 @@ func TestImportGenerated(t *testing.T) {
 	if n := f.count(`SELECT count(*) FROM seal_pending`); n != 700 {
 		t.Fatalf("seal queue = %d, want 700", n)
 	}
+	// The monthly batch finds the imported months in order: numbers
+	// gapless, vouchers balanced, stored balances equal to the journal,
+	// the funds conserved, no restricted balance below zero in date order,
+	// the seal chain whole once sealed.
+	if _, err := f.db.SealPending(f.ctx, book); err != nil {
+		t.Fatal(err)
+	}
+	for _, month := range []string{"2020-01", "2020-06", "2020-12"} {
+		p, err := ledger.ParsePeriod(month)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rr, err := f.db.Reconcile(f.ctx, postgres.ReconcileOptions{Book: book, Period: p})
+		if err != nil {
+			t.Fatalf("reconcile %s: %v", month, err)
+		}
+		checked := 0
+		for _, c := range rr.Checks {
+			switch c.Name {
+			case postgres.CheckVoucherBalance, postgres.CheckNumbering, postgres.CheckStoredBalance, postgres.CheckConservation,
+				postgres.CheckNegativeBalance, postgres.CheckTrialClosing, postgres.CheckSealChain:
+				checked++
+				if !c.Passed() {
+					t.Errorf("reconcile %s: check %s found %d discrepancies (%s)", month, c.Name, c.Count, c.Note)
+				}
+			}
+		}
+		if checked != 7 {
+			t.Fatalf("reconcile %s: %d of the 7 checks looked at ran", month, checked)
+		}
+	}
 }
 
 // TestImportRejects: one bad row refuses the whole file — after earlier
