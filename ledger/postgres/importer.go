@@ -111,11 +111,12 @@ func (db *DB) ImportApproved(ctx context.Context, book string, r io.Reader, name
 		}
 	}
 	perr := <-produced
-	if failed != nil {
-		return res, failed
+	if failed == nil && perr != nil {
+		failed = mapError(perr)
 	}
-	if perr != nil {
-		return res, mapError(perr)
+	if failed != nil {
+		// Nothing of it stays: the transaction is rolled back.
+		return ImportResult{File: name}, failed
 	}
 	res.Replayed = im.replayed
 	if res.Vouchers > 0 {
@@ -165,58 +166,41 @@ func (im *importer) load(ctx context.Context, tx pgx.Tx, actor string) error {
 	}
 	var users []*ledger.User
 	var disabled []string
-	rows, err := tx.Query(ctx, `SELECT name, full_name, roles, coalesce(scope, ''), disabled FROM users WHERE book = $1`, im.book)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		u := &ledger.User{Book: im.book}
-		var roles []string
-		var off bool
-		if err := rows.Scan(&u.Name, &u.FullName, &roles, &u.Scope, &off); err != nil {
-			return err
-		}
+	var name, fullName, scope string
+	var roles []string
+	var off bool
+	rows, _ := tx.Query(ctx, `SELECT name, full_name, roles, coalesce(scope, ''), disabled FROM users WHERE book = $1`, im.book)
+	if _, err := pgx.ForEachRow(rows, []any{&name, &fullName, &roles, &scope, &off}, func() error {
 		if off {
-			disabled = append(disabled, u.Name)
-			continue
+			disabled = append(disabled, name)
+			return nil
 		}
+		u := &ledger.User{Name: name, FullName: fullName, Scope: scope, Book: im.book}
 		for _, r := range roles {
 			u.Roles = append(u.Roles, ledger.Role(r))
 		}
 		users = append(users, u)
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	}); err != nil {
 		return err
 	}
 	var closed [][2]int
-	rows, err = tx.Query(ctx, `SELECT year, month FROM periods WHERE book = $1 AND status = 'closed'`, im.book)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var p [2]int
-		if err := rows.Scan(&p[0], &p[1]); err != nil {
-			return err
-		}
-		closed = append(closed, p)
-	}
-	if err := rows.Err(); err != nil {
+	var year, month int
+	rows, _ = tx.Query(ctx, `SELECT year, month FROM periods WHERE book = $1 AND status = 'closed'`, im.book)
+	if _, err := pgx.ForEachRow(rows, []any{&year, &month}, func() error {
+		closed = append(closed, [2]int{year, month})
+		return nil
+	}); err != nil {
 		return err
 	}
 	bal := map[csvimport.BalanceKey]int64{}
-	rows, err = tx.Query(ctx, `SELECT account, org, fund, balance_fen FROM balances WHERE book = $1 AND restricted`, im.book)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var k csvimport.BalanceKey
-		var fen int64
-		if err := rows.Scan(&k.Account, &k.Org, &k.Fund, &fen); err != nil {
-			return err
-		}
+	var k csvimport.BalanceKey
+	var fen int64
+	rows, _ = tx.Query(ctx, `SELECT account, org, fund, balance_fen FROM balances WHERE book = $1 AND restricted`, im.book)
+	if _, err := pgx.ForEachRow(rows, []any{&k.Account, &k.Org, &k.Fund, &fen}, func() error {
 		bal[k] = fen
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	}); err != nil {
 		return err
 	}
 	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM vouchers WHERE book = $1 AND idem_key IS NOT NULL)`, im.book).Scan(&im.hasKeys); err != nil {
@@ -436,6 +420,7 @@ func (im *importer) dedupe(ctx context.Context, vs []*csvimport.Voucher) ([]*csv
 	if err != nil {
 		return nil, err
 	}
+	defer rows.Close()
 	type stored struct {
 		id       int64
 		imported bool
