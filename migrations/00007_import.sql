@@ -66,12 +66,6 @@ END $$;
 CREATE TRIGGER vouchers_refer_to_vouchers BEFORE INSERT ON vouchers
     FOR EACH ROW WHEN (NEW.reversal_of IS NOT NULL OR NEW.correction_of IS NOT NULL) EXECUTE FUNCTION vouchers_refer_to_vouchers();
 
--- The schema's SECURITY DEFINER functions look their tables up in public
--- before pg_temp: with pg_temp implicitly first, a temporary table of the
--- application role named periods or voucher_counters would stand in for
--- the real one while the numbering trigger runs as the owner.
-ALTER FUNCTION vouchers_before_insert() SET search_path = public, pg_temp;
-ALTER FUNCTION vouchers_after_post() SET search_path = public, pg_temp;
 
 -- ledger_is_owner: whether the current role is (a member of) the owner of
 -- the table; inside a SECURITY DEFINER function of the schema it is.
@@ -646,7 +640,37 @@ BEGIN
 END $$;
 -- +goose StatementEnd
 
+-- Every function of the schema looks its tables up in public before
+-- pg_temp. Without a search_path of its own a function resolves a table
+-- name in pg_temp first, so a temporary table of the application role named
+-- accounts, periods or voucher_counters would stand in for the real one
+-- while a trigger checks a line, dates a voucher or numbers it.
+-- +goose StatementBegin
+DO $$
+DECLARE
+    f regprocedure;
+BEGIN
+    FOR f IN SELECT p.oid::regprocedure FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+             WHERE p.pronamespace = 'public'::regnamespace AND l.lanname IN ('plpgsql', 'sql')
+    LOOP
+        EXECUTE format('ALTER FUNCTION %s SET search_path = public, pg_temp', f);
+    END LOOP;
+END $$;
+-- +goose StatementEnd
+
 -- +goose Down
+-- +goose StatementBegin
+DO $$
+DECLARE
+    f regprocedure;
+BEGIN
+    FOR f IN SELECT p.oid::regprocedure FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+             WHERE p.pronamespace = 'public'::regnamespace AND l.lanname IN ('plpgsql', 'sql')
+    LOOP
+        EXECUTE format('ALTER FUNCTION %s RESET search_path', f);
+    END LOOP;
+END $$;
+-- +goose StatementEnd
 ALTER FUNCTION vouchers_before_insert() SET search_path = public;
 ALTER FUNCTION vouchers_after_post() SET search_path = public;
 DROP FUNCTION IF EXISTS ledger_import_approved;

@@ -503,6 +503,19 @@ func TestImportDatabaseEnforces(t *testing.T) {
 				return err
 			})
 		}, code: ledger.EPeriodClosed, field: "date"},
+		{name: "a temporary table does not stand in for the chart of the line checks", run: func(f *fixture) error {
+			return f.inTx(f.tdb.AppURL, func(tx pgx.Tx) error {
+				if _, err := tx.Exec(context.Background(), `CREATE TEMP TABLE accounts AS SELECT * FROM public.accounts;
+					UPDATE accounts SET leaf = true WHERE code = '1218'`); err != nil {
+					f.t.Fatal(err)
+				}
+				id, err := rawDraft(tx)
+				if err != nil {
+					f.t.Fatal(err)
+				}
+				return rawLines(tx, id, "1218 FY-CP-01 FY-UP - 100 0", "100201 FY FY-UP - 0 100")
+			})
+		}, code: ledger.EInvalid, field: "lines[1].account"},
 		{name: "the auditor may not import", run: func(f *fixture) error {
 			return call(f, f.tdb.AuditURL, "sunlixin", receipt)
 		}, code: ledger.EForbidden, field: "-"},
