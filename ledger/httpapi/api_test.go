@@ -368,6 +368,10 @@ func TestScopeHidesSiblingBranch(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.funded()
+	alloc01, alloc02 := e.voucher(3), e.voucher(4)
+	if alloc01.Lines[0].Org != "FY-CP-01" || alloc02.Lines[0].Org != "FY-CP-02" {
+		t.Fatalf("the allocations are %+v and %+v", alloc01.Lines, alloc02.Lines)
+	}
 	own := e.flow(officer, ledger.FlowRequest{Flow: ledger.FlowSpend, Org: "FY-CP-01", Fund: "FY-UP", Purpose: ledger.Procurement, Amount: amt("20.00"), Attachments: 1})
 	sibling := e.flow(officer, ledger.FlowRequest{Flow: ledger.FlowSpend, Org: "FY-CP-02", Fund: "FY-UP", Purpose: ledger.Procurement, Amount: amt("30.00"), Attachments: 1})
 	expect(t, e.get(cpOfficer, fmt.Sprintf("/api/v1/vouchers/%d", own.ID)), http.StatusOK, "")
@@ -381,7 +385,10 @@ func TestScopeHidesSiblingBranch(t *testing.T) {
 	if err := json.Unmarshal(r.body, &list); err != nil {
 		t.Fatal(err)
 	}
-	if len(list.Vouchers) != 1 || list.Vouchers[0].ID != own.ID {
+	// A voucher with a line in the scope is seen: the allocation to
+	// FY-CP-01 (its other line is the book's bank) and the branch's own
+	// spending; not the allocation to FY-CP-02 nor the receipts.
+	if len(list.Vouchers) != 2 || list.Vouchers[0].ID != alloc01.ID || list.Vouchers[1].ID != own.ID {
 		t.Fatalf("cp01officer lists %d vouchers: %s", len(list.Vouchers), r.body)
 	}
 	expect(t, e.get(cpOfficer, "/api/v1/vouchers?org=FY-CP-02"), http.StatusForbidden, ledger.EForbidden)

@@ -80,12 +80,7 @@ func (s *Server) reconcileRun(c *call) (execFunc, error) {
 		if err != nil {
 			return 0, nil, err
 		}
-		ans := reconcileAnswer{ReconcileSummary: res.ReconcileSummary, Checks: []checkView{}, Vouchers: res.Vouchers,
-			PeriodStatus: res.PeriodStatus, Closed: res.Closed, AlreadyClosed: res.AlreadyClosed, Seal: res.Seal}
-		for _, ch := range res.Checks {
-			ans.Checks = append(ans.Checks, checkView{ch.Name, ch.Title, ch.Ran, ch.Count, ch.Note})
-		}
-		return http.StatusOK, ans, nil
+		return http.StatusOK, newReconcileAnswer(res), nil
 	}, nil
 }
 

@@ -47,7 +47,8 @@ func tooLarge(limit int64) error {
 
 // amountFields are the JSON names that hold money: a JSON number there is
 // invalid_amount, since amounts are decimal strings ("1200.00").
-var amountFields = map[string]bool{"amount": true, "debit": true, "credit": true}
+var amountFields = map[string]bool{"amount": true, "debit": true, "credit": true,
+	"total": true, "procurement": true, "condolence": true, "relief": true}
 
 // decodeStrict decodes one JSON object from data into v, rejecting unknown
 // fields, wrong types and trailing data. prefix is the path of the object

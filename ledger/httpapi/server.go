@@ -26,8 +26,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/fenyang/partyfee/configs"
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/audit"
+	"github.com/fenyang/partyfee/ledger/bankstmt"
 	"github.com/fenyang/partyfee/ledger/postgres"
 )
 
@@ -38,6 +40,13 @@ type Options struct {
 	Book string
 	// BodyLimitBytes bounds a request body (413 too_large above it).
 	BodyLimitBytes int64
+	// UploadLimitBytes bounds an uploaded file, the body of the routes
+	// taking one (a bank statement, a roster CSV): default 16 MiB, never
+	// below BodyLimitBytes nor above UploadLimitBytesMax.
+	UploadLimitBytes int64
+	// BankLayouts read uploaded bank statements; nil takes the built-in
+	// configs/bank_layouts.yaml.
+	BankLayouts []bankstmt.Layout
 	// RequestTimeout bounds the work of one request, every database call
 	// included; keep it below the server's write timeout so the answer
 	// can still be written.
@@ -65,9 +74,24 @@ type Options struct {
 	Log *slog.Logger
 }
 
+// UploadLimitBytesMax caps Options.UploadLimitBytes: the largest bank
+// statement the parser reads.
+const UploadLimitBytesMax = bankstmt.FileSizeMax
+
 func (o *Options) setDefaults() {
 	if o.BodyLimitBytes <= 0 {
 		o.BodyLimitBytes = 1 << 20
+	}
+	if o.UploadLimitBytes <= 0 {
+		o.UploadLimitBytes = 16 << 20
+	}
+	o.UploadLimitBytes = min(max(o.UploadLimitBytes, o.BodyLimitBytes), UploadLimitBytesMax)
+	if o.BankLayouts == nil {
+		// The built-in layouts always load (a test holds it); without
+		// them a statement upload answers that no layout is configured.
+		if data, err := configs.Read("bank_layouts.yaml"); err == nil {
+			o.BankLayouts, _ = bankstmt.LoadLayouts(data, "bank_layouts.yaml (built in)")
+		}
 	}
 	if o.RequestTimeout <= 0 {
 		o.RequestTimeout = 60 * time.Second
