@@ -248,6 +248,34 @@ func TestRoleScopeMatrix(t *testing.T) {
 			}
 		}
 	}
+	// counted is a fixture whose snapshot is the row count of table; the
+	// body may depend on a number unique to the cell.
+	cell := 0
+	counted := func(table string, mk func(n int) (string, any)) fixture {
+		return func() (string, any, func() string) {
+			cell++
+			path, body := mk(cell)
+			return path, body, func() string { return fmt.Sprint(e.count(`SELECT count(*) FROM ` + table)) }
+		}
+	}
+	// onUser makes a user (disabled or not) and moves it.
+	onUser := func(step string, disabled bool) fixture {
+		return func() (string, any, func() string) {
+			cell++
+			name := fmt.Sprintf("acct%d", cell)
+			if _, err := e.db.AddUser(ctx, book, ledger.User{Name: name, Roles: []ledger.Role{ledger.RoleOfficer}}, ""); err != nil {
+				t.Fatal(err)
+			}
+			if disabled {
+				if _, err := e.db.SetUserDisabled(ctx, book, admin, name, true); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return "/api/v1/users/" + name + "/" + step, nil, func() string {
+				return e.text(`SELECT disabled::text FROM users WHERE name = $1`, name)
+			}
+		}
+	}
 	ok, no, same := http.StatusOK, http.StatusForbidden, -http.StatusForbidden // same: 403 same_person
 	stateConflict := -http.StatusConflict                                      // 409 invalid_state
 	made := http.StatusCreated
@@ -307,6 +335,58 @@ func TestRoleScopeMatrix(t *testing.T) {
 		{"reopen period", func() (string, any, func() string) {
 			return "/api/v1/periods/2020-02/reopen", map[string]string{"reason": "补记"}, func() string { return fmt.Sprint(e.count(`SELECT count(*) FROM period_events`)) }
 		}, only(stateConflict, admin)}, // the month is open: only an admin gets as far as the state
+		// The facts the audit rules read: officers and admins, within
+		// their scope (a record for the whole book is outside any scope).
+		{"publicity for the book", counted(`publicity`, func(n int) (string, any) {
+			return "/api/v1/publicity", map[string]string{"date": "2020-03-05", "channel": "公示栏", "total": "100.00"}
+		}), only(made, officer, admin)},
+		{"publicity of the branch", counted(`publicity`, func(n int) (string, any) {
+			return "/api/v1/publicity", map[string]string{"org": "FY-CP-01", "date": "2020-03-05", "procurement": "10.00", "total": "10.00"}
+		}), only(made, officer, admin, cpOfficer)},
+		{"roster add", counted(`beneficiary_roster`, func(n int) (string, any) {
+			return "/api/v1/roster", map[string]string{"org": "FY-CP-01", "name": fmt.Sprintf("张%d", n), "id_number": fmt.Sprintf("14230119700101%04d", n)}
+		}), only(made, officer, admin, cpOfficer)},
+		{"roster add for the book", counted(`beneficiary_roster`, func(n int) (string, any) {
+			return "/api/v1/roster", map[string]string{"name": fmt.Sprintf("赵%d", n), "phone": fmt.Sprintf("1380000%04d", n)}
+		}), only(made, officer, admin)},
+		{"roster import", counted(`beneficiary_roster`, func(n int) (string, any) {
+			return "/api/v1/roster/import?org=FY-CP-01", fmt.Sprintf("姓名,身份证号,身份\n李%d,14230119800101%04d,群众\n", n, n)
+		}), only(ok, officer, admin, cpOfficer)},
+		{"member add", counted(`org_members`, func(n int) (string, any) {
+			return "/api/v1/members", map[string]any{"org": "FY-CP-01", "name": fmt.Sprintf("白%d", n), "cadre": true}
+		}), only(ok, officer, admin, cpOfficer)},
+		{"meeting add", counted(`meetings`, func(n int) (string, any) {
+			return "/api/v1/meetings", map[string]any{"decision": fmt.Sprintf("部务会2020-02-%02d", n%28+1) + fmt.Sprint(n), "attendees": []string{"孙立新", "王芳"}}
+		}), only(ok, officer, admin, cpOfficer)},
+		{"payee account", counted(`payee_accounts`, func(n int) (string, any) {
+			return "/api/v1/payee-accounts", map[string]any{"payee": fmt.Sprintf("收款人%d", n), "personal": true}
+		}), only(ok, officer, admin, cpOfficer)},
+		{"value date of a branch voucher", counted(`voucher_value_dates`, func(n int) (string, any) {
+			return fmt.Sprintf("/api/v1/vouchers/%d/value-date", draft().ID), map[string]string{"date": "2020-02-11"}
+		}), only(ok, officer, admin, cpOfficer)},
+		{"value date of an allocation", counted(`voucher_value_dates`, func(n int) (string, any) {
+			v := e.flow(officer, ledger.FlowRequest{Flow: ledger.FlowAllocate, Fund: "FY-UP", Org: "FY-CP-01", Amount: amt("1.00"), Attachments: 1})
+			return fmt.Sprintf("/api/v1/vouchers/%d/value-date", v.ID), map[string]string{"date": "2020-02-11"}
+		}), only(ok, officer, admin)},
+		// Users: admins only.
+		{"user add", counted(`users`, func(n int) (string, any) {
+			return "/api/v1/users", map[string]any{"name": fmt.Sprintf("new%d", n), "roles": []string{"officer"}, "scope": "FY-CP-01"}
+		}), only(made, admin)},
+		{"user password", func() (string, any, func() string) {
+			return "/api/v1/users/" + officer2 + "/password", map[string]string{"password": "another-passphrase"}, func() string {
+				return e.text(`SELECT password_hash FROM users WHERE name = $1`, officer2)
+			}
+		}, only(ok, admin)},
+		{"user disable", onUser("disable", false), only(ok, admin)},
+		{"user enable", onUser("enable", true), only(ok, admin)},
+		{"token for a user", counted(`api_tokens`, func(n int) (string, any) {
+			return "/api/v1/users/" + officer2 + "/tokens", map[string]string{"ttl": "1h"}
+		}), only(made, admin)},
+		// A run with a bank statement: auditors and admins of the whole
+		// book; each cell sends another file (a new title row).
+		{"reconcile with a statement", counted(`bank_statements`, func(n int) (string, any) {
+			return "/api/v1/reconcile-runs/statement?period=2020-02&filename=icbc.csv", statementCSV(fmt.Sprintf("cell %d", n), fundedStatement)
+		}), only(ok, auditor, admin)},
 	}
 	roles := []string{officer, checker, cashier, auditor, admin, cpOfficer, cpChecker}
 	for _, row := range rows {

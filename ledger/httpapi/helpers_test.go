@@ -287,6 +287,16 @@ func (e *env) count(sql string, args ...any) int64 {
 	return countOn(e.t, e.db, sql, args...)
 }
 
+// text runs a query of one text value as the superuser.
+func (e *env) text(sql string, args ...any) string {
+	e.t.Helper()
+	var s string
+	if err := e.db.Pool.QueryRow(context.Background(), sql, args...).Scan(&s); err != nil {
+		e.t.Fatalf("%s: %v", sql, err)
+	}
+	return s
+}
+
 func countOn(t testing.TB, db *postgres.DB, sql string, args ...any) int64 {
 	t.Helper()
 	var n int64
@@ -316,4 +326,38 @@ func (e *env) funded() {
 	for _, org := range []string{"FY-CP-01", "FY-CP-02"} {
 		e.posted(officer, ledger.FlowRequest{Flow: ledger.FlowAllocate, Fund: "FY-UP", Org: org, Amount: amt("12000.00"), Date: day("2020-02-05"), Attachments: 1})
 	}
+}
+
+// stmtLine is a line of a bank statement: a date, a signed amount (money
+// in positive) and the bank's reference.
+type stmtLine struct{ date, amount, ref string }
+
+// fundedStatement is the bank's view of funded(): both receipts and both
+// allocations.
+var fundedStatement = []stmtLine{
+	{"2020-02-03", "90000.00", "ICBC0203001"},
+	{"2020-02-04", "230000.00", "ICBC0204001"},
+	{"2020-02-05", "-12000.00", "ICBC0205001"},
+	{"2020-02-05", "-12000.00", "ICBC0205002"},
+}
+
+// statementCSV writes lines as an ICBC export (configs/bank_layouts.yaml)
+// in UTF-8, under a title row holding title, with a running balance.
+func statementCSV(title string, lines []stmtLine) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "账号,0511020109024901234,%s\n户名,中共汾阳市委组织部党费专户\n", title)
+	b.WriteString("交易日期,凭证号,摘要,借方发生额,贷方发生额,余额,对方账号,对方户名,用途\n")
+	bal := ledger.Zero
+	for _, l := range lines {
+		m := ledger.MustParseMoney(l.amount)
+		bal = bal.Add(m)
+		out, in := "", ""
+		if m.Sign() < 0 {
+			out = m.Neg().String()
+		} else {
+			in = m.String()
+		}
+		fmt.Fprintf(&b, "%s,%s,划款,%s,%s,%s,,,\n", strings.ReplaceAll(l.date, "-", ""), l.ref, out, in, bal.String())
+	}
+	return b.String()
 }
