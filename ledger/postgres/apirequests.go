@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/fenyang/partyfee/ledger"
 )
@@ -40,38 +41,60 @@ func (db *DB) ClaimAPIRequest(ctx context.Context, req APIRequest) (*APIResponse
 	if req.Key == "" || len(req.Key) > APIKeyLenMax {
 		return nil, ledger.Errorf(ledger.EInvalid, "Idempotency-Key", "an idempotency key has 1 to %d characters", APIKeyLenMax)
 	}
-	var out *APIResponse
-	err := db.runTx(ctx, func(tx pgx.Tx) error {
-		out = nil
-		tag, err := tx.Exec(ctx, `INSERT INTO api_idempotency (book, user_name, key, method, path, request_hash, instance)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-			req.Book, req.User, req.Key, req.Method, req.Path, req.Hash, req.Instance)
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 1 {
-			return nil
-		}
-		var hash, method, path string
-		var status *int
-		r := &APIResponse{}
-		if err := tx.QueryRow(ctx, `SELECT method, path, request_hash, instance, claimed_at, status, response FROM api_idempotency
-			WHERE book = $1 AND user_name = $2 AND key = $3`, req.Book, req.User, req.Key).
-			Scan(&method, &path, &hash, &r.Instance, &r.ClaimedAt, &status, &r.Body); err != nil {
-			return err
-		}
-		if hash != req.Hash || method != req.Method || path != req.Path {
-			return ledger.Errorf(ledger.EIdempotencyConflict, "Idempotency-Key",
-				"idempotency key %q was used for a different request (%s %s)", req.Key, method, path)
-		}
-		r.Pending = status == nil
-		if status != nil {
-			r.Status = *status
-		}
-		out = r
-		return nil
-	})
-	return out, err
+	tag, err := db.execAsync(ctx, `INSERT INTO api_idempotency (book, user_name, key, method, path, request_hash, instance)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+		req.Book, req.User, req.Key, req.Method, req.Path, req.Hash, req.Instance)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	if tag.RowsAffected() == 1 {
+		return nil, nil
+	}
+	var hash, method, path string
+	var status *int
+	r := &APIResponse{}
+	err = db.Pool.QueryRow(ctx, `SELECT method, path, request_hash, instance, claimed_at, status, response FROM api_idempotency
+		WHERE book = $1 AND user_name = $2 AND key = $3`, req.Book, req.User, req.Key).
+		Scan(&method, &path, &hash, &r.Instance, &r.ClaimedAt, &status, &r.Body)
+	if err == pgx.ErrNoRows {
+		// Released between the insert and the read: claim it again.
+		return db.ClaimAPIRequest(ctx, req)
+	}
+	if err != nil {
+		return nil, mapError(err)
+	}
+	if hash != req.Hash || method != req.Method || path != req.Path {
+		return nil, ledger.Errorf(ledger.EIdempotencyConflict, "Idempotency-Key",
+			"idempotency key %q was used for a different request (%s %s)", req.Key, method, path)
+	}
+	r.Pending = status == nil
+	if status != nil {
+		r.Status = *status
+	}
+	return r, nil
+}
+
+// execAsync runs one statement in a transaction of its own that commits
+// without waiting for the WAL to reach the disk (synchronous_commit off),
+// in one round trip. The idempotency records use it: a claim is flushed
+// at the latest with the use case's own (synchronous) commit that follows
+// it, and a stored answer lost in a crash leaves a pending claim, which a
+// retry takes over and answers again (see httpapi's once). The ledger's
+// own writes always commit synchronously.
+func (db *DB) execAsync(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	b := &pgx.Batch{}
+	b.Queue(`SELECT set_config('synchronous_commit', 'off', true)`)
+	b.Queue(sql, args...)
+	br := db.Pool.SendBatch(ctx, b)
+	_, err := br.Exec()
+	var tag pgconn.CommandTag
+	if err == nil {
+		tag, err = br.Exec()
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return tag, err
 }
 
 // TakeOverAPIRequest moves a pending claim found by ClaimAPIRequest to
@@ -89,7 +112,7 @@ func (db *DB) TakeOverAPIRequest(ctx context.Context, req APIRequest, prev *APIR
 
 // CompleteAPIRequest stores the response of a claimed request.
 func (db *DB) CompleteAPIRequest(ctx context.Context, req APIRequest, status int, body []byte) error {
-	_, err := db.Pool.Exec(ctx, `UPDATE api_idempotency SET status = $5, response = $6, completed_at = now()
+	_, err := db.execAsync(ctx, `UPDATE api_idempotency SET status = $5, response = $6, completed_at = now()
 		WHERE book = $1 AND user_name = $2 AND key = $3 AND instance = $4 AND status IS NULL`,
 		req.Book, req.User, req.Key, req.Instance, status, body)
 	return mapError(err)
@@ -99,7 +122,7 @@ func (db *DB) CompleteAPIRequest(ctx context.Context, req APIRequest, status int
 // worth replaying (the database was unavailable, an internal error), so
 // that a retry runs the request again.
 func (db *DB) ReleaseAPIRequest(ctx context.Context, req APIRequest) error {
-	_, err := db.Pool.Exec(ctx, `DELETE FROM api_idempotency WHERE book = $1 AND user_name = $2 AND key = $3 AND instance = $4 AND status IS NULL`,
+	_, err := db.execAsync(ctx, `DELETE FROM api_idempotency WHERE book = $1 AND user_name = $2 AND key = $3 AND instance = $4 AND status IS NULL`,
 		req.Book, req.User, req.Key, req.Instance)
 	return mapError(err)
 }

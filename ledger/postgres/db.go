@@ -39,6 +39,8 @@ type DB struct {
 	// AfterPost is called after a transaction that posted vouchers commits
 	// (the sealer hooks in here).
 	AfterPost func()
+
+	books bookCache
 }
 
 // Options configure Open.

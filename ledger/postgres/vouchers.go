@@ -5,12 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/fenyang/partyfee/ledger"
 )
@@ -20,85 +22,125 @@ import (
 // with the same key and content returns the first voucher (replayed = true)
 // and writes nothing; the same key with other content is
 // idempotency_conflict.
+//
+// The checks read the book (cached, see bookCache) and the user first; the
+// writes then go to the server in one round trip that is one implicit
+// transaction (a pgx batch): the idempotency key, the voucher (whose
+// trigger takes the month's number and so locks its counter row), its
+// lines, beneficiaries, the action log and the key's voucher. The counter
+// row is held only while the server runs those statements and commits,
+// never across a round trip to this process.
 func (db *DB) CreateVoucher(ctx context.Context, actor string, v *ledger.Voucher) (out *ledger.Voucher, replayed bool, err error) {
-	err = db.runTx(ctx, func(tx pgx.Tx) error {
-		out, replayed = nil, false
-		b, err := loadBooks(ctx, tx, v.Book)
-		if err != nil {
-			return err
+	for attempt := 0; ; attempt++ {
+		out, replayed, err = db.createVoucher(ctx, actor, v)
+		if !retryable(err) || attempt >= retryCountMax {
+			break
 		}
-		u, err := loadUser(ctx, tx, v.Book, actor)
-		if err != nil {
-			return err
-		}
-		w := *v
-		w.Lines = append([]ledger.Line(nil), v.Lines...)
-		if w.ReversalOf != 0 {
-			// Negative lines are allowed on a red voucher only because
-			// Reverse derives them from the posted original.
-			return ledger.Errorf(ledger.EInvalid, "reversal_of", "a red reversal is made from the voucher it cancels (voucher reverse), not by hand")
-		}
-		if err := ledger.ValidateVoucher(&w, b); err != nil {
-			return err
-		}
-		if err := ledger.Authorize(u, ledger.ActMake, &w, b, b.Book.RequireCashierSign); err != nil {
-			return err
-		}
-		if err := ledger.CheckActive(&w, b); err != nil {
-			return err
-		}
-		if w.Key != "" {
-			id, dup, err := claimKey(ctx, tx, w.Book, w.Key, actor, requestHash(&w))
-			if err != nil {
-				return err
-			}
-			if dup {
-				out, err = loadVoucher(ctx, tx, w.Book, id, false)
-				replayed = true
-				return err
-			}
-		}
-		id, err := insertVoucher(ctx, tx, &w, actor, db.Now(), db.Source)
-		if err != nil {
-			return err
-		}
-		if w.Key != "" {
-			if _, err := tx.Exec(ctx, `UPDATE idempotency SET voucher_id = $3 WHERE book = $1 AND key = $2`, w.Book, w.Key, id); err != nil {
-				return err
-			}
-		}
-		// insertVoucher filled in what the database assigned (id, number,
-		// period, timestamps); no reload while the number's row is locked.
-		out = &w
-		return nil
-	})
-	return out, replayed, err
+		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
+	}
+	return out, replayed, mapError(err)
 }
 
-// claimKey records an idempotency key. When the key exists (possibly being
-// claimed by a concurrent transaction, which the insert waits for) it
-// returns the voucher of the first request, or idempotency_conflict when the
-// request differs.
-func claimKey(ctx context.Context, tx pgx.Tx, book, key, actor, hash string) (int64, bool, error) {
-	if len(key) > 200 {
-		return 0, false, ledger.Errorf(ledger.EInvalid, "key", "an idempotency key has at most 200 characters")
-	}
-	tag, err := tx.Exec(ctx, `INSERT INTO idempotency (book, key, actor, request_hash) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, book, key, actor, hash)
+func (db *DB) createVoucher(ctx context.Context, actor string, v *ledger.Voucher) (*ledger.Voucher, bool, error) {
+	b, u, err := db.actorBooks(ctx, db.Pool, v.Book, actor)
 	if err != nil {
-		return 0, false, err
+		return nil, false, err
 	}
-	if tag.RowsAffected() == 1 {
-		return 0, false, nil
+	w := *v
+	w.Lines = append([]ledger.Line(nil), v.Lines...)
+	if w.ReversalOf != 0 {
+		// Negative lines are allowed on a red voucher only because
+		// Reverse derives them from the posted original.
+		return nil, false, ledger.Errorf(ledger.EInvalid, "reversal_of", "a red reversal is made from the voucher it cancels (voucher reverse), not by hand")
 	}
+	if err := ledger.ValidateVoucher(&w, b); err != nil {
+		return nil, false, err
+	}
+	if err := ledger.Authorize(u, ledger.ActMake, &w, b, b.Book.RequireCashierSign); err != nil {
+		return nil, false, err
+	}
+	if err := ledger.CheckActive(&w, b); err != nil {
+		return nil, false, err
+	}
+	var hash string
+	if w.Key != "" {
+		if len(w.Key) > 200 {
+			return nil, false, ledger.Errorf(ledger.EInvalid, "key", "an idempotency key has at most 200 characters")
+		}
+		hash = requestHash(&w)
+		if out, found, err := replayKey(ctx, db.Pool, w.Book, w.Key, actor, hash); err != nil || found {
+			return out, found, err
+		}
+	}
+	batch := &pgx.Batch{}
+	if w.Key != "" {
+		batch.Queue(`INSERT INTO idempotency (book, key, actor, request_hash) VALUES ($1, $2, $3, $4)`, w.Book, w.Key, actor, hash)
+	}
+	queueVoucher(batch, &w, actor, db.Now(), db.Source)
+	if w.Key != "" {
+		batch.Queue(`UPDATE idempotency SET voucher_id = currval(pg_get_serial_sequence('public.vouchers', 'id')) WHERE book = $1 AND key = $2`, w.Book, w.Key)
+	}
+	br := db.Pool.SendBatch(ctx, batch)
+	err = func() error {
+		if w.Key != "" {
+			if _, err := br.Exec(); err != nil {
+				return err
+			}
+		}
+		if err := readVoucherBatch(br, &w); err != nil {
+			return err
+		}
+		if w.Key != "" {
+			if _, err := br.Exec(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		if w.Key != "" && isUniqueViolation(err, "idempotency_pkey") {
+			// A concurrent request with the same key committed first.
+			out, found, rerr := replayKey(ctx, db.Pool, w.Book, w.Key, actor, hash)
+			if rerr != nil || found {
+				return out, found, rerr
+			}
+		}
+		return nil, false, err
+	}
+	// queueVoucher filled in what the database assigned (id, number,
+	// period, timestamps).
+	return &w, false, nil
+}
+
+// replayKey looks an idempotency key up: found with the first request's
+// voucher when it was made by the same actor with the same content,
+// idempotency_conflict when the key was used otherwise, not found when the
+// key is new.
+func replayKey(ctx context.Context, q querier, book, key, actor, hash string) (*ledger.Voucher, bool, error) {
 	var storedHash, storedActor string
 	var id *int64
-	if err := tx.QueryRow(ctx, `SELECT request_hash, actor, voucher_id FROM idempotency WHERE book = $1 AND key = $2`, book, key).Scan(&storedHash, &storedActor, &id); err != nil {
-		return 0, false, err
+	err := q.QueryRow(ctx, `SELECT request_hash, actor, voucher_id FROM idempotency WHERE book = $1 AND key = $2`, book, key).Scan(&storedHash, &storedActor, &id)
+	if err == pgx.ErrNoRows {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
 	}
 	if storedHash != hash || storedActor != actor || id == nil {
-		return 0, false, ledger.Errorf(ledger.EIdempotencyConflict, "key", "idempotency key %q was used for a different request", key)
+		return nil, false, ledger.Errorf(ledger.EIdempotencyConflict, "key", "idempotency key %q was used for a different request", key)
 	}
-	return *id, true, nil
+	v, err := loadVoucher(ctx, q, book, *id, false)
+	return v, err == nil, err
+}
+
+// isUniqueViolation reports whether err is a unique violation of the named
+// constraint.
+func isUniqueViolation(err error, constraint string) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName == constraint
 }
 
 // requestHash fingerprints the content of a voucher request.
@@ -114,9 +156,12 @@ func requestHash(v *ledger.Voucher) string {
 	return hex.EncodeToString(h[:])
 }
 
-// insertVoucher writes a validated draft with its lines (in one statement,
-// so the database checks the balance per fund once) and beneficiaries.
-func insertVoucher(ctx context.Context, tx pgx.Tx, v *ledger.Voucher, actor string, now time.Time, source string) (int64, error) {
+// queueVoucher queues the statements writing a validated draft: the voucher
+// (RETURNING what the database assigns), its lines in one statement (so the
+// database checks the balance per fund once), its beneficiaries and the
+// action log. The statements after the voucher name it by currval of the
+// voucher id's sequence. readVoucherBatch reads their results into v.
+func queueVoucher(batch *pgx.Batch, v *ledger.Voucher, actor string, now time.Time, source string) {
 	var key *string
 	if v.Key != "" {
 		key = &v.Key
@@ -139,17 +184,14 @@ func insertVoucher(ctx context.Context, tx pgx.Tx, v *ledger.Voucher, actor stri
 	// PostgreSQL keeps microseconds (rounding); keep the same value in Go so
 	// the voucher handed back equals the one stored.
 	now = now.Round(time.Microsecond).UTC()
-	var id int64
-	err := tx.QueryRow(ctx, `INSERT INTO vouchers (book, type, year, month, number, date, summary, attachments, doc_types, decision,
+	v.Flow, v.Maker, v.MadeAt, v.Status, v.DocTypes = flow, actor, &now, ledger.StatusDraft, docTypes
+	batch.Queue(`INSERT INTO vouchers (book, type, year, month, number, date, summary, attachments, doc_types, decision,
 			payee, payee_type, method, flow, memo, closing, correcting, reversal_of, correction_of, idem_key, maker, made_at)
 		VALUES ($1, $2, 0, 0, 1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
 		RETURNING id, number, year, month`,
 		v.Book, v.Type, v.Date, v.Summary, v.Attachments, docTypes, v.Decision, v.Payee, v.PayeeType, v.Method, flow, v.Memo,
-		v.Closing, v.Correcting, reversalOf, correctionOf, key, actor, now).Scan(&id, &v.Number, &v.Year, &v.Month)
-	if err != nil {
-		return 0, err
-	}
-	v.ID, v.Flow, v.Maker, v.MadeAt, v.Status, v.DocTypes = id, flow, actor, &now, ledger.StatusDraft, docTypes
+		v.Closing, v.Correcting, reversalOf, correctionOf, key, actor, now)
+	const current = `currval(pg_get_serial_sequence('public.vouchers', 'id'))`
 	n := len(v.Lines)
 	nos, debits, credits := make([]int32, n), make([]int64, n), make([]int64, n)
 	summaries, accounts, orgs, funds := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
@@ -163,11 +205,9 @@ func insertVoucher(ctx context.Context, tx pgx.Tx, v *ledger.Voucher, actor stri
 		}
 		debits[i], credits[i] = l.Debit.Fen(), l.Credit.Fen()
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO voucher_lines (book, voucher_id, line_no, summary, account, org, fund, purpose, debit_fen, credit_fen)
-		SELECT $1, $2, * FROM unnest($3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::bigint[])`,
-		v.Book, id, nos, summaries, accounts, orgs, funds, purposes, debits, credits); err != nil {
-		return 0, err
-	}
+	batch.Queue(`INSERT INTO voucher_lines (book, voucher_id, line_no, summary, account, org, fund, purpose, debit_fen, credit_fen)
+		SELECT $1, `+current+`, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[])`,
+		v.Book, nos, summaries, accounts, orgs, funds, purposes, debits, credits)
 	if k := len(v.Beneficiaries); k > 0 {
 		seqs, amounts := make([]int32, k), make([]int64, k)
 		names, cats, ids, phones, reasons := make([]string, k), make([]string, k), make([]string, k), make([]string, k), make([]string, k)
@@ -175,13 +215,30 @@ func insertVoucher(ctx context.Context, tx pgx.Tx, v *ledger.Voucher, actor stri
 			seqs[i], amounts[i] = int32(i+1), p.Amount.Fen()
 			names[i], cats[i], ids[i], phones[i], reasons[i] = p.Name, p.Category, p.IDNumber, p.Phone, p.Reason
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO voucher_beneficiaries (book, voucher_id, seq, name, category, id_number, phone, reason, amount_fen)
-			SELECT $1, $2, * FROM unnest($3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[])`,
-			v.Book, id, seqs, names, cats, ids, phones, reasons, amounts); err != nil {
-			return 0, err
+		batch.Queue(`INSERT INTO voucher_beneficiaries (book, voucher_id, seq, name, category, id_number, phone, reason, amount_fen)
+			SELECT $1, `+current+`, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[])`,
+			v.Book, seqs, names, cats, ids, phones, reasons, amounts)
+	}
+	batch.Queue(`INSERT INTO actions (book, at, actor, action, voucher_id, source, detail) VALUES ($1, $2, $3, 'make', `+current+`, $4, $5)`,
+		v.Book, now, actor, source, map[string]any{"flow": flow, "total": v.Total().String()})
+}
+
+// readVoucherBatch reads the results of the statements queueVoucher
+// queued, in order, filling in the voucher's id, number and period.
+func readVoucherBatch(br pgx.BatchResults, v *ledger.Voucher) error {
+	if err := br.QueryRow().Scan(&v.ID, &v.Number, &v.Year, &v.Month); err != nil {
+		return err
+	}
+	n := 2 // lines, action
+	if len(v.Beneficiaries) > 0 {
+		n++
+	}
+	for i := 0; i < n; i++ {
+		if _, err := br.Exec(); err != nil {
+			return err
 		}
 	}
-	return id, logAction(ctx, tx, v.Book, actor, "make", id, now, source, map[string]any{"flow": flow, "total": v.Total().String()})
+	return nil
 }
 
 func logAction(ctx context.Context, tx pgx.Tx, book, actor, action string, voucherID int64, at time.Time, source string, detail map[string]any) error {
@@ -199,94 +256,148 @@ func logAction(ctx context.Context, tx pgx.Tx, book, actor, action string, vouch
 
 // Transition moves voucher id one step of SPEC §3's workflow (check,
 // uncheck, sign, post, void) as actor.
+//
+// The voucher, the book (cached) and the user are read and the step is
+// checked first, without locks; the step itself is then one round trip and
+// one implicit transaction: posting first locks the voucher's balance rows
+// in key order (account, org, fund, so concurrent postings never deadlock),
+// then one statement moves the voucher — only if it is still in the state
+// it was read in — and logs the action, and the database's triggers check
+// everything again (period open, organisations active, restricted balances
+// not below zero) and apply the balances. When the voucher moved meanwhile
+// the step starts over from the read.
 func (db *DB) Transition(ctx context.Context, book, actor string, id int64, act ledger.Action) (*ledger.Voucher, error) {
-	var out *ledger.Voucher
-	posted := false
-	err := db.runTx(ctx, func(tx pgx.Tx) error {
-		v, err := loadVoucher(ctx, tx, book, id, true)
+	for attempt := 0; ; attempt++ {
+		out, moved, err := db.transition(ctx, book, actor, id, act)
+		if err == nil && !moved && attempt < 10*retryCountMax {
+			continue // another transaction moved the voucher first: read it again
+		}
+		if err == nil && !moved {
+			return nil, mapError(ledger.Errorf(ledger.EUnavailable, "id", "voucher %d keeps changing; try again", id))
+		}
+		if retryable(err) && attempt < retryCountMax {
+			time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
+			continue
+		}
 		if err != nil {
-			return err
+			return nil, mapError(err)
 		}
-		b, err := loadBooks(ctx, tx, book)
-		if err != nil {
-			return err
+		if act == ledger.ActPost && db.AfterPost != nil {
+			db.AfterPost()
 		}
-		u, err := loadUser(ctx, tx, book, actor)
-		if err != nil {
-			return err
-		}
-		if err := ledger.Authorize(u, act, v, b, b.Book.RequireCashierSign); err != nil {
-			return err
-		}
-		// The action log first: every statement after the balance rows are
-		// locked (posting) holds them longer.
-		now := db.Now().Round(time.Microsecond).UTC()
-		if err := logAction(ctx, tx, book, actor, string(act), id, now, db.Source, nil); err != nil {
-			return err
-		}
-		var tag string
-		switch act {
-		case ledger.ActCheck:
-			tag = "UPDATE vouchers SET status = 'checked', checker = $3, checked_at = $4 WHERE book = $1 AND id = $2"
-			v.Status, v.Checker, v.CheckedAt = ledger.StatusChecked, actor, &now
-		case ledger.ActUncheck:
-			tag = "UPDATE vouchers SET status = 'draft', checker = NULL, checked_at = NULL WHERE book = $1 AND id = $2 AND $3::text IS NOT NULL AND $4::timestamptz IS NOT NULL"
-			v.Status, v.Checker, v.CheckedAt = ledger.StatusDraft, "", nil
-		case ledger.ActSign:
-			tag = "UPDATE vouchers SET status = 'signed', cashier = $3, signed_at = $4 WHERE book = $1 AND id = $2"
-			v.Status, v.Cashier, v.SignedAt = ledger.StatusSigned, actor, &now
-		case ledger.ActVoid:
-			tag = "UPDATE vouchers SET status = 'void', voided_by = $3, voided_at = $4 WHERE book = $1 AND id = $2"
-			v.Status = ledger.StatusVoid
-		case ledger.ActPost:
-			if err := checkPostable(ctx, tx, v, b); err != nil {
-				return err
-			}
-			tag = "UPDATE vouchers SET status = 'posted', poster = $3, posted_at = $4 WHERE book = $1 AND id = $2"
-			v.Status, v.Poster, v.PostedAt = ledger.StatusPosted, actor, &now
-			posted = true
-		default:
-			return ledger.Errorf(ledger.EInvalid, "action", "unknown workflow step %q", act)
-		}
-		if _, err := tx.Exec(ctx, tag, book, id, actor, now); err != nil {
-			return err
-		}
-		out = v
-		return nil
-	})
-	if err == nil && posted && db.AfterPost != nil {
-		db.AfterPost()
+		return out, nil
 	}
-	return out, err
 }
 
-// checkPostable checks, under locks, what posting needs: the period is open,
-// organisations are active on the date, and no restricted balance goes
-// below zero. Balance rows are locked in key order (account, org, fund) so
-// concurrent postings never deadlock; the database checks all of it again.
-func checkPostable(ctx context.Context, tx pgx.Tx, v *ledger.Voucher, b *ledger.Books) error {
-	var status string
-	err := tx.QueryRow(ctx, `SELECT status FROM periods WHERE book = $1 AND year = $2 AND month = $3 FOR SHARE`, v.Book, v.Year, v.Month).Scan(&status)
-	if err != nil && err != pgx.ErrNoRows {
+// transitionSQL moves a voucher that is still in state $5 and logs the
+// action: $1 book, $2 id, $3 actor, $4 time, $5 the state read, $6 source.
+var transitionSQL = map[ledger.Action]string{
+	ledger.ActCheck:   "status = 'checked', checker = $3, checked_at = $4",
+	ledger.ActUncheck: "status = 'draft', checker = NULL, checked_at = NULL",
+	ledger.ActSign:    "status = 'signed', cashier = $3, signed_at = $4",
+	ledger.ActVoid:    "status = 'void', voided_by = $3, voided_at = $4",
+	ledger.ActPost:    "status = 'posted', poster = $3, posted_at = $4",
+}
+
+func (db *DB) transition(ctx context.Context, book, actor string, id int64, act ledger.Action) (*ledger.Voucher, bool, error) {
+	set, ok := transitionSQL[act]
+	if !ok {
+		return nil, false, ledger.Errorf(ledger.EInvalid, "action", "unknown workflow step %q", act)
+	}
+	v, err := loadVoucher(ctx, db.Pool, book, id, false)
+	if err != nil {
+		return nil, false, err
+	}
+	b, u, err := db.actorBooks(ctx, db.Pool, book, actor)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := ledger.Authorize(u, act, v, b, b.Book.RequireCashierSign); err != nil {
+		return nil, false, err
+	}
+	batch := &pgx.Batch{}
+	var keys []balanceKey
+	if act == ledger.ActPost {
+		if keys, err = checkPostable(ctx, db.Pool, v, b); err != nil {
+			return nil, false, err
+		}
+		accounts, orgs, funds := make([]string, len(keys)), make([]string, len(keys)), make([]string, len(keys))
+		for i, k := range keys {
+			accounts[i], orgs[i], funds[i] = k.account, k.org, k.fund
+		}
+		batch.Queue(`SELECT 1 FROM balances WHERE book = $1 AND (account, org, fund) IN (SELECT * FROM unnest($2::text[], $3::text[], $4::text[]))
+			ORDER BY account, org, fund FOR UPDATE`, book, accounts, orgs, funds)
+	}
+	now := db.Now().Round(time.Microsecond).UTC()
+	batch.Queue(`WITH moved AS (UPDATE vouchers SET `+set+` WHERE book = $1 AND id = $2 AND status = $5 RETURNING id)
+		INSERT INTO actions (book, at, actor, action, voucher_id, source, detail) SELECT $1, $4, $3, $7, id, $6, '{}' FROM moved`,
+		book, id, actor, now, string(v.Status), db.Source, string(act))
+	br := db.Pool.SendBatch(ctx, batch)
+	var tag pgconn.CommandTag
+	err = func() error {
+		if keys != nil {
+			if _, err := br.Exec(); err != nil {
+				return err
+			}
+		}
+		var err error
+		tag, err = br.Exec()
 		return err
+	}()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if tag.RowsAffected() == 0 {
+		return nil, false, nil
+	}
+	switch act {
+	case ledger.ActCheck:
+		v.Status, v.Checker, v.CheckedAt = ledger.StatusChecked, actor, &now
+	case ledger.ActUncheck:
+		v.Status, v.Checker, v.CheckedAt = ledger.StatusDraft, "", nil
+	case ledger.ActSign:
+		v.Status, v.Cashier, v.SignedAt = ledger.StatusSigned, actor, &now
+	case ledger.ActVoid:
+		v.Status = ledger.StatusVoid
+	case ledger.ActPost:
+		v.Status, v.Poster, v.PostedAt = ledger.StatusPosted, actor, &now
+	}
+	return v, true, nil
+}
+
+// balanceKey is one balance row: account, organisation, fund.
+type balanceKey struct{ account, org, fund string }
+
+// checkPostable checks what posting needs, for a clear error before the
+// posting transaction: the period is open, organisations are active on the
+// date, and no restricted balance goes below zero. It returns the
+// voucher's balance rows in key order. It reads without locks; the
+// database checks all of it again under the posting's locks.
+func checkPostable(ctx context.Context, q querier, v *ledger.Voucher, b *ledger.Books) ([]balanceKey, error) {
+	var status string
+	err := q.QueryRow(ctx, `SELECT status FROM periods WHERE book = $1 AND year = $2 AND month = $3`, v.Book, v.Year, v.Month).Scan(&status)
+	if err != nil && err != pgx.ErrNoRows {
+		return nil, err
 	}
 	if status == "closed" {
-		return ledger.Errorf(ledger.EPeriodClosed, "date", "period %04d-%02d is closed; post into an open period", v.Year, v.Month)
+		return nil, ledger.Errorf(ledger.EPeriodClosed, "date", "period %04d-%02d is closed; post into an open period", v.Year, v.Month)
 	}
 	if err := ledger.CheckActive(v, b); err != nil {
-		return err
+		return nil, err
 	}
-	type key struct{ account, org, fund string }
-	delta := map[key]ledger.Money{}
+	delta := map[balanceKey]ledger.Money{}
 	for _, l := range v.Lines {
-		k := key{l.Account, l.Org, l.Fund}
+		k := balanceKey{l.Account, l.Org, l.Fund}
 		d, ok := delta[k]
 		if !ok {
 			d = ledger.Zero
 		}
 		delta[k] = d.Add(l.Amount())
 	}
-	keys := make([]key, 0, len(delta))
+	keys := make([]balanceKey, 0, len(delta))
 	for k := range delta {
 		keys = append(keys, k)
 	}
@@ -300,25 +411,40 @@ func checkPostable(ctx context.Context, tx pgx.Tx, v *ledger.Voucher, b *ledger.
 		}
 		return a.fund < c.fund
 	})
-	for _, k := range keys {
-		var bal int64
-		err := tx.QueryRow(ctx, `SELECT balance_fen FROM balances WHERE book = $1 AND account = $2 AND org = $3 AND fund = $4 FOR UPDATE`,
-			v.Book, k.account, k.org, k.fund).Scan(&bal)
-		if err != nil && err != pgx.ErrNoRows {
-			return err
+	accounts, orgs, funds := make([]string, len(keys)), make([]string, len(keys)), make([]string, len(keys))
+	for i, k := range keys {
+		accounts[i], orgs[i], funds[i] = k.account, k.org, k.fund
+	}
+	rows, err := q.Query(ctx, `SELECT account, org, fund, balance_fen FROM balances
+		WHERE book = $1 AND (account, org, fund) IN (SELECT * FROM unnest($2::text[], $3::text[], $4::text[]))`, v.Book, accounts, orgs, funds)
+	if err != nil {
+		return nil, err
+	}
+	bal := map[balanceKey]int64{}
+	for rows.Next() {
+		var k balanceKey
+		var f int64
+		if err := rows.Scan(&k.account, &k.org, &k.fund, &f); err != nil {
+			return nil, err
 		}
+		bal[k] = f
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, k := range keys {
 		a := b.Chart[k.account]
-		after := ledger.FromFen(bal).Add(delta[k])
+		after := ledger.FromFen(bal[k]).Add(delta[k])
 		if a != nil && a.Restricted && after.Sign() < 0 {
 			org := k.org
 			if o := b.Orgs[k.org]; o != nil {
 				org = o.Name + "（" + o.Code + "）"
 			}
-			return ledger.Errorf(ledger.EInsufficientFunds, "amount", "%s has %s of fund %s on %s %s; %s needs %s",
-				org, ledger.FromFen(bal).Format(), k.fund, a.Code, a.Name, v.Word(), delta[k].Neg().Format())
+			return nil, ledger.Errorf(ledger.EInsufficientFunds, "amount", "%s has %s of fund %s on %s %s; %s needs %s",
+				org, ledger.FromFen(bal[k]).Format(), k.fund, a.Code, a.Name, v.Word(), delta[k].Neg().Format())
 		}
 	}
-	return nil
+	return keys, nil
 }
 
 // Reverse makes the red voucher that cancels posted voucher id (its lines
@@ -331,11 +457,7 @@ func (db *DB) Reverse(ctx context.Context, book, actor string, id int64, date ti
 		if err != nil {
 			return err
 		}
-		b, err := loadBooks(ctx, tx, book)
-		if err != nil {
-			return err
-		}
-		u, err := loadUser(ctx, tx, book, actor)
+		b, u, err := db.actorBooks(ctx, tx, book, actor)
 		if err != nil {
 			return err
 		}
@@ -363,10 +485,17 @@ func (db *DB) Reverse(ctx context.Context, book, actor string, id int64, date ti
 		if err := ledger.ValidateVoucher(r, b); err != nil {
 			return err
 		}
-		rid, err := insertVoucher(ctx, tx, r, actor, db.Now(), db.Source)
+		batch := &pgx.Batch{}
+		queueVoucher(batch, r, actor, db.Now(), db.Source)
+		br := tx.SendBatch(ctx, batch)
+		err = readVoucherBatch(br, r)
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
 		if err != nil {
 			return err
 		}
+		rid := r.ID
 		out, err = loadVoucher(ctx, tx, book, rid, false)
 		return err
 	})

@@ -1,0 +1,97 @@
+package postgres
+
+import (
+	"context"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/fenyang/partyfee/ledger"
+)
+
+// bookCache keeps what the rules read about each book (the book, its chart,
+// organisations and funds) between transactions, stamped with the book's
+// revision (migrations/00008: every change to those rows bumps it). A use
+// case reads the revision with its acting user in one query and reloads
+// the book only when the revision moved. Callers treat the Books as
+// read-only: they are shared.
+type bookCache struct {
+	mu sync.Mutex
+	m  map[string]cachedBooks
+}
+
+type cachedBooks struct {
+	rev int64
+	b   *ledger.Books
+}
+
+func (c *bookCache) get(book string, rev int64) *ledger.Books {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.m[book]; ok && e.rev == rev {
+		return e.b
+	}
+	return nil
+}
+
+func (c *bookCache) put(book string, rev int64, b *ledger.Books) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]cachedBooks{}
+	}
+	if e, ok := c.m[book]; !ok || e.rev <= rev {
+		c.m[book] = cachedBooks{rev, b}
+	}
+}
+
+// actorBooks returns the rules' view of book and the acting user, reading
+// the book's revision and the user in one query and the book itself only
+// when the cached one is stale. A missing book is not_found; a missing or
+// disabled user is unauthenticated.
+func (db *DB) actorBooks(ctx context.Context, q querier, book, actor string) (*ledger.Books, *ledger.User, error) {
+	var rev int64
+	var found bool
+	var fullName *string
+	var roles []string
+	var scope *string
+	var disabled *bool
+	err := q.QueryRow(ctx, `SELECT b.revision, u.name IS NOT NULL, u.full_name, u.roles, u.scope, u.disabled
+		FROM books b LEFT JOIN users u ON u.book = b.book AND u.name = $2 WHERE b.book = $1`, book, actor).
+		Scan(&rev, &found, &fullName, &roles, &scope, &disabled)
+	if err == pgx.ErrNoRows {
+		return nil, nil, ledger.Errorf(ledger.ENotFound, "book", "book %s does not exist (load it with `ledger setup FILE`)", book)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	var u *ledger.User
+	switch {
+	case actor == ledger.SystemUser:
+		u = &ledger.User{Name: ledger.SystemUser, FullName: "system", Book: book}
+	case !found:
+		return nil, nil, ledger.Errorf(ledger.EUnauthenticated, "user", "user %s does not exist in book %s", actor, book)
+	case disabled != nil && *disabled:
+		return nil, nil, ledger.Errorf(ledger.EUnauthenticated, "user", "user %s is disabled", actor)
+	default:
+		u = &ledger.User{Name: actor, Book: book}
+		if fullName != nil {
+			u.FullName = *fullName
+		}
+		for _, r := range roles {
+			u.Roles = append(u.Roles, ledger.Role(r))
+		}
+		if scope != nil {
+			u.Scope = *scope
+		}
+	}
+	if b := db.books.get(book, rev); b != nil {
+		return b, u, nil
+	}
+	b, err := loadBooks(ctx, q, book)
+	if err != nil {
+		return nil, nil, err
+	}
+	db.books.put(book, rev, b)
+	return b, u, nil
+}
