@@ -72,6 +72,12 @@ func (e *benchEnv) importWorkload(ctx context.Context) ([]benchResult, error) {
 			f.Close()
 			return err
 		}
+		// On disk before the first side runs, so that its writeback does
+		// not compete with that side's WAL flushes.
+		if err := f.Sync(); err != nil {
+			f.Close()
+			return err
+		}
 		return f.Close()
 	})
 	if err != nil {
