@@ -6,6 +6,8 @@
 # fields out of the answers.
 set -euo pipefail
 : "${BASE:?set BASE, e.g. BASE=http://127.0.0.1:8080}"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
 
 # Log in: a user name and password give a bearer token, shown once.
 login() {
@@ -76,6 +78,34 @@ curl -sS -X POST "$BASE/api/v1/flows/spend" \
 curl -sS --fail-with-body "$BASE/api/v1/balances?org=FY-CP-01&fund=FY-UP" -H "Authorization: Bearer $TOKEN" |
   jq -r '.balances[] | select(.org == "FY-CP-01") | "\(.account) \(.account_name) \(.total)"'
 
+# Look a voucher up by its 字号 in its month (the CLI's `voucher show 2020-02:记-2`).
+curl -sS --fail-with-body "$BASE/api/v1/vouchers/by-number/$(jq -rn '"记-2" | @uri')?period=2020-02" \
+  -H "Authorization: Bearer $TOKEN" | jq -r '"by number: \(.word) \(.flow) \(.total)"'
+
+# The facts the audit rules read besides the journal: the meeting that
+# decided the allocation (A-07), whether a payee is paid into a personal
+# account (A-11), the approved relief roster from a CSV file (A-06), the
+# publication of the spending (A-16, A-17) and the bank's value date of a
+# voucher (A-14).
+curl -sS --fail-with-body -X POST "$BASE/api/v1/meetings" \
+  -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -H 'Idempotency-Key: meeting-2020-02-04' \
+  -d '{"decision": "部务会2020-02-04纪要第3号", "attendees": ["孙立新", "王芳", "李强"]}' |
+  jq -r '"meeting \(.decision): \(.attendees | join("、"))"'
+curl -sS --fail-with-body -X POST "$BASE/api/v1/payee-accounts" \
+  -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -H 'Idempotency-Key: payee-yiyao' \
+  -d '{"payee": "汾阳市医药公司", "personal": false}' | jq -r '"payee \(.payee): personal \(.personal)"'
+printf '姓名,身份证号,身份,电话\n张三,142301197001011234,群众,13800000000\n李四,,党员,13900000000\n' > "$TMP/roster.csv"
+curl -sS --fail-with-body -X POST "$BASE/api/v1/roster/import?org=FY-CP-01" \
+  -H "Authorization: Bearer $TOKEN" -H 'Content-Type: text/csv' -H 'Idempotency-Key: roster-cp01-1' \
+  --data-binary @"$TMP/roster.csv" | jq -r '"roster: \(.rows) rows, \(.new) new"'
+curl -sS --fail-with-body -X POST "$BASE/api/v1/publicity" \
+  -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -H 'Idempotency-Key: publicity-2020-03-05' \
+  -d '{"org": "FY", "date": "2020-03-05", "channel": "公示栏", "through": "2020-02-29",
+       "procurement": "1200.00", "total": "1200.00"}' | jq -r '"publicity \(.date): \(.total)"'
+curl -sS --fail-with-body -X POST "$BASE/api/v1/vouchers/$ALLOC/value-date" \
+  -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -H "Idempotency-Key: value-date-$ALLOC" \
+  -d '{"date": "2020-02-05"}' | jq -r '"value date \(.word): \(.value_date)"'
+
 # --- The discipline-inspection auditor (冯清, auditor) -----------------------
 AUDITOR=$(login fengqing demo-auditor-1)
 # Everything posted in February, a page at a time.
@@ -97,9 +127,47 @@ curl -sS --fail-with-body -X POST "$BASE/api/v1/findings/$FINDING/rectify" \
   -H "Authorization: Bearer $AUDITOR" -H 'Content-Type: application/json' \
   -H "Idempotency-Key: rectify-$FINDING" \
   -d '{"note": "已拨付或使用"}' | jq -r '"finding \(.rule): \(.state)"'
-# An auditor writes nothing else: posting a voucher is refused.
+# The facts the rules read, as recorded (ID numbers masked).
+curl -sS --fail-with-body "$BASE/api/v1/roster?org=FY-CP-01" -H "Authorization: Bearer $AUDITOR" |
+  jq -r '.roster[] | "roster \(.org) \(.name) \(.id_number)"'
+# The monthly batch with the bank statement of the 党费专户 (the CLI's
+# `reconcile --bank-statement FILE`): the file is a form part (or the whole
+# body); the layout is detected from its header row.
+printf '%s\n' '交易日期,凭证号,摘要,借方发生额,贷方发生额,余额,对方账号,对方户名,用途' \
+  '20200203,ICBC0203001,省市下拨专项党费,,90000.00,90000.00,,,' \
+  '20200205,ICBC0205001,划拨FY-CP-01,12000.00,,78000.00,,,' > "$TMP/icbc-202002.csv"
+curl -sS --fail-with-body -X POST "$BASE/api/v1/reconcile-runs/statement?period=2020-02" \
+  -H "Authorization: Bearer $AUDITOR" -H 'Idempotency-Key: reconcile-2020-02-icbc' \
+  -F file=@"$TMP/icbc-202002.csv" |
+  jq -r '"reconcile \(.period): \(.statement.layout) \(.statement.lines) lines, balanced \(.statement.balanced)"'
+# The reconciliation workbook of the month (checks, discrepancies, the
+# 银行存款余额调节表, trial balance, findings).
+curl -sS --fail-with-body -o "$TMP/reconcile-2020-02.xlsx" -w 'workbook: %{http_code} %{content_type}\n' \
+  "$BASE/api/v1/reports/reconcile?period=2020-02" -H "Authorization: Bearer $AUDITOR"
+# An auditor writes nothing else: a roster entry is refused, and so is
+# voiding a voucher.
+curl -sS -X POST "$BASE/api/v1/roster" -H "Authorization: Bearer $AUDITOR" -H 'Content-Type: application/json' \
+  -H 'Idempotency-Key: auditor-roster' -d '{"name": "王五", "phone": "13700000000"}' | jq -r '"auditor roster: \(.code)"'
+
 curl -sS -X POST "$BASE/api/v1/vouchers/$SPEND/void" \
   -H "Authorization: Bearer $AUDITOR" -H 'Idempotency-Key: auditor-void' | jq -r '"auditor void: \(.code)"'
+
+# --- The administrator (孙立新, admin) ---------------------------------------
+ADMIN=$(login sunlixin demo-admin-1)
+# A new officer for the FY-CP-02 checkpoint branch, with a password.
+curl -sS --fail-with-body -X POST "$BASE/api/v1/users" \
+  -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' -H 'Idempotency-Key: user-chenjing' \
+  -d '{"name": "chenjing", "full_name": "陈静", "roles": ["officer"], "scope": "FY-CP-02",
+       "password": "a long passphrase"}' | jq -r '"user \(.name): \(.roles | join(",")) in \(.scope)"'
+# A token for a script of hers, shown once (a retry with the same key
+# answers without it).
+curl -sS --fail-with-body -X POST "$BASE/api/v1/users/chenjing/tokens" \
+  -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' -H 'Idempotency-Key: token-chenjing-1' \
+  -d '{"ttl": "24h"}' | jq -r '"token for \(.user): \(.token | startswith("lgr_"))"'
+# She leaves: the account is disabled and its tokens revoked.
+curl -sS --fail-with-body -X POST "$BASE/api/v1/users/chenjing/disable" \
+  -H "Authorization: Bearer $ADMIN" -H 'Idempotency-Key: disable-chenjing' |
+  jq -r '"\(.name) disabled: \(.disabled), \(.active_tokens) active tokens"'
 
 # Log out: revoke the officer's token; it stops working at once.
 TOKEN_ID=$(curl -sS --fail-with-body "$BASE/api/v1/me" -H "Authorization: Bearer $TOKEN" | jq -r .token_id)
