@@ -1,8 +1,11 @@
 package postgres_test
 
 import (
+	"context"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/postgres/pgtest"
@@ -95,5 +98,61 @@ func TestBooksCacheFollowsChanges(t *testing.T) {
 	wantCode(t, err, ledger.EOrgInactive, "-")
 	if !strings.Contains(err.Error(), "改名后的临时党支部") {
 		t.Fatalf("the error does not name the renamed branch: %v", err)
+	}
+}
+
+// A draft takes its number when its transaction commits; until then it
+// carries a placeholder only its own transaction sees, which nobody may
+// change: a transaction that writes a number into it is refused at commit,
+// and the number it would have taken goes to the next voucher.
+func TestNumberTakenAtCommit(t *testing.T) {
+	f := newFixture(t, nil)
+	var id int64
+	err := f.inTx(f.tdb.AppURL, func(tx pgx.Tx) error {
+		var err error
+		if id, err = rawDraft(tx); err != nil {
+			return err
+		}
+		if err := rawLines(tx, id, "100201 FY FY-UP - 100 0", "420101 FY FY-UP - 0 100"); err != nil {
+			return err
+		}
+		var n int
+		if err := tx.QueryRow(context.Background(), `SELECT number FROM vouchers WHERE id = $1`, id).Scan(&n); err != nil {
+			return err
+		}
+		if n >= 0 {
+			t.Errorf("before commit the draft is numbered %d, want the placeholder -%d", n, id)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := f.count(`SELECT number FROM vouchers WHERE id = $1`, id); n != 1 {
+		t.Fatalf("after commit the draft is numbered %d, want 1", n)
+	}
+	err = f.inTx(f.tdb.AppURL, func(tx pgx.Tx) error {
+		id, err := rawDraft(tx)
+		if err != nil {
+			return err
+		}
+		if err := rawLines(tx, id, "100201 FY FY-UP - 100 0", "420101 FY FY-UP - 0 100"); err != nil {
+			return err
+		}
+		_, err = tx.Exec(context.Background(), `UPDATE vouchers SET number = 7 WHERE id = $1`, id)
+		return err
+	})
+	wantCode(t, err, ledger.EImmutable, "-")
+	err = f.inTx(f.tdb.AppURL, func(tx pgx.Tx) error {
+		_, err := tx.Exec(context.Background(), `UPDATE vouchers SET number = 9 WHERE id = $1`, id)
+		return err
+	})
+	wantCode(t, err, ledger.EImmutable, "-")
+	v := f.mustFlow("wangfang", ledger.FlowRequest{Flow: ledger.FlowReceive, Fund: "FY-UP", Amount: money("5"), Attachments: 1})
+	if v.Number != 2 {
+		t.Fatalf("the next voucher is numbered %d, want 2 (no gap after the refused one)", v.Number)
+	}
+	if n := f.count(`SELECT count(*) FROM vouchers`); n != 2 {
+		t.Fatalf("%d vouchers stored, want 2", n)
 	}
 }

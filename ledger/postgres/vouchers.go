@@ -110,8 +110,11 @@ func (db *DB) createVoucher(ctx context.Context, actor string, v *ledger.Voucher
 		}
 		return nil, false, err
 	}
-	// queueVoucher filled in what the database assigned (id, number,
-	// period, timestamps).
+	// queueVoucher filled in what the database assigned (id, period,
+	// timestamps); the number was taken at commit.
+	if err := db.Pool.QueryRow(ctx, `SELECT number FROM vouchers WHERE book = $1 AND id = $2`, w.Book, w.ID).Scan(&w.Number); err != nil {
+		return nil, false, err
+	}
 	return &w, false, nil
 }
 
@@ -157,7 +160,8 @@ func requestHash(v *ledger.Voucher) string {
 }
 
 // queueVoucher queues the statements writing a validated draft: the voucher
-// (RETURNING what the database assigns), its lines in one statement (so the
+// (RETURNING what the database assigns; its number is a placeholder until
+// the transaction commits, migrations/00009), its lines in one statement (so the
 // database checks the balance per fund once), its beneficiaries and the
 // action log. The statements after the voucher name it by currval of the
 // voucher id's sequence. readVoucherBatch reads their results into v.
@@ -451,7 +455,7 @@ func checkPostable(ctx context.Context, q querier, v *ledger.Voucher, b *ledger.
 // negate the original's exactly) as a draft dated date, to be checked and
 // posted like any voucher.
 func (db *DB) Reverse(ctx context.Context, book, actor string, id int64, date time.Time) (*ledger.Voucher, error) {
-	var out *ledger.Voucher
+	var rid int64
 	err := db.runTx(ctx, func(tx pgx.Tx) error {
 		v, err := loadVoucher(ctx, tx, book, id, true)
 		if err != nil {
@@ -495,11 +499,14 @@ func (db *DB) Reverse(ctx context.Context, book, actor string, id int64, date ti
 		if err != nil {
 			return err
 		}
-		rid := r.ID
-		out, err = loadVoucher(ctx, tx, book, rid, false)
-		return err
+		rid = r.ID
+		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	// The red voucher took its number at commit.
+	return db.Voucher(ctx, book, rid)
 }
 
 // Voucher reads one voucher with its lines and beneficiaries.
