@@ -50,6 +50,10 @@ on stderr, one per request.`,
 			if err != nil {
 				return err
 			}
+			layouts, err := a.bankLayouts()
+			if err != nil {
+				return err
+			}
 			write := a.v.GetDuration("serve.write_timeout")
 			srv := httpapi.New(db, httpapi.Options{
 				Book:                a.book(),
@@ -60,6 +64,7 @@ on stderr, one per request.`,
 				LoginWindow:         a.v.GetDuration("serve.login_window"),
 				AuditConfig:         auditCfg,
 				ReconcileWindowDays: a.v.GetInt("reconcile.window_days"),
+				BankLayouts:         layouts,
 				ReportPreparer:      a.v.GetString("report.preparer"),
 				ReportReviewer:      a.v.GetString("report.reviewer"),
 				Log:                 log,
