@@ -93,3 +93,36 @@ func TestVoucherByNumberErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryWriteNeedsAnIdempotencyKey sends every write route, as an admin
+// and an auditor, without the header: 400 naming it, and nothing changes.
+func TestEveryWriteNeedsAnIdempotencyKey(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.funded()
+	snapshot := func() string {
+		return fmt.Sprint(e.count(`SELECT count(*) FROM actions`), e.count(`SELECT count(*) FROM api_idempotency`), e.factCounts(),
+			e.count(`SELECT count(*) FROM bank_statements`), e.count(`SELECT count(*) FROM reconcile_runs`), e.count(`SELECT count(*) FROM users`))
+	}
+	before := snapshot()
+	writes := 0
+	for _, rt := range e.srv.Routes() {
+		if !rt.Write {
+			continue
+		}
+		writes++
+		path := pathParam.ReplaceAllString(rt.Pattern, "1")
+		for _, user := range []string{admin, auditor} {
+			r := e.request(rt.Method, path, e.tokens[user], `{}`)
+			if r.status != http.StatusBadRequest || r.str(t, "code") != ledger.EInvalid || r.str(t, "field") != "Idempotency-Key" {
+				t.Errorf("%s %s as %s without a key: %d %s", rt.Method, rt.Pattern, user, r.status, r.body)
+			}
+		}
+	}
+	if writes < 30 {
+		t.Fatalf("only %d write routes", writes)
+	}
+	if after := snapshot(); after != before {
+		t.Errorf("writes without a key changed %s to %s", before, after)
+	}
+}
