@@ -263,12 +263,11 @@ func logAction(ctx context.Context, tx pgx.Tx, book, actor, action string, vouch
 //
 // The voucher, the book (cached) and the user are read and the step is
 // checked first, without locks; the step itself is then one round trip and
-// one implicit transaction: posting first locks the voucher's balance rows
-// in key order (account, org, fund, so concurrent postings never deadlock),
-// then one statement moves the voucher — only if it is still in the state
-// it was read in — and logs the action, and the database's triggers check
-// everything again (period open, organisations active, restricted balances
-// not below zero) and apply the balances. When the voucher moved meanwhile
+// one implicit transaction: one statement moves the voucher — only if it
+// is still in the state it was read in — and logs the action, and the
+// database's triggers check everything again (period open, organisations
+// active, restricted balances not below zero) and, posting, lock the
+// balance rows in key order last and move them. When the voucher moved meanwhile
 // the step starts over from the read.
 func (db *DB) Transition(ctx context.Context, book, actor string, id int64, act ledger.Action) (*ledger.Voucher, error) {
 	for attempt := 0; ; attempt++ {
@@ -319,38 +318,15 @@ func (db *DB) transition(ctx context.Context, book, actor string, id int64, act 
 	if err := ledger.Authorize(u, act, v, b, b.Book.RequireCashierSign); err != nil {
 		return nil, false, err
 	}
-	batch := &pgx.Batch{}
-	var keys []balanceKey
 	if act == ledger.ActPost {
-		if keys, err = checkPostable(ctx, db.Pool, v, b); err != nil {
+		if err := checkPostable(ctx, db.Pool, v, b); err != nil {
 			return nil, false, err
 		}
-		accounts, orgs, funds := make([]string, len(keys)), make([]string, len(keys)), make([]string, len(keys))
-		for i, k := range keys {
-			accounts[i], orgs[i], funds[i] = k.account, k.org, k.fund
-		}
-		batch.Queue(`SELECT 1 FROM balances WHERE book = $1 AND (account, org, fund) IN (SELECT * FROM unnest($2::text[], $3::text[], $4::text[]))
-			ORDER BY account, org, fund FOR UPDATE`, book, accounts, orgs, funds)
 	}
 	now := db.Now().Round(time.Microsecond).UTC()
-	batch.Queue(`WITH moved AS (UPDATE vouchers SET `+set+` WHERE book = $1 AND id = $2 AND status = $5 RETURNING id)
+	tag, err := db.Pool.Exec(ctx, `WITH moved AS (UPDATE vouchers SET `+set+` WHERE book = $1 AND id = $2 AND status = $5 RETURNING id)
 		INSERT INTO actions (book, at, actor, action, voucher_id, source, detail) SELECT $1, $4, $3, $7, id, $6, '{}' FROM moved`,
 		book, id, actor, now, string(v.Status), db.Source, string(act))
-	br := db.Pool.SendBatch(ctx, batch)
-	var tag pgconn.CommandTag
-	err = func() error {
-		if keys != nil {
-			if _, err := br.Exec(); err != nil {
-				return err
-			}
-		}
-		var err error
-		tag, err = br.Exec()
-		return err
-	}()
-	if cerr := br.Close(); err == nil {
-		err = cerr
-	}
 	if err != nil {
 		return nil, false, err
 	}
@@ -377,20 +353,20 @@ type balanceKey struct{ account, org, fund string }
 
 // checkPostable checks what posting needs, for a clear error before the
 // posting transaction: the period is open, organisations are active on the
-// date, and no restricted balance goes below zero. It returns the
-// voucher's balance rows in key order. It reads without locks; the
-// database checks all of it again under the posting's locks.
-func checkPostable(ctx context.Context, q querier, v *ledger.Voucher, b *ledger.Books) ([]balanceKey, error) {
+// date, and no restricted balance goes below zero. It reads without locks;
+// the database checks all of it again under the posting's locks
+// (vouchers_after_post locks the balance rows in key order).
+func checkPostable(ctx context.Context, q querier, v *ledger.Voucher, b *ledger.Books) error {
 	var status string
 	err := q.QueryRow(ctx, `SELECT status FROM periods WHERE book = $1 AND year = $2 AND month = $3`, v.Book, v.Year, v.Month).Scan(&status)
 	if err != nil && err != pgx.ErrNoRows {
-		return nil, err
+		return err
 	}
 	if status == "closed" {
-		return nil, ledger.Errorf(ledger.EPeriodClosed, "date", "period %04d-%02d is closed; post into an open period", v.Year, v.Month)
+		return ledger.Errorf(ledger.EPeriodClosed, "date", "period %04d-%02d is closed; post into an open period", v.Year, v.Month)
 	}
 	if err := ledger.CheckActive(v, b); err != nil {
-		return nil, err
+		return err
 	}
 	delta := map[balanceKey]ledger.Money{}
 	for _, l := range v.Lines {
@@ -422,19 +398,19 @@ func checkPostable(ctx context.Context, q querier, v *ledger.Voucher, b *ledger.
 	rows, err := q.Query(ctx, `SELECT account, org, fund, balance_fen FROM balances
 		WHERE book = $1 AND (account, org, fund) IN (SELECT * FROM unnest($2::text[], $3::text[], $4::text[]))`, v.Book, accounts, orgs, funds)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	bal := map[balanceKey]int64{}
 	for rows.Next() {
 		var k balanceKey
 		var f int64
 		if err := rows.Scan(&k.account, &k.org, &k.fund, &f); err != nil {
-			return nil, err
+			return err
 		}
 		bal[k] = f
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return err
 	}
 	for _, k := range keys {
 		a := b.Chart[k.account]
@@ -444,11 +420,11 @@ func checkPostable(ctx context.Context, q querier, v *ledger.Voucher, b *ledger.
 			if o := b.Orgs[k.org]; o != nil {
 				org = o.Name + "（" + o.Code + "）"
 			}
-			return nil, ledger.Errorf(ledger.EInsufficientFunds, "amount", "%s has %s of fund %s on %s %s; %s needs %s",
+			return ledger.Errorf(ledger.EInsufficientFunds, "amount", "%s has %s of fund %s on %s %s; %s needs %s",
 				org, ledger.FromFen(bal[k]).Format(), k.fund, a.Code, a.Name, v.Word(), delta[k].Neg().Format())
 		}
 	}
-	return keys, nil
+	return nil
 }
 
 // Reverse makes the red voucher that cancels posted voucher id (its lines
