@@ -50,48 +50,67 @@ func (c *bookCache) put(book string, rev int64, b *ledger.Books) {
 // when the cached one is stale. A missing book is not_found; a missing or
 // disabled user is unauthenticated.
 func (db *DB) actorBooks(ctx context.Context, q querier, book, actor string) (*ledger.Books, *ledger.User, error) {
+	rev, u, err := scanActor(q.QueryRow(ctx, actorSQL, book, actor), book, actor)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := db.booksAt(ctx, q, book, rev)
+	if err != nil {
+		return nil, nil, err
+	}
+	return b, u, nil
+}
+
+// actorSQL reads book $1's revision and its user $2 (scanActor).
+const actorSQL = `SELECT b.revision, u.name IS NOT NULL, u.full_name, u.roles, u.scope, u.disabled
+	FROM books b LEFT JOIN users u ON u.book = b.book AND u.name = $2 WHERE b.book = $1`
+
+// scanActor reads the row of actorSQL: the book's revision and the user.
+func scanActor(row pgx.Row, book, actor string) (int64, *ledger.User, error) {
 	var rev int64
 	var found bool
 	var fullName *string
 	var roles []string
 	var scope *string
 	var disabled *bool
-	err := q.QueryRow(ctx, `SELECT b.revision, u.name IS NOT NULL, u.full_name, u.roles, u.scope, u.disabled
-		FROM books b LEFT JOIN users u ON u.book = b.book AND u.name = $2 WHERE b.book = $1`, book, actor).
-		Scan(&rev, &found, &fullName, &roles, &scope, &disabled)
+	err := row.Scan(&rev, &found, &fullName, &roles, &scope, &disabled)
 	if err == pgx.ErrNoRows {
-		return nil, nil, ledger.Errorf(ledger.ENotFound, "book", "book %s does not exist (load it with `ledger setup FILE`)", book)
+		return 0, nil, ledger.Errorf(ledger.ENotFound, "book", "book %s does not exist (load it with `ledger setup FILE`)", book)
 	}
 	if err != nil {
-		return nil, nil, err
+		return 0, nil, err
 	}
-	var u *ledger.User
 	switch {
 	case actor == ledger.SystemUser:
-		u = &ledger.User{Name: ledger.SystemUser, FullName: "system", Book: book}
+		return rev, &ledger.User{Name: ledger.SystemUser, FullName: "system", Book: book}, nil
 	case !found:
-		return nil, nil, ledger.Errorf(ledger.EUnauthenticated, "user", "user %s does not exist in book %s", actor, book)
+		return 0, nil, ledger.Errorf(ledger.EUnauthenticated, "user", "user %s does not exist in book %s", actor, book)
 	case disabled != nil && *disabled:
-		return nil, nil, ledger.Errorf(ledger.EUnauthenticated, "user", "user %s is disabled", actor)
-	default:
-		u = &ledger.User{Name: actor, Book: book}
-		if fullName != nil {
-			u.FullName = *fullName
-		}
-		for _, r := range roles {
-			u.Roles = append(u.Roles, ledger.Role(r))
-		}
-		if scope != nil {
-			u.Scope = *scope
-		}
+		return 0, nil, ledger.Errorf(ledger.EUnauthenticated, "user", "user %s is disabled", actor)
 	}
+	u := &ledger.User{Name: actor, Book: book}
+	if fullName != nil {
+		u.FullName = *fullName
+	}
+	for _, r := range roles {
+		u.Roles = append(u.Roles, ledger.Role(r))
+	}
+	if scope != nil {
+		u.Scope = *scope
+	}
+	return rev, u, nil
+}
+
+// booksAt returns book as of revision rev or later: the cached one, or a
+// fresh load (cached under rev).
+func (db *DB) booksAt(ctx context.Context, q querier, book string, rev int64) (*ledger.Books, error) {
 	if b := db.books.get(book, rev); b != nil {
-		return b, u, nil
+		return b, nil
 	}
 	b, err := loadBooks(ctx, q, book)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	db.books.put(book, rev, b)
-	return b, u, nil
+	return b, nil
 }

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -67,10 +66,9 @@ func (db *DB) createVoucher(ctx context.Context, actor string, v *ledger.Voucher
 		if len(w.Key) > 200 {
 			return nil, false, ledger.Errorf(ledger.EInvalid, "key", "an idempotency key has at most 200 characters")
 		}
+		// A key used before fails the batch's first statement; the
+		// first request's voucher is looked up then.
 		hash = requestHash(&w)
-		if out, found, err := replayKey(ctx, db.Pool, w.Book, w.Key, actor, hash); err != nil || found {
-			return out, found, err
-		}
 	}
 	batch := &pgx.Batch{}
 	if w.Key != "" {
@@ -307,19 +305,16 @@ func (db *DB) transition(ctx context.Context, book, actor string, id int64, act 
 	if !ok {
 		return nil, false, ledger.Errorf(ledger.EInvalid, "action", "unknown workflow step %q", act)
 	}
-	v, err := loadVoucher(ctx, db.Pool, book, id, false)
+	r, err := db.readTransition(ctx, book, actor, id, act == ledger.ActPost)
 	if err != nil {
 		return nil, false, err
 	}
-	b, u, err := db.actorBooks(ctx, db.Pool, book, actor)
-	if err != nil {
-		return nil, false, err
-	}
-	if err := ledger.Authorize(u, act, v, b, b.Book.RequireCashierSign); err != nil {
+	v, b := r.v, r.books
+	if err := ledger.Authorize(r.user, act, v, b, b.Book.RequireCashierSign); err != nil {
 		return nil, false, err
 	}
 	if act == ledger.ActPost {
-		if err := checkPostable(ctx, db.Pool, v, b); err != nil {
+		if err := checkPostable(v, b, r.period, r.balances); err != nil {
 			return nil, false, err
 		}
 	}
@@ -356,61 +351,23 @@ type balanceKey struct{ account, org, fund string }
 // date, and no restricted balance goes below zero. It reads without locks;
 // the database checks all of it again under the posting's locks
 // (vouchers_after_post locks the balance rows in key order).
-func checkPostable(ctx context.Context, q querier, v *ledger.Voucher, b *ledger.Books) error {
-	var status string
-	err := q.QueryRow(ctx, `SELECT status FROM periods WHERE book = $1 AND year = $2 AND month = $3`, v.Book, v.Year, v.Month).Scan(&status)
-	if err != nil && err != pgx.ErrNoRows {
-		return err
-	}
-	if status == "closed" {
+func checkPostable(v *ledger.Voucher, b *ledger.Books, period string, bal map[balanceKey]int64) error {
+	if period == "closed" {
 		return ledger.Errorf(ledger.EPeriodClosed, "date", "period %04d-%02d is closed; post into an open period", v.Year, v.Month)
 	}
 	if err := ledger.CheckActive(v, b); err != nil {
 		return err
 	}
 	delta := map[balanceKey]ledger.Money{}
+	var keys []balanceKey
 	for _, l := range v.Lines {
 		k := balanceKey{l.Account, l.Org, l.Fund}
 		d, ok := delta[k]
 		if !ok {
 			d = ledger.Zero
+			keys = append(keys, k)
 		}
 		delta[k] = d.Add(l.Amount())
-	}
-	keys := make([]balanceKey, 0, len(delta))
-	for k := range delta {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		a, c := keys[i], keys[j]
-		if a.account != c.account {
-			return a.account < c.account
-		}
-		if a.org != c.org {
-			return a.org < c.org
-		}
-		return a.fund < c.fund
-	})
-	accounts, orgs, funds := make([]string, len(keys)), make([]string, len(keys)), make([]string, len(keys))
-	for i, k := range keys {
-		accounts[i], orgs[i], funds[i] = k.account, k.org, k.fund
-	}
-	rows, err := q.Query(ctx, `SELECT account, org, fund, balance_fen FROM balances
-		WHERE book = $1 AND (account, org, fund) IN (SELECT * FROM unnest($2::text[], $3::text[], $4::text[]))`, v.Book, accounts, orgs, funds)
-	if err != nil {
-		return err
-	}
-	bal := map[balanceKey]int64{}
-	for rows.Next() {
-		var k balanceKey
-		var f int64
-		if err := rows.Scan(&k.account, &k.org, &k.fund, &f); err != nil {
-			return err
-		}
-		bal[k] = f
-	}
-	if err := rows.Err(); err != nil {
-		return err
 	}
 	for _, k := range keys {
 		a := b.Chart[k.account]
@@ -425,6 +382,91 @@ func checkPostable(ctx context.Context, q querier, v *ledger.Voucher, b *ledger.
 		}
 	}
 	return nil
+}
+
+// transitionRead is what a workflow step reads before it writes.
+type transitionRead struct {
+	v        *ledger.Voucher
+	books    *ledger.Books
+	user     *ledger.User
+	period   string               // posting: the voucher's period's state
+	balances map[balanceKey]int64 // posting: the stored balances of its lines' keys
+}
+
+// readTransition reads voucher id with its lines and beneficiaries, the
+// acting user with the book's revision and, for posting, the period's state
+// and the balances of the voucher's keys, in one round trip (a batch of
+// reads); the book itself only when the cached one is stale.
+func (db *DB) readTransition(ctx context.Context, book, actor string, id int64, posting bool) (*transitionRead, error) {
+	batch := &pgx.Batch{}
+	batch.Queue(`SELECT `+voucherColumns+` FROM vouchers WHERE book = $1 AND id = $2`, book, id)
+	batch.Queue(linesSQL, book, []int64{id})
+	batch.Queue(beneficiariesSQL, book, []int64{id})
+	batch.Queue(actorSQL, book, actor)
+	if posting {
+		batch.Queue(`SELECT p.status FROM vouchers v JOIN periods p ON p.book = v.book AND p.year = v.year AND p.month = v.month
+			WHERE v.book = $1 AND v.id = $2`, book, id)
+		batch.Queue(`SELECT b.account, b.org, b.fund, b.balance_fen FROM balances b
+			WHERE b.book = $1 AND (b.account, b.org, b.fund) IN (SELECT account, org, fund FROM voucher_lines WHERE book = $1 AND voucher_id = $2)`, book, id)
+	}
+	br := db.Pool.SendBatch(ctx, batch)
+	r := &transitionRead{balances: map[balanceKey]int64{}}
+	var rev int64
+	err := func() error {
+		v, err := scanVoucher(br.QueryRow())
+		if err == pgx.ErrNoRows {
+			return ledger.Errorf(ledger.ENotFound, "id", "voucher %d does not exist in book %s", id, book)
+		}
+		if err != nil {
+			return err
+		}
+		r.v = v
+		byID := map[int64]*ledger.Voucher{id: v}
+		rows, err := br.Query()
+		if err != nil {
+			return err
+		}
+		if err := scanLines(rows, byID); err != nil {
+			return err
+		}
+		if rows, err = br.Query(); err != nil {
+			return err
+		}
+		if err := scanBeneficiaries(rows, byID); err != nil {
+			return err
+		}
+		if rev, r.user, err = scanActor(br.QueryRow(), book, actor); err != nil {
+			return err
+		}
+		if !posting {
+			return nil
+		}
+		if err := br.QueryRow().Scan(&r.period); err != nil && err != pgx.ErrNoRows {
+			return err
+		}
+		if rows, err = br.Query(); err != nil {
+			return err
+		}
+		for rows.Next() {
+			var k balanceKey
+			var f int64
+			if err := rows.Scan(&k.account, &k.org, &k.fund, &f); err != nil {
+				return err
+			}
+			r.balances[k] = f
+		}
+		return rows.Err()
+	}()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	if r.books, err = db.booksAt(ctx, db.Pool, book, rev); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // Reverse makes the red voucher that cancels posted voucher id (its lines
@@ -553,13 +595,35 @@ func loadLines(ctx context.Context, q querier, vs []*ledger.Voucher) error {
 	for i, v := range vs {
 		byID[v.ID] = v
 		ids[i] = v.ID
-		v.Lines, v.Beneficiaries = nil, nil
 	}
 	book := vs[0].Book
-	rows, err := q.Query(ctx, `SELECT voucher_id, line_no, summary, account, org, fund, coalesce(purpose, ''), debit_fen, credit_fen
-		FROM voucher_lines WHERE book = $1 AND voucher_id = ANY($2) ORDER BY voucher_id, line_no`, book, ids)
+	rows, err := q.Query(ctx, linesSQL, book, ids)
 	if err != nil {
 		return err
+	}
+	if err := scanLines(rows, byID); err != nil {
+		return err
+	}
+	if rows, err = q.Query(ctx, beneficiariesSQL, book, ids); err != nil {
+		return err
+	}
+	return scanBeneficiaries(rows, byID)
+}
+
+// linesSQL and beneficiariesSQL read the lines and beneficiaries of
+// vouchers $2 of book $1, in order.
+const (
+	linesSQL = `SELECT voucher_id, line_no, summary, account, org, fund, coalesce(purpose, ''), debit_fen, credit_fen
+		FROM voucher_lines WHERE book = $1 AND voucher_id = ANY($2) ORDER BY voucher_id, line_no`
+	beneficiariesSQL = `SELECT voucher_id, name, category, id_number, phone, reason, amount_fen
+		FROM voucher_beneficiaries WHERE book = $1 AND voucher_id = ANY($2) ORDER BY voucher_id, seq`
+)
+
+// scanLines replaces the lines of the vouchers in byID with rows of linesSQL.
+func scanLines(rows pgx.Rows, byID map[int64]*ledger.Voucher) error {
+	defer rows.Close()
+	for _, v := range byID {
+		v.Lines = nil
 	}
 	for rows.Next() {
 		var l ledger.Line
@@ -571,13 +635,15 @@ func loadLines(ctx context.Context, q querier, vs []*ledger.Voucher) error {
 		l.Purpose, l.Debit, l.Credit = ledger.Purpose(purpose), ledger.FromFen(d), ledger.FromFen(c)
 		byID[vid].Lines = append(byID[vid].Lines, l)
 	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	rows, err = q.Query(ctx, `SELECT voucher_id, name, category, id_number, phone, reason, amount_fen
-		FROM voucher_beneficiaries WHERE book = $1 AND voucher_id = ANY($2) ORDER BY voucher_id, seq`, book, ids)
-	if err != nil {
-		return err
+	return rows.Err()
+}
+
+// scanBeneficiaries replaces the beneficiaries of the vouchers in byID
+// with rows of beneficiariesSQL.
+func scanBeneficiaries(rows pgx.Rows, byID map[int64]*ledger.Voucher) error {
+	defer rows.Close()
+	for _, v := range byID {
+		v.Beneficiaries = nil
 	}
 	for rows.Next() {
 		var p ledger.Beneficiary
