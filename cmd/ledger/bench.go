@@ -140,7 +140,7 @@ prints our figure, the baseline's, their ratio, the target and whether it is met
                         vouchers/s ≥ 0.50× and p99 per request ≤ 2×
   hot                   64 clients posting spends of one branch over HTTP, against the bare
                         transaction on one hot row: ≥ 0.50×, nothing lost or overspent
-  import                ledger import --approved against COPY of the same rows (when built)
+  import                ledger import --approved of N vouchers against COPY of the same rows: ≥ 0.50×
   verify                verify over N sealed vouchers against one ordered read plus SHA-256: ≥ 0.50×
   reconcile             the monthly batch's checks over N vouchers against the same checks in bare
                         SQL plus a bare chain check: ≤ 2× (audit rules and workbook timed on their own)
