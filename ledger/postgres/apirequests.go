@@ -1,7 +1,10 @@
 package postgres
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"io"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -71,6 +74,9 @@ func (db *DB) ClaimAPIRequest(ctx context.Context, req APIRequest) (*APIResponse
 	if status != nil {
 		r.Status = *status
 	}
+	if r.Body, err = unpackResponse(r.Body); err != nil {
+		return nil, mapError(err)
+	}
 	return r, nil
 }
 
@@ -114,8 +120,37 @@ func (db *DB) TakeOverAPIRequest(ctx context.Context, req APIRequest, prev *APIR
 func (db *DB) CompleteAPIRequest(ctx context.Context, req APIRequest, status int, body []byte) error {
 	_, err := db.execAsync(ctx, `UPDATE api_idempotency SET status = $5, response = $6, completed_at = now()
 		WHERE book = $1 AND user_name = $2 AND key = $3 AND instance = $4 AND status IS NULL`,
-		req.Book, req.User, req.Key, req.Instance, status, body)
+		req.Book, req.User, req.Key, req.Instance, status, packResponse(body))
 	return mapError(err)
+}
+
+// packResponse stores a response of some size gzip-compressed: JSON
+// answers shrink to about half, and so does the write-ahead log of every
+// idempotent request (PostgreSQL compresses only values beyond ~2 kB).
+// unpackResponse tells the two apart by gzip's magic bytes, which no JSON
+// text starts with.
+func packResponse(body []byte) []byte {
+	if len(body) < 256 {
+		return body
+	}
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	zw.Write(body)
+	if zw.Close() != nil || buf.Len() >= len(body) {
+		return body
+	}
+	return buf.Bytes()
+}
+
+func unpackResponse(b []byte) ([]byte, error) {
+	if len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+		return b, nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(zr)
 }
 
 // ReleaseAPIRequest gives up a claim whose request failed without a result
