@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -134,13 +135,22 @@ func packResponse(body []byte) []byte {
 		return body
 	}
 	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	zw := gzipWriters.Get().(*gzip.Writer)
+	defer gzipWriters.Put(zw)
+	zw.Reset(&buf)
 	zw.Write(body)
 	if zw.Close() != nil || buf.Len() >= len(body) {
 		return body
 	}
 	return buf.Bytes()
 }
+
+// gzipWriters reuses compressors: each holds several hundred kilobytes of
+// state that would otherwise be allocated and cleared per answer.
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
+	return zw
+}}
 
 func unpackResponse(b []byte) ([]byte, error) {
 	if len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
