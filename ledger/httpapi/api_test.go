@@ -325,13 +325,15 @@ func TestRoleScopeMatrix(t *testing.T) {
 		{"rectify finding", onFinding("rectify", map[string]string{"note": "已补充会议纪要"}, true), only(ok, auditor, admin)},
 		{"reconcile run", func() (string, any, func() string) {
 			// A run without close changes no ledger state (an identical
-			// re-run records nothing): the snapshot is the runs recorded
-			// or the calls answered.
+			// re-run records nothing): the snapshot is the months closed,
+			// the runs recorded and the calls answered. A run is a write:
+			// an admin of the whole book's, not an auditor's.
 			return "/api/v1/reconcile-runs", map[string]any{"period": "2020-02"}, func() string {
 				return fmt.Sprint(e.count(`SELECT count(*) FROM periods WHERE status = 'closed'`),
+					e.count(`SELECT count(*) FROM reconcile_runs`),
 					e.count(`SELECT count(*) FROM api_idempotency WHERE path = '/api/v1/reconcile-runs' AND status = 200`))
 			}
-		}, only(ok, auditor, admin)},
+		}, only(ok, admin)},
 		{"reopen period", func() (string, any, func() string) {
 			return "/api/v1/periods/2020-02/reopen", map[string]string{"reason": "补记"}, func() string { return fmt.Sprint(e.count(`SELECT count(*) FROM period_events`)) }
 		}, only(stateConflict, admin)}, // the month is open: only an admin gets as far as the state
@@ -382,11 +384,14 @@ func TestRoleScopeMatrix(t *testing.T) {
 		{"token for a user", counted(`api_tokens`, func(n int) (string, any) {
 			return "/api/v1/users/" + officer2 + "/tokens", map[string]string{"ttl": "1h"}
 		}), only(made, admin)},
-		// A run with a bank statement: auditors and admins of the whole
-		// book; each cell sends another file (a new title row).
-		{"reconcile with a statement", counted(`bank_statements`, func(n int) (string, any) {
-			return "/api/v1/reconcile-runs/statement?period=2020-02&filename=icbc.csv", statementCSV(fmt.Sprintf("cell %d", n), fundedStatement)
-		}), only(ok, auditor, admin)},
+		// A run with a bank statement: an admin of the whole book; each
+		// cell sends another file (a new title row), so a run stores one.
+		{"reconcile with a statement", func() (string, any, func() string) {
+			cell++
+			return "/api/v1/reconcile-runs/statement?period=2020-02&filename=icbc.csv", statementCSV(fmt.Sprintf("cell %d", cell), fundedStatement), func() string {
+				return fmt.Sprint(e.count(`SELECT count(*) FROM bank_statements`), e.count(`SELECT count(*) FROM reconcile_runs`))
+			}
+		}, only(ok, admin)},
 	}
 	roles := []string{officer, checker, cashier, auditor, admin, cpOfficer, cpChecker}
 	for _, row := range rows {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -61,9 +62,10 @@ func TestAuditWorkbookDownload(t *testing.T) {
 }
 
 // TestMonthEndThroughTheAPI runs the month end through the API: the
-// auditor evaluates the rules and acknowledges the HIGH findings, the
-// auditor's reconciliation run is clean, an admin closes the month, posting
-// into it is refused, and an admin re-opens it with a reason.
+// auditor evaluates the rules and acknowledges the HIGH findings but may
+// not run the batch (a run is a write), the admin's reconciliation run is
+// clean, an admin closes the month, posting into it is refused, and an
+// admin re-opens it with a reason.
 func TestMonthEndThroughTheAPI(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -86,8 +88,34 @@ func TestMonthEndThroughTheAPI(t *testing.T) {
 	if run.Status != "open_high" {
 		t.Fatalf("audit run %s", r.body)
 	}
+	// The batch is an admin's: the auditor, a scoped admin and an
+	// officer are refused, naming the user, and no run is recorded.
+	const cpAdmin = "cpadmin"
+	if err := addUser(e, ledger.User{Name: cpAdmin, Roles: []ledger.Role{ledger.RoleAdmin}, Scope: "FY-CP-01"}); err != nil {
+		t.Fatal(err)
+	}
+	tok, _, err := e.db.CreateToken(ctx, book, cpAdmin, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.tokens[cpAdmin] = tok
+	for _, u := range []string{auditor, cpAdmin, officer} {
+		for _, body := range []map[string]any{{"period": "2020-02"}, {"period": "2020-02", "close": true}} {
+			r = e.post(u, "/api/v1/reconcile-runs", body)
+			expect(t, r, http.StatusForbidden, ledger.EForbidden)
+			if r.str(t, "field") != "user" {
+				t.Errorf("%s's run %v is refused naming %q: %s", u, body, r.str(t, "field"), r.body)
+			}
+		}
+	}
+	if !strings.Contains(r.str(t, "message"), "admin of the whole book") {
+		t.Errorf("the refusal does not say who runs the batch: %s", r.body)
+	}
+	if n := e.count(`SELECT count(*) FROM reconcile_runs`); n != 0 {
+		t.Fatalf("refused runs recorded %d runs", n)
+	}
 	// An open HIGH finding keeps the month from closing.
-	r = e.post(auditor, "/api/v1/reconcile-runs", map[string]any{"period": "2020-02"})
+	r = e.post(admin, "/api/v1/reconcile-runs", map[string]any{"period": "2020-02"})
 	expect(t, r, http.StatusOK, "")
 	if r.str(t, "status") != "discrepancies" || !strings.Contains(string(r.body), "audit_high_open") {
 		t.Fatalf("reconcile with open HIGH findings: %s", r.body)
@@ -102,14 +130,17 @@ func TestMonthEndThroughTheAPI(t *testing.T) {
 	if !strings.Contains(string(r.body), `"actor":"fengqing"`) {
 		t.Fatalf("history %s", r.body)
 	}
-	r = e.post(auditor, "/api/v1/reconcile-runs", map[string]any{"period": "2020-02"})
+	r = e.post(admin, "/api/v1/reconcile-runs", map[string]any{"period": "2020-02"})
 	expect(t, r, http.StatusOK, "")
 	if r.str(t, "status") != "clean" || r.str(t, "period_status") != "open" {
 		t.Fatalf("reconcile: %s", r.body)
 	}
-	// Closing is for an admin.
+	// The auditor still may not run it, nor close; the admin closes.
+	runs := e.count(`SELECT count(*) FROM reconcile_runs`)
 	expect(t, e.post(auditor, "/api/v1/reconcile-runs", map[string]any{"period": "2020-02", "close": true}), http.StatusForbidden, ledger.EForbidden)
-	expect(t, e.post(officer, "/api/v1/reconcile-runs", map[string]any{"period": "2020-02"}), http.StatusForbidden, ledger.EForbidden)
+	if n := e.count(`SELECT count(*) FROM reconcile_runs`); n != runs || e.count(`SELECT count(*) FROM periods WHERE status = 'closed'`) != 0 {
+		t.Fatalf("the auditor's refused close recorded a run (%d, was %d) or closed the month", n, runs)
+	}
 	r = e.post(admin, "/api/v1/reconcile-runs", map[string]any{"period": "2020-02", "close": true})
 	expect(t, r, http.StatusOK, "")
 	if m := r.json(t); m["closed"] != true || m["period_status"] != "closed" || len(r.str(t, "seal")) != 64 {

@@ -52,6 +52,7 @@ func TestCurlExamples(t *testing.T) {
 		"workbook: 200 application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 		"auditor roster: forbidden",
 		"auditor void: forbidden",
+		"auditor reconcile: forbidden user",
 		"user chenjing: officer in FY-CP-02",
 		"token for chenjing: true",
 		"chenjing disabled: true, 0 active tokens",
@@ -68,6 +69,10 @@ func TestCurlExamples(t *testing.T) {
 	}
 	if n := e.count(`SELECT count(*) FROM vouchers`); n != 3 {
 		t.Fatalf("%d vouchers after the examples, want 3", n)
+	}
+	// One run, the admin's with the statement; the auditor's was refused.
+	if n := e.count(`SELECT count(*) FROM reconcile_runs`); n != 1 {
+		t.Fatalf("%d reconciliation runs after the examples, want 1", n)
 	}
 	checkInvariants(t, e.db)
 }

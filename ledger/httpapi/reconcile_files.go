@@ -22,12 +22,27 @@ func (s *Server) registerReconcileFiles() {
 	s.handle(Route{Method: http.MethodGet, Pattern: "/api/v1/reports/reconcile"}, s.reconcileReport)
 }
 
-// mayReconcileBook refuses a user who may not run the batch, or whose
-// scope is not the whole book: the statement and the workbook are the
-// book's.
+// mayReconcileBook refuses a user who may not read the batch's workbook
+// (an auditor or an admin), or whose scope is not the whole book: the
+// statement and the workbook are the book's.
 func mayReconcileBook(u *ledger.User, what string) error {
 	if err := mayAudit(u, what); err != nil {
 		return err
+	}
+	if u.Scope != "" {
+		return ledger.Errorf(ledger.EForbidden, "user", "%s may act only within %s; %s covers the whole book", u.Name, u.Scope, what)
+	}
+	return nil
+}
+
+// mayRunBatch refuses anyone but an admin of the whole book: a run is
+// recorded with the month (with its statement, and the close), a write
+// an auditor does not make (SPEC §1: an auditor writes nothing but
+// finding states). An auditor reads the workbook instead.
+func mayRunBatch(u *ledger.User, what string) error {
+	if !u.Has(ledger.RoleAdmin) {
+		return ledger.Errorf(ledger.EForbidden, "user",
+			"%s may not run %s: the monthly batch is run by an admin of the whole book (an auditor reads its workbook, GET /api/v1/reports/reconcile)", u.Name, what)
 	}
 	if u.Scope != "" {
 		return ledger.Errorf(ledger.EForbidden, "user", "%s may act only within %s; %s covers the whole book", u.Name, u.Scope, what)
@@ -71,10 +86,9 @@ func (s *Server) layoutsFor(name string) ([]bankstmt.Layout, error) {
 // (period=YYYY-MM), optionally close=true, the layout (default: detected
 // from the header row) and the file's name. The statement is stored with
 // the month (the same file again changes nothing) and later runs without
-// one reuse it. Auditors and admins of the whole book run it; only an
-// admin closes.
+// one reuse it. An admin of the whole book runs it, and closes.
 func (s *Server) reconcileStatementRun(c *call, f upload) (execFunc, error) {
-	if err := mayReconcileBook(c.user, "the reconciliation with a bank statement"); err != nil {
+	if err := mayRunBatch(c.user, "the reconciliation with a bank statement"); err != nil {
 		return nil, err
 	}
 	q, err := query(c.r, "period", "close", "layout", "filename")
@@ -86,9 +100,6 @@ func (s *Server) reconcileStatementRun(c *call, f upload) (execFunc, error) {
 		if closeIt, err = strconv.ParseBool(v); err != nil {
 			return nil, ledger.Errorf(ledger.EInvalid, "close", "close is true or false, not %q", v)
 		}
-	}
-	if closeIt && !c.user.Has(ledger.RoleAdmin) {
-		return nil, ledger.Errorf(ledger.EForbidden, "close", "%s may not close a month: an admin closes it", c.user.Name)
 	}
 	p, err := oneMonth(q.Get("period"))
 	if err != nil {
@@ -162,7 +173,8 @@ func newReconcileAnswer(res *postgres.ReconcileResult) reconcileFileAnswer {
 // the 银行存款余额调节表 with the statement stored with the month — the
 // workbook a run without close makes now. It is a read: it records no run
 // and stores nothing (findings new to the month are recorded, as by every
-// evaluation of the audit rules). Auditors and admins of the whole book.
+// evaluation of the audit rules). Auditors and admins of the whole book;
+// an auditor reads it, an admin runs the batch.
 func (s *Server) reconcileReport(w http.ResponseWriter, r *http.Request) {
 	ri := info(r)
 	u := ri.user

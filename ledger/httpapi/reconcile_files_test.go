@@ -28,16 +28,25 @@ func statementOf(t *testing.T, r *resp) map[string]any {
 	return st
 }
 
-// TestReconcileWithUploadedStatement runs the February batch with the
-// bank's statement uploaded, again as a form (stored once), then without
-// one (the stored one is used), and downloads the workbook, which records
-// no run.
+// TestReconcileWithUploadedStatement runs the February batch as the admin
+// with the bank's statement uploaded (the auditor may not: a run is a
+// write), again as a form (stored once), then without one (the stored one
+// is used), and the auditor downloads the workbook, which records no run.
 func TestReconcileWithUploadedStatement(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.funded()
 	file := statementCSV("2020-02", fundedStatement)
 	r := e.request(http.MethodPost, "/api/v1/reconcile-runs/statement?period=2020-02&filename=icbc-202002.csv", e.tokens[auditor], file,
+		"Idempotency-Key", newKey(), "Content-Type", "text/csv")
+	expect(t, r, http.StatusForbidden, ledger.EForbidden)
+	if r.str(t, "field") != "user" || !strings.Contains(r.str(t, "message"), "admin of the whole book") {
+		t.Fatalf("the auditor's run is refused with %s", r.body)
+	}
+	if runs, stmts := e.count(`SELECT count(*) FROM reconcile_runs`), e.count(`SELECT count(*) FROM bank_statements`); runs != 0 || stmts != 0 {
+		t.Fatalf("the auditor's refused run recorded %d runs and %d statements", runs, stmts)
+	}
+	r = e.request(http.MethodPost, "/api/v1/reconcile-runs/statement?period=2020-02&filename=icbc-202002.csv", e.tokens[admin], file,
 		"Idempotency-Key", newKey(), "Content-Type", "text/csv")
 	expect(t, r, http.StatusOK, "")
 	st := statementOf(t, r)
@@ -67,7 +76,7 @@ func TestReconcileWithUploadedStatement(t *testing.T) {
 		t.Fatalf("%d statements stored", n)
 	}
 	// A run without a file reconciles the stored statement.
-	r = e.post(auditor, "/api/v1/reconcile-runs", map[string]string{"period": "2020-02"})
+	r = e.post(admin, "/api/v1/reconcile-runs", map[string]string{"period": "2020-02"})
 	expect(t, r, http.StatusOK, "")
 	if st := statementOf(t, r); st["file"] != "icbc-202002.csv" || st["balanced"] != true {
 		t.Fatalf("stored statement %v", st)
@@ -119,21 +128,25 @@ func statementForm(t *testing.T, name, content string) (string, []byte) {
 	return w.FormDataContentType(), buf.Bytes()
 }
 
-// TestStatementUploadRejects: who may not, and bad files and parameters:
-// an answer naming the field, and nothing stored, run or closed.
+// TestStatementUploadRejects: who may not (anyone but an admin of the
+// whole book), and bad files and parameters: an answer naming the field,
+// and nothing stored, run or closed.
 func TestStatementUploadRejects(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, func(o *httpapi.Options) { o.BodyLimitBytes = 4096; o.UploadLimitBytes = 64 << 10 })
 	e.funded()
 	ctx := context.Background()
-	if _, err := e.db.AddUser(ctx, book, ledger.User{Name: "cpauditor", Roles: []ledger.Role{ledger.RoleAuditor}, Scope: "FY-CP-01"}, ""); err != nil {
-		t.Fatal(err)
+	for _, u := range []ledger.User{{Name: "cpauditor", Roles: []ledger.Role{ledger.RoleAuditor}, Scope: "FY-CP-01"},
+		{Name: "cpadmin", Roles: []ledger.Role{ledger.RoleAdmin}, Scope: "FY-CP-01"}} {
+		if _, err := e.db.AddUser(ctx, book, u, ""); err != nil {
+			t.Fatal(err)
+		}
+		tok, _, err := e.db.CreateToken(ctx, book, u.Name, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.tokens[u.Name] = tok
 	}
-	tok, _, err := e.db.CreateToken(ctx, book, "cpauditor", time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.tokens["cpauditor"] = tok
 	snapshot := func() string {
 		return fmt.Sprint(e.count(`SELECT count(*) FROM bank_statements`), e.count(`SELECT count(*) FROM reconcile_runs`),
 			e.count(`SELECT count(*) FROM periods WHERE status = 'closed'`), e.count(`SELECT count(*) FROM api_idempotency WHERE status = 200`))
@@ -149,21 +162,23 @@ func TestStatementUploadRejects(t *testing.T) {
 	}{
 		{"officer", officer, "period=2020-02", good, nil, 403, ledger.EForbidden, "user"},
 		{"cashier", cashier, "period=2020-02", good, nil, 403, ledger.EForbidden, "user"},
+		{"auditor", auditor, "period=2020-02", good, nil, 403, ledger.EForbidden, "user"},
+		{"auditor closing", auditor, "period=2020-02&close=true", good, nil, 403, ledger.EForbidden, "user"},
 		{"scoped auditor", "cpauditor", "period=2020-02", good, nil, 403, ledger.EForbidden, "user"},
-		{"auditor closing", auditor, "period=2020-02&close=true", good, nil, 403, ledger.EForbidden, "close"},
-		{"no period", auditor, "", good, nil, 400, ledger.EInvalid, "period"},
-		{"a range", auditor, "period=2020-02..2020-03", good, nil, 400, ledger.EInvalid, "period"},
-		{"bad period", auditor, "period=2020-13", good, nil, 400, ledger.EInvalid, "period"},
-		{"bad close", auditor, "period=2020-02&close=maybe", good, nil, 400, ledger.EInvalid, "close"},
-		{"unknown parameter", auditor, "period=2020-02&bank=icbc", good, nil, 400, ledger.EInvalid, "bank"},
-		{"unknown layout", auditor, "period=2020-02&layout=hsbc", good, nil, 400, ledger.EInvalid, "layout"},
-		{"another layout", auditor, "period=2020-02&layout=ccb", good, nil, 400, ledger.EInvalid, "header"},
-		{"not a statement", auditor, "period=2020-02", "hello,world\n1,2\n", nil, 400, ledger.EInvalid, "header"},
-		{"an old .xls", auditor, "period=2020-02", "\xd0\xcf\x11\xe0xxxx", nil, 400, ledger.EInvalid, "file"},
-		{"a bad amount", auditor, "period=2020-02", bad, nil, 400, ledger.EInvalid, ""},
-		{"empty", auditor, "period=2020-02", "", nil, 400, ledger.EInvalid, "file"},
-		{"too large", auditor, "period=2020-02", good + strings.Repeat(" ", 70<<10), nil, 413, ledger.ETooLarge, "file"},
-		{"no Idempotency-Key", auditor, "period=2020-02", good, []string{"Idempotency-Key", ""}, 400, ledger.EInvalid, "Idempotency-Key"},
+		{"scoped admin", "cpadmin", "period=2020-02", good, nil, 403, ledger.EForbidden, "user"},
+		{"no period", admin, "", good, nil, 400, ledger.EInvalid, "period"},
+		{"a range", admin, "period=2020-02..2020-03", good, nil, 400, ledger.EInvalid, "period"},
+		{"bad period", admin, "period=2020-13", good, nil, 400, ledger.EInvalid, "period"},
+		{"bad close", admin, "period=2020-02&close=maybe", good, nil, 400, ledger.EInvalid, "close"},
+		{"unknown parameter", admin, "period=2020-02&bank=icbc", good, nil, 400, ledger.EInvalid, "bank"},
+		{"unknown layout", admin, "period=2020-02&layout=hsbc", good, nil, 400, ledger.EInvalid, "layout"},
+		{"another layout", admin, "period=2020-02&layout=ccb", good, nil, 400, ledger.EInvalid, "header"},
+		{"not a statement", admin, "period=2020-02", "hello,world\n1,2\n", nil, 400, ledger.EInvalid, "header"},
+		{"an old .xls", admin, "period=2020-02", "\xd0\xcf\x11\xe0xxxx", nil, 400, ledger.EInvalid, "file"},
+		{"a bad amount", admin, "period=2020-02", bad, nil, 400, ledger.EInvalid, ""},
+		{"empty", admin, "period=2020-02", "", nil, 400, ledger.EInvalid, "file"},
+		{"too large", admin, "period=2020-02", good + strings.Repeat(" ", 70<<10), nil, 413, ledger.ETooLarge, "file"},
+		{"no Idempotency-Key", admin, "period=2020-02", good, []string{"Idempotency-Key", ""}, 400, ledger.EInvalid, "Idempotency-Key"},
 	} {
 		headers := append([]string{"Idempotency-Key", newKey(), "Content-Type", "text/csv"}, c.headers...)
 		r := e.request(http.MethodPost, "/api/v1/reconcile-runs/statement?"+c.query, e.tokens[c.user], c.body, headers...)
@@ -180,5 +195,10 @@ func TestStatementUploadRejects(t *testing.T) {
 	for _, q := range []string{"", "?period=2020-13", "?period=2020", "?period=2020-02&org=FY"} {
 		expect(t, e.get(auditor, "/api/v1/reports/reconcile"+q), http.StatusBadRequest, ledger.EInvalid)
 	}
+	expect(t, e.get("cpadmin", "/api/v1/reports/reconcile?period=2020-02"), http.StatusForbidden, ledger.EForbidden)
 	expect(t, e.get(admin, "/api/v1/reports/reconcile?period=2020-02"), http.StatusOK, "")
+	expect(t, e.get(auditor, "/api/v1/reports/reconcile?period=2020-02"), http.StatusOK, "")
+	if after := snapshot(); after != before {
+		t.Errorf("reading the workbook changed %s to %s", before, after)
+	}
 }

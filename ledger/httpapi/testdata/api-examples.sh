@@ -131,29 +131,33 @@ curl -sS --fail-with-body -X POST "$BASE/api/v1/findings/$FINDING/rectify" \
 curl -sS --fail-with-body "$BASE/api/v1/roster?org=FY-CP-01" -H "Authorization: Bearer $AUDITOR" |
   jq -r '.roster[] | "roster \(.org) \(.name) \(.id_number)"'
 # The monthly batch with the bank statement of the 党费专户 (the CLI's
-# `reconcile --bank-statement FILE`): the file is a form part (or the whole
-# body); the layout is detected from its header row.
+# `reconcile --bank-statement FILE`) is the administrator's (孙立新): a run
+# is recorded with the month. The file is a form part (or the whole body);
+# the layout is detected from its header row.
+ADMIN=$(login sunlixin demo-admin-1)
 printf '%s\n' '交易日期,凭证号,摘要,借方发生额,贷方发生额,余额,对方账号,对方户名,用途' \
   '20200203,ICBC0203001,省市下拨专项党费,,90000.00,90000.00,,,' \
   '20200205,ICBC0205001,划拨FY-CP-01,12000.00,,78000.00,,,' > "$TMP/icbc-202002.csv"
 curl -sS --fail-with-body -X POST "$BASE/api/v1/reconcile-runs/statement?period=2020-02" \
-  -H "Authorization: Bearer $AUDITOR" -H 'Idempotency-Key: reconcile-2020-02-icbc' \
+  -H "Authorization: Bearer $ADMIN" -H 'Idempotency-Key: reconcile-2020-02-icbc' \
   -F file=@"$TMP/icbc-202002.csv" |
   jq -r '"reconcile \(.period): \(.statement.layout) \(.statement.lines) lines, balanced \(.statement.balanced)"'
-# The reconciliation workbook of the month (checks, discrepancies, the
-# 银行存款余额调节表, trial balance, findings).
+# The auditor downloads the reconciliation workbook of the month (checks,
+# discrepancies, the 银行存款余额调节表, trial balance, findings).
 curl -sS --fail-with-body -o "$TMP/reconcile-2020-02.xlsx" -w 'workbook: %{http_code} %{content_type}\n' \
   "$BASE/api/v1/reports/reconcile?period=2020-02" -H "Authorization: Bearer $AUDITOR"
-# An auditor writes nothing else: a roster entry is refused, and so is
-# voiding a voucher.
+# An auditor writes nothing else: a roster entry is refused, and so are
+# voiding a voucher and running the batch.
 curl -sS -X POST "$BASE/api/v1/roster" -H "Authorization: Bearer $AUDITOR" -H 'Content-Type: application/json' \
   -H 'Idempotency-Key: auditor-roster' -d '{"name": "王五", "phone": "13700000000"}' | jq -r '"auditor roster: \(.code)"'
 
 curl -sS -X POST "$BASE/api/v1/vouchers/$SPEND/void" \
   -H "Authorization: Bearer $AUDITOR" -H 'Idempotency-Key: auditor-void' | jq -r '"auditor void: \(.code)"'
+curl -sS -X POST "$BASE/api/v1/reconcile-runs" \
+  -H "Authorization: Bearer $AUDITOR" -H 'Content-Type: application/json' \
+  -H 'Idempotency-Key: auditor-reconcile' -d '{"period": "2020-02"}' | jq -r '"auditor reconcile: \(.code) \(.field)"'
 
 # --- The administrator (孙立新, admin) ---------------------------------------
-ADMIN=$(login sunlixin demo-admin-1)
 # A new officer for the FY-CP-02 checkpoint branch, with a password.
 curl -sS --fail-with-body -X POST "$BASE/api/v1/users" \
   -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' -H 'Idempotency-Key: user-chenjing' \
