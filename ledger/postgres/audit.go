@@ -1026,11 +1026,38 @@ func (db *DB) SetValueDate(ctx context.Context, book, actor string, id int64, va
 		if n == 0 {
 			return ledger.Errorf(ledger.ENotFound, "voucher", "voucher %d does not exist in book %s", id, book)
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO voucher_value_dates (book, voucher_id, value_date, source, set_by, set_at)
+		// A scoped officer dates only vouchers wholly within the scope.
+		b, u, err := db.actorBooks(ctx, tx, book, actor)
+		if err != nil {
+			return err
+		}
+		if u.Scope != "" {
+			var outside string
+			err := tx.QueryRow(ctx, `SELECT coalesce(min(org), '') FROM voucher_lines WHERE book = $1 AND voucher_id = $2 AND NOT org = ANY($3)`,
+				book, id, scopeOrgs(b, u.Scope)).Scan(&outside)
+			if err != nil {
+				return err
+			}
+			if outside != "" {
+				return ledger.Errorf(ledger.EForbidden, "voucher", "%s may act only within %s; voucher %d has a line of %s", actor, u.Scope, id, outside)
+			}
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO voucher_value_dates (book, voucher_id, value_date, source, set_by, set_at)
 			VALUES ($1, $2, $3, 'manual', $4, $5)
 			ON CONFLICT (book, voucher_id) DO UPDATE SET value_date = excluded.value_date, source = excluded.source,
 				set_by = excluded.set_by, set_at = excluded.set_at`,
 			book, id, valueDate, actor, now)
 		return err
 	})
+}
+
+// scopeOrgs lists the organisations of book b within scope.
+func scopeOrgs(b *ledger.Books, scope string) []string {
+	var out []string
+	for code := range b.Orgs {
+		if b.InScope(scope, code) {
+			out = append(out, code)
+		}
+	}
+	return out
 }
