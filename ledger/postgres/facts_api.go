@@ -118,28 +118,21 @@ func (db *DB) Publicity(ctx context.Context, book string, f FactFilter) ([]Publi
 		q.add("t.id > ?", f.AfterID)
 	}
 	where := q.sql()
-	rows, err := db.Pool.Query(ctx, `SELECT t.id, coalesce(t.org, ''), t.date, t.channel, t.through, t.procurement_fen, t.condolence_fen,
+	return listFacts(ctx, db, `SELECT t.id, coalesce(t.org, ''), t.date, t.channel, t.through, t.procurement_fen, t.condolence_fen,
 			t.relief_fen, t.reported_total_fen, t.created_by, t.created_at
-		FROM publicity t WHERE `+where+fmt.Sprintf(` ORDER BY t.id LIMIT %d`, f.limit()), q.args...)
-	if err != nil {
-		return nil, mapError(err)
-	}
-	out := []PublicityRow{}
-	for rows.Next() {
+		FROM publicity t WHERE `+where+fmt.Sprintf(` ORDER BY t.id LIMIT %d`, f.limit()), q.args, func(row pgx.Row) (PublicityRow, error) {
 		var p PublicityRow
 		var date time.Time
 		var through *time.Time
 		var proc, cond, rel *int64
 		var total int64
-		if err := rows.Scan(&p.ID, &p.Org, &date, &p.Channel, &through, &proc, &cond, &rel, &total, &p.CreatedBy, &p.CreatedAt); err != nil {
-			rows.Close()
-			return nil, mapError(err)
+		if err := row.Scan(&p.ID, &p.Org, &date, &p.Channel, &through, &proc, &cond, &rel, &total, &p.CreatedBy, &p.CreatedAt); err != nil {
+			return p, err
 		}
 		p.Date, p.Through = date.Format(time.DateOnly), dateText(through)
 		p.Procurement, p.Condolence, p.Relief, p.Total = moneyPtr(proc), moneyPtr(cond), moneyPtr(rel), ledger.FromFen(total)
-		out = append(out, p)
-	}
-	return out, mapError(rows.Err())
+		return p, nil
+	})
 }
 
 // RosterRow is a person on the approved condolence/relief roster (花名册).
@@ -162,21 +155,14 @@ func (db *DB) Roster(ctx context.Context, book string, f FactFilter) ([]RosterRo
 		q.add("t.id > ?", f.AfterID)
 	}
 	where := q.sql()
-	rows, err := db.Pool.Query(ctx, `SELECT t.id, coalesce(t.org, ''), t.name, t.id_number, t.phone, t.category, t.created_by, t.created_at
-		FROM beneficiary_roster t WHERE `+where+fmt.Sprintf(` ORDER BY t.id LIMIT %d`, f.limit()), q.args...)
-	if err != nil {
-		return nil, mapError(err)
-	}
-	out := []RosterRow{}
-	for rows.Next() {
+	return listFacts(ctx, db, `SELECT t.id, coalesce(t.org, ''), t.name, t.id_number, t.phone, t.category, t.created_by, t.created_at
+		FROM beneficiary_roster t WHERE `+where+fmt.Sprintf(` ORDER BY t.id LIMIT %d`, f.limit()), q.args, func(row pgx.Row) (RosterRow, error) {
 		var e RosterRow
-		if err := rows.Scan(&e.ID, &e.Org, &e.Name, &e.IDNumber, &e.Phone, &e.Category, &e.CreatedBy, &e.CreatedAt); err != nil {
-			rows.Close()
-			return nil, mapError(err)
+		if err := row.Scan(&e.ID, &e.Org, &e.Name, &e.IDNumber, &e.Phone, &e.Category, &e.CreatedBy, &e.CreatedAt); err != nil {
+			return e, err
 		}
-		out = append(out, e)
-	}
-	return out, mapError(rows.Err())
+		return e, nil
+	})
 }
 
 // MemberRow is a member or cadre of an organisation.
@@ -198,21 +184,14 @@ func (db *DB) Members(ctx context.Context, book string, f FactFilter) ([]MemberR
 		q.add("t.id > ?", f.AfterID)
 	}
 	where := q.sql()
-	rows, err := db.Pool.Query(ctx, `SELECT t.id, t.org, t.name, t.id_number, t.cadre, t.created_by, t.created_at
-		FROM org_members t WHERE `+where+fmt.Sprintf(` ORDER BY t.id LIMIT %d`, f.limit()), q.args...)
-	if err != nil {
-		return nil, mapError(err)
-	}
-	out := []MemberRow{}
-	for rows.Next() {
+	return listFacts(ctx, db, `SELECT t.id, t.org, t.name, t.id_number, t.cadre, t.created_by, t.created_at
+		FROM org_members t WHERE `+where+fmt.Sprintf(` ORDER BY t.id LIMIT %d`, f.limit()), q.args, func(row pgx.Row) (MemberRow, error) {
 		var m MemberRow
-		if err := rows.Scan(&m.ID, &m.Org, &m.Name, &m.IDNumber, &m.Cadre, &m.CreatedBy, &m.CreatedAt); err != nil {
-			rows.Close()
-			return nil, mapError(err)
+		if err := row.Scan(&m.ID, &m.Org, &m.Name, &m.IDNumber, &m.Cadre, &m.CreatedBy, &m.CreatedAt); err != nil {
+			return m, err
 		}
-		out = append(out, m)
-	}
-	return out, mapError(rows.Err())
+		return m, nil
+	})
 }
 
 // PayeeAccountRow tells whether a payee is paid into a personal account.
@@ -230,21 +209,14 @@ func (db *DB) PayeeAccounts(ctx context.Context, book string, f FactFilter) ([]P
 		q.add("t.payee > ?", f.After)
 	}
 	where := q.sql()
-	rows, err := db.Pool.Query(ctx, `SELECT t.payee, t.personal, t.updated_by, t.updated_at
-		FROM payee_accounts t WHERE `+where+fmt.Sprintf(` ORDER BY t.payee LIMIT %d`, f.limit()), q.args...)
-	if err != nil {
-		return nil, mapError(err)
-	}
-	out := []PayeeAccountRow{}
-	for rows.Next() {
+	return listFacts(ctx, db, `SELECT t.payee, t.personal, t.updated_by, t.updated_at
+		FROM payee_accounts t WHERE `+where+fmt.Sprintf(` ORDER BY t.payee LIMIT %d`, f.limit()), q.args, func(row pgx.Row) (PayeeAccountRow, error) {
 		var p PayeeAccountRow
-		if err := rows.Scan(&p.Payee, &p.Personal, &p.UpdatedBy, &p.UpdatedAt); err != nil {
-			rows.Close()
-			return nil, mapError(err)
+		if err := row.Scan(&p.Payee, &p.Personal, &p.UpdatedBy, &p.UpdatedAt); err != nil {
+			return p, err
 		}
-		out = append(out, p)
-	}
-	return out, mapError(rows.Err())
+		return p, nil
+	})
 }
 
 // PayeeAccount reads the account of one payee.
@@ -273,21 +245,14 @@ func (db *DB) Meetings(ctx context.Context, book string, f FactFilter) ([]Meetin
 		q.add("t.decision > ?", f.After)
 	}
 	where := q.sql()
-	rows, err := db.Pool.Query(ctx, `SELECT t.decision, t.attendees, t.updated_by, t.updated_at
-		FROM meetings t WHERE `+where+fmt.Sprintf(` ORDER BY t.decision LIMIT %d`, f.limit()), q.args...)
-	if err != nil {
-		return nil, mapError(err)
-	}
-	out := []MeetingRow{}
-	for rows.Next() {
+	return listFacts(ctx, db, `SELECT t.decision, t.attendees, t.updated_by, t.updated_at
+		FROM meetings t WHERE `+where+fmt.Sprintf(` ORDER BY t.decision LIMIT %d`, f.limit()), q.args, func(row pgx.Row) (MeetingRow, error) {
 		var m MeetingRow
-		if err := rows.Scan(&m.Decision, &m.Attendees, &m.UpdatedBy, &m.UpdatedAt); err != nil {
-			rows.Close()
-			return nil, mapError(err)
+		if err := row.Scan(&m.Decision, &m.Attendees, &m.UpdatedBy, &m.UpdatedAt); err != nil {
+			return m, err
 		}
-		out = append(out, m)
-	}
-	return out, mapError(rows.Err())
+		return m, nil
+	})
 }
 
 // Meeting reads one meeting by its decision reference.
@@ -348,22 +313,9 @@ func (db *DB) ValueDates(ctx context.Context, book string, f FactFilter) ([]Valu
 		q.add("t.voucher_id > ?", f.AfterID)
 	}
 	where := q.sql()
-	rows, err := db.Pool.Query(ctx, `SELECT `+valueDateColumns+`
+	return listFacts(ctx, db, `SELECT `+valueDateColumns+`
 		FROM voucher_value_dates t JOIN vouchers v ON v.book = t.book AND v.id = t.voucher_id
-		WHERE `+where+fmt.Sprintf(` ORDER BY t.voucher_id LIMIT %d`, f.limit()), q.args...)
-	if err != nil {
-		return nil, mapError(err)
-	}
-	out := []ValueDateRow{}
-	for rows.Next() {
-		d, err := scanValueDate(rows)
-		if err != nil {
-			rows.Close()
-			return nil, mapError(err)
-		}
-		out = append(out, d)
-	}
-	return out, mapError(rows.Err())
+		WHERE `+where+fmt.Sprintf(` ORDER BY t.voucher_id LIMIT %d`, f.limit()), q.args, scanValueDate)
 }
 
 // ValueDate reads the value date of voucher id.
@@ -387,4 +339,18 @@ func (db *DB) PublicityByID(ctx context.Context, book string, id int64) (Publici
 		return PublicityRow{}, ledger.Errorf(ledger.ENotFound, "id", "no publication %d in book %s", id, book)
 	}
 	return ps[0], nil
+}
+
+// listFacts runs a list query and scans each row with scan; no rows is an
+// empty list.
+func listFacts[T any](ctx context.Context, db *DB, sql string, args []any, scan func(pgx.Row) (T, error)) ([]T, error) {
+	rows, err := db.Pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (T, error) { return scan(r) })
+	if out == nil {
+		out = []T{}
+	}
+	return out, mapError(err)
 }
