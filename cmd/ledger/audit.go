@@ -1,22 +1,18 @@
 package main
 
 import (
-	"bytes"
-	"encoding/csv"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode/utf8"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/fenyang/partyfee/configs"
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/audit"
+	"github.com/fenyang/partyfee/ledger/csvimport"
 	"github.com/fenyang/partyfee/ledger/postgres"
 )
 
@@ -26,9 +22,6 @@ func init() {
 			a.meetingCommand(), a.payeeCommand(), a.valueDateCommand()}
 	})
 }
-
-// rosterImportRowsMax bounds a roster file.
-const rosterImportRowsMax = 100000
 
 // auditRulesConfig returns the audit-rule thresholds: the file named by
 // audit.rules_file, or the embedded configs/audit.yaml.
@@ -470,7 +463,7 @@ belong to every organisation of the book. A person already on the roster is upda
 			if err != nil {
 				return err
 			}
-			es, err := parseRosterCSV(data, args[0], defOrg)
+			es, err := csvimport.ParseRoster(data, args[0], defOrg)
 			if err != nil {
 				return err
 			}
@@ -492,79 +485,6 @@ belong to every organisation of the book. A person already on the roster is upda
 	imp.Flags().StringVar(&defOrg, "org", "", "organisation of rows that name none")
 	c.AddCommand(add, imp)
 	return c
-}
-
-var rosterColumns = map[string]string{
-	"name": "name", "姓名": "name",
-	"id": "id", "id_number": "id", "证件号": "id", "证件号码": "id", "身份证号": "id", "身份证号码": "id",
-	"category": "category", "身份": "category", "类别": "category",
-	"phone": "phone", "电话": "phone", "手机": "phone", "联系电话": "phone",
-	"org": "org", "党组织": "org", "组织": "org",
-}
-
-// parseRosterCSV reads a roster file: UTF-8 (a byte-order mark is dropped)
-// or, when it is not valid UTF-8, GBK/GB18030.
-func parseRosterCSV(data []byte, name, defOrg string) ([]audit.RosterEntry, error) {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	if !utf8.Valid(data) {
-		dec, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
-		if err != nil {
-			return nil, ledger.Errorf(ledger.EInvalid, "file", "%s is neither UTF-8 nor GBK text", name)
-		}
-		data = dec
-	}
-	r := csv.NewReader(bytes.NewReader(data))
-	r.FieldsPerRecord = -1
-	r.TrimLeadingSpace = true
-	header, err := r.Read()
-	if err != nil {
-		return nil, ledger.Errorf(ledger.EInvalid, "file", "%s: no header row: %v", name, err)
-	}
-	col := map[string]int{}
-	for i, h := range header {
-		k, ok := rosterColumns[strings.ToLower(strings.TrimSpace(h))]
-		if !ok {
-			return nil, ledger.Errorf(ledger.EInvalid, "file", "%s: unknown column %q (name, id, category, phone, org)", name, h)
-		}
-		col[k] = i
-	}
-	if _, ok := col["name"]; !ok {
-		return nil, ledger.Errorf(ledger.EInvalid, "file", "%s: no name (姓名) column", name)
-	}
-	var out []audit.RosterEntry
-	for line := 2; ; line++ {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, ledger.Errorf(ledger.EInvalid, "file", "%s: %v", name, err)
-		}
-		get := func(k string) string {
-			if i, ok := col[k]; ok && i < len(rec) {
-				return strings.TrimSpace(rec[i])
-			}
-			return ""
-		}
-		if strings.TrimSpace(strings.Join(rec, "")) == "" {
-			continue
-		}
-		if len(out) == rosterImportRowsMax {
-			return nil, ledger.Errorf(ledger.ETooLarge, "file", "%s: more than %d rows", name, rosterImportRowsMax)
-		}
-		e := audit.RosterEntry{Org: get("org"), Name: get("name"), IDNumber: get("id"), Category: get("category"), Phone: get("phone")}
-		if e.Org == "" {
-			e.Org = defOrg
-		}
-		if e.Name == "" {
-			return nil, ledger.Errorf(ledger.EInvalid, fmt.Sprintf("line %d", line), "%s line %d: the name is empty", name, line)
-		}
-		out = append(out, e)
-	}
-	if len(out) == 0 {
-		return nil, ledger.Errorf(ledger.EInvalid, "file", "%s has no rows", name)
-	}
-	return out, nil
 }
 
 func (a *app) memberCommand() *cobra.Command {

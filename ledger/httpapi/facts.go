@@ -10,6 +10,7 @@ import (
 
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/audit"
+	"github.com/fenyang/partyfee/ledger/csvimport"
 	"github.com/fenyang/partyfee/ledger/postgres"
 )
 
@@ -236,7 +237,7 @@ func (s *Server) importRoster(c *call, f upload) (execFunc, error) {
 	if err != nil {
 		return nil, err
 	}
-	es, err := parseRosterCSV(f.data, f.name, q.Get("org"))
+	es, err := csvimport.ParseRoster(f.data, f.name, q.Get("org"))
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package httpapi
+package csvimport
 
 import (
 	"bytes"
@@ -14,13 +14,12 @@ import (
 	"github.com/fenyang/partyfee/ledger/audit"
 )
 
-// The roster CSV of `ledger roster import`: a header row naming the
-// columns name (姓名), id (证件号/身份证号), category (身份/类别), phone (电话),
-// org (党组织), in UTF-8 or GBK. The format is the CLI's
-// (cmd/ledger/audit.go); both read the same files.
+// The roster CSV of `ledger roster import` and POST /api/v1/roster/import:
+// a header row naming the columns name (姓名), id (证件号/身份证号),
+// category (身份/类别), phone (电话), org (党组织), in UTF-8 or GBK.
 
-// rosterImportRowsMax bounds a roster file.
-const rosterImportRowsMax = 100000
+// RosterRowsMax bounds a roster file.
+const RosterRowsMax = 100000
 
 var rosterColumns = map[string]string{
 	"name": "name", "姓名": "name",
@@ -30,9 +29,11 @@ var rosterColumns = map[string]string{
 	"org": "org", "党组织": "org", "组织": "org",
 }
 
-// parseRosterCSV reads a roster file; rows without an organisation take
-// defOrg ("" for every organisation of the book).
-func parseRosterCSV(data []byte, name, defOrg string) ([]audit.RosterEntry, error) {
+// ParseRoster reads a roster file, UTF-8 (a byte-order mark is dropped) or,
+// when it is not valid UTF-8, GBK/GB18030; rows without an organisation
+// take defOrg ("" for every organisation of the book). name names the file
+// in errors.
+func ParseRoster(data []byte, name, defOrg string) ([]audit.RosterEntry, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	if !utf8.Valid(data) {
 		dec, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
@@ -77,8 +78,8 @@ func parseRosterCSV(data []byte, name, defOrg string) ([]audit.RosterEntry, erro
 		if strings.TrimSpace(strings.Join(rec, "")) == "" {
 			continue
 		}
-		if len(out) == rosterImportRowsMax {
-			return nil, ledger.Errorf(ledger.ETooLarge, "file", "%s: more than %d rows", name, rosterImportRowsMax)
+		if len(out) == RosterRowsMax {
+			return nil, ledger.Errorf(ledger.ETooLarge, "file", "%s: more than %d rows", name, RosterRowsMax)
 		}
 		e := audit.RosterEntry{Org: get("org"), Name: get("name"), IDNumber: get("id"), Category: get("category"), Phone: get("phone")}
 		if e.Org == "" {
