@@ -250,65 +250,7 @@ func (a *app) writeReconcileWorkbook(ctx context.Context, db *postgres.DB, res *
 	if err != nil {
 		return err
 	}
-	orgName := func(code string) string {
-		if o := b.Orgs[code]; o != nil {
-			return o.Name
-		}
-		return code
-	}
-	d := &reports.ReconcileData{BookCode: res.Book, BookName: res.BookName, Period: res.Period, From: res.From, To: res.To,
-		GeneratedAt: db.Now(), GeneratedBy: ledger.SystemUser, Preparer: a.v.GetString("report.preparer"), Reviewer: a.v.GetString("report.reviewer"),
-		Status: res.Status, PeriodStatus: res.PeriodStatus, ClosedBy: res.ClosedBy, PeriodSeal: res.Seal, Vouchers: res.Vouchers, Voided: res.Voided}
-	if d.Preparer == "" {
-		d.Preparer = ledger.SystemUser
-	}
-	if res.ClosedAt != nil {
-		d.ClosedAt = *res.ClosedAt
-	}
-	for _, c := range res.Checks {
-		d.Checks = append(d.Checks, reports.ReconcileCheck{Name: c.Name, Title: c.Title, Ran: c.Ran, Count: c.Count, Note: c.Note})
-	}
-	for _, x := range res.Discrepancies {
-		d.Discrepancies = append(d.Discrepancies, reports.ReconcileDiscrepancy{Check: x.Check, CheckTitle: postgres.CheckTitle(x.Check),
-			Voucher: x.Voucher, Account: x.Account, Org: x.Org, Fund: x.Fund, Expected: x.Expected, Actual: x.Actual, Difference: x.Difference,
-			Message: x.Msg, OrgName: orgName(x.Org)})
-	}
-	for _, c := range res.Conservation {
-		d.Funds = append(d.Funds, reports.ReconcileFund{Fund: c.Fund, FundName: c.FundName, Income: c.Income, Bank: c.Bank, Pending: c.Pending,
-			Spent: c.Spent, Grants: c.Grants})
-	}
-	for _, r := range res.Trial {
-		d.Trial = append(d.Trial, reports.BalanceRow{Account: r.Account, Name: r.Name, Parent: r.Parent,
-			OpeningDebit: r.OpeningDebit, OpeningCredit: r.OpeningCredit, PeriodDebit: r.PeriodDebit, PeriodCredit: r.PeriodCredit,
-			YearDebit: ledger.Zero, YearCredit: ledger.Zero, ClosingDebit: r.ClosingDebit, ClosingCredit: r.ClosingCredit})
-	}
-	for _, f := range res.Findings {
-		row := reports.T8Row{Rule: f.Rule, Type: f.Type, Severity: f.Severity, Voucher: f.Voucher, OrgName: orgName(f.Org), Note: f.Explanation,
-			Responsible: f.Responsible, Status: f.State}
-		row.Amount, _ = ledger.ParseMoney(f.Amount)
-		row.Date, _ = time.Parse(time.DateOnly, f.Date)
-		row.Deadline, _ = time.Parse(time.DateOnly, f.Deadline)
-		d.Findings = append(d.Findings, row)
-	}
-	if bk := res.Bank; bk != nil {
-		t := bk.Table
-		rb := &reports.ReconcileBank{AccountCode: bk.Account, AccountName: bk.AccountName, WindowDays: t.WindowDays, Matched: bk.Matched,
-			StatementFile: bk.Statement.Filename, StatementLayout: bk.Statement.Layout, StatementDigest: bk.Statement.Digest, StatementLines: bk.Statement.Lines}
-		rb.T9Table = reports.T9Table{BankName: bk.BankName, Account: bk.BankAccount, AsOf: t.PeriodEnd, BookBalance: t.BookBalance, BankBalance: t.BankBalance}
-		for _, s := range t.BankReceivedNotBooked {
-			rb.BankReceived = append(rb.BankReceived, reports.T9Item{Date: s.Date, Ref: fmt.Sprintf("对账单第%d行 %s", s.Row, s.Reference), Summary: s.Summary, Amount: s.Amount})
-		}
-		for _, s := range t.BankPaidNotBooked {
-			rb.BankPaid = append(rb.BankPaid, reports.T9Item{Date: s.Date, Ref: fmt.Sprintf("对账单第%d行 %s", s.Row, s.Reference), Summary: s.Summary, Amount: s.Amount.Neg()})
-		}
-		for _, e := range t.BookedReceivedNotInBank {
-			rb.BookReceived = append(rb.BookReceived, reports.T9Item{Date: e.Date, Ref: e.Voucher, Summary: e.Summary, Amount: e.Amount})
-		}
-		for _, e := range t.BookedPaidNotInBank {
-			rb.BookPaid = append(rb.BookPaid, reports.T9Item{Date: e.Date, Ref: e.Voucher, Summary: e.Summary, Amount: e.Amount.Neg()})
-		}
-		d.Bank = rb
-	}
+	d := postgres.ReconcileWorkbookData(res, b, db.Now(), ledger.SystemUser, a.v.GetString("report.preparer"), a.v.GetString("report.reviewer"))
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
