@@ -50,6 +50,7 @@ func TestCurlExamples(t *testing.T) {
 		"roster FY-CP-01 李四 ",
 		"reconcile 2020-02: icbc 2 lines, balanced true",
 		"workbook: 200 application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+		"verify: clean true, 0 problems",
 		"auditor roster: forbidden",
 		"auditor void: forbidden",
 		"auditor reconcile: forbidden user",

@@ -57,6 +57,7 @@ func (s *Server) register() {
 	s.registerFacts()
 	s.registerUsers()
 	s.registerReconcileFiles()
+	s.registerVerify()
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

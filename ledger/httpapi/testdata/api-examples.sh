@@ -146,6 +146,9 @@ curl -sS --fail-with-body -X POST "$BASE/api/v1/reconcile-runs/statement?period=
 # discrepancies, the 银行存款余额调节表, trial balance, findings).
 curl -sS --fail-with-body -o "$TMP/reconcile-2020-02.xlsx" -w 'workbook: %{http_code} %{content_type}\n' \
   "$BASE/api/v1/reports/reconcile?period=2020-02" -H "Authorization: Bearer $AUDITOR"
+# ... and recomputes the tamper-evidence chain (`ledger verify`).
+curl -sS --fail-with-body "$BASE/api/v1/verify" -H "Authorization: Bearer $AUDITOR" |
+  jq -r '"verify: clean \(.clean), \(.problem_count) problems"'
 # An auditor writes nothing else: a roster entry is refused, and so are
 # voiding a voucher and running the batch.
 curl -sS -X POST "$BASE/api/v1/roster" -H "Authorization: Bearer $AUDITOR" -H 'Content-Type: application/json' \
