@@ -103,14 +103,18 @@ func (db *DB) tryTx(ctx context.Context, fn func(tx pgx.Tx) error) (err error) {
 	if err != nil {
 		return err
 	}
+	committed := false
 	defer func() {
-		if err != nil {
+		// Also when fn panics: the transaction is rolled back and its
+		// connection goes back to the pool before the panic goes on.
+		if !committed {
 			tx.Rollback(context.WithoutCancel(ctx))
 		}
 	}()
 	if err = fn(tx); err != nil {
 		return err
 	}
+	committed = true
 	return tx.Commit(ctx)
 }
 

@@ -156,3 +156,30 @@ func TestNumberTakenAtCommit(t *testing.T) {
 		t.Fatalf("%d vouchers stored, want 2", n)
 	}
 }
+
+// A use case that panics inside its transaction rolls it back and gives
+// its connection back to the pool: nothing it wrote stays, and the pool
+// is not left a connection short.
+func TestPanicInTransactionReleasesTheConnection(t *testing.T) {
+	f := newFixture(t, nil)
+	before := f.db.Pool.Stat().AcquiredConns()
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("the panic did not reach the caller")
+			}
+		}()
+		f.db.RunTxForTest(f.ctx, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(f.ctx, `INSERT INTO actions (book, at, actor, action, source, detail) VALUES ($1, now(), 'wangfang', 'login', 'test', '{}')`, book); err != nil {
+				t.Fatal(err)
+			}
+			panic("a bug in a use case")
+		})
+	}()
+	if got := f.db.Pool.Stat().AcquiredConns(); got != before {
+		t.Fatalf("%d connections held after the panic, %d before", got, before)
+	}
+	if n := f.count(`SELECT count(*) FROM actions WHERE source = 'test'`); n != 0 {
+		t.Fatalf("%d rows of the panicked transaction stayed", n)
+	}
+}
