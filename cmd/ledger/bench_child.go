@@ -84,6 +84,9 @@ func (a *app) benchChild(ctx context.Context, args benchChildArgs) error {
 	if args.URL == "" || args.Out == "" {
 		return usagef("--child needs --child-url and --child-out")
 	}
+	// Both sides run as `ledger report` does (its garbage collector
+	// setting included), so that neither is tuned differently.
+	defer reportMemory()()
 	start := time.Now()
 	db, err := postgres.Open(ctx, args.URL, postgres.Options{MaxConns: 4})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -358,4 +359,26 @@ func plantStoredValue(t *testing.T, path, sheet, cell, value string) []byte {
 		t.Fatalf("no part %s", part)
 	}
 	return out.Bytes()
+}
+
+// reportMemory collects at half the default growth while a workbook is
+// written and restores the setting afterwards; a GOGC of the environment
+// is left alone.
+func TestReportMemory(t *testing.T) {
+	prev := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(prev)
+	t.Setenv("GOGC", "")
+	restore := reportMemory()
+	if got := debug.SetGCPercent(reportGCPercent); got != reportGCPercent {
+		t.Fatalf("while writing: GC percent %d, want %d", got, reportGCPercent)
+	}
+	restore()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Fatalf("after writing: GC percent %d, want 100 back", got)
+	}
+	t.Setenv("GOGC", "200")
+	reportMemory()()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Fatalf("with GOGC set: GC percent %d changed", got)
+	}
 }
