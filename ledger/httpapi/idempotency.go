@@ -57,6 +57,30 @@ const idemWait = 5 * time.Second
 // is idempotency_conflict. Answers of 500 and 503 are not stored: the
 // claim is released and a retry runs the request again.
 func (s *Server) write(h writeFunc) http.HandlerFunc {
+	return s.idempotent(func(c *call) (prepared, error) {
+		body, err := readBody(c.w, c.r, s.opt.BodyLimitBytes)
+		if err != nil {
+			return prepared{}, err
+		}
+		c.body = body
+		exec, err := h(c)
+		return prepared{exec: exec, hash: requestHash(c.r.Method, c.r.URL.Path, body)}, err
+	})
+}
+
+// prepared is a write ready to run: the write, the fingerprint of the
+// request its key is bound to, and, for an answer holding a secret, what
+// to send the first time instead of the stored answer (nil: the stored one).
+type prepared struct {
+	exec   execFunc
+	hash   string
+	reveal func() any
+}
+
+// idempotent is the common part of the write routes: the key is checked,
+// prepare reads and checks the request, and the write runs once per key
+// (once), its answer replayed for a repeated request.
+func (s *Server) idempotent(prepare func(c *call) (prepared, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ri := info(r)
 		c := &call{s: s, w: w, r: r, user: ri.user, key: r.Header.Get("Idempotency-Key")}
@@ -64,23 +88,21 @@ func (s *Server) write(h writeFunc) http.HandlerFunc {
 			s.writeError(w, r, err)
 			return
 		}
-		body, err := readBody(w, r, s.opt.BodyLimitBytes)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		c.body = body
-		exec, err := h(c)
+		p, err := prepare(c)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
 		req := postgres.APIRequest{Book: c.user.Book, User: c.user.Name, Key: c.key, Method: r.Method, Path: r.URL.Path,
-			Hash: requestHash(r.Method, r.URL.Path, body), Instance: s.instance}
-		status, answer, replayed := s.once(r.Context(), ri, req, exec)
+			Hash: p.hash, Instance: s.instance}
+		status, answer, replayed := s.once(r.Context(), ri, req, p.exec)
 		if replayed {
 			ri.replay = true
 			w.Header().Set("Idempotency-Replayed", "true")
+		} else if p.reveal != nil && status < 300 {
+			if v := p.reveal(); v != nil {
+				answer = encode(v)
+			}
 		}
 		if status == http.StatusServiceUnavailable {
 			w.Header().Set("Retry-After", "1")

@@ -13,7 +13,6 @@ import (
 	"strings"
 
 	"github.com/fenyang/partyfee/ledger"
-	"github.com/fenyang/partyfee/ledger/postgres"
 )
 
 // Uploaded files (a bank statement, a roster CSV) are the body of a write:
@@ -35,37 +34,16 @@ type uploadFunc func(c *call, f upload) (execFunc, error)
 
 // writeFile is write for a route whose body is a file.
 func (s *Server) writeFile(h uploadFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		ri := info(r)
-		c := &call{s: s, w: w, r: r, user: ri.user, key: r.Header.Get("Idempotency-Key")}
-		if err := checkKey(c.key); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		f, err := readUpload(w, r, s.opt.UploadLimitBytes)
+	return s.idempotent(func(c *call) (prepared, error) {
+		f, err := readUpload(c.w, c.r, s.opt.UploadLimitBytes)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return prepared{}, err
 		}
 		exec, err := h(c, f)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
 		sum := sha256.Sum256(f.data)
 		fingerprint := []byte(f.name + "\n" + hex.EncodeToString(sum[:]))
-		req := postgres.APIRequest{Book: c.user.Book, User: c.user.Name, Key: c.key, Method: r.Method, Path: r.URL.Path,
-			Hash: requestHash(r.Method, r.URL.Path+"?"+r.URL.Query().Encode(), fingerprint), Instance: s.instance}
-		status, answer, replayed := s.once(r.Context(), ri, req, exec)
-		if replayed {
-			ri.replay = true
-			w.Header().Set("Idempotency-Replayed", "true")
-		}
-		if status == http.StatusServiceUnavailable {
-			w.Header().Set("Retry-After", "1")
-		}
-		writeRaw(w, status, answer)
-	}
+		return prepared{exec: exec, hash: requestHash(c.r.Method, c.r.URL.Path+"?"+c.r.URL.Query().Encode(), fingerprint)}, err
+	})
 }
 
 // readUpload reads the uploaded file of r within limit bytes.

@@ -307,36 +307,13 @@ type secretFunc func(c *call) (exec execFunc, reveal func() any, err error)
 
 // writeSecret is write for a route whose first answer holds a secret.
 func (s *Server) writeSecret(h secretFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		ri := info(r)
-		c := &call{s: s, w: w, r: r, user: ri.user, key: r.Header.Get("Idempotency-Key")}
-		if err := checkKey(c.key); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		body, err := readBody(w, r, s.opt.BodyLimitBytes)
+	return s.idempotent(func(c *call) (prepared, error) {
+		body, err := readBody(c.w, c.r, s.opt.BodyLimitBytes)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return prepared{}, err
 		}
 		c.body = body
 		exec, reveal, err := h(c)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		req := postgres.APIRequest{Book: c.user.Book, User: c.user.Name, Key: c.key, Method: r.Method, Path: r.URL.Path,
-			Hash: requestHash(r.Method, r.URL.Path, body), Instance: s.instance}
-		status, answer, replayed := s.once(r.Context(), ri, req, exec)
-		if replayed {
-			ri.replay = true
-			w.Header().Set("Idempotency-Replayed", "true")
-		} else if v := reveal(); v != nil && status < 300 {
-			answer = encode(v)
-		}
-		if status == http.StatusServiceUnavailable {
-			w.Header().Set("Retry-After", "1")
-		}
-		writeRaw(w, status, answer)
-	}
+		return prepared{exec: exec, hash: requestHash(c.r.Method, c.r.URL.Path, body), reveal: reveal}, err
+	})
 }
