@@ -135,9 +135,6 @@ type Server struct {
 	logins   *limiter
 	hashing  chan struct{} // bounds concurrent argon2id checks (19 MiB each)
 
-	booksMu sync.Mutex
-	books   map[string]booksEntry
-
 	inflightMu sync.Mutex
 	inflight   map[string]chan struct{}
 }
@@ -156,7 +153,7 @@ func New(db *postgres.DB, opt Options) *Server {
 	s := &Server{
 		db: db, opt: opt, log: opt.Log, mux: http.NewServeMux(), public: map[string]bool{},
 		instance: randomHex(8), logins: newLimiter(opt.LoginAttemptsMax, opt.LoginWindow),
-		hashing: make(chan struct{}, 4), books: map[string]booksEntry{}, inflight: map[string]chan struct{}{},
+		hashing: make(chan struct{}, 4), inflight: map[string]chan struct{}{},
 	}
 	s.register()
 	return s
@@ -363,32 +360,10 @@ func clientAddr(r *http.Request) string {
 	return host
 }
 
-type booksEntry struct {
-	b  *ledger.Books
-	at time.Time
-}
-
-// booksTTL bounds how long the static data of a book (chart,
-// organisations, funds) is reused between requests. It only feeds early
-// validation and answers; every write is checked again by the adapter
-// against the data in its own transaction.
-const booksTTL = 5 * time.Second
-
+// loadBooks is the static data of a book (chart, organisations, funds),
+// kept by the adapter between requests while the book's revision stands.
 func (s *Server) loadBooks(ctx context.Context, book string) (*ledger.Books, error) {
-	s.booksMu.Lock()
-	e, ok := s.books[book]
-	s.booksMu.Unlock()
-	if ok && time.Since(e.at) < booksTTL {
-		return e.b, nil
-	}
-	b, err := s.db.LoadBooks(ctx, book)
-	if err != nil {
-		return nil, err
-	}
-	s.booksMu.Lock()
-	s.books[book] = booksEntry{b, time.Now()}
-	s.booksMu.Unlock()
-	return b, nil
+	return s.db.LoadBooks(ctx, book)
 }
 
 // ServeConfig configures Run.

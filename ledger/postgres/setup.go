@@ -207,9 +207,19 @@ func CheckPassword(hash, pw string) bool {
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
-// LoadBooks reads what the rules need to know about a book.
+// LoadBooks reads what the rules need to know about a book: the cached
+// copy while the book's revision stands (see bookCache), one query to
+// learn that. The Books are shared: read-only.
 func (db *DB) LoadBooks(ctx context.Context, book string) (*ledger.Books, error) {
-	b, err := loadBooks(ctx, db.Pool, book)
+	var rev int64
+	err := db.Pool.QueryRow(ctx, `SELECT revision FROM books WHERE book = $1`, book).Scan(&rev)
+	if err == pgx.ErrNoRows {
+		return nil, ledger.Errorf(ledger.ENotFound, "book", "book %s does not exist (load it with `ledger setup FILE`)", book)
+	}
+	if err != nil {
+		return nil, mapError(err)
+	}
+	b, err := db.booksAt(ctx, db.Pool, book, rev)
 	return b, mapError(err)
 }
 
