@@ -13,7 +13,7 @@ import (
 )
 
 // sqlstateCodes maps the SQLSTATEs raised by the schema's triggers (class
-// LE, see migrations/00001_core.sql) to SPEC §4 codes.
+// LE, see migrations/00001_baseline.sql) to SPEC §4 codes.
 var sqlstateCodes = map[string]string{
 	"LE001": ledger.EUnbalanced,
 	"LE002": ledger.EInsufficientFunds,
