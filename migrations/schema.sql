@@ -49,13 +49,13 @@ BEGIN
     IF NEW.state IS DISTINCT FROM OLD.state
        AND OLD.state || '>' || NEW.state NOT IN ('open>acknowledged', 'acknowledged>rectified') THEN
         RAISE EXCEPTION USING ERRCODE = 'LE007',
-            MESSAGE = format('state: finding %s cannot go from %s to %s (open → acknowledged → rectified)', OLD.id, OLD.state, NEW.state);
+            COLUMN = 'state', MESSAGE = format('finding %s cannot go from %s to %s (open → acknowledged → rectified)', OLD.id, OLD.state, NEW.state);
     END IF;
     IF NEW.updated_by IS NULL OR NEW.updated_by = '' OR NEW.updated_at IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE010', MESSAGE = 'updated_by: who changes a finding and when is recorded';
+        RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'updated_by', MESSAGE = 'who changes a finding and when is recorded';
     END IF;
     IF NEW.state IS DISTINCT FROM OLD.state AND btrim(NEW.note) = '' THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE010', MESSAGE = 'note: a change of state needs a note';
+        RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'note', MESSAGE = 'a change of state needs a note';
     END IF;
     RETURN NEW;
 END $$;
@@ -114,14 +114,14 @@ BEGIN
     IF pg_trigger_depth() = 1 THEN
         SELECT state INTO cur FROM audit_findings WHERE book = NEW.book AND key = NEW.finding_key AND id = NEW.finding_id;
         IF NOT FOUND THEN
-            RAISE EXCEPTION USING ERRCODE = 'LE012', MESSAGE = format('finding_key: no finding %s with key %s', NEW.finding_id, NEW.finding_key);
+            RAISE EXCEPTION USING ERRCODE = 'LE012', COLUMN = 'finding_key', MESSAGE = format('no finding %s with key %s', NEW.finding_id, NEW.finding_key);
         END IF;
         IF NEW.from_state IS DISTINCT FROM cur OR NEW.to_state IS DISTINCT FROM cur THEN
             RAISE EXCEPTION USING ERRCODE = 'LE007',
-                MESSAGE = format('to_state: finding %s is %s; a state changes only by updating the finding', NEW.finding_id, cur);
+                COLUMN = 'to_state', MESSAGE = format('finding %s is %s; a state changes only by updating the finding', NEW.finding_id, cur);
         END IF;
         IF btrim(NEW.note) = '' THEN
-            RAISE EXCEPTION USING ERRCODE = 'LE010', MESSAGE = 'note: an event written directly is a note and needs its text';
+            RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'note', MESSAGE = 'an event written directly is a note and needs its text';
         END IF;
     END IF;
     RETURN NEW;
@@ -162,6 +162,7 @@ DECLARE
     bk record;
     r record;
     bad record;
+    field text;            -- the column of the file named by an error
     ids bigint[];
     totals bigint[];
     numbers int[];
@@ -186,7 +187,7 @@ BEGIN
                    cardinality(l_debit), cardinality(l_credit)]) AS c
                WHERE c IS DISTINCT FROM m)
        OR EXISTS (SELECT 1 FROM unnest(ARRAY[cardinality(k_org), cardinality(k_fund), cardinality(k_purpose)]) AS c WHERE c IS DISTINCT FROM nk) THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE010', MESSAGE = 'vouchers: the columns of the batch differ in length';
+        RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'vouchers', MESSAGE = 'the columns of the batch differ in length';
     END IF;
     -- Names and keys are distinct (a person or a balance named twice would
     -- slip past the comparisons and sums below), and every index points
@@ -197,19 +198,19 @@ BEGIN
                   WHERE x.a NOT BETWEEN 1 AND np OR x.b NOT BETWEEN 1 AND np OR x.c NOT BETWEEN 0 AND np OR x.d NOT BETWEEN 1 AND np
                      OR x.a IS NULL OR x.b IS NULL OR x.c IS NULL OR x.d IS NULL)
        OR EXISTS (SELECT 1 FROM unnest(l_key) AS k WHERE k IS NULL OR k NOT BETWEEN 1 AND nk) THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE010', MESSAGE = 'vouchers: the names or keys of the batch are repeated or out of range';
+        RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'vouchers', MESSAGE = 'the names or keys of the batch are repeated or out of range';
     END IF;
     SELECT count(DISTINCT i) AS k, min(i) AS lo, max(i) AS hi INTO r FROM (SELECT unnest(l_voucher) AS i) l;
     IF r.k <> n OR r.lo <> 1 OR r.hi <> n THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE001', MESSAGE = 'lines: every voucher of the batch has lines, and every line a voucher of the batch';
+        RAISE EXCEPTION USING ERRCODE = 'LE001', COLUMN = 'lines', MESSAGE = 'every voucher of the batch has lines, and every line a voucher of the batch';
     END IF;
 
     SELECT b.require_cashier_sign, b.voucher_types INTO bk FROM books b WHERE b.book = p_book;
     IF NOT FOUND THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE012', MESSAGE = format('book: book %s does not exist', p_book);
+        RAISE EXCEPTION USING ERRCODE = 'LE012', COLUMN = 'book', MESSAGE = format('book %s does not exist', p_book);
     END IF;
     IF NOT EXISTS (SELECT 1 FROM users u WHERE u.book = p_book AND u.name = p_actor AND NOT u.disabled AND u.roles && '{admin}') THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE011', MESSAGE = format('user: %s is not an admin of book %s; an admin imports approved vouchers', p_actor, p_book);
+        RAISE EXCEPTION USING ERRCODE = 'LE011', COLUMN = 'user', MESSAGE = format('%s is not an admin of book %s; an admin imports approved vouchers', p_actor, p_book);
     END IF;
 
     -- The voucher fields, and who may not do which step: the checker is not
@@ -225,15 +226,20 @@ BEGIN
         ORDER BY x.i LIMIT 1;
     IF FOUND THEN
         IF r.checker = r.maker OR r.cashier IN (r.maker, r.checker) OR r.poster = r.maker OR r.poster = r.cashier THEN
-            RAISE EXCEPTION USING ERRCODE = 'LE006', MESSAGE = format('rows[%s].%s: the same person may not make, check, sign and post one voucher this way', r.file_row,
-                CASE WHEN r.checker = r.maker THEN 'checker' WHEN r.cashier IN (r.maker, r.checker) THEN 'cashier' ELSE 'poster' END);
+            RAISE EXCEPTION USING ERRCODE = 'LE006', COLUMN = format('rows[%s].%s', r.file_row, CASE WHEN r.checker = r.maker THEN 'checker' WHEN r.cashier IN (r.maker, r.checker) THEN 'cashier' ELSE 'poster' END), MESSAGE = 'the same person may not make, check, sign and post one voucher this way';
         END IF;
-        RAISE EXCEPTION USING ERRCODE = 'LE010', MESSAGE = CASE
-            WHEN r.key IS NULL OR length(r.key) NOT BETWEEN 1 AND 200 THEN format('rows[%s].key: a voucher key has 1 to 200 characters', r.file_row)
-            WHEN r.date IS NULL THEN format('rows[%s].date: the date is missing', r.file_row)
-            WHEN r.type IS NULL OR NOT r.type = ANY (bk.voucher_types) THEN format('rows[%s].type: voucher type %s is not configured for book %s', r.file_row, r.type, p_book)
-            WHEN coalesce(r.summary, '') = '' OR length(r.summary) > 500 THEN format('rows[%s].summary: the summary has 1 to 500 characters', r.file_row)
-            ELSE format('rows[%s].attachments: attachments are 0 to 9999', r.file_row) END;
+        field := CASE
+            WHEN r.key IS NULL OR length(r.key) NOT BETWEEN 1 AND 200 THEN 'key'
+            WHEN r.date IS NULL THEN 'date'
+            WHEN r.type IS NULL OR NOT r.type = ANY (bk.voucher_types) THEN 'type'
+            WHEN coalesce(r.summary, '') = '' OR length(r.summary) > 500 THEN 'summary'
+            ELSE 'attachments' END;
+        RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = format('rows[%s].%s', r.file_row, field), MESSAGE = CASE field
+            WHEN 'key' THEN 'a voucher key has 1 to 200 characters'
+            WHEN 'date' THEN 'the date is missing'
+            WHEN 'type' THEN format('voucher type %s is not configured for book %s', r.type, p_book)
+            WHEN 'summary' THEN 'the summary has 1 to 500 characters'
+            ELSE 'attachments are 0 to 9999' END;
     END IF;
 
     -- The people: each exists, is enabled and holds a role for the step
@@ -253,9 +259,9 @@ BEGIN
             WHERE r.idx = CASE r.k WHEN 1 THEN x.maker WHEN 2 THEN x.checker WHEN 3 THEN x.cashier ELSE x.poster END
             ORDER BY x.file_row LIMIT 1;
         IF r.missing THEN
-            RAISE EXCEPTION USING ERRCODE = 'LE012', MESSAGE = format('rows[%s].%s: user %s does not exist in book %s', bad.file_row, r.what, coalesce(r.who, '(none)'), p_book);
+            RAISE EXCEPTION USING ERRCODE = 'LE012', COLUMN = format('rows[%s].%s', bad.file_row, r.what), MESSAGE = format('user %s does not exist in book %s', coalesce(r.who, '(none)'), p_book);
         END IF;
-        RAISE EXCEPTION USING ERRCODE = 'LE011', MESSAGE = format('rows[%s].%s: %s is disabled or lacks the role of %s', bad.file_row, r.what, r.who, r.what);
+        RAISE EXCEPTION USING ERRCODE = 'LE011', COLUMN = format('rows[%s].%s', bad.file_row, r.what), MESSAGE = format('%s is disabled or lacks the role of %s', r.who, r.what);
     END IF;
 
     -- The keys: the account exists and is a leaf, the organisation and the
@@ -274,16 +280,15 @@ BEGIN
     IF FOUND THEN
         SELECT min(l.file_row) AS file_row INTO bad FROM (SELECT unnest(l_key) AS key, unnest(l_row) AS file_row) l WHERE l.key = r.i;
         IF r.no_account THEN
-            RAISE EXCEPTION USING ERRCODE = 'LE012', MESSAGE = format('rows[%s].account: account %s is not in the chart', bad.file_row, k_account[r.i]);
+            RAISE EXCEPTION USING ERRCODE = 'LE012', COLUMN = format('rows[%s].account', bad.file_row), MESSAGE = format('account %s is not in the chart', k_account[r.i]);
         ELSIF r.no_org THEN
-            RAISE EXCEPTION USING ERRCODE = 'LE012', MESSAGE = format('rows[%s].organisation: organisation %s does not exist', bad.file_row, k_org[r.i]);
+            RAISE EXCEPTION USING ERRCODE = 'LE012', COLUMN = format('rows[%s].organisation', bad.file_row), MESSAGE = format('organisation %s does not exist', k_org[r.i]);
         ELSIF r.no_fund THEN
-            RAISE EXCEPTION USING ERRCODE = 'LE012', MESSAGE = format('rows[%s].fund: fund %s does not exist', bad.file_row, k_fund[r.i]);
+            RAISE EXCEPTION USING ERRCODE = 'LE012', COLUMN = format('rows[%s].fund', bad.file_row), MESSAGE = format('fund %s does not exist', k_fund[r.i]);
         ELSIF r.not_leaf THEN
-            RAISE EXCEPTION USING ERRCODE = 'LE010', MESSAGE = format('rows[%s].account: %s is not a leaf account', bad.file_row, k_account[r.i]);
+            RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = format('rows[%s].account', bad.file_row), MESSAGE = format('%s is not a leaf account', k_account[r.i]);
         END IF;
-        RAISE EXCEPTION USING ERRCODE = 'LE003', MESSAGE = format('rows[%s].purpose: %s is not a permitted purpose of fund %s on account %s',
-            bad.file_row, coalesce(k_purpose[r.i], '(none)'), k_fund[r.i], k_account[r.i]);
+        RAISE EXCEPTION USING ERRCODE = 'LE003', COLUMN = format('rows[%s].purpose', bad.file_row), MESSAGE = format('%s is not a permitted purpose of fund %s on account %s', coalesce(k_purpose[r.i], '(none)'), k_fund[r.i], k_account[r.i]);
     END IF;
     SELECT array_agg(a.cash ORDER BY k.i), array_agg(a.restricted ORDER BY k.i),
            array_agg(a.purpose IS NOT NULL OR a.type = 'asset' AND a.restricted AND NOT a.cash ORDER BY k.i),
@@ -311,7 +316,7 @@ BEGIN
             WHERE x.p = ANY (scoped) AND (o.code IS NULL OR position('/' || u.scope || '/' IN '/' || o.path || '/') = 0)
             ORDER BY l.file_row LIMIT 1;
         IF FOUND THEN
-            RAISE EXCEPTION USING ERRCODE = 'LE011', MESSAGE = format('rows[%s].organisation: %s may act only within %s; %s is outside', r.file_row, r.name, r.scope, r.org);
+            RAISE EXCEPTION USING ERRCODE = 'LE011', COLUMN = format('rows[%s].organisation', r.file_row), MESSAGE = format('%s may act only within %s; %s is outside', r.name, r.scope, r.org);
         END IF;
     END IF;
 
@@ -327,19 +332,18 @@ BEGIN
         FROM (SELECT unnest(l_voucher) AS vi, unnest(l_row) AS file_row, unnest(l_key) AS key,
                      unnest(l_debit) AS debit, unnest(l_credit) AS credit) l;
     IF r.amount IS NOT NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE009', MESSAGE = format('rows[%s].debit: exactly one of debit and credit is an amount greater than 0', r.amount);
+        RAISE EXCEPTION USING ERRCODE = 'LE009', COLUMN = format('rows[%s].debit', r.amount), MESSAGE = 'exactly one of debit and credit is an amount greater than 0';
     END IF;
     IF r.unsigned IS NOT NULL THEN
         SELECT x.file_row INTO bad FROM (SELECT unnest(v_row) AS file_row) x
             WHERE x.file_row <= r.unsigned ORDER BY x.file_row DESC LIMIT 1;
-        RAISE EXCEPTION USING ERRCODE = 'LE007', MESSAGE = format('rows[%s].cashier: a cash/bank voucher is signed by the cashier before it is posted', bad.file_row);
+        RAISE EXCEPTION USING ERRCODE = 'LE007', COLUMN = format('rows[%s].cashier', bad.file_row), MESSAGE = 'a cash/bank voucher is signed by the cashier before it is posted';
     END IF;
     IF r.inactive IS NOT NULL THEN
         SELECT l.file_row, k_org[l.key] AS org, k_setup[l.key] AS set_up, k_dissolved[l.key] AS dissolved, v_date[l.vi] AS date INTO r
             FROM (SELECT unnest(l_voucher) AS vi, unnest(l_row) AS file_row, unnest(l_key) AS key) l
             WHERE l.file_row = r.inactive;
-        RAISE EXCEPTION USING ERRCODE = 'LE005', MESSAGE = format('rows[%s].organisation: %s is not active on %s (set up %s, dissolved %s)',
-            r.file_row, r.org, r.date, r.set_up, r.dissolved);
+        RAISE EXCEPTION USING ERRCODE = 'LE005', COLUMN = format('rows[%s].organisation', r.file_row), MESSAGE = format('%s is not active on %s (set up %s, dissolved %s)', r.org, r.date, r.set_up, r.dissolved);
     END IF;
 
     -- Per voucher: its lines are numbered 1..n, n ≥ 2, and balance for
@@ -356,9 +360,9 @@ BEGIN
         ORDER BY v.vi LIMIT 1;
     IF FOUND THEN
         IF r.n < 2 OR r.lo <> 1 OR r.hi <> r.n THEN
-            RAISE EXCEPTION USING ERRCODE = 'LE001', MESSAGE = format('rows[%s].key: a voucher has at least 2 lines, numbered from 1 (%s lines numbered %s to %s)', r.file_row, r.n, r.lo, r.hi);
+            RAISE EXCEPTION USING ERRCODE = 'LE001', COLUMN = format('rows[%s].key', r.file_row), MESSAGE = format('a voucher has at least 2 lines, numbered from 1 (%s lines numbered %s to %s)', r.n, r.lo, r.hi);
         END IF;
-        RAISE EXCEPTION USING ERRCODE = 'LE001', MESSAGE = format('rows[%s].debit: the voucher does not balance for each fund', r.file_row);
+        RAISE EXCEPTION USING ERRCODE = 'LE001', COLUMN = format('rows[%s].debit', r.file_row), MESSAGE = 'the voucher does not balance for each fund';
     END IF;
 
     -- The periods are open, and stay so (locked against a close).
@@ -373,7 +377,7 @@ BEGIN
         JOIN periods p ON p.book = p_book AND p.year = extract(year FROM x.date) AND p.month = extract(month FROM x.date)
         WHERE p.status = 'closed' ORDER BY x.file_row LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE004', MESSAGE = format('rows[%s].date: period %s-%s of book %s is closed', r.file_row, r.year, lpad(r.month::text, 2, '0'), p_book);
+        RAISE EXCEPTION USING ERRCODE = 'LE004', COLUMN = format('rows[%s].date', r.file_row), MESSAGE = format('period %s-%s of book %s is closed', r.year, lpad(r.month::text, 2, '0'), p_book);
     END IF;
 
     -- Numbers: the counters of the batch's months and types, locked in key
@@ -439,8 +443,7 @@ BEGIN
         WHERE s.running < 0 ORDER BY s.vi, s.file_row LIMIT 1;
     IF FOUND THEN
         SELECT k_account[i] AS account, k_org[i] AS org, k_fund[i] AS fund INTO bad FROM generate_series(1, nk) AS i WHERE k_bal[i] = r.bal LIMIT 1;
-        RAISE EXCEPTION USING ERRCODE = 'LE002', MESSAGE = format('rows[%s].credit: the balance of %s %s %s would be %s, below zero',
-            r.file_row, bad.account, bad.org, bad.fund, r.running / 100.0);
+        RAISE EXCEPTION USING ERRCODE = 'LE002', COLUMN = format('rows[%s].credit', r.file_row), MESSAGE = format('the balance of %s %s %s would be %s, below zero', bad.account, bad.org, bad.fund, r.running / 100.0);
     END IF;
     WITH d AS (
         SELECT k.account, k.org, k.fund, k.restricted, s.delta
@@ -504,7 +507,7 @@ BEGIN
         EXECUTE format('SELECT EXISTS (SELECT 1 FROM voucher_lines WHERE book = $1 AND %I = $2)', col) INTO used USING old_row->>'book', old_row->>'code';
     END IF;
     IF used THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE008', MESSAGE = format('code: %s %s is used by vouchers and cannot be %s', col,
+        RAISE EXCEPTION USING ERRCODE = 'LE008', COLUMN = 'code', MESSAGE = format('%s %s is used by vouchers and cannot be %s', col,
             coalesce(old_row->>'code', old_row->>'book'), CASE TG_OP WHEN 'DELETE' THEN 'deleted' ELSE 'changed' END);
     END IF;
     IF TG_OP = 'DELETE' THEN
@@ -579,14 +582,14 @@ CREATE FUNCTION public.seal_heads_check() RETURNS trigger
     AS $$
 BEGIN
     IF TG_OP = 'INSERT' AND NEW.seq <> 0 THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE010', MESSAGE = 'seq: a chain head starts at 0';
+        RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'seq', MESSAGE = 'a chain head starts at 0';
     END IF;
     IF TG_OP = 'UPDATE' THEN
         IF NEW.book <> OLD.book OR NEW.seq < OLD.seq THEN
-            RAISE EXCEPTION USING ERRCODE = 'LE008', MESSAGE = format('seq: the chain head of book %s only moves forward (%s to %s refused)', OLD.book, OLD.seq, NEW.seq);
+            RAISE EXCEPTION USING ERRCODE = 'LE008', COLUMN = 'seq', MESSAGE = format('the chain head of book %s only moves forward (%s to %s refused)', OLD.book, OLD.seq, NEW.seq);
         END IF;
         IF NEW.seq > 0 AND NOT EXISTS (SELECT 1 FROM voucher_seals s WHERE s.book = NEW.book AND s.seq = NEW.seq AND s.seal = NEW.seal) THEN
-            RAISE EXCEPTION USING ERRCODE = 'LE010', MESSAGE = format('seal: the chain head of book %s must be the stored seal at seq %s', NEW.book, NEW.seq);
+            RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'seal', MESSAGE = format('the chain head of book %s must be the stored seal at seq %s', NEW.book, NEW.seq);
         END IF;
     END IF;
     RETURN NEW;
@@ -609,7 +612,7 @@ BEGIN
         JOIN vouchers v ON v.book = n.book AND v.id = n.voucher_id
         WHERE v.status <> 'draft' LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE008', MESSAGE = format('beneficiaries: voucher %s is %s; its beneficiaries cannot change', r.id, r.status);
+        RAISE EXCEPTION USING ERRCODE = 'LE008', COLUMN = 'beneficiaries', MESSAGE = format('voucher %s is %s; its beneficiaries cannot change', r.id, r.status);
     END IF;
     RETURN NULL;
 END $$;
@@ -664,21 +667,21 @@ BEGIN
             FROM (SELECT) AS one LEFT JOIN b ON true;
         IF r.voucher_id IS NOT NULL THEN
             IF r.missing THEN
-                RAISE EXCEPTION USING ERRCODE = 'LE012', MESSAGE = format('voucher_id: voucher %s does not exist', r.voucher_id);
+                RAISE EXCEPTION USING ERRCODE = 'LE012', COLUMN = 'voucher_id', MESSAGE = format('voucher %s does not exist', r.voucher_id);
             END IF;
             IF r.status <> 'draft' AND NOT (importing AND r.status = 'posted' AND r.flow = 'import') THEN
-                RAISE EXCEPTION USING ERRCODE = 'LE008', MESSAGE = format('lines: voucher %s is no longer a draft; its lines cannot change', r.voucher_id);
+                RAISE EXCEPTION USING ERRCODE = 'LE008', COLUMN = 'lines', MESSAGE = format('voucher %s is no longer a draft; its lines cannot change', r.voucher_id);
             END IF;
             IF r.neg_line IS NOT NULL AND r.reversal_of IS NULL THEN
-                RAISE EXCEPTION USING ERRCODE = 'LE009', MESSAGE = format('lines[%s].amount: negative amounts are only allowed on a red reversal', r.neg_line);
+                RAISE EXCEPTION USING ERRCODE = 'LE009', COLUMN = format('lines[%s].amount', r.neg_line), MESSAGE = 'negative amounts are only allowed on a red reversal';
             END IF;
             IF r.n < 2 THEN
-                RAISE EXCEPTION USING ERRCODE = 'LE001', MESSAGE = format('lines: voucher %s needs at least 2 lines', r.voucher_id);
+                RAISE EXCEPTION USING ERRCODE = 'LE001', COLUMN = 'lines', MESSAGE = format('voucher %s needs at least 2 lines', r.voucher_id);
             END IF;
             IF r.lo <> 1 OR r.hi <> r.n THEN
-                RAISE EXCEPTION USING ERRCODE = 'LE008', MESSAGE = format('lines: the lines of voucher %s are written once, in one statement, numbered from 1', r.voucher_id);
+                RAISE EXCEPTION USING ERRCODE = 'LE008', COLUMN = 'lines', MESSAGE = format('the lines of voucher %s are written once, in one statement, numbered from 1', r.voucher_id);
             END IF;
-            RAISE EXCEPTION USING ERRCODE = 'LE010', MESSAGE = format('total: voucher %s has the total %s; its debits add up to %s', r.voucher_id, r.total_fen / 100.0, r.d / 100.0);
+            RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'total', MESSAGE = format('voucher %s has the total %s; its debits add up to %s', r.voucher_id, r.total_fen / 100.0, r.d / 100.0);
         END IF;
 
         -- A red reversal negates the lines of the voucher it cancels
@@ -700,7 +703,7 @@ BEGIN
                        FROM voucher_lines l WHERE l.book = v.book AND l.voucher_id = v.id))
                 LIMIT 1;
             IF FOUND THEN
-                RAISE EXCEPTION USING ERRCODE = 'LE009', MESSAGE = format('lines: red voucher %s does not negate the lines of voucher %s exactly', bad.id, bad.reversal_of);
+                RAISE EXCEPTION USING ERRCODE = 'LE009', COLUMN = 'lines', MESSAGE = format('red voucher %s does not negate the lines of voucher %s exactly', bad.id, bad.reversal_of);
             END IF;
         END IF;
 
@@ -710,7 +713,7 @@ BEGIN
             HAVING sum(n.debit_fen) <> sum(n.credit_fen)
             ORDER BY n.voucher_id LIMIT 1;
         IF FOUND THEN
-            RAISE EXCEPTION USING ERRCODE = 'LE001', MESSAGE = format('lines: voucher %s does not balance for fund %s: debit %s, credit %s', bad.voucher_id, bad.fund, bad.d / 100.0, bad.c / 100.0);
+            RAISE EXCEPTION USING ERRCODE = 'LE001', COLUMN = 'lines', MESSAGE = format('voucher %s does not balance for fund %s: debit %s, credit %s', bad.voucher_id, bad.fund, bad.d / 100.0, bad.c / 100.0);
         END IF;
 
         -- A draft's total is the sum of its debits.
@@ -744,15 +747,15 @@ BEGIN
             WHERE n.book = bad.book AND n.account = bad.account AND n.org = bad.org AND n.fund = bad.fund AND n.purpose IS NOT DISTINCT FROM bad.purpose
             ORDER BY n.voucher_id, n.line_no LIMIT 1;
         IF bad.no_account THEN
-            RAISE EXCEPTION USING ERRCODE = 'LE012', MESSAGE = format('lines[%s].account: account %s is not in the chart', bad.line_no, bad.account);
+            RAISE EXCEPTION USING ERRCODE = 'LE012', COLUMN = format('lines[%s].account', bad.line_no), MESSAGE = format('account %s is not in the chart', bad.account);
         ELSIF bad.no_org THEN
-            RAISE EXCEPTION USING ERRCODE = 'LE012', MESSAGE = format('lines[%s].org: organisation %s does not exist', bad.line_no, bad.org);
+            RAISE EXCEPTION USING ERRCODE = 'LE012', COLUMN = format('lines[%s].org', bad.line_no), MESSAGE = format('organisation %s does not exist', bad.org);
         ELSIF bad.no_fund THEN
-            RAISE EXCEPTION USING ERRCODE = 'LE012', MESSAGE = format('lines[%s].fund: fund %s does not exist', bad.line_no, bad.fund);
+            RAISE EXCEPTION USING ERRCODE = 'LE012', COLUMN = format('lines[%s].fund', bad.line_no), MESSAGE = format('fund %s does not exist', bad.fund);
         ELSIF NOT bad.leaf THEN
-            RAISE EXCEPTION USING ERRCODE = 'LE010', MESSAGE = format('lines[%s].account: %s is not a leaf account', bad.line_no, bad.account);
+            RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = format('lines[%s].account', bad.line_no), MESSAGE = format('%s is not a leaf account', bad.account);
         END IF;
-        RAISE EXCEPTION USING ERRCODE = 'LE003', MESSAGE = format('lines[%s].purpose: %s is not a permitted purpose of fund %s on this account (wants %s)', bad.line_no, bad.purpose, bad.fund, bad.want);
+        RAISE EXCEPTION USING ERRCODE = 'LE003', COLUMN = format('lines[%s].purpose', bad.line_no), MESSAGE = format('%s is not a permitted purpose of fund %s on this account (wants %s)', bad.purpose, bad.fund, bad.want);
     END IF;
     RETURN NULL;
 END $$;
@@ -775,14 +778,14 @@ BEGIN
         WHERE n.seq > 1 AND (p.seal IS NULL OR p.seal <> n.prev)
         LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE010', MESSAGE = format('seq: seal %s does not continue the chain (no seal %s to link to, or a different one)', r.seq, r.seq - 1);
+        RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'seq', MESSAGE = format('seal %s does not continue the chain (no seal %s to link to, or a different one)', r.seq, r.seq - 1);
     END IF;
     SELECT n.seq, n.voucher_id, coalesce(v.status, 'missing') AS status INTO r FROM new_seals n
         LEFT JOIN vouchers v ON v.book = n.book AND v.id = n.voucher_id
         WHERE v.status IS DISTINCT FROM 'posted'
         LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE007', MESSAGE = format('status: voucher %s is %s; only posted vouchers are sealed', r.voucher_id, r.status);
+        RAISE EXCEPTION USING ERRCODE = 'LE007', COLUMN = 'status', MESSAGE = format('voucher %s is %s; only posted vouchers are sealed', r.voucher_id, r.status);
     END IF;
     RETURN NULL;
 END $$;
@@ -817,7 +820,7 @@ BEGIN
             WHERE n.status = 'posted' AND o.status <> 'posted')
           AND p.status = 'closed' LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE004', MESSAGE = format('date: period %s-%s is closed', r.year, lpad(r.month::text, 2, '0'));
+        RAISE EXCEPTION USING ERRCODE = 'LE004', COLUMN = 'date', MESSAGE = format('period %s-%s is closed', r.year, lpad(r.month::text, 2, '0'));
     END IF;
 
     -- Allocations to (debits of a branch's pending-settlement balance) and
@@ -835,7 +838,7 @@ BEGIN
           AND (n.date < o.set_up OR n.date > o.dissolved)
         LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE005', MESSAGE = format('lines[%s].org: %s is not active on %s (set up %s, dissolved %s)', r.line_no, r.org, r.date, coalesce(r.set_up::text, '-'), coalesce(r.dissolved::text, '-'));
+        RAISE EXCEPTION USING ERRCODE = 'LE005', COLUMN = format('lines[%s].org', r.line_no), MESSAGE = format('%s is not active on %s (set up %s, dissolved %s)', r.org, r.date, coalesce(r.set_up::text, '-'), coalesce(r.dissolved::text, '-'));
     END IF;
 
     -- Lock the balance rows only now, after the checks, and in key order
@@ -895,22 +898,22 @@ BEGIN
     NEW.year := extract(year FROM NEW.date);
     NEW.month := extract(month FROM NEW.date);
     IF NOT NEW.type = ANY (SELECT unnest(voucher_types) FROM books WHERE book = NEW.book) THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE010', MESSAGE = format('type: voucher type %s is not configured for book %s', NEW.type, NEW.book);
+        RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'type', MESSAGE = format('voucher type %s is not configured for book %s', NEW.type, NEW.book);
     END IF;
     INSERT INTO periods (book, year, month) VALUES (NEW.book, NEW.year, NEW.month) ON CONFLICT DO NOTHING;
     SELECT status INTO st FROM periods WHERE book = NEW.book AND year = NEW.year AND month = NEW.month FOR SHARE;
     IF st = 'closed' THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE004', MESSAGE = format('date: period %s-%s of book %s is closed', NEW.year, lpad(NEW.month::text, 2, '0'), NEW.book);
+        RAISE EXCEPTION USING ERRCODE = 'LE004', COLUMN = 'date', MESSAGE = format('period %s-%s of book %s is closed', NEW.year, lpad(NEW.month::text, 2, '0'), NEW.book);
     END IF;
     IF NEW.status <> 'draft' THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE007', MESSAGE = 'status: a voucher is made as a draft';
+        RAISE EXCEPTION USING ERRCODE = 'LE007', COLUMN = 'status', MESSAGE = 'a voucher is made as a draft';
     END IF;
     IF NOT ledger_user_has(NEW.book, NEW.maker, '{officer,admin}') THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE011', MESSAGE = format('maker: %s is not an officer or admin of book %s', NEW.maker, NEW.book);
+        RAISE EXCEPTION USING ERRCODE = 'LE011', COLUMN = 'maker', MESSAGE = format('%s is not an officer or admin of book %s', NEW.maker, NEW.book);
     END IF;
     IF NEW.reversal_of IS NOT NULL AND NOT EXISTS (
         SELECT 1 FROM vouchers o WHERE o.book = NEW.book AND o.id = NEW.reversal_of AND o.status = 'posted') THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE007', MESSAGE = format('reversal_of: voucher %s is not posted; only a posted voucher is reversed', NEW.reversal_of);
+        RAISE EXCEPTION USING ERRCODE = 'LE007', COLUMN = 'reversal_of', MESSAGE = format('voucher %s is not posted; only a posted voucher is reversed', NEW.reversal_of);
     END IF;
     NEW.number := -NEW.id;
     RETURN NEW;
@@ -961,47 +964,47 @@ BEGIN
     CASE OLD.status || '>' || NEW.status
     WHEN 'draft>void' THEN
         IF NEW.voided_by IS NULL OR NEW.voided_at IS NULL THEN
-            RAISE EXCEPTION USING ERRCODE = 'LE010', MESSAGE = 'voided_by: who voids the voucher is recorded';
+            RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'voided_by', MESSAGE = 'who voids the voucher is recorded';
         END IF;
         IF NEW.voided_by <> OLD.maker AND NOT ledger_user_has(OLD.book, NEW.voided_by, '{admin}') THEN
-            RAISE EXCEPTION USING ERRCODE = 'LE006', MESSAGE = format('voided_by: only the maker %s or an admin voids voucher %s', OLD.maker, OLD.id);
+            RAISE EXCEPTION USING ERRCODE = 'LE006', COLUMN = 'voided_by', MESSAGE = format('only the maker %s or an admin voids voucher %s', OLD.maker, OLD.id);
         END IF;
     WHEN 'draft>checked' THEN
         IF NEW.checker IS NULL OR NEW.checked_at IS NULL THEN
-            RAISE EXCEPTION USING ERRCODE = 'LE010', MESSAGE = 'checker: who checks the voucher is recorded';
+            RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'checker', MESSAGE = 'who checks the voucher is recorded';
         END IF;
         IF NEW.checker = OLD.maker THEN
-            RAISE EXCEPTION USING ERRCODE = 'LE006', MESSAGE = format('checker: %s made voucher %s and cannot check it', NEW.checker, OLD.id);
+            RAISE EXCEPTION USING ERRCODE = 'LE006', COLUMN = 'checker', MESSAGE = format('%s made voucher %s and cannot check it', NEW.checker, OLD.id);
         END IF;
         IF NOT ledger_user_has(OLD.book, NEW.checker, '{checker,admin}') THEN
-            RAISE EXCEPTION USING ERRCODE = 'LE011', MESSAGE = format('checker: %s is not a checker or admin of book %s', NEW.checker, OLD.book);
+            RAISE EXCEPTION USING ERRCODE = 'LE011', COLUMN = 'checker', MESSAGE = format('%s is not a checker or admin of book %s', NEW.checker, OLD.book);
         END IF;
     WHEN 'checked>draft' THEN
         IF NEW.checker IS NOT NULL OR NEW.checked_at IS NOT NULL THEN
-            RAISE EXCEPTION USING ERRCODE = 'LE010', MESSAGE = 'checker: unchecking clears the check';
+            RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'checker', MESSAGE = 'unchecking clears the check';
         END IF;
     WHEN 'checked>signed' THEN
         IF NEW.cashier IS NULL OR NEW.signed_at IS NULL THEN
-            RAISE EXCEPTION USING ERRCODE = 'LE010', MESSAGE = 'cashier: who signs the voucher is recorded';
+            RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'cashier', MESSAGE = 'who signs the voucher is recorded';
         END IF;
         IF NEW.cashier IN (OLD.maker, OLD.checker) THEN
-            RAISE EXCEPTION USING ERRCODE = 'LE006', MESSAGE = format('cashier: %s made or checked voucher %s and cannot sign it', NEW.cashier, OLD.id);
+            RAISE EXCEPTION USING ERRCODE = 'LE006', COLUMN = 'cashier', MESSAGE = format('%s made or checked voucher %s and cannot sign it', NEW.cashier, OLD.id);
         END IF;
         IF NOT ledger_user_has(OLD.book, NEW.cashier, '{cashier}') THEN
-            RAISE EXCEPTION USING ERRCODE = 'LE011', MESSAGE = format('cashier: %s is not a cashier of book %s', NEW.cashier, OLD.book);
+            RAISE EXCEPTION USING ERRCODE = 'LE011', COLUMN = 'cashier', MESSAGE = format('%s is not a cashier of book %s', NEW.cashier, OLD.book);
         END IF;
     WHEN 'checked>posted', 'signed>posted' THEN
         IF NEW.poster IS NULL OR NEW.posted_at IS NULL THEN
-            RAISE EXCEPTION USING ERRCODE = 'LE010', MESSAGE = 'poster: who posts the voucher is recorded';
+            RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'poster', MESSAGE = 'who posts the voucher is recorded';
         END IF;
         IF NEW.poster = OLD.maker THEN
-            RAISE EXCEPTION USING ERRCODE = 'LE006', MESSAGE = format('poster: %s made voucher %s and cannot post it', NEW.poster, OLD.id);
+            RAISE EXCEPTION USING ERRCODE = 'LE006', COLUMN = 'poster', MESSAGE = format('%s made voucher %s and cannot post it', NEW.poster, OLD.id);
         END IF;
         IF NEW.poster = OLD.cashier THEN
-            RAISE EXCEPTION USING ERRCODE = 'LE006', MESSAGE = format('poster: %s signed voucher %s as cashier and cannot post it', NEW.poster, OLD.id);
+            RAISE EXCEPTION USING ERRCODE = 'LE006', COLUMN = 'poster', MESSAGE = format('%s signed voucher %s as cashier and cannot post it', NEW.poster, OLD.id);
         END IF;
         IF NOT ledger_user_has(OLD.book, NEW.poster, '{checker,admin}') THEN
-            RAISE EXCEPTION USING ERRCODE = 'LE011', MESSAGE = format('poster: %s is not a checker or admin of book %s', NEW.poster, OLD.book);
+            RAISE EXCEPTION USING ERRCODE = 'LE011', COLUMN = 'poster', MESSAGE = format('%s is not a checker or admin of book %s', NEW.poster, OLD.book);
         END IF;
         IF OLD.status = 'checked' THEN
             SELECT b.require_cashier_sign AND EXISTS (
@@ -1009,11 +1012,11 @@ BEGIN
                 WHERE l.book = OLD.book AND l.voucher_id = OLD.id AND a.cash)
             INTO needs_cashier FROM books b WHERE b.book = OLD.book;
             IF needs_cashier THEN
-                RAISE EXCEPTION USING ERRCODE = 'LE007', MESSAGE = format('status: cash/bank voucher %s must be signed by the cashier before posting', OLD.id);
+                RAISE EXCEPTION USING ERRCODE = 'LE007', COLUMN = 'status', MESSAGE = format('cash/bank voucher %s must be signed by the cashier before posting', OLD.id);
             END IF;
         END IF;
     ELSE
-        RAISE EXCEPTION USING ERRCODE = 'LE007', MESSAGE = format('status: voucher %s cannot go from %s to %s', OLD.id, OLD.status, NEW.status);
+        RAISE EXCEPTION USING ERRCODE = 'LE007', COLUMN = 'status', MESSAGE = format('voucher %s cannot go from %s to %s', OLD.id, OLD.status, NEW.status);
     END CASE;
     RETURN NEW;
 END $$;
@@ -1029,7 +1032,7 @@ CREATE FUNCTION public.vouchers_made_as_draft() RETURNS trigger
     SET search_path TO 'public', 'pg_temp'
     AS $$
 BEGIN
-    RAISE EXCEPTION USING ERRCODE = 'LE007', MESSAGE = 'status: a voucher is made as a draft';
+    RAISE EXCEPTION USING ERRCODE = 'LE007', COLUMN = 'status', MESSAGE = 'a voucher is made as a draft';
 END $$;
 
 ALTER FUNCTION public.vouchers_made_as_draft() OWNER TO ledger_owner;
@@ -1081,10 +1084,10 @@ CREATE FUNCTION public.vouchers_refer_to_vouchers() RETURNS trigger
     AS $$
 BEGIN
     IF NEW.reversal_of IS NOT NULL AND NOT EXISTS (SELECT 1 FROM vouchers o WHERE o.book = NEW.book AND o.id = NEW.reversal_of) THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE012', MESSAGE = format('reversal_of: voucher %s does not exist', NEW.reversal_of);
+        RAISE EXCEPTION USING ERRCODE = 'LE012', COLUMN = 'reversal_of', MESSAGE = format('voucher %s does not exist', NEW.reversal_of);
     END IF;
     IF NEW.correction_of IS NOT NULL AND NOT EXISTS (SELECT 1 FROM vouchers o WHERE o.book = NEW.book AND o.id = NEW.correction_of) THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE012', MESSAGE = format('correction_of: voucher %s does not exist', NEW.correction_of);
+        RAISE EXCEPTION USING ERRCODE = 'LE012', COLUMN = 'correction_of', MESSAGE = format('voucher %s does not exist', NEW.correction_of);
     END IF;
     RETURN NEW;
 END $$;
@@ -1108,7 +1111,7 @@ BEGIN
         RETURNING last INTO n;
     UPDATE vouchers SET number = n WHERE book = NEW.book AND id = NEW.id AND number = -NEW.id;
     IF NOT FOUND THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE008', MESSAGE = format('number: voucher %s was changed before it took its number', NEW.id);
+        RAISE EXCEPTION USING ERRCODE = 'LE008', COLUMN = 'number', MESSAGE = format('voucher %s was changed before it took its number', NEW.id);
     END IF;
     RETURN NULL;
 END $$;

@@ -4,14 +4,17 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/fenyang/partyfee/ledger/postgres/embedded"
 	"github.com/fenyang/partyfee/ledger/postgres/pgtest"
+	"github.com/fenyang/partyfee/migrations"
 )
 
 var update = flag.Bool("update", false, "rewrite schema.sql from a freshly migrated database")
@@ -103,4 +106,26 @@ func firstDifference(want, got []byte) string {
 		b.WriteString("  " + s + "\n")
 	}
 	return b.String()
+}
+
+// The field at fault travels as the error's column (RAISE … USING
+// COLUMN), never as a "field: " prefix of the message that the adapter
+// would have to parse back out.
+func TestRaiseNamesFieldAsColumn(t *testing.T) {
+	prefix := regexp.MustCompile(`MESSAGE = (?:format\()?'[a-z_]+(?:\[%s\])?(?:\.(?:[a-z_]+|%s))?: `)
+	files, err := fs.Glob(migrations.FS, "*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no migrations: %v", err)
+	}
+	for _, name := range files {
+		b, err := fs.ReadFile(migrations.FS, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			if prefix.MatchString(line) {
+				t.Errorf("%s:%d: the field is in the message text; raise it with USING COLUMN: %s", name, i+1, strings.TrimSpace(line))
+			}
+		}
+	}
 }
