@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
-
 	"github.com/fenyang/partyfee/ledger"
 )
 
@@ -56,18 +54,9 @@ func HTTPStatus(code string) int {
 	return http.StatusUnprocessableEntity
 }
 
-// genericMessages replace messages that come from PostgreSQL itself (not
-// from the schema's own LE-class triggers), which may name tables,
-// columns or constraints.
-var genericMessages = map[string]string{
-	ledger.EInvalid:             "the request breaks a rule of the database schema",
-	ledger.EInvalidAmount:       "an amount is out of range",
-	ledger.ENotFound:            "the request refers to something that does not exist",
-	ledger.EInsufficientFunds:   "the balance would go below zero",
-	ledger.EForbidden:           "the database refuses this operation",
-	ledger.EIdempotencyConflict: "the idempotency key was used for a different request",
-	ledger.EUnavailable:         "the database is unavailable; retry later",
-}
+// unavailableMessage is the answer while the database is down, whatever
+// the driver's error said.
+const unavailableMessage = "the database is unavailable; retry later"
 
 // ErrorBody is the JSON form of every error answer.
 type ErrorBody struct {
@@ -100,22 +89,17 @@ func (s *Server) errorAnswer(ctx context.Context, ri *reqInfo, err error) (int, 
 		// database is down.
 		code = ledger.EUnavailable
 	}
+	// The adapter's messages are safe to show: what PostgreSQL says about
+	// its tables and keys stays in the error's cause (ledger/postgres,
+	// mapError).
 	body := ErrorBody{Code: code, Field: ledger.ErrorField(err), Message: ledger.ErrorMessage(err), RequestID: ri.id}
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) && !strings.HasPrefix(pe.Code, "LE") {
-		if m, ok := genericMessages[code]; ok {
-			body.Message = m
-		} else {
-			body.Message = "the database refused the request"
-		}
-	}
 	switch code {
 	case ledger.EInternal:
 		body.Message = "internal error; quote the request id " + ri.id
 		body.Field = ""
 		s.log.Error("internal error", "request_id", ri.id, "route", ri.route, "err", err.Error())
 	case ledger.EUnavailable:
-		body.Message = genericMessages[ledger.EUnavailable]
+		body.Message = unavailableMessage
 		body.Field = ""
 		s.log.Warn("database unavailable", "request_id", ri.id, "route", ri.route, "err", err.Error())
 	}

@@ -13,7 +13,9 @@ import (
 )
 
 // sqlstateCodes maps the SQLSTATEs raised by the schema's triggers (class
-// LE, see migrations/00001_core.sql) to SPEC §4 codes.
+// LE, see migrations/00001_baseline.sql) to SPEC §4 codes. A trigger names
+// the field at fault as the error's column (RAISE … USING COLUMN), so the
+// field is read from the error, never parsed out of its message.
 var sqlstateCodes = map[string]string{
 	"LE001": ledger.EUnbalanced,
 	"LE002": ledger.EInsufficientFunds,
@@ -37,6 +39,20 @@ var constraintCodes = map[string]string{
 	"voucher_lines_credit_fen_check":  ledger.EInvalidAmount,
 	"idempotency_pkey":                ledger.EIdempotencyConflict,
 	"vouchers_book_idem_key_key":      ledger.EIdempotencyConflict,
+}
+
+// schemaMessages are the messages of errors that PostgreSQL raises itself
+// (a constraint, a key, a privilege), not the schema's own triggers. Its
+// texts name tables, columns, constraints and key values, which are no
+// business of a user or an API client: they stay in the error's cause,
+// which is logged and never shown.
+var schemaMessages = map[string]string{
+	ledger.EInvalid:             "the request breaks a rule of the database schema",
+	ledger.EInvalidAmount:       "an amount is out of range",
+	ledger.ENotFound:            "the request refers to something that does not exist",
+	ledger.EInsufficientFunds:   "the balance would go below zero",
+	ledger.EForbidden:           "the database refuses this operation",
+	ledger.EIdempotencyConflict: "the idempotency key was used for a different request",
 }
 
 // MapError is mapError for callers that run SQL on DB.Pool themselves
@@ -66,25 +82,20 @@ func mapError(err error) error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		if code, ok := sqlstateCodes[pe.Code]; ok {
-			field, msg := splitField(pe.Message)
-			return &ledger.Error{Code: code, Field: field, Msg: msg, Err: err}
+			return &ledger.Error{Code: code, Field: pe.ColumnName, Msg: pe.Message, Err: err}
 		}
 		if code, ok := constraintCodes[pe.ConstraintName]; ok {
-			msg := pe.Message
-			if code == ledger.EInsufficientFunds {
-				msg = "the balance would go below zero: " + pe.Detail
-			}
-			return &ledger.Error{Code: code, Msg: msg, Err: err}
+			return &ledger.Error{Code: code, Msg: schemaMessages[code], Err: err}
 		}
 		switch pe.Code {
 		case "23503": // foreign key
-			return &ledger.Error{Code: ledger.ENotFound, Field: fkField(pe.ConstraintName), Msg: "unknown reference: " + pe.Detail, Err: err}
+			return &ledger.Error{Code: ledger.ENotFound, Field: fkField(pe.ConstraintName), Msg: schemaMessages[ledger.ENotFound], Err: err}
 		case "23505":
-			return &ledger.Error{Code: ledger.EInvalid, Msg: "already exists: " + pe.Detail, Err: err}
+			return &ledger.Error{Code: ledger.EInvalid, Msg: "it exists already", Err: err}
 		case "23514", "23502", "22P02", "22001", "22003", "22007", "22008":
-			return &ledger.Error{Code: ledger.EInvalid, Field: pe.ColumnName, Msg: pe.Message, Err: err}
+			return &ledger.Error{Code: ledger.EInvalid, Field: pe.ColumnName, Msg: schemaMessages[ledger.EInvalid], Err: err}
 		case "42501":
-			return &ledger.Error{Code: ledger.EForbidden, Msg: "the database role may not do this", Err: err}
+			return &ledger.Error{Code: ledger.EForbidden, Msg: schemaMessages[ledger.EForbidden], Err: err}
 		case "57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004":
 			return &ledger.Error{Code: ledger.EUnavailable, Msg: "the database is unavailable", Err: err}
 		case "57014":
@@ -99,15 +110,8 @@ func mapError(err error) error {
 	return err
 }
 
-// splitField splits "field: message" raised by a trigger.
-func splitField(msg string) (string, string) {
-	i := strings.Index(msg, ": ")
-	if i <= 0 || strings.ContainsAny(msg[:i], " ") {
-		return "", msg
-	}
-	return msg[:i], msg[i+2:]
-}
-
+// fkField names the referencing column of a foreign-key constraint by
+// its name, the one PostgreSQL gives it (table_column_fkey).
 func fkField(constraint string) string {
 	for _, f := range []string{"account", "org", "fund", "scope", "parent", "voucher_id", "reversal_of", "book"} {
 		if strings.Contains(constraint, "_"+f+"_") || strings.HasSuffix(constraint, "_"+f+"_fkey") {

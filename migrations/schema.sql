@@ -1,0 +1,3291 @@
+--
+-- PostgreSQL database dump
+--
+
+SET statement_timeout = 0;
+SET lock_timeout = 0;
+SET idle_in_transaction_session_timeout = 0;
+SET client_encoding = 'UTF8';
+SET standard_conforming_strings = on;
+SELECT pg_catalog.set_config('search_path', '', false);
+SET check_function_bodies = false;
+SET xmloption = content;
+SET client_min_messages = warning;
+SET row_security = off;
+
+--
+-- Name: audit_findings_after_update(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.audit_findings_after_update() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF (NEW.state, NEW.note, NEW.deadline) IS DISTINCT FROM (OLD.state, OLD.note, OLD.deadline) THEN
+        INSERT INTO finding_events (book, finding_key, finding_id, from_state, to_state, actor, at, note, deadline)
+            VALUES (NEW.book, NEW.key, NEW.id, OLD.state, NEW.state, NEW.updated_by, NEW.updated_at, NEW.note, NEW.deadline);
+    END IF;
+    RETURN NULL;
+END $$;
+
+ALTER FUNCTION public.audit_findings_after_update() OWNER TO ledger_owner;
+
+--
+-- Name: audit_findings_before_update(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.audit_findings_before_update() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF (NEW.book, NEW.key, NEW.id, NEW.first_seen_at) IS DISTINCT FROM (OLD.book, OLD.key, OLD.id, OLD.first_seen_at) THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE008', MESSAGE = format('finding %s: its identity never changes', OLD.id);
+    END IF;
+    IF (NEW.state, NEW.note, NEW.deadline) IS NOT DISTINCT FROM (OLD.state, OLD.note, OLD.deadline) THEN
+        RETURN NEW;
+    END IF;
+    IF NEW.state IS DISTINCT FROM OLD.state
+       AND OLD.state || '>' || NEW.state NOT IN ('open>acknowledged', 'acknowledged>rectified') THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE007',
+            COLUMN = 'state', MESSAGE = format('finding %s cannot go from %s to %s (open → acknowledged → rectified)', OLD.id, OLD.state, NEW.state);
+    END IF;
+    IF NEW.updated_by IS NULL OR NEW.updated_by = '' OR NEW.updated_at IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'updated_by', MESSAGE = 'who changes a finding and when is recorded';
+    END IF;
+    IF NEW.state IS DISTINCT FROM OLD.state AND btrim(NEW.note) = '' THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'note', MESSAGE = 'a change of state needs a note';
+    END IF;
+    RETURN NEW;
+END $$;
+
+ALTER FUNCTION public.audit_findings_before_update() OWNER TO ledger_owner;
+
+--
+-- Name: books_bump_revision(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.books_bump_revision() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        UPDATE books SET revision = revision + 1 WHERE book = OLD.book;
+    ELSE
+        UPDATE books SET revision = revision + 1 WHERE book = NEW.book;
+        IF TG_OP = 'UPDATE' AND OLD.book IS DISTINCT FROM NEW.book THEN
+            UPDATE books SET revision = revision + 1 WHERE book = OLD.book;
+        END IF;
+    END IF;
+    RETURN NULL;
+END $$;
+
+ALTER FUNCTION public.books_bump_revision() OWNER TO ledger_owner;
+
+--
+-- Name: books_next_revision(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.books_next_revision() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    NEW.revision := OLD.revision + 1;
+    RETURN NEW;
+END $$;
+
+ALTER FUNCTION public.books_next_revision() OWNER TO ledger_owner;
+
+--
+-- Name: finding_events_before_insert(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.finding_events_before_insert() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    cur text;
+BEGIN
+    NEW.db_role := current_user;
+    IF pg_trigger_depth() = 1 THEN
+        SELECT state INTO cur FROM audit_findings WHERE book = NEW.book AND key = NEW.finding_key AND id = NEW.finding_id;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE012', COLUMN = 'finding_key', MESSAGE = format('no finding %s with key %s', NEW.finding_id, NEW.finding_key);
+        END IF;
+        IF NEW.from_state IS DISTINCT FROM cur OR NEW.to_state IS DISTINCT FROM cur THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE007',
+                COLUMN = 'to_state', MESSAGE = format('finding %s is %s; a state changes only by updating the finding', NEW.finding_id, cur);
+        END IF;
+        IF btrim(NEW.note) = '' THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'note', MESSAGE = 'an event written directly is a note and needs its text';
+        END IF;
+    END IF;
+    RETURN NEW;
+END $$;
+
+ALTER FUNCTION public.finding_events_before_insert() OWNER TO ledger_owner;
+
+--
+-- Name: ledger_append_only(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.ledger_append_only() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    RAISE EXCEPTION USING ERRCODE = 'LE008',
+        MESSAGE = format('%s is append-only: rows are never changed or deleted', TG_TABLE_NAME);
+END $$;
+
+ALTER FUNCTION public.ledger_append_only() OWNER TO ledger_owner;
+
+--
+-- Name: ledger_import_approved(text, text, timestamp with time zone, integer[], text[], date[], text[], text[], integer[], integer[], integer[], integer[], integer[], text[], integer[], integer[], integer[], text[], integer[], bigint[], bigint[], text[], text[], text[], text[]); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.ledger_import_approved(p_book text, p_actor text, p_at timestamp with time zone, v_row integer[], v_key text[], v_date date[], v_type text[], v_summary text[], v_attachments integer[], v_maker integer[], v_checker integer[], v_cashier integer[], v_poster integer[], p_names text[], l_voucher integer[], l_no integer[], l_row integer[], l_summary text[], l_key integer[], l_debit bigint[], l_credit bigint[], k_account text[], k_org text[], k_fund text[], k_purpose text[]) RETURNS bigint[]
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    SET enable_nestloop TO 'off'
+    SET work_mem TO '64MB'
+    AS $$
+DECLARE
+    n int := coalesce(cardinality(v_row), 0);
+    m int := coalesce(cardinality(l_voucher), 0);
+    np int := coalesce(cardinality(p_names), 0);
+    nk int := coalesce(cardinality(k_account), 0);
+    bk record;
+    r record;
+    bad record;
+    field text;            -- the column of the file named by an error
+    ids bigint[];
+    totals bigint[];
+    numbers int[];
+    signed boolean[];
+    scoped int[];
+    k_cash boolean[];      -- per key: a cash/bank account
+    k_active boolean[];    -- per key: an allocation to or spending by its organisation
+    k_setup date[];        -- per key: its organisation's set-up and dissolution dates
+    k_dissolved date[];
+    k_fundid int[];        -- per key: its fund, as a number
+    k_bal int[];           -- per key: its balance (account, organisation, fund), as a number
+    k_restricted boolean[];
+    seq regclass := pg_get_serial_sequence('public.vouchers', 'id')::regclass;
+BEGIN
+    IF n = 0 THEN
+        RETURN '{}';
+    END IF;
+    IF EXISTS (SELECT 1 FROM unnest(ARRAY[cardinality(v_key), cardinality(v_date), cardinality(v_type), cardinality(v_summary),
+                   cardinality(v_attachments), cardinality(v_maker), cardinality(v_checker), cardinality(v_cashier), cardinality(v_poster)]) AS c
+               WHERE c IS DISTINCT FROM n)
+       OR EXISTS (SELECT 1 FROM unnest(ARRAY[cardinality(l_no), cardinality(l_row), cardinality(l_summary), cardinality(l_key),
+                   cardinality(l_debit), cardinality(l_credit)]) AS c
+               WHERE c IS DISTINCT FROM m)
+       OR EXISTS (SELECT 1 FROM unnest(ARRAY[cardinality(k_org), cardinality(k_fund), cardinality(k_purpose)]) AS c WHERE c IS DISTINCT FROM nk) THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'vouchers', MESSAGE = 'the columns of the batch differ in length';
+    END IF;
+    -- Names and keys are distinct (a person or a balance named twice would
+    -- slip past the comparisons and sums below), and every index points
+    -- into them.
+    IF (SELECT count(DISTINCT x) FROM unnest(p_names) AS x) <> np
+       OR (SELECT count(*) FROM (SELECT DISTINCT a, o, f, p FROM unnest(k_account, k_org, k_fund, k_purpose) AS k(a, o, f, p)) d) <> nk
+       OR EXISTS (SELECT 1 FROM (SELECT unnest(v_maker) AS a, unnest(v_checker) AS b, unnest(v_cashier) AS c, unnest(v_poster) AS d) x
+                  WHERE x.a NOT BETWEEN 1 AND np OR x.b NOT BETWEEN 1 AND np OR x.c NOT BETWEEN 0 AND np OR x.d NOT BETWEEN 1 AND np
+                     OR x.a IS NULL OR x.b IS NULL OR x.c IS NULL OR x.d IS NULL)
+       OR EXISTS (SELECT 1 FROM unnest(l_key) AS k WHERE k IS NULL OR k NOT BETWEEN 1 AND nk) THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'vouchers', MESSAGE = 'the names or keys of the batch are repeated or out of range';
+    END IF;
+    SELECT count(DISTINCT i) AS k, min(i) AS lo, max(i) AS hi INTO r FROM (SELECT unnest(l_voucher) AS i) l;
+    IF r.k <> n OR r.lo <> 1 OR r.hi <> n THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE001', COLUMN = 'lines', MESSAGE = 'every voucher of the batch has lines, and every line a voucher of the batch';
+    END IF;
+
+    SELECT b.require_cashier_sign, b.voucher_types INTO bk FROM books b WHERE b.book = p_book;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE012', COLUMN = 'book', MESSAGE = format('book %s does not exist', p_book);
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM users u WHERE u.book = p_book AND u.name = p_actor AND NOT u.disabled AND u.roles && '{admin}') THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE011', COLUMN = 'user', MESSAGE = format('%s is not an admin of book %s; an admin imports approved vouchers', p_actor, p_book);
+    END IF;
+
+    -- The voucher fields, and who may not do which step: the checker is not
+    -- the maker; the cashier neither maker nor checker; the poster neither
+    -- maker nor cashier.
+    SELECT x.* INTO r FROM (
+        SELECT unnest(v_row) AS file_row, unnest(v_key) AS key, unnest(v_date) AS date, unnest(v_type) AS type,
+               unnest(v_summary) AS summary, unnest(v_attachments) AS attachments, unnest(v_maker) AS maker,
+               unnest(v_checker) AS checker, unnest(v_cashier) AS cashier, unnest(v_poster) AS poster, generate_series(1, n) AS i) x
+        WHERE x.key IS NULL OR length(x.key) NOT BETWEEN 1 AND 200 OR x.date IS NULL OR x.type IS NULL OR NOT x.type = ANY (bk.voucher_types)
+           OR coalesce(x.summary, '') = '' OR length(x.summary) > 500 OR x.attachments IS NULL OR x.attachments NOT BETWEEN 0 AND 9999
+           OR x.checker = x.maker OR x.cashier IN (x.maker, x.checker) OR x.poster = x.maker OR x.poster = x.cashier
+        ORDER BY x.i LIMIT 1;
+    IF FOUND THEN
+        IF r.checker = r.maker OR r.cashier IN (r.maker, r.checker) OR r.poster = r.maker OR r.poster = r.cashier THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE006', COLUMN = format('rows[%s].%s', r.file_row, CASE WHEN r.checker = r.maker THEN 'checker' WHEN r.cashier IN (r.maker, r.checker) THEN 'cashier' ELSE 'poster' END), MESSAGE = 'the same person may not make, check, sign and post one voucher this way';
+        END IF;
+        field := CASE
+            WHEN r.key IS NULL OR length(r.key) NOT BETWEEN 1 AND 200 THEN 'key'
+            WHEN r.date IS NULL THEN 'date'
+            WHEN r.type IS NULL OR NOT r.type = ANY (bk.voucher_types) THEN 'type'
+            WHEN coalesce(r.summary, '') = '' OR length(r.summary) > 500 THEN 'summary'
+            ELSE 'attachments' END;
+        RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = format('rows[%s].%s', r.file_row, field), MESSAGE = CASE field
+            WHEN 'key' THEN 'a voucher key has 1 to 200 characters'
+            WHEN 'date' THEN 'the date is missing'
+            WHEN 'type' THEN format('voucher type %s is not configured for book %s', r.type, p_book)
+            WHEN 'summary' THEN 'the summary has 1 to 500 characters'
+            ELSE 'attachments are 0 to 9999' END;
+    END IF;
+
+    -- The people: each exists, is enabled and holds a role for the step
+    -- (checked once per name and step, then the first row is named).
+    SELECT w.k, w.what, w.idx, p_names[w.idx] AS who, u.name IS NULL AS missing INTO r
+        FROM (SELECT DISTINCT 1 AS k, 'maker' AS what, x AS idx, '{officer,admin}'::text[] AS need FROM unnest(v_maker) AS x
+              UNION ALL SELECT DISTINCT 2, 'checker', x, '{checker,admin}'::text[] FROM unnest(v_checker) AS x
+              UNION ALL SELECT DISTINCT 3, 'cashier', x, '{cashier}'::text[] FROM unnest(v_cashier) AS x WHERE x > 0
+              UNION ALL SELECT DISTINCT 4, 'poster', x, '{checker,admin}'::text[] FROM unnest(v_poster) AS x) w
+        LEFT JOIN users u ON u.book = p_book AND u.name = p_names[w.idx]
+        WHERE u.name IS NULL OR u.disabled OR NOT u.roles && w.need
+        ORDER BY w.k LIMIT 1;
+    IF FOUND THEN
+        SELECT x.file_row INTO bad FROM (
+            SELECT unnest(v_row) AS file_row, unnest(v_maker) AS maker, unnest(v_checker) AS checker,
+                   unnest(v_cashier) AS cashier, unnest(v_poster) AS poster) x
+            WHERE r.idx = CASE r.k WHEN 1 THEN x.maker WHEN 2 THEN x.checker WHEN 3 THEN x.cashier ELSE x.poster END
+            ORDER BY x.file_row LIMIT 1;
+        IF r.missing THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE012', COLUMN = format('rows[%s].%s', bad.file_row, r.what), MESSAGE = format('user %s does not exist in book %s', coalesce(r.who, '(none)'), p_book);
+        END IF;
+        RAISE EXCEPTION USING ERRCODE = 'LE011', COLUMN = format('rows[%s].%s', bad.file_row, r.what), MESSAGE = format('%s is disabled or lacks the role of %s', r.who, r.what);
+    END IF;
+
+    -- The keys: the account exists and is a leaf, the organisation and the
+    -- fund exist, an expense account's purpose is the key's and the
+    -- fund's, and donations are never spent. What posting needs of each key
+    -- is kept in arrays indexed by key.
+    SELECT k.i, a.code IS NULL AS no_account, o.code IS NULL AS no_org, f.code IS NULL AS no_fund, NOT a.leaf AS not_leaf INTO r
+        FROM unnest(k_account, k_org, k_fund, k_purpose) WITH ORDINALITY AS k(account, org, fund, purpose, i)
+        LEFT JOIN accounts a ON a.book = p_book AND a.code = k.account
+        LEFT JOIN organisations o ON o.book = p_book AND o.code = k.org
+        LEFT JOIN funds f ON f.book = p_book AND f.code = k.fund
+        WHERE a.code IS NULL OR o.code IS NULL OR f.code IS NULL OR NOT a.leaf
+           OR (a.purpose IS NOT NULL AND (k.purpose IS DISTINCT FROM a.purpose OR NOT a.purpose = ANY (f.purposes) OR f.kind = 'donation'))
+           OR (a.purpose IS NULL AND k.purpose IS NOT NULL AND k.purpose NOT IN ('procurement', 'condolence', 'relief'))
+        ORDER BY k.i LIMIT 1;
+    IF FOUND THEN
+        SELECT min(l.file_row) AS file_row INTO bad FROM (SELECT unnest(l_key) AS key, unnest(l_row) AS file_row) l WHERE l.key = r.i;
+        IF r.no_account THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE012', COLUMN = format('rows[%s].account', bad.file_row), MESSAGE = format('account %s is not in the chart', k_account[r.i]);
+        ELSIF r.no_org THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE012', COLUMN = format('rows[%s].organisation', bad.file_row), MESSAGE = format('organisation %s does not exist', k_org[r.i]);
+        ELSIF r.no_fund THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE012', COLUMN = format('rows[%s].fund', bad.file_row), MESSAGE = format('fund %s does not exist', k_fund[r.i]);
+        ELSIF r.not_leaf THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = format('rows[%s].account', bad.file_row), MESSAGE = format('%s is not a leaf account', k_account[r.i]);
+        END IF;
+        RAISE EXCEPTION USING ERRCODE = 'LE003', COLUMN = format('rows[%s].purpose', bad.file_row), MESSAGE = format('%s is not a permitted purpose of fund %s on account %s', coalesce(k_purpose[r.i], '(none)'), k_fund[r.i], k_account[r.i]);
+    END IF;
+    SELECT array_agg(a.cash ORDER BY k.i), array_agg(a.restricted ORDER BY k.i),
+           array_agg(a.purpose IS NOT NULL OR a.type = 'asset' AND a.restricted AND NOT a.cash ORDER BY k.i),
+           array_agg(coalesce(o.set_up, '-infinity') ORDER BY k.i), array_agg(coalesce(o.dissolved, 'infinity') ORDER BY k.i),
+           array_agg(dense_rank ORDER BY k.i), array_agg(bal ORDER BY k.i)
+        INTO k_cash, k_restricted, k_active, k_setup, k_dissolved, k_fundid, k_bal
+        FROM (SELECT k.*, dense_rank() OVER (ORDER BY k.fund COLLATE "C"),
+                     dense_rank() OVER (ORDER BY k.account COLLATE "C", k.org COLLATE "C", k.fund COLLATE "C") AS bal
+              FROM unnest(k_account, k_org, k_fund) WITH ORDINALITY AS k(account, org, fund, i)) k
+        JOIN accounts a ON a.book = p_book AND a.code = k.account
+        JOIN organisations o ON o.book = p_book AND o.code = k.org;
+
+    -- A user with a scope acts only on organisations of its subtree (looked
+    -- at only when such a user is in the batch).
+    scoped := ARRAY(SELECT x.i FROM unnest(p_names) WITH ORDINALITY AS x(name, i)
+                    JOIN users u ON u.book = p_book AND u.name = x.name AND u.scope IS NOT NULL);
+    IF cardinality(scoped) > 0 THEN
+        SELECT l.file_row, p_names[x.p] AS name, u.scope, k_org[l.key] AS org INTO r
+            FROM (SELECT unnest(l_voucher) AS vi, unnest(l_row) AS file_row, unnest(l_key) AS key) l
+            JOIN (SELECT i, unnest(ARRAY[maker, checker, cashier, poster]) AS p
+                  FROM (SELECT unnest(v_maker) AS maker, unnest(v_checker) AS checker, unnest(v_cashier) AS cashier,
+                               unnest(v_poster) AS poster, generate_series(1, n) AS i) v) x ON x.i = l.vi
+            JOIN users u ON u.book = p_book AND u.name = p_names[x.p] AND u.scope IS NOT NULL
+            LEFT JOIN organisations o ON o.book = p_book AND o.code = k_org[l.key]
+            WHERE x.p = ANY (scoped) AND (o.code IS NULL OR position('/' || u.scope || '/' IN '/' || o.path || '/') = 0)
+            ORDER BY l.file_row LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE011', COLUMN = format('rows[%s].organisation', r.file_row), MESSAGE = format('%s may act only within %s; %s is outside', r.name, r.scope, r.org);
+        END IF;
+    END IF;
+
+    -- Per line, in one pass: amounts are positive, on one side; a
+    -- cash/bank voucher was signed by the cashier; allocations to and
+    -- spending by an organisation fall within its set-up and dissolution
+    -- dates.
+    signed := ARRAY(SELECT c > 0 FROM unnest(v_cashier) AS c);
+    SELECT min(l.file_row) FILTER (WHERE l.debit IS NULL OR l.credit IS NULL OR l.debit < 0 OR l.credit < 0 OR (l.debit = 0) = (l.credit = 0)) AS amount,
+           min(l.file_row) FILTER (WHERE bk.require_cashier_sign AND k_cash[l.key] AND NOT signed[l.vi]) AS unsigned,
+           min(l.file_row) FILTER (WHERE l.debit > 0 AND k_active[l.key]
+                                     AND (v_date[l.vi] < k_setup[l.key] OR v_date[l.vi] > k_dissolved[l.key])) AS inactive INTO r
+        FROM (SELECT unnest(l_voucher) AS vi, unnest(l_row) AS file_row, unnest(l_key) AS key,
+                     unnest(l_debit) AS debit, unnest(l_credit) AS credit) l;
+    IF r.amount IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE009', COLUMN = format('rows[%s].debit', r.amount), MESSAGE = 'exactly one of debit and credit is an amount greater than 0';
+    END IF;
+    IF r.unsigned IS NOT NULL THEN
+        SELECT x.file_row INTO bad FROM (SELECT unnest(v_row) AS file_row) x
+            WHERE x.file_row <= r.unsigned ORDER BY x.file_row DESC LIMIT 1;
+        RAISE EXCEPTION USING ERRCODE = 'LE007', COLUMN = format('rows[%s].cashier', bad.file_row), MESSAGE = 'a cash/bank voucher is signed by the cashier before it is posted';
+    END IF;
+    IF r.inactive IS NOT NULL THEN
+        SELECT l.file_row, k_org[l.key] AS org, k_setup[l.key] AS set_up, k_dissolved[l.key] AS dissolved, v_date[l.vi] AS date INTO r
+            FROM (SELECT unnest(l_voucher) AS vi, unnest(l_row) AS file_row, unnest(l_key) AS key) l
+            WHERE l.file_row = r.inactive;
+        RAISE EXCEPTION USING ERRCODE = 'LE005', COLUMN = format('rows[%s].organisation', r.file_row), MESSAGE = format('%s is not active on %s (set up %s, dissolved %s)', r.org, r.date, r.set_up, r.dissolved);
+    END IF;
+
+    -- Per voucher: its lines are numbered 1..n, n ≥ 2, and balance for
+    -- each fund; its total is the sum of its debits.
+    SELECT v.file_row, v.n, v.lo, v.hi INTO r FROM (
+        SELECT x.vi, min(x.file_row) AS file_row, sum(x.n) AS n, min(x.lo) AS lo, max(x.hi) AS hi, bool_and(x.d = x.c) AS balanced
+        FROM (SELECT l.vi, k_fundid[l.key] AS fund, min(l.file_row) AS file_row, count(*) AS n, min(l.no) AS lo, max(l.no) AS hi,
+                     sum(l.debit) AS d, sum(l.credit) AS c
+              FROM (SELECT unnest(l_voucher) AS vi, unnest(l_row) AS file_row, unnest(l_no) AS no, unnest(l_key) AS key,
+                           unnest(l_debit) AS debit, unnest(l_credit) AS credit) l
+              GROUP BY l.vi, k_fundid[l.key]) x
+        GROUP BY x.vi) v
+        WHERE v.n < 2 OR v.lo <> 1 OR v.hi <> v.n OR NOT v.balanced
+        ORDER BY v.vi LIMIT 1;
+    IF FOUND THEN
+        IF r.n < 2 OR r.lo <> 1 OR r.hi <> r.n THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE001', COLUMN = format('rows[%s].key', r.file_row), MESSAGE = format('a voucher has at least 2 lines, numbered from 1 (%s lines numbered %s to %s)', r.n, r.lo, r.hi);
+        END IF;
+        RAISE EXCEPTION USING ERRCODE = 'LE001', COLUMN = format('rows[%s].debit', r.file_row), MESSAGE = 'the voucher does not balance for each fund';
+    END IF;
+
+    -- The periods are open, and stay so (locked against a close).
+    INSERT INTO periods (book, year, month)
+        SELECT DISTINCT p_book, extract(year FROM d)::int, extract(month FROM d)::int FROM unnest(v_date) AS d ORDER BY 2, 3
+        ON CONFLICT DO NOTHING;
+    PERFORM 1 FROM periods p
+        WHERE p.book = p_book AND (p.year, p.month) IN (SELECT DISTINCT extract(year FROM d)::int, extract(month FROM d)::int FROM unnest(v_date) AS d)
+        ORDER BY p.year, p.month FOR SHARE;
+    SELECT x.file_row, p.year, p.month INTO r
+        FROM (SELECT unnest(v_row) AS file_row, unnest(v_date) AS date) x
+        JOIN periods p ON p.book = p_book AND p.year = extract(year FROM x.date) AND p.month = extract(month FROM x.date)
+        WHERE p.status = 'closed' ORDER BY x.file_row LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE004', COLUMN = format('rows[%s].date', r.file_row), MESSAGE = format('period %s-%s of book %s is closed', r.year, lpad(r.month::text, 2, '0'), p_book);
+    END IF;
+
+    -- Numbers: the counters of the batch's months and types, locked in key
+    -- order, continue gaplessly in the order of the batch.
+    INSERT INTO voucher_counters (book, year, month, type, last)
+        SELECT DISTINCT p_book, extract(year FROM x.date)::int, extract(month FROM x.date)::int, x.type, 0
+        FROM (SELECT unnest(v_date) AS date, unnest(v_type) AS type) x ORDER BY 2, 3, 4
+        ON CONFLICT DO NOTHING;
+    PERFORM 1 FROM voucher_counters c
+        WHERE c.book = p_book AND (c.year, c.month, c.type) IN (
+            SELECT DISTINCT extract(year FROM x.date)::int, extract(month FROM x.date)::int, x.type
+            FROM (SELECT unnest(v_date) AS date, unnest(v_type) AS type) x)
+        ORDER BY c.year, c.month, c.type FOR UPDATE;
+    numbers := ARRAY(
+        SELECT c.last + row_number() OVER (PARTITION BY x.year, x.month, x.type COLLATE "C" ORDER BY x.i)
+        FROM (SELECT extract(year FROM d)::int AS year, extract(month FROM d)::int AS month, t AS type, i
+              FROM (SELECT unnest(v_date) AS d, unnest(v_type) AS t, generate_series(1, n) AS i) u) x
+        JOIN voucher_counters c ON c.book = p_book AND c.year = x.year AND c.month = x.month AND c.type = x.type
+        ORDER BY x.i);
+    UPDATE voucher_counters c SET last = c.last + k.n
+        FROM (SELECT extract(year FROM x.date)::int AS year, extract(month FROM x.date)::int AS month, x.type, count(*) AS n
+              FROM (SELECT unnest(v_date) AS date, unnest(v_type) AS type) x GROUP BY 1, 2, 3) k
+        WHERE c.book = p_book AND c.year = k.year AND c.month = k.month AND c.type = k.type;
+    ids := ARRAY(SELECT nextval(seq) FROM generate_series(1, n));
+    totals := ARRAY(SELECT sum(l.debit) FROM (SELECT unnest(l_voucher) AS vi, unnest(l_debit) AS debit) l GROUP BY l.vi ORDER BY l.vi);
+
+    INSERT INTO vouchers (book, id, type, year, month, number, date, summary, attachments, flow, status, idem_key,
+            maker, made_at, checker, checked_at, cashier, signed_at, poster, posted_at, total_fen)
+        OVERRIDING SYSTEM VALUE
+        SELECT p_book, x.id, x.type, extract(year FROM x.date)::int, extract(month FROM x.date)::int, x.number,
+               x.date, x.summary, x.attachments, 'import', 'posted', x.key,
+               p_names[x.maker], p_at, p_names[x.checker], p_at, p_names[nullif(x.cashier, 0)], CASE WHEN x.cashier > 0 THEN p_at END,
+               p_names[x.poster], p_at, x.total
+        FROM (SELECT unnest(ids) AS id, unnest(v_key) AS key, unnest(v_date) AS date, unnest(v_type) AS type, unnest(v_summary) AS summary,
+                     unnest(v_attachments) AS attachments, unnest(v_maker) AS maker, unnest(v_checker) AS checker,
+                     unnest(v_cashier) AS cashier, unnest(v_poster) AS poster, unnest(numbers) AS number, unnest(totals) AS total) x;
+
+    -- The lines (voucher_lines_after_insert leaves them to this function,
+    -- which has checked them).
+    PERFORM set_config('ledger.importing', 'on', true);
+    INSERT INTO voucher_lines (book, voucher_id, line_no, summary, account, org, fund, purpose, debit_fen, credit_fen)
+        SELECT p_book, ids[l.vi], l.no, coalesce(l.summary, v.summary), k.account, k.org, k.fund, k.purpose, l.debit, l.credit
+        FROM (SELECT unnest(l_voucher) AS vi, unnest(l_no) AS no, unnest(l_summary) AS summary, unnest(l_key) AS key,
+                     unnest(l_debit) AS debit, unnest(l_credit) AS credit) l
+        JOIN unnest(k_account, k_org, k_fund, k_purpose) WITH ORDINALITY AS k(account, org, fund, purpose, i) ON k.i = l.key
+        JOIN (SELECT unnest(v_summary) AS summary, generate_series(1, n) AS i) v ON v.i = l.vi;
+    PERFORM set_config('ledger.importing', '', true);
+
+    -- Posting: no restricted balance goes below zero at any voucher, in the
+    -- order of the batch (all the lines of one voucher count at once),
+    -- starting from the stored balances, locked in key order.
+    SELECT s.file_row, s.bal, s.running INTO r FROM (
+        SELECT l.vi, l.file_row, k_bal[l.key] AS bal,
+               coalesce(o.balance_fen, 0) + sum(l.debit - l.credit) OVER (PARTITION BY k_bal[l.key] ORDER BY l.vi) AS running
+        FROM (SELECT unnest(l_voucher) AS vi, unnest(l_row) AS file_row, unnest(l_key) AS key,
+                     unnest(l_debit) AS debit, unnest(l_credit) AS credit) l
+        LEFT JOIN (SELECT k.bal, b.balance_fen
+                   FROM (SELECT DISTINCT k_bal[i] AS bal, k_account[i] AS account, k_org[i] AS org, k_fund[i] AS fund
+                         FROM generate_series(1, nk) AS i WHERE k_restricted[i]) k
+                   JOIN balances b ON b.book = p_book AND b.account = k.account AND b.org = k.org AND b.fund = k.fund
+                   ORDER BY b.account, b.org, b.fund FOR UPDATE OF b) o ON o.bal = k_bal[l.key]
+        WHERE k_restricted[l.key]) s
+        WHERE s.running < 0 ORDER BY s.vi, s.file_row LIMIT 1;
+    IF FOUND THEN
+        SELECT k_account[i] AS account, k_org[i] AS org, k_fund[i] AS fund INTO bad FROM generate_series(1, nk) AS i WHERE k_bal[i] = r.bal LIMIT 1;
+        RAISE EXCEPTION USING ERRCODE = 'LE002', COLUMN = format('rows[%s].credit', r.file_row), MESSAGE = format('the balance of %s %s %s would be %s, below zero', bad.account, bad.org, bad.fund, r.running / 100.0);
+    END IF;
+    WITH d AS (
+        SELECT k.account, k.org, k.fund, k.restricted, s.delta
+        FROM (SELECT k_bal[l.key] AS bal, sum(l.debit - l.credit) AS delta
+              FROM (SELECT unnest(l_key) AS key, unnest(l_debit) AS debit, unnest(l_credit) AS credit) l
+              GROUP BY k_bal[l.key]) s
+        JOIN (SELECT DISTINCT k_bal[i] AS bal, k_account[i] AS account, k_org[i] AS org, k_fund[i] AS fund, k_restricted[i] AS restricted
+              FROM generate_series(1, nk) AS i) k ON k.bal = s.bal),
+    u AS (
+        UPDATE balances b SET balance_fen = b.balance_fen + d.delta, updated_at = now()
+            FROM d WHERE b.book = p_book AND b.account = d.account AND b.org = d.org AND b.fund = d.fund
+            RETURNING b.account, b.org, b.fund)
+    INSERT INTO balances AS b (book, account, org, fund, restricted, balance_fen, updated_at)
+        SELECT p_book, d.account, d.org, d.fund, d.restricted, d.delta, now()
+        FROM d
+        WHERE NOT EXISTS (SELECT 1 FROM u WHERE u.account = d.account AND u.org = d.org AND u.fund = d.fund)
+        ORDER BY d.account, d.org, d.fund
+        ON CONFLICT (book, account, org, fund) DO UPDATE
+            SET balance_fen = b.balance_fen + excluded.balance_fen, updated_at = excluded.updated_at;
+
+    -- The sealer's queue.
+    INSERT INTO seal_pending (book, voucher_id, posted_at) SELECT p_book, unnest(ids), p_at;
+    RETURN ids;
+END $$;
+
+ALTER FUNCTION public.ledger_import_approved(p_book text, p_actor text, p_at timestamp with time zone, v_row integer[], v_key text[], v_date date[], v_type text[], v_summary text[], v_attachments integer[], v_maker integer[], v_checker integer[], v_cashier integer[], v_poster integer[], p_names text[], l_voucher integer[], l_no integer[], l_row integer[], l_summary text[], l_key integer[], l_debit bigint[], l_credit bigint[], k_account text[], k_org text[], k_fund text[], k_purpose text[]) OWNER TO ledger_owner;
+
+--
+-- Name: ledger_is_owner(oid); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.ledger_is_owner(rel oid) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    RETURN (SELECT pg_has_role(current_user, c.relowner, 'USAGE') FROM pg_class c WHERE c.oid = rel);
+END $$;
+
+ALTER FUNCTION public.ledger_is_owner(rel oid) OWNER TO ledger_owner;
+
+--
+-- Name: ledger_keep_codes(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.ledger_keep_codes() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $_$
+DECLARE
+    col text := CASE TG_TABLE_NAME WHEN 'accounts' THEN 'account' WHEN 'organisations' THEN 'org' WHEN 'funds' THEN 'fund' ELSE 'book' END;
+    old_row jsonb := to_jsonb(OLD);
+    used boolean;
+BEGIN
+    IF TG_OP = 'UPDATE' AND (to_jsonb(NEW)->>'book', to_jsonb(NEW)->>'code') IS NOT DISTINCT FROM (old_row->>'book', old_row->>'code') THEN
+        RETURN NEW;
+    END IF;
+    IF col = 'book' THEN
+        SELECT EXISTS (SELECT 1 FROM vouchers WHERE book = old_row->>'book') INTO used;
+    ELSE
+        EXECUTE format('SELECT EXISTS (SELECT 1 FROM voucher_lines WHERE book = $1 AND %I = $2)', col) INTO used USING old_row->>'book', old_row->>'code';
+    END IF;
+    IF used THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE008', COLUMN = 'code', MESSAGE = format('%s %s is used by vouchers and cannot be %s', col,
+            coalesce(old_row->>'code', old_row->>'book'), CASE TG_OP WHEN 'DELETE' THEN 'deleted' ELSE 'changed' END);
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        RETURN OLD;
+    END IF;
+    RETURN NEW;
+END $_$;
+
+ALTER FUNCTION public.ledger_keep_codes() OWNER TO ledger_owner;
+
+--
+-- Name: ledger_no_delete(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.ledger_no_delete() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    RAISE EXCEPTION USING ERRCODE = 'LE008',
+        MESSAGE = format('%s: rows are never deleted', TG_TABLE_NAME);
+END $$;
+
+ALTER FUNCTION public.ledger_no_delete() OWNER TO ledger_owner;
+
+--
+-- Name: ledger_user_has(text, text, text[]); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.ledger_user_has(p_book text, p_name text, p_roles text[]) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    RETURN EXISTS (SELECT 1 FROM users WHERE book = p_book AND name = p_name AND NOT disabled AND roles && p_roles);
+END $$;
+
+ALTER FUNCTION public.ledger_user_has(p_book text, p_name text, p_roles text[]) OWNER TO ledger_owner;
+
+--
+-- Name: periods_before_update(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.periods_before_update() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF OLD.status = 'open' AND NEW.status = 'closed' THEN
+        IF EXISTS (SELECT 1 FROM vouchers WHERE book = NEW.book AND year = NEW.year AND month = NEW.month
+                   AND status NOT IN ('posted', 'void')) THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE007', MESSAGE = format('period %s-%s has vouchers that are not posted or void', NEW.year, NEW.month);
+        END IF;
+    ELSIF OLD.status = 'closed' AND NEW.status = 'open' THEN
+        IF EXISTS (SELECT 1 FROM periods WHERE book = NEW.book AND status = 'closed'
+                   AND (year, month) > (NEW.year, NEW.month)) THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE007', MESSAGE = format('period %s-%s is not the latest closed month', NEW.year, NEW.month);
+        END IF;
+    END IF;
+    RETURN NEW;
+END $$;
+
+ALTER FUNCTION public.periods_before_update() OWNER TO ledger_owner;
+
+--
+-- Name: seal_heads_check(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.seal_heads_check() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF TG_OP = 'INSERT' AND NEW.seq <> 0 THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'seq', MESSAGE = 'a chain head starts at 0';
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        IF NEW.book <> OLD.book OR NEW.seq < OLD.seq THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE008', COLUMN = 'seq', MESSAGE = format('the chain head of book %s only moves forward (%s to %s refused)', OLD.book, OLD.seq, NEW.seq);
+        END IF;
+        IF NEW.seq > 0 AND NOT EXISTS (SELECT 1 FROM voucher_seals s WHERE s.book = NEW.book AND s.seq = NEW.seq AND s.seal = NEW.seal) THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'seal', MESSAGE = format('the chain head of book %s must be the stored seal at seq %s', NEW.book, NEW.seq);
+        END IF;
+    END IF;
+    RETURN NEW;
+END $$;
+
+ALTER FUNCTION public.seal_heads_check() OWNER TO ledger_owner;
+
+--
+-- Name: voucher_beneficiaries_draft_only(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.voucher_beneficiaries_draft_only() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    r record;
+BEGIN
+    SELECT v.id, v.status INTO r FROM (SELECT DISTINCT book, voucher_id FROM new_rows) n
+        JOIN vouchers v ON v.book = n.book AND v.id = n.voucher_id
+        WHERE v.status <> 'draft' LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE008', COLUMN = 'beneficiaries', MESSAGE = format('voucher %s is %s; its beneficiaries cannot change', r.id, r.status);
+    END IF;
+    RETURN NULL;
+END $$;
+
+ALTER FUNCTION public.voucher_beneficiaries_draft_only() OWNER TO ledger_owner;
+
+--
+-- Name: voucher_lines_after_insert(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.voucher_lines_after_insert() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    r record;
+    bad record;
+    importing boolean := ledger_is_owner(TG_RELID);
+BEGIN
+    IF importing AND current_setting('ledger.importing', true) = 'on' THEN
+        -- Inside ledger_import_approved (the owner, which says so in a
+        -- setting of its own): the lines are the ones it has checked, of
+        -- the posted vouchers it has just made.
+        RETURN NULL;
+    ELSE
+        -- Per voucher: it exists, takes lines now, these are all its lines,
+        -- and an imported one comes with its total. The vouchers are probed
+        -- by key one by one (LATERAL … LIMIT 1), whatever the plan cached
+        -- for this statement and however large the table has grown since.
+        WITH a AS (
+            SELECT n.book, n.voucher_id, count(*) AS n, min(n.line_no) AS lo, max(n.line_no) AS hi, sum(n.debit_fen) AS d,
+                   min(n.line_no) FILTER (WHERE n.debit_fen < 0 OR n.credit_fen < 0) AS neg_line
+            FROM new_lines n GROUP BY n.book, n.voucher_id),
+        j AS MATERIALIZED (
+            SELECT a.*, v.id IS NULL AS missing, v.status, v.flow, v.reversal_of, v.total_fen
+            FROM a LEFT JOIN LATERAL (
+                SELECT x.id, x.status, x.flow, x.reversal_of, x.total_fen FROM vouchers x
+                WHERE x.book = a.book AND x.id = a.voucher_id LIMIT 1) v ON true),
+        b AS (
+            SELECT * FROM j
+            WHERE j.missing OR (j.status <> 'draft' AND NOT (importing AND j.status = 'posted' AND j.flow = 'import'))
+               OR j.lo <> 1 OR j.hi <> j.n OR j.n < 2
+               OR (j.neg_line IS NOT NULL AND j.reversal_of IS NULL)
+               OR (j.status <> 'draft' AND j.total_fen IS DISTINCT FROM j.d)
+            ORDER BY j.voucher_id LIMIT 1)
+        SELECT b.voucher_id, b.missing, b.status, b.flow, b.reversal_of, b.n, b.lo, b.hi, b.neg_line, b.d, b.total_fen,
+               (SELECT count(*) FROM j WHERE j.reversal_of IS NOT NULL) AS reversals,
+               (SELECT array_agg(j.book) FROM j WHERE j.status = 'draft' AND j.total_fen IS DISTINCT FROM j.d) AS draft_books,
+               (SELECT array_agg(j.voucher_id) FROM j WHERE j.status = 'draft' AND j.total_fen IS DISTINCT FROM j.d) AS drafts,
+               (SELECT array_agg(j.d) FROM j WHERE j.status = 'draft' AND j.total_fen IS DISTINCT FROM j.d) AS totals
+            INTO r
+            FROM (SELECT) AS one LEFT JOIN b ON true;
+        IF r.voucher_id IS NOT NULL THEN
+            IF r.missing THEN
+                RAISE EXCEPTION USING ERRCODE = 'LE012', COLUMN = 'voucher_id', MESSAGE = format('voucher %s does not exist', r.voucher_id);
+            END IF;
+            IF r.status <> 'draft' AND NOT (importing AND r.status = 'posted' AND r.flow = 'import') THEN
+                RAISE EXCEPTION USING ERRCODE = 'LE008', COLUMN = 'lines', MESSAGE = format('voucher %s is no longer a draft; its lines cannot change', r.voucher_id);
+            END IF;
+            IF r.neg_line IS NOT NULL AND r.reversal_of IS NULL THEN
+                RAISE EXCEPTION USING ERRCODE = 'LE009', COLUMN = format('lines[%s].amount', r.neg_line), MESSAGE = 'negative amounts are only allowed on a red reversal';
+            END IF;
+            IF r.n < 2 THEN
+                RAISE EXCEPTION USING ERRCODE = 'LE001', COLUMN = 'lines', MESSAGE = format('voucher %s needs at least 2 lines', r.voucher_id);
+            END IF;
+            IF r.lo <> 1 OR r.hi <> r.n THEN
+                RAISE EXCEPTION USING ERRCODE = 'LE008', COLUMN = 'lines', MESSAGE = format('the lines of voucher %s are written once, in one statement, numbered from 1', r.voucher_id);
+            END IF;
+            RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'total', MESSAGE = format('voucher %s has the total %s; its debits add up to %s', r.voucher_id, r.total_fen / 100.0, r.d / 100.0);
+        END IF;
+
+        -- A red reversal negates the lines of the voucher it cancels
+        -- exactly, line by line: the only negative amounts the ledger holds.
+        IF r.reversals > 0 THEN
+            SELECT v.id, v.reversal_of INTO bad FROM (SELECT DISTINCT book, voucher_id FROM new_lines) n
+                JOIN vouchers v ON v.book = n.book AND v.id = n.voucher_id
+                WHERE v.reversal_of IS NOT NULL AND EXISTS (
+                    (SELECT l.line_no, l.account, l.org, l.fund, l.purpose, l.debit_fen, l.credit_fen
+                       FROM voucher_lines l WHERE l.book = v.book AND l.voucher_id = v.id
+                     EXCEPT
+                     SELECT o.line_no, o.account, o.org, o.fund, o.purpose, -o.debit_fen, -o.credit_fen
+                       FROM voucher_lines o WHERE o.book = v.book AND o.voucher_id = v.reversal_of)
+                    UNION ALL
+                    (SELECT o.line_no, o.account, o.org, o.fund, o.purpose, -o.debit_fen, -o.credit_fen
+                       FROM voucher_lines o WHERE o.book = v.book AND o.voucher_id = v.reversal_of
+                     EXCEPT
+                     SELECT l.line_no, l.account, l.org, l.fund, l.purpose, l.debit_fen, l.credit_fen
+                       FROM voucher_lines l WHERE l.book = v.book AND l.voucher_id = v.id))
+                LIMIT 1;
+            IF FOUND THEN
+                RAISE EXCEPTION USING ERRCODE = 'LE009', COLUMN = 'lines', MESSAGE = format('red voucher %s does not negate the lines of voucher %s exactly', bad.id, bad.reversal_of);
+            END IF;
+        END IF;
+
+        -- Σdebit = Σcredit for each fund of each voucher.
+        SELECT n.voucher_id, n.fund, sum(n.debit_fen) AS d, sum(n.credit_fen) AS c INTO bad
+            FROM new_lines n GROUP BY n.book, n.voucher_id, n.fund
+            HAVING sum(n.debit_fen) <> sum(n.credit_fen)
+            ORDER BY n.voucher_id LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE001', COLUMN = 'lines', MESSAGE = format('voucher %s does not balance for fund %s: debit %s, credit %s', bad.voucher_id, bad.fund, bad.d / 100.0, bad.c / 100.0);
+        END IF;
+
+        -- A draft's total is the sum of its debits.
+        IF r.drafts IS NOT NULL THEN
+            UPDATE vouchers v SET total_fen = t.d
+                FROM unnest(r.draft_books, r.drafts, r.totals) AS t(book, id, d)
+                WHERE v.book = t.book AND v.id = t.id;
+        END IF;
+    END IF;
+
+    -- Per line: the account exists and is a leaf, the organisation and the
+    -- fund exist; an expense account bound to a purpose names that purpose
+    -- and the fund permits it; donations are never spent. Checked on the
+    -- distinct (account, organisation, fund, purpose) of the statement, then
+    -- the first line of an offending one is named.
+    SELECT c.book, c.account, c.org, c.fund, c.purpose INTO bad
+        FROM (SELECT DISTINCT n.book, n.account, n.org, n.fund, n.purpose FROM new_lines n) c
+        LEFT JOIN accounts a ON a.book = c.book AND a.code = c.account
+        LEFT JOIN organisations o ON o.book = c.book AND o.code = c.org
+        LEFT JOIN funds f ON f.book = c.book AND f.code = c.fund
+        WHERE a.code IS NULL OR o.code IS NULL OR f.code IS NULL OR NOT a.leaf
+           OR (a.purpose IS NOT NULL AND (c.purpose IS DISTINCT FROM a.purpose OR NOT a.purpose = ANY (f.purposes) OR f.kind = 'donation'))
+        LIMIT 1;
+    IF FOUND THEN
+        SELECT n.voucher_id, n.line_no, n.account, n.org, n.fund, coalesce(n.purpose, '(none)') AS purpose,
+               a.code IS NULL AS no_account, a.leaf, o.code IS NULL AS no_org, f.code IS NULL AS no_fund, a.purpose AS want INTO bad
+            FROM new_lines n
+            LEFT JOIN accounts a ON a.book = n.book AND a.code = n.account
+            LEFT JOIN organisations o ON o.book = n.book AND o.code = n.org
+            LEFT JOIN funds f ON f.book = n.book AND f.code = n.fund
+            WHERE n.book = bad.book AND n.account = bad.account AND n.org = bad.org AND n.fund = bad.fund AND n.purpose IS NOT DISTINCT FROM bad.purpose
+            ORDER BY n.voucher_id, n.line_no LIMIT 1;
+        IF bad.no_account THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE012', COLUMN = format('lines[%s].account', bad.line_no), MESSAGE = format('account %s is not in the chart', bad.account);
+        ELSIF bad.no_org THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE012', COLUMN = format('lines[%s].org', bad.line_no), MESSAGE = format('organisation %s does not exist', bad.org);
+        ELSIF bad.no_fund THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE012', COLUMN = format('lines[%s].fund', bad.line_no), MESSAGE = format('fund %s does not exist', bad.fund);
+        ELSIF NOT bad.leaf THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = format('lines[%s].account', bad.line_no), MESSAGE = format('%s is not a leaf account', bad.account);
+        END IF;
+        RAISE EXCEPTION USING ERRCODE = 'LE003', COLUMN = format('lines[%s].purpose', bad.line_no), MESSAGE = format('%s is not a permitted purpose of fund %s on this account (wants %s)', bad.purpose, bad.fund, bad.want);
+    END IF;
+    RETURN NULL;
+END $$;
+
+ALTER FUNCTION public.voucher_lines_after_insert() OWNER TO ledger_owner;
+
+--
+-- Name: voucher_seals_after_insert(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.voucher_seals_after_insert() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    r record;
+BEGIN
+    SELECT n.seq INTO r FROM new_seals n
+        LEFT JOIN voucher_seals p ON p.book = n.book AND p.seq = n.seq - 1
+        WHERE n.seq > 1 AND (p.seal IS NULL OR p.seal <> n.prev)
+        LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'seq', MESSAGE = format('seal %s does not continue the chain (no seal %s to link to, or a different one)', r.seq, r.seq - 1);
+    END IF;
+    SELECT n.seq, n.voucher_id, coalesce(v.status, 'missing') AS status INTO r FROM new_seals n
+        LEFT JOIN vouchers v ON v.book = n.book AND v.id = n.voucher_id
+        WHERE v.status IS DISTINCT FROM 'posted'
+        LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE007', COLUMN = 'status', MESSAGE = format('voucher %s is %s; only posted vouchers are sealed', r.voucher_id, r.status);
+    END IF;
+    RETURN NULL;
+END $$;
+
+ALTER FUNCTION public.voucher_seals_after_insert() OWNER TO ledger_owner;
+
+--
+-- Name: vouchers_after_post(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.vouchers_after_post() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    r record;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM new_v n JOIN old_v o ON o.book = n.book AND o.id = n.id
+                   WHERE n.status = 'posted' AND o.status <> 'posted') THEN
+        RETURN NULL;
+    END IF;
+
+    -- Lock the periods in key order against a concurrent close.
+    PERFORM 1 FROM periods p
+        WHERE (p.book, p.year, p.month) IN (
+            SELECT n.book, n.year, n.month FROM new_v n JOIN old_v o ON o.book = n.book AND o.id = n.id
+            WHERE n.status = 'posted' AND o.status <> 'posted')
+        ORDER BY p.book, p.year, p.month FOR SHARE;
+    SELECT p.year, p.month INTO r FROM periods p
+        WHERE (p.book, p.year, p.month) IN (
+            SELECT n.book, n.year, n.month FROM new_v n JOIN old_v o ON o.book = n.book AND o.id = n.id
+            WHERE n.status = 'posted' AND o.status <> 'posted')
+          AND p.status = 'closed' LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE004', COLUMN = 'date', MESSAGE = format('period %s-%s is closed', r.year, lpad(r.month::text, 2, '0'));
+    END IF;
+
+    -- Allocations to (debits of a branch's pending-settlement balance) and
+    -- spending by (debits of a purpose expense) an organisation must fall
+    -- within its set-up and dissolution dates.
+    SELECT l.voucher_id, l.line_no, l.org, o.set_up, o.dissolved, n.date INTO r
+        FROM new_v n
+        JOIN old_v ov ON ov.book = n.book AND ov.id = n.id
+        JOIN voucher_lines l ON l.book = n.book AND l.voucher_id = n.id
+        JOIN accounts a ON a.book = l.book AND a.code = l.account
+        JOIN organisations o ON o.book = l.book AND o.code = l.org
+        WHERE n.status = 'posted' AND ov.status <> 'posted' AND n.reversal_of IS NULL
+          AND l.debit_fen > 0
+          AND (a.purpose IS NOT NULL OR a.type = 'asset' AND a.restricted AND NOT a.cash)
+          AND (n.date < o.set_up OR n.date > o.dissolved)
+        LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE005', COLUMN = format('lines[%s].org', r.line_no), MESSAGE = format('%s is not active on %s (set up %s, dissolved %s)', r.org, r.date, coalesce(r.set_up::text, '-'), coalesce(r.dissolved::text, '-'));
+    END IF;
+
+    -- Lock the balance rows only now, after the checks, and in key order
+    -- (book, account, org, fund), so that concurrent postings of one
+    -- branch hold its rows for as short a time as possible and never
+    -- deadlock.
+    PERFORM 1 FROM balances b
+        WHERE (b.book, b.account, b.org, b.fund) IN (
+            SELECT l.book, l.account, l.org, l.fund
+            FROM new_v n
+            JOIN old_v ov ON ov.book = n.book AND ov.id = n.id
+            JOIN voucher_lines l ON l.book = n.book AND l.voucher_id = n.id
+            WHERE n.status = 'posted' AND ov.status <> 'posted')
+        ORDER BY b.book, b.account, b.org, b.fund FOR UPDATE;
+
+    -- Existing balances first (an INSERT … ON CONFLICT would check the
+    -- restricted-balance constraint on the delta row before finding the
+    -- conflict), then the keys seen for the first time.
+    WITH d AS (
+        SELECT l.book, l.account, l.org, l.fund, sum(l.debit_fen - l.credit_fen) AS delta
+        FROM new_v n
+        JOIN old_v ov ON ov.book = n.book AND ov.id = n.id
+        JOIN voucher_lines l ON l.book = n.book AND l.voucher_id = n.id
+        WHERE n.status = 'posted' AND ov.status <> 'posted'
+        GROUP BY l.book, l.account, l.org, l.fund)
+    UPDATE balances b SET balance_fen = b.balance_fen + d.delta, updated_at = now()
+        FROM d WHERE b.book = d.book AND b.account = d.account AND b.org = d.org AND b.fund = d.fund;
+
+    INSERT INTO balances AS b (book, account, org, fund, restricted, balance_fen, updated_at)
+        SELECT l.book, l.account, l.org, l.fund, a.restricted, sum(l.debit_fen - l.credit_fen), now()
+        FROM new_v n
+        JOIN old_v ov ON ov.book = n.book AND ov.id = n.id
+        JOIN voucher_lines l ON l.book = n.book AND l.voucher_id = n.id
+        JOIN accounts a ON a.book = l.book AND a.code = l.account
+        WHERE n.status = 'posted' AND ov.status <> 'posted'
+          AND NOT EXISTS (SELECT 1 FROM balances x WHERE x.book = l.book AND x.account = l.account AND x.org = l.org AND x.fund = l.fund)
+        GROUP BY l.book, l.account, l.org, l.fund, a.restricted
+        ORDER BY l.book, l.account, l.org, l.fund
+        ON CONFLICT (book, account, org, fund) DO UPDATE
+            SET balance_fen = b.balance_fen + excluded.balance_fen, updated_at = excluded.updated_at;
+    RETURN NULL;
+END $$;
+
+ALTER FUNCTION public.vouchers_after_post() OWNER TO ledger_owner;
+
+--
+-- Name: vouchers_before_insert(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.vouchers_before_insert() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    st text;
+BEGIN
+    NEW.year := extract(year FROM NEW.date);
+    NEW.month := extract(month FROM NEW.date);
+    IF NOT NEW.type = ANY (SELECT unnest(voucher_types) FROM books WHERE book = NEW.book) THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'type', MESSAGE = format('voucher type %s is not configured for book %s', NEW.type, NEW.book);
+    END IF;
+    INSERT INTO periods (book, year, month) VALUES (NEW.book, NEW.year, NEW.month) ON CONFLICT DO NOTHING;
+    SELECT status INTO st FROM periods WHERE book = NEW.book AND year = NEW.year AND month = NEW.month FOR SHARE;
+    IF st = 'closed' THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE004', COLUMN = 'date', MESSAGE = format('period %s-%s of book %s is closed', NEW.year, lpad(NEW.month::text, 2, '0'), NEW.book);
+    END IF;
+    IF NEW.status <> 'draft' THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE007', COLUMN = 'status', MESSAGE = 'a voucher is made as a draft';
+    END IF;
+    IF NOT ledger_user_has(NEW.book, NEW.maker, '{officer,admin}') THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE011', COLUMN = 'maker', MESSAGE = format('%s is not an officer or admin of book %s', NEW.maker, NEW.book);
+    END IF;
+    IF NEW.reversal_of IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM vouchers o WHERE o.book = NEW.book AND o.id = NEW.reversal_of AND o.status = 'posted') THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE007', COLUMN = 'reversal_of', MESSAGE = format('voucher %s is not posted; only a posted voucher is reversed', NEW.reversal_of);
+    END IF;
+    NEW.number := -NEW.id;
+    RETURN NEW;
+END $$;
+
+ALTER FUNCTION public.vouchers_before_insert() OWNER TO ledger_owner;
+
+--
+-- Name: vouchers_before_update(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.vouchers_before_update() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    needs_cashier boolean;
+BEGIN
+    IF OLD.status IN ('posted', 'void') THEN
+        -- total_fen is kept by the line trigger of the draft's own statement
+        RAISE EXCEPTION USING ERRCODE = 'LE008', MESSAGE = format('voucher %s is %s and cannot be changed; corrections are reversals', OLD.id, OLD.status);
+    END IF;
+    IF (NEW.book, NEW.id, NEW.type, NEW.year, NEW.month, NEW.number, NEW.date, NEW.summary, NEW.attachments,
+        NEW.doc_types, NEW.decision, NEW.payee, NEW.payee_type, NEW.method, NEW.flow, NEW.memo, NEW.closing,
+        NEW.correcting, NEW.reversal_of, NEW.correction_of, NEW.idem_key, NEW.maker, NEW.made_at)
+       IS DISTINCT FROM
+       (OLD.book, OLD.id, OLD.type, OLD.year, OLD.month, OLD.number, OLD.date, OLD.summary, OLD.attachments,
+        OLD.doc_types, OLD.decision, OLD.payee, OLD.payee_type, OLD.method, OLD.flow, OLD.memo, OLD.closing,
+        OLD.correcting, OLD.reversal_of, OLD.correction_of, OLD.idem_key, OLD.maker, OLD.made_at) THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE008', MESSAGE = format('voucher %s: only its workflow state changes after it is made', OLD.id);
+    END IF;
+    IF NEW.status = OLD.status THEN
+        -- only the line trigger's own total: the sum of the debits
+        IF NEW.total_fen IS DISTINCT FROM OLD.total_fen AND OLD.status = 'draft'
+           AND NEW.total_fen = (SELECT coalesce(sum(l.debit_fen), 0) FROM voucher_lines l
+                                WHERE l.book = OLD.book AND l.voucher_id = OLD.id)
+           AND (NEW.checker, NEW.checked_at, NEW.cashier, NEW.signed_at, NEW.poster, NEW.posted_at, NEW.voided_by, NEW.voided_at)
+               IS NOT DISTINCT FROM
+               (OLD.checker, OLD.checked_at, OLD.cashier, OLD.signed_at, OLD.poster, OLD.posted_at, OLD.voided_by, OLD.voided_at) THEN
+            RETURN NEW;
+        END IF;
+        RAISE EXCEPTION USING ERRCODE = 'LE008', MESSAGE = format('voucher %s (%s) cannot be changed', OLD.id, OLD.status);
+    END IF;
+    IF NEW.total_fen IS DISTINCT FROM OLD.total_fen THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE008', MESSAGE = format('voucher %s: total cannot change', OLD.id);
+    END IF;
+
+    CASE OLD.status || '>' || NEW.status
+    WHEN 'draft>void' THEN
+        IF NEW.voided_by IS NULL OR NEW.voided_at IS NULL THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'voided_by', MESSAGE = 'who voids the voucher is recorded';
+        END IF;
+        IF NEW.voided_by <> OLD.maker AND NOT ledger_user_has(OLD.book, NEW.voided_by, '{admin}') THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE006', COLUMN = 'voided_by', MESSAGE = format('only the maker %s or an admin voids voucher %s', OLD.maker, OLD.id);
+        END IF;
+    WHEN 'draft>checked' THEN
+        IF NEW.checker IS NULL OR NEW.checked_at IS NULL THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'checker', MESSAGE = 'who checks the voucher is recorded';
+        END IF;
+        IF NEW.checker = OLD.maker THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE006', COLUMN = 'checker', MESSAGE = format('%s made voucher %s and cannot check it', NEW.checker, OLD.id);
+        END IF;
+        IF NOT ledger_user_has(OLD.book, NEW.checker, '{checker,admin}') THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE011', COLUMN = 'checker', MESSAGE = format('%s is not a checker or admin of book %s', NEW.checker, OLD.book);
+        END IF;
+    WHEN 'checked>draft' THEN
+        IF NEW.checker IS NOT NULL OR NEW.checked_at IS NOT NULL THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'checker', MESSAGE = 'unchecking clears the check';
+        END IF;
+    WHEN 'checked>signed' THEN
+        IF NEW.cashier IS NULL OR NEW.signed_at IS NULL THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'cashier', MESSAGE = 'who signs the voucher is recorded';
+        END IF;
+        IF NEW.cashier IN (OLD.maker, OLD.checker) THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE006', COLUMN = 'cashier', MESSAGE = format('%s made or checked voucher %s and cannot sign it', NEW.cashier, OLD.id);
+        END IF;
+        IF NOT ledger_user_has(OLD.book, NEW.cashier, '{cashier}') THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE011', COLUMN = 'cashier', MESSAGE = format('%s is not a cashier of book %s', NEW.cashier, OLD.book);
+        END IF;
+    WHEN 'checked>posted', 'signed>posted' THEN
+        IF NEW.poster IS NULL OR NEW.posted_at IS NULL THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'poster', MESSAGE = 'who posts the voucher is recorded';
+        END IF;
+        IF NEW.poster = OLD.maker THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE006', COLUMN = 'poster', MESSAGE = format('%s made voucher %s and cannot post it', NEW.poster, OLD.id);
+        END IF;
+        IF NEW.poster = OLD.cashier THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE006', COLUMN = 'poster', MESSAGE = format('%s signed voucher %s as cashier and cannot post it', NEW.poster, OLD.id);
+        END IF;
+        IF NOT ledger_user_has(OLD.book, NEW.poster, '{checker,admin}') THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE011', COLUMN = 'poster', MESSAGE = format('%s is not a checker or admin of book %s', NEW.poster, OLD.book);
+        END IF;
+        IF OLD.status = 'checked' THEN
+            SELECT b.require_cashier_sign AND EXISTS (
+                SELECT 1 FROM voucher_lines l JOIN accounts a ON a.book = l.book AND a.code = l.account
+                WHERE l.book = OLD.book AND l.voucher_id = OLD.id AND a.cash)
+            INTO needs_cashier FROM books b WHERE b.book = OLD.book;
+            IF needs_cashier THEN
+                RAISE EXCEPTION USING ERRCODE = 'LE007', COLUMN = 'status', MESSAGE = format('cash/bank voucher %s must be signed by the cashier before posting', OLD.id);
+            END IF;
+        END IF;
+    ELSE
+        RAISE EXCEPTION USING ERRCODE = 'LE007', COLUMN = 'status', MESSAGE = format('voucher %s cannot go from %s to %s', OLD.id, OLD.status, NEW.status);
+    END CASE;
+    RETURN NEW;
+END $$;
+
+ALTER FUNCTION public.vouchers_before_update() OWNER TO ledger_owner;
+
+--
+-- Name: vouchers_made_as_draft(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.vouchers_made_as_draft() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    RAISE EXCEPTION USING ERRCODE = 'LE007', COLUMN = 'status', MESSAGE = 'a voucher is made as a draft';
+END $$;
+
+ALTER FUNCTION public.vouchers_made_as_draft() OWNER TO ledger_owner;
+
+--
+-- Name: vouchers_number_assigned(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.vouchers_number_assigned() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    same vouchers;
+BEGIN
+    same := NEW;
+    same.number := OLD.number;
+    same.total := OLD.total; -- a stored generated column: not yet computed in NEW
+    IF same IS DISTINCT FROM OLD OR NEW.number < 0 THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE008', MESSAGE = format('voucher %s: only its number is written when it takes one', OLD.id);
+    END IF;
+    RETURN NEW;
+END $$;
+
+ALTER FUNCTION public.vouchers_number_assigned() OWNER TO ledger_owner;
+
+--
+-- Name: vouchers_queue_seal(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.vouchers_queue_seal() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    INSERT INTO seal_pending (book, voucher_id, posted_at) VALUES (NEW.book, NEW.id, NEW.posted_at);
+    RETURN NULL;
+END $$;
+
+ALTER FUNCTION public.vouchers_queue_seal() OWNER TO ledger_owner;
+
+--
+-- Name: vouchers_refer_to_vouchers(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.vouchers_refer_to_vouchers() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF NEW.reversal_of IS NOT NULL AND NOT EXISTS (SELECT 1 FROM vouchers o WHERE o.book = NEW.book AND o.id = NEW.reversal_of) THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE012', COLUMN = 'reversal_of', MESSAGE = format('voucher %s does not exist', NEW.reversal_of);
+    END IF;
+    IF NEW.correction_of IS NOT NULL AND NOT EXISTS (SELECT 1 FROM vouchers o WHERE o.book = NEW.book AND o.id = NEW.correction_of) THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE012', COLUMN = 'correction_of', MESSAGE = format('voucher %s does not exist', NEW.correction_of);
+    END IF;
+    RETURN NEW;
+END $$;
+
+ALTER FUNCTION public.vouchers_refer_to_vouchers() OWNER TO ledger_owner;
+
+--
+-- Name: vouchers_take_number(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.vouchers_take_number() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    n int;
+BEGIN
+    INSERT INTO voucher_counters AS c (book, year, month, type, last)
+        VALUES (NEW.book, NEW.year, NEW.month, NEW.type, 1)
+        ON CONFLICT (book, year, month, type) DO UPDATE SET last = c.last + 1
+        RETURNING last INTO n;
+    UPDATE vouchers SET number = n WHERE book = NEW.book AND id = NEW.id AND number = -NEW.id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE008', COLUMN = 'number', MESSAGE = format('voucher %s was changed before it took its number', NEW.id);
+    END IF;
+    RETURN NULL;
+END $$;
+
+ALTER FUNCTION public.vouchers_take_number() OWNER TO ledger_owner;
+
+SET default_tablespace = '';
+
+SET default_table_access_method = heap;
+
+--
+-- Name: accounts; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.accounts (
+    book text NOT NULL,
+    code text NOT NULL,
+    name text NOT NULL,
+    type text NOT NULL,
+    side text NOT NULL,
+    parent text,
+    leaf boolean NOT NULL,
+    purpose text,
+    restricted boolean DEFAULT false NOT NULL,
+    cash boolean DEFAULT false NOT NULL,
+    CONSTRAINT accounts_code_check CHECK ((code ~ '^[0-9]{4}([0-9]{2})*$'::text)),
+    CONSTRAINT accounts_name_check CHECK ((name <> ''::text)),
+    CONSTRAINT accounts_purpose_check CHECK ((purpose = ANY (ARRAY['procurement'::text, 'condolence'::text, 'relief'::text]))),
+    CONSTRAINT accounts_side_check CHECK ((side = ANY (ARRAY['debit'::text, 'credit'::text]))),
+    CONSTRAINT accounts_type_check CHECK ((type = ANY (ARRAY['asset'::text, 'liability'::text, 'net_assets'::text, 'income'::text, 'expense'::text])))
+);
+
+ALTER TABLE public.accounts OWNER TO ledger_owner;
+
+--
+-- Name: actions; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.actions (
+    book text NOT NULL,
+    id bigint NOT NULL,
+    at timestamp with time zone NOT NULL,
+    actor text NOT NULL,
+    action text NOT NULL,
+    voucher_id bigint,
+    source text DEFAULT 'cli'::text NOT NULL,
+    detail jsonb DEFAULT '{}'::jsonb NOT NULL
+);
+
+ALTER TABLE public.actions OWNER TO ledger_owner;
+
+--
+-- Name: actions_id_seq; Type: SEQUENCE; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE public.actions ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.actions_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: api_idempotency; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.api_idempotency (
+    book text NOT NULL,
+    user_name text NOT NULL,
+    key text NOT NULL,
+    method text NOT NULL,
+    path text NOT NULL,
+    request_hash text NOT NULL,
+    instance text NOT NULL,
+    claimed_at timestamp with time zone DEFAULT now() NOT NULL,
+    status integer,
+    response bytea,
+    completed_at timestamp with time zone,
+    CONSTRAINT api_idempotency_check CHECK (((status IS NULL) = (completed_at IS NULL))),
+    CONSTRAINT api_idempotency_key_check CHECK (((key <> ''::text) AND (length(key) <= 200))),
+    CONSTRAINT api_idempotency_status_check CHECK (((status >= 100) AND (status <= 599)))
+);
+
+ALTER TABLE public.api_idempotency OWNER TO ledger_owner;
+
+--
+-- Name: api_tokens; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.api_tokens (
+    id bigint NOT NULL,
+    book text NOT NULL,
+    user_name text NOT NULL,
+    token_hash bytea NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    revoked_at timestamp with time zone,
+    CONSTRAINT api_tokens_check CHECK ((expires_at > created_at)),
+    CONSTRAINT api_tokens_token_hash_check CHECK ((length(token_hash) = 32))
+);
+
+ALTER TABLE public.api_tokens OWNER TO ledger_owner;
+
+--
+-- Name: api_tokens_id_seq; Type: SEQUENCE; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE public.api_tokens ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.api_tokens_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: audit_findings; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.audit_findings (
+    book text NOT NULL,
+    key text NOT NULL,
+    id bigint NOT NULL,
+    rule text NOT NULL,
+    type text NOT NULL,
+    severity text NOT NULL,
+    voucher_id bigint,
+    voucher_word text DEFAULT ''::text NOT NULL,
+    date date,
+    org text DEFAULT ''::text NOT NULL,
+    amount_fen bigint DEFAULT 0 NOT NULL,
+    amount numeric(16,2) GENERATED ALWAYS AS (((amount_fen)::numeric / 100.0)) STORED,
+    explanation text DEFAULT ''::text NOT NULL,
+    responsible text DEFAULT ''::text NOT NULL,
+    state text DEFAULT 'open'::text NOT NULL,
+    note text DEFAULT ''::text NOT NULL,
+    deadline date,
+    first_seen_at timestamp with time zone NOT NULL,
+    last_seen_at timestamp with time zone NOT NULL,
+    updated_by text,
+    updated_at timestamp with time zone,
+    CONSTRAINT audit_findings_key_check CHECK (((key <> ''::text) AND (length(key) <= 1000))),
+    CONSTRAINT audit_findings_note_check CHECK ((length(note) <= 2000)),
+    CONSTRAINT audit_findings_rule_check CHECK ((rule ~ '^A-[0-9]{2}$'::text)),
+    CONSTRAINT audit_findings_severity_check CHECK ((severity = ANY (ARRAY['HIGH'::text, 'MEDIUM'::text, 'LOW'::text]))),
+    CONSTRAINT audit_findings_state_check CHECK ((state = ANY (ARRAY['open'::text, 'acknowledged'::text, 'rectified'::text])))
+);
+
+ALTER TABLE public.audit_findings OWNER TO ledger_owner;
+
+--
+-- Name: audit_findings_id_seq; Type: SEQUENCE; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE public.audit_findings ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.audit_findings_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: audit_run_findings; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.audit_run_findings (
+    book text NOT NULL,
+    run_id bigint NOT NULL,
+    finding_key text NOT NULL
+);
+
+ALTER TABLE public.audit_run_findings OWNER TO ledger_owner;
+
+--
+-- Name: audit_runs; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.audit_runs (
+    book text NOT NULL,
+    id bigint NOT NULL,
+    period_from date NOT NULL,
+    period_to date NOT NULL,
+    at timestamp with time zone NOT NULL,
+    findings integer NOT NULL,
+    CONSTRAINT audit_runs_check CHECK ((period_to >= period_from))
+);
+
+ALTER TABLE public.audit_runs OWNER TO ledger_owner;
+
+--
+-- Name: audit_runs_id_seq; Type: SEQUENCE; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE public.audit_runs ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.audit_runs_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: balances; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.balances (
+    book text NOT NULL,
+    account text NOT NULL,
+    org text NOT NULL,
+    fund text NOT NULL,
+    restricted boolean DEFAULT false NOT NULL,
+    balance_fen bigint DEFAULT 0 NOT NULL,
+    balance numeric(16,2) GENERATED ALWAYS AS (((balance_fen)::numeric / 100.0)) STORED,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT balances_restricted_nonnegative CHECK (((NOT restricted) OR (balance_fen >= 0)))
+);
+
+ALTER TABLE public.balances OWNER TO ledger_owner;
+
+--
+-- Name: bank_statement_lines; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.bank_statement_lines (
+    book text NOT NULL,
+    year integer NOT NULL,
+    month integer NOT NULL,
+    digest text NOT NULL,
+    row_no integer NOT NULL,
+    date date NOT NULL,
+    amount_fen bigint NOT NULL,
+    amount numeric(16,2) GENERATED ALWAYS AS (((amount_fen)::numeric / 100.0)) STORED,
+    reference text DEFAULT ''::text NOT NULL,
+    counterparty text DEFAULT ''::text NOT NULL,
+    summary text DEFAULT ''::text NOT NULL,
+    balance_fen bigint,
+    balance numeric(16,2) GENERATED ALWAYS AS (((balance_fen)::numeric / 100.0)) STORED,
+    CONSTRAINT bank_statement_lines_row_no_check CHECK ((row_no > 0))
+);
+
+ALTER TABLE public.bank_statement_lines OWNER TO ledger_owner;
+
+--
+-- Name: bank_statements; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.bank_statements (
+    book text NOT NULL,
+    year integer NOT NULL,
+    month integer NOT NULL,
+    digest text NOT NULL,
+    seq bigint NOT NULL,
+    filename text DEFAULT ''::text NOT NULL,
+    layout text DEFAULT ''::text NOT NULL,
+    account text NOT NULL,
+    line_count integer NOT NULL,
+    closing_fen bigint,
+    closing numeric(16,2) GENERATED ALWAYS AS (((closing_fen)::numeric / 100.0)) STORED,
+    imported_at timestamp with time zone NOT NULL,
+    imported_by text NOT NULL,
+    CONSTRAINT bank_statements_digest_check CHECK ((digest ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT bank_statements_line_count_check CHECK ((line_count >= 0))
+);
+
+ALTER TABLE public.bank_statements OWNER TO ledger_owner;
+
+--
+-- Name: bank_statements_seq_seq; Type: SEQUENCE; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE public.bank_statements ALTER COLUMN seq ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.bank_statements_seq_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: beneficiary_roster; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.beneficiary_roster (
+    book text NOT NULL,
+    id bigint NOT NULL,
+    org text,
+    name text NOT NULL,
+    id_number text DEFAULT ''::text NOT NULL,
+    phone text DEFAULT ''::text NOT NULL,
+    category text DEFAULT ''::text NOT NULL,
+    created_by text NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    CONSTRAINT beneficiary_roster_category_check CHECK ((length(category) <= 50)),
+    CONSTRAINT beneficiary_roster_id_number_check CHECK ((length(id_number) <= 32)),
+    CONSTRAINT beneficiary_roster_name_check CHECK (((name <> ''::text) AND (length(name) <= 100))),
+    CONSTRAINT beneficiary_roster_phone_check CHECK ((length(phone) <= 32))
+);
+
+ALTER TABLE public.beneficiary_roster OWNER TO ledger_owner;
+
+--
+-- Name: beneficiary_roster_id_seq; Type: SEQUENCE; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE public.beneficiary_roster ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.beneficiary_roster_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: books; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.books (
+    book text NOT NULL,
+    name text NOT NULL,
+    bank_name text DEFAULT ''::text NOT NULL,
+    bank_account text DEFAULT ''::text NOT NULL,
+    require_cashier_sign boolean DEFAULT true NOT NULL,
+    voucher_types text[] DEFAULT '{记}'::text[] NOT NULL,
+    approval_threshold_fen bigint DEFAULT 100000 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    revision bigint DEFAULT 0 NOT NULL,
+    CONSTRAINT books_approval_threshold_fen_check CHECK ((approval_threshold_fen > 0)),
+    CONSTRAINT books_book_check CHECK ((book ~ '^[A-Za-z0-9_-]{1,32}$'::text)),
+    CONSTRAINT books_name_check CHECK ((name <> ''::text))
+);
+
+ALTER TABLE public.books OWNER TO ledger_owner;
+
+--
+-- Name: finding_events; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.finding_events (
+    book text NOT NULL,
+    id bigint NOT NULL,
+    finding_key text NOT NULL,
+    finding_id bigint NOT NULL,
+    from_state text NOT NULL,
+    to_state text NOT NULL,
+    actor text NOT NULL,
+    db_role text DEFAULT CURRENT_USER NOT NULL,
+    at timestamp with time zone NOT NULL,
+    note text DEFAULT ''::text NOT NULL,
+    deadline date,
+    CONSTRAINT finding_events_to_state_check CHECK ((to_state = ANY (ARRAY['open'::text, 'acknowledged'::text, 'rectified'::text])))
+);
+
+ALTER TABLE public.finding_events OWNER TO ledger_owner;
+
+--
+-- Name: finding_events_id_seq; Type: SEQUENCE; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE public.finding_events ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.finding_events_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: funds; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.funds (
+    book text NOT NULL,
+    code text NOT NULL,
+    name text NOT NULL,
+    kind text NOT NULL,
+    project text DEFAULT ''::text NOT NULL,
+    purposes text[] DEFAULT '{}'::text[] NOT NULL,
+    CONSTRAINT funds_check CHECK (((kind <> 'donation'::text) OR (purposes = '{}'::text[]))),
+    CONSTRAINT funds_code_check CHECK ((code ~ '^[A-Za-z0-9_.-]{1,64}$'::text)),
+    CONSTRAINT funds_kind_check CHECK ((kind = ANY (ARRAY['upper'::text, 'matching'::text, 'general'::text, 'donation'::text]))),
+    CONSTRAINT funds_name_check CHECK ((name <> ''::text)),
+    CONSTRAINT funds_purposes_check CHECK ((purposes <@ ARRAY['procurement'::text, 'condolence'::text, 'relief'::text]))
+);
+
+ALTER TABLE public.funds OWNER TO ledger_owner;
+
+--
+-- Name: goose_db_version; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.goose_db_version (
+    id integer NOT NULL,
+    version_id bigint NOT NULL,
+    is_applied boolean NOT NULL,
+    tstamp timestamp without time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE public.goose_db_version OWNER TO ledger_owner;
+
+--
+-- Name: goose_db_version_id_seq; Type: SEQUENCE; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE public.goose_db_version ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY (
+    SEQUENCE NAME public.goose_db_version_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: idempotency; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.idempotency (
+    book text NOT NULL,
+    key text NOT NULL,
+    actor text NOT NULL,
+    request_hash text NOT NULL,
+    voucher_id bigint,
+    response jsonb,
+    status integer,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT idempotency_key_check CHECK (((key <> ''::text) AND (length(key) <= 200)))
+);
+
+ALTER TABLE public.idempotency OWNER TO ledger_owner;
+
+--
+-- Name: meetings; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.meetings (
+    book text NOT NULL,
+    decision text NOT NULL,
+    date date,
+    attendees text[] NOT NULL,
+    updated_by text NOT NULL,
+    updated_at timestamp with time zone NOT NULL,
+    CONSTRAINT meetings_attendees_check CHECK (((cardinality(attendees) >= 1) AND (cardinality(attendees) <= 200))),
+    CONSTRAINT meetings_decision_check CHECK (((decision <> ''::text) AND (length(decision) <= 500)))
+);
+
+ALTER TABLE public.meetings OWNER TO ledger_owner;
+
+--
+-- Name: org_members; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.org_members (
+    book text NOT NULL,
+    id bigint NOT NULL,
+    org text NOT NULL,
+    name text NOT NULL,
+    id_number text DEFAULT ''::text NOT NULL,
+    cadre boolean DEFAULT false NOT NULL,
+    created_by text NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    CONSTRAINT org_members_id_number_check CHECK ((length(id_number) <= 32)),
+    CONSTRAINT org_members_name_check CHECK (((name <> ''::text) AND (length(name) <= 100)))
+);
+
+ALTER TABLE public.org_members OWNER TO ledger_owner;
+
+--
+-- Name: org_members_id_seq; Type: SEQUENCE; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE public.org_members ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.org_members_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: organisations; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.organisations (
+    book text NOT NULL,
+    code text NOT NULL,
+    name text NOT NULL,
+    kind text NOT NULL,
+    parent text,
+    category text DEFAULT ''::text NOT NULL,
+    host_unit text DEFAULT ''::text NOT NULL,
+    secretary text DEFAULT ''::text NOT NULL,
+    set_up date,
+    dissolved date,
+    approval_threshold_fen bigint,
+    depth integer DEFAULT 0 NOT NULL,
+    path text DEFAULT ''::text NOT NULL,
+    "position" integer DEFAULT 0 NOT NULL,
+    CONSTRAINT organisations_approval_threshold_fen_check CHECK ((approval_threshold_fen > 0)),
+    CONSTRAINT organisations_check CHECK (((dissolved IS NULL) OR (set_up IS NULL) OR (dissolved >= set_up))),
+    CONSTRAINT organisations_code_check CHECK ((code ~ '^[A-Za-z0-9_.-]{1,64}$'::text)),
+    CONSTRAINT organisations_depth_check CHECK (((depth >= 0) AND (depth <= 7))),
+    CONSTRAINT organisations_kind_check CHECK ((kind = ANY (ARRAY['org_dept'::text, 'temp_branch'::text, 'party_group'::text, 'branch'::text, 'external'::text]))),
+    CONSTRAINT organisations_name_check CHECK ((name <> ''::text))
+);
+
+ALTER TABLE public.organisations OWNER TO ledger_owner;
+
+--
+-- Name: payee_accounts; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.payee_accounts (
+    book text NOT NULL,
+    payee text NOT NULL,
+    personal boolean NOT NULL,
+    updated_by text NOT NULL,
+    updated_at timestamp with time zone NOT NULL,
+    CONSTRAINT payee_accounts_payee_check CHECK (((payee <> ''::text) AND (length(payee) <= 200)))
+);
+
+ALTER TABLE public.payee_accounts OWNER TO ledger_owner;
+
+--
+-- Name: period_events; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.period_events (
+    book text NOT NULL,
+    id bigint NOT NULL,
+    year integer NOT NULL,
+    month integer NOT NULL,
+    action text NOT NULL,
+    actor text NOT NULL,
+    at timestamp with time zone NOT NULL,
+    reason text DEFAULT ''::text NOT NULL,
+    CONSTRAINT period_events_action_check CHECK ((action = ANY (ARRAY['close'::text, 'reopen'::text])))
+);
+
+ALTER TABLE public.period_events OWNER TO ledger_owner;
+
+--
+-- Name: period_events_id_seq; Type: SEQUENCE; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE public.period_events ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.period_events_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: periods; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.periods (
+    book text NOT NULL,
+    year integer NOT NULL,
+    month integer NOT NULL,
+    status text DEFAULT 'open'::text NOT NULL,
+    closed_at timestamp with time zone,
+    closed_by text,
+    summary jsonb,
+    seal text,
+    seal_seq bigint,
+    CONSTRAINT periods_month_check CHECK (((month >= 1) AND (month <= 12))),
+    CONSTRAINT periods_status_check CHECK ((status = ANY (ARRAY['open'::text, 'closed'::text]))),
+    CONSTRAINT periods_year_check CHECK (((year >= 1900) AND (year <= 9999)))
+);
+
+ALTER TABLE public.periods OWNER TO ledger_owner;
+
+--
+-- Name: publicity; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.publicity (
+    book text NOT NULL,
+    id bigint NOT NULL,
+    org text,
+    date date NOT NULL,
+    channel text DEFAULT ''::text NOT NULL,
+    through date,
+    procurement_fen bigint,
+    condolence_fen bigint,
+    relief_fen bigint,
+    reported_total_fen bigint NOT NULL,
+    procurement numeric(16,2) GENERATED ALWAYS AS (((procurement_fen)::numeric / 100.0)) STORED,
+    condolence numeric(16,2) GENERATED ALWAYS AS (((condolence_fen)::numeric / 100.0)) STORED,
+    relief numeric(16,2) GENERATED ALWAYS AS (((relief_fen)::numeric / 100.0)) STORED,
+    reported_total numeric(16,2) GENERATED ALWAYS AS (((reported_total_fen)::numeric / 100.0)) STORED,
+    created_by text NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    CONSTRAINT publicity_channel_check CHECK ((length(channel) <= 200)),
+    CONSTRAINT publicity_check CHECK (((through IS NULL) OR (through <= date))),
+    CONSTRAINT publicity_condolence_fen_check CHECK (((condolence_fen >= 0) AND (condolence_fen <= '99999999999999'::bigint))),
+    CONSTRAINT publicity_procurement_fen_check CHECK (((procurement_fen >= 0) AND (procurement_fen <= '99999999999999'::bigint))),
+    CONSTRAINT publicity_relief_fen_check CHECK (((relief_fen >= 0) AND (relief_fen <= '99999999999999'::bigint))),
+    CONSTRAINT publicity_reported_total_fen_check CHECK (((reported_total_fen >= 0) AND (reported_total_fen <= '99999999999999'::bigint)))
+);
+
+ALTER TABLE public.publicity OWNER TO ledger_owner;
+
+--
+-- Name: publicity_id_seq; Type: SEQUENCE; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE public.publicity ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.publicity_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: reconcile_runs; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.reconcile_runs (
+    book text NOT NULL,
+    id bigint NOT NULL,
+    year integer NOT NULL,
+    month integer NOT NULL,
+    result_hash text NOT NULL,
+    status text NOT NULL,
+    period_status text NOT NULL,
+    closed_period boolean DEFAULT false NOT NULL,
+    statement_digest text,
+    discrepancies integer DEFAULT 0 NOT NULL,
+    summary jsonb NOT NULL,
+    bank jsonb,
+    run_at timestamp with time zone NOT NULL,
+    run_by text NOT NULL,
+    CONSTRAINT reconcile_runs_period_status_check CHECK ((period_status = ANY (ARRAY['open'::text, 'closed'::text]))),
+    CONSTRAINT reconcile_runs_result_hash_check CHECK ((result_hash ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT reconcile_runs_status_check CHECK ((status = ANY (ARRAY['clean'::text, 'discrepancies'::text])))
+);
+
+ALTER TABLE public.reconcile_runs OWNER TO ledger_owner;
+
+--
+-- Name: reconcile_runs_id_seq; Type: SEQUENCE; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE public.reconcile_runs ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.reconcile_runs_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: seal_heads; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.seal_heads (
+    book text NOT NULL,
+    seq bigint DEFAULT 0 NOT NULL,
+    seal bytea DEFAULT '\x'::bytea NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT seal_heads_check CHECK ((((seq = 0) AND (length(seal) = 0)) OR ((seq > 0) AND (length(seal) = 32)))),
+    CONSTRAINT seal_heads_seq_check CHECK ((seq >= 0))
+);
+
+ALTER TABLE public.seal_heads OWNER TO ledger_owner;
+
+--
+-- Name: seal_pending; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.seal_pending (
+    book text NOT NULL,
+    voucher_id bigint NOT NULL,
+    posted_at timestamp with time zone NOT NULL,
+    queued_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE public.seal_pending OWNER TO ledger_owner;
+
+--
+-- Name: users; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.users (
+    book text NOT NULL,
+    name text NOT NULL,
+    full_name text DEFAULT ''::text NOT NULL,
+    roles text[] NOT NULL,
+    scope text,
+    password_hash text DEFAULT ''::text NOT NULL,
+    disabled boolean DEFAULT false NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT users_name_check CHECK (((name ~ '^[A-Za-z0-9_.-]{1,64}$'::text) AND (name <> 'system'::text))),
+    CONSTRAINT users_roles_check CHECK ((roles <@ ARRAY['officer'::text, 'checker'::text, 'cashier'::text, 'auditor'::text, 'admin'::text]))
+);
+
+ALTER TABLE public.users OWNER TO ledger_owner;
+
+--
+-- Name: voucher_beneficiaries; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.voucher_beneficiaries (
+    book text NOT NULL,
+    voucher_id bigint NOT NULL,
+    seq integer NOT NULL,
+    name text NOT NULL,
+    category text DEFAULT ''::text NOT NULL,
+    id_number text DEFAULT ''::text NOT NULL,
+    phone text DEFAULT ''::text NOT NULL,
+    reason text DEFAULT ''::text NOT NULL,
+    amount_fen bigint NOT NULL,
+    CONSTRAINT voucher_beneficiaries_amount_fen_check CHECK ((amount_fen > 0)),
+    CONSTRAINT voucher_beneficiaries_name_check CHECK ((name <> ''::text)),
+    CONSTRAINT voucher_beneficiaries_seq_check CHECK ((seq > 0))
+);
+
+ALTER TABLE public.voucher_beneficiaries OWNER TO ledger_owner;
+
+--
+-- Name: voucher_counters; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.voucher_counters (
+    book text NOT NULL,
+    year integer NOT NULL,
+    month integer NOT NULL,
+    type text NOT NULL,
+    last integer NOT NULL
+);
+
+ALTER TABLE public.voucher_counters OWNER TO ledger_owner;
+
+--
+-- Name: voucher_lines; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.voucher_lines (
+    book text NOT NULL,
+    voucher_id bigint NOT NULL,
+    line_no integer NOT NULL,
+    summary text NOT NULL,
+    account text NOT NULL,
+    org text NOT NULL,
+    fund text NOT NULL,
+    purpose text,
+    debit_fen bigint DEFAULT 0 NOT NULL,
+    credit_fen bigint DEFAULT 0 NOT NULL,
+    debit numeric(16,2) GENERATED ALWAYS AS (((debit_fen)::numeric / 100.0)) STORED,
+    credit numeric(16,2) GENERATED ALWAYS AS (((credit_fen)::numeric / 100.0)) STORED,
+    CONSTRAINT voucher_lines_credit_fen_check CHECK ((abs(credit_fen) <= '99999999999999'::bigint)),
+    CONSTRAINT voucher_lines_debit_fen_check CHECK ((abs(debit_fen) <= '99999999999999'::bigint)),
+    CONSTRAINT voucher_lines_line_no_check CHECK ((line_no > 0)),
+    CONSTRAINT voucher_lines_one_side CHECK (((debit_fen <> 0) <> (credit_fen <> 0))),
+    CONSTRAINT voucher_lines_purpose_check CHECK ((purpose = ANY (ARRAY['procurement'::text, 'condolence'::text, 'relief'::text]))),
+    CONSTRAINT voucher_lines_summary_check CHECK ((summary <> ''::text))
+);
+
+ALTER TABLE public.voucher_lines OWNER TO ledger_owner;
+
+--
+-- Name: voucher_seals; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.voucher_seals (
+    book text NOT NULL,
+    seq bigint NOT NULL,
+    voucher_id bigint NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    seal bytea NOT NULL,
+    prev bytea NOT NULL,
+    sealed_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT voucher_seals_check CHECK ((((seq = 1) AND (length(prev) = 0)) OR ((seq > 1) AND (length(prev) = 32)))),
+    CONSTRAINT voucher_seals_seal_check CHECK ((length(seal) = 32)),
+    CONSTRAINT voucher_seals_seq_check CHECK ((seq > 0)),
+    CONSTRAINT voucher_seals_version_check CHECK ((version > 0))
+);
+
+ALTER TABLE public.voucher_seals OWNER TO ledger_owner;
+
+--
+-- Name: voucher_value_dates; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.voucher_value_dates (
+    book text NOT NULL,
+    voucher_id bigint NOT NULL,
+    value_date date NOT NULL,
+    source text DEFAULT 'manual'::text NOT NULL,
+    set_by text NOT NULL,
+    set_at timestamp with time zone NOT NULL,
+    CONSTRAINT voucher_value_dates_source_check CHECK ((source = ANY (ARRAY['manual'::text, 'statement'::text])))
+);
+
+ALTER TABLE public.voucher_value_dates OWNER TO ledger_owner;
+
+--
+-- Name: vouchers; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.vouchers (
+    book text NOT NULL,
+    id bigint NOT NULL,
+    type text DEFAULT '记'::text NOT NULL,
+    year integer NOT NULL,
+    month integer NOT NULL,
+    number integer NOT NULL,
+    date date NOT NULL,
+    summary text NOT NULL,
+    attachments integer DEFAULT 0 NOT NULL,
+    doc_types text[] DEFAULT '{}'::text[] NOT NULL,
+    decision text DEFAULT ''::text NOT NULL,
+    payee text DEFAULT ''::text NOT NULL,
+    payee_type text DEFAULT ''::text NOT NULL,
+    method text DEFAULT ''::text NOT NULL,
+    flow text DEFAULT 'general'::text NOT NULL,
+    memo text DEFAULT ''::text NOT NULL,
+    closing boolean DEFAULT false NOT NULL,
+    correcting boolean DEFAULT false NOT NULL,
+    status text DEFAULT 'draft'::text NOT NULL,
+    reversal_of bigint,
+    correction_of bigint,
+    idem_key text,
+    maker text NOT NULL,
+    made_at timestamp with time zone NOT NULL,
+    checker text,
+    checked_at timestamp with time zone,
+    cashier text,
+    signed_at timestamp with time zone,
+    poster text,
+    posted_at timestamp with time zone,
+    voided_by text,
+    voided_at timestamp with time zone,
+    total_fen bigint DEFAULT 0 NOT NULL,
+    total numeric(16,2) GENERATED ALWAYS AS (((total_fen)::numeric / 100.0)) STORED,
+    CONSTRAINT vouchers_attachments_check CHECK (((attachments >= 0) AND (attachments <= 9999))),
+    CONSTRAINT vouchers_check CHECK ((((year)::numeric = EXTRACT(year FROM date)) AND ((month)::numeric = EXTRACT(month FROM date)))),
+    CONSTRAINT vouchers_check1 CHECK (((status = ANY (ARRAY['draft'::text, 'void'::text])) OR (checker IS NOT NULL))),
+    CONSTRAINT vouchers_check2 CHECK (((status <> 'posted'::text) OR ((poster IS NOT NULL) AND (posted_at IS NOT NULL)))),
+    CONSTRAINT vouchers_flow_check CHECK ((flow = ANY (ARRAY['receive'::text, 'match'::text, 'allocate'::text, 'spend'::text, 'return'::text, 'general'::text, 'reversal'::text, 'correction'::text, 'import'::text, 'donation'::text, 'remit'::text]))),
+    CONSTRAINT vouchers_method_check CHECK ((method = ANY (ARRAY[''::text, 'bank'::text, 'cash'::text]))),
+    CONSTRAINT vouchers_number_check CHECK ((number <> 0)),
+    CONSTRAINT vouchers_payee_type_check CHECK ((payee_type = ANY (ARRAY[''::text, 'supplier'::text, 'host_unit'::text, 'individual'::text, 'org'::text, 'upper_org'::text]))),
+    CONSTRAINT vouchers_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'checked'::text, 'signed'::text, 'posted'::text, 'void'::text]))),
+    CONSTRAINT vouchers_summary_check CHECK (((summary <> ''::text) AND (length(summary) <= 500))),
+    CONSTRAINT vouchers_type_check CHECK ((type <> ''::text))
+);
+
+ALTER TABLE public.vouchers OWNER TO ledger_owner;
+
+--
+-- Name: vouchers_id_seq; Type: SEQUENCE; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE public.vouchers ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.vouchers_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: accounts accounts_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.accounts
+    ADD CONSTRAINT accounts_pkey PRIMARY KEY (book, code);
+
+--
+-- Name: actions actions_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.actions
+    ADD CONSTRAINT actions_pkey PRIMARY KEY (book, id);
+
+--
+-- Name: api_idempotency api_idempotency_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.api_idempotency
+    ADD CONSTRAINT api_idempotency_pkey PRIMARY KEY (book, user_name, key);
+
+--
+-- Name: api_tokens api_tokens_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.api_tokens
+    ADD CONSTRAINT api_tokens_pkey PRIMARY KEY (id);
+
+--
+-- Name: api_tokens api_tokens_token_hash_key; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.api_tokens
+    ADD CONSTRAINT api_tokens_token_hash_key UNIQUE (token_hash);
+
+--
+-- Name: audit_findings audit_findings_book_id_key; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.audit_findings
+    ADD CONSTRAINT audit_findings_book_id_key UNIQUE (book, id);
+
+--
+-- Name: audit_findings audit_findings_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.audit_findings
+    ADD CONSTRAINT audit_findings_pkey PRIMARY KEY (book, key);
+
+--
+-- Name: audit_run_findings audit_run_findings_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.audit_run_findings
+    ADD CONSTRAINT audit_run_findings_pkey PRIMARY KEY (book, run_id, finding_key);
+
+--
+-- Name: audit_runs audit_runs_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.audit_runs
+    ADD CONSTRAINT audit_runs_pkey PRIMARY KEY (book, id);
+
+--
+-- Name: balances balances_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.balances
+    ADD CONSTRAINT balances_pkey PRIMARY KEY (book, account, org, fund);
+
+--
+-- Name: bank_statement_lines bank_statement_lines_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.bank_statement_lines
+    ADD CONSTRAINT bank_statement_lines_pkey PRIMARY KEY (book, year, month, digest, row_no);
+
+--
+-- Name: bank_statements bank_statements_book_seq_key; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.bank_statements
+    ADD CONSTRAINT bank_statements_book_seq_key UNIQUE (book, seq);
+
+--
+-- Name: bank_statements bank_statements_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.bank_statements
+    ADD CONSTRAINT bank_statements_pkey PRIMARY KEY (book, year, month, digest);
+
+--
+-- Name: beneficiary_roster beneficiary_roster_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.beneficiary_roster
+    ADD CONSTRAINT beneficiary_roster_pkey PRIMARY KEY (book, id);
+
+--
+-- Name: books books_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.books
+    ADD CONSTRAINT books_pkey PRIMARY KEY (book);
+
+--
+-- Name: finding_events finding_events_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.finding_events
+    ADD CONSTRAINT finding_events_pkey PRIMARY KEY (book, id);
+
+--
+-- Name: funds funds_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.funds
+    ADD CONSTRAINT funds_pkey PRIMARY KEY (book, code);
+
+--
+-- Name: goose_db_version goose_db_version_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.goose_db_version
+    ADD CONSTRAINT goose_db_version_pkey PRIMARY KEY (id);
+
+--
+-- Name: idempotency idempotency_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.idempotency
+    ADD CONSTRAINT idempotency_pkey PRIMARY KEY (book, key);
+
+--
+-- Name: meetings meetings_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.meetings
+    ADD CONSTRAINT meetings_pkey PRIMARY KEY (book, decision);
+
+--
+-- Name: org_members org_members_book_org_name_id_number_key; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.org_members
+    ADD CONSTRAINT org_members_book_org_name_id_number_key UNIQUE (book, org, name, id_number);
+
+--
+-- Name: org_members org_members_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.org_members
+    ADD CONSTRAINT org_members_pkey PRIMARY KEY (book, id);
+
+--
+-- Name: organisations organisations_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.organisations
+    ADD CONSTRAINT organisations_pkey PRIMARY KEY (book, code);
+
+--
+-- Name: payee_accounts payee_accounts_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.payee_accounts
+    ADD CONSTRAINT payee_accounts_pkey PRIMARY KEY (book, payee);
+
+--
+-- Name: period_events period_events_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.period_events
+    ADD CONSTRAINT period_events_pkey PRIMARY KEY (book, id);
+
+--
+-- Name: periods periods_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.periods
+    ADD CONSTRAINT periods_pkey PRIMARY KEY (book, year, month);
+
+--
+-- Name: publicity publicity_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.publicity
+    ADD CONSTRAINT publicity_pkey PRIMARY KEY (book, id);
+
+--
+-- Name: reconcile_runs reconcile_runs_book_year_month_result_hash_key; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.reconcile_runs
+    ADD CONSTRAINT reconcile_runs_book_year_month_result_hash_key UNIQUE (book, year, month, result_hash);
+
+--
+-- Name: reconcile_runs reconcile_runs_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.reconcile_runs
+    ADD CONSTRAINT reconcile_runs_pkey PRIMARY KEY (book, id);
+
+--
+-- Name: seal_heads seal_heads_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.seal_heads
+    ADD CONSTRAINT seal_heads_pkey PRIMARY KEY (book);
+
+--
+-- Name: seal_pending seal_pending_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.seal_pending
+    ADD CONSTRAINT seal_pending_pkey PRIMARY KEY (book, voucher_id);
+
+--
+-- Name: users users_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.users
+    ADD CONSTRAINT users_pkey PRIMARY KEY (book, name);
+
+--
+-- Name: voucher_beneficiaries voucher_beneficiaries_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.voucher_beneficiaries
+    ADD CONSTRAINT voucher_beneficiaries_pkey PRIMARY KEY (book, voucher_id, seq);
+
+--
+-- Name: voucher_counters voucher_counters_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.voucher_counters
+    ADD CONSTRAINT voucher_counters_pkey PRIMARY KEY (book, year, month, type);
+
+--
+-- Name: voucher_lines voucher_lines_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.voucher_lines
+    ADD CONSTRAINT voucher_lines_pkey PRIMARY KEY (book, voucher_id, line_no);
+
+--
+-- Name: voucher_seals voucher_seals_book_voucher_id_key; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.voucher_seals
+    ADD CONSTRAINT voucher_seals_book_voucher_id_key UNIQUE (book, voucher_id);
+
+--
+-- Name: voucher_seals voucher_seals_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.voucher_seals
+    ADD CONSTRAINT voucher_seals_pkey PRIMARY KEY (book, seq);
+
+--
+-- Name: voucher_value_dates voucher_value_dates_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.voucher_value_dates
+    ADD CONSTRAINT voucher_value_dates_pkey PRIMARY KEY (book, voucher_id);
+
+--
+-- Name: vouchers vouchers_book_idem_key_key; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.vouchers
+    ADD CONSTRAINT vouchers_book_idem_key_key UNIQUE (book, idem_key);
+
+--
+-- Name: vouchers vouchers_book_year_month_type_number_key; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.vouchers
+    ADD CONSTRAINT vouchers_book_year_month_type_number_key UNIQUE (book, year, month, type, number);
+
+--
+-- Name: vouchers vouchers_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.vouchers
+    ADD CONSTRAINT vouchers_pkey PRIMARY KEY (book, id);
+
+--
+-- Name: actions_voucher; Type: INDEX; Schema: public; Owner: ledger_owner
+--
+
+CREATE INDEX actions_voucher ON public.actions USING btree (book, voucher_id);
+
+--
+-- Name: api_idempotency_claimed; Type: INDEX; Schema: public; Owner: ledger_owner
+--
+
+CREATE INDEX api_idempotency_claimed ON public.api_idempotency USING btree (claimed_at);
+
+--
+-- Name: api_tokens_user; Type: INDEX; Schema: public; Owner: ledger_owner
+--
+
+CREATE INDEX api_tokens_user ON public.api_tokens USING btree (book, user_name);
+
+--
+-- Name: audit_findings_open; Type: INDEX; Schema: public; Owner: ledger_owner
+--
+
+CREATE INDEX audit_findings_open ON public.audit_findings USING btree (book, state, severity);
+
+--
+-- Name: audit_runs_period; Type: INDEX; Schema: public; Owner: ledger_owner
+--
+
+CREATE INDEX audit_runs_period ON public.audit_runs USING btree (book, period_from, period_to, id);
+
+--
+-- Name: beneficiary_roster_person; Type: INDEX; Schema: public; Owner: ledger_owner
+--
+
+CREATE UNIQUE INDEX beneficiary_roster_person ON public.beneficiary_roster USING btree (book, COALESCE(org, ''::text), name, id_number);
+
+--
+-- Name: finding_events_finding; Type: INDEX; Schema: public; Owner: ledger_owner
+--
+
+CREATE INDEX finding_events_finding ON public.finding_events USING btree (book, finding_key);
+
+--
+-- Name: publicity_date; Type: INDEX; Schema: public; Owner: ledger_owner
+--
+
+CREATE INDEX publicity_date ON public.publicity USING btree (book, date);
+
+--
+-- Name: reconcile_runs_period; Type: INDEX; Schema: public; Owner: ledger_owner
+--
+
+CREATE INDEX reconcile_runs_period ON public.reconcile_runs USING btree (book, year, month, id);
+
+--
+-- Name: seal_pending_order; Type: INDEX; Schema: public; Owner: ledger_owner
+--
+
+CREATE INDEX seal_pending_order ON public.seal_pending USING btree (book, posted_at, voucher_id);
+
+--
+-- Name: voucher_beneficiaries_id; Type: INDEX; Schema: public; Owner: ledger_owner
+--
+
+CREATE INDEX voucher_beneficiaries_id ON public.voucher_beneficiaries USING btree (book, id_number);
+
+--
+-- Name: voucher_lines_key; Type: INDEX; Schema: public; Owner: ledger_owner
+--
+
+CREATE INDEX voucher_lines_key ON public.voucher_lines USING btree (book, account, org, fund);
+
+--
+-- Name: vouchers_date; Type: INDEX; Schema: public; Owner: ledger_owner
+--
+
+CREATE INDEX vouchers_date ON public.vouchers USING btree (book, date);
+
+--
+-- Name: vouchers_one_reversal; Type: INDEX; Schema: public; Owner: ledger_owner
+--
+
+CREATE UNIQUE INDEX vouchers_one_reversal ON public.vouchers USING btree (book, reversal_of) WHERE ((reversal_of IS NOT NULL) AND (status <> 'void'::text));
+
+--
+-- Name: vouchers_period; Type: INDEX; Schema: public; Owner: ledger_owner
+--
+
+CREATE INDEX vouchers_period ON public.vouchers USING btree (book, year, month, status);
+
+--
+-- Name: accounts accounts_bump_revision; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER accounts_bump_revision AFTER INSERT OR DELETE OR UPDATE ON public.accounts FOR EACH ROW EXECUTE FUNCTION public.books_bump_revision();
+
+--
+-- Name: accounts accounts_keep_codes; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER accounts_keep_codes BEFORE DELETE OR UPDATE OF book, code ON public.accounts FOR EACH ROW EXECUTE FUNCTION public.ledger_keep_codes();
+
+--
+-- Name: actions actions_append_only; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER actions_append_only BEFORE DELETE OR UPDATE ON public.actions FOR EACH ROW EXECUTE FUNCTION public.ledger_append_only();
+
+--
+-- Name: audit_findings audit_findings_after_update; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER audit_findings_after_update AFTER UPDATE ON public.audit_findings FOR EACH ROW EXECUTE FUNCTION public.audit_findings_after_update();
+
+--
+-- Name: audit_findings audit_findings_before_update; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER audit_findings_before_update BEFORE UPDATE ON public.audit_findings FOR EACH ROW EXECUTE FUNCTION public.audit_findings_before_update();
+
+--
+-- Name: audit_findings audit_findings_no_delete; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER audit_findings_no_delete BEFORE DELETE ON public.audit_findings FOR EACH ROW EXECUTE FUNCTION public.ledger_no_delete();
+
+--
+-- Name: audit_findings audit_findings_no_truncate; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER audit_findings_no_truncate BEFORE TRUNCATE ON public.audit_findings FOR EACH STATEMENT EXECUTE FUNCTION public.ledger_no_delete();
+
+--
+-- Name: audit_run_findings audit_run_findings_append_only; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER audit_run_findings_append_only BEFORE DELETE OR UPDATE ON public.audit_run_findings FOR EACH ROW EXECUTE FUNCTION public.ledger_append_only();
+
+--
+-- Name: audit_runs audit_runs_append_only; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER audit_runs_append_only BEFORE DELETE OR UPDATE ON public.audit_runs FOR EACH ROW EXECUTE FUNCTION public.ledger_append_only();
+
+--
+-- Name: bank_statement_lines bank_statement_lines_append_only; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER bank_statement_lines_append_only BEFORE DELETE OR UPDATE ON public.bank_statement_lines FOR EACH ROW EXECUTE FUNCTION public.ledger_append_only();
+
+--
+-- Name: bank_statements bank_statements_append_only; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER bank_statements_append_only BEFORE DELETE OR UPDATE ON public.bank_statements FOR EACH ROW EXECUTE FUNCTION public.ledger_append_only();
+
+--
+-- Name: beneficiary_roster beneficiary_roster_no_delete; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER beneficiary_roster_no_delete BEFORE DELETE ON public.beneficiary_roster FOR EACH ROW EXECUTE FUNCTION public.ledger_no_delete();
+
+--
+-- Name: books books_keep_codes; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER books_keep_codes BEFORE DELETE OR UPDATE OF book ON public.books FOR EACH ROW EXECUTE FUNCTION public.ledger_keep_codes();
+
+--
+-- Name: books books_next_revision; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER books_next_revision BEFORE UPDATE ON public.books FOR EACH ROW WHEN ((NOT (old.revision IS DISTINCT FROM new.revision))) EXECUTE FUNCTION public.books_next_revision();
+
+--
+-- Name: finding_events finding_events_append_only; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER finding_events_append_only BEFORE DELETE OR UPDATE ON public.finding_events FOR EACH ROW EXECUTE FUNCTION public.ledger_append_only();
+
+--
+-- Name: finding_events finding_events_before_insert; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER finding_events_before_insert BEFORE INSERT ON public.finding_events FOR EACH ROW EXECUTE FUNCTION public.finding_events_before_insert();
+
+--
+-- Name: finding_events finding_events_no_truncate; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER finding_events_no_truncate BEFORE TRUNCATE ON public.finding_events FOR EACH STATEMENT EXECUTE FUNCTION public.ledger_no_delete();
+
+--
+-- Name: funds funds_bump_revision; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER funds_bump_revision AFTER INSERT OR DELETE OR UPDATE ON public.funds FOR EACH ROW EXECUTE FUNCTION public.books_bump_revision();
+
+--
+-- Name: funds funds_keep_codes; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER funds_keep_codes BEFORE DELETE OR UPDATE OF book, code ON public.funds FOR EACH ROW EXECUTE FUNCTION public.ledger_keep_codes();
+
+--
+-- Name: meetings meetings_no_delete; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER meetings_no_delete BEFORE DELETE ON public.meetings FOR EACH ROW EXECUTE FUNCTION public.ledger_no_delete();
+
+--
+-- Name: org_members org_members_no_delete; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER org_members_no_delete BEFORE DELETE ON public.org_members FOR EACH ROW EXECUTE FUNCTION public.ledger_no_delete();
+
+--
+-- Name: organisations organisations_bump_revision; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER organisations_bump_revision AFTER INSERT OR DELETE OR UPDATE ON public.organisations FOR EACH ROW EXECUTE FUNCTION public.books_bump_revision();
+
+--
+-- Name: organisations organisations_keep_codes; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER organisations_keep_codes BEFORE DELETE OR UPDATE OF book, code ON public.organisations FOR EACH ROW EXECUTE FUNCTION public.ledger_keep_codes();
+
+--
+-- Name: payee_accounts payee_accounts_no_delete; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER payee_accounts_no_delete BEFORE DELETE ON public.payee_accounts FOR EACH ROW EXECUTE FUNCTION public.ledger_no_delete();
+
+--
+-- Name: period_events period_events_append_only; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER period_events_append_only BEFORE DELETE OR UPDATE ON public.period_events FOR EACH ROW EXECUTE FUNCTION public.ledger_append_only();
+
+--
+-- Name: periods periods_before_update; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER periods_before_update BEFORE UPDATE ON public.periods FOR EACH ROW EXECUTE FUNCTION public.periods_before_update();
+
+--
+-- Name: publicity publicity_append_only; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER publicity_append_only BEFORE DELETE OR UPDATE ON public.publicity FOR EACH ROW EXECUTE FUNCTION public.ledger_append_only();
+
+--
+-- Name: reconcile_runs reconcile_runs_append_only; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER reconcile_runs_append_only BEFORE DELETE OR UPDATE ON public.reconcile_runs FOR EACH ROW EXECUTE FUNCTION public.ledger_append_only();
+
+--
+-- Name: seal_heads seal_heads_check; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER seal_heads_check BEFORE INSERT OR UPDATE ON public.seal_heads FOR EACH ROW EXECUTE FUNCTION public.seal_heads_check();
+
+--
+-- Name: seal_heads seal_heads_no_delete; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER seal_heads_no_delete BEFORE DELETE ON public.seal_heads FOR EACH ROW EXECUTE FUNCTION public.ledger_append_only();
+
+--
+-- Name: voucher_beneficiaries voucher_beneficiaries_append_only; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER voucher_beneficiaries_append_only BEFORE DELETE OR UPDATE ON public.voucher_beneficiaries FOR EACH ROW EXECUTE FUNCTION public.ledger_append_only();
+
+--
+-- Name: voucher_beneficiaries voucher_beneficiaries_draft_only; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER voucher_beneficiaries_draft_only AFTER INSERT ON public.voucher_beneficiaries REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.voucher_beneficiaries_draft_only();
+
+--
+-- Name: voucher_lines voucher_lines_after_insert; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER voucher_lines_after_insert AFTER INSERT ON public.voucher_lines REFERENCING NEW TABLE AS new_lines FOR EACH STATEMENT EXECUTE FUNCTION public.voucher_lines_after_insert();
+
+--
+-- Name: voucher_lines voucher_lines_append_only; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER voucher_lines_append_only BEFORE DELETE OR UPDATE ON public.voucher_lines FOR EACH ROW EXECUTE FUNCTION public.ledger_append_only();
+
+--
+-- Name: voucher_seals voucher_seals_after_insert; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER voucher_seals_after_insert AFTER INSERT ON public.voucher_seals REFERENCING NEW TABLE AS new_seals FOR EACH STATEMENT EXECUTE FUNCTION public.voucher_seals_after_insert();
+
+--
+-- Name: voucher_seals voucher_seals_append_only; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER voucher_seals_append_only BEFORE DELETE OR UPDATE ON public.voucher_seals FOR EACH ROW EXECUTE FUNCTION public.ledger_append_only();
+
+--
+-- Name: voucher_seals voucher_seals_no_truncate; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER voucher_seals_no_truncate BEFORE TRUNCATE ON public.voucher_seals FOR EACH STATEMENT EXECUTE FUNCTION public.ledger_append_only();
+
+--
+-- Name: voucher_value_dates voucher_value_dates_no_delete; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER voucher_value_dates_no_delete BEFORE DELETE ON public.voucher_value_dates FOR EACH ROW EXECUTE FUNCTION public.ledger_no_delete();
+
+--
+-- Name: vouchers vouchers_after_post; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER vouchers_after_post AFTER UPDATE ON public.vouchers REFERENCING OLD TABLE AS old_v NEW TABLE AS new_v FOR EACH STATEMENT EXECUTE FUNCTION public.vouchers_after_post();
+
+--
+-- Name: vouchers vouchers_before_insert; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER vouchers_before_insert BEFORE INSERT ON public.vouchers FOR EACH ROW WHEN ((new.status = 'draft'::text)) EXECUTE FUNCTION public.vouchers_before_insert();
+
+--
+-- Name: vouchers vouchers_before_update; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER vouchers_before_update BEFORE UPDATE ON public.vouchers FOR EACH ROW WHEN (((old.number > 0) OR (new.number = old.number))) EXECUTE FUNCTION public.vouchers_before_update();
+
+--
+-- Name: vouchers vouchers_made_as_draft; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER vouchers_made_as_draft BEFORE INSERT ON public.vouchers FOR EACH ROW WHEN (((new.status <> 'draft'::text) AND ((CURRENT_USER <> 'ledger_owner'::name) OR (new.status <> 'posted'::text) OR (new.flow <> 'import'::text)))) EXECUTE FUNCTION public.vouchers_made_as_draft();
+
+--
+-- Name: vouchers vouchers_no_delete; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER vouchers_no_delete BEFORE DELETE ON public.vouchers FOR EACH ROW EXECUTE FUNCTION public.ledger_append_only();
+
+--
+-- Name: vouchers vouchers_number_assigned; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER vouchers_number_assigned BEFORE UPDATE ON public.vouchers FOR EACH ROW WHEN (((old.number < 0) AND (new.number <> old.number))) EXECUTE FUNCTION public.vouchers_number_assigned();
+
+--
+-- Name: vouchers vouchers_queue_seal; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER vouchers_queue_seal AFTER UPDATE OF status ON public.vouchers FOR EACH ROW WHEN (((new.status = 'posted'::text) AND (old.status IS DISTINCT FROM 'posted'::text))) EXECUTE FUNCTION public.vouchers_queue_seal();
+
+--
+-- Name: vouchers vouchers_refer_to_vouchers; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER vouchers_refer_to_vouchers BEFORE INSERT ON public.vouchers FOR EACH ROW WHEN (((new.reversal_of IS NOT NULL) OR (new.correction_of IS NOT NULL))) EXECUTE FUNCTION public.vouchers_refer_to_vouchers();
+
+--
+-- Name: vouchers vouchers_take_number; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE CONSTRAINT TRIGGER vouchers_take_number AFTER INSERT ON public.vouchers DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((new.status = 'draft'::text)) EXECUTE FUNCTION public.vouchers_take_number();
+
+--
+-- Name: accounts accounts_book_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.accounts
+    ADD CONSTRAINT accounts_book_fkey FOREIGN KEY (book) REFERENCES public.books(book);
+
+--
+-- Name: accounts accounts_book_parent_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.accounts
+    ADD CONSTRAINT accounts_book_parent_fkey FOREIGN KEY (book, parent) REFERENCES public.accounts(book, code);
+
+--
+-- Name: api_tokens api_tokens_book_user_name_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.api_tokens
+    ADD CONSTRAINT api_tokens_book_user_name_fkey FOREIGN KEY (book, user_name) REFERENCES public.users(book, name);
+
+--
+-- Name: audit_findings audit_findings_book_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.audit_findings
+    ADD CONSTRAINT audit_findings_book_fkey FOREIGN KEY (book) REFERENCES public.books(book);
+
+--
+-- Name: audit_findings audit_findings_book_voucher_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.audit_findings
+    ADD CONSTRAINT audit_findings_book_voucher_id_fkey FOREIGN KEY (book, voucher_id) REFERENCES public.vouchers(book, id);
+
+--
+-- Name: audit_run_findings audit_run_findings_book_finding_key_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.audit_run_findings
+    ADD CONSTRAINT audit_run_findings_book_finding_key_fkey FOREIGN KEY (book, finding_key) REFERENCES public.audit_findings(book, key);
+
+--
+-- Name: audit_run_findings audit_run_findings_book_run_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.audit_run_findings
+    ADD CONSTRAINT audit_run_findings_book_run_id_fkey FOREIGN KEY (book, run_id) REFERENCES public.audit_runs(book, id);
+
+--
+-- Name: audit_runs audit_runs_book_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.audit_runs
+    ADD CONSTRAINT audit_runs_book_fkey FOREIGN KEY (book) REFERENCES public.books(book);
+
+--
+-- Name: balances balances_book_account_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.balances
+    ADD CONSTRAINT balances_book_account_fkey FOREIGN KEY (book, account) REFERENCES public.accounts(book, code);
+
+--
+-- Name: balances balances_book_fund_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.balances
+    ADD CONSTRAINT balances_book_fund_fkey FOREIGN KEY (book, fund) REFERENCES public.funds(book, code);
+
+--
+-- Name: balances balances_book_org_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.balances
+    ADD CONSTRAINT balances_book_org_fkey FOREIGN KEY (book, org) REFERENCES public.organisations(book, code);
+
+--
+-- Name: bank_statement_lines bank_statement_lines_book_year_month_digest_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.bank_statement_lines
+    ADD CONSTRAINT bank_statement_lines_book_year_month_digest_fkey FOREIGN KEY (book, year, month, digest) REFERENCES public.bank_statements(book, year, month, digest);
+
+--
+-- Name: bank_statements bank_statements_book_account_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.bank_statements
+    ADD CONSTRAINT bank_statements_book_account_fkey FOREIGN KEY (book, account) REFERENCES public.accounts(book, code);
+
+--
+-- Name: bank_statements bank_statements_book_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.bank_statements
+    ADD CONSTRAINT bank_statements_book_fkey FOREIGN KEY (book) REFERENCES public.books(book);
+
+--
+-- Name: bank_statements bank_statements_book_year_month_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.bank_statements
+    ADD CONSTRAINT bank_statements_book_year_month_fkey FOREIGN KEY (book, year, month) REFERENCES public.periods(book, year, month);
+
+--
+-- Name: beneficiary_roster beneficiary_roster_book_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.beneficiary_roster
+    ADD CONSTRAINT beneficiary_roster_book_fkey FOREIGN KEY (book) REFERENCES public.books(book);
+
+--
+-- Name: beneficiary_roster beneficiary_roster_book_org_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.beneficiary_roster
+    ADD CONSTRAINT beneficiary_roster_book_org_fkey FOREIGN KEY (book, org) REFERENCES public.organisations(book, code);
+
+--
+-- Name: finding_events finding_events_book_finding_key_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.finding_events
+    ADD CONSTRAINT finding_events_book_finding_key_fkey FOREIGN KEY (book, finding_key) REFERENCES public.audit_findings(book, key);
+
+--
+-- Name: funds funds_book_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.funds
+    ADD CONSTRAINT funds_book_fkey FOREIGN KEY (book) REFERENCES public.books(book);
+
+--
+-- Name: meetings meetings_book_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.meetings
+    ADD CONSTRAINT meetings_book_fkey FOREIGN KEY (book) REFERENCES public.books(book);
+
+--
+-- Name: org_members org_members_book_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.org_members
+    ADD CONSTRAINT org_members_book_fkey FOREIGN KEY (book) REFERENCES public.books(book);
+
+--
+-- Name: org_members org_members_book_org_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.org_members
+    ADD CONSTRAINT org_members_book_org_fkey FOREIGN KEY (book, org) REFERENCES public.organisations(book, code);
+
+--
+-- Name: organisations organisations_book_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.organisations
+    ADD CONSTRAINT organisations_book_fkey FOREIGN KEY (book) REFERENCES public.books(book);
+
+--
+-- Name: organisations organisations_book_parent_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.organisations
+    ADD CONSTRAINT organisations_book_parent_fkey FOREIGN KEY (book, parent) REFERENCES public.organisations(book, code);
+
+--
+-- Name: payee_accounts payee_accounts_book_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.payee_accounts
+    ADD CONSTRAINT payee_accounts_book_fkey FOREIGN KEY (book) REFERENCES public.books(book);
+
+--
+-- Name: period_events period_events_book_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.period_events
+    ADD CONSTRAINT period_events_book_fkey FOREIGN KEY (book) REFERENCES public.books(book);
+
+--
+-- Name: periods periods_book_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.periods
+    ADD CONSTRAINT periods_book_fkey FOREIGN KEY (book) REFERENCES public.books(book);
+
+--
+-- Name: publicity publicity_book_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.publicity
+    ADD CONSTRAINT publicity_book_fkey FOREIGN KEY (book) REFERENCES public.books(book);
+
+--
+-- Name: publicity publicity_book_org_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.publicity
+    ADD CONSTRAINT publicity_book_org_fkey FOREIGN KEY (book, org) REFERENCES public.organisations(book, code);
+
+--
+-- Name: reconcile_runs reconcile_runs_book_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.reconcile_runs
+    ADD CONSTRAINT reconcile_runs_book_fkey FOREIGN KEY (book) REFERENCES public.books(book);
+
+--
+-- Name: seal_heads seal_heads_book_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.seal_heads
+    ADD CONSTRAINT seal_heads_book_fkey FOREIGN KEY (book) REFERENCES public.books(book);
+
+--
+-- Name: users users_book_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.users
+    ADD CONSTRAINT users_book_fkey FOREIGN KEY (book) REFERENCES public.books(book);
+
+--
+-- Name: users users_book_scope_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.users
+    ADD CONSTRAINT users_book_scope_fkey FOREIGN KEY (book, scope) REFERENCES public.organisations(book, code);
+
+--
+-- Name: voucher_beneficiaries voucher_beneficiaries_book_voucher_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.voucher_beneficiaries
+    ADD CONSTRAINT voucher_beneficiaries_book_voucher_id_fkey FOREIGN KEY (book, voucher_id) REFERENCES public.vouchers(book, id);
+
+--
+-- Name: voucher_counters voucher_counters_book_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.voucher_counters
+    ADD CONSTRAINT voucher_counters_book_fkey FOREIGN KEY (book) REFERENCES public.books(book);
+
+--
+-- Name: voucher_seals voucher_seals_book_voucher_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.voucher_seals
+    ADD CONSTRAINT voucher_seals_book_voucher_id_fkey FOREIGN KEY (book, voucher_id) REFERENCES public.vouchers(book, id);
+
+--
+-- Name: voucher_value_dates voucher_value_dates_book_voucher_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.voucher_value_dates
+    ADD CONSTRAINT voucher_value_dates_book_voucher_id_fkey FOREIGN KEY (book, voucher_id) REFERENCES public.vouchers(book, id);
+
+--
+-- Name: SCHEMA public; Type: ACL; Schema: -; Owner: pg_database_owner
+--
+
+GRANT USAGE ON SCHEMA public TO ledger_app;
+GRANT USAGE ON SCHEMA public TO ledger_auditor;
+
+--
+-- Name: FUNCTION books_bump_revision(); Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+REVOKE ALL ON FUNCTION public.books_bump_revision() FROM PUBLIC;
+
+--
+-- Name: FUNCTION ledger_import_approved(p_book text, p_actor text, p_at timestamp with time zone, v_row integer[], v_key text[], v_date date[], v_type text[], v_summary text[], v_attachments integer[], v_maker integer[], v_checker integer[], v_cashier integer[], v_poster integer[], p_names text[], l_voucher integer[], l_no integer[], l_row integer[], l_summary text[], l_key integer[], l_debit bigint[], l_credit bigint[], k_account text[], k_org text[], k_fund text[], k_purpose text[]); Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+REVOKE ALL ON FUNCTION public.ledger_import_approved(p_book text, p_actor text, p_at timestamp with time zone, v_row integer[], v_key text[], v_date date[], v_type text[], v_summary text[], v_attachments integer[], v_maker integer[], v_checker integer[], v_cashier integer[], v_poster integer[], p_names text[], l_voucher integer[], l_no integer[], l_row integer[], l_summary text[], l_key integer[], l_debit bigint[], l_credit bigint[], k_account text[], k_org text[], k_fund text[], k_purpose text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.ledger_import_approved(p_book text, p_actor text, p_at timestamp with time zone, v_row integer[], v_key text[], v_date date[], v_type text[], v_summary text[], v_attachments integer[], v_maker integer[], v_checker integer[], v_cashier integer[], v_poster integer[], p_names text[], l_voucher integer[], l_no integer[], l_row integer[], l_summary text[], l_key integer[], l_debit bigint[], l_credit bigint[], k_account text[], k_org text[], k_fund text[], k_purpose text[]) TO ledger_app;
+
+--
+-- Name: TABLE accounts; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.accounts TO ledger_app;
+GRANT SELECT ON TABLE public.accounts TO ledger_auditor;
+
+--
+-- Name: TABLE actions; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT ON TABLE public.actions TO ledger_app;
+GRANT SELECT ON TABLE public.actions TO ledger_auditor;
+
+--
+-- Name: TABLE api_idempotency; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.api_idempotency TO ledger_app;
+
+--
+-- Name: COLUMN api_idempotency.book; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT(book) ON TABLE public.api_idempotency TO ledger_auditor;
+
+--
+-- Name: COLUMN api_idempotency.user_name; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT(user_name) ON TABLE public.api_idempotency TO ledger_auditor;
+
+--
+-- Name: COLUMN api_idempotency.key; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT(key) ON TABLE public.api_idempotency TO ledger_auditor;
+
+--
+-- Name: COLUMN api_idempotency.method; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT(method) ON TABLE public.api_idempotency TO ledger_auditor;
+
+--
+-- Name: COLUMN api_idempotency.path; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT(path) ON TABLE public.api_idempotency TO ledger_auditor;
+
+--
+-- Name: COLUMN api_idempotency.claimed_at; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT(claimed_at) ON TABLE public.api_idempotency TO ledger_auditor;
+
+--
+-- Name: COLUMN api_idempotency.status; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT(status) ON TABLE public.api_idempotency TO ledger_auditor;
+
+--
+-- Name: COLUMN api_idempotency.completed_at; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT(completed_at) ON TABLE public.api_idempotency TO ledger_auditor;
+
+--
+-- Name: TABLE api_tokens; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT ON TABLE public.api_tokens TO ledger_app;
+
+--
+-- Name: COLUMN api_tokens.id; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT(id) ON TABLE public.api_tokens TO ledger_auditor;
+
+--
+-- Name: COLUMN api_tokens.book; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT(book) ON TABLE public.api_tokens TO ledger_auditor;
+
+--
+-- Name: COLUMN api_tokens.user_name; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT(user_name) ON TABLE public.api_tokens TO ledger_auditor;
+
+--
+-- Name: COLUMN api_tokens.created_at; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT(created_at) ON TABLE public.api_tokens TO ledger_auditor;
+
+--
+-- Name: COLUMN api_tokens.expires_at; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT(expires_at) ON TABLE public.api_tokens TO ledger_auditor;
+
+--
+-- Name: COLUMN api_tokens.revoked_at; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT UPDATE(revoked_at) ON TABLE public.api_tokens TO ledger_app;
+GRANT SELECT(revoked_at) ON TABLE public.api_tokens TO ledger_auditor;
+
+--
+-- Name: TABLE audit_findings; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.audit_findings TO ledger_app;
+GRANT SELECT ON TABLE public.audit_findings TO ledger_auditor;
+
+--
+-- Name: COLUMN audit_findings.state; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT UPDATE(state) ON TABLE public.audit_findings TO ledger_auditor;
+
+--
+-- Name: COLUMN audit_findings.note; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT UPDATE(note) ON TABLE public.audit_findings TO ledger_auditor;
+
+--
+-- Name: COLUMN audit_findings.deadline; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT UPDATE(deadline) ON TABLE public.audit_findings TO ledger_auditor;
+
+--
+-- Name: COLUMN audit_findings.updated_by; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT UPDATE(updated_by) ON TABLE public.audit_findings TO ledger_auditor;
+
+--
+-- Name: COLUMN audit_findings.updated_at; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT UPDATE(updated_at) ON TABLE public.audit_findings TO ledger_auditor;
+
+--
+-- Name: TABLE audit_run_findings; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT ON TABLE public.audit_run_findings TO ledger_app;
+GRANT SELECT ON TABLE public.audit_run_findings TO ledger_auditor;
+
+--
+-- Name: TABLE audit_runs; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT ON TABLE public.audit_runs TO ledger_app;
+GRANT SELECT ON TABLE public.audit_runs TO ledger_auditor;
+
+--
+-- Name: TABLE balances; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT ON TABLE public.balances TO ledger_app;
+GRANT SELECT ON TABLE public.balances TO ledger_auditor;
+
+--
+-- Name: COLUMN balances.updated_at; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT UPDATE(updated_at) ON TABLE public.balances TO ledger_app;
+
+--
+-- Name: TABLE bank_statement_lines; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT ON TABLE public.bank_statement_lines TO ledger_app;
+GRANT SELECT ON TABLE public.bank_statement_lines TO ledger_auditor;
+
+--
+-- Name: TABLE bank_statements; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT ON TABLE public.bank_statements TO ledger_app;
+GRANT SELECT ON TABLE public.bank_statements TO ledger_auditor;
+
+--
+-- Name: TABLE beneficiary_roster; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.beneficiary_roster TO ledger_app;
+GRANT SELECT ON TABLE public.beneficiary_roster TO ledger_auditor;
+
+--
+-- Name: TABLE books; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.books TO ledger_app;
+GRANT SELECT ON TABLE public.books TO ledger_auditor;
+
+--
+-- Name: TABLE finding_events; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT ON TABLE public.finding_events TO ledger_app;
+GRANT SELECT,INSERT ON TABLE public.finding_events TO ledger_auditor;
+
+--
+-- Name: TABLE funds; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.funds TO ledger_app;
+GRANT SELECT ON TABLE public.funds TO ledger_auditor;
+
+--
+-- Name: TABLE goose_db_version; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT ON TABLE public.goose_db_version TO ledger_auditor;
+GRANT SELECT ON TABLE public.goose_db_version TO ledger_app;
+
+--
+-- Name: TABLE idempotency; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.idempotency TO ledger_app;
+GRANT SELECT ON TABLE public.idempotency TO ledger_auditor;
+
+--
+-- Name: TABLE meetings; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.meetings TO ledger_app;
+GRANT SELECT ON TABLE public.meetings TO ledger_auditor;
+
+--
+-- Name: TABLE org_members; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.org_members TO ledger_app;
+GRANT SELECT ON TABLE public.org_members TO ledger_auditor;
+
+--
+-- Name: TABLE organisations; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.organisations TO ledger_app;
+GRANT SELECT ON TABLE public.organisations TO ledger_auditor;
+
+--
+-- Name: TABLE payee_accounts; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.payee_accounts TO ledger_app;
+GRANT SELECT ON TABLE public.payee_accounts TO ledger_auditor;
+
+--
+-- Name: TABLE period_events; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT ON TABLE public.period_events TO ledger_app;
+GRANT SELECT ON TABLE public.period_events TO ledger_auditor;
+
+--
+-- Name: TABLE periods; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.periods TO ledger_app;
+GRANT SELECT ON TABLE public.periods TO ledger_auditor;
+
+--
+-- Name: TABLE publicity; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT ON TABLE public.publicity TO ledger_app;
+GRANT SELECT ON TABLE public.publicity TO ledger_auditor;
+
+--
+-- Name: TABLE reconcile_runs; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT ON TABLE public.reconcile_runs TO ledger_app;
+GRANT SELECT ON TABLE public.reconcile_runs TO ledger_auditor;
+
+--
+-- Name: TABLE seal_heads; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.seal_heads TO ledger_app;
+GRANT SELECT ON TABLE public.seal_heads TO ledger_auditor;
+
+--
+-- Name: TABLE seal_pending; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT,DELETE ON TABLE public.seal_pending TO ledger_app;
+GRANT SELECT ON TABLE public.seal_pending TO ledger_auditor;
+
+--
+-- Name: TABLE users; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.users TO ledger_app;
+GRANT SELECT ON TABLE public.users TO ledger_auditor;
+
+--
+-- Name: TABLE voucher_beneficiaries; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT ON TABLE public.voucher_beneficiaries TO ledger_app;
+GRANT SELECT ON TABLE public.voucher_beneficiaries TO ledger_auditor;
+
+--
+-- Name: TABLE voucher_counters; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT ON TABLE public.voucher_counters TO ledger_app;
+GRANT SELECT ON TABLE public.voucher_counters TO ledger_auditor;
+
+--
+-- Name: TABLE voucher_lines; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT ON TABLE public.voucher_lines TO ledger_app;
+GRANT SELECT ON TABLE public.voucher_lines TO ledger_auditor;
+
+--
+-- Name: TABLE voucher_seals; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT ON TABLE public.voucher_seals TO ledger_app;
+GRANT SELECT ON TABLE public.voucher_seals TO ledger_auditor;
+
+--
+-- Name: TABLE voucher_value_dates; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.voucher_value_dates TO ledger_app;
+GRANT SELECT ON TABLE public.voucher_value_dates TO ledger_auditor;
+
+--
+-- Name: TABLE vouchers; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.vouchers TO ledger_app;
+GRANT SELECT ON TABLE public.vouchers TO ledger_auditor;
+
+--
+-- Name: SEQUENCE vouchers_id_seq; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT ON SEQUENCE public.vouchers_id_seq TO ledger_app;
+
+--
+-- PostgreSQL database dump complete
+--
+
