@@ -68,6 +68,12 @@ func Errorf(code, field, format string, args ...any) *Error {
 	return &Error{Code: code, Field: field, Msg: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
 
+// Because records err as the cause of e (logged, never shown) and returns e.
+func (e *Error) Because(err error) *Error {
+	e.Err = err
+	return e
+}
+
 // Refile returns err's message under another code and field, keeping its
 // format and arguments so that it is still translated: the edges use it when
 // a parser's refusal becomes the refusal of a named request field. An error

@@ -41,18 +41,28 @@ var constraintCodes = map[string]string{
 	"vouchers_book_idem_key_key":      ledger.EIdempotencyConflict,
 }
 
-// schemaMessages are the messages of errors that PostgreSQL raises itself
-// (a constraint, a key, a privilege), not the schema's own triggers. Its
-// texts name tables, columns, constraints and key values, which are no
-// business of a user or an API client: they stay in the error's cause,
-// which is logged and never shown.
-var schemaMessages = map[string]string{
-	ledger.EInvalid:             "the request breaks a rule of the database schema",
-	ledger.EInvalidAmount:       "an amount is out of range",
-	ledger.ENotFound:            "the request refers to something that does not exist",
-	ledger.EInsufficientFunds:   "the balance would go below zero",
-	ledger.EForbidden:           "the database refuses this operation",
-	ledger.EIdempotencyConflict: "the idempotency key was used for a different request",
+// schemaError is the refusal of an error that PostgreSQL raises itself (a
+// constraint, a key, a privilege), not the schema's own triggers. Its text
+// names tables, columns, constraints and key values, which are no business
+// of a user or an API client: it stays in the cause, which is logged and
+// never shown.
+func schemaError(code, field string, err error) *ledger.Error {
+	var e *ledger.Error
+	switch code {
+	case ledger.EInvalidAmount:
+		e = ledger.Errorf(code, field, "an amount is out of range")
+	case ledger.ENotFound:
+		e = ledger.Errorf(code, field, "the request refers to something that does not exist")
+	case ledger.EInsufficientFunds:
+		e = ledger.Errorf(code, field, "the balance would go below zero")
+	case ledger.EForbidden:
+		e = ledger.Errorf(code, field, "the database refuses this operation")
+	case ledger.EIdempotencyConflict:
+		e = ledger.Errorf(code, field, "the idempotency key was used for a different request")
+	default:
+		e = ledger.Errorf(code, field, "the request breaks a rule of the database schema")
+	}
+	return e.Because(err)
 }
 
 // MapError is mapError for callers that run SQL on DB.Pool themselves
@@ -74,10 +84,10 @@ func mapError(err error) error {
 		return &ledger.Error{Code: ledger.EInvalid, Field: "database_url", Msg: lw.Error()}
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
-		return &ledger.Error{Code: ledger.ENotFound, Msg: "not found", Err: err}
+		return ledger.Errorf(ledger.ENotFound, "", "not found").Because(err)
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return &ledger.Error{Code: ledger.EUnavailable, Msg: "the database did not answer in time", Err: err}
+		return ledger.Errorf(ledger.EUnavailable, "", "the database did not answer in time").Because(err)
 	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
@@ -85,27 +95,27 @@ func mapError(err error) error {
 			return &ledger.Error{Code: code, Field: pe.ColumnName, Msg: pe.Message, Err: err}
 		}
 		if code, ok := constraintCodes[pe.ConstraintName]; ok {
-			return &ledger.Error{Code: code, Msg: schemaMessages[code], Err: err}
+			return schemaError(code, "", err)
 		}
 		switch pe.Code {
 		case "23503": // foreign key
-			return &ledger.Error{Code: ledger.ENotFound, Field: fkField(pe.ConstraintName), Msg: schemaMessages[ledger.ENotFound], Err: err}
+			return schemaError(ledger.ENotFound, fkField(pe.ConstraintName), err)
 		case "23505":
-			return &ledger.Error{Code: ledger.EInvalid, Msg: "it exists already", Err: err}
+			return ledger.Errorf(ledger.EInvalid, "", "it exists already").Because(err)
 		case "23514", "23502", "22P02", "22001", "22003", "22007", "22008":
-			return &ledger.Error{Code: ledger.EInvalid, Field: pe.ColumnName, Msg: schemaMessages[ledger.EInvalid], Err: err}
+			return schemaError(ledger.EInvalid, pe.ColumnName, err)
 		case "42501":
-			return &ledger.Error{Code: ledger.EForbidden, Msg: schemaMessages[ledger.EForbidden], Err: err}
+			return schemaError(ledger.EForbidden, "", err)
 		case "57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004":
-			return &ledger.Error{Code: ledger.EUnavailable, Msg: "the database is unavailable", Err: err}
+			return ledger.Errorf(ledger.EUnavailable, "", "the database is unavailable").Because(err)
 		case "57014":
-			return &ledger.Error{Code: ledger.EUnavailable, Msg: "the statement timed out", Err: err}
+			return ledger.Errorf(ledger.EUnavailable, "", "the statement timed out").Because(err)
 		}
-		return &ledger.Error{Code: ledger.EInternal, Msg: "database error", Err: err}
+		return ledger.Errorf(ledger.EInternal, "", "database error").Because(err)
 	}
 	var ne net.Error
 	if errors.As(err, &ne) || pgconn.SafeToRetry(err) || strings.Contains(err.Error(), "failed to connect") {
-		return &ledger.Error{Code: ledger.EUnavailable, Msg: "the database is unreachable", Err: err}
+		return ledger.Errorf(ledger.EUnavailable, "", "the database is unreachable").Because(err)
 	}
 	return err
 }
