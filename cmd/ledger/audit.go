@@ -10,23 +10,24 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fenyang/partyfee/configs"
+	"github.com/fenyang/partyfee/internal/exit"
+	"github.com/fenyang/partyfee/internal/textout"
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/audit"
 	"github.com/fenyang/partyfee/ledger/csvimport"
 	"github.com/fenyang/partyfee/ledger/postgres"
 )
 
-func init() {
-	commandRegistry = append(commandRegistry, func(a *app) []*cobra.Command {
-		return []*cobra.Command{a.auditCommand(), a.publicityCommand(), a.rosterCommand(), a.memberCommand(),
-			a.meetingCommand(), a.payeeCommand(), a.valueDateCommand()}
-	})
+// auditCommands are the audit command and the facts the audit rules need.
+func (a *app) auditCommands() []*cobra.Command {
+	return []*cobra.Command{a.auditCommand(), a.publicityCommand(), a.rosterCommand(), a.memberCommand(),
+		a.meetingCommand(), a.payeeCommand(), a.valueDateCommand()}
 }
 
 // auditRulesConfig returns the audit-rule thresholds: the file named by
 // audit.rules_file, or the embedded configs/audit.yaml.
 func (a *app) auditRulesConfig() (*audit.Config, error) {
-	name := a.v.GetString("audit.rules_file")
+	name := a.cfg.Audit.RulesFile
 	var data []byte
 	var err error
 	if name != "" {
@@ -65,7 +66,7 @@ built-in configs/audit.yaml, or the file named by the configuration key audit.ru
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if period == "" {
-				return usagef("audit needs --period YYYY-MM")
+				return exit.Usagef("audit needs --period YYYY-MM")
 			}
 			p, err := ledger.ParsePeriod(period)
 			if err != nil {
@@ -139,7 +140,7 @@ func (a *app) reportFindings(period string, p ledger.PeriodRange, stored []postg
 			counts[audit.SeverityHigh], counts[audit.SeverityMedium], counts[audit.SeverityLow], openHigh)
 	}
 	if openHigh > 0 {
-		return &discrepancyError{msg: fmt.Sprintf("audit %s: %d HIGH finding(s) still open", period, openHigh)}
+		return &exit.DiscrepancyError{Msg: fmt.Sprintf("audit %s: %d HIGH finding(s) still open", period, openHigh)}
 	}
 	return nil
 }
@@ -154,7 +155,7 @@ func (a *app) printFindingTable(fs []postgres.StoredFinding) error {
 			date = f.Date.Format(time.DateOnly)
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.ID, f.Rule, f.Type, severityNames[f.Severity], f.Voucher, date,
-			f.Org, f.Amount.Format(), oneLine(f.Explanation), findingStateCell(&f))
+			f.Org, f.Amount.Format(), textout.OneLine(f.Explanation), findingStateCell(&f))
 	}
 	return tw.Flush()
 }
@@ -165,10 +166,6 @@ func findingStateCell(f *postgres.StoredFinding) string {
 		s += "（期限 " + f.Deadline.Format(time.DateOnly) + "）"
 	}
 	return s
-}
-
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\t", " ")), " ")
 }
 
 func (a *app) auditAckCommand() *cobra.Command {
@@ -310,7 +307,7 @@ func (a *app) auditHistoryCommand() *cobra.Command {
 					d = e.Deadline.Format(time.DateOnly)
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.At.Format(time.RFC3339), e.Actor, postgres.FindingStateName(e.From),
-					postgres.FindingStateName(e.To), d, oneLine(e.Note))
+					postgres.FindingStateName(e.To), d, textout.OneLine(e.Note))
 			}
 			return tw.Flush()
 		},
@@ -349,7 +346,7 @@ func (a *app) publicityCommand() *cobra.Command {
 			}
 			p := audit.PublicityRecord{Org: r.org, Channel: r.channel, Totals: map[ledger.Purpose]ledger.Money{}}
 			if r.date == "" {
-				return usagef("publicity add needs --date")
+				return exit.Usagef("publicity add needs --date")
 			}
 			if p.Date, err = ledger.ParseDate(r.date); err != nil {
 				return err
@@ -371,7 +368,7 @@ func (a *app) publicityCommand() *cobra.Command {
 				}
 			}
 			if r.total == "" {
-				return usagef("publicity add needs --total (the published grand total)")
+				return exit.Usagef("publicity add needs --total (the published grand total)")
 			}
 			if p.ReportedTotal, err = optionalMoney("total", r.total); err != nil {
 				return err
@@ -618,7 +615,7 @@ func (a *app) valueDateCommand() *cobra.Command {
 				return err
 			}
 			if date == "" {
-				return usagef("value-date set needs --date")
+				return exit.Usagef("value-date set needs --date")
 			}
 			d, err := ledger.ParseDate(date)
 			if err != nil {

@@ -16,14 +16,6 @@ import (
 	"github.com/fenyang/partyfee/ledger/postgres"
 )
 
-func init() {
-	commandRegistry = append(commandRegistry, func(a *app) []*cobra.Command {
-		return []*cobra.Command{a.daxieCommand(), a.setupCommand(), a.flowCommand(ledger.FlowReceive), a.flowCommand(ledger.FlowMatch),
-			a.flowCommand(ledger.FlowAllocate), a.flowCommand(ledger.FlowSpend), a.flowCommand(ledger.FlowReturn),
-			a.voucherCommand(), a.balanceCommand(), a.orgsCommand()}
-	})
-}
-
 func (a *app) daxieCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:     "daxie AMOUNT",
