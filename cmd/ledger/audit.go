@@ -46,8 +46,6 @@ func (a *app) auditRulesConfig() (*audit.Config, error) {
 	return &cfg, nil
 }
 
-var severityNames = map[string]string{audit.SeverityHigh: "高", audit.SeverityMedium: "中", audit.SeverityLow: "低"}
-
 func (a *app) auditCommand() *cobra.Command {
 	var period, severity string
 	c := &cobra.Command{
@@ -133,7 +131,7 @@ func (a *app) reportFindings(period string, p ledger.PeriodRange, stored []postg
 		}
 	} else {
 		fmt.Fprintf(a.stdout, "审计规则检查 %s（截至 %s）\n", period, p.To.Format(time.DateOnly))
-		if err := a.printFindingTable(shown); err != nil {
+		if err := textout.FindingTable(a.stdout, shown); err != nil {
 			return err
 		}
 		fmt.Fprintf(a.stdout, "共 %d 条问题（高 %d / 中 %d / 低 %d），未整改的高风险问题 %d 条\n", len(stored),
@@ -143,29 +141,6 @@ func (a *app) reportFindings(period string, p ledger.PeriodRange, stored []postg
 		return &exit.DiscrepancyError{Msg: fmt.Sprintf("audit %s: %d HIGH finding(s) still open", period, openHigh)}
 	}
 	return nil
-}
-
-// printFindingTable prints findings as the columns of T8.
-func (a *app) printFindingTable(fs []postgres.StoredFinding) error {
-	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "编号\t规则编号\t问题类型\t严重程度\t凭证字号\t日期\t党组织\t金额\t说明\t整改状态")
-	for _, f := range fs {
-		date := ""
-		if !f.Date.IsZero() {
-			date = f.Date.Format(time.DateOnly)
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.ID, f.Rule, f.Type, severityNames[f.Severity], f.Voucher, date,
-			f.Org, f.Amount.Format(), textout.OneLine(f.Explanation), findingStateCell(&f))
-	}
-	return tw.Flush()
-}
-
-func findingStateCell(f *postgres.StoredFinding) string {
-	s := f.StateName()
-	if f.Deadline != nil && f.State == postgres.FindingAcknowledged {
-		s += "（期限 " + f.Deadline.Format(time.DateOnly) + "）"
-	}
-	return s
 }
 
 func (a *app) auditAckCommand() *cobra.Command {
@@ -235,7 +210,7 @@ func (a *app) printFindingChange(f *postgres.StoredFinding) error {
 	if a.jsonOut() {
 		return a.printJSON(f)
 	}
-	fmt.Fprintf(a.stdout, "问题 %d（%s %s %s）：%s", f.ID, f.Rule, f.Type, f.Voucher, findingStateCell(f))
+	fmt.Fprintf(a.stdout, "问题 %d（%s %s %s）：%s", f.ID, f.Rule, f.Type, f.Voucher, textout.FindingState(f))
 	if f.Note != "" {
 		fmt.Fprintf(a.stdout, "  说明：%s", f.Note)
 	}
@@ -270,7 +245,7 @@ func (a *app) auditListCommand() *cobra.Command {
 			if a.jsonOut() {
 				return a.printJSON(map[string]any{"findings": fs})
 			}
-			return a.printFindingTable(fs)
+			return textout.FindingTable(a.stdout, fs)
 		},
 	}
 	c.Flags().StringVar(&period, "period", "", "findings of the latest evaluation of this period (YYYY-MM)")

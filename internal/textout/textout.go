@@ -211,3 +211,79 @@ func AuditWorkbook(w, warn io.Writer, res *workbook.AuditResult) {
 		}
 	}
 }
+
+// Voucher prints a voucher with its lines, beneficiaries and people;
+// replayed says an idempotency key returned it.
+func Voucher(w io.Writer, v *ledger.Voucher, chart ledger.Chart, replayed bool) {
+	if replayed {
+		fmt.Fprintln(w, "(idempotency key seen before: the first voucher is shown, nothing new was made)")
+	}
+	fmt.Fprintf(w, "记账凭证 %s  id %d  %s  %s\n", v.Word(), v.ID, v.Date.Format(time.DateOnly), v.Status.Name())
+	fmt.Fprintf(w, "摘要: %s   附单据 %d 张", v.Summary, v.Attachments)
+	if v.Decision != "" {
+		fmt.Fprintf(w, "   决策依据: %s", v.Decision)
+	}
+	if v.Payee != "" {
+		fmt.Fprintf(w, "   收款人: %s", v.Payee)
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "行\t科目\t\t党组织\t资金\t用途\t借方\t贷方\t")
+	for _, l := range v.Lines {
+		name := ""
+		if ac := chart[l.Account]; ac != nil {
+			name = ac.Name
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", l.No, l.Account, name, l.Org, l.Fund, l.Purpose.Name(), blankZero(l.Debit), blankZero(l.Credit))
+	}
+	fmt.Fprintf(tw, "\t合计\t\t\t\t\t%s\t%s\t\n", v.Total().Format(), v.Total().Format())
+	tw.Flush()
+	for _, p := range v.Beneficiaries {
+		fmt.Fprintf(w, "受助对象: %s（%s，%s）%s\n", p.Name, p.Category, ledger.MaskID(p.IDNumber), p.Amount.Format())
+	}
+	people := "制单 " + v.Maker
+	if v.Checker != "" {
+		people += "  审核 " + v.Checker
+	}
+	if v.Cashier != "" {
+		people += "  出纳 " + v.Cashier
+	}
+	if v.Poster != "" {
+		people += "  记账 " + v.Poster
+	}
+	fmt.Fprintln(w, people)
+}
+
+func blankZero(m ledger.Money) string {
+	if m.IsZero() {
+		return ""
+	}
+	return m.Format()
+}
+
+// severityNames are the severities as T8 prints them.
+var severityNames = map[string]string{audit.SeverityHigh: "高", audit.SeverityMedium: "中", audit.SeverityLow: "低"}
+
+// FindingTable prints findings as the columns of T8.
+func FindingTable(w io.Writer, fs []postgres.StoredFinding) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "编号\t规则编号\t问题类型\t严重程度\t凭证字号\t日期\t党组织\t金额\t说明\t整改状态")
+	for _, f := range fs {
+		date := ""
+		if !f.Date.IsZero() {
+			date = f.Date.Format(time.DateOnly)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.ID, f.Rule, f.Type, severityNames[f.Severity], f.Voucher, date,
+			f.Org, f.Amount.Format(), OneLine(f.Explanation), FindingState(&f))
+	}
+	return tw.Flush()
+}
+
+// FindingState is a finding's state, with its deadline while acknowledged.
+func FindingState(f *postgres.StoredFinding) string {
+	s := f.StateName()
+	if f.Deadline != nil && f.State == postgres.FindingAcknowledged {
+		s += "（期限 " + f.Deadline.Format(time.DateOnly) + "）"
+	}
+	return s
+}
