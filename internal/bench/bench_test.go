@@ -14,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fenyang/partyfee/configs"
-	"github.com/fenyang/partyfee/ledger/bankstmt"
 	"github.com/fenyang/partyfee/ledger/httpapi"
 	"github.com/fenyang/partyfee/ledger/postgres"
 	"github.com/fenyang/partyfee/ledger/postgres/embedded"
@@ -48,26 +46,19 @@ func TestMain(m *testing.M) {
 	pgtest.Main(m)
 }
 
-// testOptions are a run's options with configs/ledger.yaml's values, the
+// testOptions are a run's options with configs/ledger.yaml's values (no
+// bank layouts: no workload uploads a statement), the
 // cluster's fsync off (the shape of the report is under test, not its
 // figures) and this test binary as the child process.
 func testOptions(t *testing.T, scale int) Options {
 	t.Helper()
-	data, err := configs.Read("bank_layouts.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	layouts, err := bankstmt.LoadLayouts(data, "bank_layouts.yaml (built in)")
-	if err != nil {
-		t.Fatal(err)
-	}
 	return Options{
 		Scale:   scale,
 		DataDir: dataDir(t),
 		Cluster: embedded.Options{Settings: map[string]string{"max_connections": "200", "shared_buffers": "'128MB'"}},
 		Pool:    postgres.Options{MaxConns: 16, StatementTimeout: 60 * time.Second, ConnectTimeout: 10 * time.Second},
 		API: httpapi.Options{BodyLimitBytes: 1 << 20, RequestTimeout: 60 * time.Second, TokenTTL: 720 * time.Hour, LoginAttemptsMax: 5,
-			LoginWindow: 15 * time.Minute, ReconcileWindowDays: 10, BankLayouts: layouts},
+			LoginWindow: 15 * time.Minute, ReconcileWindowDays: 10},
 		Progress: func(format string, args ...any) { t.Logf(format, args...) },
 		NoSync:   true,
 		Child:    []string{os.Args[0]},

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fenyang/partyfee/configs"
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/postgres"
 	"github.com/fenyang/partyfee/ledger/postgres/pgtest"
@@ -31,18 +30,10 @@ type fixture struct {
 // dropped: hashing them would only slow the tests down.
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	s, err := configs.ParseSetup(configs.Demo(), "demo/fenyang.yaml", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range s.Books[0].Users {
-		s.Books[0].Users[i].Password = ""
-	}
 	tdb := pgtest.NewDatabase(t)
-	db := tdb.Open(t, tdb.AppURL)
-	db.Now = func() time.Time { return time.Date(2020, 2, 10, 8, 0, 0, 0, time.UTC) }
-	f := &fixture{t: t, tdb: tdb, db: db, ctx: context.Background()}
-	if err := db.ApplySetup(f.ctx, s); err != nil {
+	f := &fixture{t: t, tdb: tdb, db: tdb.Open(t, tdb.AppURL), ctx: context.Background()}
+	f.db.Now = func() time.Time { return time.Date(2020, 2, 10, 8, 0, 0, 0, time.UTC) }
+	if err := applyDemoSetup(f.ctx, f.db, false); err != nil {
 		t.Fatalf("apply setup: %v", err)
 	}
 	return f
