@@ -8,12 +8,12 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
 
+	"github.com/fenyang/partyfee/internal/exit"
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/postgres"
 	"github.com/fenyang/partyfee/ledger/postgres/embedded"
@@ -25,7 +25,8 @@ type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	configFile     string
-	v              *viper.Viper
+	v              *viper.Viper // the loaded configuration, for `config show`
+	cfg            Config       // the same, resolved once
 	log            *slog.Logger
 	server         *embedded.Server // the embedded cluster, nil on an external database
 	db             *postgres.DB
@@ -56,8 +57,8 @@ Without a database URL it runs on a private PostgreSQL cluster in the data direc
 			if err != nil {
 				return err
 			}
-			a.v = v
-			a.log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: parseLevel(v.GetString("log_level"))}))
+			a.v, a.cfg = v, configFrom(v)
+			a.log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: parseLevel(a.cfg.LogLevel)}))
 			return nil
 		},
 	}
@@ -68,15 +69,16 @@ Without a database URL it runs on a private PostgreSQL cluster in the data direc
 	pf.String("book", "", "book code (default from configuration)")
 	pf.String("as", "", "acting user for commands that change vouchers (or LEDGER_USER)")
 	pf.Bool("json", false, "machine-readable output on stdout")
-	root.AddCommand(a.versionCommand(), a.configCommand(), a.dbCommand(), a.migrateCommand())
-	for _, add := range commandRegistry {
-		root.AddCommand(add(a)...)
+	root.AddCommand(a.versionCommand(), a.configCommand(), a.dbCommand(), a.migrateCommand(),
+		a.setupCommand(), a.daxieCommand(), a.voucherCommand(), a.balanceCommand(), a.orgsCommand())
+	for _, flow := range []string{ledger.FlowReceive, ledger.FlowMatch, ledger.FlowAllocate, ledger.FlowSpend, ledger.FlowReturn} {
+		root.AddCommand(a.flowCommand(flow))
 	}
+	root.AddCommand(a.importCommand(), a.reconcileCommand(), a.periodCommand(), a.reportCommand(), a.verifyCommand(),
+		a.serveCommand(), a.userCommand(), a.tokenCommand(), a.demoCommand(), a.benchCommand())
+	root.AddCommand(a.auditCommands()...)
 	return root
 }
-
-// commandRegistry lets each file of this package add its commands.
-var commandRegistry []func(a *app) []*cobra.Command
 
 func parseLevel(s string) slog.Level {
 	var l slog.Level
@@ -86,7 +88,7 @@ func parseLevel(s string) slog.Level {
 	return l
 }
 
-func (a *app) jsonOut() bool { return a.v != nil && a.v.GetBool("json") }
+func (a *app) jsonOut() bool { return a.cfg.JSON }
 
 // printJSON writes v as indented JSON on stdout.
 func (a *app) printJSON(v any) error {
@@ -96,19 +98,19 @@ func (a *app) printJSON(v any) error {
 	return enc.Encode(v)
 }
 
-func (a *app) book() string { return a.v.GetString("book") }
+func (a *app) book() string { return a.cfg.Book }
 
 // actor is the acting user of a command that changes vouchers.
 func (a *app) actor() (string, error) {
-	u := strings.TrimSpace(a.v.GetString("user"))
+	u := a.cfg.User
 	if u == "" {
-		return "", usagef("this command changes the ledger and needs an acting user: --as USER or LEDGER_USER")
+		return "", exit.Usagef("this command changes the ledger and needs an acting user: --as USER or LEDGER_USER")
 	}
 	return u, nil
 }
 
 func (a *app) dataDir() string {
-	if d := a.v.GetString("data_dir"); d != "" {
+	if d := a.cfg.DataDir; d != "" {
 		return d
 	}
 	return embedded.DefaultDataDir()
@@ -119,15 +121,7 @@ func (a *app) embeddedServer() (*embedded.Server, error) {
 	if a.server != nil {
 		return a.server, nil
 	}
-	s, err := embedded.New(embedded.Options{
-		DataDir: a.dataDir(),
-		BinDir:  a.v.GetString("postgres.bin_dir"),
-		Settings: map[string]string{
-			"max_connections": fmt.Sprint(a.v.GetInt("postgres.max_connections")),
-			"shared_buffers":  "'" + a.v.GetString("postgres.shared_buffers") + "'",
-		},
-		Log: func(format string, args ...any) { a.log.Info(fmt.Sprintf(format, args...)) },
-	})
+	s, err := embedded.New(a.cfg.cluster(a.dataDir(), a.log))
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +132,7 @@ func (a *app) embeddedServer() (*embedded.Server, error) {
 // urls returns the application and the schema-owner URLs, starting (or
 // joining) the embedded cluster when no database URL is configured.
 func (a *app) urls(ctx context.Context) (appURL, ownerURL string, err error) {
-	if u := a.v.GetString("database_url"); u != "" {
+	if u := a.cfg.DatabaseURL; u != "" {
 		return u, u, nil
 	}
 	s, err := a.embeddedServer()
@@ -171,19 +165,13 @@ func (a *app) openDB(ctx context.Context) (*postgres.DB, error) {
 	if _, err := postgres.Migrate(ctx, ownerURL, a.log); err != nil {
 		return nil, err
 	}
-	db, err := postgres.Open(ctx, appURL, postgres.Options{
-		MaxConns:         int32(a.v.GetInt("database.max_conns")),
-		StatementTimeout: a.v.GetDuration("database.statement_timeout"),
-		ConnectTimeout:   a.v.GetDuration("database.connect_timeout"),
-	})
+	db, err := postgres.Open(ctx, appURL, a.cfg.pool())
 	if err != nil {
 		return nil, err
 	}
 	a.db = db
 	a.closers = append(a.closers, func(context.Context) { db.Close() })
-	for _, h := range openHooks {
-		h(a, db)
-	}
+	a.startSealer(db)
 	return db, nil
 }
 
@@ -309,7 +297,7 @@ keeps it running until "db stop".`,
 	}, &cobra.Command{
 		Use: "status", Short: "Show whether the server runs", Args: cobra.NoArgs, Example: "  ledger db status --json",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if u := a.v.GetString("database_url"); u != "" {
+			if u := a.cfg.DatabaseURL; u != "" {
 				st := map[string]any{"database_url": maskURL(u)}
 				db, err := postgres.Open(cmd.Context(), u, postgres.Options{ConnectTimeout: 5 * time.Second})
 				if err == nil {
@@ -349,7 +337,7 @@ keeps it running until "db stop".`,
 		Use: "url", Short: "Print a libpq URL of the ledger database that psql accepts", Args: cobra.NoArgs,
 		Example: "  psql \"$(ledger db url)\"\n  psql \"$(ledger db url --superuser)\"",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if u := a.v.GetString("database_url"); u != "" {
+			if u := a.cfg.DatabaseURL; u != "" {
 				fmt.Fprintln(a.stdout, u)
 				return nil
 			}
@@ -378,7 +366,7 @@ keeps it running until "db stop".`,
 			}
 			psql := "psql"
 			if a.server != nil {
-				if b, err := embedded.FindBinaries(a.v.GetString("postgres.bin_dir"), nil, a.server.Status().Version); err == nil {
+				if b, err := embedded.FindBinaries(a.cfg.Postgres.BinDir, nil, a.server.Status().Version); err == nil {
 					if _, err := os.Stat(b.Dir + "/psql"); err == nil {
 						psql = b.Dir + "/psql"
 					}
@@ -410,6 +398,3 @@ func vcsRevision() string {
 	}
 	return "unknown"
 }
-
-var _ = ledger.EInvalid
-var _ = os.Getpid

@@ -10,23 +10,24 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fenyang/partyfee/configs"
+	"github.com/fenyang/partyfee/internal/exit"
+	"github.com/fenyang/partyfee/internal/textout"
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/audit"
 	"github.com/fenyang/partyfee/ledger/csvimport"
 	"github.com/fenyang/partyfee/ledger/postgres"
 )
 
-func init() {
-	commandRegistry = append(commandRegistry, func(a *app) []*cobra.Command {
-		return []*cobra.Command{a.auditCommand(), a.publicityCommand(), a.rosterCommand(), a.memberCommand(),
-			a.meetingCommand(), a.payeeCommand(), a.valueDateCommand()}
-	})
+// auditCommands are the audit command and the facts the audit rules need.
+func (a *app) auditCommands() []*cobra.Command {
+	return []*cobra.Command{a.auditCommand(), a.publicityCommand(), a.rosterCommand(), a.memberCommand(),
+		a.meetingCommand(), a.payeeCommand(), a.valueDateCommand()}
 }
 
 // auditRulesConfig returns the audit-rule thresholds: the file named by
 // audit.rules_file, or the embedded configs/audit.yaml.
 func (a *app) auditRulesConfig() (*audit.Config, error) {
-	name := a.v.GetString("audit.rules_file")
+	name := a.cfg.Audit.RulesFile
 	var data []byte
 	var err error
 	if name != "" {
@@ -44,8 +45,6 @@ func (a *app) auditRulesConfig() (*audit.Config, error) {
 	}
 	return &cfg, nil
 }
-
-var severityNames = map[string]string{audit.SeverityHigh: "高", audit.SeverityMedium: "中", audit.SeverityLow: "低"}
 
 func (a *app) auditCommand() *cobra.Command {
 	var period, severity string
@@ -65,7 +64,7 @@ built-in configs/audit.yaml, or the file named by the configuration key audit.ru
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if period == "" {
-				return usagef("audit needs --period YYYY-MM")
+				return exit.Usagef("audit needs --period YYYY-MM")
 			}
 			p, err := ledger.ParsePeriod(period)
 			if err != nil {
@@ -132,43 +131,16 @@ func (a *app) reportFindings(period string, p ledger.PeriodRange, stored []postg
 		}
 	} else {
 		fmt.Fprintf(a.stdout, "审计规则检查 %s（截至 %s）\n", period, p.To.Format(time.DateOnly))
-		if err := a.printFindingTable(shown); err != nil {
+		if err := textout.FindingTable(a.stdout, shown); err != nil {
 			return err
 		}
 		fmt.Fprintf(a.stdout, "共 %d 条问题（高 %d / 中 %d / 低 %d），未整改的高风险问题 %d 条\n", len(stored),
 			counts[audit.SeverityHigh], counts[audit.SeverityMedium], counts[audit.SeverityLow], openHigh)
 	}
 	if openHigh > 0 {
-		return &discrepancyError{msg: fmt.Sprintf("audit %s: %d HIGH finding(s) still open", period, openHigh)}
+		return &exit.DiscrepancyError{Msg: fmt.Sprintf("audit %s: %d HIGH finding(s) still open", period, openHigh)}
 	}
 	return nil
-}
-
-// printFindingTable prints findings as the columns of T8.
-func (a *app) printFindingTable(fs []postgres.StoredFinding) error {
-	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "编号\t规则编号\t问题类型\t严重程度\t凭证字号\t日期\t党组织\t金额\t说明\t整改状态")
-	for _, f := range fs {
-		date := ""
-		if !f.Date.IsZero() {
-			date = f.Date.Format(time.DateOnly)
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.ID, f.Rule, f.Type, severityNames[f.Severity], f.Voucher, date,
-			f.Org, f.Amount.Format(), oneLine(f.Explanation), findingStateCell(&f))
-	}
-	return tw.Flush()
-}
-
-func findingStateCell(f *postgres.StoredFinding) string {
-	s := f.StateName()
-	if f.Deadline != nil && f.State == postgres.FindingAcknowledged {
-		s += "（期限 " + f.Deadline.Format(time.DateOnly) + "）"
-	}
-	return s
-}
-
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\t", " ")), " ")
 }
 
 func (a *app) auditAckCommand() *cobra.Command {
@@ -238,7 +210,7 @@ func (a *app) printFindingChange(f *postgres.StoredFinding) error {
 	if a.jsonOut() {
 		return a.printJSON(f)
 	}
-	fmt.Fprintf(a.stdout, "问题 %d（%s %s %s）：%s", f.ID, f.Rule, f.Type, f.Voucher, findingStateCell(f))
+	fmt.Fprintf(a.stdout, "问题 %d（%s %s %s）：%s", f.ID, f.Rule, f.Type, f.Voucher, textout.FindingState(f))
 	if f.Note != "" {
 		fmt.Fprintf(a.stdout, "  说明：%s", f.Note)
 	}
@@ -273,7 +245,7 @@ func (a *app) auditListCommand() *cobra.Command {
 			if a.jsonOut() {
 				return a.printJSON(map[string]any{"findings": fs})
 			}
-			return a.printFindingTable(fs)
+			return textout.FindingTable(a.stdout, fs)
 		},
 	}
 	c.Flags().StringVar(&period, "period", "", "findings of the latest evaluation of this period (YYYY-MM)")
@@ -310,7 +282,7 @@ func (a *app) auditHistoryCommand() *cobra.Command {
 					d = e.Deadline.Format(time.DateOnly)
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.At.Format(time.RFC3339), e.Actor, postgres.FindingStateName(e.From),
-					postgres.FindingStateName(e.To), d, oneLine(e.Note))
+					postgres.FindingStateName(e.To), d, textout.OneLine(e.Note))
 			}
 			return tw.Flush()
 		},
@@ -349,7 +321,7 @@ func (a *app) publicityCommand() *cobra.Command {
 			}
 			p := audit.PublicityRecord{Org: r.org, Channel: r.channel, Totals: map[ledger.Purpose]ledger.Money{}}
 			if r.date == "" {
-				return usagef("publicity add needs --date")
+				return exit.Usagef("publicity add needs --date")
 			}
 			if p.Date, err = ledger.ParseDate(r.date); err != nil {
 				return err
@@ -371,7 +343,7 @@ func (a *app) publicityCommand() *cobra.Command {
 				}
 			}
 			if r.total == "" {
-				return usagef("publicity add needs --total (the published grand total)")
+				return exit.Usagef("publicity add needs --total (the published grand total)")
 			}
 			if p.ReportedTotal, err = optionalMoney("total", r.total); err != nil {
 				return err
@@ -618,7 +590,7 @@ func (a *app) valueDateCommand() *cobra.Command {
 				return err
 			}
 			if date == "" {
-				return usagef("value-date set needs --date")
+				return exit.Usagef("value-date set needs --date")
 			}
 			d, err := ledger.ParseDate(date)
 			if err != nil {

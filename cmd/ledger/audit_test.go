@@ -13,6 +13,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/fenyang/partyfee/configs"
+	"github.com/fenyang/partyfee/internal/exit"
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/postgres"
 	"github.com/fenyang/partyfee/ledger/postgres/pgtest"
@@ -99,8 +100,8 @@ func TestAuditCommandExitsFourWhileAHighFindingIsOpen(t *testing.T) {
 	url := tdb.OwnerURL
 
 	out, errOut, code := runLedgerURL(t, url, "audit", "--period", "2020-02")
-	if code != exitDiscrepancy {
-		t.Fatalf("audit with an open HIGH finding: exit %d, want %d\n%s\n%s", code, exitDiscrepancy, out, errOut)
+	if code != exit.Discrepancy {
+		t.Fatalf("audit with an open HIGH finding: exit %d, want %d\n%s\n%s", code, exit.Discrepancy, out, errOut)
 	}
 	for _, want := range []string{"规则编号", "问题类型", "严重程度", "凭证字号", "整改状态", "A-12", "程序违规", "FY-CP-01", "12,000.00", "未整改", "截至 2020-02-29"} {
 		if !strings.Contains(out, want) {
@@ -112,7 +113,7 @@ func TestAuditCommandExitsFourWhileAHighFindingIsOpen(t *testing.T) {
 	}
 
 	first, code := runAuditJSON(t, url)
-	if code != exitDiscrepancy || first.Status != "open_high" || first.AsOf != "2020-02-29" || first.Summary.OpenHigh == 0 {
+	if code != exit.Discrepancy || first.Status != "open_high" || first.AsOf != "2020-02-29" || first.Summary.OpenHigh == 0 {
 		t.Fatalf("audit --json: exit %d %+v", code, first)
 	}
 	var n int
@@ -131,19 +132,19 @@ func TestAuditCommandExitsFourWhileAHighFindingIsOpen(t *testing.T) {
 
 	// Only auditors (and admins) change states; steps are not skipped.
 	_, errOut, code = runLedgerURL(t, url, "--as", "wangfang", "audit", "ack", high[0], "--note", "x")
-	if code != exitRejected || !strings.Contains(errOut, "forbidden") {
+	if code != exit.Rejected || !strings.Contains(errOut, "forbidden") {
 		t.Fatalf("officer ack: exit %d %s", code, errOut)
 	}
 	_, errOut, code = runLedgerURL(t, url, "--as", "fengqing", "audit", "rectify", high[0], "--note", "x")
-	if code != exitRejected || !strings.Contains(errOut, "invalid_state") {
+	if code != exit.Rejected || !strings.Contains(errOut, "invalid_state") {
 		t.Fatalf("rectify an open finding: exit %d %s", code, errOut)
 	}
 	_, errOut, code = runLedgerURL(t, url, "--as", "fengqing", "audit", "ack", "99999999", "--note", "x")
-	if code != exitRejected || !strings.Contains(errOut, "not_found") {
+	if code != exit.Rejected || !strings.Contains(errOut, "not_found") {
 		t.Fatalf("unknown finding: exit %d %s", code, errOut)
 	}
-	if _, _, code = runLedgerURL(t, url, "--as", "fengqing", "audit", "ack", high[0]); code != exitUsage {
-		t.Fatalf("ack without --note: exit %d, want %d", code, exitUsage)
+	if _, _, code = runLedgerURL(t, url, "--as", "fengqing", "audit", "ack", high[0]); code != exit.Usage {
+		t.Fatalf("ack without --note: exit %d, want %d", code, exit.Usage)
 	}
 
 	for _, id := range high {
@@ -198,7 +199,7 @@ func TestAuditFactCommands(t *testing.T) {
 	if err := os.WriteFile(rules, []byte("severity:\n  A-12: SEVERE\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, errOut, code := runLedgerURL(t, url, "--config", cfg, "audit", "--period", "2020-02"); code != exitRejected || !strings.Contains(errOut, "severity.A-12") {
+	if _, errOut, code := runLedgerURL(t, url, "--config", cfg, "audit", "--period", "2020-02"); code != exit.Rejected || !strings.Contains(errOut, "severity.A-12") {
 		t.Fatalf("bad rules file: exit %d %s", code, errOut)
 	}
 
@@ -229,7 +230,7 @@ func TestAuditFactCommands(t *testing.T) {
 		t.Fatalf("roster import: exit %d %s %s", code, out, errOut)
 	}
 	// An auditor records none of it.
-	if _, errOut, code := runLedgerURL(t, url, "--as", "fengqing", "payee", "set", "某人", "--personal"); code != exitRejected || !strings.Contains(errOut, "forbidden") {
+	if _, errOut, code := runLedgerURL(t, url, "--as", "fengqing", "payee", "set", "某人", "--personal"); code != exit.Rejected || !strings.Contains(errOut, "forbidden") {
 		t.Fatalf("auditor payee set: exit %d %s", code, errOut)
 	}
 	counts := map[string]int{
@@ -253,7 +254,7 @@ func TestAuditFactCommands(t *testing.T) {
 	for _, f := range r.Findings {
 		found = found || f.Rule == "A-16" && f.Org == "FY" && f.Severity == "HIGH" && f.State == "open"
 	}
-	if code != exitDiscrepancy || !found {
+	if code != exit.Discrepancy || !found {
 		t.Fatalf("the unbalanced publication: exit %d, A-16 found %v: %+v", code, found, r.Findings)
 	}
 }

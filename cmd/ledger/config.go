@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"log/slog"
 	"os"
 	"sort"
 	"strings"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/fenyang/partyfee/configs"
 	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/postgres"
+	"github.com/fenyang/partyfee/ledger/postgres/embedded"
 )
 
 // moneyKeys are configuration keys holding amounts: quoted strings, parsed
@@ -37,6 +40,91 @@ var flagKeys = map[string]string{
 	"book":         "book",
 	"as":           "user",
 	"json":         "json",
+}
+
+// Config is the effective configuration (configs/ledger.yaml documents
+// every key), read from viper once before a command runs and handed to the
+// packages as resolved values.
+type Config struct {
+	DatabaseURL string // database_url; empty: the embedded cluster
+	DataDir     string // data_dir; empty: embedded.DefaultDataDir()
+	Book        string
+	User        string // the acting user (--as, LEDGER_USER)
+	JSON        bool
+	LogLevel    string
+	Postgres    struct {
+		BinDir         string
+		MaxConnections int
+		SharedBuffers  string
+	}
+	Database struct {
+		MaxConns         int
+		StatementTimeout time.Duration
+		ConnectTimeout   time.Duration
+	}
+	Reconcile struct {
+		WindowDays  int
+		BankLayouts string // a layouts file; empty: the embedded ones
+	}
+	Audit struct {
+		RulesFile string // a rules file; empty: the embedded one
+	}
+	Serve struct {
+		Addr, TLSCert, TLSKey                      string
+		BodyLimitBytes                             int64
+		ReadTimeout, WriteTimeout, ShutdownTimeout time.Duration
+		TokenTTL                                   time.Duration
+		LoginAttemptsMax                           int
+		LoginWindow                                time.Duration
+	}
+	Report struct {
+		Preparer, Reviewer string
+	}
+}
+
+// configFrom reads the keys the commands use out of a loaded (and
+// validated) viper.
+func configFrom(v *viper.Viper) Config {
+	var c Config
+	c.DatabaseURL, c.DataDir, c.Book = v.GetString("database_url"), v.GetString("data_dir"), v.GetString("book")
+	c.User, c.JSON, c.LogLevel = strings.TrimSpace(v.GetString("user")), v.GetBool("json"), v.GetString("log_level")
+	c.Postgres.BinDir = v.GetString("postgres.bin_dir")
+	c.Postgres.MaxConnections = v.GetInt("postgres.max_connections")
+	c.Postgres.SharedBuffers = v.GetString("postgres.shared_buffers")
+	c.Database.MaxConns = v.GetInt("database.max_conns")
+	c.Database.StatementTimeout = v.GetDuration("database.statement_timeout")
+	c.Database.ConnectTimeout = v.GetDuration("database.connect_timeout")
+	c.Reconcile.WindowDays = v.GetInt("reconcile.window_days")
+	c.Reconcile.BankLayouts = v.GetString("reconcile.bank_layouts")
+	c.Audit.RulesFile = v.GetString("audit.rules_file")
+	s := &c.Serve
+	s.Addr, s.TLSCert, s.TLSKey = v.GetString("serve.addr"), v.GetString("serve.tls_cert"), v.GetString("serve.tls_key")
+	s.BodyLimitBytes = v.GetInt64("serve.body_limit_bytes")
+	s.ReadTimeout, s.WriteTimeout = v.GetDuration("serve.read_timeout"), v.GetDuration("serve.write_timeout")
+	s.ShutdownTimeout, s.TokenTTL = v.GetDuration("serve.shutdown_timeout"), v.GetDuration("serve.token_ttl")
+	s.LoginAttemptsMax, s.LoginWindow = v.GetInt("serve.login_attempts_max"), v.GetDuration("serve.login_window")
+	c.Report.Preparer = strings.TrimSpace(v.GetString("report.preparer"))
+	c.Report.Reviewer = strings.TrimSpace(v.GetString("report.reviewer"))
+	return c
+}
+
+// pool is the connection pool's configuration.
+func (c *Config) pool() postgres.Options {
+	return postgres.Options{MaxConns: int32(c.Database.MaxConns), StatementTimeout: c.Database.StatementTimeout,
+		ConnectTimeout: c.Database.ConnectTimeout}
+}
+
+// cluster is the embedded cluster's configuration in dataDir.
+func (c *Config) cluster(dataDir string, log *slog.Logger) embedded.Options {
+	return embedded.Options{
+		DataDir: dataDir,
+		BinDir:  c.Postgres.BinDir,
+		Settings: map[string]string{
+			"max_connections": fmt.Sprint(c.Postgres.MaxConnections),
+			"shared_buffers":  "'" + c.Postgres.SharedBuffers + "'",
+		},
+		Log: func(format string, args ...any) { log.Info(fmt.Sprintf(format, args...)) },
+	}
 }
 
 // configError is a usage error in configuration (exit status 2).

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/fenyang/partyfee/internal/exit"
 )
 
 func writeFile(t *testing.T, name, content string) string {
@@ -78,8 +80,8 @@ func TestConfigFileErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			file := writeFile(t, "bad.yaml", tc.content)
 			_, errOut, code := runLedger(t, nil, "--config", file, "config", "show")
-			if code != exitUsage {
-				t.Fatalf("exit %d, want %d; stderr %s", code, exitUsage, errOut)
+			if code != exit.Usage {
+				t.Fatalf("exit %d, want %d; stderr %s", code, exit.Usage, errOut)
 			}
 			for _, w := range append(tc.want, file) {
 				if !strings.Contains(errOut, w) {
@@ -92,7 +94,7 @@ func TestConfigFileErrors(t *testing.T) {
 
 func TestConfigEnvValidated(t *testing.T) {
 	_, errOut, code := runLedger(t, map[string]string{"LEDGER_SERVE_READ_TIMEOUT": "soon"}, "config", "show")
-	if code != exitUsage || !strings.Contains(errOut, "serve.read_timeout") {
+	if code != exit.Usage || !strings.Contains(errOut, "serve.read_timeout") {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
 }

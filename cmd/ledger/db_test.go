@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fenyang/partyfee/internal/exit"
 	"github.com/fenyang/partyfee/ledger/postgres/embedded"
 )
 
@@ -281,8 +282,8 @@ func TestMissingBinaries(t *testing.T) {
 	c := ledgerCmd(t, []string{"LEDGER_POSTGRES_BIN_DIR=" + empty}, "--data-dir", dir, "migrate")
 	out, err := c.CombinedOutput()
 	ee, ok := err.(*exec.ExitError)
-	if !ok || ee.ExitCode() != exitError {
-		t.Fatalf("exit %v, want %d: %s", err, exitError, out)
+	if !ok || ee.ExitCode() != exit.Error {
+		t.Fatalf("exit %v, want %d: %s", err, exit.Error, out)
 	}
 	if !strings.Contains(string(out), "apt-get install -y postgresql") {
 		t.Fatalf("no install command in %q", out)

@@ -12,14 +12,9 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/fenyang/partyfee/internal/exit"
 	"github.com/fenyang/partyfee/ledger/postgres"
 )
-
-func init() {
-	commandRegistry = append(commandRegistry, func(a *app) []*cobra.Command {
-		return []*cobra.Command{a.importCommand()}
-	})
-}
 
 func (a *app) importCommand() *cobra.Command {
 	var approved string
@@ -58,12 +53,12 @@ The Excel voucher template (ledger import FILE.xlsx) is not built yet.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				if strings.EqualFold(filepath.Ext(args[0]), ".xlsx") {
-					return usagef("importing vouchers from the Excel template (ledger import FILE.xlsx) is not built yet; load approved vouchers from CSV with --approved FILE.csv")
+					return exit.Usagef("importing vouchers from the Excel template (ledger import FILE.xlsx) is not built yet; load approved vouchers from CSV with --approved FILE.csv")
 				}
-				return usagef("ledger import takes --approved FILE.csv (the Excel template, ledger import FILE.xlsx, is not built yet)")
+				return exit.Usagef("ledger import takes --approved FILE.csv (the Excel template, ledger import FILE.xlsx, is not built yet)")
 			}
 			if approved == "" {
-				return usagef("--approved FILE.csv is required")
+				return exit.Usagef("--approved FILE.csv is required")
 			}
 			actor, err := a.actor()
 			if err != nil {

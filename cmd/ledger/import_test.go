@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/fenyang/partyfee/internal/exit"
 )
 
 // TestCLIImport loads approved vouchers through the command line: the
@@ -57,17 +59,17 @@ func TestCLIImport(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, _, code = ledger("", "--as", "sunlixin", "--json", "import", "--approved", file)
-	if e := parseCLIError(t, out); code != exitRejected || e.Error.Code != "invalid_amount" || e.Error.Field != "row 5: credit" {
+	if e := parseCLIError(t, out); code != exit.Rejected || e.Error.Code != "invalid_amount" || e.Error.Field != "row 5: credit" {
 		t.Fatalf("bad amount: exit %d, %s", code, out)
 	}
 	// Only an admin imports.
 	out, _, code = ledger("", "--as", "wangfang", "--json", "import", "--approved", file)
-	if e := parseCLIError(t, out); code != exitRejected || e.Error.Code != "forbidden" {
+	if e := parseCLIError(t, out); code != exit.Rejected || e.Error.Code != "forbidden" {
 		t.Fatalf("officer import: exit %d, %s", code, out)
 	}
 	// The Excel form is reserved.
 	_, errOut, code = ledger("", "--as", "sunlixin", "import", "vouchers.xlsx")
-	if code != exitUsage || !strings.Contains(errOut, "not built yet") {
+	if code != exit.Usage || !strings.Contains(errOut, "not built yet") {
 		t.Fatalf("xlsx: exit %d, %s", code, errOut)
 	}
 }

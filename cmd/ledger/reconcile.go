@@ -1,13 +1,9 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"os"
-	"path/filepath"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -15,18 +11,13 @@ import (
 	"golang.org/x/term"
 
 	"github.com/fenyang/partyfee/configs"
+	"github.com/fenyang/partyfee/internal/exit"
+	"github.com/fenyang/partyfee/internal/textout"
+	"github.com/fenyang/partyfee/internal/workbook"
 	"github.com/fenyang/partyfee/ledger"
-	"github.com/fenyang/partyfee/ledger/audit"
 	"github.com/fenyang/partyfee/ledger/bankstmt"
 	"github.com/fenyang/partyfee/ledger/postgres"
-	"github.com/fenyang/partyfee/reports"
 )
-
-func init() {
-	commandRegistry = append(commandRegistry, func(a *app) []*cobra.Command {
-		return []*cobra.Command{a.reconcileCommand(), a.periodCommand()}
-	})
-}
 
 func (a *app) reconcileCommand() *cobra.Command {
 	var period, statement, out string
@@ -58,16 +49,16 @@ Exit status: 0 clean, 4 discrepancies, 1 error. --json prints the summary of SPE
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if period == "" {
-				return usagef("--period YYYY-MM is required")
+				return exit.Usagef("--period YYYY-MM is required")
 			}
 			p, err := ledger.ParsePeriod(period)
 			if err != nil {
 				return err
 			}
 			if len(p.Months()) != 1 {
-				return usagef("--period names one month (YYYY-MM), not %s", period)
+				return exit.Usagef("--period names one month (YYYY-MM), not %s", period)
 			}
-			opt := postgres.ReconcileOptions{Book: a.book(), Period: p, Close: closePeriod, WindowDays: a.v.GetInt("reconcile.window_days")}
+			opt := postgres.ReconcileOptions{Book: a.book(), Period: p, Close: closePeriod, WindowDays: a.cfg.Reconcile.WindowDays}
 			if opt.Layouts, err = a.bankLayouts(); err != nil {
 				return err
 			}
@@ -94,7 +85,7 @@ Exit status: 0 clean, 4 discrepancies, 1 error. --json prints the summary of SPE
 				return err
 			}
 			if out != "" {
-				if err := a.writeReconcileWorkbook(ctx, db, res, out); err != nil {
+				if err := workbook.WriteReconcile(ctx, db, res, out, a.cfg.Report.Preparer, a.cfg.Report.Reviewer); err != nil {
 					return err
 				}
 			}
@@ -103,10 +94,10 @@ Exit status: 0 clean, 4 discrepancies, 1 error. --json prints the summary of SPE
 					return err
 				}
 			} else {
-				a.printReconcile(res, out)
+				textout.Reconcile(a.stdout, res, out)
 			}
 			if res.Status != postgres.StatusClean {
-				return &discrepancyError{msg: fmt.Sprintf("reconcile %s: %d discrepancies", res.Period, len(res.Discrepancies))}
+				return &exit.DiscrepancyError{Msg: fmt.Sprintf("reconcile %s: %d discrepancies", res.Period, len(res.Discrepancies))}
 			}
 			return nil
 		},
@@ -121,7 +112,7 @@ Exit status: 0 clean, 4 discrepancies, 1 error. --json prints the summary of SPE
 
 // bankLayouts reads reconcile.bank_layouts or the embedded layouts.
 func (a *app) bankLayouts() ([]bankstmt.Layout, error) {
-	if name := a.v.GetString("reconcile.bank_layouts"); name != "" {
+	if name := a.cfg.Reconcile.BankLayouts; name != "" {
 		return bankstmt.LoadLayoutsFile(name)
 	}
 	data, err := configs.Read("bank_layouts.yaml")
@@ -158,122 +149,6 @@ func (a *app) reconcileProgress(period string) (func(step string, done, total in
 		}
 }
 
-func (a *app) printReconcile(res *postgres.ReconcileResult, out string) {
-	w := a.stdout
-	verdict := "clean"
-	if res.Status != postgres.StatusClean {
-		verdict = fmt.Sprintf("%d discrepancies", len(res.Discrepancies))
-	}
-	fmt.Fprintf(w, "对账 %s %s %s: %s (%d posted vouchers)\n", res.Book, res.BookName, res.Period, verdict, res.Vouchers)
-	for _, c := range res.Checks {
-		mark, detail := "✓", ""
-		switch {
-		case !c.Ran:
-			mark, detail = "-", " — not run: "+c.Note
-		case c.Count > 0:
-			mark, detail = "✗", fmt.Sprintf(" — %d", c.Count)
-			if c.Note != "" {
-				detail += "; " + c.Note
-			}
-		}
-		fmt.Fprintf(w, "  %s %s (%s)%s\n", mark, c.Title, c.Name, detail)
-	}
-	if len(res.Voided) > 0 {
-		fmt.Fprintf(w, "voided (numbers kept, not a discrepancy): %s\n", strings.Join(res.Voided, ", "))
-	}
-	for _, c := range res.Conservation {
-		fmt.Fprintf(w, "conservation %s: income %s = bank %s + pending %s + spent %s + grants %s\n", c.Fund, c.Income.Format(), c.Bank.Format(),
-			c.Pending.Format(), c.Spent.Format(), c.Grants.Format())
-	}
-	if b := res.Bank; b != nil {
-		t := b.Table
-		outstanding := len(t.BankReceivedNotBooked) + len(t.BankPaidNotBooked) + len(t.BookedReceivedNotInBank) + len(t.BookedPaidNotInBank)
-		fmt.Fprintf(w, "bank %s (statement %s, layout %s, %d lines, %d matched, %d outstanding):\n", b.Account, b.Statement.Filename, b.Statement.Layout,
-			b.Statement.Lines, b.Matched, outstanding)
-		fmt.Fprintf(w, "  book %s + 银行已收企业未收 %s − 银行已付企业未付 %s = %s\n", t.BookBalance.Format(), t.BankReceivedNotBookedTotal.Format(),
-			t.BankPaidNotBookedTotal.Format(), t.AdjustedBook.Format())
-		fmt.Fprintf(w, "  bank %s + 企业已收银行未收 %s − 企业已付银行未付 %s = %s\n", t.BankBalance.Format(), t.BookedReceivedNotInBankTotal.Format(),
-			t.BookedPaidNotInBankTotal.Format(), t.AdjustedBank.Format())
-	}
-	high := 0
-	for _, f := range res.Findings {
-		if f.Severity == audit.SeverityHigh && f.State == postgres.FindingOpen {
-			high++
-		}
-	}
-	fmt.Fprintf(w, "audit findings: %d (%d HIGH open)\n", len(res.Findings), high)
-	if len(res.Discrepancies) > 0 {
-		fmt.Fprintln(w, "discrepancies:")
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "  check\tvoucher\taccount\torg\tfund\texpected\tactual\tdifference")
-		for _, d := range res.Discrepancies {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.Check, recDash(d.Voucher), recDash(d.Account), recDash(d.Org), recDash(d.Fund),
-				recDash(d.Expected), recDash(d.Actual), recDash(d.Difference))
-		}
-		tw.Flush()
-		for _, d := range res.Discrepancies {
-			fmt.Fprintf(w, "  - %s\n", d.Msg)
-		}
-	}
-	switch {
-	case res.Closed:
-		fmt.Fprintf(w, "period %s closed by %s at %s; period seal %s\n", res.Period, res.ClosedBy, res.ClosedAt.UTC().Format(time.RFC3339), res.Seal)
-	case res.PeriodStatus == "closed":
-		fmt.Fprintf(w, "period %s is closed (by %s at %s; period seal %s)\n", res.Period, res.ClosedBy, recTime(res.ClosedAt), res.Seal)
-	default:
-		fmt.Fprintf(w, "period %s is open\n", res.Period)
-	}
-	if out != "" {
-		fmt.Fprintf(w, "workbook: %s\n", out)
-	}
-}
-
-func recDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
-func recTime(t *time.Time) string {
-	if t == nil {
-		return "-"
-	}
-	return t.UTC().Format(time.RFC3339)
-}
-
-// writeReconcileWorkbook writes the reconciliation workbook to path through
-// a temporary file renamed into place, so a killed run never leaves half a
-// workbook.
-func (a *app) writeReconcileWorkbook(ctx context.Context, db *postgres.DB, res *postgres.ReconcileResult, path string) error {
-	b, err := db.LoadBooks(ctx, res.Book)
-	if err != nil {
-		return err
-	}
-	d := postgres.ReconcileWorkbookData(res, b, db.Now(), ledger.SystemUser, a.v.GetString("report.preparer"), a.v.GetString("report.reviewer"))
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("workbook: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := reports.WriteReconcile(tmp, d); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
-
 func (a *app) periodCommand() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "period",
@@ -294,14 +169,14 @@ with a written reason (反结账); the re-opening is logged with who, when and w
 				return err
 			}
 			if strings.TrimSpace(reason) == "" {
-				return usagef("re-opening a month needs --reason TEXT")
+				return exit.Usagef("re-opening a month needs --reason TEXT")
 			}
 			p, err := ledger.ParsePeriod(args[0])
 			if err != nil {
 				return err
 			}
 			if len(p.Months()) != 1 {
-				return usagef("name one month (YYYY-MM), not %s", args[0])
+				return exit.Usagef("name one month (YYYY-MM), not %s", args[0])
 			}
 			db, err := a.openDB(cmd.Context())
 			if err != nil {
@@ -339,25 +214,10 @@ with a written reason (反结账); the re-opening is logged with who, when and w
 			if a.jsonOut() {
 				return a.printJSON(map[string]any{"periods": ps, "events": evs})
 			}
-			printPeriods(a.stdout, ps, evs)
+			textout.Periods(a.stdout, ps, evs)
 			return nil
 		},
 	}
 	c.AddCommand(reopen, list)
 	return c
-}
-
-func printPeriods(w io.Writer, ps []postgres.PeriodInfo, evs []postgres.PeriodEvent) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "month\tstatus\tvouchers\tclosed at\tby\tperiod seal")
-	for _, p := range ps {
-		fmt.Fprintf(tw, "%04d-%02d\t%s\t%d\t%s\t%s\t%s\n", p.Year, p.Month, p.Status, p.Vouchers, recTime(p.ClosedAt), recDash(p.ClosedBy), recDash(p.Seal))
-	}
-	tw.Flush()
-	if len(evs) > 0 {
-		fmt.Fprintln(w, "events:")
-		for _, e := range evs {
-			fmt.Fprintf(w, "  %04d-%02d %-6s %s %s %s\n", e.Year, e.Month, e.Action, e.At.UTC().Format(time.RFC3339), e.Actor, e.Reason)
-		}
-	}
 }

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,6 +16,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/fenyang/partyfee/internal/demo"
+	"github.com/fenyang/partyfee/internal/exit"
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/postgres/pgtest"
 	"github.com/fenyang/partyfee/reports"
@@ -90,17 +91,10 @@ func TestReportDemoWorkbook(t *testing.T) {
 	t.Parallel()
 	tdb := pgtest.NewDatabase(t)
 	db := tdb.Open(t, tdb.AppURL)
-	a := newApp(strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{})
-	v, err := loadConfig("", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.v = v
-	a.v.Set("database_url", tdb.AppURL)
 	dir := t.TempDir()
 	var out bytes.Buffer
 	ctx := context.Background()
-	if err := runDemo(ctx, a, db, dir, &out); err != nil {
+	if err := demo.Run(ctx, db, demo.Options{OutDir: dir, Out: &out}); err != nil {
 		t.Fatalf("demo: %v\n%s", err, out.String())
 	}
 	path := filepath.Join(dir, "audit-2020-02.xlsx")
@@ -277,15 +271,15 @@ func TestReportDemoWorkbook(t *testing.T) {
 			t.Errorf("FY-CP-01 check %s fails", c.Name)
 		}
 	}
-	if _, _, code := runLedgerURL(t, tdb.OwnerURL, "report", "t10", "--period", "2020-02", "--out", filepath.Join(dir, "x.xlsx")); code != exitUsage {
-		t.Errorf("an unknown table: exit %d, want %d", code, exitUsage)
+	if _, _, code := runLedgerURL(t, tdb.OwnerURL, "report", "t10", "--period", "2020-02", "--out", filepath.Join(dir, "x.xlsx")); code != exit.Usage {
+		t.Errorf("an unknown table: exit %d, want %d", code, exit.Usage)
 	}
-	if _, _, code := runLedgerURL(t, tdb.OwnerURL, "report", "audit", "--period", "2020-13", "--out", filepath.Join(dir, "x.xlsx")); code != exitRejected {
-		t.Errorf("a bad period: exit %d, want %d", code, exitRejected)
+	if _, _, code := runLedgerURL(t, tdb.OwnerURL, "report", "audit", "--period", "2020-13", "--out", filepath.Join(dir, "x.xlsx")); code != exit.Rejected {
+		t.Errorf("a bad period: exit %d, want %d", code, exit.Rejected)
 	}
 	_, e, code = runLedgerURL(t, tdb.OwnerURL, "--as", "cp01officer", "report", "audit", "--period", "2020-02", "--org", "FY-WG-ZHXT",
 		"--out", filepath.Join(dir, "x.xlsx"))
-	if code != exitRejected || !strings.Contains(e, "forbidden") {
+	if code != exit.Rejected || !strings.Contains(e, "forbidden") {
 		t.Errorf("a scoped user outside the scope: exit %d %s", code, e)
 	}
 }
@@ -359,26 +353,4 @@ func plantStoredValue(t *testing.T, path, sheet, cell, value string) []byte {
 		t.Fatalf("no part %s", part)
 	}
 	return out.Bytes()
-}
-
-// reportMemory collects at half the default growth while a workbook is
-// written and restores the setting afterwards; a GOGC of the environment
-// is left alone.
-func TestReportMemory(t *testing.T) {
-	prev := debug.SetGCPercent(100)
-	defer debug.SetGCPercent(prev)
-	t.Setenv("GOGC", "")
-	restore := reportMemory()
-	if got := debug.SetGCPercent(reportGCPercent); got != reportGCPercent {
-		t.Fatalf("while writing: GC percent %d, want %d", got, reportGCPercent)
-	}
-	restore()
-	if got := debug.SetGCPercent(100); got != 100 {
-		t.Fatalf("after writing: GC percent %d, want 100 back", got)
-	}
-	t.Setenv("GOGC", "200")
-	reportMemory()()
-	if got := debug.SetGCPercent(100); got != 100 {
-		t.Fatalf("with GOGC set: GC percent %d changed", got)
-	}
 }

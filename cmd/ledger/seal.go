@@ -8,21 +8,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/fenyang/partyfee/internal/exit"
+	"github.com/fenyang/partyfee/internal/textout"
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/postgres"
 )
-
-// openHooks run on the database a command opens (app.openDB), before the
-// command uses it. They may register closers, which run before the
-// database is closed.
-var openHooks []func(*app, *postgres.DB)
-
-func init() {
-	openHooks = append(openHooks, (*app).startSealer)
-	commandRegistry = append(commandRegistry, func(a *app) []*cobra.Command {
-		return []*cobra.Command{a.verifyCommand()}
-	})
-}
 
 // sealFinalTimeout bounds the last sealing pass before a command exits.
 const sealFinalTimeout = 30 * time.Second
@@ -70,11 +60,11 @@ Exit status 0: the chain is intact; 4: it is broken (the problems are printed).`
 			var year, month int
 			switch {
 			case seal != "" && period == "":
-				return usagef("--seal needs --period: a printed seal is the seal of a closed period")
+				return exit.Usagef("--seal needs --period: a printed seal is the seal of a closed period")
 			case period != "" && from != 0:
-				return usagef("--from and --period do not go together: a period's seal is checked from the start of the chain")
+				return exit.Usagef("--from and --period do not go together: a period's seal is checked from the start of the chain")
 			case from < 0:
-				return usagef("--from is a chain position, 1 or more")
+				return exit.Usagef("--from is a chain position, 1 or more")
 			case period != "":
 				p, err := ledger.ParsePeriod(period)
 				if err != nil {
@@ -117,7 +107,7 @@ Exit status 0: the chain is intact; 4: it is broken (the problems are printed).`
 				} else if p.VoucherID != 0 {
 					what += fmt.Sprintf(": voucher id %d", p.VoucherID)
 				}
-				return &discrepancyError{fmt.Sprintf("verify: the chain of book %s is broken (%d problems; first %s)", res.Book, res.ProblemCount, what)}
+				return &exit.DiscrepancyError{Msg: fmt.Sprintf("verify: the chain of book %s is broken (%d problems; first %s)", res.Book, res.ProblemCount, what)}
 			}
 			return nil
 		},
@@ -130,48 +120,16 @@ Exit status 0: the chain is intact; 4: it is broken (the problems are printed).`
 }
 
 func (a *app) printVerify(res *postgres.VerifyResult, printed bool) error {
-	status := "clean"
-	if !res.Clean() {
-		status = "broken"
-	}
 	if a.jsonOut() {
+		status := "clean"
+		if !res.Clean() {
+			status = "broken"
+		}
 		return a.printJSON(struct {
 			Status string `json:"status"`
 			*postgres.VerifyResult
 		}{status, res})
 	}
-	w := a.stdout
-	switch {
-	case res.Period != "" && res.Clean():
-		fmt.Fprintf(w, "book %s, period %s: the recorded seal %s (position %d) matches the chain; %d seals recomputed\n",
-			res.Book, res.Period, res.PeriodSeal, res.PeriodSeq, res.Checked)
-		if printed {
-			fmt.Fprintln(w, "the printed seal is the recorded one")
-		}
-	case res.Clean() && res.Checked == 0:
-		fmt.Fprintf(w, "book %s: no sealed vouchers from position %d on; nothing to recompute\n", res.Book, res.FromSeq)
-	case res.Clean():
-		fmt.Fprintf(w, "book %s: chain intact, %d seals recomputed (positions %d to %d)\nhead (position %d): %s\n",
-			res.Book, res.Checked, res.FromSeq, res.LastSeq, res.LastSeq, res.Head)
-	default:
-		fmt.Fprintf(w, "book %s: CHAIN BROKEN, %d problems (%d seals recomputed)\n", res.Book, res.ProblemCount, res.Checked)
-		for _, p := range res.Problems {
-			at := "unsealed"
-			if p.Seq > 0 {
-				at = fmt.Sprintf("position %d", p.Seq)
-			}
-			fmt.Fprintf(w, "  %-14s %-22s %s\n", at, p.Kind, p.Message)
-		}
-		if n := res.ProblemCount - int64(len(res.Problems)); n > 0 {
-			fmt.Fprintf(w, "  … and %d more\n", n)
-		}
-	}
-	if len(res.Pending) > 0 {
-		names := make([]string, len(res.Pending))
-		for i, p := range res.Pending {
-			names[i] = p.Voucher
-		}
-		fmt.Fprintf(w, "waiting for the sealer (posted moments ago, not yet sealed): %s\n", strings.Join(names, ", "))
-	}
+	textout.Verify(a.stdout, res, printed)
 	return nil
 }

@@ -11,15 +11,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/fenyang/partyfee/internal/exit"
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/httpapi"
 )
-
-func init() {
-	commandRegistry = append(commandRegistry, func(a *app) []*cobra.Command {
-		return []*cobra.Command{a.serveCommand(), a.userCommand(), a.tokenCommand()}
-	})
-}
 
 func (a *app) serveCommand() *cobra.Command {
 	var addr string
@@ -37,53 +32,63 @@ on stderr, one per request.`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !cmd.Flags().Changed("addr") {
-				addr = a.v.GetString("serve.addr")
+				addr = a.cfg.Serve.Addr
 			}
-			level := parseLevel(a.v.GetString("log_level"))
+			level := parseLevel(a.cfg.LogLevel)
 			log := slog.New(slog.NewJSONHandler(a.stderr, &slog.HandlerOptions{Level: min(level, slog.LevelInfo)}))
 			db, err := a.openDB(cmd.Context())
 			if err != nil {
 				return err
 			}
 			db.Source = "http"
-			auditCfg, err := a.auditRulesConfig()
+			opt, err := a.apiOptions()
 			if err != nil {
 				return err
 			}
-			layouts, err := a.bankLayouts()
-			if err != nil {
-				return err
-			}
-			write := a.v.GetDuration("serve.write_timeout")
-			srv := httpapi.New(db, httpapi.Options{
-				Book:                a.book(),
-				BodyLimitBytes:      a.v.GetInt64("serve.body_limit_bytes"),
-				RequestTimeout:      write - min(write/10, 5*time.Second),
-				TokenTTL:            a.v.GetDuration("serve.token_ttl"),
-				LoginAttemptsMax:    a.v.GetInt("serve.login_attempts_max"),
-				LoginWindow:         a.v.GetDuration("serve.login_window"),
-				AuditConfig:         auditCfg,
-				ReconcileWindowDays: a.v.GetInt("reconcile.window_days"),
-				BankLayouts:         layouts,
-				ReportPreparer:      a.v.GetString("report.preparer"),
-				ReportReviewer:      a.v.GetString("report.reviewer"),
-				Log:                 log,
-			})
+			opt.Log = log
+			srv := httpapi.New(db, opt)
+			sc := a.cfg.Serve
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
 				return ledger.Errorf(ledger.EUnavailable, "serve.addr", "cannot listen on %s: %v", addr, err)
 			}
 			return srv.Run(cmd.Context(), ln, httpapi.ServeConfig{
-				TLSCert:         a.v.GetString("serve.tls_cert"),
-				TLSKey:          a.v.GetString("serve.tls_key"),
-				ReadTimeout:     a.v.GetDuration("serve.read_timeout"),
-				WriteTimeout:    write,
-				ShutdownTimeout: a.v.GetDuration("serve.shutdown_timeout"),
+				TLSCert:         sc.TLSCert,
+				TLSKey:          sc.TLSKey,
+				ReadTimeout:     sc.ReadTimeout,
+				WriteTimeout:    sc.WriteTimeout,
+				ShutdownTimeout: sc.ShutdownTimeout,
 			})
 		},
 	}
 	c.Flags().StringVar(&addr, "addr", "", "listen address HOST:PORT (default serve.addr, 127.0.0.1:8080)")
 	return c
+}
+
+// apiOptions are the HTTP API's settings from the configuration.
+func (a *app) apiOptions() (httpapi.Options, error) {
+	auditCfg, err := a.auditRulesConfig()
+	if err != nil {
+		return httpapi.Options{}, err
+	}
+	layouts, err := a.bankLayouts()
+	if err != nil {
+		return httpapi.Options{}, err
+	}
+	sc := a.cfg.Serve
+	return httpapi.Options{
+		Book:                a.book(),
+		BodyLimitBytes:      sc.BodyLimitBytes,
+		RequestTimeout:      sc.WriteTimeout - min(sc.WriteTimeout/10, 5*time.Second),
+		TokenTTL:            sc.TokenTTL,
+		LoginAttemptsMax:    sc.LoginAttemptsMax,
+		LoginWindow:         sc.LoginWindow,
+		AuditConfig:         auditCfg,
+		ReconcileWindowDays: a.cfg.Reconcile.WindowDays,
+		BankLayouts:         layouts,
+		ReportPreparer:      a.cfg.Report.Preparer,
+		ReportReviewer:      a.cfg.Report.Reviewer,
+	}, nil
 }
 
 func (a *app) userCommand() *cobra.Command {
@@ -151,7 +156,7 @@ works with tokens made by "ledger token create".`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !pwStdin2 {
-				return usagef("give the password on standard input with --password-stdin")
+				return exit.Usagef("give the password on standard input with --password-stdin")
 			}
 			pw, err := readPassword(a)
 			if err != nil {
@@ -177,7 +182,7 @@ works with tokens made by "ledger token create".`,
 func readPassword(a *app) (string, error) {
 	line, err := bufio.NewReader(a.stdin).ReadString('\n')
 	if err != nil && line == "" {
-		return "", usagef("--password-stdin: no password on standard input")
+		return "", exit.Usagef("--password-stdin: no password on standard input")
 	}
 	return strings.TrimRight(line, "\r\n"), nil
 }
@@ -197,7 +202,7 @@ func (a *app) tokenCommand() *cobra.Command {
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !cmd.Flags().Changed("ttl") {
-				ttl = a.v.GetDuration("serve.token_ttl")
+				ttl = a.cfg.Serve.TokenTTL
 			}
 			db, err := a.openDB(cmd.Context())
 			if err != nil {
@@ -224,7 +229,7 @@ func (a *app) tokenCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := strconv.ParseInt(args[0], 10, 64)
 			if err != nil || id <= 0 {
-				return usagef("token revoke: %q is not a token id", args[0])
+				return exit.Usagef("token revoke: %q is not a token id", args[0])
 			}
 			db, err := a.openDB(cmd.Context())
 			if err != nil {

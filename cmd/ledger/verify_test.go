@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/fenyang/partyfee/internal/exit"
 	"github.com/fenyang/partyfee/ledger/postgres/pgtest"
 )
 
@@ -32,7 +33,7 @@ func verifyFixture(t *testing.T) *pgtest.TestDB {
 	tdb := pgtest.NewDatabase(t)
 	must := func(args ...string) {
 		t.Helper()
-		if out, errOut, code := runLedgerURL(t, tdb.AppURL, args...); code != exitOK {
+		if out, errOut, code := runLedgerURL(t, tdb.AppURL, args...); code != exit.OK {
 			t.Fatalf("ledger %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errOut)
 		}
 	}
@@ -74,12 +75,12 @@ func TestVerifyCommand(t *testing.T) {
 		t.Fatalf("%d seals after three posting commands, want 3: posting commands seal before they exit (openDB must run openHooks)", n)
 	}
 	out, errOut, code := runLedgerURL(t, tdb.AppURL, "verify")
-	if code != exitOK || !strings.Contains(out, "chain intact, 3 seals recomputed") {
+	if code != exit.OK || !strings.Contains(out, "chain intact, 3 seals recomputed") {
 		t.Fatalf("verify of a clean chain: exit %d\n%s%s", code, out, errOut)
 	}
 	out, _, code = runLedgerURL(t, tdb.AppURL, "--json", "verify")
 	var clean verifyJSON
-	if err := json.Unmarshal([]byte(out), &clean); err != nil || code != exitOK || clean.Status != "clean" || clean.Checked != 3 || len(clean.Head) != 64 {
+	if err := json.Unmarshal([]byte(out), &clean); err != nil || code != exit.OK || clean.Status != "clean" || clean.Checked != 3 || len(clean.Head) != 64 {
 		t.Fatalf("verify --json: exit %d, %v\n%s", code, err, out)
 	}
 
@@ -89,8 +90,8 @@ func TestVerifyCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, errOut, code = runLedgerURL(t, tdb.AppURL, "verify")
-	if code != exitDiscrepancy {
-		t.Fatalf("verify after a one-fen change: exit %d, want %d\n%s%s", code, exitDiscrepancy, out, errOut)
+	if code != exit.Discrepancy {
+		t.Fatalf("verify after a one-fen change: exit %d, want %d\n%s%s", code, exit.Discrepancy, out, errOut)
 	}
 	for _, w := range []string{"CHAIN BROKEN", "position 3", "2020-02:记-0003", "content_changed"} {
 		if !strings.Contains(out, w) {
@@ -102,7 +103,7 @@ func TestVerifyCommand(t *testing.T) {
 	}
 	out, _, code = runLedgerURL(t, tdb.AppURL, "--json", "verify")
 	var broken verifyJSON
-	if err := json.Unmarshal([]byte(out), &broken); err != nil || code != exitDiscrepancy || broken.Status != "broken" ||
+	if err := json.Unmarshal([]byte(out), &broken); err != nil || code != exit.Discrepancy || broken.Status != "broken" ||
 		len(broken.Problems) != 1 || broken.Problems[0].VoucherID != 3 || broken.Problems[0].Seq != 3 {
 		t.Fatalf("verify --json after the change: exit %d, %v\n%s", code, err, out)
 	}
@@ -111,7 +112,7 @@ func TestVerifyCommand(t *testing.T) {
 		UPDATE voucher_lines SET debit_fen = debit_fen - 1 WHERE voucher_id = 3 AND line_no = 1`); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, code = runLedgerURL(t, tdb.AppURL, "verify"); code != exitOK {
+	if _, _, code = runLedgerURL(t, tdb.AppURL, "verify"); code != exit.OK {
 		t.Fatalf("verify after undoing the change: exit %d", code)
 	}
 	// A posted voucher inserted behind the application has no seal: verify
@@ -122,7 +123,7 @@ func TestVerifyCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, _, code = runLedgerURL(t, tdb.AppURL, "verify")
-	if code != exitDiscrepancy || !strings.Contains(out, "unsealed") || !strings.Contains(out, "2020-02:记-0099") {
+	if code != exit.Discrepancy || !strings.Contains(out, "unsealed") || !strings.Contains(out, "2020-02:记-0099") {
 		t.Fatalf("verify with an unsealed posted voucher: exit %d\n%s", code, out)
 	}
 	if n := queryInt(t, tdb.SuperURL, `SELECT count(*) FROM voucher_seals`); n != 3 {
@@ -147,11 +148,11 @@ func TestVerifyCommandPeriodSeal(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, errOut, code := runLedgerURL(t, tdb.AppURL, "verify", "--period", "2020-02", "--seal", head)
-	if code != exitOK || !strings.Contains(out, head) || !strings.Contains(out, "the printed seal is the recorded one") {
+	if code != exit.OK || !strings.Contains(out, head) || !strings.Contains(out, "the printed seal is the recorded one") {
 		t.Fatalf("verify --period --seal: exit %d\n%s%s", code, out, errOut)
 	}
 	other := strings.Repeat("0f", 32)
-	if out, _, code = runLedgerURL(t, tdb.AppURL, "verify", "--period", "2020-02", "--seal", other); code != exitDiscrepancy ||
+	if out, _, code = runLedgerURL(t, tdb.AppURL, "verify", "--period", "2020-02", "--seal", other); code != exit.Discrepancy ||
 		!strings.Contains(out, "period_seal_mismatch") {
 		t.Fatalf("verify with a seal that was never recorded: exit %d\n%s", code, out)
 	}
@@ -159,11 +160,11 @@ func TestVerifyCommandPeriodSeal(t *testing.T) {
 		args []string
 		code int
 	}{
-		{[]string{"verify", "--seal", head}, exitUsage},
-		{[]string{"verify", "--period", "2020-02", "--from", "2"}, exitUsage},
-		{[]string{"verify", "--period", "2020-02..2020-03"}, exitRejected},
-		{[]string{"verify", "--period", "2020-02", "--seal", "xyz"}, exitRejected},
-		{[]string{"verify", "--period", "2020-03"}, exitRejected}, // no recorded seal
+		{[]string{"verify", "--seal", head}, exit.Usage},
+		{[]string{"verify", "--period", "2020-02", "--from", "2"}, exit.Usage},
+		{[]string{"verify", "--period", "2020-02..2020-03"}, exit.Rejected},
+		{[]string{"verify", "--period", "2020-02", "--seal", "xyz"}, exit.Rejected},
+		{[]string{"verify", "--period", "2020-03"}, exit.Rejected}, // no recorded seal
 	} {
 		if out, errOut, code := runLedgerURL(t, tdb.AppURL, c.args...); code != c.code {
 			t.Errorf("ledger %s: exit %d, want %d\n%s%s", strings.Join(c.args, " "), code, c.code, out, errOut)

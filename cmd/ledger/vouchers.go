@@ -12,17 +12,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fenyang/partyfee/configs"
+	"github.com/fenyang/partyfee/internal/textout"
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/postgres"
 )
-
-func init() {
-	commandRegistry = append(commandRegistry, func(a *app) []*cobra.Command {
-		return []*cobra.Command{a.daxieCommand(), a.setupCommand(), a.flowCommand(ledger.FlowReceive), a.flowCommand(ledger.FlowMatch),
-			a.flowCommand(ledger.FlowAllocate), a.flowCommand(ledger.FlowSpend), a.flowCommand(ledger.FlowReturn),
-			a.voucherCommand(), a.balanceCommand(), a.orgsCommand()}
-	})
-}
 
 func (a *app) daxieCommand() *cobra.Command {
 	return &cobra.Command{
@@ -201,51 +194,8 @@ func (a *app) printVoucher(v *ledger.Voucher, chart ledger.Chart, replayed bool)
 		}
 		return a.printJSON(out{ledger.View(v, chart, false), replayed})
 	}
-	if replayed {
-		fmt.Fprintln(a.stdout, "(idempotency key seen before: the first voucher is shown, nothing new was made)")
-	}
-	fmt.Fprintf(a.stdout, "记账凭证 %s  id %d  %s  %s\n", v.Word(), v.ID, v.Date.Format(time.DateOnly), v.Status.Name())
-	fmt.Fprintf(a.stdout, "摘要: %s   附单据 %d 张", v.Summary, v.Attachments)
-	if v.Decision != "" {
-		fmt.Fprintf(a.stdout, "   决策依据: %s", v.Decision)
-	}
-	if v.Payee != "" {
-		fmt.Fprintf(a.stdout, "   收款人: %s", v.Payee)
-	}
-	fmt.Fprintln(a.stdout)
-	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "行\t科目\t\t党组织\t资金\t用途\t借方\t贷方\t")
-	for _, l := range v.Lines {
-		name := ""
-		if ac := chart[l.Account]; ac != nil {
-			name = ac.Name
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", l.No, l.Account, name, l.Org, l.Fund, l.Purpose.Name(), blankZero(l.Debit), blankZero(l.Credit))
-	}
-	fmt.Fprintf(tw, "\t合计\t\t\t\t\t%s\t%s\t\n", v.Total().Format(), v.Total().Format())
-	tw.Flush()
-	for _, p := range v.Beneficiaries {
-		fmt.Fprintf(a.stdout, "受助对象: %s（%s，%s）%s\n", p.Name, p.Category, ledger.MaskID(p.IDNumber), p.Amount.Format())
-	}
-	people := "制单 " + v.Maker
-	if v.Checker != "" {
-		people += "  审核 " + v.Checker
-	}
-	if v.Cashier != "" {
-		people += "  出纳 " + v.Cashier
-	}
-	if v.Poster != "" {
-		people += "  记账 " + v.Poster
-	}
-	fmt.Fprintln(a.stdout, people)
+	textout.Voucher(a.stdout, v, chart, replayed)
 	return nil
-}
-
-func blankZero(m ledger.Money) string {
-	if m.IsZero() {
-		return ""
-	}
-	return m.Format()
 }
 
 // voucherRef resolves a voucher argument: an id, or PERIOD:字-号 such as

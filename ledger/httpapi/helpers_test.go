@@ -17,6 +17,7 @@ import (
 
 	"github.com/fenyang/partyfee/configs"
 	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/bankstmt"
 	"github.com/fenyang/partyfee/ledger/httpapi"
 	"github.com/fenyang/partyfee/ledger/postgres"
 	"github.com/fenyang/partyfee/ledger/postgres/pgtest"
@@ -91,6 +92,22 @@ func loadDemo(t testing.TB, db *postgres.DB) {
 	}
 }
 
+// options are the server settings of these tests: the values
+// configs/ledger.yaml gives `ledger serve`, and its built-in bank layouts.
+func options(t testing.TB) httpapi.Options {
+	t.Helper()
+	data, err := configs.Read("bank_layouts.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	layouts, err := bankstmt.LoadLayouts(data, "bank_layouts.yaml (built in)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return httpapi.Options{Book: book, BodyLimitBytes: 1 << 20, RequestTimeout: 60 * time.Second, TokenTTL: 720 * time.Hour,
+		LoginAttemptsMax: 5, LoginWindow: 15 * time.Minute, ReconcileWindowDays: 10, BankLayouts: layouts}
+}
+
 func newEnv(t *testing.T, tweak ...func(*httpapi.Options)) *env {
 	t.Helper()
 	tdb := pgtest.NewDatabase(t)
@@ -98,7 +115,8 @@ func newEnv(t *testing.T, tweak ...func(*httpapi.Options)) *env {
 	db.Source = "http"
 	loadDemo(t, db)
 	e := &env{t: t, tdb: tdb, db: db, tokens: map[string]string{}, logs: &syncBuffer{}}
-	opt := httpapi.Options{Book: book, Log: slog.New(slog.NewJSONHandler(e.logs, nil)), RequestTimeout: 20 * time.Second}
+	opt := options(t)
+	opt.Log, opt.RequestTimeout = slog.New(slog.NewJSONHandler(e.logs, nil)), 20*time.Second
 	for _, f := range tweak {
 		f(&opt)
 	}

@@ -155,7 +155,9 @@ func TestPostgresRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := httpapi.New(db, httpapi.Options{Book: book, RequestTimeout: 10 * time.Second})
+	opt := options(t)
+	opt.RequestTimeout = 10 * time.Second
+	api := httpapi.New(db, opt)
 	ts := httptest.NewServer(api.Handler())
 	t.Cleanup(ts.Close)
 	c := ts.Client()
@@ -281,7 +283,9 @@ func TestGracefulShutdownLosesNoAcknowledgedWrite(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	e.flow(officer, ledger.FlowRequest{Flow: ledger.FlowReceive, Fund: "FY-UP", Amount: amt("1.00")}) // makes the counter row
-	api := httpapi.New(e.db, httpapi.Options{Book: book, RequestTimeout: 30 * time.Second, Log: slog.New(slog.NewJSONHandler(e.logs, nil))})
+	opt := options(t)
+	opt.RequestTimeout, opt.Log = 30*time.Second, slog.New(slog.NewJSONHandler(e.logs, nil))
+	api := httpapi.New(e.db, opt)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -26,45 +26,50 @@ import (
 	"sync"
 	"time"
 
-	"github.com/fenyang/partyfee/configs"
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/audit"
 	"github.com/fenyang/partyfee/ledger/bankstmt"
 	"github.com/fenyang/partyfee/ledger/postgres"
 )
 
-// Options configure a Server. Zero values take the defaults of
-// configs/ledger.yaml.
+// Options configure a Server. The settings that configs/ledger.yaml holds
+// arrive resolved from the caller's configuration (the ledger command reads
+// it once); New refuses zero values for them rather than keep a second copy
+// of their defaults here.
 type Options struct {
 	// Book is the book of a login that names none.
 	Book string
-	// BodyLimitBytes bounds a request body (413 too_large above it).
+	// BodyLimitBytes bounds a request body (413 too_large above it;
+	// serve.body_limit_bytes).
 	BodyLimitBytes int64
 	// UploadLimitBytes bounds an uploaded file, the body of the routes
 	// taking one (a bank statement, a roster CSV): default 16 MiB, never
 	// below BodyLimitBytes nor above UploadLimitBytesMax.
 	UploadLimitBytes int64
-	// BankLayouts read uploaded bank statements; nil takes the built-in
-	// configs/bank_layouts.yaml.
+	// BankLayouts read uploaded bank statements (reconcile.bank_layouts or
+	// the built-in configs/bank_layouts.yaml); without any, a statement
+	// upload answers that no layout is configured.
 	BankLayouts []bankstmt.Layout
 	// RequestTimeout bounds the work of one request, every database call
 	// included; keep it below the server's write timeout so the answer
 	// can still be written.
 	RequestTimeout time.Duration
-	// TokenTTL is the lifetime of a token made by POST /api/v1/tokens.
+	// TokenTTL is the lifetime of a token made by POST /api/v1/tokens
+	// (serve.token_ttl), at most postgres.TokenTTLMax.
 	TokenTTL time.Duration
 	// LoginAttemptsMax failed logins per user and per address are allowed
-	// within LoginWindow; more are refused with 429 rate_limited.
+	// within LoginWindow; more are refused with 429 rate_limited
+	// (serve.login_attempts_max, serve.login_window).
 	LoginAttemptsMax int
 	LoginWindow      time.Duration
 	// IdempotencyRetention is how long stored responses of idempotent
-	// writes are kept.
+	// writes are kept: default 7 days.
 	IdempotencyRetention time.Duration
 	// AuditConfig holds the thresholds of the audit rules; nil takes
 	// audit.DefaultConfig.
 	AuditConfig *audit.Config
 	// ReconcileWindowDays: outstanding bank items dated within this many
-	// days of the period end are normal (reconcile.window_days, default 10).
+	// days of the period end are normal (reconcile.window_days).
 	ReconcileWindowDays int
 	// ReportPreparer and ReportReviewer are printed in report footers
 	// (report.preparer, report.reviewer); empty: the requesting user and
@@ -78,41 +83,35 @@ type Options struct {
 // statement the parser reads.
 const UploadLimitBytesMax = bankstmt.FileSizeMax
 
-func (o *Options) setDefaults() {
-	if o.BodyLimitBytes <= 0 {
-		o.BodyLimitBytes = 1 << 20
+// check refuses the configured settings left unset.
+func (o *Options) check() error {
+	for _, s := range []struct {
+		name  string
+		unset bool
+	}{
+		{"BodyLimitBytes", o.BodyLimitBytes <= 0},
+		{"RequestTimeout", o.RequestTimeout <= 0},
+		{"TokenTTL", o.TokenTTL <= 0},
+		{"LoginAttemptsMax", o.LoginAttemptsMax <= 0},
+		{"LoginWindow", o.LoginWindow <= 0},
+		{"ReconcileWindowDays", o.ReconcileWindowDays <= 0},
+	} {
+		if s.unset {
+			return fmt.Errorf("httpapi: Options.%s is not set", s.name)
+		}
 	}
+	return nil
+}
+
+// setDefaults fills the settings that are not configuration keys.
+func (o *Options) setDefaults() {
 	if o.UploadLimitBytes <= 0 {
 		o.UploadLimitBytes = 16 << 20
 	}
 	o.UploadLimitBytes = min(max(o.UploadLimitBytes, o.BodyLimitBytes), UploadLimitBytesMax)
-	if o.BankLayouts == nil {
-		// The built-in layouts always load (a test holds it); without
-		// them a statement upload answers that no layout is configured.
-		if data, err := configs.Read("bank_layouts.yaml"); err == nil {
-			o.BankLayouts, _ = bankstmt.LoadLayouts(data, "bank_layouts.yaml (built in)")
-		}
-	}
-	if o.RequestTimeout <= 0 {
-		o.RequestTimeout = 60 * time.Second
-	}
-	if o.TokenTTL <= 0 {
-		o.TokenTTL = 720 * time.Hour
-	}
-	if o.TokenTTL > postgres.TokenTTLMax {
-		o.TokenTTL = postgres.TokenTTLMax
-	}
-	if o.LoginAttemptsMax <= 0 {
-		o.LoginAttemptsMax = 5
-	}
-	if o.LoginWindow <= 0 {
-		o.LoginWindow = 15 * time.Minute
-	}
+	o.TokenTTL = min(o.TokenTTL, postgres.TokenTTLMax)
 	if o.IdempotencyRetention <= 0 {
 		o.IdempotencyRetention = 7 * 24 * time.Hour
-	}
-	if o.ReconcileWindowDays <= 0 {
-		o.ReconcileWindowDays = 10
 	}
 	if o.AuditConfig == nil {
 		cfg := audit.DefaultConfig()
@@ -149,6 +148,9 @@ type Route struct {
 
 // New makes a Server on db.
 func New(db *postgres.DB, opt Options) *Server {
+	if err := opt.check(); err != nil {
+		panic(err) // the caller's configuration did not reach the server
+	}
 	opt.setDefaults()
 	s := &Server{
 		db: db, opt: opt, log: opt.Log, mux: http.NewServeMux(), public: map[string]bool{},

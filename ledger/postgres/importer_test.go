@@ -1,11 +1,8 @@
 package postgres_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -153,73 +150,6 @@ func TestImportApproved(t *testing.T) {
 	}
 	if b := f.balance("121801", "FY-CP-01", "FY-UP"); !b.Equal(money("450.00")) {
 		t.Fatalf("branch balance after S2 = %s, want 450.00", b)
-	}
-}
-
-// TestImportGenerated loads a generated file in small batches and checks
-// the ledger against the file: balances, gapless numbers in file order.
-func TestImportGenerated(t *testing.T) {
-	t.Parallel()
-	f := newFixture(t, nil)
-	var buf bytes.Buffer
-	if err := postgres.GenerateApprovedCSV(&buf, 700, 7); err != nil {
-		t.Fatal(err)
-	}
-	progress := 0
-	res, err := f.db.ImportApproved(f.ctx, book, bytes.NewReader(buf.Bytes()), "gen.csv", postgres.ImportOptions{Actor: "sunlixin", BatchSize: 97,
-		Progress: func(n int) { progress = n }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Vouchers != 700 || res.Lines != 1400 || progress != 700 {
-		t.Fatalf("result %+v, progress %d", res, progress)
-	}
-	// Numbers are 1..n per month and follow the file (the keys' order).
-	if n := f.count(`SELECT count(*) FROM (SELECT number, row_number() OVER (PARTITION BY year, month ORDER BY idem_key) AS want FROM vouchers) x
-		WHERE number <> want`); n != 0 {
-		t.Fatalf("%d vouchers out of file order or with gaps", n)
-	}
-	if n := f.count(`SELECT count(DISTINCT month) FROM vouchers`); n != 12 {
-		t.Fatalf("vouchers in %d months, want 12", n)
-	}
-	// Stored balances equal the journal.
-	if n := f.count(`SELECT count(*) FROM balances b FULL JOIN (SELECT account, org, fund, sum(debit_fen - credit_fen) AS s
-		FROM voucher_lines GROUP BY 1, 2, 3) j USING (account, org, fund) WHERE b.balance_fen IS DISTINCT FROM j.s`); n != 0 {
-		t.Fatalf("%d balances differ from the journal", n)
-	}
-	if n := f.count(`SELECT count(*) FROM seal_pending`); n != 700 {
-		t.Fatalf("seal queue = %d, want 700", n)
-	}
-	// The monthly batch finds the imported months in order: numbers
-	// gapless, vouchers balanced, stored balances equal to the journal,
-	// the funds conserved, no restricted balance below zero in date order,
-	// the seal chain whole once sealed.
-	if _, err := f.db.SealPending(f.ctx, book); err != nil {
-		t.Fatal(err)
-	}
-	for _, month := range []string{"2020-01", "2020-06", "2020-12"} {
-		p, err := ledger.ParsePeriod(month)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rr, err := f.db.Reconcile(f.ctx, postgres.ReconcileOptions{Book: book, Period: p})
-		if err != nil {
-			t.Fatalf("reconcile %s: %v", month, err)
-		}
-		checked := 0
-		for _, c := range rr.Checks {
-			switch c.Name {
-			case postgres.CheckVoucherBalance, postgres.CheckNumbering, postgres.CheckStoredBalance, postgres.CheckConservation,
-				postgres.CheckNegativeBalance, postgres.CheckTrialClosing, postgres.CheckSealChain:
-				checked++
-				if !c.Passed() {
-					t.Errorf("reconcile %s: check %s found %d discrepancies (%s)", month, c.Name, c.Count, c.Note)
-				}
-			}
-		}
-		if checked != 7 {
-			t.Fatalf("reconcile %s: %d of the 7 checks looked at ran", month, checked)
-		}
 	}
 }
 
@@ -551,103 +481,4 @@ func TestImportDatabaseEnforces(t *testing.T) {
 			return f.sql(f.tdb.OwnerURL, `UPDATE accounts SET code = '100299' WHERE code = '100201'`)
 		}, code: ledger.EImmutable, field: "code"},
 	})
-}
-
-// importN is the size of the import benchmarks (LEDGER_BENCH_IMPORT_N,
-// default 2000 vouchers).
-func importN(b *testing.B) int {
-	if s := os.Getenv("LEDGER_BENCH_IMPORT_N"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			b.Fatalf("LEDGER_BENCH_IMPORT_N=%q is not a positive number", s)
-		}
-		return n
-	}
-	return 2000
-}
-
-// BenchmarkImportApproved loads N generated approved vouchers with every
-// check, as the application role, into a fresh database; compare with
-// BenchmarkCopyBaseline (SPEC §9: at least half its speed).
-func BenchmarkImportApproved(b *testing.B) {
-	n := importN(b)
-	var buf bytes.Buffer
-	if err := postgres.GenerateApprovedCSV(&buf, n, 1); err != nil {
-		b.Fatal(err)
-	}
-	for i := 0; i < b.N; i++ {
-		b.StopTimer()
-		f := newFixture(b, nil)
-		b.StartTimer()
-		res, err := f.db.ImportApproved(f.ctx, book, bytes.NewReader(buf.Bytes()), "bench.csv", postgres.ImportOptions{Actor: "sunlixin"})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if res.Vouchers != n {
-			b.Fatalf("imported %d of %d", res.Vouchers, n)
-		}
-	}
-	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "vouchers/s")
-}
-
-// BenchmarkCopyBaseline COPYs the same vouchers with no checks, as the
-// superuser in replica mode, into a fresh database.
-func BenchmarkCopyBaseline(b *testing.B) {
-	n := importN(b)
-	for i := 0; i < b.N; i++ {
-		b.StopTimer()
-		f := newFixture(b, nil)
-		super := f.tdb.Open(b, f.tdb.SuperURL)
-		b.StartTimer()
-		res, err := super.CopyBaseline(f.ctx, book, n, 1)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if res.Vouchers != n {
-			b.Fatalf("copied %d of %d", res.Vouchers, n)
-		}
-	}
-	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "vouchers/s")
-}
-
-// TestCopyBaselineWritesTheSameRows: the benchmark's baseline leaves the
-// same vouchers, lines, balances, counters and seal queue as the import of
-// the same generated file (ids, times and the action log aside).
-func TestCopyBaselineWritesTheSameRows(t *testing.T) {
-	t.Parallel()
-	const n = 300
-	imp := newFixture(t, nil)
-	var buf bytes.Buffer
-	if err := postgres.GenerateApprovedCSV(&buf, n, 3); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := imp.db.ImportApproved(imp.ctx, book, &buf, "gen.csv", postgres.ImportOptions{Actor: "sunlixin", BatchSize: 64}); err != nil {
-		t.Fatal(err)
-	}
-	raw := newFixture(t, nil)
-	res, err := raw.tdb.Open(t, raw.tdb.SuperURL).CopyBaseline(raw.ctx, book, n, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Vouchers != n || res.Lines != 2*n {
-		t.Fatalf("baseline wrote %+v", res)
-	}
-	const dump = `SELECT concat_ws('|',
-		(SELECT string_agg(concat_ws(',', idem_key, type, year, month, number, date, summary, attachments, flow, status, maker, checker,
-			cashier, poster, total_fen, signed_at IS NULL), ';' ORDER BY idem_key) FROM vouchers),
-		(SELECT string_agg(concat_ws(',', v.idem_key, l.line_no, l.summary, l.account, l.org, l.fund, l.purpose, l.debit_fen, l.credit_fen), ';'
-			ORDER BY v.idem_key, l.line_no) FROM voucher_lines l JOIN vouchers v ON v.id = l.voucher_id),
-		(SELECT string_agg(concat_ws(',', account, org, fund, restricted, balance_fen), ';' ORDER BY account, org, fund) FROM balances),
-		(SELECT string_agg(concat_ws(',', year, month, type, last), ';' ORDER BY year, month, type) FROM voucher_counters),
-		(SELECT count(*) FROM seal_pending s JOIN vouchers v ON v.id = s.voucher_id))`
-	var a, b string
-	if err := imp.db.Pool.QueryRow(imp.ctx, dump).Scan(&a); err != nil {
-		t.Fatal(err)
-	}
-	if err := raw.db.Pool.QueryRow(raw.ctx, dump).Scan(&b); err != nil {
-		t.Fatal(err)
-	}
-	if a != b {
-		t.Fatalf("the baseline differs from the import:\nimport   %.300s…\nbaseline %.300s…", a, b)
-	}
 }

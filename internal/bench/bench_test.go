@@ -1,9 +1,10 @@
-package main
+package bench
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
-	"io"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -11,9 +12,89 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/fenyang/partyfee/ledger/httpapi"
 	"github.com/fenyang/partyfee/ledger/postgres"
+	"github.com/fenyang/partyfee/ledger/postgres/embedded"
+	"github.com/fenyang/partyfee/ledger/postgres/pgtest"
 )
+
+// childEnv makes the test binary act as the child of the workbook
+// workload (RunChild) instead of running the tests.
+const childEnv = "LEDGER_BENCH_TEST_CHILD=1"
+
+func TestMain(m *testing.M) {
+	if os.Getenv("LEDGER_BENCH_TEST_CHILD") == "1" {
+		var args ChildArgs
+		for i := 1; i+1 < len(os.Args); i += 2 {
+			switch os.Args[i] {
+			case "--child":
+				args.Kind = os.Args[i+1]
+			case "--child-url":
+				args.URL = os.Args[i+1]
+			case "--child-out":
+				args.Out = os.Args[i+1]
+			}
+		}
+		if err := RunChild(context.Background(), args, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	pgtest.Main(m)
+}
+
+// testOptions are a run's options with configs/ledger.yaml's values (no
+// bank layouts: no workload uploads a statement), the
+// cluster's fsync off (the shape of the report is under test, not its
+// figures) and this test binary as the child process.
+func testOptions(t *testing.T, scale int) Options {
+	t.Helper()
+	return Options{
+		Scale:   scale,
+		DataDir: dataDir(t),
+		Cluster: embedded.Options{Settings: map[string]string{"max_connections": "200", "shared_buffers": "'128MB'"}},
+		Pool:    postgres.Options{MaxConns: 16, StatementTimeout: 60 * time.Second, ConnectTimeout: 10 * time.Second},
+		API: httpapi.Options{BodyLimitBytes: 1 << 20, RequestTimeout: 60 * time.Second, TokenTTL: 720 * time.Hour, LoginAttemptsMax: 5,
+			LoginWindow: 15 * time.Minute, ReconcileWindowDays: 10},
+		Progress: func(format string, args ...any) { t.Logf(format, args...) },
+		NoSync:   true,
+		Child:    []string{os.Args[0]},
+		ChildEnv: []string{childEnv},
+	}
+}
+
+// dataDir makes a data directory under the system temporary directory that
+// the postgres user can enter when the tests run as root.
+func dataDir(t *testing.T) string {
+	t.Helper()
+	d, err := os.MkdirTemp("", "ledger-benchtest-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(d) })
+	return d
+}
+
+// runJSON runs the harness and returns its report as `ledger bench --json`
+// prints it.
+func runJSON(t *testing.T, opt Options) (Report, string) {
+	t.Helper()
+	rep, err := Run(context.Background(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(rep); err != nil {
+		t.Fatal(err)
+	}
+	return rep, b.String()
+}
 
 // TestBenchJSON runs a small `ledger bench --json` in-process on a cluster
 // with fsync off (the shape of the report is under test, not its figures)
@@ -22,14 +103,9 @@ func TestBenchJSON(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a cluster of its own")
 	}
-	benchNoSync = true
-	benchChildEnv = []string{"LEDGER_TEST_RUN_MAIN=1"}
-	t.Cleanup(func() { benchNoSync, benchChildEnv = false, nil })
-	dir := dataDir(t)
-	out, errOut, code := runLedger(t, nil, "bench", "--scale", "200", "--duration", "200ms", "--json", "--data-dir", dir)
-	if code != exitOK && code != exitDiscrepancy {
-		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
-	}
+	opt := testOptions(t, 200)
+	opt.Duration = 200 * time.Millisecond
+	report, out := runJSON(t, opt)
 	var rep struct {
 		Scale     int `json:"scale"`
 		Workloads []struct {
@@ -46,11 +122,6 @@ func TestBenchJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("stderr:\n%s", errOut)
-		}
-	})
 	if rep.Scale != 200 {
 		t.Errorf("scale = %d", rep.Scale)
 	}
@@ -78,13 +149,13 @@ func TestBenchJSON(t *testing.T) {
 			}
 		}
 	}
-	for _, name := range append(slices.Clone(benchWorkloads), "online-16-p99", "online-64-p99", "workbook-rss", "reconcile-audit-rules", "reconcile-workbook") {
+	for _, name := range append(slices.Clone(Workloads), "online-16-p99", "online-64-p99", "workbook-rss", "reconcile-audit-rules", "reconcile-workbook") {
 		if !seen[name] {
 			t.Errorf("workload %s missing from %s", name, out)
 		}
 	}
-	if failed != (code == exitDiscrepancy) {
-		t.Errorf("exit %d, but a target failed: %v", code, failed)
+	if failed != report.Failed() {
+		t.Errorf("Failed() = %v, but a target failed: %v", report.Failed(), failed)
 	}
 }
 
@@ -95,16 +166,13 @@ func TestBenchImport(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a cluster of its own")
 	}
-	benchNoSync = true
-	t.Cleanup(func() { benchNoSync = false })
-	dir := dataDir(t)
 	const n = 300
-	out, errOut, code := runLedger(t, nil, "bench", "--only", "import", "--scale", strconv.Itoa(n), "--json", "--data-dir", dir)
-	if code != exitOK && code != exitDiscrepancy {
-		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
-	}
+	opt := testOptions(t, n)
+	opt.Only = "import"
+	report, out := runJSON(t, opt)
+	dir := opt.DataDir
 	var rep struct {
-		Workloads []benchResult `json:"workloads"`
+		Workloads []Result `json:"workloads"`
 	}
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("%v\n%s", err, out)
@@ -119,8 +187,8 @@ func TestBenchImport(t *testing.T) {
 	if want := r.Ours / r.Baseline; math.Abs(r.Ratio-want) > 0.01*want {
 		t.Errorf("ratio %v, want ours/baseline = %v", r.Ratio, want)
 	}
-	if *r.Pass != (r.Ratio >= 0.5) || *r.Pass != (code == exitOK) {
-		t.Errorf("pass %v with ratio %v and exit %d", *r.Pass, r.Ratio, code)
+	if *r.Pass != (r.Ratio >= 0.5) || *r.Pass == report.Failed() {
+		t.Errorf("pass %v with ratio %v and Failed() %v", *r.Pass, r.Ratio, report.Failed())
 	}
 	if strings.Contains(r.Note, "verification failed") {
 		t.Fatalf("the loads did not verify: %s", r.Note)
@@ -155,18 +223,9 @@ func TestBenchImportChecksTheLedger(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a cluster of its own")
 	}
-	benchNoSync = true
-	t.Cleanup(func() { benchNoSync = false })
 	ctx := context.Background()
-	v, err := loadConfig("", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	a := newApp(strings.NewReader(""), io.Discard, &stderr)
-	a.v = v
-	opt := benchOptions{Scale: 100, DataDir: dataDir(t)}
-	e, err := a.startBenchEnv(ctx, &opt)
+	opt := testOptions(t, 100)
+	e, err := startEnv(ctx, &opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +239,7 @@ func TestBenchImportChecksTheLedger(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer super.Close()
-	if _, err := super.CopyBaseline(ctx, benchBook, opt.Scale, benchImportSeed); err != nil {
+	if _, err := CopyBaseline(ctx, super, benchBook, opt.Scale, benchImportSeed); err != nil {
 		t.Fatal(err)
 	}
 	clean, err := d.importState(ctx)

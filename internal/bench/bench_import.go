@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"context"
@@ -17,7 +17,7 @@ import (
 // The import workload of SPEC §9: the bulk load of N approved vouchers
 // with `ledger import --approved` against a raw COPY of the same rows.
 //
-// The file is generated once (postgres.GenerateApprovedCSV: receipts,
+// The file is generated once (GenerateApprovedCSV: receipts,
 // allocations to the temporary branches and their spending, two lines
 // each, dated through 2020) into the data directory. Each side then loads
 // it into a database of its own, freshly cloned from the template (the
@@ -28,7 +28,7 @@ import (
 //     calls it (an admin, the default batch size, the application role's
 //     pool with the configured statement timeout), every rule checked in
 //     Go and in the database, in one transaction;
-//   - baseline: (*postgres.DB).CopyBaseline as the superuser in replica
+//   - baseline: CopyBaseline as the superuser in replica
 //     mode (no triggers, no checks): COPY of the same vouchers, lines and
 //     seal-queue entries, and the balances and counters they lead to.
 //
@@ -59,7 +59,7 @@ type importState struct {
 	diskMiB                 float64
 }
 
-func (e *benchEnv) importWorkload(ctx context.Context) ([]benchResult, error) {
+func (e *benchEnv) importWorkload(ctx context.Context) ([]Result, error) {
 	n := e.opt.Scale
 	file := filepath.Join(e.opt.DataDir, fmt.Sprintf("import-approved-%d.csv", n))
 	e.opt.logf("import: writing %d approved vouchers to %s", n, file)
@@ -68,7 +68,7 @@ func (e *benchEnv) importWorkload(ctx context.Context) ([]benchResult, error) {
 		if err != nil {
 			return err
 		}
-		if err := postgres.GenerateApprovedCSV(f, n, benchImportSeed); err != nil {
+		if err := GenerateApprovedCSV(f, n, benchImportSeed); err != nil {
 			f.Close()
 			return err
 		}
@@ -132,7 +132,7 @@ func (e *benchEnv) importWorkload(ctx context.Context) ([]benchResult, error) {
 	if lines != 2*n {
 		problems = append(problems, fmt.Sprintf("the import reported %d lines, want %d", lines, 2*n))
 	}
-	r := newBenchResult("import", "vouchers/s", float64(n*rounds)/ours.Seconds(), float64(n*rounds)/bare.Seconds(), benchTarget{"min", 0.5})
+	r := newResult("import", "vouchers/s", float64(n*rounds)/ours.Seconds(), float64(n*rounds)/bare.Seconds(), target{"min", 0.5})
 	r.Detail = map[string]float64{
 		"vouchers": float64(oursState.vouchers), "lines": float64(oursState.lines), "rounds": float64(rounds),
 		"file_bytes": float64(fi.Size()), "generate_s": round4(gen.Seconds()),
@@ -147,7 +147,7 @@ func (e *benchEnv) importWorkload(ctx context.Context) ([]benchResult, error) {
 		f := false
 		r.Pass = &f
 	}
-	return []benchResult{r}, nil
+	return []Result{r}, nil
 }
 
 // importOurs loads the file into a fresh database as `ledger import
@@ -159,11 +159,7 @@ func (e *benchEnv) importOurs(ctx context.Context, file string, agg *pgSampler) 
 	}
 	defer d.drop(ctx)
 	// The pool as app.openDB opens it for the command.
-	db, err := postgres.Open(ctx, d.appURL, postgres.Options{
-		MaxConns:         int32(e.a.v.GetInt("database.max_conns")),
-		StatementTimeout: e.a.v.GetDuration("database.statement_timeout"),
-		ConnectTimeout:   e.a.v.GetDuration("database.connect_timeout"),
-	})
+	db, err := postgres.Open(ctx, d.appURL, e.opt.Pool)
 	if err != nil {
 		return 0, importState{}, 0, err
 	}
@@ -206,10 +202,10 @@ func (e *benchEnv) importBare(ctx context.Context, agg *pgSampler) (time.Duratio
 		return 0, importState{}, err
 	}
 	defer super.Close()
-	var res postgres.CopyResult
+	var res CopyResult
 	s, serr := d.startPGSampler(ctx, embedded.Superuser)
 	t, err := timeIt(func() (err error) {
-		res, err = super.CopyBaseline(ctx, benchBook, e.opt.Scale, benchImportSeed)
+		res, err = CopyBaseline(ctx, super, benchBook, e.opt.Scale, benchImportSeed)
 		return err
 	})
 	if serr == nil {
@@ -250,7 +246,7 @@ func (d *benchDatabase) drop(ctx context.Context) {
 	}
 	defer conn.Close(ctx)
 	if _, err := conn.Exec(ctx, `DROP DATABASE IF EXISTS `+pgx.Identifier{d.name}.Sanitize()+` WITH (FORCE)`); err != nil {
-		d.env.a.log.Warn("dropping a bench database", "db", d.name, "err", err)
+		d.env.opt.Log.Warn("dropping a bench database", "db", d.name, "err", err)
 	}
 }
 

@@ -1,4 +1,4 @@
-package postgres
+package bench
 
 import (
 	"bufio"
@@ -15,6 +15,7 @@ import (
 	"github.com/fenyang/partyfee/configs"
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/csvimport"
+	"github.com/fenyang/partyfee/ledger/postgres"
 )
 
 // The approved-voucher workload of SPEC §9 ("bulk load of 1,000,000
@@ -216,10 +217,10 @@ type CopyResult struct {
 // counters directly. Nothing is checked. db must be connected as a
 // superuser (replica mode needs one), to a fresh database holding the demo
 // setup.
-func (db *DB) CopyBaseline(ctx context.Context, book string, n int, seed uint64) (CopyResult, error) {
+func CopyBaseline(ctx context.Context, db *postgres.DB, book string, n int, seed uint64) (CopyResult, error) {
 	start := time.Now()
 	var res CopyResult
-	err := db.runTx(ctx, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SET LOCAL session_replication_role = replica`); err != nil {
 			return err
 		}

@@ -1,9 +1,11 @@
-package main
+package bench
 
 import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"runtime"
 	"strconv"
@@ -21,8 +23,8 @@ import (
 // benchBook is the book of the demo setup every bench database holds.
 const benchBook = "FY-DFZH"
 
-// benchMachine describes where the figures were measured.
-type benchMachine struct {
+// Machine describes where the figures were measured.
+type Machine struct {
 	CPUs       int     `json:"cpus"`
 	MemoryGiB  float64 `json:"memory_gib"`
 	PostgreSQL string  `json:"postgresql"`
@@ -31,20 +33,22 @@ type benchMachine struct {
 
 // benchEnv is the private cluster of one run.
 type benchEnv struct {
-	a        *app
-	opt      *benchOptions
+	opt      *Options
 	server   *embedded.Server
 	temp     bool // the data directory is the run's own, removed at the end
 	template bool // the template database is made
-	machine  benchMachine
+	machine  Machine
 	closers  []func(context.Context)
 }
 
 // startBenchEnv starts the run's own cluster: in opt.DataDir, or in a fresh
 // directory under the system temporary directory (which the postgres user
 // can enter when running as root).
-func (a *app) startBenchEnv(ctx context.Context, opt *benchOptions) (*benchEnv, error) {
-	e := &benchEnv{a: a, opt: opt}
+func startEnv(ctx context.Context, opt *Options) (*benchEnv, error) {
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	e := &benchEnv{opt: opt}
 	if opt.DataDir == "" {
 		d, err := os.MkdirTemp("", "ledger-bench-")
 		if err != nil {
@@ -52,16 +56,9 @@ func (a *app) startBenchEnv(ctx context.Context, opt *benchOptions) (*benchEnv, 
 		}
 		opt.DataDir, e.temp = d, true
 	}
-	s, err := embedded.New(embedded.Options{
-		DataDir: opt.DataDir,
-		BinDir:  a.v.GetString("postgres.bin_dir"),
-		Settings: map[string]string{
-			"max_connections": fmt.Sprint(a.v.GetInt("postgres.max_connections")),
-			"shared_buffers":  "'" + a.v.GetString("postgres.shared_buffers") + "'",
-		},
-		NoSync: benchNoSync,
-		Log:    func(format string, args ...any) { a.log.Info(fmt.Sprintf(format, args...)) },
-	})
+	cluster := opt.Cluster
+	cluster.DataDir, cluster.NoSync = opt.DataDir, opt.NoSync
+	s, err := embedded.New(cluster)
 	if err != nil {
 		e.removeTemp()
 		return nil, err
@@ -93,14 +90,14 @@ func (e *benchEnv) close(ctx context.Context) {
 	}
 	if e.server != nil {
 		if err := e.server.Release(ctx); err != nil {
-			e.a.log.Warn("stopping the bench PostgreSQL", "err", err)
+			e.opt.Log.Warn("stopping the bench PostgreSQL", "err", err)
 		}
 	}
 	e.removeTemp()
 }
 
-func benchMachineInfo() benchMachine {
-	m := benchMachine{CPUs: runtime.NumCPU(), GoVersion: runtime.Version()}
+func benchMachineInfo() Machine {
+	m := Machine{CPUs: runtime.NumCPU(), GoVersion: runtime.Version()}
 	if f, err := os.Open("/proc/meminfo"); err == nil {
 		sc := bufio.NewScanner(f)
 		for sc.Scan() {
@@ -130,10 +127,6 @@ type benchDatabase struct {
 // workloads' databases are cloned from.
 const benchTemplate = "bench_template"
 
-// benchNoSync runs the cluster with fsync off (tests of the command's
-// shape only: figures measured so mean nothing).
-var benchNoSync bool
-
 // database makes a fresh database name (dropping a leftover of an earlier
 // run in the same data directory) as a copy of the migrated template with
 // the demo setup, and opens the application's pool on it as `ledger serve`
@@ -162,10 +155,7 @@ func (e *benchEnv) database(ctx context.Context, name string) (*benchDatabase, e
 		return nil, err
 	}
 	d := &benchDatabase{env: e, name: name, appURL: e.server.URL(name, "ledger_app"), superURL: e.server.URL(name, embedded.Superuser)}
-	d.db, err = postgres.Open(ctx, d.appURL, postgres.Options{
-		MaxConns:       int32(e.a.v.GetInt("database.max_conns")),
-		ConnectTimeout: e.a.v.GetDuration("database.connect_timeout"),
-	})
+	d.db, err = postgres.Open(ctx, d.appURL, postgres.Options{MaxConns: e.opt.Pool.MaxConns, ConnectTimeout: e.opt.Pool.ConnectTimeout})
 	if err != nil {
 		return nil, err
 	}
@@ -199,9 +189,21 @@ func (e *benchEnv) makeTemplate(ctx context.Context, super string) error {
 		return err
 	}
 	defer db.Close()
+	return applyDemoSetup(ctx, db, true)
+}
+
+// applyDemoSetup loads the demo setup (configs/demo/fenyang.yaml) into db;
+// without passwords its users log in with tokens only, and it loads
+// faster (no argon2id hashing).
+func applyDemoSetup(ctx context.Context, db *postgres.DB, passwords bool) error {
 	setup, err := configs.ParseSetup(configs.Demo(), "demo/fenyang.yaml", nil)
 	if err != nil {
 		return err
+	}
+	if !passwords {
+		for i := range setup.Books[0].Users {
+			setup.Books[0].Users[i].Password = ""
+		}
 	}
 	return db.ApplySetup(ctx, setup)
 }

@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"context"
@@ -63,17 +63,12 @@ type scenario struct {
 	nextID    int
 	vouchers  int
 	findings  []postgres.StoredFinding
-	// app and outDir are set when the demo runs from the command (the batch
-	// writes its workbook there).
-	app           *app
-	outDir        string
+	// opt says where the batch writes its workbook and bank statement
+	// (nowhere when OutDir is empty).
+	opt           Options
 	batch         *postgres.ReconcileResult
 	reconcileBook string
 }
-
-// demoMilestones lets other files add dated steps to the timeline (the
-// February audit and batch).
-var demoMilestones []func(s *scenario) []milestone
 
 func day(s string) time.Time {
 	t, err := time.Parse(time.DateOnly, s)
@@ -321,20 +316,10 @@ func (s *scenario) spend() error {
 		spendPlan{date: day("2020-02-24"), org: s.b.Orgs["FY-CP-07"], purpose: ledger.Procurement, plant: "A-10b"},
 	)
 	sort.SliceStable(plans, func(i, j int) bool { return plans[i].date.Before(plans[j].date) })
-	// Milestones happen on their day before that day's spending.
-	// Within a day, the added milestones (the month-end audit and batch,
-	// in the morning) come first.
-	var milestones []milestone
-	for _, add := range demoMilestones {
-		milestones = append(milestones, add(s)...)
+	milestones := s.timeline()
+	if err := inDateOrder(milestones); err != nil {
+		return err
 	}
-	milestones = append(milestones,
-		milestone{day("2020-02-29"), "donations received", s.receiveDonations},
-		milestone{day("2020-03-02"), "donations remitted", s.remitDonations},
-		milestone{day("2020-03-03"), "reverse and correct", s.reverseAndCorrect},
-		milestone{day("2020-03-15"), "dissolve and return", s.dissolveAndReturn},
-	)
-	sort.SliceStable(milestones, func(i, j int) bool { return milestones[i].date.Before(milestones[j].date) })
 	runMilestones := func(upTo time.Time) error {
 		for len(milestones) > 0 && !milestones[0].date.After(upTo) {
 			m := milestones[0]
@@ -458,6 +443,41 @@ type milestone struct {
 	date time.Time
 	name string
 	fn   func() error
+}
+
+// timeline is the scenario's dated steps besides ordinary spending, in
+// date order. A step runs on its day before that day's spending; the steps
+// of one day run in the order written here.
+func (s *scenario) timeline() []milestone {
+	return []milestone{
+		{day("2020-02-29"), "donations received", s.receiveDonations},
+		// The first working day of March: the branches publish their
+		// February figures, which the audit rules compare with the ledger
+		// the auditor evaluates February and acknowledges
+		// each finding, since the batch refuses to close the month while a
+		// HIGH finding is open; then the February batch closes the month
+		// with the bank's statement, and the March postings follow — the
+		// interest the bank credited on 29 February and the remittance of
+		// the donations.
+		{day("2020-03-02"), "February publicity", s.publishFebruary},
+		{day("2020-03-02"), "February audit", s.auditFebruary},
+		{day("2020-03-02"), "February batch", s.februaryBatch},
+		{day("2020-03-02"), "bank interest booked", s.bookInterest},
+		{day("2020-03-02"), "donations remitted", s.remitDonations},
+		{day("2020-03-03"), "reverse and correct", s.reverseAndCorrect},
+		{day("2020-03-15"), "dissolve and return", s.dissolveAndReturn},
+	}
+}
+
+// inDateOrder refuses a timeline whose steps are not in date order.
+func inDateOrder(ms []milestone) error {
+	for i := 1; i < len(ms); i++ {
+		if ms[i].date.Before(ms[i-1].date) {
+			return fmt.Errorf("demo timeline: %q (%s) comes after %q (%s)", ms[i].name, ms[i].date.Format(time.DateOnly),
+				ms[i-1].name, ms[i-1].date.Format(time.DateOnly))
+		}
+	}
+	return nil
 }
 
 // supplier picks a supplier this branch has not paid within the last 7

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bytes"
@@ -108,8 +108,10 @@ func (e *benchEnv) onlineDB(ctx context.Context) (*benchOnline, error) {
 	sealer := postgres.NewSealer(d.db, postgres.SealerOptions{})
 	d.db.AfterPost = sealer.Nudge
 	d.db.Source = "http"
-	srv := httpapi.New(d.db, httpapi.Options{Book: benchBook, RequestTimeout: 60 * time.Second,
-		Log: slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))})
+	api := e.opt.API
+	api.Book, api.RequestTimeout = benchBook, 60*time.Second
+	api.Log = slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	srv := httpapi.New(d.db, api)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -401,7 +403,7 @@ func (o *benchOnline) bareCycle(ctx context.Context, rng *rand.Rand, st *clientS
 
 // online runs the online workload at one concurrency: the baseline and
 // ours alternately, in two halves of the duration each.
-func (o *benchOnline) online(ctx context.Context, name string, clients int) ([]benchResult, error) {
+func (o *benchOnline) online(ctx context.Context, name string, clients int) ([]Result, error) {
 	half := o.env.opt.Duration / 2
 	var ours, bare loadResult
 	var oursPG, barePG pgSampler
@@ -425,7 +427,7 @@ func (o *benchOnline) online(ctx context.Context, name string, clients int) ([]b
 	if ours.units == 0 || bare.units == 0 {
 		return nil, fmt.Errorf("no voucher was posted (ours: %v; bare: %v)", ours.firstErr, bare.firstErr)
 	}
-	rate := newBenchResult(name, "vouchers/s", ours.rate(ours.units), bare.rate(bare.units), benchTarget{"min", 0.5})
+	rate := newResult(name, "vouchers/s", ours.rate(ours.units), bare.rate(bare.units), target{"min", 0.5})
 	rate.Detail = map[string]float64{
 		"requests_per_s": round4(ours.rate(ours.requests)), "baseline_tx_per_s": round4(bare.rate(bare.requests)),
 		"p50_ms": ours.percentile(0.5), "p99_ms": ours.percentile(0.99),
@@ -435,11 +437,11 @@ func (o *benchOnline) online(ctx context.Context, name string, clients int) ([]b
 	}
 	addWaits(rate.Detail, "", &oursPG, ours.units)
 	addWaits(rate.Detail, "baseline_", &barePG, bare.units)
-	p99 := newBenchResult(name+"-p99", "ms", ours.percentile(0.99), bare.percentile(0.99), benchTarget{"max", 2})
+	p99 := newResult(name+"-p99", "ms", ours.percentile(0.99), bare.percentile(0.99), target{"max", 2})
 	if ours.errs+bare.errs > 0 {
 		rate.Note = fmt.Sprintf("%d errors, first: %v", ours.errs+bare.errs, errors.Join(ours.firstErr, bare.firstErr))
 		f := false
 		rate.Pass = &f
 	}
-	return []benchResult{rate, p99}, nil
+	return []Result{rate, p99}, nil
 }

@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"fmt"
@@ -6,24 +6,15 @@ import (
 	"strings"
 
 	"github.com/fenyang/partyfee/configs"
+	"github.com/fenyang/partyfee/internal/textout"
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/audit"
-	"github.com/fenyang/partyfee/ledger/postgres"
 )
 
-// The demo's February audit, on the first working day of March: each
-// branch publishes its February figures (公示), the discipline-inspection
-// auditor evaluates the rules for February and acknowledges each finding
-// with a rectification deadline, before the February batch closes the month.
-
-func init() {
-	demoMilestones = append(demoMilestones, func(s *scenario) []milestone {
-		return []milestone{
-			{day("2020-03-02"), "February publicity", s.publishFebruary},
-			{day("2020-03-02"), "February audit", s.auditFebruary},
-		}
-	})
-}
+// The demo's February audit, on the first working day of March (see the
+// timeline): each branch publishes its February figures (公示), the
+// discipline-inspection auditor evaluates the rules for February and
+// acknowledges each finding with a rectification deadline.
 
 // publishFebruary records one publicity record per branch that spent in
 // February, with the ledger's own totals per purpose.
@@ -95,7 +86,7 @@ func (s *scenario) auditFebruary() error {
 	var unexpected []string
 	for _, f := range stored {
 		if !want[f.Rule+" "+f.Voucher] {
-			unexpected = append(unexpected, fmt.Sprintf("%s %s %s", f.Rule, f.Voucher, oneLine(f.Explanation)))
+			unexpected = append(unexpected, fmt.Sprintf("%s %s %s", f.Rule, f.Voucher, textout.OneLine(f.Explanation)))
 		}
 	}
 	if len(unexpected) > 0 {
@@ -119,13 +110,4 @@ func (s *scenario) auditFebruary() error {
 		stored[i] = *acked
 	}
 	return nil
-}
-
-// demoFindings prints the February findings with their states.
-func demoFindings(fs []postgres.StoredFinding) string {
-	var b strings.Builder
-	for _, f := range fs {
-		fmt.Fprintf(&b, "  #%d %s %s %s %s %s — %s\n", f.ID, f.Rule, f.Severity, f.Voucher, f.Org, postgres.FindingStateName(f.State), oneLine(f.Explanation))
-	}
-	return b.String()
 }

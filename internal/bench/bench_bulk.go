@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"context"
@@ -130,7 +130,7 @@ func benchBulkSQL(n int) []string {
 
 // verify: Verify over the whole chain against one ordered read of the same
 // rows with SHA-256 over their bytes.
-func (b *benchBulk) verify(ctx context.Context) ([]benchResult, error) {
+func (b *benchBulk) verify(ctx context.Context) ([]Result, error) {
 	var ours, bare time.Duration
 	rounds := b.rounds()
 	for round := range rounds {
@@ -153,11 +153,11 @@ func (b *benchBulk) verify(ctx context.Context) ([]benchResult, error) {
 		}
 		ours += t
 	}
-	r := newBenchResult("verify", "vouchers/s", float64(b.n*rounds)/ours.Seconds(), float64(b.n*rounds)/bare.Seconds(), benchTarget{"min", 0.5})
+	r := newResult("verify", "vouchers/s", float64(b.n*rounds)/ours.Seconds(), float64(b.n*rounds)/bare.Seconds(), target{"min", 0.5})
 	r.Detail = map[string]float64{"vouchers": float64(b.n), "rounds": float64(rounds),
 		"load_s": round4(b.loaded.Seconds()), "seal_s": round4(b.sealed.Seconds()),
 		"seal_vouchers_per_s": round4(float64(b.n) / b.sealed.Seconds()), "database_mib": b.diskMiB}
-	return []benchResult{r}, nil
+	return []Result{r}, nil
 }
 
 // rounds is how many times each side of a bulk workload runs: twice,
@@ -226,7 +226,7 @@ func (b *benchBulk) bareReadHash(ctx context.Context) error {
 // conservation and numbering checks in bare SQL plus the bare chain check.
 // The batch's audit-rule step is timed apart, and so is the whole audit
 // workbook (in a child process); both are reported without targets.
-func (b *benchBulk) reconcile(ctx context.Context) ([]benchResult, error) {
+func (b *benchBulk) reconcile(ctx context.Context) ([]Result, error) {
 	var ours, bare, rules time.Duration
 	rounds := b.rounds()
 	var last *postgres.ReconcileResult
@@ -264,18 +264,18 @@ func (b *benchBulk) reconcile(ctx context.Context) ([]benchResult, error) {
 			failed = append(failed, fmt.Sprintf("%s ×%d", c.Name, c.Count))
 		}
 	}
-	r := newBenchResult("reconcile", "s", ours.Seconds()/float64(rounds), bare.Seconds()/float64(rounds), benchTarget{"max", 2})
+	r := newResult("reconcile", "s", ours.Seconds()/float64(rounds), bare.Seconds()/float64(rounds), target{"max", 2})
 	r.Detail = map[string]float64{"vouchers": float64(last.Vouchers), "findings": float64(len(last.Findings)), "rounds": float64(rounds)}
 	if len(failed) > 0 {
 		r.Note = "batch found " + strings.Join(failed, ", ")
 	}
-	out := []benchResult{r, newBenchResult("reconcile-audit-rules", "s", rules.Seconds()/float64(rounds), 0, benchTarget{})}
+	out := []Result{r, newResult("reconcile-audit-rules", "s", rules.Seconds()/float64(rounds), 0, target{})}
 	b.env.opt.logf("reconcile: the whole audit workbook in a child process")
 	full, err := b.child(ctx, "workbook-full")
 	if err != nil {
 		return nil, err
 	}
-	w := newBenchResult("reconcile-workbook", "s", full.Seconds, 0, benchTarget{})
+	w := newResult("reconcile-workbook", "s", full.Seconds, 0, target{})
 	w.Detail = map[string]float64{"peak_rss_mib": full.MaxRSSMiB, "t3_rows": float64(full.Rows), "bytes": float64(full.Bytes)}
 	return append(out, w), nil
 }
@@ -318,7 +318,7 @@ func (b *benchBulk) bareChecks(ctx context.Context) error {
 // workbook: T3 使用明细 of the audit workbook against a bare StreamWriter
 // of the same cells, each side in a child process of its own (reading the
 // same AuditData from the database) for its peak RSS.
-func (b *benchBulk) workbook(ctx context.Context) ([]benchResult, error) {
+func (b *benchBulk) workbook(ctx context.Context) ([]Result, error) {
 	var ours, bare benchChildResult
 	rounds := b.rounds()
 	for round := range rounds {
@@ -337,9 +337,9 @@ func (b *benchBulk) workbook(ctx context.Context) ([]benchResult, error) {
 	if ours.Rows != bare.Rows || ours.Rows < int64(rounds*(b.n-12)) {
 		return nil, fmt.Errorf("T3 had %d rows, the bare writer %d; want %d", ours.Rows, bare.Rows, rounds*(b.n-12))
 	}
-	t := newBenchResult("workbook", "s", ours.Seconds/float64(rounds), bare.Seconds/float64(rounds), benchTarget{"max", 1.5})
+	t := newResult("workbook", "s", ours.Seconds/float64(rounds), bare.Seconds/float64(rounds), target{"max", 1.5})
 	t.Detail = map[string]float64{"t3_rows": float64(ours.Rows / int64(rounds)), "bytes": float64(ours.Bytes / int64(rounds)),
 		"baseline_bytes": float64(bare.Bytes / int64(rounds))}
-	m := newBenchResult("workbook-rss", "MiB", ours.MaxRSSMiB, bare.MaxRSSMiB, benchTarget{"plus", 50})
-	return []benchResult{t, m}, nil
+	m := newResult("workbook-rss", "MiB", ours.MaxRSSMiB, bare.MaxRSSMiB, target{"plus", 50})
+	return []Result{t, m}, nil
 }

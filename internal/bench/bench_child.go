@@ -1,10 +1,11 @@
-package main
+package bench
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"iter"
 	"os"
 	"os/exec"
@@ -14,6 +15,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/fenyang/partyfee/internal/exit"
+	"github.com/fenyang/partyfee/internal/workbook"
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/postgres"
 	"github.com/fenyang/partyfee/reports"
@@ -23,12 +26,8 @@ import (
 // binary itself run as `ledger bench --child KIND`, so that the peak RSS
 // of each side is its own (the child's VmHWM, which it reports itself).
 
-// benchChildEnv is added to a child's environment (the tests' binary needs
-// it to act as the ledger binary).
-var benchChildEnv []string
-
-// benchChildArgs are the hidden flags of a child.
-type benchChildArgs struct {
+// ChildArgs are the hidden flags of a child.
+type ChildArgs struct {
 	Kind string // workbook-t3, workbook-bare or workbook-full
 	URL  string // the bulk database
 	Out  string // the .xlsx file to write
@@ -53,14 +52,18 @@ func (r *benchChildResult) add(o benchChildResult) {
 
 // child runs one side of the workbook workload in a child process.
 func (b *benchBulk) child(ctx context.Context, kind string) (benchChildResult, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return benchChildResult{}, err
+	argv := b.env.opt.Child
+	if len(argv) == 0 {
+		exe, err := os.Executable()
+		if err != nil {
+			return benchChildResult{}, err
+		}
+		argv = []string{exe, "bench"}
 	}
 	out := filepath.Join(b.env.opt.DataDir, "bench-"+kind+".xlsx")
 	defer os.Remove(out)
-	cmd := exec.CommandContext(ctx, exe, "bench", "--child", kind, "--child-url", b.appURL, "--child-out", out)
-	cmd.Env = append(os.Environ(), benchChildEnv...)
+	cmd := exec.CommandContext(ctx, argv[0], append(argv[1:], "--child", kind, "--child-url", b.appURL, "--child-out", out)...)
+	cmd.Env = append(os.Environ(), b.env.opt.ChildEnv...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
@@ -76,17 +79,17 @@ func (b *benchBulk) child(ctx context.Context, kind string) (benchChildResult, e
 	return r, nil
 }
 
-// benchChild is the child's side: read the period's AuditData and write
+// RunChild is the child's side: read the period's AuditData and write
 // the workbook (kind workbook-full), its T3 alone (workbook-t3) or T3's
 // cells with the bare StreamWriter (workbook-bare) into args.Out, timed
-// from the first query to the file closed.
-func (a *app) benchChild(ctx context.Context, args benchChildArgs) error {
+// from the first query to the file closed; it reports on stdout.
+func RunChild(ctx context.Context, args ChildArgs, stdout io.Writer) error {
 	if args.URL == "" || args.Out == "" {
-		return usagef("--child needs --child-url and --child-out")
+		return exit.Usagef("--child needs --child-url and --child-out")
 	}
 	// Both sides run as `ledger report` does (its garbage collector
 	// setting included), so that neither is tuned differently.
-	defer reportMemory()()
+	defer workbook.LowerGC()()
 	start := time.Now()
 	db, err := postgres.Open(ctx, args.URL, postgres.Options{MaxConns: 4})
 	if err != nil {
@@ -115,7 +118,7 @@ func (a *app) benchChild(ctx context.Context, args benchChildArgs) error {
 	case "workbook-full":
 		_, err = reports.WriteAudit(f, d, reports.Options{})
 	default:
-		return usagef("--child: unknown kind %q", args.Kind)
+		return exit.Usagef("--child: unknown kind %q", args.Kind)
 	}
 	if err == nil {
 		err = f.Close()
@@ -128,7 +131,7 @@ func (a *app) benchChild(ctx context.Context, args benchChildArgs) error {
 	if err != nil {
 		return err
 	}
-	return json.NewEncoder(a.stdout).Encode(benchChildResult{Seconds: round4(elapsed.Seconds()), Rows: rows, Bytes: st.Size(), MaxRSSMiB: peakRSSMiB()})
+	return json.NewEncoder(stdout).Encode(benchChildResult{Seconds: round4(elapsed.Seconds()), Rows: rows, Bytes: st.Size(), MaxRSSMiB: peakRSSMiB()})
 }
 
 // peakRSSMiB is this process's peak resident set since it was exec'd

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"context"
@@ -29,7 +29,7 @@ const (
 // trigger running), so only the postings are timed. Afterwards the
 // branch's balance must be its allocation less exactly what was posted,
 // and never below zero, on both sides.
-func (o *benchOnline) hot(ctx context.Context, clients int) ([]benchResult, error) {
+func (o *benchOnline) hot(ctx context.Context, clients int) ([]Result, error) {
 	half := o.env.opt.Duration / 2
 	n := max(300, int(benchHotRateOurs*o.env.opt.Duration.Seconds()))
 	o.env.opt.logf("hot: making %d checked vouchers of %s (and %d bare ones)", n, benchHotOrg, n*benchHotRate/benchHotRateOurs)
@@ -116,7 +116,7 @@ func (o *benchOnline) hot(ctx context.Context, clients int) ([]benchResult, erro
 		return nil, fmt.Errorf("the baseline lost or overspent money: balance %d → %d, clients posted %d of %d fen, the table holds %d of %d fen",
 			bareBefore, bareAfter, bare.units, bare.fen, bareN, bareFen)
 	}
-	r := newBenchResult("hot", "posts/s", ours.rate(ours.units), bare.rate(bare.units), benchTarget{"min", 0.5})
+	r := newResult("hot", "posts/s", ours.rate(ours.units), bare.rate(bare.units), target{"min", 0.5})
 	r.Detail = map[string]float64{
 		"posts": float64(ours.units), "baseline_posts": float64(bare.units),
 		"p50_ms": ours.percentile(0.5), "p99_ms": ours.percentile(0.99),
@@ -132,7 +132,7 @@ func (o *benchOnline) hot(ctx context.Context, clients int) ([]benchResult, erro
 		f := false
 		r.Pass = &f
 	}
-	return []benchResult{r}, nil
+	return []Result{r}, nil
 }
 
 func firstErr(errs ...error) error {

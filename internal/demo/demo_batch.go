@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/fenyang/partyfee/configs"
+	"github.com/fenyang/partyfee/internal/workbook"
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/audit"
 	"github.com/fenyang/partyfee/ledger/bankstmt"
@@ -21,16 +22,8 @@ import (
 // statement of the 党费专户 for February arrives (GBK, ICBC layout) with two
 // timing differences — the donations booked on Saturday 29 February reach
 // the bank on 2 March, and the bank credits interest on 29 February that
-// the book records in March — and `reconcile --close` closes February.
-
-func init() {
-	demoMilestones = append(demoMilestones, func(s *scenario) []milestone {
-		return []milestone{
-			{day("2020-03-02"), "February batch", s.februaryBatch},
-			{day("2020-03-02"), "bank interest booked", s.bookInterest},
-		}
-	})
-}
+// the book records in March — and `reconcile --close` closes February
+// (see the timeline).
 
 // interest is the bank interest of the 党费专户 credited on 2020-02-29.
 var interest = ledger.MustParseMoney("23.65")
@@ -101,8 +94,8 @@ func (s *scenario) februaryBatch() error {
 		return err
 	}
 	name := "icbc-2020-02.csv"
-	if s.outDir != "" {
-		name = filepath.Join(s.outDir, "bank-statement-2020-02.csv")
+	if s.opt.OutDir != "" {
+		name = filepath.Join(s.opt.OutDir, "bank-statement-2020-02.csv")
 		if err := os.WriteFile(name, stmt, 0o644); err != nil {
 			return err
 		}
@@ -137,9 +130,9 @@ func (s *scenario) februaryBatch() error {
 		}
 		return fmt.Errorf("the February batch found %d discrepancies:%s", len(res.Discrepancies), b.String())
 	}
-	if s.app != nil && s.outDir != "" {
-		path := filepath.Join(s.outDir, "reconcile-2020-02.xlsx")
-		if err := s.app.writeReconcileWorkbook(s.ctx, s.db, res, path); err != nil {
+	if s.opt.OutDir != "" {
+		path := filepath.Join(s.opt.OutDir, "reconcile-2020-02.xlsx")
+		if err := workbook.WriteReconcile(s.ctx, s.db, res, path, s.opt.Preparer, s.opt.Reviewer); err != nil {
 			return err
 		}
 		s.reconcileBook = path

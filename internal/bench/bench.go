@@ -1,0 +1,310 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/fenyang/partyfee/internal/exit"
+	"github.com/fenyang/partyfee/ledger/httpapi"
+	"github.com/fenyang/partyfee/ledger/postgres"
+	"github.com/fenyang/partyfee/ledger/postgres/embedded"
+)
+
+// Workloads are the workloads of SPEC §9 in the order they run; each
+// name is what --only accepts (online runs online-16 and online-64).
+var Workloads = []string{"online-16", "online-64", "hot", "import", "verify", "reconcile", "workbook"}
+
+// Options are the settings of one `ledger bench` run.
+type Options struct {
+	Scale    int           // N: vouchers of the bulk workloads
+	Only     string        // a workload name, "online", or "" for all
+	Duration time.Duration // per side of each online and hot measurement; 0: DefaultDuration
+	DataDir  string        // the private cluster's data directory; "": a temporary one
+	Keep     bool          // keep a temporary data directory
+	Progress func(format string, args ...any)
+	// Cluster configures the private cluster as the embedded one is
+	// configured (postgres.*); its data directory is DataDir.
+	Cluster embedded.Options
+	// Pool is the application's pool as the command opens it (database.*).
+	Pool postgres.Options
+	// API is the HTTP API's configuration as `ledger serve` has it (serve.*).
+	API httpapi.Options
+	// Log receives the harness's warnings; nil discards them.
+	Log *slog.Logger
+	// NoSync runs the cluster with fsync off, for tests of the harness's
+	// shape only: figures measured so mean nothing.
+	NoSync bool
+	// Child is the command line of a child process, which runs
+	// RunChild with the flags it is given (default: this executable's
+	// "bench"); ChildEnv is added to its environment.
+	Child    []string
+	ChildEnv []string
+}
+
+func (o *Options) selected(name string) bool {
+	switch o.Only {
+	case "":
+		return true
+	case "online":
+		return strings.HasPrefix(name, "online")
+	}
+	return o.Only == name
+}
+
+func (o *Options) logf(format string, args ...any) {
+	if o.Progress != nil {
+		o.Progress(format, args...)
+	}
+}
+
+// Result is one row of the report. Rates (…/s) are better higher and
+// pass when ratio = ours/baseline ≥ the target; times and sizes are better
+// lower and pass when ratio ≤ the target (or ours ≤ baseline + the
+// allowance for peak memory). Rows without a target (pass null) are
+// figures timed on their own.
+type Result struct {
+	Name     string             `json:"name"`
+	Unit     string             `json:"unit"`
+	Ours     float64            `json:"ours"`
+	Baseline float64            `json:"baseline"`
+	Ratio    float64            `json:"ratio"`
+	Target   string             `json:"target"`
+	Pass     *bool              `json:"pass"`
+	Note     string             `json:"note,omitempty"`
+	Detail   map[string]float64 `json:"detail,omitempty"`
+}
+
+// target is how a row is judged.
+type target struct {
+	kind  string  // "min": ratio ≥ value; "max": ratio ≤ value; "plus": ours ≤ baseline + value; "": none
+	value float64 // the ratio, or the allowance in the row's unit
+}
+
+func (t target) String() string {
+	switch t.kind {
+	case "min":
+		return fmt.Sprintf("≥ %.2f×", t.value)
+	case "max":
+		return fmt.Sprintf("≤ %.2f×", t.value)
+	case "plus":
+		return fmt.Sprintf("≤ baseline + %g", t.value)
+	}
+	return ""
+}
+
+// newResult fills ratio, target and pass.
+func newResult(name, unit string, ours, baseline float64, t target) Result {
+	r := Result{Name: name, Unit: unit, Ours: round4(ours), Baseline: round4(baseline), Target: t.String()}
+	if baseline > 0 {
+		r.Ratio = round4(ours / baseline)
+	}
+	var pass bool
+	switch t.kind {
+	case "min":
+		pass = baseline > 0 && ours/baseline >= t.value
+	case "max":
+		pass = baseline > 0 && ours > 0 && ours/baseline <= t.value
+	case "plus":
+		pass = baseline > 0 && ours > 0 && ours <= baseline+t.value
+	default:
+		return r
+	}
+	r.Pass = &pass
+	return r
+}
+
+func round4(x float64) float64 {
+	if x == 0 || math.IsNaN(x) || math.IsInf(x, 0) {
+		return 0
+	}
+	p := math.Pow(10, 4-math.Ceil(math.Log10(math.Abs(x))))
+	if p < 1 {
+		return math.Round(x)
+	}
+	return math.Round(x*p) / p
+}
+
+// Report is the --json output.
+type Report struct {
+	Scale     int      `json:"scale"`
+	Machine   Machine  `json:"machine"`
+	Workloads []Result `json:"workloads"`
+	Seconds   float64  `json:"seconds"`
+}
+
+// Help describes the workloads for `ledger bench --help`.
+const Help = `bench runs each workload of SPEC §9 and its baseline in the same run, on a private PostgreSQL
+cluster of its own (in --data-dir, by default a fresh temporary directory removed afterwards), and
+prints our figure, the baseline's, their ratio, the target and whether it is met:
+
+  online-16, online-64  16 and 64 clients over HTTP on loopback making, checking and posting spend
+                        vouchers for random branches, against bare pgx doing the same three
+                        transactions (voucher number, check, post with the same balance locks):
+                        vouchers/s ≥ 0.50× and p99 per request ≤ 2×
+  hot                   64 clients posting spends of one branch over HTTP, against the bare
+                        transaction on one hot row: ≥ 0.50×, nothing lost or overspent
+  import                ledger import --approved of N vouchers against COPY of the same rows: ≥ 0.50×
+  verify                verify over N sealed vouchers against one ordered read plus SHA-256: ≥ 0.50×
+  reconcile             the monthly batch's checks over N vouchers against the same checks in bare
+                        SQL plus a bare chain check: ≤ 2× (audit rules and workbook timed on their own)
+  workbook              the audit workbook's T3 with N rows against a bare excelize StreamWriter of the
+                        same cells, each in a child process: time ≤ 1.5×, peak RSS ≤ baseline + 50 MiB
+
+--scale sets N (default 10000). Online and hot run for --duration per side (default: from the scale,
+1 s to 20 s), in two alternating halves. --cpuprofile writes a pprof CPU profile of the whole run (the
+in-process HTTP server included). Exit status 4 when a target is missed.`
+
+// ScaleMin is the smallest N: the bulk data needs its receipt, the
+// allocations to the branches and spendings of every branch.
+const ScaleMin = 50
+
+// DefaultDuration is a second per thousand vouchers of scale, between
+// 1 s and 20 s.
+func DefaultDuration(scale int) time.Duration {
+	d := time.Duration(scale) * time.Millisecond
+	return min(max(d, time.Second), 20*time.Second)
+}
+
+// Print writes the report as a table, with each row's details below it.
+func Print(w io.Writer, rep Report) {
+	m := rep.Machine
+	fmt.Fprintf(w, "ledger bench --scale %d: %d CPUs, %.1f GiB memory, PostgreSQL %s, %.0f s\n\n",
+		rep.Scale, m.CPUs, m.MemoryGiB, m.PostgreSQL, rep.Seconds)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "WORKLOAD\tUNIT\tOURS\tBASELINE\tRATIO\tTARGET\tRESULT")
+	for _, r := range rep.Workloads {
+		result := "-"
+		if r.Pass != nil {
+			result = "pass"
+			if !*r.Pass {
+				result = "FAIL"
+			}
+		}
+		if r.Note != "" {
+			result += " (" + r.Note + ")"
+		}
+		ratio, base := "-", "-"
+		if r.Baseline > 0 {
+			ratio = fmt.Sprintf("%.2f", r.Ratio)
+			base = fmt.Sprintf("%.4g", r.Baseline)
+		}
+		ours := "-"
+		if r.Ours > 0 {
+			ours = fmt.Sprintf("%.4g", r.Ours)
+		}
+		target := r.Target
+		if target == "" {
+			target = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Unit, ours, base, ratio, target, result)
+	}
+	tw.Flush()
+	for _, r := range rep.Workloads {
+		if len(r.Detail) == 0 {
+			continue
+		}
+		keys := make([]string, 0, len(r.Detail))
+		for k := range r.Detail {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = fmt.Sprintf("%s=%.4g", k, r.Detail[k])
+		}
+		fmt.Fprintf(w, "  %s: %s\n", r.Name, strings.Join(parts, " "))
+	}
+}
+
+// Run checks the options, prepares the private cluster and runs the
+// selected workloads.
+func Run(ctx context.Context, opt Options) (Report, error) {
+	if opt.Scale < ScaleMin {
+		return Report{}, exit.Usagef("--scale must be at least %d", ScaleMin)
+	}
+	if opt.Only != "" && opt.Only != "online" && !slices.Contains(Workloads, opt.Only) {
+		return Report{}, exit.Usagef("--only: unknown workload %q (online, %s)", opt.Only, strings.Join(Workloads, ", "))
+	}
+	if opt.Duration <= 0 {
+		opt.Duration = DefaultDuration(opt.Scale)
+	}
+	start := time.Now()
+	results, machine, err := run(ctx, opt)
+	return Report{Scale: opt.Scale, Machine: machine, Workloads: results, Seconds: round4(time.Since(start).Seconds())}, err
+}
+
+// Failed reports whether a row missed its target.
+func (r *Report) Failed() bool {
+	for _, w := range r.Workloads {
+		if w.Pass != nil && !*w.Pass {
+			return true
+		}
+	}
+	return false
+}
+
+func run(ctx context.Context, opt Options) ([]Result, Machine, error) {
+	env, err := startEnv(ctx, &opt)
+	if err != nil {
+		return nil, Machine{}, err
+	}
+	defer env.close(context.WithoutCancel(ctx))
+	var out []Result
+	add := func(rs []Result, err error) error {
+		out = append(out, rs...)
+		return err
+	}
+	if opt.selected("online-16") || opt.selected("online-64") || opt.selected("hot") {
+		on, err := env.onlineDB(ctx)
+		if err != nil {
+			return nil, env.machine, err
+		}
+		for _, clients := range []int{16, 64} {
+			name := fmt.Sprintf("online-%d", clients)
+			if opt.selected(name) {
+				if err := add(on.online(ctx, name, clients)); err != nil {
+					return out, env.machine, fmt.Errorf("%s: %w", name, err)
+				}
+			}
+		}
+		if opt.selected("hot") {
+			if err := add(on.hot(ctx, 64)); err != nil {
+				return out, env.machine, fmt.Errorf("hot: %w", err)
+			}
+		}
+	}
+	if opt.selected("import") {
+		if err := add(env.importWorkload(ctx)); err != nil {
+			return out, env.machine, fmt.Errorf("import: %w", err)
+		}
+	}
+	if opt.selected("verify") || opt.selected("reconcile") || opt.selected("workbook") {
+		bulk, err := env.bulkDB(ctx)
+		if err != nil {
+			return out, env.machine, err
+		}
+		if opt.selected("verify") {
+			if err := add(bulk.verify(ctx)); err != nil {
+				return out, env.machine, fmt.Errorf("verify: %w", err)
+			}
+		}
+		if opt.selected("reconcile") {
+			if err := add(bulk.reconcile(ctx)); err != nil {
+				return out, env.machine, fmt.Errorf("reconcile: %w", err)
+			}
+		}
+		if opt.selected("workbook") {
+			if err := add(bulk.workbook(ctx)); err != nil {
+				return out, env.machine, fmt.Errorf("workbook: %w", err)
+			}
+		}
+	}
+	return out, env.machine, nil
+}
