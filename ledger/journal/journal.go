@@ -187,7 +187,6 @@ func (j *Writer) Opening(date time.Time, lines []ledger.Line) error {
 func (j *Writer) Voucher(v *ledger.Voucher) error {
 	j.summary = clean(v.Summary)
 	j.printf("%s * (%04d-%02d:%s) %s\n", v.Date.Format(time.DateOnly), v.Year, v.Month, v.Word(), j.summary)
-	j.tag("voucher_id", fmt.Sprint(v.ID))
 	if v.Flow != "" {
 		j.tag("flow", v.Flow)
 	}
@@ -203,14 +202,31 @@ func (j *Writer) tag(name, value string) {
 }
 
 func (j *Writer) posting(l *ledger.Line) {
-	j.printf("    %-40s  %s %s\n", j.Name(l.Account), l.Amount().String(), Commodity)
+	summary := clean(l.Summary)
+	if l.Summary == "" || summary == j.summary {
+		summary = ""
+	}
+	if j.f == HLedger {
+		// hledger reads comma-separated tags on the posting's own line.
+		j.printf("    %s  %s %s  ; org: %s, fund: %s", j.Name(l.Account), l.Amount().String(), Commodity, clean(l.Org), clean(l.Fund))
+		if l.Purpose != "" {
+			j.printf(", purpose: %s", l.Purpose)
+		}
+		if summary != "" {
+			j.printf(", note: %s", strings.ReplaceAll(summary, ",", "，"))
+		}
+		j.printf("\n")
+		return
+	}
+	// ledger-cli takes one "key: value" per comment line.
+	j.printf("    %s  %s %s\n", j.Name(l.Account), l.Amount().String(), Commodity)
 	j.tag("org", l.Org)
 	j.tag("fund", l.Fund)
 	if l.Purpose != "" {
 		j.tag("purpose", string(l.Purpose))
 	}
-	if s := clean(l.Summary); l.Summary != "" && s != j.summary {
-		j.printf("    ; %s\n", s)
+	if summary != "" {
+		j.printf("    ; %s\n", summary)
 	}
 }
 
