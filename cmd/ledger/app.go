@@ -75,7 +75,8 @@ Without a database URL it runs on a private PostgreSQL cluster in the data direc
 		root.AddCommand(a.flowCommand(flow))
 	}
 	root.AddCommand(a.importCommand(), a.reconcileCommand(), a.periodCommand(), a.reportCommand(), a.verifyCommand(),
-		a.serveCommand(), a.userCommand(), a.tokenCommand(), a.demoCommand(), a.benchCommand())
+		a.serveCommand(), a.userCommand(), a.tokenCommand(), a.demoCommand(), a.benchCommand(),
+		a.exportCommand(), a.templateCommand(), a.backupCommand(), a.restoreCommand())
 	root.AddCommand(a.auditCommands()...)
 	return root
 }

@@ -20,7 +20,7 @@ func (a *app) importCommand() *cobra.Command {
 	var approved string
 	var batch int
 	c := &cobra.Command{
-		Use:   "import --approved FILE.csv",
+		Use:   "import --approved FILE.csv | import FILE.xlsx",
 		Short: "Load approved historical vouchers in bulk from a CSV file (every rule checked, all or nothing)",
 		Long: `import --approved loads vouchers that were made, checked and posted elsewhere (historical books being
 brought into the ledger) as posted vouchers, one CSV row per posting line. The header row names the
@@ -46,16 +46,18 @@ The key is the voucher's idempotency key: importing the same file again skips ev
 loaded (reported as replayed); a known key with different content is idempotency_conflict. Only an admin
 imports (--as); the action log records one "import" entry.
 
-The Excel voucher template (ledger import FILE.xlsx) is not built yet.`,
+ledger import FILE.xlsx reads the voucher template (ledger template vouchers) instead and makes its
+vouchers as drafts (未审核) under the acting user, every rule checked, all or nothing; errors name the
+sheet, row and column in Chinese; re-importing the same file skips the vouchers it made (by 凭证键).`,
 		Example: `  ledger --as sunlixin import --approved history-2020.csv
   iconv -f utf-8 -t gbk history.csv | ledger --as sunlixin import --approved - --json`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				if strings.EqualFold(filepath.Ext(args[0]), ".xlsx") {
-					return exit.Usagef("importing vouchers from the Excel template (ledger import FILE.xlsx) is not built yet; load approved vouchers from CSV with --approved FILE.csv")
+					return importVoucherWorkbook(cmd.Context(), a, args[0])
 				}
-				return exit.Usagef("ledger import takes --approved FILE.csv (the Excel template, ledger import FILE.xlsx, is not built yet)")
+				return exit.Usagef("ledger import takes FILE.xlsx (the voucher template) or --approved FILE.csv")
 			}
 			if approved == "" {
 				return exit.Usagef("--approved FILE.csv is required")

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fenyang/partyfee/internal/demo"
+	"github.com/fenyang/partyfee/ledger/postgres"
 	"github.com/fenyang/partyfee/ledger/postgres/pgtest"
 )
 
@@ -50,4 +52,13 @@ func runLedger(t *testing.T, env map[string]string, args ...string) (string, str
 	var out, errOut bytes.Buffer
 	code := run(context.Background(), args, strings.NewReader(""), &out, &errOut)
 	return out.String(), errOut.String(), code
+}
+
+// recordDemo records the demo's February–March 2020 on db.
+func recordDemo(t *testing.T, db *postgres.DB) {
+	t.Helper()
+	var out bytes.Buffer
+	if err := demo.Run(context.Background(), db, demo.Options{OutDir: t.TempDir(), Out: &out}); err != nil {
+		t.Fatalf("demo: %v\n%s", err, out.String())
+	}
 }

@@ -18,6 +18,9 @@ import (
 // real workflow (different users make, check, sign and post) on a simulated
 // clock, from a seeded generator so every run records the same ledger.
 
+// Book is the code of the demo's book (configs/demo/fenyang.yaml).
+const Book = demoBook
+
 const (
 	demoBook   = "FY-DFZH"
 	demoSeed   = 20200203

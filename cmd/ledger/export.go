@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fenyang/partyfee/internal/exit"
+	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/journal"
+	"github.com/fenyang/partyfee/ledger/postgres"
+)
+
+// exportFormats lists what `ledger export --format` writes.
+var exportFormats = []string{"ledger", "hledger", "gbt24589", "csv", "xlsx"}
+
+func (a *app) exportCommand() *cobra.Command {
+	var format, period, year, out string
+	c := &cobra.Command{
+		Use:   "export --format ledger|hledger|gbt24589|csv|xlsx --period PERIOD|--year YYYY [--out FILE|DIR]",
+		Short: "Export the ledger for outside tools: a plain-text journal, the GB/T 24589.2 audit data package, a CSV/XLSX 数据包",
+		Long: `export writes the posted vouchers of a period for the tools around the ledger.
+
+  --format ledger|hledger   a plain-text journal that ledger-cli and hledger read: one transaction per
+                            posted voucher (its number as the code, e.g. (2020-02:记-0003)), accounts by
+                            their Chinese names under their type (资产:银行存款:党费专户), the organisation,
+                            fund and purpose as tags (org:, fund:, purpose:), red vouchers as the negative
+                            postings they are, and the balances brought forward as one 期初余额
+                            transaction on the period's first day, so every account's balance in the
+                            tool is its balance at the period's end. Check it with
+                            hledger -f FILE bal  or  /path/to/ledger -f FILE bal.
+  --format gbt24589         the audit data package after GB/T 24589.2 in directory --out (docs/gbt24589.md).
+  --format csv|xlsx         the same tables as a plain 数据包 (CSV files in --out, or one workbook).
+
+The journal goes to --out (written whole or not at all) or stdout.`,
+		Example: `  ledger export --format hledger --year 2020 --out fy-2020.journal && hledger -f fy-2020.journal bal
+  ledger export --format ledger --period 2020-02 > fy-2020-02.ledger
+  ledger export --format gbt24589 --year 2020 --out audit-2020/`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format == "" {
+				return exit.Usagef("--format is required (%s)", strings.Join(exportFormats, ", "))
+			}
+			p, err := exportPeriod(period, year)
+			if err != nil {
+				return err
+			}
+			db, err := a.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			switch format {
+			case "ledger", "hledger":
+				f, _ := journal.ParseFormat(format)
+				var n int
+				if out == "" || out == "-" {
+					n, err = exportJournal(cmd.Context(), db, a.book(), p, f, a.stdout)
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(a.stderr, "exported %d vouchers of %s\n", n, p.Label())
+					return nil
+				}
+				err = writeFileAtomic(out, func(w io.Writer) error {
+					n, err = exportJournal(cmd.Context(), db, a.book(), p, f, w)
+					return err
+				})
+				if err != nil {
+					return err
+				}
+				if a.jsonOut() {
+					return a.printJSON(map[string]any{"file": out, "format": format, "period": p.Label(), "vouchers": n})
+				}
+				fmt.Fprintf(a.stdout, "exported %d vouchers of %s to %s (%s journal)\n", n, p.Label(), out, format)
+				return nil
+			default:
+				if h, ok := exportHandlers[format]; ok {
+					return h(cmd.Context(), a, db, p, out)
+				}
+				return exit.Usagef("unknown --format %q (%s)", format, strings.Join(exportFormats, ", "))
+			}
+		},
+	}
+	c.Flags().StringVar(&format, "format", "", "ledger, hledger, gbt24589, csv or xlsx (required)")
+	c.Flags().StringVar(&period, "period", "", "month YYYY-MM, range YYYY-MM..YYYY-MM or year YYYY")
+	c.Flags().StringVar(&year, "year", "", "a whole year YYYY (the same as --period YYYY)")
+	c.Flags().StringVar(&out, "out", "", "the file (journal, xlsx) or directory (gbt24589, csv) to write; journal default stdout")
+	return c
+}
+
+// exportHandlers are the other formats, each added by its own file.
+var exportHandlers = map[string]func(ctx context.Context, a *app, db *postgres.DB, p ledger.PeriodRange, out string) error{}
+
+func exportPeriod(period, year string) (ledger.PeriodRange, error) {
+	switch {
+	case period != "" && year != "":
+		return ledger.PeriodRange{}, exit.Usagef("give --period or --year, not both")
+	case year != "":
+		if len(year) != 4 {
+			return ledger.PeriodRange{}, exit.Usagef("--year takes a year YYYY")
+		}
+		return ledger.ParsePeriod(year)
+	case period != "":
+		return ledger.ParsePeriod(period)
+	}
+	return ledger.PeriodRange{}, exit.Usagef("--period or --year is required")
+}
+
+// exportJournal writes the journal of period to w and returns the number
+// of vouchers written.
+func exportJournal(ctx context.Context, db *postgres.DB, book string, p ledger.PeriodRange, f journal.Format, w io.Writer) (int, error) {
+	var jw *journal.Writer
+	n := 0
+	err := db.ExportJournal(ctx, book, p, postgres.JournalExport{
+		Start: func(b *ledger.Books, opening []ledger.Line) error {
+			jw = journal.NewWriter(w, f, b)
+			if err := jw.Header(p, db.Now()); err != nil {
+				return err
+			}
+			return jw.Opening(p.From, opening)
+		},
+		Voucher: func(v *ledger.Voucher) error {
+			n++
+			return jw.Voucher(v)
+		},
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, jw.Flush()
+}
+
+// writeFileAtomic writes path through a temporary file in the same
+// directory, renamed into place only when write succeeds.
+func writeFileAtomic(path string, write func(w io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fenyang/partyfee/internal/exit"
+	"github.com/fenyang/partyfee/ledger/postgres"
+	"github.com/fenyang/partyfee/ledger/xlsximport"
+	"github.com/fenyang/partyfee/reports"
+)
+
+func (a *app) templateCommand() *cobra.Command {
+	var out string
+	c := &cobra.Command{
+		Use:   "template vouchers [--out 凭证导入模板.xlsx]",
+		Short: "Write the Excel voucher import template (凭证导入模板) of the book",
+		Long: `template vouchers writes the workbook that ledger import FILE.xlsx reads: the sheet 凭证 with one row
+per posting line (` + fmt.Sprint(xlsximport.Columns) + `), drop-down lists of the
+book's leaf accounts, active organisations, funds and purposes (sheet 代码表) and the instructions in
+Chinese (sheet 说明).`,
+		Example: `  ledger template vouchers --out 凭证导入模板.xlsx`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if args[0] != "vouchers" {
+				return exit.Usagef("unknown template %q (vouchers)", args[0])
+			}
+			db, err := a.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			b, err := db.LoadBooks(cmd.Context(), a.book())
+			if err != nil {
+				return err
+			}
+			if err := writeFileAtomic(out, func(w io.Writer) error {
+				return reports.WriteVoucherTemplate(w, b, xlsximport.SheetVouchers, xlsximport.Columns)
+			}); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "wrote %s\n", out)
+			return nil
+		},
+	}
+	c.Flags().StringVar(&out, "out", "凭证导入模板.xlsx", "the .xlsx file to write")
+	return c
+}
+
+// importVoucherWorkbook makes the vouchers of the template workbook at path
+// as drafts under the acting user: all or none.
+func importVoucherWorkbook(ctx context.Context, a *app, path string) error {
+	actor, err := a.actor()
+	if err != nil {
+		return err
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	db, err := a.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	res, err := importDrafts(ctx, db, a.book(), actor, data)
+	if err != nil {
+		return err
+	}
+	if a.jsonOut() {
+		return a.printJSON(res)
+	}
+	fmt.Fprintf(a.stdout, "imported %d vouchers from %s as drafts (未审核) made by %s", res.Made, path, actor)
+	if res.Replayed > 0 {
+		fmt.Fprintf(a.stdout, "; %d imported before, skipped", res.Replayed)
+	}
+	fmt.Fprintln(a.stdout)
+	for _, w := range res.Words {
+		fmt.Fprintf(a.stdout, "  %s\n", w)
+	}
+	return nil
+}
+
+// importDrafts reads the workbook and makes its drafts (shared with the API).
+func importDrafts(ctx context.Context, db *postgres.DB, book, actor string, data []byte) (postgres.DraftImportResult, error) {
+	b, err := db.LoadBooks(ctx, book)
+	if err != nil {
+		return postgres.DraftImportResult{}, err
+	}
+	drafts, err := xlsximport.Read(bytes.NewReader(data), b)
+	if err != nil {
+		return postgres.DraftImportResult{}, err
+	}
+	in := make([]postgres.DraftInput, len(drafts))
+	for i, d := range drafts {
+		in[i] = postgres.DraftInput{Voucher: d.Voucher, Where: fmt.Sprintf("工作表“%s”第 %d 行（凭证键 %s）", xlsximport.SheetVouchers, d.Row, d.Key)}
+	}
+	return db.ImportDrafts(ctx, book, actor, in)
+}
