@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"github.com/fenyang/partyfee/ledger/report"
 	"io"
 	"iter"
 	"strings"
@@ -13,7 +14,7 @@ import (
 // title, styles, totals, panes, filters or print setup. It is the baseline
 // that `ledger bench` and BenchmarkBareStreamWriter compare WriteSheet's T3
 // with (SPEC §9: at most 1.5 times its time, its memory + 50 MiB).
-func WriteBareT3(w io.Writer, rows iter.Seq2[T3Row, error]) error {
+func WriteBareT3(w io.Writer, rows iter.Seq2[report.T3Row, error]) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	if err := f.SetSheetName("Sheet1", SheetT3); err != nil {

@@ -9,7 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/fenyang/partyfee/reports"
+	"github.com/fenyang/partyfee/ledger/report"
 	"slices"
 	"strings"
 	"time"
@@ -1804,7 +1804,7 @@ func nullJSON(b []byte) any {
 }
 
 func init() {
-	storedReconciliation = func(ctx context.Context, q querier, book string, period ledger.PeriodRange) (*reports.T9Table, error) {
+	storedReconciliation = func(ctx context.Context, q querier, book string, period ledger.PeriodRange) (*report.T9Table, error) {
 		months := period.Months()
 		if len(months) == 0 {
 			return nil, nil

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/fenyang/partyfee/ledger/report"
 	"math/rand/v2"
 	"os"
 	"strconv"
@@ -262,7 +263,7 @@ func (l *repLedger) count(sql string, args ...any) int {
 }
 
 // workbook writes the audit workbook of period for org and opens it.
-func (l *repLedger) workbook(period, org string) (*excelize.File, reports.Summary, *reports.AuditData) {
+func (l *repLedger) workbook(period, org string) (*excelize.File, reports.Summary, *report.AuditData) {
 	l.t.Helper()
 	p, err := ledger.ParsePeriod(period)
 	if err != nil {
