@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"github.com/fenyang/partyfee/ledger/recon"
 	"strings"
 	"time"
 
@@ -229,7 +230,7 @@ func (b *benchBulk) bareReadHash(ctx context.Context) error {
 func (b *benchBulk) reconcile(ctx context.Context) ([]benchResult, error) {
 	var ours, bare, rules time.Duration
 	rounds := b.rounds()
-	var last *postgres.ReconcileResult
+	var last *recon.ReconcileResult
 	for round := range rounds {
 		b.env.opt.logf("reconcile: round %d: bare checks", round+1)
 		t, err := timeIt(func() error { return b.bareChecks(ctx) })

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"github.com/fenyang/partyfee/ledger/recon"
 	"os"
 	"path/filepath"
 	"strings"
@@ -130,7 +131,7 @@ func (s *scenario) februaryBatch() error {
 		return err
 	}
 	s.batch = res
-	if res.Status != postgres.StatusClean {
+	if res.Status != recon.StatusClean {
 		var b bytes.Buffer
 		for _, d := range res.Discrepancies {
 			fmt.Fprintf(&b, "\n  %s %s %s %s %s: expected %s, actual %s — %s", d.Check, d.Voucher, d.Account, d.Org, d.Fund, d.Expected, d.Actual, d.Msg)

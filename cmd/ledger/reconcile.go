@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/fenyang/partyfee/ledger/recon"
 	"io"
 	"os"
 	"path/filepath"
@@ -105,7 +106,7 @@ Exit status: 0 clean, 4 discrepancies, 1 error. --json prints the summary of SPE
 			} else {
 				a.printReconcile(res, out)
 			}
-			if res.Status != postgres.StatusClean {
+			if res.Status != recon.StatusClean {
 				return &discrepancyError{msg: fmt.Sprintf("reconcile %s: %d discrepancies", res.Period, len(res.Discrepancies))}
 			}
 			return nil
@@ -158,10 +159,10 @@ func (a *app) reconcileProgress(period string) (func(step string, done, total in
 		}
 }
 
-func (a *app) printReconcile(res *postgres.ReconcileResult, out string) {
+func (a *app) printReconcile(res *recon.ReconcileResult, out string) {
 	w := a.stdout
 	verdict := "clean"
-	if res.Status != postgres.StatusClean {
+	if res.Status != recon.StatusClean {
 		verdict = fmt.Sprintf("%d discrepancies", len(res.Discrepancies))
 	}
 	fmt.Fprintf(w, "对账 %s %s %s: %s (%d posted vouchers)\n", res.Book, res.BookName, res.Period, verdict, res.Vouchers)
@@ -245,12 +246,12 @@ func recTime(t *time.Time) string {
 // writeReconcileWorkbook writes the reconciliation workbook to path through
 // a temporary file renamed into place, so a killed run never leaves half a
 // workbook.
-func (a *app) writeReconcileWorkbook(ctx context.Context, db *postgres.DB, res *postgres.ReconcileResult, path string) error {
+func (a *app) writeReconcileWorkbook(ctx context.Context, db *postgres.DB, res *recon.ReconcileResult, path string) error {
 	b, err := db.LoadBooks(ctx, res.Book)
 	if err != nil {
 		return err
 	}
-	d := postgres.ReconcileWorkbookData(res, b, db.Now(), ledger.SystemUser, a.v.GetString("report.preparer"), a.v.GetString("report.reviewer"))
+	d := recon.ReconcileWorkbookData(res, b, db.Now(), ledger.SystemUser, a.v.GetString("report.preparer"), a.v.GetString("report.reviewer"))
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/fenyang/partyfee/ledger/recon"
 	"io"
 	"math/rand/v2"
 	"sort"
@@ -67,7 +68,7 @@ type scenario struct {
 	// writes its workbook there).
 	app           *app
 	outDir        string
-	batch         *postgres.ReconcileResult
+	batch         *recon.ReconcileResult
 	reconcileBook string
 }
 

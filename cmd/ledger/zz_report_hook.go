@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/fenyang/partyfee/ledger/recon"
 	"path/filepath"
 
 	"github.com/fenyang/partyfee/ledger"
@@ -30,7 +31,7 @@ func demoAuditWorkbook(ctx context.Context, a *app, d *demoRun) error {
 		Out: filepath.Join(d.outDir, "audit-2020-02.xlsx"), Actor: ledger.SystemUser, Preparer: preparer}
 	if b := d.s.batch; b != nil && b.Bank != nil {
 		// T9: the 银行存款余额调节表 of the February batch.
-		req.Options = append(req.Options, postgres.WithReconciliation(postgres.T9FromBankrec(&b.Bank.Table, b.Bank.BankName, b.Bank.BankAccount)))
+		req.Options = append(req.Options, postgres.WithReconciliation(recon.T9FromBankrec(&b.Bank.Table, b.Bank.BankName, b.Bank.BankAccount)))
 	}
 	res, err := writeAuditReport(ctx, a, d.db, req)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/fenyang/partyfee/ledger/recon"
 	"net/http"
 	"strings"
 	"time"
@@ -42,7 +43,7 @@ type checkView struct {
 }
 
 type reconcileAnswer struct {
-	postgres.ReconcileSummary
+	recon.ReconcileSummary
 	Checks        []checkView `json:"checks"`
 	Vouchers      int         `json:"vouchers"`
 	PeriodStatus  string      `json:"period_status"`

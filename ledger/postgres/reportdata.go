@@ -15,7 +15,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/fenyang/partyfee/ledger"
-	"github.com/fenyang/partyfee/ledger/bankrec"
 )
 
 // This file fills the audit workbook's model (report.AuditData) from the
@@ -76,42 +75,6 @@ func WithReportTimeout(d time.Duration) AuditOption {
 
 // reportTimeoutDefault bounds one statement of a report, streaming included.
 const reportTimeoutDefault = 30 * time.Minute
-
-// storedReconciliation reads the stored bank reconciliation (调节表) of a
-// period, nil when none was done. The reconciliation store of this package
-// sets it; until it does, T9 shows its headers only.
-var storedReconciliation func(ctx context.Context, q querier, book string, period ledger.PeriodRange) (*report.T9Table, error)
-
-// T9FromBankrec turns a bank reconciliation table into the workbook's T9
-// (outstanding items as positive magnitudes, as printed), for
-// storedReconciliation and WithReconciliation.
-func T9FromBankrec(t *bankrec.Table, bankName, account string) *report.T9Table {
-	if t == nil {
-		return nil
-	}
-	stmt := func(ls []bankrec.StatementLine) []report.T9Item {
-		var out []report.T9Item
-		for _, l := range ls {
-			ref := l.Reference
-			if ref == "" && l.Row > 0 {
-				ref = fmt.Sprintf("对账单第%d行", l.Row)
-			}
-			out = append(out, report.T9Item{Date: l.Date, Ref: ref, Summary: strings.TrimSpace(l.Summary + " " + l.Counterparty), Amount: l.Amount.Abs()})
-		}
-		return out
-	}
-	book := func(es []bankrec.BookEntry) []report.T9Item {
-		var out []report.T9Item
-		for _, e := range es {
-			out = append(out, report.T9Item{Date: e.Date, Ref: e.Voucher, Summary: e.Summary, Amount: e.Amount.Abs()})
-		}
-		return out
-	}
-	return &report.T9Table{BankName: bankName, Account: account, AsOf: t.PeriodEnd,
-		BookBalance: t.BookBalance, BankBalance: t.BankBalance,
-		BankReceived: stmt(t.BankReceivedNotBooked), BankPaid: stmt(t.BankPaidNotBooked),
-		BookReceived: book(t.BookedReceivedNotInBank), BookPaid: book(t.BookedPaidNotInBank)}
-}
 
 // Limits on what one cell of the workbook carries.
 const (
@@ -227,13 +190,10 @@ func readAudit(ctx context.Context, tx pgx.Tx, book string, period ledger.Period
 			return nil, fmt.Errorf("audit workbook %s: %w", s.name, err)
 		}
 	}
-	switch {
-	case o.t9Set:
+	if o.t9Set {
 		d.T9 = o.t9
-	case storedReconciliation != nil:
-		if d.T9, err = storedReconciliation(ctx, tx, book, period); err != nil {
-			return nil, fmt.Errorf("audit workbook T9: %w", err)
-		}
+	} else if d.T9, err = storedReconciliation(ctx, tx, book, period); err != nil {
+		return nil, fmt.Errorf("audit workbook T9: %w", err)
 	}
 	d.T3 = r.t3()
 	d.Detail = r.journal(detailAccounts, false)
