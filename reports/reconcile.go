@@ -3,6 +3,7 @@ package reports
 import (
 	"errors"
 	"fmt"
+	"github.com/fenyang/partyfee/ledger/audit"
 	"github.com/fenyang/partyfee/ledger/report"
 	"io"
 	"time"
@@ -533,19 +534,10 @@ func writeRecFindings(w *recWriter) error {
 		return err
 	}
 	head := w.row
-	sev := map[string]string{"HIGH": "高", "MEDIUM": "中", "LOW": "低"}
-	state := map[string]string{"open": "待整改", "acknowledged": "整改中", "rectified": "已整改"}
 	for _, x := range w.d.Findings {
-		s, ok := sev[x.Severity]
-		if !ok {
-			s = x.Severity
-		}
-		stt, ok := state[x.Status]
-		if !ok {
-			stt = x.Status
-		}
+		s, stt := audit.SeverityName(x.Severity), audit.FindingStateName(x.Status)
 		sevStyle := w.st.text
-		if x.Severity == "HIGH" && x.Status == "open" {
+		if x.Severity == audit.SeverityHigh && x.Status == audit.FindingOpen {
 			sevStyle = w.st.bad
 		}
 		if err := w.put(w.text(w.st.text, x.Rule), w.text(w.st.text, x.Type), w.text(sevStyle, s), w.text(w.st.text, x.Voucher), w.date(x.Date),

@@ -139,7 +139,7 @@ func TestWriteReconcileWorkbook(t *testing.T) {
 
 	// T8.
 	_, r = find(reports.SheetRecFindings, "A-03")
-	if !slices.Contains(r, "中") || !slices.Contains(r, "待整改") {
+	if !slices.Contains(r, "中") || !slices.Contains(r, "未整改") {
 		t.Errorf("T8 row %q", r)
 	}
 	// Print setup: A4 landscape with the footer.

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"github.com/fenyang/partyfee/ledger/audit"
 	"github.com/fenyang/partyfee/ledger/report"
 	"slices"
 	"strconv"
@@ -97,20 +98,6 @@ func purposeName(p ledger.Purpose) string {
 var orgKindNames = map[ledger.OrgKind]string{
 	ledger.OrgDept: "组织部门", ledger.OrgTempBranch: "临时党支部", ledger.OrgPartyGroup: "党小组",
 	ledger.OrgBranch: "党支部", ledger.OrgExternal: "外部单位",
-}
-
-var severityNames = map[string]string{"HIGH": "高", "MEDIUM": "中", "LOW": "低"}
-
-var findingStatusNames = map[string]string{"open": "待整改", "acknowledged": "整改中", "rectified": "已整改"}
-
-func lookup(m map[string]string, s string) string {
-	if n, ok := m[strings.ToUpper(s)]; ok {
-		return n
-	}
-	if n, ok := m[strings.ToLower(s)]; ok {
-		return n
-	}
-	return s
 }
 
 // ---- T1 收支总表 ----
@@ -777,10 +764,10 @@ func writeT8(wb *workbook) error {
 	}
 	for i := range wb.d.T8 {
 		r := &wb.d.T8[i]
-		cells := []any{wb.styled(wb.st.center, r.Rule), wb.text(r.Type), wb.styled(wb.st.center, lookup(severityNames, r.Severity)),
+		cells := []any{wb.styled(wb.st.center, r.Rule), wb.text(r.Type), wb.styled(wb.st.center, audit.SeverityName(r.Severity)),
 			wb.voucher(r.VoucherID, r.Voucher), wb.date(r.Date), wb.text(r.OrgName), wb.moneyOrBlank(r.Amount),
 			wb.styled(wb.st.wrap, r.Note), wb.text(r.Responsible), wb.date(r.Deadline),
-			wb.styled(wb.st.center, lookup(findingStatusNames, r.Status))}
+			wb.styled(wb.st.center, audit.FindingStateName(r.Status))}
 		if _, _, err := t.add(cells, true); err != nil {
 			return err
 		}

@@ -45,8 +45,6 @@ func (a *app) auditRulesConfig() (*audit.Config, error) {
 	return &cfg, nil
 }
 
-var severityNames = map[string]string{audit.SeverityHigh: "高", audit.SeverityMedium: "中", audit.SeverityLow: "低"}
-
 func (a *app) auditCommand() *cobra.Command {
 	var period, severity string
 	c := &cobra.Command{
@@ -73,7 +71,7 @@ built-in configs/audit.yaml, or the file named by the configuration key audit.ru
 			}
 			minSev := ""
 			if severity != "" {
-				if minSev, err = postgres.ParseSeverity(severity); err != nil {
+				if minSev, err = audit.ParseSeverity(severity); err != nil {
 					return err
 				}
 			}
@@ -110,10 +108,10 @@ func (a *app) reportFindings(period string, p ledger.PeriodRange, stored []postg
 	shown := []postgres.StoredFinding{}
 	for _, f := range stored {
 		counts[f.Severity]++
-		if f.Severity == audit.SeverityHigh && f.State == postgres.FindingOpen {
+		if f.Severity == audit.SeverityHigh && f.State == audit.FindingOpen {
 			openHigh++
 		}
-		if minSev == "" || postgres.SeverityRank(f.Severity) >= postgres.SeverityRank(minSev) {
+		if minSev == "" || audit.SeverityRank(f.Severity) >= audit.SeverityRank(minSev) {
 			shown = append(shown, f)
 		}
 	}
@@ -153,7 +151,7 @@ func (a *app) printFindingTable(fs []postgres.StoredFinding) error {
 		if !f.Date.IsZero() {
 			date = f.Date.Format(time.DateOnly)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.ID, f.Rule, f.Type, severityNames[f.Severity], f.Voucher, date,
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.ID, f.Rule, f.Type, audit.SeverityName(f.Severity), f.Voucher, date,
 			f.Org, f.Amount.Format(), oneLine(f.Explanation), findingStateCell(&f))
 	}
 	return tw.Flush()
@@ -161,7 +159,7 @@ func (a *app) printFindingTable(fs []postgres.StoredFinding) error {
 
 func findingStateCell(f *postgres.StoredFinding) string {
 	s := f.StateName()
-	if f.Deadline != nil && f.State == postgres.FindingAcknowledged {
+	if f.Deadline != nil && f.State == audit.FindingAcknowledged {
 		s += "（期限 " + f.Deadline.Format(time.DateOnly) + "）"
 	}
 	return s
@@ -309,8 +307,8 @@ func (a *app) auditHistoryCommand() *cobra.Command {
 				if e.Deadline != nil {
 					d = e.Deadline.Format(time.DateOnly)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.At.Format(time.RFC3339), e.Actor, postgres.FindingStateName(e.From),
-					postgres.FindingStateName(e.To), d, oneLine(e.Note))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.At.Format(time.RFC3339), e.Actor, audit.FindingStateName(e.From),
+					audit.FindingStateName(e.To), d, oneLine(e.Note))
 			}
 			return tw.Flush()
 		},

@@ -125,7 +125,7 @@ func (s *scenario) auditFebruary() error {
 func demoFindings(fs []postgres.StoredFinding) string {
 	var b strings.Builder
 	for _, f := range fs {
-		fmt.Fprintf(&b, "  #%d %s %s %s %s %s — %s\n", f.ID, f.Rule, f.Severity, f.Voucher, f.Org, postgres.FindingStateName(f.State), oneLine(f.Explanation))
+		fmt.Fprintf(&b, "  #%d %s %s %s %s %s — %s\n", f.ID, f.Rule, f.Severity, f.Voucher, f.Org, audit.FindingStateName(f.State), oneLine(f.Explanation))
 	}
 	return b.String()
 }

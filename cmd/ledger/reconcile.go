@@ -198,7 +198,7 @@ func (a *app) printReconcile(res *recon.ReconcileResult, out string) {
 	}
 	high := 0
 	for _, f := range res.Findings {
-		if f.Severity == audit.SeverityHigh && f.State == postgres.FindingOpen {
+		if f.Severity == audit.SeverityHigh && f.State == audit.FindingOpen {
 			high++
 		}
 	}

@@ -1118,7 +1118,7 @@ func (r *recRun) checkFindings(ctx context.Context) error {
 			rf.Deadline = f.Deadline.Format(time.DateOnly)
 		}
 		r.res.Findings = append(r.res.Findings, rf)
-		if f.Severity == audit.SeverityHigh && f.State == FindingOpen {
+		if f.Severity == audit.SeverityHigh && f.State == audit.FindingOpen {
 			ds = append(ds, recon.Discrepancy{Check: recon.CheckAuditHigh, Voucher: f.Voucher, VoucherID: f.VoucherID, Org: f.Org, Actual: f.Amount.String(),
 				Msg: fmt.Sprintf("audit finding %d (%s %s) is HIGH and open: %s", f.ID, f.Rule, f.Type, f.Explanation)})
 		}
