@@ -193,8 +193,8 @@ func (im *importer) load(ctx context.Context, tx pgx.Tx, actor string) error {
 	}); err != nil {
 		return err
 	}
-	bal := map[csvimport.BalanceKey]int64{}
-	var k csvimport.BalanceKey
+	bal := map[ledger.BalanceKey]int64{}
+	var k ledger.BalanceKey
 	var fen int64
 	rows, _ = tx.Query(ctx, `SELECT account, org, fund, balance_fen FROM balances WHERE book = $1 AND restricted`, im.book)
 	if _, err := pgx.ForEachRow(rows, []any{&k.Account, &k.Org, &k.Fund, &fen}, func() error {
