@@ -89,15 +89,7 @@ func (f StoredFinding) MarshalJSON() ([]byte, error) {
 // auditSnapshotTx runs fn in one read-only REPEATABLE READ transaction, so that
 // everything it reads comes from one snapshot.
 func (db *DB) auditSnapshotTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	tx, err := db.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return mapError(err)
-	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
-	if err := fn(tx); err != nil {
-		return mapError(err)
-	}
-	return mapError(tx.Commit(ctx))
+	return db.runTx(ctx, fn, snapshot)
 }
 
 // AuditInput loads everything the audit rules read for book, evaluated over

@@ -87,47 +87,25 @@ func (db *DB) Reconcile(ctx context.Context, opt ReconcileOptions) (*recon.Recon
 		stmt = &recStatement{info: recon.StatementInfo{Digest: bankstmt.Digest(opt.Statement.Data), Filename: recBaseFile(opt.Statement.Name),
 			Layout: layout.Name, Lines: len(lines)}, lines: lines}
 	}
-	txo := pgx.TxOptions{IsoLevel: pgx.RepeatableRead}
+	// A run without Close reads one snapshot; a closing run reads the
+	// latest committed state after locking the period row.
+	iso := pgx.RepeatableRead
 	if opt.Close {
-		txo.IsoLevel = pgx.ReadCommitted
+		iso = pgx.ReadCommitted
 	}
 	var res *recon.ReconcileResult
-	var err error
-	for attempt := 0; attempt <= retryCountMax; attempt++ {
-		r := &recRun{db: db, opt: opt, year: months[0][0], month: months[0][1], stmt: stmt}
-		err = db.tryTxOpts(ctx, txo, func(tx pgx.Tx) error {
-			r.tx = tx
-			return r.execute(ctx)
-		})
-		if err == nil {
-			res = r.res
-			break
+	err := db.runTx(ctx, func(tx pgx.Tx) error {
+		r := &recRun{db: db, tx: tx, opt: opt, year: months[0][0], month: months[0][1], stmt: stmt}
+		if err := r.execute(ctx); err != nil {
+			return err
 		}
-		if !retryable(err) {
-			break
-		}
-		time.Sleep(time.Duration(attempt+1) * 10 * time.Millisecond)
-	}
+		res = r.res
+		return nil
+	}, isolation(iso))
 	if err != nil {
-		return nil, mapError(err)
+		return nil, err
 	}
 	return res, nil
-}
-
-func (db *DB) tryTxOpts(ctx context.Context, o pgx.TxOptions, fn func(tx pgx.Tx) error) (err error) {
-	tx, err := db.Pool.BeginTx(ctx, o)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tx.Rollback(context.WithoutCancel(ctx))
-		}
-	}()
-	if err = fn(tx); err != nil {
-		return err
-	}
-	return tx.Commit(ctx)
 }
 
 type recStatement struct {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"github.com/fenyang/partyfee/ledger/recon"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -37,32 +36,18 @@ func (db *DB) ReconcilePreview(ctx context.Context, opt ReconcileOptions) (*reco
 		stmt = &recStatement{info: recon.StatementInfo{Digest: bankstmt.Digest(opt.Statement.Data), Filename: recBaseFile(opt.Statement.Name),
 			Layout: layout.Name, Lines: len(lines)}, lines: lines}
 	}
-	var err error
-	for attempt := 0; attempt <= retryCountMax; attempt++ {
-		r := &recRun{db: db, opt: opt, year: months[0][0], month: months[0][1], stmt: stmt}
-		err = db.previewTx(ctx, func(tx pgx.Tx) error {
-			r.tx = tx
-			return r.execute(ctx)
-		})
-		if err == nil {
-			r.res.Recorded = false
-			return r.res, nil
+	var res *recon.ReconcileResult
+	err := db.runTx(ctx, func(tx pgx.Tx) error {
+		r := &recRun{db: db, tx: tx, opt: opt, year: months[0][0], month: months[0][1], stmt: stmt}
+		if err := r.execute(ctx); err != nil {
+			return err
 		}
-		if !retryable(err) {
-			break
-		}
-		time.Sleep(time.Duration(attempt+1) * 10 * time.Millisecond)
-	}
-	return nil, mapError(err)
-}
-
-// previewTx runs fn in a REPEATABLE READ transaction that is always rolled
-// back.
-func (db *DB) previewTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	tx, err := db.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead})
+		res = r.res
+		res.Recorded = false
+		return nil
+	}, isolation(pgx.RepeatableRead), preview)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
-	return fn(tx)
+	return res, nil
 }

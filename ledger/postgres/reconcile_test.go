@@ -890,3 +890,50 @@ func TestReconcileBankReversalPairCancels(t *testing.T) {
 		t.Fatalf("outstanding %+v", tab)
 	}
 }
+
+// A panic inside the batch's transaction (here in the progress callback,
+// which runs between the checks) rolls the transaction back and gives its
+// connection back to the pool, for a closing run, a reading run and a
+// preview alike; the period stays open.
+func TestReconcilePanicReleasesTheConnection(t *testing.T) {
+	t.Parallel()
+	f := newRecFixture(t)
+	f.february()
+	before := f.db.Pool.Stat().AcquiredConns()
+	boom := func(step string, done, total int) {
+		if step == "trial balance" {
+			panic("a bug in a check")
+		}
+	}
+	p, err := ledger.ParsePeriod("2020-02")
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := map[string]func(){
+		"close":   func() { f.tryReconcile("2020-02", postgres.ReconcileOptions{Close: true, Progress: boom}) },
+		"read":    func() { f.tryReconcile("2020-02", postgres.ReconcileOptions{Progress: boom}) },
+		"preview": func() { f.db.ReconcilePreview(f.ctx, postgres.ReconcileOptions{Book: recBook, Period: p, WindowDays: 10, Progress: boom}) },
+	}
+	for name, run := range runs {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: the panic did not reach the caller", name)
+				}
+			}()
+			run()
+		}()
+		if got := f.db.Pool.Stat().AcquiredConns(); got != before {
+			t.Fatalf("%s: %d connections held after the panic, %d before", name, got, before)
+		}
+	}
+	ps, err := f.db.Periods(f.ctx, recBook)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pi := range ps {
+		if pi.Status == "closed" {
+			t.Errorf("period %+v closed by a run that panicked", pi)
+		}
+	}
+}

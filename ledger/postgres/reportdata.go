@@ -103,7 +103,9 @@ func (db *DB) AuditData(ctx context.Context, book string, period ledger.PeriodRa
 	if period.From.IsZero() || period.To.IsZero() || period.To.Before(period.From) {
 		return nil, nil, ledger.Errorf(ledger.EInvalid, "period", "the period is missing or ends before it starts")
 	}
-	tx, err := db.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	// The transaction outlives the call: the workbook's iterators read
+	// from it until close ends it, so it cannot be runTx's.
+	tx, err := db.begin(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return nil, nil, mapError(err)
 	}

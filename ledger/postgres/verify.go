@@ -833,15 +833,7 @@ func (db *DB) PeriodSeal(ctx context.Context, book string, year, month int) (seq
 
 // sealReadTx runs fn in a read-only repeatable-read transaction (one snapshot).
 func (db *DB) sealReadTx(ctx context.Context, fn func(pgx.Tx) error) error {
-	tx, err := db.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
-	if err := fn(tx); err != nil {
-		return err
-	}
-	return tx.Commit(ctx)
+	return db.runTx(ctx, fn, snapshot)
 }
 
 // chainVoucherName is the voucher's reference as the CLI accepts it: 2020-02:记-0005.

@@ -30,13 +30,10 @@ import (
 // row is held only while the server runs those statements and commits,
 // never across a round trip to this process.
 func (db *DB) CreateVoucher(ctx context.Context, actor string, v *ledger.Voucher) (out *ledger.Voucher, replayed bool, err error) {
-	for attempt := 0; ; attempt++ {
+	err = retry(func() (err error) {
 		out, replayed, err = db.createVoucher(ctx, actor, v)
-		if !retryable(err) || attempt >= retryCountMax {
-			break
-		}
-		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
-	}
+		return err
+	})
 	return out, replayed, mapError(err)
 }
 
@@ -268,26 +265,27 @@ func logAction(ctx context.Context, tx pgx.Tx, book, actor, action string, vouch
 // balance rows in key order last and move them. When the voucher moved meanwhile
 // the step starts over from the read.
 func (db *DB) Transition(ctx context.Context, book, actor string, id int64, act ledger.Action) (*ledger.Voucher, error) {
-	for attempt := 0; ; attempt++ {
-		out, moved, err := db.transition(ctx, book, actor, id, act)
-		if err == nil && !moved && attempt < 10*retryCountMax {
-			continue // another transaction moved the voucher first: read it again
+	var out *ledger.Voucher
+	err := retry(func() error {
+		for reread := 0; ; reread++ {
+			v, moved, err := db.transition(ctx, book, actor, id, act)
+			if err != nil || moved {
+				out = v
+				return err
+			}
+			// Another transaction moved the voucher first: read it again.
+			if reread >= 10*retryCountMax {
+				return ledger.Errorf(ledger.EUnavailable, "id", "voucher %d keeps changing; try again", id)
+			}
 		}
-		if err == nil && !moved {
-			return nil, mapError(ledger.Errorf(ledger.EUnavailable, "id", "voucher %d keeps changing; try again", id))
-		}
-		if retryable(err) && attempt < retryCountMax {
-			time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
-			continue
-		}
-		if err != nil {
-			return nil, mapError(err)
-		}
-		if act == ledger.ActPost && db.AfterPost != nil {
-			db.AfterPost()
-		}
-		return out, nil
+	})
+	if err != nil {
+		return nil, mapError(err)
 	}
+	if act == ledger.ActPost && db.AfterPost != nil {
+		db.AfterPost()
+	}
+	return out, nil
 }
 
 // transitionSQL moves a voucher that is still in state $5 and logs the
