@@ -910,9 +910,11 @@ func TestReconcilePanicReleasesTheConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	runs := map[string]func(){
-		"close":   func() { f.tryReconcile("2020-02", postgres.ReconcileOptions{Close: true, Progress: boom}) },
-		"read":    func() { f.tryReconcile("2020-02", postgres.ReconcileOptions{Progress: boom}) },
-		"preview": func() { f.db.ReconcilePreview(f.ctx, postgres.ReconcileOptions{Book: recBook, Period: p, WindowDays: 10, Progress: boom}) },
+		"close": func() { f.tryReconcile("2020-02", postgres.ReconcileOptions{Close: true, Progress: boom}) },
+		"read":  func() { f.tryReconcile("2020-02", postgres.ReconcileOptions{Progress: boom}) },
+		"preview": func() {
+			f.db.ReconcilePreview(f.ctx, postgres.ReconcileOptions{Book: recBook, Period: p, WindowDays: 10, Progress: boom})
+		},
 	}
 	for name, run := range runs {
 		func() {
