@@ -101,8 +101,8 @@ type reopenBody struct {
 // reopenPeriod re-opens the latest closed month (反结账): an admin, with a
 // reason.
 func (s *Server) reopenPeriod(c *call) (execFunc, error) {
-	if !c.user.Has(ledger.RoleAdmin) {
-		return nil, ledger.Errorf(ledger.EForbidden, "user", "only an admin re-opens a closed month (反结账); %s is not one", c.user.Name)
+	if err := ledger.CanReopenPeriod(c.user); err != nil {
+		return nil, err
 	}
 	p, err := ledger.ParsePeriod(c.r.PathValue("period"))
 	if err != nil {

@@ -28,14 +28,6 @@ func (s *Server) registerFindings() {
 	post("/api/v1/findings/{id}/rectify", s.moveFinding(audit.FindingRectified))
 }
 
-// mayAudit reports forbidden unless u is an auditor or an admin.
-func mayAudit(u *ledger.User, what string) error {
-	if u.Has(ledger.RoleAuditor) || u.Has(ledger.RoleAdmin) {
-		return nil
-	}
-	return ledger.Errorf(ledger.EForbidden, "user", "%s may not %s: that is for an auditor or an admin", u.Name, what)
-}
-
 // visibleFindings keeps the findings u may see: all of them for a user of
 // the whole book, those about an organisation in the scope otherwise.
 func visibleFindings(u *ledger.User, b *ledger.Books, fs []postgres.StoredFinding) []postgres.StoredFinding {
@@ -65,7 +57,7 @@ type auditRunAnswer struct {
 // records the findings (`ledger audit --period`); a finding found before
 // keeps its state.
 func (s *Server) auditRun(c *call) (execFunc, error) {
-	if err := mayAudit(c.user, "run the audit rules"); err != nil {
+	if err := ledger.CanAudit(c.user, "run the audit rules"); err != nil {
 		return nil, err
 	}
 	var in auditRunBody
@@ -194,7 +186,7 @@ type rectifyBody struct {
 func (s *Server) moveFinding(to string) writeFunc {
 	return func(c *call) (execFunc, error) {
 		verb := map[string]string{audit.FindingAcknowledged: "acknowledge", audit.FindingRectified: "rectify"}[to]
-		if err := mayAudit(c.user, verb+" a finding"); err != nil {
+		if err := ledger.CanAudit(c.user, verb+" a finding"); err != nil {
 			return nil, err
 		}
 		id, err := pathID(c.r)

@@ -27,7 +27,7 @@ func (s *Server) registerReconcileFiles() {
 // (an auditor or an admin), or whose scope is not the whole book: the
 // statement and the workbook are the book's.
 func mayReconcileBook(u *ledger.User, what string) error {
-	if err := mayAudit(u, what); err != nil {
+	if err := ledger.CanAudit(u, what); err != nil {
 		return err
 	}
 	if u.Scope != "" {

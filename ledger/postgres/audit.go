@@ -615,8 +615,8 @@ func (db *DB) moveFinding(ctx context.Context, book, actor, ref, from, to, note 
 		if err != nil {
 			return err
 		}
-		if !u.Has(ledger.RoleAuditor) && !u.Has(ledger.RoleAdmin) {
-			return ledger.Errorf(ledger.EForbidden, "user", "%s may not %s a finding: finding states are changed by an auditor or an admin", actor, stepVerb[to])
+		if err := ledger.CanAudit(u, stepVerb[to]+" a finding"); err != nil {
+			return err
 		}
 		sql := `SELECT ` + findingColumns + ` FROM audit_findings f WHERE f.book = $1 AND `
 		var arg any = ref
@@ -715,11 +715,8 @@ func (db *DB) writeFacts(ctx context.Context, book, actor, what string, orgs []s
 		if err != nil {
 			return err
 		}
-		if !u.Has(ledger.RoleOfficer) && !u.Has(ledger.RoleAdmin) {
-			if u.Has(ledger.RoleAuditor) {
-				return ledger.Errorf(ledger.EForbidden, "user", "%s is an auditor: auditors read everything and write nothing but audit-finding states", actor)
-			}
-			return ledger.Errorf(ledger.EForbidden, "user", "%s lacks the role to record %s (needs officer or admin)", actor, what)
+		if err := ledger.CanRecordFacts(u, what); err != nil {
+			return err
 		}
 		if len(orgs) > 0 {
 			b, err := loadBooks(ctx, tx, book)
@@ -727,17 +724,8 @@ func (db *DB) writeFacts(ctx context.Context, book, actor, what string, orgs []s
 				return err
 			}
 			for _, o := range orgs {
-				if o == "" {
-					if u.Scope != "" {
-						return ledger.Errorf(ledger.EForbidden, "org", "%s may act only within %s; a record for the whole book is outside", actor, u.Scope)
-					}
-					continue
-				}
-				if b.Orgs[o] == nil {
-					return ledger.Errorf(ledger.ENotFound, "org", "organisation %s does not exist", o)
-				}
-				if !b.InScope(u.Scope, o) {
-					return ledger.Errorf(ledger.EForbidden, "org", "%s may act only within %s; %s is outside", actor, u.Scope, o)
+				if err := ledger.CanRecordFor(u, b, "org", o); err != nil {
+					return err
 				}
 			}
 		}

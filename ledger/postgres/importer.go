@@ -166,8 +166,8 @@ func (im *importer) load(ctx context.Context, tx pgx.Tx, actor string) error {
 	if err != nil {
 		return err
 	}
-	if !u.Has(ledger.RoleAdmin) {
-		return ledger.Errorf(ledger.EForbidden, "user", "%s is not an admin; an admin imports approved vouchers", actor)
+	if err := ledger.CanImport(u); err != nil {
+		return err
 	}
 	var users []*ledger.User
 	var disabled []string

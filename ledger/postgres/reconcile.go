@@ -1312,8 +1312,8 @@ func (db *DB) ReopenPeriod(ctx context.Context, book, actor string, period ledge
 		if err != nil {
 			return err
 		}
-		if !u.Has(ledger.RoleAdmin) {
-			return ledger.Errorf(ledger.EForbidden, "user", "only an admin re-opens a closed month (反结账); %s is not one", actor)
+		if err := ledger.CanReopenPeriod(u); err != nil {
+			return err
 		}
 		var status string
 		err = tx.QueryRow(ctx, `SELECT status FROM periods WHERE book = $1 AND year = $2 AND month = $3 FOR UPDATE`, book, year, month).Scan(&status)

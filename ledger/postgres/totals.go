@@ -102,8 +102,8 @@ func (db *DB) DissolveOrg(ctx context.Context, book, actor, org string, date tim
 		if err != nil {
 			return err
 		}
-		if !u.Has(ledger.RoleAdmin) {
-			return ledger.Errorf(ledger.EForbidden, "user", "only an admin records a dissolution")
+		if err := ledger.CanDissolve(u); err != nil {
+			return err
 		}
 		tag, err := tx.Exec(ctx, `UPDATE organisations SET dissolved = $3 WHERE book = $1 AND code = $2`, book, org, date)
 		if err != nil {
