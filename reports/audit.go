@@ -3,13 +3,14 @@ package reports
 import (
 	"errors"
 	"fmt"
-	"github.com/fenyang/partyfee/ledger/report"
 	"io"
 	"slices"
 	"strings"
 
-	"github.com/fenyang/partyfee/ledger"
 	"github.com/xuri/excelize/v2"
+
+	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/report"
 )
 
 // Sheet names of the audit workbook (SPEC §6). They are a contract: users,

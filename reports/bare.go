@@ -1,12 +1,13 @@
 package reports
 
 import (
-	"github.com/fenyang/partyfee/ledger/report"
 	"io"
 	"iter"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/fenyang/partyfee/ledger/report"
 )
 
 // WriteBareT3 writes the cells of T3 使用明细 with a bare excelize

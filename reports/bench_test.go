@@ -2,15 +2,16 @@ package reports
 
 import (
 	"fmt"
-	"github.com/fenyang/partyfee/ledger/report"
 	"io"
 	"iter"
 	"os"
 	"strconv"
 	"testing"
 
-	"github.com/fenyang/partyfee/ledger"
 	"github.com/shopspring/decimal"
+
+	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/report"
 )
 
 // benchRowCount is the number of T3 rows per benchmark operation;

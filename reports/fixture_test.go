@@ -2,10 +2,11 @@ package reports
 
 import (
 	"fmt"
-	"github.com/fenyang/partyfee/ledger/report"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/fenyang/partyfee/ledger"
-	"github.com/shopspring/decimal"
+	"github.com/fenyang/partyfee/ledger/report"
 )
 
 const (

@@ -3,7 +3,6 @@ package reports
 import (
 	"bytes"
 	"fmt"
-	"github.com/fenyang/partyfee/ledger/report"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -12,9 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fenyang/partyfee/ledger"
 	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
+
+	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/report"
 )
 
 // checkInvariants reads the stored numbers of a written workbook back and

@@ -3,14 +3,15 @@ package reports
 import (
 	"cmp"
 	"fmt"
-	"github.com/fenyang/partyfee/ledger/report"
 	"iter"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/fenyang/partyfee/ledger"
 	"github.com/shopspring/decimal"
+
+	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/report"
 )
 
 // This file is the test's own small ledger: a journal of vouchers made by

@@ -3,14 +3,14 @@ package reports
 import (
 	"errors"
 	"fmt"
-	"github.com/fenyang/partyfee/ledger/audit"
-	"github.com/fenyang/partyfee/ledger/report"
 	"io"
 	"time"
 
 	"github.com/xuri/excelize/v2"
 
 	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/audit"
+	"github.com/fenyang/partyfee/ledger/report"
 )
 
 // Sheet names of the reconciliation workbook (`ledger reconcile --out`).

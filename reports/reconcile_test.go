@@ -2,7 +2,6 @@ package reports_test
 
 import (
 	"bytes"
-	"github.com/fenyang/partyfee/ledger/report"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/report"
 	"github.com/fenyang/partyfee/reports"
 )
 

@@ -2,14 +2,15 @@ package reports
 
 import (
 	"fmt"
-	"github.com/fenyang/partyfee/ledger/audit"
-	"github.com/fenyang/partyfee/ledger/report"
 	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/fenyang/partyfee/ledger"
 	"github.com/xuri/excelize/v2"
+
+	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/audit"
+	"github.com/fenyang/partyfee/ledger/report"
 )
 
 // pos is a written row.

@@ -2,15 +2,16 @@ package reports
 
 import (
 	"fmt"
-	"github.com/fenyang/partyfee/ledger/report"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/fenyang/partyfee/ledger"
 	"github.com/xuri/excelize/v2"
+
+	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/report"
 )
 
 // workbook is one workbook being written: the excelize file, the styles,

@@ -5,12 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
-	"github.com/fenyang/partyfee/ledger/recon"
 	"strings"
 	"time"
 
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/postgres"
+	"github.com/fenyang/partyfee/ledger/recon"
 )
 
 // The bulk workloads (verify, reconcile, workbook) share one database

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"github.com/fenyang/partyfee/ledger/recon"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"github.com/fenyang/partyfee/ledger/audit"
 	"github.com/fenyang/partyfee/ledger/bankstmt"
 	"github.com/fenyang/partyfee/ledger/postgres"
+	"github.com/fenyang/partyfee/ledger/recon"
 )
 
 // The demo's February batch, on the first working day of March: the bank's

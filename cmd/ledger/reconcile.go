@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/fenyang/partyfee/ledger/recon"
 	"io"
 	"os"
 	"path/filepath"
@@ -20,6 +19,7 @@ import (
 	"github.com/fenyang/partyfee/ledger/audit"
 	"github.com/fenyang/partyfee/ledger/bankstmt"
 	"github.com/fenyang/partyfee/ledger/postgres"
+	"github.com/fenyang/partyfee/ledger/recon"
 	"github.com/fenyang/partyfee/reports"
 )
 

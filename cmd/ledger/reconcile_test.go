@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/fenyang/partyfee/ledger/recon"
 	"os"
 	"path/filepath"
 	"slices"
@@ -22,6 +21,7 @@ import (
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/postgres"
 	"github.com/fenyang/partyfee/ledger/postgres/pgtest"
+	"github.com/fenyang/partyfee/ledger/recon"
 	"github.com/fenyang/partyfee/reports"
 )
 

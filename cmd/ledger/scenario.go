@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/fenyang/partyfee/ledger/recon"
 	"io"
 	"math/rand/v2"
 	"sort"
@@ -13,6 +12,7 @@ import (
 	"github.com/fenyang/partyfee/configs"
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/postgres"
+	"github.com/fenyang/partyfee/ledger/recon"
 )
 
 // The demo scenario: Fenyang, February–March 2020, recorded through the

@@ -3,11 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/fenyang/partyfee/ledger/recon"
 	"path/filepath"
 
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/postgres"
+	"github.com/fenyang/partyfee/ledger/recon"
 )
 
 // The demo writes the February 2020 audit workbook. This file's name puts

@@ -4,13 +4,13 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"github.com/fenyang/partyfee/ledger/recon"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/postgres"
+	"github.com/fenyang/partyfee/ledger/recon"
 	"github.com/fenyang/partyfee/reports"
 )
 

@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/fenyang/partyfee/ledger/recon"
 	"net/http"
 	"strconv"
 
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/bankstmt"
 	"github.com/fenyang/partyfee/ledger/postgres"
+	"github.com/fenyang/partyfee/ledger/recon"
 	"github.com/fenyang/partyfee/reports"
 )
 

@@ -9,8 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/fenyang/partyfee/ledger/recon"
-	"github.com/fenyang/partyfee/ledger/report"
 	"maps"
 	"slices"
 	"strings"
@@ -22,6 +20,8 @@ import (
 	"github.com/fenyang/partyfee/ledger/audit"
 	"github.com/fenyang/partyfee/ledger/bankrec"
 	"github.com/fenyang/partyfee/ledger/bankstmt"
+	"github.com/fenyang/partyfee/ledger/recon"
+	"github.com/fenyang/partyfee/ledger/report"
 )
 
 // StatementFile is a bank statement file given to a run.
@@ -71,6 +71,18 @@ var reconcileSteps = []string{
 // nothing: a stored statement is not stored again, an identical run is not
 // recorded again and a closed period stays closed.
 func (db *DB) Reconcile(ctx context.Context, opt ReconcileOptions) (*recon.ReconcileResult, error) {
+	// A run without Close reads one snapshot; a closing run reads the
+	// latest committed state after locking the period row.
+	iso := pgx.RepeatableRead
+	if opt.Close {
+		iso = pgx.ReadCommitted
+	}
+	return db.reconcile(ctx, opt, isolation(iso))
+}
+
+// reconcile checks opt, reads its statement and runs the batch in one
+// transaction of runTx with options txo.
+func (db *DB) reconcile(ctx context.Context, opt ReconcileOptions, txo ...txOption) (*recon.ReconcileResult, error) {
 	months := opt.Period.Months()
 	if len(months) != 1 {
 		return nil, ledger.Errorf(ledger.EInvalid, "period", "the batch reconciles one month (YYYY-MM), not %s", opt.Period.Label())
@@ -87,12 +99,6 @@ func (db *DB) Reconcile(ctx context.Context, opt ReconcileOptions) (*recon.Recon
 		stmt = &recStatement{info: recon.StatementInfo{Digest: bankstmt.Digest(opt.Statement.Data), Filename: recBaseFile(opt.Statement.Name),
 			Layout: layout.Name, Lines: len(lines)}, lines: lines}
 	}
-	// A run without Close reads one snapshot; a closing run reads the
-	// latest committed state after locking the period row.
-	iso := pgx.RepeatableRead
-	if opt.Close {
-		iso = pgx.ReadCommitted
-	}
 	var res *recon.ReconcileResult
 	err := db.runTx(ctx, func(tx pgx.Tx) error {
 		r := &recRun{db: db, tx: tx, opt: opt, year: months[0][0], month: months[0][1], stmt: stmt}
@@ -101,7 +107,7 @@ func (db *DB) Reconcile(ctx context.Context, opt ReconcileOptions) (*recon.Recon
 		}
 		res = r.res
 		return nil
-	}, isolation(iso))
+	}, txo...)
 	if err != nil {
 		return nil, err
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/fenyang/partyfee/ledger/recon"
 	"reflect"
 	"slices"
 	"strings"
@@ -23,6 +22,7 @@ import (
 	"github.com/fenyang/partyfee/ledger/bankstmt"
 	"github.com/fenyang/partyfee/ledger/postgres"
 	"github.com/fenyang/partyfee/ledger/postgres/pgtest"
+	"github.com/fenyang/partyfee/ledger/recon"
 )
 
 // These tests share the package's TestMain (pgtest.Main).

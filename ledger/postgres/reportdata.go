@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/fenyang/partyfee/ledger/report"
 	"iter"
 	"regexp"
 	"slices"
@@ -15,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/report"
 )
 
 // This file fills the audit workbook's model (report.AuditData) from the

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/fenyang/partyfee/ledger/report"
 	"math/rand/v2"
 	"os"
 	"strconv"
@@ -20,6 +19,7 @@ import (
 	"github.com/fenyang/partyfee/ledger/audit"
 	"github.com/fenyang/partyfee/ledger/postgres"
 	"github.com/fenyang/partyfee/ledger/postgres/pgtest"
+	"github.com/fenyang/partyfee/ledger/report"
 	"github.com/fenyang/partyfee/reports"
 )
 

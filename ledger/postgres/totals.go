@@ -2,12 +2,12 @@ package postgres
 
 import (
 	"context"
-	"github.com/fenyang/partyfee/ledger/recon"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/recon"
 )
 
 // Totals computes control totals of posted vouchers dated in [from, to]

@@ -4,8 +4,9 @@ import (
 	"iter"
 	"time"
 
-	"github.com/fenyang/partyfee/ledger"
 	"github.com/shopspring/decimal"
+
+	"github.com/fenyang/partyfee/ledger"
 )
 
 // AuditData is the input of the audit workbook: the header of the report and
