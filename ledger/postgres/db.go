@@ -111,9 +111,9 @@ func once(o *txOptions) { o.once = true }
 // rolling back, with preview). A serialization failure or deadlock is
 // retried up to retryCountMax times (unless once), fn running again from
 // the start. Every error leaves through mapError, so callers see
-// *ledger.Error codes. It is the one place that begins a transaction,
-// besides AuditData's, which outlives the call, and verify's parallel
-// snapshot reads; both go through begin.
+// *ledger.Error codes. It begins every transaction of the use cases but
+// two: AuditData's, which outlives the call (through begin), and verify's
+// parallel snapshot reads (beginSnapshot).
 func (db *DB) runTx(ctx context.Context, fn func(tx pgx.Tx) error, opts ...txOption) error {
 	var o txOptions
 	for _, f := range opts {
