@@ -7,8 +7,10 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/fenyang/partyfee/ledger"
 	"github.com/xuri/excelize/v2"
+
+	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/report"
 )
 
 // Sheet names of the audit workbook (SPEC §6). They are a contract: users,
@@ -140,7 +142,7 @@ var daxie = ledger.ToDaXie
 
 // WriteAudit writes the audit workbook for d to w: every sheet of
 // SheetNames, in order, each streamed. It pulls each iterator of d once.
-func WriteAudit(w io.Writer, d *AuditData, opt Options) (Summary, error) {
+func WriteAudit(w io.Writer, d *report.AuditData, opt Options) (Summary, error) {
 	wb, err := newWorkbook(d, opt)
 	if err != nil {
 		return Summary{}, err
@@ -161,7 +163,7 @@ func WriteAudit(w io.Writer, d *AuditData, opt Options) (Summary, error) {
 // workbook has no 凭证清单 to link to; the cover alone shows the row counts
 // and totals of the whole workbook as plain numbers (every table is read to
 // compute them).
-func WriteSheet(w io.Writer, d *AuditData, name string, opt Options) error {
+func WriteSheet(w io.Writer, d *report.AuditData, name string, opt Options) error {
 	sheet, ok := SheetName(name)
 	if !ok {
 		return ledger.Errorf(ledger.ENotFound, "sheet", "unknown sheet %q (one of %s)", name, strings.Join(SheetAliases(), ", "))
@@ -190,9 +192,9 @@ func WriteSheet(w io.Writer, d *AuditData, name string, opt Options) error {
 	return wb.write(w)
 }
 
-func newWorkbook(d *AuditData, opt Options) (*workbook, error) {
+func newWorkbook(d *report.AuditData, opt Options) (*workbook, error) {
 	if d == nil {
-		return nil, errors.New("reports: nil AuditData")
+		return nil, errors.New("reports: nil report.AuditData")
 	}
 	if opt.RowLimit == 0 {
 		opt.RowLimit = RowLimitMax

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/fenyang/partyfee/ledger/report"
 )
 
 // WriteBareT3 writes the cells of T3 使用明细 with a bare excelize
@@ -13,7 +15,7 @@ import (
 // title, styles, totals, panes, filters or print setup. It is the baseline
 // that `ledger bench` and BenchmarkBareStreamWriter compare WriteSheet's T3
 // with (SPEC §9: at most 1.5 times its time, its memory + 50 MiB).
-func WriteBareT3(w io.Writer, rows iter.Seq2[T3Row, error]) error {
+func WriteBareT3(w io.Writer, rows iter.Seq2[report.T3Row, error]) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	if err := f.SetSheetName("Sheet1", SheetT3); err != nil {

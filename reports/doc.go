@@ -1,7 +1,8 @@
 // Package reports writes the audit workbook of SPEC §6 (Excel, excelize)
-// from domain values. It imports package ledger and never the database:
-// an adapter fills an AuditData (small tables as slices, the tables that grow
-// with the journal as iterators it can feed from a database cursor) and
+// from domain values. It imports package ledger and its read models
+// (ledger/report) and never the database: an adapter fills a
+// report.AuditData (small tables as slices, the tables that grow with the
+// journal as iterators it can feed from a database cursor) and
 // WriteAudit streams the workbook; WriteSheet writes one table alone for
 // `ledger report NAME`.
 //

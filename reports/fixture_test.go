@@ -3,8 +3,10 @@ package reports
 import (
 	"fmt"
 
-	"github.com/fenyang/partyfee/ledger"
 	"github.com/shopspring/decimal"
+
+	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/report"
 )
 
 const (
@@ -105,7 +107,7 @@ func fixtureBook() *tBook {
 	b.spend(day(2020, 2, 26), "FY-KK", mt, P, m("7777.77"), buy("防护面屏", 333, "23.36", "山西晋安科技有限公司"))
 	b.spend(day(2020, 2, 27), "FY-DC", mt, R, m("2000.00"), give(people(2, "1000.00", "群众", "救助困难群众", 100), "困难群众"))
 	ret := b.giveBack(day(2020, 2, 28), "FY-DC", mt, m("5000.00"))
-	b.findings = []T8Row{
+	b.findings = []report.T8Row{
 		{Rule: "A-08", Type: "无票据支付", Severity: "MEDIUM", VoucherID: bad.id, Voucher: bad.word(), Date: bad.date,
 			OrgName: "流动人口排查临时党支部", Amount: m("980.00"), Note: "现金支付无发票，仅有收条", Responsible: "孙书记",
 			Deadline: day(2020, 3, 15), Status: "open"},
@@ -113,11 +115,11 @@ func fixtureBook() *tBook {
 			OrgName: "督查指导临时党支部", Amount: m("500.00"), Note: "同一证件号在两个党组织领取慰问金", Responsible: "周书记",
 			Deadline: day(2020, 3, 10), Status: "acknowledged"},
 	}
-	b.t9 = &T9Table{BankName: "中国建设银行汾阳支行", Account: "1405 0161 6208 0000 0123", AsOf: day(2020, 2, 29),
+	b.t9 = &report.T9Table{BankName: "中国建设银行汾阳支行", Account: "1405 0161 6208 0000 0123", AsOf: day(2020, 2, 29),
 		BookBalance: m("5000.00"), BankBalance: m("7.34"),
-		BankReceived: []T9Item{{Date: day(2020, 2, 29), Ref: "结息单", Summary: "一季度存款利息", Amount: m("12.34")}},
-		BankPaid:     []T9Item{{Date: day(2020, 2, 29), Ref: "收费凭证", Summary: "账户管理费", Amount: m("5.00")}},
-		BookReceived: []T9Item{{Date: ret.date, Ref: ret.word(), Summary: ret.summary, Amount: m("5000.00")}},
+		BankReceived: []report.T9Item{{Date: day(2020, 2, 29), Ref: "结息单", Summary: "一季度存款利息", Amount: m("12.34")}},
+		BankPaid:     []report.T9Item{{Date: day(2020, 2, 29), Ref: "收费凭证", Summary: "账户管理费", Amount: m("5.00")}},
+		BookReceived: []report.T9Item{{Date: ret.date, Ref: ret.word(), Summary: ret.summary, Amount: m("5000.00")}},
 	}
 	return b
 }

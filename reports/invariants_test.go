@@ -11,9 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fenyang/partyfee/ledger"
 	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
+
+	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/report"
 )
 
 // checkInvariants reads the stored numbers of a written workbook back and
@@ -331,14 +333,14 @@ func randomBook(seed uint64) *tBook {
 	}
 	for _, v := range b.vouchers {
 		if b.inPeriod(v) && v.flow == "spend" && v.attachments == 0 && v.reversalOf == nil {
-			b.findings = append(b.findings, T8Row{Rule: "A-08", Type: "无票据支付", Severity: "MEDIUM", VoucherID: v.id,
+			b.findings = append(b.findings, report.T8Row{Rule: "A-08", Type: "无票据支付", Severity: "MEDIUM", VoucherID: v.id,
 				Voucher: v.word(), Date: v.date, OrgName: b.org(v.lines[0].org).name, Amount: v.lines[0].debit, Status: "open"})
 		}
 	}
 	book := fen(bank[fundUpper] + bank[fundMatching])
 	interest := fen(r.Int64N(10000))
-	b.t9 = &T9Table{BankName: "中国建设银行汾阳支行", Account: "14050161620800000123", AsOf: b.to, BookBalance: book,
-		BankBalance: book.Add(interest), BankReceived: []T9Item{{Date: b.to, Ref: "结息", Summary: "利息", Amount: interest}}}
+	b.t9 = &report.T9Table{BankName: "中国建设银行汾阳支行", Account: "14050161620800000123", AsOf: b.to, BookBalance: book,
+		BankBalance: book.Add(interest), BankReceived: []report.T9Item{{Date: b.to, Ref: "结息", Summary: "利息", Amount: interest}}}
 	return b
 }
 
@@ -611,9 +613,9 @@ func TestRejectsInconsistentRows(t *testing.T) {
 func TestIteratorError(t *testing.T) {
 	d := fixtureBook().audit()
 	boom := fmt.Errorf("cursor lost")
-	d.T3 = func(yield func(T3Row, error) bool) {
-		if yield(T3Row{OrgName: "x", Amount: m("1.00")}, nil) {
-			yield(T3Row{}, boom)
+	d.T3 = func(yield func(report.T3Row, error) bool) {
+		if yield(report.T3Row{OrgName: "x", Amount: m("1.00")}, nil) {
+			yield(report.T3Row{}, boom)
 		}
 	}
 	_, err := WriteAudit(&bytes.Buffer{}, d, Options{})
@@ -626,7 +628,7 @@ func TestIteratorError(t *testing.T) {
 // T9 included.
 func TestEmptyWorkbook(t *testing.T) {
 	var buf bytes.Buffer
-	sum, err := WriteAudit(&buf, &AuditData{BookName: "空账套", Period: "2020-02"}, Options{})
+	sum, err := WriteAudit(&buf, &report.AuditData{BookName: "空账套", Period: "2020-02"}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

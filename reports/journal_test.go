@@ -8,13 +8,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/fenyang/partyfee/ledger"
 	"github.com/shopspring/decimal"
+
+	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/report"
 )
 
 // This file is the test's own small ledger: a journal of vouchers made by
 // the SPEC §3 flows, and straightforward code turning it into the tables of
-// AuditData. It is independent of the writer so that the invariants checked
+// report.AuditData. It is independent of the writer so that the invariants checked
 // on the written workbook are not the writer's own arithmetic read back.
 
 type tOrg struct {
@@ -66,8 +68,8 @@ type tBook struct {
 	vouchers   []*tVoucher
 	from, to   time.Time
 	city       string
-	findings   []T8Row
-	t9         *T9Table
+	findings   []report.T8Row
+	t9         *report.T9Table
 	numbers    map[string]int // next voucher number per month
 }
 
@@ -219,8 +221,8 @@ func seq[T any](rows []T) iter.Seq2[T, error] {
 }
 
 // audit derives every table of the audit workbook from the journal.
-func (b *tBook) audit() *AuditData {
-	d := &AuditData{
+func (b *tBook) audit() *report.AuditData {
+	d := &report.AuditData{
 		BookCode: b.code, BookName: b.name, Period: b.from.Format("2006-01"), From: b.from, To: b.to,
 		GeneratedAt: time.Date(2020, 3, 2, 9, 30, 0, 0, time.FixedZone("CST", 8*3600)),
 		GeneratedBy: "system", Preparer: "李会计", Reviewer: "王审核",
@@ -284,7 +286,7 @@ func (b *tBook) audit() *AuditData {
 			continue
 		}
 		closing := a.open.Add(a.income).Add(a.in).Add(a.rec).Sub(a.out).Sub(a.used).Sub(a.ret)
-		d.T1 = append(d.T1, T1Row{Org: k.org, OrgName: orgName(k.org), Fund: k.fund, FundName: fundName(k.fund), FundKind: b.fund(k.fund).kind,
+		d.T1 = append(d.T1, report.T1Row{Org: k.org, OrgName: orgName(k.org), Fund: k.fund, FundName: fundName(k.fund), FundKind: b.fund(k.fund).kind,
 			Opening: a.open, Income: a.income, AllocatedIn: a.in, Recovered: a.rec, AllocatedOut: a.out, Used: a.used, Returned: a.ret, Closing: closing})
 	}
 
@@ -315,7 +317,7 @@ func (b *tBook) audit() *AuditData {
 		switch f {
 		case "receive", "match":
 			fund := v.lines[0].fund
-			d.T2 = append(d.T2, T2Row{DocRef: "汾组通〔2020〕5号", Decision: v.decision, Fund: fund, FundName: fundName(fund),
+			d.T2 = append(d.T2, report.T2Row{DocRef: "汾组通〔2020〕5号", Decision: v.decision, Fund: fund, FundName: fundName(fund),
 				ReceivedOn: v.date, Received: v.lines[0].debit, VoucherID: v.id, Voucher: v.word(), Method: v.method,
 				Unallocated: bank[fund], Memo: v.summary})
 		case "allocate":
@@ -324,7 +326,7 @@ func (b *tBook) audit() *AuditData {
 			if r, ok := received[l.fund]; ok {
 				days = int(v.date.Sub(r).Hours() / 24)
 			}
-			d.T2 = append(d.T2, T2Row{DocRef: "汾组通〔2020〕7号", Decision: v.decision, Fund: l.fund, FundName: fundName(l.fund),
+			d.T2 = append(d.T2, report.T2Row{DocRef: "汾组通〔2020〕7号", Decision: v.decision, Fund: l.fund, FundName: fundName(l.fund),
 				Org: l.org, OrgName: orgName(l.org), HostUnit: b.org(l.org).host, Date: v.date, Amount: l.debit,
 				VoucherID: v.id, Voucher: v.word(), Method: v.method, Unallocated: bank[l.fund], DaysHeld: days, Memo: v.summary})
 		}
@@ -340,9 +342,9 @@ func (b *tBook) audit() *AuditData {
 		org string
 		p   ledger.Purpose
 	}
-	t7 := map[t7key]*T7Row{}
+	t7 := map[t7key]*report.T7Row{}
 	var t7keys []t7key
-	var t3 []T3Row
+	var t3 []report.T3Row
 	ids := map[string]int{}
 	for _, v := range vs {
 		if !b.inPeriod(v) || flowOf(v) != "spend" {
@@ -362,7 +364,7 @@ func (b *tBook) audit() *AuditData {
 			sign = -1
 		}
 		checker := "王审核"
-		t3 = append(t3, T3Row{Org: l.org, OrgName: orgName(l.org), Date: v.date, VoucherID: v.id, Voucher: v.word(), Summary: v.summary,
+		t3 = append(t3, report.T3Row{Org: l.org, OrgName: orgName(l.org), Date: v.date, VoucherID: v.id, Voucher: v.word(), Summary: v.summary,
 			Purpose: l.purpose, FundName: fundName(l.fund), Item: v.item, Quantity: v.qty, UnitPrice: v.unitPrice, Amount: l.debit,
 			Method: v.method, Payee: v.payee, PayeeType: v.payeeType, DocTypes: v.docTypes, Attachments: v.attachments,
 			Decision: v.decision, Handler: v.maker, Checker: checker, PublishedOn: b.to.AddDate(0, 0, 3), Flags: flags[v.word()]})
@@ -383,7 +385,7 @@ func (b *tBook) audit() *AuditData {
 		k := t7key{l.org, l.purpose}
 		r := t7[k]
 		if r == nil {
-			r = &T7Row{Org: l.org, OrgName: orgName(l.org), Purpose: l.purpose, Amount: ledger.Zero, PublishedOn: b.to.AddDate(0, 0, 3)}
+			r = &report.T7Row{Org: l.org, OrgName: orgName(l.org), Purpose: l.purpose, Amount: ledger.Zero, PublishedOn: b.to.AddDate(0, 0, 3)}
 			t7[k] = r
 			t7keys = append(t7keys, k)
 		}
@@ -392,7 +394,7 @@ func (b *tBook) audit() *AuditData {
 		r.Persons += sign * len(v.beneficiaries)
 		r.Uses = append(r.Uses, v.date.Format("01-02")+" "+v.summary+" "+l.debit.Format()+"元")
 		for _, x := range v.beneficiaries {
-			d.T6 = append(d.T6, T6Row{Name: x.Name, Category: x.Category, IDNumber: x.IDNumber, OrgName: orgName(l.org),
+			d.T6 = append(d.T6, report.T6Row{Name: x.Name, Category: x.Category, IDNumber: x.IDNumber, OrgName: orgName(l.org),
 				Reason: x.Reason, Purpose: l.purpose, Amount: x.Amount, Date: v.date, Method: v.method, VoucherID: v.id,
 				Voucher: v.word(), Receipt: "已签字", Duplicate: ids[x.IDNumber] > 1})
 		}
@@ -400,7 +402,7 @@ func (b *tBook) audit() *AuditData {
 	d.T3 = seq(t3)
 	for _, p := range ledger.Purposes {
 		if a := t4[p]; a != nil {
-			d.T4 = append(d.T4, T4Row{Purpose: p, Count: a.count, Amount: a.amount, Cash: a.cash, NoReceipt: a.noReceipt, Persons: a.persons})
+			d.T4 = append(d.T4, report.T4Row{Purpose: p, Count: a.count, Amount: a.amount, Cash: a.cash, NoReceipt: a.noReceipt, Persons: a.persons})
 		}
 	}
 	slices.SortStableFunc(t7keys, func(x, y t7key) int {
@@ -413,7 +415,7 @@ func (b *tBook) audit() *AuditData {
 
 	// T5: every organisation's pending-settlement (121801) flows.
 	for _, o := range b.orgs {
-		r := T5Row{Org: o.code, Name: o.name, Parent: o.parent, Kind: o.kind, Category: o.category, Secretary: o.secretary,
+		r := report.T5Row{Org: o.code, Name: o.name, Parent: o.parent, Kind: o.kind, Category: o.category, Secretary: o.secretary,
 			HostUnit: o.host, Opening: ledger.Zero, In: ledger.Zero, Used: ledger.Zero, Returned: ledger.Zero}
 		var lastMove time.Time
 		for _, v := range vs {
@@ -487,10 +489,10 @@ func (b *tBook) audit() *AuditData {
 		}
 		return ledger.Zero, signed.Neg()
 	}
-	row := func(code string, x bal, parent string) BalanceRow {
+	row := func(code string, x bal, parent string) report.BalanceRow {
 		od, oc := side(x.open)
 		cd, cc := side(x.open.Add(x.pd).Sub(x.pc))
-		return BalanceRow{Account: code, Name: accountNames[code], Parent: parent, OpeningDebit: od, OpeningCredit: oc,
+		return report.BalanceRow{Account: code, Name: accountNames[code], Parent: parent, OpeningDebit: od, OpeningCredit: oc,
 			PeriodDebit: x.pd, PeriodCredit: x.pc, YearDebit: x.yd, YearCredit: x.yc, ClosingDebit: cd, ClosingCredit: cc}
 	}
 	tops := map[string]*bal{}
@@ -527,7 +529,7 @@ func (b *tBook) audit() *AuditData {
 	}
 
 	// 明细账 and 银行存款日记账.
-	var detail, bankRows []JournalRow
+	var detail, bankRows []report.JournalRow
 	for _, a := range accts {
 		x := bals[a]
 		var yd, yc ledger.Money = ledger.Zero, ledger.Zero
@@ -540,7 +542,7 @@ func (b *tBook) audit() *AuditData {
 				}
 			}
 		}
-		open := JournalRow{Kind: JournalOpening, Account: a, AccountName: accountNames[a], Balance: x.open, YearDebit: yd, YearCredit: yc}
+		open := report.JournalRow{Kind: report.JournalOpening, Account: a, AccountName: accountNames[a], Balance: x.open, YearDebit: yd, YearCredit: yc}
 		detail = append(detail, open)
 		if a == ledger.AcctBank {
 			bankRows = append(bankRows, open)
@@ -559,7 +561,7 @@ func (b *tBook) audit() *AuditData {
 				if l.account != a {
 					continue
 				}
-				r := JournalRow{Account: a, AccountName: accountNames[a], Date: v.date, VoucherID: v.id, Voucher: v.word(),
+				r := report.JournalRow{Account: a, AccountName: accountNames[a], Date: v.date, VoucherID: v.id, Voucher: v.word(),
 					Summary: v.summary, Contra: strings.Join(contra, "、"), OrgName: orgName(l.org), FundName: fundName(l.fund),
 					Debit: l.debit, Credit: l.credit}
 				detail = append(detail, r)
@@ -573,7 +575,7 @@ func (b *tBook) audit() *AuditData {
 	d.BankJournal = seq(bankRows)
 
 	// 凭证清单.
-	var lines []VoucherLineRow
+	var lines []report.VoucherLineRow
 	for _, v := range vs {
 		if !b.inPeriod(v) {
 			continue
@@ -583,7 +585,7 @@ func (b *tBook) audit() *AuditData {
 			rev = v.reversalOf.word()
 		}
 		for i, l := range v.lines {
-			lines = append(lines, VoucherLineRow{VoucherID: v.id, Date: v.date, Voucher: v.word(), Line: i + 1, Summary: v.summary,
+			lines = append(lines, report.VoucherLineRow{VoucherID: v.id, Date: v.date, Voucher: v.word(), Line: i + 1, Summary: v.summary,
 				Account: l.account, AccountName: accountNames[l.account], OrgName: orgName(l.org), FundName: fundName(l.fund),
 				Purpose: l.purpose, Debit: l.debit, Credit: l.credit, Attachments: v.attachments, Maker: v.maker,
 				Checker: "王审核", Cashier: "赵出纳", Poster: "王审核", Status: ledger.StatusPosted, ReversalOf: rev})

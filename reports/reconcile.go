@@ -9,6 +9,8 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/audit"
+	"github.com/fenyang/partyfee/ledger/report"
 )
 
 // Sheet names of the reconciliation workbook (`ledger reconcile --out`).
@@ -23,72 +25,6 @@ const (
 // ReconcileSheetNames lists the sheets of the reconciliation workbook in
 // order.
 var ReconcileSheetNames = []string{SheetRecChecks, SheetRecDiscrepancies, SheetRecBank, SheetRecTrial, SheetRecFindings}
-
-// ReconcileData is the input of the reconciliation workbook: the outcome of
-// one run of the monthly batch. The writer does no I/O besides writing the
-// workbook and never reads the clock.
-type ReconcileData struct {
-	BookCode, BookName string
-	Period             string // 2020-02
-	From, To           time.Time
-	GeneratedAt        time.Time
-	GeneratedBy        string
-	Preparer, Reviewer string // 制表人, 审核人 for the footer
-
-	Status       string // clean or discrepancies
-	PeriodStatus string // open or closed, after the run
-	ClosedAt     time.Time
-	ClosedBy     string
-	PeriodSeal   string // hex; "" while open
-	Vouchers     int    // posted vouchers of the period
-
-	Checks        []ReconcileCheck
-	Discrepancies []ReconcileDiscrepancy
-	Voided        []string // 字号 of the period's voided vouchers
-	Funds         []ReconcileFund
-	// Bank is the 银行存款余额调节表; nil when no statement was reconciled.
-	Bank     *ReconcileBank
-	Trial    []BalanceRow // the trial balance (year columns unused)
-	Findings []T8Row
-}
-
-// ReconcileCheck is one check of the batch and its outcome.
-type ReconcileCheck struct {
-	Name, Title string
-	Ran         bool
-	Count       int
-	Note        string
-}
-
-// ReconcileDiscrepancy is one failed check. Expected, Actual and
-// Difference are decimal strings, "" when the check is not about an
-// amount.
-type ReconcileDiscrepancy struct {
-	Check, CheckTitle              string
-	Voucher, Account, Org, Fund    string
-	Expected, Actual, Difference   string
-	Message                        string
-	OrgName, FundName, AccountName string
-}
-
-// ReconcileFund is the conservation of one special fund at the period end:
-// Income = Bank + Pending + Spent + Grants.
-type ReconcileFund struct {
-	Fund, FundName                       string
-	Income, Bank, Pending, Spent, Grants ledger.Money
-}
-
-// ReconcileBank is the bank reconciliation of the period.
-type ReconcileBank struct {
-	T9Table
-	AccountCode, AccountName string
-	WindowDays               int
-	Matched                  int
-	StatementFile            string
-	StatementLayout          string
-	StatementDigest          string
-	StatementLines           int
-}
 
 // reconcileStyles are the cell styles of the reconciliation workbook.
 type reconcileStyles struct {
@@ -138,7 +74,7 @@ func newReconcileStyles(f *excelize.File) (reconcileStyles, error) {
 type recWriter struct {
 	f     *excelize.File
 	st    reconcileStyles
-	d     *ReconcileData
+	d     *report.ReconcileData
 	sheet string
 	sw    *excelize.StreamWriter
 	row   int
@@ -273,9 +209,9 @@ func recHF(s string) string {
 // 银行存款余额调节表, 试算平衡表 and T8 异常清单. Amounts are numbers formatted
 // #,##0.00; account codes and voucher numbers are text; totals are SUM
 // formulas with their values stored.
-func WriteReconcile(out io.Writer, d *ReconcileData) error {
+func WriteReconcile(out io.Writer, d *report.ReconcileData) error {
 	if d == nil {
-		return errors.New("reports: nil ReconcileData")
+		return errors.New("reports: nil report.ReconcileData")
 	}
 	f := excelize.NewFile()
 	defer f.Close()
@@ -466,7 +402,7 @@ func writeRecBank(w *recWriter) error {
 	if err := w.header("项目", "金额", "项目", "金额"); err != nil {
 		return err
 	}
-	sum := func(items []T9Item) ledger.Money {
+	sum := func(items []report.T9Item) ledger.Money {
 		t := ledger.Zero
 		for _, it := range items {
 			t = t.Add(it.Amount)
@@ -513,7 +449,7 @@ func writeRecBank(w *recWriter) error {
 	head := w.row
 	for _, group := range []struct {
 		name  string
-		items []T9Item
+		items []report.T9Item
 	}{{"银行已收、企业未收", b.BankReceived}, {"银行已付、企业未付", b.BankPaid}, {"企业已收、银行未收", b.BookReceived}, {"企业已付、银行未付", b.BookPaid}} {
 		for _, it := range group.items {
 			if err := w.put(w.text(w.st.text, group.name), w.date(it.Date), w.text(w.st.text, it.Ref), w.money(w.st.money, it.Amount), w.text(w.st.wrap, it.Summary)); err != nil {
@@ -598,19 +534,10 @@ func writeRecFindings(w *recWriter) error {
 		return err
 	}
 	head := w.row
-	sev := map[string]string{"HIGH": "高", "MEDIUM": "中", "LOW": "低"}
-	state := map[string]string{"open": "待整改", "acknowledged": "整改中", "rectified": "已整改"}
 	for _, x := range w.d.Findings {
-		s, ok := sev[x.Severity]
-		if !ok {
-			s = x.Severity
-		}
-		stt, ok := state[x.Status]
-		if !ok {
-			stt = x.Status
-		}
+		s, stt := audit.SeverityName(x.Severity), audit.FindingStateName(x.Status)
 		sevStyle := w.st.text
-		if x.Severity == "HIGH" && x.Status == "open" {
+		if x.Severity == audit.SeverityHigh && x.Status == audit.FindingOpen {
 			sevStyle = w.st.bad
 		}
 		if err := w.put(w.text(w.st.text, x.Rule), w.text(w.st.text, x.Type), w.text(sevStyle, s), w.text(w.st.text, x.Voucher), w.date(x.Date),

@@ -11,38 +11,39 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/report"
 	"github.com/fenyang/partyfee/reports"
 )
 
 func recM(s string) ledger.Money { return ledger.MustParseMoney(s) }
 
-func reconcileSample() *reports.ReconcileData {
+func reconcileSample() *report.ReconcileData {
 	day := func(s string) time.Time { t, _ := time.Parse(time.DateOnly, s); return t }
-	return &reports.ReconcileData{
+	return &report.ReconcileData{
 		BookCode: "FY-DFZH", BookName: "中共汾阳市委组织部（党费专户）", Period: "2020-02", From: day("2020-02-01"), To: day("2020-02-29"),
 		GeneratedAt: time.Date(2020, 3, 2, 9, 0, 0, 0, time.UTC), GeneratedBy: "system", Preparer: "王芳", Reviewer: "李强",
 		Status: "discrepancies", PeriodStatus: "open", Vouchers: 7, Voided: []string{"记-0006"},
-		Checks: []reports.ReconcileCheck{
+		Checks: []report.ReconcileCheck{
 			{Name: "voucher_balance", Title: "凭证分资金来源借贷平衡", Ran: true},
 			{Name: "stored_balance", Title: "余额与明细账一致", Ran: true, Count: 1},
 			{Name: "seal_chain", Title: "防篡改链校验", Note: "not available"},
 		},
-		Discrepancies: []reports.ReconcileDiscrepancy{
+		Discrepancies: []report.ReconcileDiscrepancy{
 			{Check: "stored_balance", CheckTitle: "余额与明细账一致", Account: "121801", Org: "FY-CP-01", Fund: "FY-UP",
 				Expected: "10450.00", Actual: "10450.01", Difference: "0.01", Message: "stored balance differs"},
 			{Check: "voucher_numbering", Voucher: "记-0003", Message: "missing"},
 		},
-		Funds: []reports.ReconcileFund{{Fund: "FY-UP", FundName: "省市下拨专项党费", Income: recM("90000"), Bank: recM("73350"), Pending: recM("15450"),
+		Funds: []report.ReconcileFund{{Fund: "FY-UP", FundName: "省市下拨专项党费", Income: recM("90000"), Bank: recM("73350"), Pending: recM("15450"),
 			Spent: recM("1200"), Grants: ledger.Zero}},
-		Bank: &reports.ReconcileBank{
-			T9Table: reports.T9Table{BankName: "中国工商银行汾阳支行", Account: "0511020109024901234", AsOf: day("2020-02-29"),
+		Bank: &report.ReconcileBank{
+			T9Table: report.T9Table{BankName: "中国工商银行汾阳支行", Account: "0511020109024901234", AsOf: day("2020-02-29"),
 				BookBalance: recM("295350.00"), BankBalance: recM("300362.34"),
-				BankReceived: []reports.T9Item{{Date: day("2020-02-29"), Ref: "对账单第9行", Summary: "利息", Amount: recM("12.34")}},
-				BookPaid:     []reports.T9Item{{Date: day("2020-02-27"), Ref: "记-0008", Summary: "划拨", Amount: recM("5000.00")}}},
+				BankReceived: []report.T9Item{{Date: day("2020-02-29"), Ref: "对账单第9行", Summary: "利息", Amount: recM("12.34")}},
+				BookPaid:     []report.T9Item{{Date: day("2020-02-27"), Ref: "记-0008", Summary: "划拨", Amount: recM("5000.00")}}},
 			AccountCode: "100201", AccountName: "银行存款—党费专户", WindowDays: 10, Matched: 5,
 			StatementFile: "icbc.csv", StatementLayout: "icbc", StatementDigest: strings.Repeat("ab", 32), StatementLines: 6,
 		},
-		Trial: []reports.BalanceRow{
+		Trial: []report.BalanceRow{
 			{Account: "1002", Name: "银行存款", OpeningDebit: ledger.Zero, OpeningCredit: ledger.Zero, PeriodDebit: recM("320350"), PeriodCredit: recM("25000"),
 				ClosingDebit: recM("295350"), ClosingCredit: ledger.Zero},
 			{Account: "100201", Name: "银行存款—党费专户", Parent: "1002", OpeningDebit: ledger.Zero, OpeningCredit: ledger.Zero, PeriodDebit: recM("320350"),
@@ -50,7 +51,7 @@ func reconcileSample() *reports.ReconcileData {
 			{Account: "4801", Name: "本级配套专项党费", OpeningDebit: ledger.Zero, OpeningCredit: ledger.Zero, PeriodDebit: ledger.Zero, PeriodCredit: recM("295350"),
 				ClosingDebit: ledger.Zero, ClosingCredit: recM("295350")},
 		},
-		Findings: []reports.T8Row{{Rule: "A-03", Type: "截留/拨付不及时", Severity: "MEDIUM", Voucher: "记-0001", Date: day("2020-02-03"),
+		Findings: []report.T8Row{{Rule: "A-03", Type: "截留/拨付不及时", Severity: "MEDIUM", Voucher: "记-0001", Date: day("2020-02-03"),
 			OrgName: "中共汾阳市委组织部", Amount: recM("73000"), Note: "超过 15 天", Responsible: "孙立新", Status: "open"}},
 	}
 }
@@ -138,7 +139,7 @@ func TestWriteReconcileWorkbook(t *testing.T) {
 
 	// T8.
 	_, r = find(reports.SheetRecFindings, "A-03")
-	if !slices.Contains(r, "中") || !slices.Contains(r, "待整改") {
+	if !slices.Contains(r, "中") || !slices.Contains(r, "未整改") {
 		t.Errorf("T8 row %q", r)
 	}
 	// Print setup: A4 landscape with the footer.

@@ -6,8 +6,11 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/fenyang/partyfee/ledger"
 	"github.com/xuri/excelize/v2"
+
+	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/audit"
+	"github.com/fenyang/partyfee/ledger/report"
 )
 
 // pos is a written row.
@@ -98,20 +101,6 @@ var orgKindNames = map[ledger.OrgKind]string{
 	ledger.OrgBranch: "党支部", ledger.OrgExternal: "外部单位",
 }
 
-var severityNames = map[string]string{"HIGH": "高", "MEDIUM": "中", "LOW": "低"}
-
-var findingStatusNames = map[string]string{"open": "待整改", "acknowledged": "整改中", "rectified": "已整改"}
-
-func lookup(m map[string]string, s string) string {
-	if n, ok := m[strings.ToUpper(s)]; ok {
-		return n
-	}
-	if n, ok := m[strings.ToLower(s)]; ok {
-		return n
-	}
-	return s
-}
-
 // ---- T1 收支总表 ----
 
 // T1 columns: the amounts are columns 3 (C) to 10 (J).
@@ -126,7 +115,7 @@ const (
 	t1Closing
 )
 
-func t1Amounts(r *T1Row) [8]ledger.Money {
+func t1Amounts(r *report.T1Row) [8]ledger.Money {
 	return [8]ledger.Money{r.Opening, r.Income, r.AllocatedIn, r.Recovered, r.AllocatedOut, r.Used, r.Returned, r.Closing}
 }
 
@@ -369,7 +358,7 @@ func writeT3(wb *workbook) error {
 }
 
 // t3Row fills cells with T3 row r, numbered n.
-func (wb *workbook) t3Row(cells []excelize.Cell, n int, r *T3Row) {
+func (wb *workbook) t3Row(cells []excelize.Cell, n int, r *report.T3Row) {
 	qty := excelize.Cell{StyleID: wb.st.qty}
 	if !r.Quantity.IsZero() {
 		qty.Value, _ = r.Quantity.Float64()
@@ -406,14 +395,14 @@ func writeT4(wb *workbook) error {
 		return err
 	}
 	// One row per purpose, in report order, then any other purpose met.
-	rows := make([]T4Row, 0, len(ledger.Purposes))
+	rows := make([]report.T4Row, 0, len(ledger.Purposes))
 	for _, p := range ledger.Purposes {
-		rows = append(rows, T4Row{Purpose: p, Amount: ledger.Zero, Cash: ledger.Zero})
+		rows = append(rows, report.T4Row{Purpose: p, Amount: ledger.Zero, Cash: ledger.Zero})
 	}
 	for _, in := range wb.d.T4 {
-		i := slices.IndexFunc(rows, func(r T4Row) bool { return r.Purpose == in.Purpose })
+		i := slices.IndexFunc(rows, func(r report.T4Row) bool { return r.Purpose == in.Purpose })
 		if i < 0 {
-			rows = append(rows, T4Row{Purpose: in.Purpose, Amount: ledger.Zero, Cash: ledger.Zero})
+			rows = append(rows, report.T4Row{Purpose: in.Purpose, Amount: ledger.Zero, Cash: ledger.Zero})
 			i = len(rows) - 1
 		}
 		r := &rows[i]
@@ -423,7 +412,7 @@ func writeT4(wb *workbook) error {
 		r.NoReceipt += in.NoReceipt
 		r.Persons += in.Persons
 	}
-	var tot T4Row
+	var tot report.T4Row
 	tot.Amount, tot.Cash = ledger.Zero, ledger.Zero
 	for _, r := range rows {
 		tot.Count += r.Count
@@ -537,7 +526,7 @@ func writeT5(wb *workbook) error {
 	}
 	type own struct {
 		pos pos
-		row *T5Row
+		row *report.T5Row
 	}
 	var owns []own
 	seen := 0
@@ -776,10 +765,10 @@ func writeT8(wb *workbook) error {
 	}
 	for i := range wb.d.T8 {
 		r := &wb.d.T8[i]
-		cells := []any{wb.styled(wb.st.center, r.Rule), wb.text(r.Type), wb.styled(wb.st.center, lookup(severityNames, r.Severity)),
+		cells := []any{wb.styled(wb.st.center, r.Rule), wb.text(r.Type), wb.styled(wb.st.center, audit.SeverityName(r.Severity)),
 			wb.voucher(r.VoucherID, r.Voucher), wb.date(r.Date), wb.text(r.OrgName), wb.moneyOrBlank(r.Amount),
 			wb.styled(wb.st.wrap, r.Note), wb.text(r.Responsible), wb.date(r.Deadline),
-			wb.styled(wb.st.center, lookup(findingStatusNames, r.Status))}
+			wb.styled(wb.st.center, audit.FindingStateName(r.Status))}
 		if _, _, err := t.add(cells, true); err != nil {
 			return err
 		}
@@ -819,12 +808,12 @@ func writeT9(wb *workbook) error {
 	}
 	// side writes an opening balance, its two sections of items and the
 	// adjusted balance: base + Σ plus − Σ minus.
-	side := func(baseLabel string, base ledger.Money, plusLabel string, plus []T9Item, minusLabel string, minus []T9Item) (cellRef, error) {
+	side := func(baseLabel string, base ledger.Money, plusLabel string, plus []report.T9Item, minusLabel string, minus []report.T9Item) (cellRef, error) {
 		b, err := line(baseLabel, wb.money(base), base)
 		if err != nil {
 			return cellRef{}, err
 		}
-		section := func(label string, items []T9Item) (cellRef, error) {
+		section := func(label string, items []report.T9Item) (cellRef, error) {
 			if _, err := line(label, excelize.Cell{StyleID: st.text}, ledger.Zero); err != nil {
 				return cellRef{}, err
 			}
@@ -884,7 +873,7 @@ func balanceColumns(year bool) []column {
 	return append(cols, column{"期末余额|借方", 15}, column{"期末余额|贷方", 15})
 }
 
-func balanceAmounts(r *BalanceRow, year bool) []ledger.Money {
+func balanceAmounts(r *report.BalanceRow, year bool) []ledger.Money {
 	a := []ledger.Money{r.OpeningDebit, r.OpeningCredit, r.PeriodDebit, r.PeriodCredit}
 	if year {
 		a = append(a, r.YearDebit, r.YearCredit)
@@ -894,7 +883,7 @@ func balanceAmounts(r *BalanceRow, year bool) []ledger.Money {
 
 // writeBalanceTable writes rows indented by their depth in the table; the
 // 合计 adds up the rows whose parent is not in the table.
-func writeBalanceTable(wb *workbook, base, title string, rows []BalanceRow, year bool) (*table, pos, []ledger.Money, error) {
+func writeBalanceTable(wb *workbook, base, title string, rows []report.BalanceRow, year bool) (*table, pos, []ledger.Money, error) {
 	cols := balanceColumns(year)
 	t, err := wb.newTable(base, title, cols, 2, 1)
 	if err != nil {
@@ -904,7 +893,7 @@ func writeBalanceTable(wb *workbook, base, title string, rows []BalanceRow, year
 	for i, r := range rows {
 		in[r.Account] = i
 	}
-	depth := func(r *BalanceRow) int {
+	depth := func(r *report.BalanceRow) int {
 		n := 0
 		for p := r.Parent; p != "" && n < indentMax; n++ {
 			j, ok := in[p]
@@ -1037,7 +1026,7 @@ type journalState struct {
 
 // writeJournal writes each account as 期初余额, its entries with running
 // balances, 本月合计 (SUM of the entries) and 本年累计.
-func writeJournal(wb *workbook, j journal, rows func(func(JournalRow, error) bool)) error {
+func writeJournal(wb *workbook, j journal, rows func(func(report.JournalRow, error) bool)) error {
 	t, err := wb.newTable(j.base, j.title, j.cols, 1, 0)
 	if err != nil {
 		return err
@@ -1102,7 +1091,7 @@ func writeJournal(wb *workbook, j journal, rows func(func(JournalRow, error) boo
 			if err != nil {
 				return err
 			}
-			if r.Kind == JournalOpening {
+			if r.Kind == report.JournalOpening {
 				if err := closeAccount(); err != nil {
 					return err
 				}

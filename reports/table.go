@@ -8,15 +8,17 @@ import (
 	"strings"
 	"time"
 
-	"github.com/fenyang/partyfee/ledger"
 	"github.com/xuri/excelize/v2"
+
+	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/report"
 )
 
 // workbook is one workbook being written: the excelize file, the styles,
 // the tables written so far and what the cover needs from them.
 type workbook struct {
 	f      *excelize.File
-	d      *AuditData
+	d      *report.AuditData
 	opt    Options
 	st     styles
 	tables []*table
@@ -627,7 +629,7 @@ func hfText(s string, n int) string {
 }
 
 // periodText is "2020-02（2020-02-01 至 2020-02-29）".
-func periodText(d *AuditData) string {
+func periodText(d *report.AuditData) string {
 	s := d.Period
 	if !d.From.IsZero() && !d.To.IsZero() {
 		s += "（" + d.From.Format("2006-01-02") + " 至 " + d.To.Format("2006-01-02") + "）"

@@ -72,7 +72,7 @@ built-in configs/audit.yaml, or the file named by the configuration key audit.ru
 			}
 			minSev := ""
 			if severity != "" {
-				if minSev, err = postgres.ParseSeverity(severity); err != nil {
+				if minSev, err = audit.ParseSeverity(severity); err != nil {
 					return err
 				}
 			}
@@ -109,10 +109,10 @@ func (a *app) reportFindings(period string, p ledger.PeriodRange, stored []postg
 	shown := []postgres.StoredFinding{}
 	for _, f := range stored {
 		counts[f.Severity]++
-		if f.Severity == audit.SeverityHigh && f.State == postgres.FindingOpen {
+		if f.Severity == audit.SeverityHigh && f.State == audit.FindingOpen {
 			openHigh++
 		}
-		if minSev == "" || postgres.SeverityRank(f.Severity) >= postgres.SeverityRank(minSev) {
+		if minSev == "" || audit.SeverityRank(f.Severity) >= audit.SeverityRank(minSev) {
 			shown = append(shown, f)
 		}
 	}
@@ -281,8 +281,8 @@ func (a *app) auditHistoryCommand() *cobra.Command {
 				if e.Deadline != nil {
 					d = e.Deadline.Format(time.DateOnly)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.At.Format(time.RFC3339), e.Actor, postgres.FindingStateName(e.From),
-					postgres.FindingStateName(e.To), d, textout.OneLine(e.Note))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.At.Format(time.RFC3339), e.Actor, audit.FindingStateName(e.From),
+					audit.FindingStateName(e.To), d, textout.OneLine(e.Note))
 			}
 			return tw.Flush()
 		},

@@ -14,6 +14,7 @@ import (
 	"github.com/fenyang/partyfee/ledger/postgres"
 	"github.com/fenyang/partyfee/ledger/postgres/backup"
 	"github.com/fenyang/partyfee/ledger/postgres/embedded"
+	"github.com/fenyang/partyfee/ledger/recon"
 )
 
 // clientBinDir is where pg_dump, pg_dumpall and pg_restore are: the
@@ -180,10 +181,10 @@ balance, general ledger, seal chain) pass for every month with vouchers. Exit 0 
 // statement, audit findings and close conditions are not a backup's
 // business.
 var restoreChecks = map[string]bool{
-	postgres.CheckVoucherBalance: true, postgres.CheckNumbering: true, postgres.CheckStoredBalance: true,
-	postgres.CheckConservation: true, postgres.CheckNegativeBalance: true, postgres.CheckTrialOpening: true,
-	postgres.CheckTrialPeriod: true, postgres.CheckTrialClosing: true, postgres.CheckParentPosting: true,
-	postgres.CheckGeneralLedger: true, postgres.CheckSealChain: true,
+	recon.CheckVoucherBalance: true, recon.CheckNumbering: true, recon.CheckStoredBalance: true,
+	recon.CheckConservation: true, recon.CheckNegativeBalance: true, recon.CheckTrialOpening: true,
+	recon.CheckTrialPeriod: true, recon.CheckTrialClosing: true, recon.CheckParentPosting: true,
+	recon.CheckGeneralLedger: true, recon.CheckSealChain: true,
 }
 
 // integrityChecks runs the batch's checks (as a preview, recording

@@ -17,6 +17,7 @@ import (
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/bankstmt"
 	"github.com/fenyang/partyfee/ledger/postgres"
+	"github.com/fenyang/partyfee/ledger/recon"
 )
 
 func (a *app) reconcileCommand() *cobra.Command {
@@ -96,7 +97,7 @@ Exit status: 0 clean, 4 discrepancies, 1 error. --json prints the summary of SPE
 			} else {
 				textout.Reconcile(a.stdout, res, out)
 			}
-			if res.Status != postgres.StatusClean {
+			if res.Status != recon.StatusClean {
 				return &exit.DiscrepancyError{Msg: fmt.Sprintf("reconcile %s: %d discrepancies", res.Period, len(res.Discrepancies))}
 			}
 			return nil

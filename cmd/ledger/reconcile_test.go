@@ -21,6 +21,7 @@ import (
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/postgres"
 	"github.com/fenyang/partyfee/ledger/postgres/pgtest"
+	"github.com/fenyang/partyfee/ledger/recon"
 	"github.com/fenyang/partyfee/reports"
 )
 
@@ -132,7 +133,7 @@ func (l *rcLedger) run(t *testing.T, args ...string) (string, string, int) {
 
 // summaryOf parses the --json output and checks it has exactly the keys of
 // SPEC §7, each discrepancy exactly its eight.
-func summaryOf(t *testing.T, out string) postgres.ReconcileSummary {
+func summaryOf(t *testing.T, out string) recon.ReconcileSummary {
 	t.Helper()
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(out), &raw); err != nil {
@@ -163,7 +164,7 @@ func summaryOf(t *testing.T, out string) postgres.ReconcileSummary {
 			t.Fatalf("discrepancy keys %q", ks)
 		}
 	}
-	var s postgres.ReconcileSummary
+	var s recon.ReconcileSummary
 	if err := json.Unmarshal([]byte(out), &s); err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +266,7 @@ func TestReconcileCommandNamesTheCorruption(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
 	s := summaryOf(t, out)
-	want := postgres.Discrepancy{Check: "stored_balance", Account: "121801", Org: "FY-CP-01", Fund: "FY-UP", Expected: "10450.00", Actual: "10450.01", Difference: "0.01"}
+	want := recon.Discrepancy{Check: "stored_balance", Account: "121801", Org: "FY-CP-01", Fund: "FY-UP", Expected: "10450.00", Actual: "10450.01", Difference: "0.01"}
 	if s.Status != "discrepancies" || len(s.Discrepancies) != 1 || s.Discrepancies[0] != want {
 		t.Fatalf("summary %+v", s)
 	}

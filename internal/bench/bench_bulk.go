@@ -10,6 +10,7 @@ import (
 
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/postgres"
+	"github.com/fenyang/partyfee/ledger/recon"
 )
 
 // The bulk workloads (verify, reconcile, workbook) share one database
@@ -229,7 +230,7 @@ func (b *benchBulk) bareReadHash(ctx context.Context) error {
 func (b *benchBulk) reconcile(ctx context.Context) ([]Result, error) {
 	var ours, bare, rules time.Duration
 	rounds := b.rounds()
-	var last *postgres.ReconcileResult
+	var last *recon.ReconcileResult
 	for round := range rounds {
 		b.env.opt.logf("reconcile: round %d: bare checks", round+1)
 		t, err := timeIt(func() error { return b.bareChecks(ctx) })

@@ -249,7 +249,7 @@ func CopyBaseline(ctx context.Context, db *postgres.DB, book string, n int, seed
 		if err != nil {
 			return err
 		}
-		deltas := map[csvimport.BalanceKey]int64{}
+		deltas := map[ledger.BalanceKey]int64{}
 		id := firstID - 1
 		vouchers := copySource(func() ([]any, bool) {
 			v, ok := g.next()
@@ -266,7 +266,7 @@ func CopyBaseline(ctx context.Context, db *postgres.DB, book string, n int, seed
 				cashier, signedAt = v.cashier, now
 			}
 			for _, l := range v.lines {
-				deltas[csvimport.BalanceKey{Account: l.account, Org: l.org, Fund: l.fund}] += l.debit - l.credit
+				deltas[ledger.BalanceKey{Account: l.account, Org: l.org, Fund: l.fund}] += l.debit - l.credit
 			}
 			return []any{book, id, "记", y, m, counters[ck], v.date, v.summary, v.attachments, "import", "posted", v.key,
 				v.maker, now, v.checker, now, cashier, signedAt, v.poster, now, v.lines[0].debit + v.lines[1].debit}, true

@@ -11,6 +11,7 @@ import (
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/postgres"
 	"github.com/fenyang/partyfee/ledger/postgres/pgtest"
+	"github.com/fenyang/partyfee/ledger/recon"
 )
 
 // book is the demo book the generated vouchers belong to.
@@ -101,8 +102,8 @@ func TestImportGenerated(t *testing.T) {
 		checked := 0
 		for _, c := range rr.Checks {
 			switch c.Name {
-			case postgres.CheckVoucherBalance, postgres.CheckNumbering, postgres.CheckStoredBalance, postgres.CheckConservation,
-				postgres.CheckNegativeBalance, postgres.CheckTrialClosing, postgres.CheckSealChain:
+			case recon.CheckVoucherBalance, recon.CheckNumbering, recon.CheckStoredBalance, recon.CheckConservation,
+				recon.CheckNegativeBalance, recon.CheckTrialClosing, recon.CheckSealChain:
 				checked++
 				if !c.Passed() {
 					t.Errorf("reconcile %s: check %s found %d discrepancies (%s)", month, c.Name, c.Count, c.Note)

@@ -16,6 +16,7 @@ import (
 	"github.com/fenyang/partyfee/ledger/audit"
 	"github.com/fenyang/partyfee/ledger/bankstmt"
 	"github.com/fenyang/partyfee/ledger/postgres"
+	"github.com/fenyang/partyfee/ledger/recon"
 )
 
 // The demo's February batch, on the first working day of March: the bank's
@@ -123,7 +124,7 @@ func (s *scenario) februaryBatch() error {
 		return err
 	}
 	s.batch = res
-	if res.Status != postgres.StatusClean {
+	if res.Status != recon.StatusClean {
 		var b bytes.Buffer
 		for _, d := range res.Discrepancies {
 			fmt.Fprintf(&b, "\n  %s %s %s %s %s: expected %s, actual %s — %s", d.Check, d.Voucher, d.Account, d.Org, d.Fund, d.Expected, d.Actual, d.Msg)

@@ -12,6 +12,7 @@ import (
 	"github.com/fenyang/partyfee/configs"
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/postgres"
+	"github.com/fenyang/partyfee/ledger/recon"
 )
 
 // The demo scenario: Fenyang, February–March 2020, recorded through the
@@ -69,7 +70,7 @@ type scenario struct {
 	// opt says where the batch writes its workbook and bank statement
 	// (nowhere when OutDir is empty).
 	opt           Options
-	batch         *postgres.ReconcileResult
+	batch         *recon.ReconcileResult
 	reconcileBook string
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/fenyang/partyfee/internal/workbook"
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/postgres"
+	"github.com/fenyang/partyfee/ledger/recon"
 )
 
 // auditWorkbook writes outDir/audit-2020-02.xlsx and prints its path.
@@ -25,7 +26,7 @@ func (s *scenario) auditWorkbook() error {
 		Actor: ledger.SystemUser, Preparer: preparer, Reviewer: s.opt.Reviewer}
 	if b := s.batch; b != nil && b.Bank != nil {
 		// T9: the 银行存款余额调节表 of the February batch.
-		req.Options = append(req.Options, postgres.WithReconciliation(postgres.T9FromBankrec(&b.Bank.Table, b.Bank.BankName, b.Bank.BankAccount)))
+		req.Options = append(req.Options, postgres.WithReconciliation(recon.T9FromBankrec(&b.Bank.Table, b.Bank.BankName, b.Bank.BankAccount)))
 	}
 	res, err := workbook.WriteAudit(s.ctx, s.db, req)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/audit"
 	"github.com/fenyang/partyfee/ledger/postgres"
+	"github.com/fenyang/partyfee/ledger/recon"
 )
 
 // OneLine folds whitespace (tabs and newlines included) to single spaces.
@@ -41,9 +42,9 @@ func Time(t *time.Time) string {
 
 // Reconcile prints the result of the monthly batch; out is the workbook
 // written, if any.
-func Reconcile(w io.Writer, res *postgres.ReconcileResult, out string) {
+func Reconcile(w io.Writer, res *recon.ReconcileResult, out string) {
 	verdict := "clean"
-	if res.Status != postgres.StatusClean {
+	if res.Status != recon.StatusClean {
 		verdict = fmt.Sprintf("%d discrepancies", len(res.Discrepancies))
 	}
 	fmt.Fprintf(w, "对账 %s %s %s: %s (%d posted vouchers)\n", res.Book, res.BookName, res.Period, verdict, res.Vouchers)
@@ -79,7 +80,7 @@ func Reconcile(w io.Writer, res *postgres.ReconcileResult, out string) {
 	}
 	high := 0
 	for _, f := range res.Findings {
-		if f.Severity == audit.SeverityHigh && f.State == postgres.FindingOpen {
+		if f.Severity == audit.SeverityHigh && f.State == audit.FindingOpen {
 			high++
 		}
 	}
@@ -166,7 +167,7 @@ func Verify(w io.Writer, res *postgres.VerifyResult, printed bool) {
 // Findings prints findings one a line with their states.
 func Findings(w io.Writer, fs []postgres.StoredFinding) {
 	for _, f := range fs {
-		fmt.Fprintf(w, "  #%d %s %s %s %s %s — %s\n", f.ID, f.Rule, f.Severity, f.Voucher, f.Org, postgres.FindingStateName(f.State), OneLine(f.Explanation))
+		fmt.Fprintf(w, "  #%d %s %s %s %s %s — %s\n", f.ID, f.Rule, f.Severity, f.Voucher, f.Org, audit.FindingStateName(f.State), OneLine(f.Explanation))
 	}
 }
 
@@ -261,8 +262,6 @@ func blankZero(m ledger.Money) string {
 	return m.Format()
 }
 
-// severityNames are the severities as T8 prints them.
-var severityNames = map[string]string{audit.SeverityHigh: "高", audit.SeverityMedium: "中", audit.SeverityLow: "低"}
 
 // FindingTable prints findings as the columns of T8.
 func FindingTable(w io.Writer, fs []postgres.StoredFinding) error {
@@ -273,7 +272,7 @@ func FindingTable(w io.Writer, fs []postgres.StoredFinding) error {
 		if !f.Date.IsZero() {
 			date = f.Date.Format(time.DateOnly)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.ID, f.Rule, f.Type, severityNames[f.Severity], f.Voucher, date,
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.ID, f.Rule, f.Type, audit.SeverityName(f.Severity), f.Voucher, date,
 			f.Org, f.Amount.Format(), OneLine(f.Explanation), FindingState(&f))
 	}
 	return tw.Flush()
@@ -282,7 +281,7 @@ func FindingTable(w io.Writer, fs []postgres.StoredFinding) error {
 // FindingState is a finding's state, with its deadline while acknowledged.
 func FindingState(f *postgres.StoredFinding) string {
 	s := f.StateName()
-	if f.Deadline != nil && f.State == postgres.FindingAcknowledged {
+	if f.Deadline != nil && f.State == audit.FindingAcknowledged {
 		s += "（期限 " + f.Deadline.Format(time.DateOnly) + "）"
 	}
 	return s

@@ -16,6 +16,7 @@ import (
 
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/postgres"
+	"github.com/fenyang/partyfee/ledger/recon"
 	"github.com/fenyang/partyfee/reports"
 )
 
@@ -156,12 +157,12 @@ func WriteAudit(ctx context.Context, db *postgres.DB, req AuditRequest) (*AuditR
 
 // WriteReconcile writes the reconciliation workbook of a batch result to
 // path; preparer and reviewer are report.preparer and report.reviewer.
-func WriteReconcile(ctx context.Context, db *postgres.DB, res *postgres.ReconcileResult, path, preparer, reviewer string) error {
+func WriteReconcile(ctx context.Context, db *postgres.DB, res *recon.ReconcileResult, path, preparer, reviewer string) error {
 	b, err := db.LoadBooks(ctx, res.Book)
 	if err != nil {
 		return err
 	}
-	d := postgres.ReconcileWorkbookData(res, b, db.Now(), ledger.SystemUser, preparer, reviewer)
+	d := recon.ReconcileWorkbookData(res, b, db.Now(), ledger.SystemUser, preparer, reviewer)
 	return writeFile(path, func(f *os.File) error { return reports.WriteReconcile(f, d) })
 }
 

@@ -11,9 +11,6 @@ import (
 	"github.com/fenyang/partyfee/ledger"
 )
 
-// BalanceKey names a stored balance.
-type BalanceKey struct{ Account, Org, Fund string }
-
 // Checker checks approved vouchers in file order against what the book
 // holds: every rule of SPEC §4 a voucher made, checked, signed and posted
 // through the workflow would meet. Restricted balances are carried from
@@ -24,7 +21,7 @@ type Checker struct {
 	users    map[string]*ledger.User
 	disabled map[string]bool
 	closed   map[[2]int]bool
-	balances map[BalanceKey]int64 // restricted balances, fen
+	balances map[ledger.BalanceKey]int64 // restricted balances, fen
 	memo     map[people]error
 }
 
@@ -36,9 +33,9 @@ type people struct {
 // NewChecker returns a checker for book b, its enabled users, the names of
 // its disabled users, its closed periods (year, month) and its stored
 // balances in fen (only the restricted ones are used).
-func NewChecker(b *ledger.Books, users []*ledger.User, disabled []string, closed [][2]int, balances map[BalanceKey]int64) *Checker {
+func NewChecker(b *ledger.Books, users []*ledger.User, disabled []string, closed [][2]int, balances map[ledger.BalanceKey]int64) *Checker {
 	c := &Checker{books: b, users: map[string]*ledger.User{}, disabled: map[string]bool{}, closed: map[[2]int]bool{},
-		balances: map[BalanceKey]int64{}, memo: map[people]error{}}
+		balances: map[ledger.BalanceKey]int64{}, memo: map[people]error{}}
 	for _, u := range users {
 		c.users[u.Name] = u
 	}
@@ -57,7 +54,7 @@ func NewChecker(b *ledger.Books, users []*ledger.User, disabled []string, closed
 }
 
 // Balance is the checker's running balance of key in fen.
-func (c *Checker) Balance(k BalanceKey) int64 { return c.balances[k] }
+func (c *Checker) Balance(k ledger.BalanceKey) int64 { return c.balances[k] }
 
 // Check checks v and, when it passes, carries its restricted balances
 // forward. It fills in the lines' summaries (the voucher's when empty) and
@@ -231,44 +228,20 @@ func (c *Checker) remap(v *Voucher, err error) error {
 // post carries the voucher's restricted balances forward: all its lines
 // count at once, and none may end below zero.
 func (c *Checker) post(v *Voucher) error {
-	type move struct {
-		k     BalanceKey
-		delta int64
-		row   int // the first credit line on the key
+	moves := make([]ledger.Move, len(v.Lines))
+	for i, l := range v.Lines {
+		moves[i] = ledger.Move{Key: ledger.BalanceKey{Account: l.Account, Org: l.Org, Fund: l.Fund}, Fen: l.Debit - l.Credit}
 	}
-	var moves []move
-	for _, l := range v.Lines {
-		a := c.books.Chart[l.Account]
-		if a == nil || !a.Restricted {
-			continue
+	nets, over := ledger.CheckOverspend(c.books.Chart, moves, c.Balance)
+	if over != nil {
+		row := 0 // no credit line on the key: the voucher as a whole
+		if over.Credit >= 0 {
+			row = v.Lines[over.Credit].Row
 		}
-		k := BalanceKey{l.Account, l.Org, l.Fund}
-		i := 0
-		for i < len(moves) && moves[i].k != k {
-			i++
-		}
-		if i == len(moves) {
-			moves = append(moves, move{k: k})
-		}
-		moves[i].delta += l.Debit - l.Credit
-		if l.Credit != 0 && moves[i].row == 0 {
-			moves[i].row = l.Row
-		}
+		return over.Err(c.books, RowField(row, "credit"), fmt.Sprintf("voucher %s (rows %d–%d), at this point of the file,", v.Key, v.Row, v.LastRow))
 	}
-	for _, m := range moves {
-		if after := c.balances[m.k] + m.delta; after < 0 {
-			org := m.k.Org
-			if o := c.books.Orgs[m.k.Org]; o != nil {
-				org = o.Name + "（" + o.Code + "）"
-			}
-			a := c.books.Chart[m.k.Account]
-			return ledger.Errorf(ledger.EInsufficientFunds, RowField(m.row, "credit"),
-				"voucher %s (rows %d–%d): %s has %s of fund %s on %s %s at this point of the file; the voucher needs %s",
-				v.Key, v.Row, v.LastRow, org, ledger.FromFen(c.balances[m.k]).Format(), m.k.Fund, a.Code, a.Name, ledger.FromFen(-m.delta).Format())
-		}
-	}
-	for _, m := range moves {
-		c.balances[m.k] += m.delta
+	for _, n := range nets {
+		c.balances[n.Key] += n.Fen
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/postgres"
+	"github.com/fenyang/partyfee/ledger/recon"
 	"github.com/fenyang/partyfee/reports"
 )
 
@@ -42,7 +43,7 @@ type checkView struct {
 }
 
 type reconcileAnswer struct {
-	postgres.ReconcileSummary
+	recon.ReconcileSummary
 	Checks        []checkView `json:"checks"`
 	Vouchers      int         `json:"vouchers"`
 	PeriodStatus  string      `json:"period_status"`
@@ -100,8 +101,8 @@ type reopenBody struct {
 // reopenPeriod re-opens the latest closed month (反结账): an admin, with a
 // reason.
 func (s *Server) reopenPeriod(c *call) (execFunc, error) {
-	if !c.user.Has(ledger.RoleAdmin) {
-		return nil, ledger.Errorf(ledger.EForbidden, "user", "only an admin re-opens a closed month (反结账); %s is not one", c.user.Name)
+	if err := ledger.CanReopenPeriod(c.user); err != nil {
+		return nil, err
 	}
 	p, err := ledger.ParsePeriod(c.r.PathValue("period"))
 	if err != nil {

@@ -42,18 +42,6 @@ func (s *Server) registerFacts() {
 	post("/api/v1/vouchers/{id}/value-date", s.setValueDate)
 }
 
-// mayRecordFacts refuses, before the body is read, a user whose roles
-// never record facts; the adapter checks the roles and the scope again.
-func mayRecordFacts(u *ledger.User, what string) error {
-	if u.Has(ledger.RoleOfficer) || u.Has(ledger.RoleAdmin) {
-		return nil
-	}
-	if u.Has(ledger.RoleAuditor) {
-		return ledger.Errorf(ledger.EForbidden, "user", "%s is an auditor: auditors read everything and write nothing but audit-finding states", u.Name)
-	}
-	return ledger.Errorf(ledger.EForbidden, "user", "%s lacks the role to record %s (needs officer or admin)", u.Name, what)
-}
-
 // factPage reads the query of a fact list: org (within the scope), the
 // page (after_id or after, limit) and the extra parameters known.
 func (s *Server) factPage(c *call, keyedByID bool, known ...string) (postgres.FactFilter, url.Values, error) {
@@ -129,7 +117,7 @@ func publishedAmount(s, field string) (ledger.Money, error) {
 }
 
 func (s *Server) addPublicity(c *call) (execFunc, error) {
-	if err := mayRecordFacts(c.user, "publications"); err != nil {
+	if err := ledger.CanRecordFacts(c.user, "publications"); err != nil {
 		return nil, err
 	}
 	var in publicityBody
@@ -205,7 +193,7 @@ type rosterAnswer struct {
 }
 
 func (s *Server) addRoster(c *call) (execFunc, error) {
-	if err := mayRecordFacts(c.user, "the roster"); err != nil {
+	if err := ledger.CanRecordFacts(c.user, "the roster"); err != nil {
 		return nil, err
 	}
 	var in rosterBody
@@ -230,7 +218,7 @@ func (s *Server) addRoster(c *call) (execFunc, error) {
 // importRoster loads a roster CSV (the body, or the part "file" of a
 // multipart form), all rows or none, as `ledger roster import FILE.csv`.
 func (s *Server) importRoster(c *call, f upload) (execFunc, error) {
-	if err := mayRecordFacts(c.user, "the roster"); err != nil {
+	if err := ledger.CanRecordFacts(c.user, "the roster"); err != nil {
 		return nil, err
 	}
 	q, err := query(c.r, "org", "filename")
@@ -274,7 +262,7 @@ type memberBody struct {
 }
 
 func (s *Server) addMember(c *call) (execFunc, error) {
-	if err := mayRecordFacts(c.user, "members"); err != nil {
+	if err := ledger.CanRecordFacts(c.user, "members"); err != nil {
 		return nil, err
 	}
 	var in memberBody
@@ -316,7 +304,7 @@ type meetingBody struct {
 }
 
 func (s *Server) addMeeting(c *call) (execFunc, error) {
-	if err := mayRecordFacts(c.user, "meetings"); err != nil {
+	if err := ledger.CanRecordFacts(c.user, "meetings"); err != nil {
 		return nil, err
 	}
 	var in meetingBody
@@ -353,7 +341,7 @@ type payeeBody struct {
 }
 
 func (s *Server) setPayeeAccount(c *call) (execFunc, error) {
-	if err := mayRecordFacts(c.user, "payee accounts"); err != nil {
+	if err := ledger.CanRecordFacts(c.user, "payee accounts"); err != nil {
 		return nil, err
 	}
 	var in payeeBody
@@ -393,7 +381,7 @@ type valueDateBody struct {
 // value-date set VOUCHER`: an officer or admin whose scope holds every
 // line of the voucher.
 func (s *Server) setValueDate(c *call) (execFunc, error) {
-	if err := mayRecordFacts(c.user, "value dates"); err != nil {
+	if err := ledger.CanRecordFacts(c.user, "value dates"); err != nil {
 		return nil, err
 	}
 	id, err := pathID(c.r)

@@ -24,16 +24,8 @@ func (s *Server) registerFindings() {
 	post("/api/v1/audit-runs", s.auditRun)
 	get("/api/v1/findings", s.findings)
 	get("/api/v1/findings/{id}/history", s.findingHistory)
-	post("/api/v1/findings/{id}/ack", s.moveFinding(postgres.FindingAcknowledged))
-	post("/api/v1/findings/{id}/rectify", s.moveFinding(postgres.FindingRectified))
-}
-
-// mayAudit reports forbidden unless u is an auditor or an admin.
-func mayAudit(u *ledger.User, what string) error {
-	if u.Has(ledger.RoleAuditor) || u.Has(ledger.RoleAdmin) {
-		return nil
-	}
-	return ledger.Errorf(ledger.EForbidden, "user", "%s may not %s: that is for an auditor or an admin", u.Name, what)
+	post("/api/v1/findings/{id}/ack", s.moveFinding(audit.FindingAcknowledged))
+	post("/api/v1/findings/{id}/rectify", s.moveFinding(audit.FindingRectified))
 }
 
 // visibleFindings keeps the findings u may see: all of them for a user of
@@ -65,7 +57,7 @@ type auditRunAnswer struct {
 // records the findings (`ledger audit --period`); a finding found before
 // keeps its state.
 func (s *Server) auditRun(c *call) (execFunc, error) {
-	if err := mayAudit(c.user, "run the audit rules"); err != nil {
+	if err := ledger.CanAudit(c.user, "run the audit rules"); err != nil {
 		return nil, err
 	}
 	var in auditRunBody
@@ -97,7 +89,7 @@ func (s *Server) auditRun(c *call) (execFunc, error) {
 			Summary: map[string]int{"total": len(stored), "high": 0, "medium": 0, "low": 0, "open_high": 0}, Findings: stored}
 		for _, f := range stored {
 			ans.Summary[strings.ToLower(f.Severity)]++
-			if f.Severity == audit.SeverityHigh && f.State == postgres.FindingOpen {
+			if f.Severity == audit.SeverityHigh && f.State == audit.FindingOpen {
 				ans.Summary["open_high"]++
 				ans.Status = "open_high"
 			}
@@ -193,8 +185,8 @@ type rectifyBody struct {
 // a note) a finding.
 func (s *Server) moveFinding(to string) writeFunc {
 	return func(c *call) (execFunc, error) {
-		verb := map[string]string{postgres.FindingAcknowledged: "acknowledge", postgres.FindingRectified: "rectify"}[to]
-		if err := mayAudit(c.user, verb+" a finding"); err != nil {
+		verb := map[string]string{audit.FindingAcknowledged: "acknowledge", audit.FindingRectified: "rectify"}[to]
+		if err := ledger.CanAudit(c.user, verb+" a finding"); err != nil {
 			return nil, err
 		}
 		id, err := pathID(c.r)
@@ -202,7 +194,7 @@ func (s *Server) moveFinding(to string) writeFunc {
 			return nil, err
 		}
 		var in findingBody
-		if to == postgres.FindingAcknowledged {
+		if to == audit.FindingAcknowledged {
 			err = decodeStrict(c.body, &in, "", false)
 		} else {
 			var r rectifyBody
@@ -220,7 +212,7 @@ func (s *Server) moveFinding(to string) writeFunc {
 			ref := strconv.FormatInt(id, 10)
 			var f *postgres.StoredFinding
 			var err error
-			if to == postgres.FindingAcknowledged {
+			if to == audit.FindingAcknowledged {
 				f, err = s.db.AckFinding(ctx, c.user.Book, c.user.Name, ref, in.Note, deadline)
 			} else {
 				f, err = s.db.RectifyFinding(ctx, c.user.Book, c.user.Name, ref, in.Note)

@@ -145,8 +145,8 @@ func (s *Server) revokeToken(c *call) (execFunc, error) {
 	if err != nil {
 		return nil, err
 	}
-	if tok.User != c.user.Name && !c.user.Has(ledger.RoleAdmin) {
-		return nil, ledger.Errorf(ledger.EForbidden, "id", "token %d belongs to %s; only its user or an admin revokes it", id, tok.User)
+	if err := ledger.CanRevokeToken(c.user, tok.User, id); err != nil {
+		return nil, err
 	}
 	return func(ctx context.Context, retry bool) (int, any, error) {
 		t, err := s.db.RevokeToken(ctx, c.user.Book, id)

@@ -10,6 +10,7 @@ import (
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/bankstmt"
 	"github.com/fenyang/partyfee/ledger/postgres"
+	"github.com/fenyang/partyfee/ledger/recon"
 	"github.com/fenyang/partyfee/reports"
 )
 
@@ -26,7 +27,7 @@ func (s *Server) registerReconcileFiles() {
 // (an auditor or an admin), or whose scope is not the whole book: the
 // statement and the workbook are the book's.
 func mayReconcileBook(u *ledger.User, what string) error {
-	if err := mayAudit(u, what); err != nil {
+	if err := ledger.CanAudit(u, what); err != nil {
 		return err
 	}
 	if u.Scope != "" {
@@ -151,7 +152,7 @@ type reconcileFileAnswer struct {
 	Workbook  string         `json:"workbook"`
 }
 
-func newReconcileAnswer(res *postgres.ReconcileResult) reconcileFileAnswer {
+func newReconcileAnswer(res *recon.ReconcileResult) reconcileFileAnswer {
 	ans := reconcileFileAnswer{reconcileAnswer: reconcileAnswer{ReconcileSummary: res.ReconcileSummary, Checks: []checkView{}, Vouchers: res.Vouchers,
 		PeriodStatus: res.PeriodStatus, Closed: res.Closed, AlreadyClosed: res.AlreadyClosed, Seal: res.Seal},
 		Workbook: "/api/v1/reports/reconcile?period=" + res.Period}
@@ -207,7 +208,7 @@ func (s *Server) reconcileReport(w http.ResponseWriter, r *http.Request) {
 	if preparer == "" {
 		preparer = u.FullName
 	}
-	d := postgres.ReconcileWorkbookData(res, b, s.db.Now(), u.Name, preparer, s.opt.ReportReviewer)
+	d := recon.ReconcileWorkbookData(res, b, s.db.Now(), u.Name, preparer, s.opt.ReportReviewer)
 	// The workbook is built in memory (one month's checks, not its
 	// journal) so an error is still a JSON answer.
 	var buf bytes.Buffer

@@ -35,21 +35,6 @@ func (s *Server) registerUsers() {
 // userNamePattern is the users table's rule for names.
 var userNamePattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 
-// mayManage refuses u unless u is an admin whose scope holds scope (the
-// scope of the user managed; "" is the whole book).
-func mayManage(u *ledger.User, b *ledger.Books, scope, field string) error {
-	if !u.Has(ledger.RoleAdmin) {
-		return ledger.Errorf(ledger.EForbidden, "user", "%s may not manage users: that is for an admin", u.Name)
-	}
-	if u.Scope == "" {
-		return nil
-	}
-	if scope == "" || b.Orgs[scope] == nil || !b.InScope(u.Scope, scope) {
-		return ledger.Errorf(ledger.EForbidden, field, "%s manages only users scoped within %s", u.Name, u.Scope)
-	}
-	return nil
-}
-
 // managedUser reads the user named in the path and checks that c's user
 // manages it (or, with self, is it).
 func (s *Server) managedUser(c *call, self bool) (postgres.UserInfo, error) {
@@ -58,7 +43,7 @@ func (s *Server) managedUser(c *call, self bool) (postgres.UserInfo, error) {
 		if !c.user.Has(ledger.RoleAdmin) {
 			// Refused before any lookup: a non-admin learns nothing about
 			// other accounts.
-			return postgres.UserInfo{}, mayManage(c.user, nil, "", "name")
+			return postgres.UserInfo{}, ledger.CanManageUsers(c.user, nil, "", "name")
 		}
 	}
 	u, err := s.db.User(c.r.Context(), c.user.Book, name)
@@ -72,7 +57,7 @@ func (s *Server) managedUser(c *call, self bool) (postgres.UserInfo, error) {
 	if err != nil {
 		return u, err
 	}
-	return u, mayManage(c.user, b, u.Scope, "name")
+	return u, ledger.CanManageUsers(c.user, b, u.Scope, "name")
 }
 
 func (s *Server) listUsers(c *call) (int, any, error) {
@@ -83,7 +68,7 @@ func (s *Server) listUsers(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if err := mayManage(c.user, b, c.user.Scope, "user"); err != nil {
+	if err := ledger.CanManageUsers(c.user, b, c.user.Scope, "user"); err != nil {
 		return 0, nil, err
 	}
 	us, err := s.db.Users(c.r.Context(), c.user.Book)
@@ -92,7 +77,7 @@ func (s *Server) listUsers(c *call) (int, any, error) {
 	}
 	out := []postgres.UserInfo{}
 	for _, u := range us {
-		if mayManage(c.user, b, u.Scope, "") == nil {
+		if ledger.CanManageUsers(c.user, b, u.Scope, "") == nil {
 			out = append(out, u)
 		}
 	}
@@ -120,7 +105,7 @@ type userBody struct {
 
 func (s *Server) addUser(c *call) (execFunc, error) {
 	if !c.user.Has(ledger.RoleAdmin) {
-		return nil, mayManage(c.user, nil, "", "user")
+		return nil, ledger.CanManageUsers(c.user, nil, "", "user")
 	}
 	var in userBody
 	if err := decodeStrict(c.body, &in, "", false); err != nil {
@@ -152,7 +137,7 @@ func (s *Server) addUser(c *call) (execFunc, error) {
 	if in.Scope != "" && b.Orgs[in.Scope] == nil {
 		return nil, ledger.Errorf(ledger.ENotFound, "scope", "organisation %s does not exist", in.Scope)
 	}
-	if err := mayManage(c.user, b, in.Scope, "scope"); err != nil {
+	if err := ledger.CanManageUsers(c.user, b, in.Scope, "scope"); err != nil {
 		return nil, err
 	}
 	return func(ctx context.Context, retry bool) (int, any, error) {
@@ -178,7 +163,7 @@ type passwordBody struct {
 // setPassword sets a user's password, as `ledger user password NAME`.
 func (s *Server) setPassword(c *call) (execFunc, error) {
 	if !c.user.Has(ledger.RoleAdmin) {
-		return nil, mayManage(c.user, nil, "", "user")
+		return nil, ledger.CanManageUsers(c.user, nil, "", "user")
 	}
 	var in passwordBody
 	if err := decodeStrict(c.body, &in, "", false); err != nil {
@@ -205,7 +190,7 @@ func (s *Server) setPassword(c *call) (execFunc, error) {
 func (s *Server) setDisabled(disabled bool) writeFunc {
 	return func(c *call) (execFunc, error) {
 		if !c.user.Has(ledger.RoleAdmin) {
-			return nil, mayManage(c.user, nil, "", "user")
+			return nil, ledger.CanManageUsers(c.user, nil, "", "user")
 		}
 		if err := decodeStrict(c.body, &struct{}{}, "", true); err != nil {
 			return nil, err
@@ -258,7 +243,7 @@ type userTokenAnswer struct {
 // USER --ttl`.
 func (s *Server) createUserToken(c *call) (execFunc, func() any, error) {
 	if !c.user.Has(ledger.RoleAdmin) {
-		return nil, nil, mayManage(c.user, nil, "", "user")
+		return nil, nil, ledger.CanManageUsers(c.user, nil, "", "user")
 	}
 	var in tokenBody
 	if err := decodeStrict(c.body, &in, "", true); err != nil {

@@ -14,27 +14,6 @@ import (
 	"github.com/fenyang/partyfee/ledger/audit"
 )
 
-// Finding states (SPEC §5): an auditor moves a finding open → acknowledged
-// (认定, with a note and a deadline for rectification) → rectified (已整改).
-const (
-	FindingOpen         = "open"
-	FindingAcknowledged = "acknowledged"
-	FindingRectified    = "rectified"
-)
-
-// FindingStateName is the Chinese label of a finding state (整改状态).
-func FindingStateName(state string) string {
-	switch state {
-	case FindingOpen:
-		return "未整改"
-	case FindingAcknowledged:
-		return "整改中"
-	case FindingRectified:
-		return "已整改"
-	}
-	return state
-}
-
 // Limits on the facts the audit rules read.
 const (
 	findingNoteLenMax   = 2000
@@ -67,7 +46,7 @@ type StoredFinding struct {
 }
 
 // StateName is the Chinese label of the finding's state.
-func (f *StoredFinding) StateName() string { return FindingStateName(f.State) }
+func (f *StoredFinding) StateName() string { return audit.FindingStateName(f.State) }
 
 // MarshalJSON writes dates as YYYY-MM-DD, amounts as decimal strings and
 // timestamps in RFC 3339.
@@ -110,15 +89,7 @@ func (f StoredFinding) MarshalJSON() ([]byte, error) {
 // auditSnapshotTx runs fn in one read-only REPEATABLE READ transaction, so that
 // everything it reads comes from one snapshot.
 func (db *DB) auditSnapshotTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	tx, err := db.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return mapError(err)
-	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
-	if err := fn(tx); err != nil {
-		return mapError(err)
-	}
-	return mapError(tx.Commit(ctx))
+	return db.runTx(ctx, fn, snapshot)
 }
 
 // AuditInput loads everything the audit rules read for book, evaluated over
@@ -538,32 +509,6 @@ type FindingFilter struct {
 	Org      string
 }
 
-// SeverityRank orders severities: HIGH 3, MEDIUM 2, LOW 1, anything else 0.
-func SeverityRank(s string) int {
-	switch s {
-	case audit.SeverityHigh:
-		return 3
-	case audit.SeverityMedium:
-		return 2
-	case audit.SeverityLow:
-		return 1
-	}
-	return 0
-}
-
-// ParseSeverity accepts HIGH, MEDIUM or LOW in any case, or 高/中/低.
-func ParseSeverity(s string) (string, error) {
-	switch strings.ToUpper(strings.TrimSpace(s)) {
-	case "HIGH", "高":
-		return audit.SeverityHigh, nil
-	case "MEDIUM", "中":
-		return audit.SeverityMedium, nil
-	case "LOW", "低":
-		return audit.SeverityLow, nil
-	}
-	return "", ledger.Errorf(ledger.EInvalid, "severity", "unknown severity %q (HIGH, MEDIUM or LOW)", s)
-}
-
 // Findings lists stored findings by rule, date, voucher and key.
 func (db *DB) Findings(ctx context.Context, book string, f FindingFilter) ([]StoredFinding, error) {
 	where := []string{"f.book = $1"}
@@ -573,19 +518,19 @@ func (db *DB) Findings(ctx context.Context, book string, f FindingFilter) ([]Sto
 		where = append(where, strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(args))))
 	}
 	if f.State != "" {
-		if f.State != FindingOpen && f.State != FindingAcknowledged && f.State != FindingRectified {
+		if f.State != audit.FindingOpen && f.State != audit.FindingAcknowledged && f.State != audit.FindingRectified {
 			return nil, ledger.Errorf(ledger.EInvalid, "state", "unknown state %q (open, acknowledged or rectified)", f.State)
 		}
 		add("f.state = ?", f.State)
 	}
 	if f.Severity != "" {
-		sev, err := ParseSeverity(f.Severity)
+		sev, err := audit.ParseSeverity(f.Severity)
 		if err != nil {
 			return nil, err
 		}
 		var allowed []string
 		for _, s := range []string{audit.SeverityHigh, audit.SeverityMedium, audit.SeverityLow} {
-			if SeverityRank(s) >= SeverityRank(sev) {
+			if audit.SeverityRank(s) >= audit.SeverityRank(sev) {
 				allowed = append(allowed, s)
 			}
 		}
@@ -641,16 +586,16 @@ func (db *DB) AckFinding(ctx context.Context, book, actor, ref, note string, dea
 	if !deadline.IsZero() {
 		d = &deadline
 	}
-	return db.moveFinding(ctx, book, actor, ref, FindingOpen, FindingAcknowledged, note, d)
+	return db.moveFinding(ctx, book, actor, ref, audit.FindingOpen, audit.FindingAcknowledged, note, d)
 }
 
 // RectifyFinding records that an acknowledged finding was rectified (已整改),
 // with a note on how. The same rules as AckFinding apply.
 func (db *DB) RectifyFinding(ctx context.Context, book, actor, ref, note string) (*StoredFinding, error) {
-	return db.moveFinding(ctx, book, actor, ref, FindingAcknowledged, FindingRectified, note, nil)
+	return db.moveFinding(ctx, book, actor, ref, audit.FindingAcknowledged, audit.FindingRectified, note, nil)
 }
 
-var stepVerb = map[string]string{FindingAcknowledged: "acknowledge", FindingRectified: "rectify"}
+var stepVerb = map[string]string{audit.FindingAcknowledged: "acknowledge", audit.FindingRectified: "rectify"}
 
 func (db *DB) moveFinding(ctx context.Context, book, actor, ref, from, to, note string, deadline *time.Time) (*StoredFinding, error) {
 	note = strings.TrimSpace(note)
@@ -670,8 +615,8 @@ func (db *DB) moveFinding(ctx context.Context, book, actor, ref, from, to, note 
 		if err != nil {
 			return err
 		}
-		if !u.Has(ledger.RoleAuditor) && !u.Has(ledger.RoleAdmin) {
-			return ledger.Errorf(ledger.EForbidden, "user", "%s may not %s a finding: finding states are changed by an auditor or an admin", actor, stepVerb[to])
+		if err := ledger.CanAudit(u, stepVerb[to]+" a finding"); err != nil {
+			return err
 		}
 		sql := `SELECT ` + findingColumns + ` FROM audit_findings f WHERE f.book = $1 AND `
 		var arg any = ref
@@ -699,7 +644,7 @@ func (db *DB) moveFinding(ctx context.Context, book, actor, ref, from, to, note 
 		}
 		if f.State != from {
 			return ledger.Errorf(ledger.EInvalidState, "state", "finding %d is %s (%s); only a finding that is %s can be %s",
-				f.ID, f.State, f.StateName(), from, map[string]string{FindingAcknowledged: "acknowledged", FindingRectified: "rectified"}[to])
+				f.ID, f.State, f.StateName(), from, map[string]string{audit.FindingAcknowledged: "acknowledged", audit.FindingRectified: "rectified"}[to])
 		}
 		if deadline == nil {
 			deadline = f.Deadline
@@ -770,11 +715,8 @@ func (db *DB) writeFacts(ctx context.Context, book, actor, what string, orgs []s
 		if err != nil {
 			return err
 		}
-		if !u.Has(ledger.RoleOfficer) && !u.Has(ledger.RoleAdmin) {
-			if u.Has(ledger.RoleAuditor) {
-				return ledger.Errorf(ledger.EForbidden, "user", "%s is an auditor: auditors read everything and write nothing but audit-finding states", actor)
-			}
-			return ledger.Errorf(ledger.EForbidden, "user", "%s lacks the role to record %s (needs officer or admin)", actor, what)
+		if err := ledger.CanRecordFacts(u, what); err != nil {
+			return err
 		}
 		if len(orgs) > 0 {
 			b, err := loadBooks(ctx, tx, book)
@@ -782,17 +724,8 @@ func (db *DB) writeFacts(ctx context.Context, book, actor, what string, orgs []s
 				return err
 			}
 			for _, o := range orgs {
-				if o == "" {
-					if u.Scope != "" {
-						return ledger.Errorf(ledger.EForbidden, "org", "%s may act only within %s; a record for the whole book is outside", actor, u.Scope)
-					}
-					continue
-				}
-				if b.Orgs[o] == nil {
-					return ledger.Errorf(ledger.ENotFound, "org", "organisation %s does not exist", o)
-				}
-				if !b.InScope(u.Scope, o) {
-					return ledger.Errorf(ledger.EForbidden, "org", "%s may act only within %s; %s is outside", actor, u.Scope, o)
+				if err := ledger.CanRecordFor(u, b, "org", o); err != nil {
+					return err
 				}
 			}
 		}

@@ -187,7 +187,7 @@ func TestAuditFindingsRecordedAndRerunKeepsStates(t *testing.T) {
 		t.Fatal("no findings recorded")
 	}
 	for _, f := range first {
-		if f.State != postgres.FindingOpen || f.ID <= 0 || f.Key == "" || !f.FirstSeenAt.Equal(auditClock) {
+		if f.State != audit.FindingOpen || f.ID <= 0 || f.Key == "" || !f.FirstSeenAt.Equal(auditClock) {
 			t.Fatalf("a new finding is stored open with an id: %+v", f)
 		}
 	}
@@ -213,7 +213,7 @@ func TestAuditFindingsRecordedAndRerunKeepsStates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if acked.State != postgres.FindingAcknowledged || acked.Deadline == nil || !acked.Deadline.Equal(deadline) || acked.UpdatedBy != "fengqing" {
+	if acked.State != audit.FindingAcknowledged || acked.Deadline == nil || !acked.Deadline.Equal(deadline) || acked.UpdatedBy != "fengqing" {
 		t.Fatalf("after ack: %+v", acked)
 	}
 
@@ -227,7 +227,7 @@ func TestAuditFindingsRecordedAndRerunKeepsStates(t *testing.T) {
 		t.Fatalf("re-run left %d rows, want %d (no duplicates)", n, len(first))
 	}
 	again := decisionFinding(t, second)
-	if again.ID != dec.ID || again.State != postgres.FindingAcknowledged || again.Note != "补充部务会纪要" ||
+	if again.ID != dec.ID || again.State != audit.FindingAcknowledged || again.Note != "补充部务会纪要" ||
 		!again.FirstSeenAt.Equal(auditClock) || !again.LastSeenAt.Equal(later) {
 		t.Fatalf("re-run changed the stored finding: %+v", again)
 	}
@@ -243,7 +243,7 @@ func TestAuditFindingsRecordedAndRerunKeepsStates(t *testing.T) {
 	if len(listed) != len(second) {
 		t.Fatalf("Findings(period) = %d, want %d", len(listed), len(second))
 	}
-	ackList, err := e.db.Findings(e.ctx, auditBook, postgres.FindingFilter{State: postgres.FindingAcknowledged})
+	ackList, err := e.db.Findings(e.ctx, auditBook, postgres.FindingFilter{State: audit.FindingAcknowledged})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,7 +262,7 @@ func TestAuditFindingsRecordedAndRerunKeepsStates(t *testing.T) {
 
 	// Acknowledging every open HIGH finding lets the month close.
 	for _, f := range second {
-		if f.Severity == audit.SeverityHigh && f.State == postgres.FindingOpen {
+		if f.Severity == audit.SeverityHigh && f.State == audit.FindingOpen {
 			if _, err := e.db.AckFinding(e.ctx, auditBook, "fengqing", f.Key, "已认定", time.Time{}); err != nil {
 				t.Fatal(err)
 			}
@@ -311,12 +311,12 @@ func TestAuditFindingTransitionsAndErrors(t *testing.T) {
 	wantErrCode(t, err, ledger.EInvalidState) // open → rectified skips a step
 	_, err = e.db.AckFinding(e.ctx, auditBook, "fengqing", ref(dec), "  ", time.Time{})
 	wantErrCode(t, err, ledger.EInvalid)
-	if got, _ := e.db.Findings(e.ctx, auditBook, postgres.FindingFilter{State: postgres.FindingOpen}); len(got) != len(fs) {
+	if got, _ := e.db.Findings(e.ctx, auditBook, postgres.FindingFilter{State: audit.FindingOpen}); len(got) != len(fs) {
 		t.Fatalf("refused changes changed states: %d open of %d", len(got), len(fs))
 	}
 
 	f, err := e.db.AckFinding(e.ctx, auditBook, "fengqing", ref(dec), "情况属实，限期补充决策依据", day2("2020-03-31"))
-	if err != nil || f.State != postgres.FindingAcknowledged {
+	if err != nil || f.State != audit.FindingAcknowledged {
 		t.Fatalf("ack: %v %+v", err, f)
 	}
 	_, err = e.db.AckFinding(e.ctx, auditBook, "fengqing", ref(dec), "again", time.Time{})
@@ -324,7 +324,7 @@ func TestAuditFindingTransitionsAndErrors(t *testing.T) {
 	_, err = e.db.RectifyFinding(e.ctx, auditBook, "wangfang", ref(dec), "已补")
 	wantErrCode(t, err, ledger.EForbidden)
 	f, err = e.db.RectifyFinding(e.ctx, auditBook, "fengqing", ref(dec), "已补充部务会纪要")
-	if err != nil || f.State != postgres.FindingRectified || f.Note != "已补充部务会纪要" || f.Deadline == nil {
+	if err != nil || f.State != audit.FindingRectified || f.Note != "已补充部务会纪要" || f.Deadline == nil {
 		t.Fatalf("rectify: %v %+v", err, f)
 	}
 	_, err = e.db.RectifyFinding(e.ctx, auditBook, "fengqing", ref(dec), "again")
@@ -335,7 +335,7 @@ func TestAuditFindingTransitionsAndErrors(t *testing.T) {
 	// An admin may change states too.
 	for _, other := range fs {
 		if other.ID != dec.ID {
-			if g, err := e.db.AckFinding(e.ctx, auditBook, "sunlixin", other.Key, "管理员认定", time.Time{}); err != nil || g.State != postgres.FindingAcknowledged {
+			if g, err := e.db.AckFinding(e.ctx, auditBook, "sunlixin", other.Key, "管理员认定", time.Time{}); err != nil || g.State != audit.FindingAcknowledged {
 				t.Fatalf("admin ack: %v %+v", err, g)
 			}
 			break
@@ -345,7 +345,7 @@ func TestAuditFindingTransitionsAndErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(events) != 2 || events[0].To != postgres.FindingAcknowledged || events[1].To != postgres.FindingRectified || events[1].Actor != "fengqing" {
+	if len(events) != 2 || events[0].To != audit.FindingAcknowledged || events[1].To != audit.FindingRectified || events[1].Actor != "fengqing" {
 		t.Fatalf("events: %+v", events)
 	}
 }

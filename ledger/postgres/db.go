@@ -83,23 +83,69 @@ func (db *DB) Ping(ctx context.Context) error { return mapError(db.Pool.Ping(ctx
 
 type ledgerErr struct{ error }
 
-// runTx runs fn in a transaction, committing when it returns nil. A
-// serialization failure or deadlock is retried up to retryCountMax times;
-// every error leaves through mapError, so callers see *ledger.Error codes.
-func (db *DB) runTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+// txOptions configure a transaction of runTx.
+type txOptions struct {
+	pgx.TxOptions
+	preview bool // roll back instead of committing
+	once    bool // never retried (fn consumes its input)
+}
+
+// txOption sets one of the txOptions.
+type txOption func(*txOptions)
+
+// snapshot reads one snapshot: REPEATABLE READ, read-only.
+func snapshot(o *txOptions) { o.IsoLevel, o.AccessMode = pgx.RepeatableRead, pgx.ReadOnly }
+
+// isolation sets the isolation level.
+func isolation(l pgx.TxIsoLevel) txOption { return func(o *txOptions) { o.IsoLevel = l } }
+
+// preview rolls the transaction back when fn returns, also when it
+// succeeds: what fn wrote is seen by fn alone.
+func preview(o *txOptions) { o.preview = true }
+
+// once runs fn a single time, for a transaction whose input cannot be read
+// twice (a stream).
+func once(o *txOptions) { o.once = true }
+
+// runTx runs fn in a transaction, committing when it returns nil (or
+// rolling back, with preview). A serialization failure or deadlock is
+// retried up to retryCountMax times (unless once), fn running again from
+// the start. Every error leaves through mapError, so callers see
+// *ledger.Error codes. It begins every transaction of the use cases but
+// two: AuditData's, which outlives the call (through begin), and verify's
+// parallel snapshot reads (beginSnapshot).
+func (db *DB) runTx(ctx context.Context, fn func(tx pgx.Tx) error, opts ...txOption) error {
+	var o txOptions
+	for _, f := range opts {
+		f(&o)
+	}
+	if o.once {
+		return mapError(db.tryTx(ctx, o, fn))
+	}
+	return mapError(retry(func() error { return db.tryTx(ctx, o, fn) }))
+}
+
+// retry runs fn again after a serialization failure or deadlock, up to
+// retryCountMax times, with a growing pause. CreateVoucher and Transition,
+// whose one round trip is an implicit transaction, use it directly.
+func retry(fn func() error) error {
 	var err error
 	for attempt := 0; attempt <= retryCountMax; attempt++ {
-		err = db.tryTx(ctx, fn)
-		if !retryable(err) {
+		if err = fn(); !retryable(err) {
 			break
 		}
 		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
 	}
-	return mapError(err)
+	return err
 }
 
-func (db *DB) tryTx(ctx context.Context, fn func(tx pgx.Tx) error) (err error) {
-	tx, err := db.Pool.Begin(ctx)
+// begin begins a transaction with options o on the pool.
+func (db *DB) begin(ctx context.Context, o pgx.TxOptions) (pgx.Tx, error) {
+	return db.Pool.BeginTx(ctx, o)
+}
+
+func (db *DB) tryTx(ctx context.Context, o txOptions, fn func(tx pgx.Tx) error) (err error) {
+	tx, err := db.begin(ctx, o.TxOptions)
 	if err != nil {
 		return err
 	}
@@ -111,7 +157,7 @@ func (db *DB) tryTx(ctx context.Context, fn func(tx pgx.Tx) error) (err error) {
 			tx.Rollback(context.WithoutCancel(ctx))
 		}
 	}()
-	if err = fn(tx); err != nil {
+	if err = fn(tx); err != nil || o.preview {
 		return err
 	}
 	committed = true

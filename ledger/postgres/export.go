@@ -26,7 +26,7 @@ type JournalExport struct {
 // are of the same moment. The vouchers stream: memory does not grow with
 // the book.
 func (db *DB) ExportJournal(ctx context.Context, book string, period ledger.PeriodRange, out JournalExport) error {
-	err := db.tryTxOpts(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+	err := db.runTx(ctx, func(tx pgx.Tx) error {
 		b, err := loadBooks(ctx, tx, book)
 		if err != nil {
 			return err
@@ -100,6 +100,6 @@ func (db *DB) ExportJournal(ctx context.Context, book string, period ledger.Peri
 			return err
 		}
 		return flush()
-	})
+	}, snapshot, once)
 	return mapError(err)
 }

@@ -67,16 +67,28 @@ func (db *DB) ImportApproved(ctx context.Context, book string, r io.Reader, name
 	if err != nil {
 		return res, err
 	}
-	tx, err := db.Pool.Begin(ctx)
+	// The file is read once, as it streams in: no retry.
+	err = db.runTx(ctx, func(tx pgx.Tx) error {
+		return db.importTx(ctx, tx, book, rd, opt, &res)
+	}, once)
 	if err != nil {
-		return res, mapError(err)
+		return ImportResult{File: name}, err
 	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
+	if res.Vouchers > 0 && db.AfterPost != nil {
+		db.AfterPost()
+	}
+	res.Seconds = time.Since(start).Seconds()
+	return res, nil
+}
 
+// importTx is the transaction of ImportApproved: it loads what the checks
+// read, checks and writes the file's vouchers in batches as they are read
+// and logs the import; an error leaves nothing behind.
+func (db *DB) importTx(ctx context.Context, tx pgx.Tx, book string, rd *csvimport.Reader, opt ImportOptions, res *ImportResult) error {
 	now := db.Now()
 	im := &importer{db: db, book: book, rd: rd, batchSize: opt.BatchSize, actor: opt.Actor, now: now}
 	if err := im.load(ctx, tx, opt.Actor); err != nil {
-		return res, mapError(err)
+		return err
 	}
 
 	pctx, cancel := context.WithCancel(ctx)
@@ -116,24 +128,17 @@ func (db *DB) ImportApproved(ctx context.Context, book string, r io.Reader, name
 	}
 	if failed != nil {
 		// Nothing of it stays: the transaction is rolled back.
-		return ImportResult{File: name}, failed
+		return failed
 	}
 	res.Replayed = im.replayed
 	if res.Vouchers > 0 {
 		if err := logAction(ctx, tx, book, opt.Actor, "import", 0, now, db.Source, map[string]any{
-			"file": name, "vouchers": res.Vouchers, "lines": res.Lines, "replayed": res.Replayed,
+			"file": res.File, "vouchers": res.Vouchers, "lines": res.Lines, "replayed": res.Replayed,
 			"first_id": res.FirstID, "last_id": res.LastID}); err != nil {
-			return res, mapError(err)
-		}
-		if err := tx.Commit(ctx); err != nil {
-			return res, mapError(err)
-		}
-		if db.AfterPost != nil {
-			db.AfterPost()
+			return err
 		}
 	}
-	res.Seconds = time.Since(start).Seconds()
-	return res, nil
+	return nil
 }
 
 // importer carries one import's state between the reading goroutine and
@@ -161,8 +166,8 @@ func (im *importer) load(ctx context.Context, tx pgx.Tx, actor string) error {
 	if err != nil {
 		return err
 	}
-	if !u.Has(ledger.RoleAdmin) {
-		return ledger.Errorf(ledger.EForbidden, "user", "%s is not an admin; an admin imports approved vouchers", actor)
+	if err := ledger.CanImport(u); err != nil {
+		return err
 	}
 	var users []*ledger.User
 	var disabled []string
@@ -193,8 +198,8 @@ func (im *importer) load(ctx context.Context, tx pgx.Tx, actor string) error {
 	}); err != nil {
 		return err
 	}
-	bal := map[csvimport.BalanceKey]int64{}
-	var k csvimport.BalanceKey
+	bal := map[ledger.BalanceKey]int64{}
+	var k ledger.BalanceKey
 	var fen int64
 	rows, _ = tx.Query(ctx, `SELECT account, org, fund, balance_fen FROM balances WHERE book = $1 AND restricted`, im.book)
 	if _, err := pgx.ForEachRow(rows, []any{&k.Account, &k.Org, &k.Fund, &fen}, func() error {

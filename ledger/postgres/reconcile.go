@@ -9,7 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/fenyang/partyfee/reports"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -20,224 +20,9 @@ import (
 	"github.com/fenyang/partyfee/ledger/audit"
 	"github.com/fenyang/partyfee/ledger/bankrec"
 	"github.com/fenyang/partyfee/ledger/bankstmt"
+	"github.com/fenyang/partyfee/ledger/recon"
+	"github.com/fenyang/partyfee/ledger/report"
 )
-
-// Checks of the monthly batch: the "check" of each discrepancy in SPEC §7's
-// JSON. The bank checks are bankrec's (bankrec.CheckAdjustedBalances,
-// bankrec.CheckOutstandingAge, bankrec.CheckAfterPeriodEnd,
-// bankrec.CheckStatementBalance).
-const (
-	// CheckVoucherBalance: a voucher of the period whose debits and credits
-	// differ for one fund (or that has fewer than two lines).
-	CheckVoucherBalance = "voucher_balance"
-	// CheckNumbering: a voucher number of the period missing from its
-	// type's sequence (voided vouchers keep their numbers and are shown,
-	// not reported).
-	CheckNumbering = "voucher_numbering"
-	// CheckStoredBalance: a stored balance that differs from the balance
-	// recomputed from the journal.
-	CheckStoredBalance = "stored_balance"
-	// CheckConservation: a special fund's income differs from bank +
-	// pending settlement + spending + grants out (SPEC §3), named by the
-	// voucher that broke it, or carried in from before the period.
-	CheckConservation = "conservation"
-	// CheckNegativeBalance: a restricted balance below zero at some point
-	// of the period, recomputed in date order.
-	CheckNegativeBalance = "negative_balance"
-	// Trial balance: Σ debits ≠ Σ credits of the opening balances, the
-	// period's movements or the closing balances.
-	CheckTrialOpening = "trial_balance_opening"
-	CheckTrialPeriod  = "trial_balance_period"
-	CheckTrialClosing = "trial_balance_closing"
-	// CheckParentPosting: a line posted to a parent (non-leaf) account.
-	CheckParentPosting = "parent_posting"
-	// CheckGeneralLedger: 总账 ≠ Σ 明细 for a first-level account (the
-	// general ledger by code disagrees with its leaves by the chart's tree).
-	CheckGeneralLedger = "general_ledger"
-	// CheckSealChain: the tamper-evidence chain does not verify.
-	CheckSealChain = "seal_chain"
-	// CheckAuditHigh: an audit finding of severity HIGH is open.
-	CheckAuditHigh = "audit_high_open"
-	// Close conditions, checked with --close only.
-	CheckPreviousOpen = "previous_period_open"
-	CheckUnposted     = "unposted_voucher"
-)
-
-// checkOrder lists every check in report order, with its Chinese title.
-var recCheckOrder = []struct{ Name, Title string }{
-	{CheckVoucherBalance, "凭证分资金来源借贷平衡"},
-	{CheckNumbering, "凭证编号连续"},
-	{CheckStoredBalance, "余额与明细账一致"},
-	{CheckConservation, "专项党费资金守恒"},
-	{CheckNegativeBalance, "受限余额不为负"},
-	{CheckTrialOpening, "试算平衡（期初）"},
-	{CheckTrialPeriod, "试算平衡（本期发生）"},
-	{CheckTrialClosing, "试算平衡（期末）"},
-	{CheckParentPosting, "非末级科目无记账"},
-	{CheckGeneralLedger, "总账与明细账核对"},
-	{bankrec.CheckAdjustedBalances, "银行存款余额调节表调节后余额相等"},
-	{bankrec.CheckOutstandingAge, "未达账项在期限内"},
-	{bankrec.CheckAfterPeriodEnd, "未达账项不晚于期末"},
-	{bankrec.CheckStatementBalance, "对账单余额连续"},
-	{CheckSealChain, "防篡改链校验"},
-	{CheckAuditHigh, "无未整改的高风险异常"},
-	{CheckPreviousOpen, "上月已结账"},
-	{CheckUnposted, "本月凭证均已记账"},
-}
-
-// CheckTitle is the Chinese title of a check.
-func CheckTitle(name string) string {
-	for _, c := range recCheckOrder {
-		if c.Name == name {
-			return c.Title
-		}
-	}
-	return name
-}
-
-// Statuses of a run (SPEC §7).
-const (
-	StatusClean         = "clean"
-	StatusDiscrepancies = "discrepancies"
-)
-
-// discrepanciesPerCheckMax bounds the discrepancies listed for one check;
-// the count of the check (CheckResult.Count) is always the full count.
-const discrepanciesPerCheckMax = 1000
-
-// Discrepancy is one failed check, with the exact voucher, account,
-// organisation, fund and amounts where they apply. Expected, Actual and
-// Difference (= Actual − Expected) are decimal strings, "" for a check that
-// is not about an amount (a missing voucher number, an open period).
-type Discrepancy struct {
-	Check      string `json:"check"`
-	Voucher    string `json:"voucher"`
-	Account    string `json:"account"`
-	Org        string `json:"org"`
-	Fund       string `json:"fund"`
-	Expected   string `json:"expected"`
-	Actual     string `json:"actual"`
-	Difference string `json:"difference"`
-	// VoucherID is the voucher's id (0 when none); Msg explains the
-	// discrepancy to people. Neither is part of the JSON summary.
-	VoucherID int64  `json:"-"`
-	Msg       string `json:"-"`
-}
-
-// ReconcileFinding is an audit finding listed by the batch (T8).
-type ReconcileFinding struct {
-	ID          int64  `json:"id,omitempty"`
-	Rule        string `json:"rule"`
-	Type        string `json:"type"`
-	Severity    string `json:"severity"`
-	Voucher     string `json:"voucher,omitempty"`
-	Date        string `json:"date,omitempty"`
-	Org         string `json:"org,omitempty"`
-	Amount      string `json:"amount"`
-	Explanation string `json:"explanation"`
-	Responsible string `json:"responsible,omitempty"`
-	State       string `json:"state"`
-	Deadline    string `json:"deadline,omitempty"`
-}
-
-// ReconcileSummary is the JSON summary of SPEC §7, exactly:
-//
-//	{"period", "status": "clean"|"discrepancies", "discrepancies": [{"check",
-//	 "voucher", "account", "org", "fund", "expected", "actual",
-//	 "difference"}], "findings": [...]}
-//
-// It is what `ledger reconcile --json` prints and what a closed period
-// records in periods.summary.
-type ReconcileSummary struct {
-	Period        string             `json:"period"`
-	Status        string             `json:"status"`
-	Discrepancies []Discrepancy      `json:"discrepancies"`
-	Findings      []ReconcileFinding `json:"findings"`
-}
-
-// CheckResult is the outcome of one check.
-type CheckResult struct {
-	Name  string
-	Title string
-	// Ran is false for a check that did not apply (the bank checks without
-	// a statement, the close conditions without --close) or whose
-	// implementation is not available.
-	Ran   bool
-	Count int // discrepancies found (all of them, listed or not)
-	Note  string
-}
-
-// Passed reports whether the check ran and found nothing.
-func (c CheckResult) Passed() bool { return c.Ran && c.Count == 0 }
-
-// TrialRow is a row of the trial balance (试算平衡表) at the period end:
-// one account, leaves and their parents, debit-positive nets split into
-// their debit and credit sides.
-type TrialRow struct {
-	Account, Name, Parent       string
-	Leaf                        bool
-	OpeningDebit, OpeningCredit ledger.Money
-	PeriodDebit, PeriodCredit   ledger.Money
-	ClosingDebit, ClosingCredit ledger.Money
-}
-
-// ConservationRow shows SPEC §3's conservation for one special fund at the
-// period end: Income = Bank + Pending + Spent + Granted.
-type ConservationRow struct {
-	Fund, FundName                       string
-	Income, Bank, Pending, Spent, Grants ledger.Money
-}
-
-// StatementInfo describes the bank statement a run used.
-type StatementInfo struct {
-	Digest   string
-	Filename string
-	Layout   string
-	Lines    int
-	// Imported: this run stored the statement; false when it was stored
-	// before (re-importing the same file is a no-op).
-	Imported bool
-}
-
-// BankReconciliation is the bank part of a run: the 银行存款余额调节表 of the
-// book's bank account at the period end.
-type BankReconciliation struct {
-	Account     string // the reconciled account (100201)
-	AccountName string
-	BankName    string
-	BankAccount string
-	Statement   StatementInfo
-	Matched     int // matched groups
-	Table       bankrec.Table
-}
-
-// ReconcileResult is everything a run found.
-type ReconcileResult struct {
-	ReconcileSummary
-	Book, BookName string
-	From, To       time.Time
-	Checks         []CheckResult
-	// Voided lists the 字号 of the period's voided vouchers (their numbers
-	// stay taken; shown, not a discrepancy).
-	Voided       []string
-	Vouchers     int // posted vouchers dated in the period
-	Trial        []TrialRow
-	Conservation []ConservationRow
-	Bank         *BankReconciliation // nil without a statement
-	// The period after the run.
-	PeriodStatus string // open or closed
-	ClosedAt     *time.Time
-	ClosedBy     string
-	Seal         string
-	// Closed: this run closed the period. AlreadyClosed: the period was
-	// closed before the run.
-	Closed, AlreadyClosed bool
-	// Recorded: this run's outcome was new and recorded in reconcile_runs
-	// (false on an identical re-run).
-	Recorded bool
-
-	summaryJSON []byte // encoded once the summary is final
-}
 
 // StatementFile is a bank statement file given to a run.
 type StatementFile struct {
@@ -285,7 +70,19 @@ var reconcileSteps = []string{
 // reads the latest committed state. Re-running with the same outcome writes
 // nothing: a stored statement is not stored again, an identical run is not
 // recorded again and a closed period stays closed.
-func (db *DB) Reconcile(ctx context.Context, opt ReconcileOptions) (*ReconcileResult, error) {
+func (db *DB) Reconcile(ctx context.Context, opt ReconcileOptions) (*recon.ReconcileResult, error) {
+	// A run without Close reads one snapshot; a closing run reads the
+	// latest committed state after locking the period row.
+	iso := pgx.RepeatableRead
+	if opt.Close {
+		iso = pgx.ReadCommitted
+	}
+	return db.reconcile(ctx, opt, isolation(iso))
+}
+
+// reconcile checks opt, reads its statement and runs the batch in one
+// transaction of runTx with options txo.
+func (db *DB) reconcile(ctx context.Context, opt ReconcileOptions, txo ...txOption) (*recon.ReconcileResult, error) {
 	months := opt.Period.Months()
 	if len(months) != 1 {
 		return nil, ledger.Errorf(ledger.EInvalid, "period", "the batch reconciles one month (YYYY-MM), not %s", opt.Period.Label())
@@ -299,54 +96,26 @@ func (db *DB) Reconcile(ctx context.Context, opt ReconcileOptions) (*ReconcileRe
 		if err != nil {
 			return nil, err
 		}
-		stmt = &recStatement{info: StatementInfo{Digest: bankstmt.Digest(opt.Statement.Data), Filename: recBaseFile(opt.Statement.Name),
+		stmt = &recStatement{info: recon.StatementInfo{Digest: bankstmt.Digest(opt.Statement.Data), Filename: recBaseFile(opt.Statement.Name),
 			Layout: layout.Name, Lines: len(lines)}, lines: lines}
 	}
-	txo := pgx.TxOptions{IsoLevel: pgx.RepeatableRead}
-	if opt.Close {
-		txo.IsoLevel = pgx.ReadCommitted
-	}
-	var res *ReconcileResult
-	var err error
-	for attempt := 0; attempt <= retryCountMax; attempt++ {
-		r := &recRun{db: db, opt: opt, year: months[0][0], month: months[0][1], stmt: stmt}
-		err = db.tryTxOpts(ctx, txo, func(tx pgx.Tx) error {
-			r.tx = tx
-			return r.execute(ctx)
-		})
-		if err == nil {
-			res = r.res
-			break
+	var res *recon.ReconcileResult
+	err := db.runTx(ctx, func(tx pgx.Tx) error {
+		r := &recRun{db: db, tx: tx, opt: opt, year: months[0][0], month: months[0][1], stmt: stmt}
+		if err := r.execute(ctx); err != nil {
+			return err
 		}
-		if !retryable(err) {
-			break
-		}
-		time.Sleep(time.Duration(attempt+1) * 10 * time.Millisecond)
-	}
+		res = r.res
+		return nil
+	}, txo...)
 	if err != nil {
-		return nil, mapError(err)
+		return nil, err
 	}
 	return res, nil
 }
 
-func (db *DB) tryTxOpts(ctx context.Context, o pgx.TxOptions, fn func(tx pgx.Tx) error) (err error) {
-	tx, err := db.Pool.BeginTx(ctx, o)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tx.Rollback(context.WithoutCancel(ctx))
-		}
-	}()
-	if err = fn(tx); err != nil {
-		return err
-	}
-	return tx.Commit(ctx)
-}
-
 type recStatement struct {
-	info  StatementInfo
+	info  recon.StatementInfo
 	lines []bankrec.StatementLine
 }
 
@@ -357,13 +126,10 @@ type recRun struct {
 	opt         ReconcileOptions
 	year, month int
 	stmt        *recStatement
-	res         *ReconcileResult
+	res         *recon.ReconcileResult
 	books       *ledger.Books
 	step        int
-	counts      map[string]int
-	ran         map[string]bool
-	notes       map[string]string
-	discs       []Discrepancy
+	tally       *recon.Tally
 	stmtClosing *int64 // the statement's balance at the period end
 }
 
@@ -374,18 +140,6 @@ func (r *recRun) progress(step string) {
 	}
 }
 
-// add records discrepancies of a check that ran.
-func (r *recRun) add(check string, ds ...Discrepancy) {
-	r.ran[check] = true
-	for _, d := range ds {
-		r.counts[d.Check]++
-		r.ran[d.Check] = true
-		if r.counts[d.Check] <= discrepanciesPerCheckMax {
-			r.discs = append(r.discs, d)
-		}
-	}
-}
-
 func (r *recRun) args() (string, time.Time, time.Time) {
 	return r.opt.Book, r.opt.Period.From, r.opt.Period.To
 }
@@ -393,8 +147,8 @@ func (r *recRun) args() (string, time.Time, time.Time) {
 func (r *recRun) execute(ctx context.Context) error {
 	tx, book := r.tx, r.opt.Book
 	from, to := r.opt.Period.From, r.opt.Period.To
-	r.res = &ReconcileResult{Book: book, From: from, To: to}
-	r.counts, r.ran, r.notes = map[string]int{}, map[string]bool{}, map[string]string{}
+	r.res = &recon.ReconcileResult{Book: book, From: from, To: to}
+	r.tally = recon.NewTally()
 	res := r.res
 	res.Period = fmt.Sprintf("%04d-%02d", r.year, r.month)
 
@@ -472,8 +226,8 @@ func (r *recRun) execute(ctx context.Context) error {
 			return err
 		}
 	}
-	r.finishSummary()
-	res.summaryJSON = res.encodeSummary()
+	r.tally.Finish(res)
+	res.FreezeSummary()
 	r.progress("commit")
 	return r.write(ctx, status)
 }
@@ -513,12 +267,6 @@ func (r *recRun) aggregate(ctx context.Context) error {
 }
 
 func recWord(typ string, number int) string { return fmt.Sprintf("%s-%04d", typ, number) }
-
-func recFen(n int64) string { return ledger.FromFen(n).String() }
-
-func recAmounts(expected, actual int64) (string, string, string) {
-	return recFen(expected), recFen(actual), recFen(actual - expected)
-}
 
 // aggregatePeriod sums the lines of the period's vouchers (not void) once
 // per voucher and fund into a temporary table: debits, credits, lines and
@@ -574,11 +322,11 @@ func (r *recRun) checkVoucherBalance(ctx context.Context) error {
 		return err
 	}
 	rows, err := r.tx.Query(ctx, `SELECT id, type, number, fund, d, c, count(*) OVER () FROM rec_vf WHERE d <> c ORDER BY type, number, fund LIMIT $1`,
-		discrepanciesPerCheckMax)
+		recon.DiscrepanciesPerCheckMax)
 	if err != nil {
 		return err
 	}
-	var ds []Discrepancy
+	var ds []recon.Discrepancy
 	unbalanced := 0
 	for rows.Next() {
 		var id int64
@@ -589,15 +337,15 @@ func (r *recRun) checkVoucherBalance(ctx context.Context) error {
 			rows.Close()
 			return err
 		}
-		e, a, diff := recAmounts(d, c)
-		ds = append(ds, Discrepancy{Check: CheckVoucherBalance, Voucher: recWord(typ, number), VoucherID: id, Fund: fund,
+		e, a, diff := recon.Amounts(d, c)
+		ds = append(ds, recon.Discrepancy{Check: recon.CheckVoucherBalance, Voucher: recWord(typ, number), VoucherID: id, Fund: fund,
 			Expected: e, Actual: a, Difference: diff,
 			Msg: fmt.Sprintf("voucher %s does not balance for fund %s: debit %s, credit %s", recWord(typ, number), fund, ledger.FromFen(d).Format(), ledger.FromFen(c).Format())})
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	r.counts[CheckVoucherBalance] += unbalanced - len(ds)
+	r.tally.AddCount(recon.CheckVoucherBalance, unbalanced-len(ds))
 	for i := range ds {
 		if ds[i].Account, ds[i].Org, err = r.involved(ctx, ds[i].VoucherID, ds[i].Fund, false); err != nil {
 			return err
@@ -620,13 +368,14 @@ func (r *recRun) checkVoucherBalance(ctx context.Context) error {
 			rows.Close()
 			return err
 		}
-		ds = append(ds, Discrepancy{Check: CheckVoucherBalance, Voucher: recWord(typ, number), VoucherID: id, Expected: recFen(total), Actual: recFen(0), Difference: recFen(-total),
+		e, a, diff := recon.Amounts(total, 0)
+		ds = append(ds, recon.Discrepancy{Check: recon.CheckVoucherBalance, Voucher: recWord(typ, number), VoucherID: id, Expected: e, Actual: a, Difference: diff,
 			Msg: fmt.Sprintf("voucher %s has %d lines; a voucher has at least 2", recWord(typ, number), n)})
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	r.add(CheckVoucherBalance, ds...)
+	r.tally.Add(recon.CheckVoucherBalance, ds...)
 	return nil
 }
 
@@ -649,7 +398,7 @@ func (r *recRun) checkNumbering(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var ds []Discrepancy
+	var ds []recon.Discrepancy
 	total := 0
 	for rows.Next() {
 		var typ string
@@ -660,18 +409,18 @@ func (r *recRun) checkNumbering(ctx context.Context) error {
 		}
 		for n := first; n <= last; n++ {
 			total++
-			if total > discrepanciesPerCheckMax {
-				r.counts[CheckNumbering]++
+			if total > recon.DiscrepanciesPerCheckMax {
+				r.tally.AddCount(recon.CheckNumbering, 1)
 				continue
 			}
-			ds = append(ds, Discrepancy{Check: CheckNumbering, Voucher: recWord(typ, n),
+			ds = append(ds, recon.Discrepancy{Check: recon.CheckNumbering, Voucher: recWord(typ, n),
 				Msg: fmt.Sprintf("voucher number %s of %04d-%02d is missing: numbers run without gaps and are never reused", recWord(typ, n), r.year, r.month)})
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	r.add(CheckNumbering, ds...)
+	r.tally.Add(recon.CheckNumbering, ds...)
 	rows, err = r.tx.Query(ctx, `SELECT type, number FROM vouchers WHERE book = $1 AND year = $2 AND month = $3 AND status = 'void' ORDER BY type, number`,
 		book, r.year, r.month)
 	if err != nil {
@@ -700,7 +449,7 @@ func (r *recRun) checkStoredBalances(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var ds []Discrepancy
+	var ds []recon.Discrepancy
 	for rows.Next() {
 		var account, org, fund string
 		var want, got, closing int64
@@ -708,15 +457,15 @@ func (r *recRun) checkStoredBalances(ctx context.Context) error {
 			rows.Close()
 			return err
 		}
-		e, a, diff := recAmounts(want, got)
-		ds = append(ds, Discrepancy{Check: CheckStoredBalance, Account: account, Org: org, Fund: fund, Expected: e, Actual: a, Difference: diff,
+		e, a, diff := recon.Amounts(want, got)
+		ds = append(ds, recon.Discrepancy{Check: recon.CheckStoredBalance, Account: account, Org: org, Fund: fund, Expected: e, Actual: a, Difference: diff,
 			Msg: fmt.Sprintf("stored balance of %s %s %s is %s; the journal gives %s (closing %s at the period end plus later movements)",
 				account, org, fund, ledger.FromFen(got).Format(), ledger.FromFen(want).Format(), ledger.FromFen(closing).Format())})
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	r.add(CheckStoredBalance, ds...)
+	r.tally.Add(recon.CheckStoredBalance, ds...)
 	return nil
 }
 
@@ -733,7 +482,7 @@ var (
 // difference carried in from before the period is reported on its own.
 func (r *recRun) checkConservation(ctx context.Context) error {
 	book := r.opt.Book
-	var ds []Discrepancy
+	var ds []recon.Discrepancy
 	rows, err := r.tx.Query(ctx, `
 		SELECT k.fund,
 			coalesce(sum(-k.opening) FILTER (WHERE k.account LIKE ANY ($2)), 0),
@@ -753,8 +502,8 @@ func (r *recRun) checkConservation(ctx context.Context) error {
 			rows.Close()
 			return err
 		}
-		e, a, diff := recAmounts(inc, ast)
-		ds = append(ds, Discrepancy{Check: CheckConservation, Fund: fund, Expected: e, Actual: a, Difference: diff,
+		e, a, diff := recon.Amounts(inc, ast)
+		ds = append(ds, recon.Discrepancy{Check: recon.CheckConservation, Fund: fund, Expected: e, Actual: a, Difference: diff,
 			Msg: fmt.Sprintf("fund %s does not balance at the start of the period: income %s, bank + pending + spending + grants %s",
 				fund, ledger.FromFen(inc).Format(), ledger.FromFen(ast).Format())})
 	}
@@ -766,7 +515,7 @@ func (r *recRun) checkConservation(ctx context.Context) error {
 		SELECT x.id, x.type, x.number, x.fund, x.inc, x.ast, count(*) OVER ()
 		FROM rec_vf x JOIN funds f ON f.book = $1 AND f.code = x.fund AND f.kind IN ('upper', 'matching')
 		WHERE x.status = 'posted' AND x.inc <> x.ast
-		ORDER BY x.type, x.number, x.fund LIMIT $2`, book, discrepanciesPerCheckMax)
+		ORDER BY x.type, x.number, x.fund LIMIT $2`, book, recon.DiscrepanciesPerCheckMax)
 	if err != nil {
 		return err
 	}
@@ -779,8 +528,8 @@ func (r *recRun) checkConservation(ctx context.Context) error {
 			rows.Close()
 			return err
 		}
-		e, a, diff := recAmounts(inc, ast)
-		ds = append(ds, Discrepancy{Check: CheckConservation, Voucher: recWord(typ, number), VoucherID: id, Fund: fund,
+		e, a, diff := recon.Amounts(inc, ast)
+		ds = append(ds, recon.Discrepancy{Check: recon.CheckConservation, Voucher: recWord(typ, number), VoucherID: id, Fund: fund,
 			Expected: e, Actual: a, Difference: diff,
 			Msg: fmt.Sprintf("voucher %s breaks the conservation of fund %s: income moves %s, bank + pending + spending + grants move %s",
 				recWord(typ, number), fund, ledger.FromFen(inc).Format(), ledger.FromFen(ast).Format())})
@@ -800,8 +549,8 @@ func (r *recRun) checkConservation(ctx context.Context) error {
 			d.Msg += fmt.Sprintf(" (money moved to or from %s, outside the special fund's accounts)", d.Account)
 		}
 	}
-	r.counts[CheckConservation] += broken - (len(ds) - opening)
-	r.add(CheckConservation, ds...)
+	r.tally.AddCount(recon.CheckConservation, broken-(len(ds)-opening))
+	r.tally.Add(recon.CheckConservation, ds...)
 
 	// The totals at the period end, for the report.
 	rows, err = r.tx.Query(ctx, `
@@ -819,7 +568,7 @@ func (r *recRun) checkConservation(ctx context.Context) error {
 		return err
 	}
 	for rows.Next() {
-		var c ConservationRow
+		var c recon.ConservationRow
 		var inc, bank, pend, spent, grants int64
 		if err := rows.Scan(&c.Fund, &c.FundName, &inc, &bank, &pend, &spent, &grants); err != nil {
 			rows.Close()
@@ -838,7 +587,7 @@ func (r *recRun) checkConservation(ctx context.Context) error {
 // balance below zero is named.
 func (r *recRun) checkNegativeBalances(ctx context.Context) error {
 	book, from, to := r.args()
-	var ds []Discrepancy
+	var ds []recon.Discrepancy
 	rows, err := r.tx.Query(ctx, `
 		SELECT k.account, k.org, k.fund, k.opening FROM rec_keys k
 		JOIN accounts a ON a.book = $1 AND a.code = k.account
@@ -853,8 +602,8 @@ func (r *recRun) checkNegativeBalances(ctx context.Context) error {
 			rows.Close()
 			return err
 		}
-		e, a, diff := recAmounts(0, bal)
-		ds = append(ds, Discrepancy{Check: CheckNegativeBalance, Account: account, Org: org, Fund: fund, Expected: e, Actual: a, Difference: diff,
+		e, a, diff := recon.Amounts(0, bal)
+		ds = append(ds, recon.Discrepancy{Check: recon.CheckNegativeBalance, Account: account, Org: org, Fund: fund, Expected: e, Actual: a, Difference: diff,
 			Msg: fmt.Sprintf("%s %s %s opens the period at %s, below zero", account, org, fund, ledger.FromFen(bal).Format())})
 	}
 	if err := rows.Err(); err != nil {
@@ -890,8 +639,8 @@ func (r *recRun) checkNegativeBalances(ctx context.Context) error {
 			rows.Close()
 			return err
 		}
-		e, a, diff := recAmounts(0, bal)
-		ds = append(ds, Discrepancy{Check: CheckNegativeBalance, Voucher: recWord(typ, number), VoucherID: id, Account: account, Org: org, Fund: fund,
+		e, a, diff := recon.Amounts(0, bal)
+		ds = append(ds, recon.Discrepancy{Check: recon.CheckNegativeBalance, Voucher: recWord(typ, number), VoucherID: id, Account: account, Org: org, Fund: fund,
 			Expected: e, Actual: a, Difference: diff,
 			Msg: fmt.Sprintf("voucher %s of %s takes %s %s %s to %s, below zero, in date order", recWord(typ, number), date.Format(time.DateOnly),
 				account, org, fund, ledger.FromFen(bal).Format())})
@@ -899,7 +648,7 @@ func (r *recRun) checkNegativeBalances(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	r.add(CheckNegativeBalance, ds...)
+	r.tally.Add(recon.CheckNegativeBalance, ds...)
 	return nil
 }
 
@@ -945,14 +694,14 @@ func (r *recRun) checkTrialBalance(ctx context.Context) error {
 		}
 	}
 	trialDr[1], trialCr[1] = pd, pc
-	for i, check := range []string{CheckTrialOpening, CheckTrialPeriod, CheckTrialClosing} {
+	for i, check := range []string{recon.CheckTrialOpening, recon.CheckTrialPeriod, recon.CheckTrialClosing} {
 		if trialDr[i] != trialCr[i] {
-			e, a, diff := recAmounts(trialDr[i], trialCr[i])
+			e, a, diff := recon.Amounts(trialDr[i], trialCr[i])
 			what := [...]string{"opening balances", "movements of the period", "closing balances"}[i]
-			r.add(check, Discrepancy{Check: check, Expected: e, Actual: a, Difference: diff,
+			r.tally.Add(check, recon.Discrepancy{Check: check, Expected: e, Actual: a, Difference: diff,
 				Msg: fmt.Sprintf("trial balance: the %s do not balance: debit %s, credit %s", what, ledger.FromFen(trialDr[i]).Format(), ledger.FromFen(trialCr[i]).Format())})
 		} else {
-			r.add(check)
+			r.tally.Add(check)
 		}
 	}
 
@@ -968,7 +717,7 @@ func (r *recRun) checkTrialBalance(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var ds []Discrepancy
+	var ds []recon.Discrepancy
 	parentPosted := map[string]bool{}
 	for rows.Next() {
 		var id, amt int64
@@ -979,15 +728,15 @@ func (r *recRun) checkTrialBalance(ctx context.Context) error {
 			return err
 		}
 		parentPosted[account] = true
-		e, a, diff := recAmounts(0, amt)
-		ds = append(ds, Discrepancy{Check: CheckParentPosting, Voucher: recWord(typ, number), VoucherID: id, Account: account, Org: org, Fund: fund,
+		e, a, diff := recon.Amounts(0, amt)
+		ds = append(ds, recon.Discrepancy{Check: recon.CheckParentPosting, Voucher: recWord(typ, number), VoucherID: id, Account: account, Org: org, Fund: fund,
 			Expected: e, Actual: a, Difference: diff,
 			Msg: fmt.Sprintf("voucher %s posts %s to %s, a parent account; only leaf accounts take postings", recWord(typ, number), ledger.FromFen(amt).Format(), account)})
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	r.add(CheckParentPosting, ds...)
+	r.tally.Add(recon.CheckParentPosting, ds...)
 
 	// 总账 by code (the first-level account is the code's first 4 digits)
 	// against Σ 明细 by the chart's tree (each leaf's top ancestor), leaf
@@ -1027,20 +776,20 @@ func (r *recRun) checkTrialBalance(ctx context.Context) error {
 			t.byTree[i] += v[i]
 		}
 	}
-	var gds []Discrepancy
-	for _, code := range recSortedKeys(tops) {
+	var gds []recon.Discrepancy
+	for _, code := range slices.Sorted(maps.Keys(tops)) {
 		g := tops[code]
 		if g.byCode != g.byTree {
-			e, a, diff := recAmounts(g.byTree[2], g.byCode[2])
-			gds = append(gds, Discrepancy{Check: CheckGeneralLedger, Account: code, Expected: e, Actual: a, Difference: diff,
+			e, a, diff := recon.Amounts(g.byTree[2], g.byCode[2])
+			gds = append(gds, recon.Discrepancy{Check: recon.CheckGeneralLedger, Account: code, Expected: e, Actual: a, Difference: diff,
 				Msg: fmt.Sprintf("总账 %s (by code) closes at %s, Σ 明细 by the chart's tree at %s (period debit %s/%s, credit %s/%s)", code,
 					ledger.FromFen(g.byCode[2]).Format(), ledger.FromFen(g.byTree[2]).Format(),
 					ledger.FromFen(g.byCode[0]).Format(), ledger.FromFen(g.byTree[0]).Format(),
 					ledger.FromFen(g.byCode[1]).Format(), ledger.FromFen(g.byTree[1]).Format())})
 		}
 	}
-	r.add(CheckGeneralLedger, gds...)
-	r.res.Trial = recTrialRows(chart, recSums(byAccount, func(s *sums) [3]int64 { return [3]int64{s.opening, s.pd, s.pc} }))
+	r.tally.Add(recon.CheckGeneralLedger, gds...)
+	r.res.Trial = recon.TrialRows(chart, recSums(byAccount, func(s *sums) [3]int64 { return [3]int64{s.opening, s.pd, s.pc} }))
 	return nil
 }
 
@@ -1050,81 +799,6 @@ func recSums[T any](m map[string]*T, f func(*T) [3]int64) map[string][3]int64 {
 		out[k] = f(v)
 	}
 	return out
-}
-
-func recSortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}
-
-// trialRows makes the trial balance rows: every account with a movement or
-// balance, and its ancestors with their children's totals, in code order.
-func recTrialRows(chart ledger.Chart, sums map[string][3]int64) []TrialRow {
-	type acc struct{ opening, pd, pc int64 }
-	all := map[string]*acc{}
-	for code, s := range sums {
-		if s == [3]int64{} {
-			continue
-		}
-		seen := 0
-		for c := code; c != "" && seen < 16; seen++ {
-			a := all[c]
-			if a == nil {
-				a = &acc{}
-				all[c] = a
-			}
-			a.opening += s[0]
-			a.pd += s[1]
-			a.pc += s[2]
-			if chart[c] == nil {
-				break
-			}
-			c = chart[c].Parent
-		}
-	}
-	split := func(n int64) (ledger.Money, ledger.Money) {
-		if n >= 0 {
-			return ledger.FromFen(n), ledger.Zero
-		}
-		return ledger.Zero, ledger.FromFen(-n)
-	}
-	var out []TrialRow
-	for _, code := range recSortedKeys(all) {
-		a := all[code]
-		row := TrialRow{Account: code, Leaf: true}
-		if c := chart[code]; c != nil {
-			row.Name, row.Parent, row.Leaf = c.Name, c.Parent, c.Leaf
-		}
-		row.OpeningDebit, row.OpeningCredit = split(a.opening)
-		row.PeriodDebit, row.PeriodCredit = ledger.FromFen(a.pd), ledger.FromFen(a.pc)
-		row.ClosingDebit, row.ClosingCredit = split(a.opening + a.pd - a.pc)
-		out = append(out, row)
-	}
-	return out
-}
-
-// TrialTotals adds up the rows without a parent in the table: opening,
-// period and closing debits and credits.
-func TrialTotals(rows []TrialRow) (t TrialRow) {
-	in := map[string]bool{}
-	for _, r := range rows {
-		in[r.Account] = true
-	}
-	t = TrialRow{Name: "合计", OpeningDebit: ledger.Zero, OpeningCredit: ledger.Zero, PeriodDebit: ledger.Zero, PeriodCredit: ledger.Zero,
-		ClosingDebit: ledger.Zero, ClosingCredit: ledger.Zero}
-	for _, r := range rows {
-		if r.Parent != "" && in[r.Parent] {
-			continue
-		}
-		t.OpeningDebit, t.OpeningCredit = t.OpeningDebit.Add(r.OpeningDebit), t.OpeningCredit.Add(r.OpeningCredit)
-		t.PeriodDebit, t.PeriodCredit = t.PeriodDebit.Add(r.PeriodDebit), t.PeriodCredit.Add(r.PeriodCredit)
-		t.ClosingDebit, t.ClosingCredit = t.ClosingDebit.Add(r.ClosingDebit), t.ClosingCredit.Add(r.ClosingCredit)
-	}
-	return t
 }
 
 // reconcileBank matches the bank statement (the file given, or the one
@@ -1148,7 +822,7 @@ func (r *recRun) reconcileBank(ctx context.Context) error {
 			return err
 		}
 		if s == nil {
-			r.notes[bankrec.CheckAdjustedBalances] = "no bank statement for the period"
+			r.tally.Note(bankrec.CheckAdjustedBalances, "no bank statement for the period")
 			return nil
 		}
 		r.stmt = s
@@ -1264,16 +938,16 @@ func (r *recRun) reconcileBank(ctx context.Context) error {
 	m.BookedReceivedNotInBank, m.BookedPaidNotInBank = keepBook(m.BookedReceivedNotInBank), keepBook(m.BookedPaidNotInBank)
 	m.BankReceivedNotBooked, m.BankPaidNotBooked = keepStmt(m.BankReceivedNotBooked), keepStmt(m.BankPaidNotBooked)
 	table := bankrec.Reconcile(ledger.FromFen(bookBal), bankBal, m, to, window)
-	bank := &BankReconciliation{Account: account, BankName: r.books.Book.BankName, BankAccount: r.books.Book.BankAccount,
+	bank := &recon.BankReconciliation{Account: account, BankName: r.books.Book.BankName, BankAccount: r.books.Book.BankAccount,
 		Statement: r.stmt.info, Matched: len(m.Matches), Table: table}
 	if a := r.books.Chart[account]; a != nil {
 		bank.AccountName = a.Name
 	}
 	r.res.Bank = bank
 
-	var ds []Discrepancy
-	bankDisc := func(d bankrec.Discrepancy) Discrepancy {
-		out := Discrepancy{Check: d.Check, Voucher: d.Voucher, VoucherID: d.VoucherID, Account: account,
+	var ds []recon.Discrepancy
+	bankDisc := func(d bankrec.Discrepancy) recon.Discrepancy {
+		out := recon.Discrepancy{Check: d.Check, Voucher: d.Voucher, VoucherID: d.VoucherID, Account: account,
 			Expected: d.Expected.String(), Actual: d.Actual.String(), Difference: d.Difference.String(), Msg: d.Msg}
 		if d.Voucher == "" && d.Row > 0 {
 			out.Voucher = fmt.Sprintf("对账单第%d行", d.Row)
@@ -1287,9 +961,9 @@ func (r *recRun) reconcileBank(ctx context.Context) error {
 		ds = append(ds, bankDisc(d))
 	}
 	for _, c := range []string{bankrec.CheckAdjustedBalances, bankrec.CheckOutstandingAge, bankrec.CheckAfterPeriodEnd, bankrec.CheckStatementBalance} {
-		r.ran[c] = true
+		r.tally.Ran(c)
 	}
-	r.add(bankrec.CheckAdjustedBalances, ds...)
+	r.tally.Add(bankrec.CheckAdjustedBalances, ds...)
 	return nil
 }
 
@@ -1372,17 +1046,17 @@ func (r *recRun) checkChain(ctx context.Context) error {
 			later[id] = true
 		}
 	}
-	var ds []Discrepancy
+	var ds []recon.Discrepancy
 	for _, p := range v.Problems {
 		if later[p.VoucherID] {
 			continue
 		}
-		ds = append(ds, Discrepancy{Check: CheckSealChain, Voucher: p.Voucher, VoucherID: p.VoucherID, Msg: p.Kind + ": " + p.Message})
+		ds = append(ds, recon.Discrepancy{Check: recon.CheckSealChain, Voucher: p.Voucher, VoucherID: p.VoucherID, Msg: p.Kind + ": " + p.Message})
 	}
-	r.add(CheckSealChain, ds...)
+	r.tally.Add(recon.CheckSealChain, ds...)
 	if more := int(v.ProblemCount) - len(v.Problems); more > 0 {
-		r.counts[CheckSealChain] += more
-		r.notes[CheckSealChain] = fmt.Sprintf("%d more chain problems not listed; run ledger verify", more)
+		r.tally.AddCount(recon.CheckSealChain, more)
+		r.tally.Note(recon.CheckSealChain, fmt.Sprintf("%d more chain problems not listed; run ledger verify", more))
 	}
 	return nil
 }
@@ -1417,9 +1091,9 @@ func (r *recRun) checkFindings(ctx context.Context) error {
 		return cmp.Or(cmp.Compare(a.Rule, b.Rule), a.Date.Compare(b.Date), cmp.Compare(a.VoucherID, b.VoucherID),
 			cmp.Compare(a.Org, b.Org), cmp.Compare(a.Key, b.Key))
 	})
-	var ds []Discrepancy
+	var ds []recon.Discrepancy
 	for _, f := range stored {
-		rf := ReconcileFinding{ID: f.ID, Rule: f.Rule, Type: f.Type, Severity: f.Severity, Voucher: f.Voucher, Org: f.Org,
+		rf := recon.ReconcileFinding{ID: f.ID, Rule: f.Rule, Type: f.Type, Severity: f.Severity, Voucher: f.Voucher, Org: f.Org,
 			Amount: f.Amount.String(), Explanation: f.Explanation, Responsible: f.Responsible, State: f.State}
 		if !f.Date.IsZero() {
 			rf.Date = f.Date.Format(time.DateOnly)
@@ -1428,12 +1102,12 @@ func (r *recRun) checkFindings(ctx context.Context) error {
 			rf.Deadline = f.Deadline.Format(time.DateOnly)
 		}
 		r.res.Findings = append(r.res.Findings, rf)
-		if f.Severity == audit.SeverityHigh && f.State == FindingOpen {
-			ds = append(ds, Discrepancy{Check: CheckAuditHigh, Voucher: f.Voucher, VoucherID: f.VoucherID, Org: f.Org, Actual: f.Amount.String(),
+		if f.Severity == audit.SeverityHigh && f.State == audit.FindingOpen {
+			ds = append(ds, recon.Discrepancy{Check: recon.CheckAuditHigh, Voucher: f.Voucher, VoucherID: f.VoucherID, Org: f.Org, Actual: f.Amount.String(),
 				Msg: fmt.Sprintf("audit finding %d (%s %s) is HIGH and open: %s", f.ID, f.Rule, f.Type, f.Explanation)})
 		}
 	}
-	r.add(CheckAuditHigh, ds...)
+	r.tally.Add(recon.CheckAuditHigh, ds...)
 	return nil
 }
 
@@ -1478,20 +1152,20 @@ func (r *recRun) checkCloseConditions(ctx context.Context) error {
 			return err
 		}
 		if status != "closed" {
-			r.add(CheckPreviousOpen, Discrepancy{Check: CheckPreviousOpen,
+			r.tally.Add(recon.CheckPreviousOpen, recon.Discrepancy{Check: recon.CheckPreviousOpen,
 				Msg: fmt.Sprintf("the previous month %04d-%02d is not closed; months close in order", prev.Year(), int(prev.Month()))})
 		} else {
-			r.add(CheckPreviousOpen)
+			r.tally.Add(recon.CheckPreviousOpen)
 		}
 	} else {
-		r.add(CheckPreviousOpen)
+		r.tally.Add(recon.CheckPreviousOpen)
 	}
 	rows, err := r.tx.Query(ctx, `SELECT id, type, number, status FROM vouchers
 		WHERE book = $1 AND year = $2 AND month = $3 AND status NOT IN ('posted', 'void') ORDER BY type, number`, book, r.year, r.month)
 	if err != nil {
 		return err
 	}
-	var ds []Discrepancy
+	var ds []recon.Discrepancy
 	for rows.Next() {
 		var id int64
 		var typ, status string
@@ -1500,67 +1174,14 @@ func (r *recRun) checkCloseConditions(ctx context.Context) error {
 			rows.Close()
 			return err
 		}
-		ds = append(ds, Discrepancy{Check: CheckUnposted, Voucher: recWord(typ, number), VoucherID: id,
+		ds = append(ds, recon.Discrepancy{Check: recon.CheckUnposted, Voucher: recWord(typ, number), VoucherID: id,
 			Msg: fmt.Sprintf("voucher %s is %s (%s); every voucher of the month is posted or voided before it closes", recWord(typ, number), status, ledger.VoucherStatus(status).Name())})
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	r.add(CheckUnposted, ds...)
+	r.tally.Add(recon.CheckUnposted, ds...)
 	return nil
-}
-
-// finishSummary orders the discrepancies and fills the check list.
-func (r *recRun) finishSummary() {
-	res := r.res
-	rank := map[string]int{}
-	for i, c := range recCheckOrder {
-		rank[c.Name] = i
-	}
-	slices.SortStableFunc(r.discs, func(a, b Discrepancy) int {
-		return cmp.Compare(rank[a.Check], rank[b.Check])
-	})
-	res.Discrepancies = r.discs
-	if res.Discrepancies == nil {
-		res.Discrepancies = []Discrepancy{}
-	}
-	if res.Findings == nil {
-		res.Findings = []ReconcileFinding{}
-	}
-	res.Status = StatusClean
-	if len(res.Discrepancies) > 0 {
-		res.Status = StatusDiscrepancies
-	}
-	for _, c := range recCheckOrder {
-		cr := CheckResult{Name: c.Name, Title: c.Title, Ran: r.ran[c.Name], Count: r.counts[c.Name], Note: r.notes[c.Name]}
-		if !cr.Ran && cr.Note == "" {
-			if c.Name == CheckPreviousOpen || c.Name == CheckUnposted {
-				cr.Note = "checked when closing"
-				if r.res.AlreadyClosed {
-					cr.Note = "the period is closed"
-				}
-			} else if r.res.Bank == nil && strings.HasPrefix(c.Name, "bank_") {
-				cr.Note = "no bank statement for the period"
-			}
-		}
-		res.Checks = append(res.Checks, cr)
-	}
-}
-
-// SummaryJSON is the SPEC §7 JSON of the run.
-func (res *ReconcileResult) SummaryJSON() []byte {
-	if res.summaryJSON != nil {
-		return res.summaryJSON
-	}
-	return res.encodeSummary()
-}
-
-func (res *ReconcileResult) encodeSummary() []byte {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(res.ReconcileSummary)
-	return bytes.TrimSpace(buf.Bytes())
 }
 
 // write stores what the run produced, all at the end of its transaction:
@@ -1602,7 +1223,7 @@ func (r *recRun) write(ctx context.Context, status string) error {
 	}
 
 	periodStatus := status
-	if r.opt.Close && status != "closed" && res.Status == StatusClean {
+	if r.opt.Close && status != "closed" && res.Status == recon.StatusClean {
 		// The period is locked: nothing more is posted into it. Every voucher
 		// of it and before is sealed (the run sealed them after taking the
 		// lock); the period seal is the chain's seal covering them.
@@ -1697,8 +1318,8 @@ func (db *DB) ReopenPeriod(ctx context.Context, book, actor string, period ledge
 		if err != nil {
 			return err
 		}
-		if !u.Has(ledger.RoleAdmin) {
-			return ledger.Errorf(ledger.EForbidden, "user", "only an admin re-opens a closed month (反结账); %s is not one", actor)
+		if err := ledger.CanReopenPeriod(u); err != nil {
+			return err
 		}
 		var status string
 		err = tx.QueryRow(ctx, `SELECT status FROM periods WHERE book = $1 AND year = $2 AND month = $3 FOR UPDATE`, book, year, month).Scan(&status)
@@ -1803,26 +1424,26 @@ func nullJSON(b []byte) any {
 	return json.RawMessage(b)
 }
 
-func init() {
-	storedReconciliation = func(ctx context.Context, q querier, book string, period ledger.PeriodRange) (*reports.T9Table, error) {
-		months := period.Months()
-		if len(months) == 0 {
-			return nil, nil
-		}
-		last := months[len(months)-1]
-		var raw []byte
-		err := q.QueryRow(ctx, `SELECT bank FROM reconcile_runs WHERE book = $1 AND year = $2 AND month = $3 AND bank IS NOT NULL
-			ORDER BY id DESC LIMIT 1`, book, last[0], last[1]).Scan(&raw)
-		if err == pgx.ErrNoRows {
-			return nil, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		var b BankReconciliation
-		if err := json.Unmarshal(raw, &b); err != nil {
-			return nil, fmt.Errorf("stored reconciliation of %04d-%02d: %w", last[0], last[1], err)
-		}
-		return T9FromBankrec(&b.Table, b.BankName, b.BankAccount), nil
+// storedReconciliation reads the stored bank reconciliation (调节表) of a
+// period, nil when none was done (T9 then shows its headers only).
+func storedReconciliation(ctx context.Context, q querier, book string, period ledger.PeriodRange) (*report.T9Table, error) {
+	months := period.Months()
+	if len(months) == 0 {
+		return nil, nil
 	}
+	last := months[len(months)-1]
+	var raw []byte
+	err := q.QueryRow(ctx, `SELECT bank FROM reconcile_runs WHERE book = $1 AND year = $2 AND month = $3 AND bank IS NOT NULL
+			ORDER BY id DESC LIMIT 1`, book, last[0], last[1]).Scan(&raw)
+	if err == pgx.ErrNoRows {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var b recon.BankReconciliation
+	if err := json.Unmarshal(raw, &b); err != nil {
+		return nil, fmt.Errorf("stored reconciliation of %04d-%02d: %w", last[0], last[1], err)
+	}
+	return recon.T9FromBankrec(&b.Table, b.BankName, b.BankAccount), nil
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/fenyang/partyfee/ledger/bankstmt"
 	"github.com/fenyang/partyfee/ledger/postgres"
 	"github.com/fenyang/partyfee/ledger/postgres/pgtest"
+	"github.com/fenyang/partyfee/ledger/recon"
 )
 
 // These tests share the package's TestMain (pgtest.Main).
@@ -158,7 +159,7 @@ func (f *recFixture) count(sql string, args ...any) int {
 	return n
 }
 
-func (f *recFixture) reconcile(period string, opt postgres.ReconcileOptions) *postgres.ReconcileResult {
+func (f *recFixture) reconcile(period string, opt postgres.ReconcileOptions) *recon.ReconcileResult {
 	f.t.Helper()
 	res, err := f.tryReconcile(period, opt)
 	if err != nil {
@@ -167,7 +168,7 @@ func (f *recFixture) reconcile(period string, opt postgres.ReconcileOptions) *po
 	return res
 }
 
-func (f *recFixture) tryReconcile(period string, opt postgres.ReconcileOptions) (*postgres.ReconcileResult, error) {
+func (f *recFixture) tryReconcile(period string, opt postgres.ReconcileOptions) (*recon.ReconcileResult, error) {
 	p, err := ledger.ParsePeriod(period)
 	if err != nil {
 		return nil, err
@@ -287,7 +288,7 @@ func ccbUTF8(lines []stmtLine) []byte {
 	return []byte(b.String())
 }
 
-func checkOf(t *testing.T, res *postgres.ReconcileResult, name string) postgres.CheckResult {
+func checkOf(t *testing.T, res *recon.ReconcileResult, name string) recon.CheckResult {
 	t.Helper()
 	for _, c := range res.Checks {
 		if c.Name == name {
@@ -295,11 +296,11 @@ func checkOf(t *testing.T, res *postgres.ReconcileResult, name string) postgres.
 		}
 	}
 	t.Fatalf("no check %s in %+v", name, res.Checks)
-	return postgres.CheckResult{}
+	return recon.CheckResult{}
 }
 
 // wantOnly fails unless the run found exactly want.
-func wantOnly(t *testing.T, res *postgres.ReconcileResult, want ...postgres.Discrepancy) {
+func wantOnly(t *testing.T, res *recon.ReconcileResult, want ...recon.Discrepancy) {
 	t.Helper()
 	got := res.Discrepancies
 	if len(got) != len(want) {
@@ -312,16 +313,16 @@ func wantOnly(t *testing.T, res *postgres.ReconcileResult, want ...postgres.Disc
 			t.Fatalf("discrepancy %d = %+v (%s), want %+v", i, g, got[i].Msg, want[i])
 		}
 	}
-	status := postgres.StatusClean
+	status := recon.StatusClean
 	if len(want) > 0 {
-		status = postgres.StatusDiscrepancies
+		status = recon.StatusDiscrepancies
 	}
 	if res.Status != status {
 		t.Fatalf("status = %s, want %s", res.Status, status)
 	}
 }
 
-func describe(ds []postgres.Discrepancy) string {
+func describe(ds []recon.Discrepancy) string {
 	var b strings.Builder
 	for _, d := range ds {
 		fmt.Fprintf(&b, "  %+v — %s\n", d, d.Msg)
@@ -335,9 +336,9 @@ func TestReconcileCleanLedgerPasses(t *testing.T) {
 	vs := f.february()
 	res := f.reconcile("2020-02", postgres.ReconcileOptions{})
 	wantOnly(t, res)
-	for _, name := range []string{postgres.CheckVoucherBalance, postgres.CheckNumbering, postgres.CheckStoredBalance, postgres.CheckConservation,
-		postgres.CheckNegativeBalance, postgres.CheckTrialOpening, postgres.CheckTrialPeriod, postgres.CheckTrialClosing,
-		postgres.CheckParentPosting, postgres.CheckGeneralLedger} {
+	for _, name := range []string{recon.CheckVoucherBalance, recon.CheckNumbering, recon.CheckStoredBalance, recon.CheckConservation,
+		recon.CheckNegativeBalance, recon.CheckTrialOpening, recon.CheckTrialPeriod, recon.CheckTrialClosing,
+		recon.CheckParentPosting, recon.CheckGeneralLedger} {
 		if c := checkOf(t, res, name); !c.Passed() {
 			t.Errorf("check %s: %+v", name, c)
 		}
@@ -352,11 +353,11 @@ func TestReconcileCleanLedgerPasses(t *testing.T) {
 		t.Errorf("vouchers %d, period %s, closed %v", res.Vouchers, res.PeriodStatus, res.Closed)
 	}
 	// The trial balance: 合计 debits = credits, bank closes at 295,350.00.
-	tot := postgres.TrialTotals(res.Trial)
+	tot := recon.TrialTotals(res.Trial)
 	if !tot.PeriodDebit.Equal(tot.PeriodCredit) || !tot.ClosingDebit.Equal(tot.ClosingCredit) || !tot.ClosingDebit.Equal(recMoney("320000.00")) {
 		t.Errorf("trial totals %+v", tot)
 	}
-	var bank *postgres.TrialRow
+	var bank *recon.TrialRow
 	for i := range res.Trial {
 		if res.Trial[i].Account == ledger.AcctBank {
 			bank = &res.Trial[i]
@@ -400,10 +401,10 @@ func TestReconcileCleanLedgerPasses(t *testing.T) {
 	if want := []string{"A-03 MEDIUM " + vs["receive"].Word() + " open", "A-03 MEDIUM " + vs["match"].Word() + " open"}; !reflect.DeepEqual(rules, want) {
 		t.Errorf("findings %q, want %q", rules, want)
 	}
-	if c := checkOf(t, res, postgres.CheckAuditHigh); !c.Passed() {
+	if c := checkOf(t, res, recon.CheckAuditHigh); !c.Passed() {
 		t.Errorf("audit check %+v", c)
 	}
-	if c := checkOf(t, res, postgres.CheckSealChain); !c.Passed() {
+	if c := checkOf(t, res, recon.CheckSealChain); !c.Passed() {
 		t.Errorf("chain check %+v", c)
 	}
 }
@@ -414,7 +415,7 @@ func TestReconcileStoredBalanceOneFen(t *testing.T) {
 	f.february()
 	f.super(`UPDATE balances SET balance_fen = balance_fen + 1 WHERE book = 'FY-DFZH' AND account = '121801' AND org = 'FY-CP-01' AND fund = 'FY-UP'`)
 	res := f.reconcile("2020-02", postgres.ReconcileOptions{})
-	wantOnly(t, res, postgres.Discrepancy{Check: postgres.CheckStoredBalance, Account: "121801", Org: "FY-CP-01", Fund: "FY-UP",
+	wantOnly(t, res, recon.Discrepancy{Check: recon.CheckStoredBalance, Account: "121801", Org: "FY-CP-01", Fund: "FY-UP",
 		Expected: "10450.00", Actual: "10450.01", Difference: "0.01"})
 }
 
@@ -424,7 +425,7 @@ func TestReconcileMissingVoucherNumber(t *testing.T) {
 	vs := f.february()
 	f.deleteVoucher(vs["void"].ID)
 	res := f.reconcile("2020-02", postgres.ReconcileOptions{})
-	wantOnly(t, res, postgres.Discrepancy{Check: postgres.CheckNumbering, Voucher: vs["void"].Word()})
+	wantOnly(t, res, recon.Discrepancy{Check: recon.CheckNumbering, Voucher: vs["void"].Word()})
 	if len(res.Voided) != 0 {
 		t.Errorf("voided = %v", res.Voided)
 	}
@@ -436,8 +437,8 @@ func TestReconcileMissingVoucherNumber(t *testing.T) {
 	last := g.draft(ledger.FlowRequest{Flow: ledger.FlowAllocate, Fund: "FY-UP", Org: "FY-CP-03", Amount: recMoney("10.00"), Date: recDay("2020-02-28")})
 	g.deleteVoucher(last.ID)
 	res = g.reconcile("2020-02", postgres.ReconcileOptions{})
-	wantOnly(t, res, postgres.Discrepancy{Check: postgres.CheckNumbering, Voucher: ws["void"].Word()},
-		postgres.Discrepancy{Check: postgres.CheckNumbering, Voucher: last.Word()})
+	wantOnly(t, res, recon.Discrepancy{Check: recon.CheckNumbering, Voucher: ws["void"].Word()},
+		recon.Discrepancy{Check: recon.CheckNumbering, Voucher: last.Word()})
 }
 
 func TestReconcileVoucherUnbalancedPerFund(t *testing.T) {
@@ -452,7 +453,7 @@ func TestReconcileVoucherUnbalancedPerFund(t *testing.T) {
 	wantOnly(t, res)
 	f.tamper(fmt.Sprintf(`UPDATE voucher_lines SET debit_fen = debit_fen + 1 WHERE book = 'FY-DFZH' AND voucher_id = %d AND debit_fen > 0`, v.ID))
 	res = f.reconcile("2020-02", postgres.ReconcileOptions{})
-	wantOnly(t, res, postgres.Discrepancy{Check: postgres.CheckVoucherBalance, Voucher: v.Word(), Fund: "FY-UP",
+	wantOnly(t, res, recon.Discrepancy{Check: recon.CheckVoucherBalance, Voucher: v.Word(), Fund: "FY-UP",
 		Expected: "100.01", Actual: "100.00", Difference: "-0.01"})
 }
 
@@ -474,7 +475,7 @@ func TestReconcileConservationNamesTheVoucher(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := f.reconcile("2020-02", postgres.ReconcileOptions{})
-	wantOnly(t, res, postgres.Discrepancy{Check: postgres.CheckConservation, Voucher: out.Word(), Account: "5401", Org: "FY", Fund: "FY-UP",
+	wantOnly(t, res, recon.Discrepancy{Check: recon.CheckConservation, Voucher: out.Word(), Account: "5401", Org: "FY", Fund: "FY-UP",
 		Expected: "0.00", Actual: "-100.00", Difference: "-100.00"})
 	// March opens with the difference carried in. By the end of March
 	// the money held since February is also a HIGH A-03 finding; once the
@@ -485,7 +486,7 @@ func TestReconcileConservationNamesTheVoucher(t *testing.T) {
 		t.Fatalf("no HIGH finding in March: %s", res.SummaryJSON())
 	}
 	res = f.reconcile("2020-03", postgres.ReconcileOptions{})
-	wantOnly(t, res, postgres.Discrepancy{Check: postgres.CheckConservation, Fund: "FY-UP",
+	wantOnly(t, res, recon.Discrepancy{Check: recon.CheckConservation, Fund: "FY-UP",
 		Expected: "90000.00", Actual: "89900.00", Difference: "-100.00"})
 }
 
@@ -499,16 +500,16 @@ func TestReconcileNegativeBalanceInDateOrder(t *testing.T) {
 	spend := f.post(ledger.FlowRequest{Flow: ledger.FlowSpend, Fund: "FY-UP", Org: "FY-CP-04", Purpose: ledger.Procurement, Amount: recMoney("400.00"), Date: recDay("2020-02-15")})
 	res := f.reconcile("2020-02", postgres.ReconcileOptions{})
 	// The audit rules see the same day-end balance below zero (A-02, HIGH).
-	wantOnly(t, res, postgres.Discrepancy{Check: postgres.CheckNegativeBalance, Voucher: spend.Word(), Account: ledger.AcctPending, Org: "FY-CP-04", Fund: "FY-UP",
+	wantOnly(t, res, recon.Discrepancy{Check: recon.CheckNegativeBalance, Voucher: spend.Word(), Account: ledger.AcctPending, Org: "FY-CP-04", Fund: "FY-UP",
 		Expected: "0.00", Actual: "-400.00", Difference: "-400.00"},
-		postgres.Discrepancy{Check: postgres.CheckAuditHigh, Voucher: spend.Word(), Org: "FY-CP-04", Actual: "400.00"})
+		recon.Discrepancy{Check: recon.CheckAuditHigh, Voucher: spend.Word(), Org: "FY-CP-04", Actual: "400.00"})
 	if len(res.Findings) == 0 || res.Findings[0].Rule != "A-02" {
 		t.Fatalf("findings %+v", res.Findings)
 	}
 }
 
 // ackHigh acknowledges every open HIGH finding of the run as the auditor.
-func (f *recFixture) ackHigh(res *postgres.ReconcileResult) int {
+func (f *recFixture) ackHigh(res *recon.ReconcileResult) int {
 	f.t.Helper()
 	n := 0
 	for _, fd := range res.Findings {
@@ -585,7 +586,7 @@ func TestReconcileBankLineOlderThanWindow(t *testing.T) {
 	// A bank fee on 02-03 that nobody booked: 26 days before the period end.
 	lines = append(lines[:1], append([]stmtLine{{"2020-02-03", "-5.00", "ICBC20200203002", "手续费"}}, lines[1:]...)...)
 	res := f.reconcile("2020-02", postgres.ReconcileOptions{Statement: &postgres.StatementFile{Name: "icbc.csv", Data: icbcGBK(t, lines)}})
-	wantOnly(t, res, postgres.Discrepancy{Check: bankrec.CheckOutstandingAge, Voucher: "对账单第5行", Account: ledger.AcctBank,
+	wantOnly(t, res, recon.Discrepancy{Check: bankrec.CheckOutstandingAge, Voucher: "对账单第5行", Account: ledger.AcctBank,
 		Expected: "0.00", Actual: "-5.00", Difference: "-5.00"})
 	if !res.Bank.Table.Balanced {
 		t.Fatalf("adjusted balances differ: %+v", res.Bank.Table)
@@ -656,7 +657,7 @@ func TestReconcileCloseAndReopenRules(t *testing.T) {
 
 	// February cannot close before January.
 	res := f.reconcile("2020-02", postgres.ReconcileOptions{Close: true})
-	wantOnly(t, res, postgres.Discrepancy{Check: postgres.CheckPreviousOpen})
+	wantOnly(t, res, recon.Discrepancy{Check: recon.CheckPreviousOpen})
 	if res.Closed || res.PeriodStatus != "open" {
 		t.Fatalf("closed %v, status %s", res.Closed, res.PeriodStatus)
 	}
@@ -670,12 +671,12 @@ func TestReconcileCloseAndReopenRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	res = f.reconcile("2020-02", postgres.ReconcileOptions{Close: true})
-	wantOnly(t, res, postgres.Discrepancy{Check: postgres.CheckUnposted, Voucher: v.Word()})
+	wantOnly(t, res, recon.Discrepancy{Check: recon.CheckUnposted, Voucher: v.Word()})
 	if err := f.approve2(v); err != nil {
 		t.Fatal(err)
 	}
 	res = f.reconcile("2020-02", postgres.ReconcileOptions{Close: true})
-	if !res.Closed || res.Status != postgres.StatusClean {
+	if !res.Closed || res.Status != recon.StatusClean {
 		t.Fatalf("february: %s", res.SummaryJSON())
 	}
 
@@ -740,7 +741,7 @@ func TestReconcileCloseAndReopenRules(t *testing.T) {
 		t.Fatalf("march closed with open HIGH findings: %s", res.SummaryJSON())
 	}
 	for _, d := range res.Discrepancies {
-		if d.Check != postgres.CheckAuditHigh {
+		if d.Check != recon.CheckAuditHigh {
 			t.Fatalf("march: %+v", d)
 		}
 	}
@@ -802,7 +803,7 @@ func TestReconcileCloseRacesWithPosting(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	refused := 0
-	var res *postgres.ReconcileResult
+	var res *recon.ReconcileResult
 	for {
 		r, err := f.tryReconcile("2020-02", postgres.ReconcileOptions{Close: true})
 		if err != nil {
@@ -813,7 +814,7 @@ func TestReconcileCloseRacesWithPosting(t *testing.T) {
 			break
 		}
 		for _, d := range r.Discrepancies {
-			if d.Check != postgres.CheckUnposted {
+			if d.Check != recon.CheckUnposted {
 				t.Fatalf("closing run found %+v", d)
 			}
 		}
@@ -832,7 +833,7 @@ func TestReconcileCloseRacesWithPosting(t *testing.T) {
 		}
 		stopped++
 	}
-	if res.Status != postgres.StatusClean {
+	if res.Status != recon.StatusClean {
 		t.Fatalf("closed with %s", res.SummaryJSON())
 	}
 	n := f.count(`SELECT count(*) FROM vouchers WHERE book = $1 AND year = 2020 AND month = 2 AND status NOT IN ('posted', 'void')`, recBook)
@@ -887,5 +888,54 @@ func TestReconcileBankReversalPairCancels(t *testing.T) {
 	tab := res.Bank.Table
 	if len(tab.BookedPaidNotInBank) != 1 || len(tab.BookedReceivedNotInBank) != 0 || !tab.Balanced {
 		t.Fatalf("outstanding %+v", tab)
+	}
+}
+
+// A panic inside the batch's transaction (here in the progress callback,
+// which runs between the checks) rolls the transaction back and gives its
+// connection back to the pool, for a closing run, a reading run and a
+// preview alike; the period stays open.
+func TestReconcilePanicReleasesTheConnection(t *testing.T) {
+	t.Parallel()
+	f := newRecFixture(t)
+	f.february()
+	before := f.db.Pool.Stat().AcquiredConns()
+	boom := func(step string, done, total int) {
+		if step == "trial balance" {
+			panic("a bug in a check")
+		}
+	}
+	p, err := ledger.ParsePeriod("2020-02")
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := map[string]func(){
+		"close": func() { f.tryReconcile("2020-02", postgres.ReconcileOptions{Close: true, Progress: boom}) },
+		"read":  func() { f.tryReconcile("2020-02", postgres.ReconcileOptions{Progress: boom}) },
+		"preview": func() {
+			f.db.ReconcilePreview(f.ctx, postgres.ReconcileOptions{Book: recBook, Period: p, WindowDays: 10, Progress: boom})
+		},
+	}
+	for name, run := range runs {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: the panic did not reach the caller", name)
+				}
+			}()
+			run()
+		}()
+		if got := f.db.Pool.Stat().AcquiredConns(); got != before {
+			t.Fatalf("%s: %d connections held after the panic, %d before", name, got, before)
+		}
+	}
+	ps, err := f.db.Periods(f.ctx, recBook)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pi := range ps {
+		if pi.Status == "closed" {
+			t.Errorf("period %+v closed by a run that panicked", pi)
+		}
 	}
 }

@@ -14,11 +14,10 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/fenyang/partyfee/ledger"
-	"github.com/fenyang/partyfee/ledger/bankrec"
-	"github.com/fenyang/partyfee/reports"
+	"github.com/fenyang/partyfee/ledger/report"
 )
 
-// This file fills the audit workbook's model (reports.AuditData) from the
+// This file fills the audit workbook's model (report.AuditData) from the
 // journal. Everything is read in one read-only REPEATABLE READ transaction,
 // so every table of a workbook comes from the same snapshot and the
 // cross-sheet invariants hold even while others post. The small tables are
@@ -56,14 +55,14 @@ import (
 type AuditOption func(*auditOptions)
 
 type auditOptions struct {
-	t9      *reports.T9Table
+	t9      *report.T9Table
 	t9Set   bool
 	timeout time.Duration
 }
 
 // WithReconciliation gives the 银行存款余额调节表 (T9) to print, instead of
 // the reconciliation stored for the period.
-func WithReconciliation(t *reports.T9Table) AuditOption {
+func WithReconciliation(t *report.T9Table) AuditOption {
 	return func(o *auditOptions) { o.t9, o.t9Set = t, true }
 }
 
@@ -76,42 +75,6 @@ func WithReportTimeout(d time.Duration) AuditOption {
 
 // reportTimeoutDefault bounds one statement of a report, streaming included.
 const reportTimeoutDefault = 30 * time.Minute
-
-// storedReconciliation reads the stored bank reconciliation (调节表) of a
-// period, nil when none was done. The reconciliation store of this package
-// sets it; until it does, T9 shows its headers only.
-var storedReconciliation func(ctx context.Context, q querier, book string, period ledger.PeriodRange) (*reports.T9Table, error)
-
-// T9FromBankrec turns a bank reconciliation table into the workbook's T9
-// (outstanding items as positive magnitudes, as printed), for
-// storedReconciliation and WithReconciliation.
-func T9FromBankrec(t *bankrec.Table, bankName, account string) *reports.T9Table {
-	if t == nil {
-		return nil
-	}
-	stmt := func(ls []bankrec.StatementLine) []reports.T9Item {
-		var out []reports.T9Item
-		for _, l := range ls {
-			ref := l.Reference
-			if ref == "" && l.Row > 0 {
-				ref = fmt.Sprintf("对账单第%d行", l.Row)
-			}
-			out = append(out, reports.T9Item{Date: l.Date, Ref: ref, Summary: strings.TrimSpace(l.Summary + " " + l.Counterparty), Amount: l.Amount.Abs()})
-		}
-		return out
-	}
-	book := func(es []bankrec.BookEntry) []reports.T9Item {
-		var out []reports.T9Item
-		for _, e := range es {
-			out = append(out, reports.T9Item{Date: e.Date, Ref: e.Voucher, Summary: e.Summary, Amount: e.Amount.Abs()})
-		}
-		return out
-	}
-	return &reports.T9Table{BankName: bankName, Account: account, AsOf: t.PeriodEnd,
-		BookBalance: t.BookBalance, BankBalance: t.BankBalance,
-		BankReceived: stmt(t.BankReceivedNotBooked), BankPaid: stmt(t.BankPaidNotBooked),
-		BookReceived: book(t.BookedReceivedNotInBank), BookPaid: book(t.BookedPaidNotInBank)}
-}
 
 // Limits on what one cell of the workbook carries.
 const (
@@ -132,7 +95,7 @@ var (
 // GeneratedAt, may replace Reviewer, writes the workbook (reports.WriteAudit or
 // WriteSheet), pulling the iterators one at a time, and then calls close,
 // which ends the transaction the iterators read from.
-func (db *DB) AuditData(ctx context.Context, book string, period ledger.PeriodRange, org string, opts ...AuditOption) (*reports.AuditData, func() error, error) {
+func (db *DB) AuditData(ctx context.Context, book string, period ledger.PeriodRange, org string, opts ...AuditOption) (*report.AuditData, func() error, error) {
 	o := auditOptions{timeout: reportTimeoutDefault}
 	for _, f := range opts {
 		f(&o)
@@ -140,7 +103,9 @@ func (db *DB) AuditData(ctx context.Context, book string, period ledger.PeriodRa
 	if period.From.IsZero() || period.To.IsZero() || period.To.Before(period.From) {
 		return nil, nil, ledger.Errorf(ledger.EInvalid, "period", "the period is missing or ends before it starts")
 	}
-	tx, err := db.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	// The transaction outlives the call: the workbook's iterators read
+	// from it until close ends it, so it cannot be runTx's.
+	tx, err := db.begin(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return nil, nil, mapError(err)
 	}
@@ -177,7 +142,7 @@ type reportReader struct {
 	publications map[string][]time.Time
 }
 
-func readAudit(ctx context.Context, tx pgx.Tx, book string, period ledger.PeriodRange, org string, o *auditOptions) (*reports.AuditData, error) {
+func readAudit(ctx context.Context, tx pgx.Tx, book string, period ledger.PeriodRange, org string, o *auditOptions) (*report.AuditData, error) {
 	if _, err := tx.Exec(ctx, `SELECT set_config('statement_timeout', $1, true)`, fmt.Sprint(o.timeout.Milliseconds())); err != nil {
 		return nil, err
 	}
@@ -207,7 +172,7 @@ func readAudit(ctx context.Context, tx pgx.Tx, book string, period ledger.Period
 	if err := r.loadPublications(); err != nil {
 		return nil, err
 	}
-	d := &reports.AuditData{BookCode: book, BookName: b.Book.Name, Period: period.Label(), From: period.From, To: period.To,
+	d := &report.AuditData{BookCode: book, BookName: b.Book.Name, Period: period.Label(), From: period.From, To: period.To,
 		GeneratedBy: ledger.SystemUser}
 	if r.checker != "" {
 		d.Reviewer = r.person(r.checker)
@@ -217,7 +182,7 @@ func readAudit(ctx context.Context, tx pgx.Tx, book string, period ledger.Period
 	}
 	steps := []struct {
 		name string
-		fn   func(*reports.AuditData) error
+		fn   func(*report.AuditData) error
 	}{
 		{"T1", r.t1}, {"T2", r.t2}, {"T4", r.t4}, {"T5", r.t5}, {"T6", r.t6}, {"T7", r.t7}, {"T8", r.t8},
 		{"balances", r.balances}, {"seal", r.seal},
@@ -227,13 +192,10 @@ func readAudit(ctx context.Context, tx pgx.Tx, book string, period ledger.Period
 			return nil, fmt.Errorf("audit workbook %s: %w", s.name, err)
 		}
 	}
-	switch {
-	case o.t9Set:
+	if o.t9Set {
 		d.T9 = o.t9
-	case storedReconciliation != nil:
-		if d.T9, err = storedReconciliation(ctx, tx, book, period); err != nil {
-			return nil, fmt.Errorf("audit workbook T9: %w", err)
-		}
+	} else if d.T9, err = storedReconciliation(ctx, tx, book, period); err != nil {
+		return nil, fmt.Errorf("audit workbook T9: %w", err)
 	}
 	d.T3 = r.t3()
 	d.Detail = r.journal(detailAccounts, false)
@@ -584,7 +546,7 @@ func (r *reportReader) specialFunds() []*ledger.Fund {
 // t1 fills T1 收支总表: a row per organisation and special fund that has
 // an available balance or a movement, funds upper-level first, each fund's
 // organisations depth first.
-func (r *reportReader) t1(d *reports.AuditData) error {
+func (r *reportReader) t1(d *report.AuditData) error {
 	flows, err := r.flows(false)
 	if err != nil {
 		return err
@@ -595,7 +557,7 @@ func (r *reportReader) t1(d *reports.AuditData) error {
 			if s == nil {
 				continue
 			}
-			d.T1 = append(d.T1, reports.T1Row{Org: org, OrgName: r.orgName(org), Fund: f.Code, FundName: f.Name, FundKind: f.Kind,
+			d.T1 = append(d.T1, report.T1Row{Org: org, OrgName: r.orgName(org), Fund: f.Code, FundName: f.Name, FundKind: f.Kind,
 				Opening: ledger.FromFen(s.open), Income: ledger.FromFen(s.income), AllocatedIn: ledger.FromFen(s.in),
 				Recovered: ledger.FromFen(s.recovered), AllocatedOut: ledger.FromFen(s.out), Used: ledger.FromFen(s.used),
 				Returned: ledger.FromFen(s.returned), Closing: ledger.FromFen(s.close)})
@@ -610,7 +572,7 @@ var docRefPattern = regexp.MustCompile(`[^\s；;，,、（）()]*[〔\[]\d{4}[�
 
 // t2Row is a T2 row with its voucher's position in the journal's order.
 type t2Row struct {
-	reports.T2Row
+	report.T2Row
 	key voucherKey
 }
 
@@ -649,7 +611,7 @@ func (k voucherKey) cmp(o voucherKey) int {
 // money still in the book's bank and cash after the voucher; 滞留天数 of an
 // allocation counts the days since the oldest money it passes down came in
 // (first in, first out over the bank and cash movements of the fund).
-func (r *reportReader) t2(d *reports.AuditData) error {
+func (r *reportReader) t2(d *report.AuditData) error {
 	rows, err := r.tx.Query(r.ctx, classifySQL(false)+`SELECT c.voucher_id, c.org, c.fund, c.cat, c.n, v.date, v.type, v.number,
 			v.summary, v.decision, v.method
 		FROM c JOIN vouchers v ON v.book = $1 AND v.id = c.voucher_id
@@ -827,7 +789,7 @@ const personsSQL = `(SELECT count(*) FROM voucher_beneficiaries b WHERE b.book =
 const signSQL = `CASE WHEN v.reversal_of IS NULL THEN 1 ELSE -1 END`
 
 // t3 streams T3 使用明细: one row per spending line, in journal order.
-func (r *reportReader) t3() iter.Seq2[reports.T3Row, error] {
+func (r *reportReader) t3() iter.Seq2[report.T3Row, error] {
 	flags := `'{}'::text[]`
 	join := ""
 	if r.hasTable["audit_findings"] {
@@ -848,10 +810,10 @@ func (r *reportReader) t3() iter.Seq2[reports.T3Row, error] {
 		WHERE l.book = $1 AND v.status = 'posted' AND v.date BETWEEN $2 AND $3 AND a.purpose IS NOT NULL
 		  AND f.kind IN ('upper', 'matching') AND ` + scopeSQL("l.org") + `
 		ORDER BY v.date, v.type COLLATE "C", v.number, v.id, l.line_no`
-	return func(yield func(reports.T3Row, error) bool) {
+	return func(yield func(report.T3Row, error) bool) {
 		rows, err := r.tx.Query(r.ctx, sql, r.args(ledger.AcctCash)...)
 		if err != nil {
-			yield(reports.T3Row{}, mapError(err))
+			yield(report.T3Row{}, mapError(err))
 			return
 		}
 		defer rows.Close()
@@ -860,10 +822,10 @@ func (r *reportReader) t3() iter.Seq2[reports.T3Row, error] {
 		var fen int64
 		var names []string
 		for rows.Next() {
-			var x reports.T3Row
+			var x report.T3Row
 			if err := rows.Scan(&x.VoucherID, &x.Date, &typ, &number, &x.Summary, &org, &fund, &purpose, &fen, &x.Method,
 				&x.Payee, &x.PayeeType, &x.DocTypes, &x.Attachments, &x.Decision, &maker, &checker, &persons, &names, &x.Flags); err != nil {
-				yield(reports.T3Row{}, mapError(err))
+				yield(report.T3Row{}, mapError(err))
 				return
 			}
 			x.Org, x.OrgName = org, r.orgName(org)
@@ -880,7 +842,7 @@ func (r *reportReader) t3() iter.Seq2[reports.T3Row, error] {
 			}
 		}
 		if err := rows.Err(); err != nil {
-			yield(reports.T3Row{}, mapError(err))
+			yield(report.T3Row{}, mapError(err))
 		}
 	}
 }
@@ -900,7 +862,7 @@ func itemText(names []string, n int) string {
 // t4 fills T4 按用途汇总: per purpose the spending lines (a red reversal
 // counts minus one), the amount, the cash part, the lines without
 // attachments (reversals and corrections aside) and the beneficiaries.
-func (r *reportReader) t4(d *reports.AuditData) error {
+func (r *reportReader) t4(d *report.AuditData) error {
 	rows, err := r.tx.Query(r.ctx, `SELECT coalesce(l.purpose, a.purpose), sum(`+signSQL+`)::int, sum(l.debit_fen - l.credit_fen)::bigint,
 			coalesce(sum(l.debit_fen - l.credit_fen) FILTER (WHERE `+methodSQL+` = 'cash'), 0)::bigint,
 			count(*) FILTER (WHERE v.attachments = 0 AND v.reversal_of IS NULL AND NOT v.correcting AND NOT v.closing)::int,
@@ -911,9 +873,9 @@ func (r *reportReader) t4(d *reports.AuditData) error {
 		return err
 	}
 	defer rows.Close()
-	by := map[ledger.Purpose]reports.T4Row{}
+	by := map[ledger.Purpose]report.T4Row{}
 	for rows.Next() {
-		var x reports.T4Row
+		var x report.T4Row
 		var purpose string
 		var amount, cash int64
 		if err := rows.Scan(&purpose, &x.Count, &amount, &cash, &x.NoReceipt, &x.Persons); err != nil {
@@ -928,7 +890,7 @@ func (r *reportReader) t4(d *reports.AuditData) error {
 	for _, p := range ledger.Purposes {
 		x, ok := by[p]
 		if !ok {
-			x = reports.T4Row{Purpose: p, Amount: ledger.Zero, Cash: ledger.Zero}
+			x = report.T4Row{Purpose: p, Amount: ledger.Zero, Cash: ledger.Zero}
 		}
 		d.T4 = append(d.T4, x)
 	}
@@ -940,7 +902,7 @@ func (r *reportReader) t4(d *reports.AuditData) error {
 // rolls them up the tree. 最近使用日期 is the last spending by the
 // organisation up to the period's end; 滞留天数 the days from the last
 // movement of its balance to the period's end while money is left.
-func (r *reportReader) t5(d *reports.AuditData) error {
+func (r *reportReader) t5(d *report.AuditData) error {
 	flows, err := r.flows(true)
 	if err != nil {
 		return err
@@ -997,7 +959,7 @@ func (r *reportReader) t5(d *reports.AuditData) error {
 		// income account straight to 121801) counts as received, so that
 		// the row still adds up; the cover's T5 = T2 check then shows it.
 		in, returned := s.in+s.income+s.recovered, s.returned+s.out
-		x := reports.T5Row{Org: code, Name: o.Name, Parent: o.Parent, Kind: o.Kind, Category: o.Category, Secretary: o.Secretary,
+		x := report.T5Row{Org: code, Name: o.Name, Parent: o.Parent, Kind: o.Kind, Category: o.Category, Secretary: o.Secretary,
 			HostUnit: o.HostUnit, Opening: ledger.FromFen(s.open), In: ledger.FromFen(in), Used: ledger.FromFen(s.used),
 			Returned: ledger.FromFen(returned), Closing: ledger.FromFen(s.close)}
 		if code == r.orgOrder[0] && len(r.scope) > 0 {
@@ -1021,7 +983,7 @@ func (r *reportReader) t5(d *reports.AuditData) error {
 // a red reversal's (its original's) with negative amounts. An ID number
 // paid more than once in the project (the fund's project), by vouchers not
 // reversed, is marked as a duplicate (A-06).
-func (r *reportReader) t6(d *reports.AuditData) error {
+func (r *reportReader) t6(d *report.AuditData) error {
 	rows, err := r.tx.Query(r.ctx, `WITH sl AS (
 			SELECT DISTINCT ON (l.voucher_id) l.voucher_id, l.org, l.fund, coalesce(l.purpose, a.purpose) AS purpose, f.project
 			FROM voucher_lines l
@@ -1051,7 +1013,7 @@ func (r *reportReader) t6(d *reports.AuditData) error {
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var x reports.T6Row
+		var x report.T6Row
 		var fen int64
 		var org, purpose, typ string
 		var number int
@@ -1072,7 +1034,7 @@ func (r *reportReader) t6(d *reports.AuditData) error {
 // t7 fills T7 公示表: per organisation (depth first) and purpose, the
 // period's spending with its uses, and the first publication covering the
 // organisation after its last use.
-func (r *reportReader) t7(d *reports.AuditData) error {
+func (r *reportReader) t7(d *report.AuditData) error {
 	rows, err := r.tx.Query(r.ctx, `SELECT l.org, coalesce(l.purpose, a.purpose), sum(`+signSQL+`)::int, sum(l.debit_fen - l.credit_fen)::bigint,
 			sum(`+personsSQL+`)::int, max(v.date), count(*)::int,
 			(array_agg(v.date ORDER BY v.date, v.type COLLATE "C", v.number, v.id, l.line_no))[1:`+fmt.Sprint(usesMax)+`],
@@ -1088,9 +1050,9 @@ func (r *reportReader) t7(d *reports.AuditData) error {
 		org     string
 		purpose ledger.Purpose
 	}
-	by := map[key]reports.T7Row{}
+	by := map[key]report.T7Row{}
 	for rows.Next() {
-		var x reports.T7Row
+		var x report.T7Row
 		var purpose string
 		var amount int64
 		var lastUse time.Time
@@ -1127,7 +1089,7 @@ func (r *reportReader) t7(d *reports.AuditData) error {
 // t8 fills T8 异常清单 from the stored audit findings, when the audit
 // tables exist: the findings of the latest evaluation of each period lying
 // within the report's period (a month, a range or a year), in scope.
-func (r *reportReader) t8(d *reports.AuditData) error {
+func (r *reportReader) t8(d *report.AuditData) error {
 	if !r.hasTable["audit_findings"] || !r.hasTable["audit_runs"] || !r.hasTable["audit_run_findings"] {
 		return nil
 	}
@@ -1146,7 +1108,7 @@ func (r *reportReader) t8(d *reports.AuditData) error {
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var x reports.T8Row
+		var x report.T8Row
 		var date, deadline *time.Time
 		var org string
 		var fen int64
@@ -1177,7 +1139,7 @@ type balanceSums struct{ open, pd, pc, yd, yc int64 }
 // 试算平衡表 (the first-level accounts). All funds count: these are the
 // book's own statements. 本年累计 runs from 1 January of the period's first
 // year.
-func (r *reportReader) balances(d *reports.AuditData) error {
+func (r *reportReader) balances(d *report.AuditData) error {
 	rows, err := r.tx.Query(r.ctx, `SELECT l.account,
 			coalesce(sum(l.debit_fen - l.credit_fen) FILTER (WHERE v.date < $2), 0)::bigint,
 			coalesce(sum(l.debit_fen) FILTER (WHERE v.date >= $2), 0)::bigint,
@@ -1234,7 +1196,7 @@ func (r *reportReader) balances(d *reports.AuditData) error {
 		if a := r.b.Chart[c]; a != nil {
 			parent = a.Parent
 		}
-		x := reports.BalanceRow{Account: c, Name: r.accountName(c), Parent: parent,
+		x := report.BalanceRow{Account: c, Name: r.accountName(c), Parent: parent,
 			PeriodDebit: ledger.FromFen(s.pd), PeriodCredit: ledger.FromFen(s.pc), YearDebit: ledger.FromFen(s.yd), YearCredit: ledger.FromFen(s.yc)}
 		x.OpeningDebit, x.OpeningCredit = side(s.open)
 		x.ClosingDebit, x.ClosingCredit = side(s.open + s.pd - s.pc)
@@ -1248,7 +1210,7 @@ func (r *reportReader) balances(d *reports.AuditData) error {
 
 // seal fills the period seal: the chain head recorded when the period's
 // last month was closed, "" while it is open.
-func (r *reportReader) seal(d *reports.AuditData) error {
+func (r *reportReader) seal(d *report.AuditData) error {
 	var seal *string
 	err := r.tx.QueryRow(r.ctx, `SELECT seal FROM periods WHERE book = $1 AND year = $2 AND month = $3 AND status = 'closed'`,
 		r.book, r.to.Year(), int(r.to.Month())).Scan(&seal)
@@ -1267,7 +1229,7 @@ func (r *reportReader) seal(d *reports.AuditData) error {
 // journal streams 明细账 (or, bank, 银行存款日记账) of accounts: per account
 // (by code) its opening row, then its posted lines of the period in journal
 // order. Every account of the list that is in the chart gets its section.
-func (r *reportReader) journal(accounts []string, bank bool) iter.Seq2[reports.JournalRow, error] {
+func (r *reportReader) journal(accounts []string, bank bool) iter.Seq2[report.JournalRow, error] {
 	var codes []string
 	for _, c := range accounts {
 		if r.b.Chart[c] != nil {
@@ -1281,8 +1243,8 @@ func (r *reportReader) journal(accounts []string, bank bool) iter.Seq2[reports.J
 			JOIN accounts a2 ON a2.book = l2.book AND a2.code = l2.account
 			WHERE l2.book = l.book AND l2.voucher_id = l.voucher_id AND l2.account <> l.account), '')`
 	}
-	return func(yield func(reports.JournalRow, error) bool) {
-		fail := func(err error) { yield(reports.JournalRow{}, mapError(err)) }
+	return func(yield func(report.JournalRow, error) bool) {
+		fail := func(err error) { yield(report.JournalRow{}, mapError(err)) }
 		open := map[string]balanceSums{}
 		rows, err := r.tx.Query(r.ctx, `SELECT l.account, sum(l.debit_fen - l.credit_fen)::bigint,
 				coalesce(sum(l.debit_fen) FILTER (WHERE v.date >= $5), 0)::bigint,
@@ -1315,7 +1277,7 @@ func (r *reportReader) journal(accounts []string, bank bool) iter.Seq2[reports.J
 			for next < len(codes) && codes[next] <= code {
 				c := codes[next]
 				s := open[c]
-				if !yield(reports.JournalRow{Kind: reports.JournalOpening, Account: c, AccountName: r.accountName(c),
+				if !yield(report.JournalRow{Kind: report.JournalOpening, Account: c, AccountName: r.accountName(c),
 					Balance: ledger.FromFen(s.open), YearDebit: ledger.FromFen(s.yd), YearCredit: ledger.FromFen(s.yc),
 					Debit: ledger.Zero, Credit: ledger.Zero}, nil) {
 					return false
@@ -1339,7 +1301,7 @@ func (r *reportReader) journal(accounts []string, bank bool) iter.Seq2[reports.J
 		var number int
 		var debit, credit int64
 		for rows.Next() {
-			var x reports.JournalRow
+			var x report.JournalRow
 			if err := rows.Scan(&x.Account, &x.VoucherID, &x.Date, &typ, &number, &x.Summary, &x.Contra, &org, &fund, &debit, &credit); err != nil {
 				fail(err)
 				return
@@ -1347,7 +1309,7 @@ func (r *reportReader) journal(accounts []string, bank bool) iter.Seq2[reports.J
 			if !startUpTo(x.Account) {
 				return
 			}
-			x.Kind, x.AccountName, x.Voucher = reports.JournalEntry, r.accountName(x.Account), voucherWord(typ, number)
+			x.Kind, x.AccountName, x.Voucher = report.JournalEntry, r.accountName(x.Account), voucherWord(typ, number)
 			x.OrgName, x.FundName = r.orgName(org), r.fundName(fund)
 			x.Debit, x.Credit, x.Balance, x.YearDebit, x.YearCredit = ledger.FromFen(debit), ledger.FromFen(credit), ledger.Zero, ledger.Zero, ledger.Zero
 			if !yield(x, nil) {
@@ -1365,7 +1327,7 @@ func (r *reportReader) journal(accounts []string, bank bool) iter.Seq2[reports.J
 // vouchers streams 凭证清单: every line of every voucher dated in the
 // period, in every state (the state is a column; voided numbers show), of
 // vouchers with a line in scope, in journal order.
-func (r *reportReader) vouchers() iter.Seq2[reports.VoucherLineRow, error] {
+func (r *reportReader) vouchers() iter.Seq2[report.VoucherLineRow, error] {
 	sql := `SELECT v.id, v.date, v.type, v.number, l.line_no, l.summary, l.account, l.org, l.fund, coalesce(l.purpose, ''),
 			l.debit_fen, l.credit_fen, v.attachments, v.maker, coalesce(v.checker, ''), coalesce(v.cashier, ''), coalesce(v.poster, ''),
 			v.status, coalesce(o.type, ''), coalesce(o.number, 0), o.date
@@ -1374,10 +1336,10 @@ func (r *reportReader) vouchers() iter.Seq2[reports.VoucherLineRow, error] {
 		LEFT JOIN vouchers o ON o.book = v.book AND o.id = v.reversal_of
 		WHERE v.book = $1 AND v.date BETWEEN $2 AND $3 AND ` + voucherScopeSQL + `
 		ORDER BY v.date, v.type COLLATE "C", v.number, v.id, l.line_no`
-	return func(yield func(reports.VoucherLineRow, error) bool) {
+	return func(yield func(report.VoucherLineRow, error) bool) {
 		rows, err := r.tx.Query(r.ctx, sql, r.args()...)
 		if err != nil {
-			yield(reports.VoucherLineRow{}, mapError(err))
+			yield(report.VoucherLineRow{}, mapError(err))
 			return
 		}
 		defer rows.Close()
@@ -1386,10 +1348,10 @@ func (r *reportReader) vouchers() iter.Seq2[reports.VoucherLineRow, error] {
 		var debit, credit int64
 		var odate *time.Time
 		for rows.Next() {
-			var x reports.VoucherLineRow
+			var x report.VoucherLineRow
 			if err := rows.Scan(&x.VoucherID, &x.Date, &typ, &number, &x.Line, &x.Summary, &x.Account, &org, &fund, &purpose,
 				&debit, &credit, &x.Attachments, &maker, &checker, &cashier, &poster, &status, &otyp, &onumber, &odate); err != nil {
-				yield(reports.VoucherLineRow{}, mapError(err))
+				yield(report.VoucherLineRow{}, mapError(err))
 				return
 			}
 			x.Voucher, x.AccountName = voucherWord(typ, number), r.accountName(x.Account)
@@ -1409,7 +1371,7 @@ func (r *reportReader) vouchers() iter.Seq2[reports.VoucherLineRow, error] {
 			}
 		}
 		if err := rows.Err(); err != nil {
-			yield(reports.VoucherLineRow{}, mapError(err))
+			yield(report.VoucherLineRow{}, mapError(err))
 		}
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/fenyang/partyfee/ledger/audit"
 	"github.com/fenyang/partyfee/ledger/postgres"
 	"github.com/fenyang/partyfee/ledger/postgres/pgtest"
+	"github.com/fenyang/partyfee/ledger/report"
 	"github.com/fenyang/partyfee/reports"
 )
 
@@ -262,7 +263,7 @@ func (l *repLedger) count(sql string, args ...any) int {
 }
 
 // workbook writes the audit workbook of period for org and opens it.
-func (l *repLedger) workbook(period, org string) (*excelize.File, reports.Summary, *reports.AuditData) {
+func (l *repLedger) workbook(period, org string) (*excelize.File, reports.Summary, *report.AuditData) {
 	l.t.Helper()
 	p, err := ledger.ParsePeriod(period)
 	if err != nil {

@@ -130,7 +130,7 @@ func applyBook(ctx context.Context, tx pgx.Tx, bs *ledger.BookSetup) error {
 		}
 		hash := ""
 		if us.Password != "" {
-			hash = HashPassword(us.Password)
+			hash = hashPassword(us.Password)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO users (book, name, full_name, roles, scope, password_hash) VALUES ($1, $2, $3, $4, $5, $6)
 			ON CONFLICT (book, name) DO UPDATE SET full_name = excluded.full_name, roles = excluded.roles, scope = excluded.scope,
@@ -178,8 +178,8 @@ const (
 	argonKeyLen  = 32
 )
 
-// HashPassword hashes a password with argon2id in the PHC string format.
-func HashPassword(pw string) string {
+// hashPassword hashes a password with argon2id in the PHC string format.
+func hashPassword(pw string) string {
 	salt := make([]byte, 16)
 	rand.Read(salt)
 	key := argon2.IDKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
@@ -187,8 +187,8 @@ func HashPassword(pw string) string {
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
 }
 
-// CheckPassword compares a password with a HashPassword hash in constant time.
-func CheckPassword(hash, pw string) bool {
+// checkPassword compares a password with a hashPassword hash in constant time.
+func checkPassword(hash, pw string) bool {
 	parts := strings.Split(hash, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
 		return false

@@ -7,28 +7,13 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/recon"
 )
-
-// Totals are the control totals of a book over a date range, computed from
-// posted lines: what came in, what went down to branches, what came back,
-// what was spent per purpose, and the closing balances.
-type Totals struct {
-	From, To       time.Time
-	IncomeByKind   map[ledger.FundKind]ledger.Money // credits to income accounts (420101, 4801, …)
-	Income         ledger.Money                     // upper + matching
-	Allocated      ledger.Money                     // debits to 121801
-	Returned       ledger.Money                     // credits to 121801 paid back to the bank
-	SpentByPurpose map[ledger.Purpose]ledger.Money
-	Spent          ledger.Money
-	Bank           ledger.Money // 100201 balance at To (special funds)
-	Pending        ledger.Money // 121801 balance at To (special funds)
-	Vouchers       int          // posted vouchers in the range
-}
 
 // Totals computes control totals of posted vouchers dated in [from, to]
 // (balances as of to) for the special funds (upper, matching).
-func (db *DB) Totals(ctx context.Context, book string, from, to time.Time) (*Totals, error) {
-	t := &Totals{From: from, To: to, IncomeByKind: map[ledger.FundKind]ledger.Money{}, SpentByPurpose: map[ledger.Purpose]ledger.Money{},
+func (db *DB) Totals(ctx context.Context, book string, from, to time.Time) (*recon.Totals, error) {
+	t := &recon.Totals{From: from, To: to, IncomeByKind: map[ledger.FundKind]ledger.Money{}, SpentByPurpose: map[ledger.Purpose]ledger.Money{},
 		Income: ledger.Zero, Allocated: ledger.Zero, Returned: ledger.Zero, Spent: ledger.Zero, Bank: ledger.Zero, Pending: ledger.Zero}
 	rows, err := db.Pool.Query(ctx, `
 		SELECT f.kind, a.code, a.type, coalesce(a.purpose, ''), v.reversal_of IS NOT NULL,
@@ -117,8 +102,8 @@ func (db *DB) DissolveOrg(ctx context.Context, book, actor, org string, date tim
 		if err != nil {
 			return err
 		}
-		if !u.Has(ledger.RoleAdmin) {
-			return ledger.Errorf(ledger.EForbidden, "user", "only an admin records a dissolution")
+		if err := ledger.CanDissolve(u); err != nil {
+			return err
 		}
 		tag, err := tx.Exec(ctx, `UPDATE organisations SET dissolved = $3 WHERE book = $1 AND code = $2`, book, org, date)
 		if err != nil {

@@ -46,7 +46,7 @@ func (db *DB) AddUser(ctx context.Context, book string, u ledger.User, password 
 		if err := checkPasswordText(password); err != nil {
 			return nil, err
 		}
-		hash = HashPassword(password)
+		hash = hashPassword(password)
 	}
 	var scope *string
 	if u.Scope != "" {
@@ -89,7 +89,7 @@ func (db *DB) SetPassword(ctx context.Context, book, name, password string) erro
 	if err := checkPasswordText(password); err != nil {
 		return err
 	}
-	hash := HashPassword(password)
+	hash := hashPassword(password)
 	return db.runTx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE users SET password_hash = $3 WHERE book = $1 AND name = $2`, book, name, hash)
 		if err != nil {
@@ -104,7 +104,7 @@ func (db *DB) SetPassword(ctx context.Context, book, name, password string) erro
 
 // dummyHash is checked against when a login names an unknown user, so the
 // answer takes as long as for a wrong password.
-var dummyHash = sync.OnceValue(func() string { return HashPassword("no such user") })
+var dummyHash = sync.OnceValue(func() string { return hashPassword("no such user") })
 
 // Login checks a user's password and returns the user. Every failure is the
 // same unauthenticated error, whether the user is unknown, disabled, has no
@@ -121,10 +121,10 @@ func (db *DB) Login(ctx context.Context, book, name, password string) (*ledger.U
 		return nil, mapError(err)
 	}
 	if err == pgx.ErrNoRows || hash == "" {
-		CheckPassword(dummyHash(), password)
+		checkPassword(dummyHash(), password)
 		return nil, fail
 	}
-	if !CheckPassword(hash, password) || disabled {
+	if !checkPassword(hash, password) || disabled {
 		return nil, fail
 	}
 	u, err := loadUser(ctx, db.Pool, book, name)

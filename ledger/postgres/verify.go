@@ -196,7 +196,7 @@ func (db *DB) verify(ctx context.Context, book string, fromSeq, toSeq int64, res
 	}
 	defer conns[0].Release()
 
-	main, err := conns[0].BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	main, err := beginSnapshot(ctx, conns[0])
 	if err != nil {
 		return err
 	}
@@ -316,13 +316,22 @@ func (db *DB) verify(ctx context.Context, book string, fromSeq, toSeq int64, res
 	return nameDeletedVouchers(ctx, main, book, res)
 }
 
+// beginSnapshot begins a read-only REPEATABLE READ transaction on conn.
+// It is the one transaction runTx does not begin: verify reads the chain
+// in parallel on connections it holds, each transaction importing the
+// snapshot the first one exported, so they need the connection, not the
+// pool, and are read-only (nothing to retry or commit).
+func beginSnapshot(ctx context.Context, conn *pgxpool.Conn) (pgx.Tx, error) {
+	return conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+}
+
 // inChainSnapshot runs fn on conn in a read-only transaction that sees the
 // exported snapshot.
 func inChainSnapshot(ctx context.Context, conn *pgxpool.Conn, snapshot string, fn func(pgx.Tx) error) error {
 	if !chainSnapshotPattern.MatchString(snapshot) {
 		return fmt.Errorf("unexpected snapshot id %q", snapshot)
 	}
-	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	tx, err := beginSnapshot(ctx, conn)
 	if err != nil {
 		return err
 	}
@@ -833,15 +842,7 @@ func (db *DB) PeriodSeal(ctx context.Context, book string, year, month int) (seq
 
 // sealReadTx runs fn in a read-only repeatable-read transaction (one snapshot).
 func (db *DB) sealReadTx(ctx context.Context, fn func(pgx.Tx) error) error {
-	tx, err := db.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
-	if err := fn(tx); err != nil {
-		return err
-	}
-	return tx.Commit(ctx)
+	return db.runTx(ctx, fn, snapshot)
 }
 
 // chainVoucherName is the voucher's reference as the CLI accepts it: 2020-02:记-0005.

@@ -30,13 +30,10 @@ import (
 // row is held only while the server runs those statements and commits,
 // never across a round trip to this process.
 func (db *DB) CreateVoucher(ctx context.Context, actor string, v *ledger.Voucher) (out *ledger.Voucher, replayed bool, err error) {
-	for attempt := 0; ; attempt++ {
+	err = retry(func() (err error) {
 		out, replayed, err = db.createVoucher(ctx, actor, v)
-		if !retryable(err) || attempt >= retryCountMax {
-			break
-		}
-		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
-	}
+		return err
+	})
 	return out, replayed, mapError(err)
 }
 
@@ -268,26 +265,27 @@ func logAction(ctx context.Context, tx pgx.Tx, book, actor, action string, vouch
 // balance rows in key order last and move them. When the voucher moved meanwhile
 // the step starts over from the read.
 func (db *DB) Transition(ctx context.Context, book, actor string, id int64, act ledger.Action) (*ledger.Voucher, error) {
-	for attempt := 0; ; attempt++ {
-		out, moved, err := db.transition(ctx, book, actor, id, act)
-		if err == nil && !moved && attempt < 10*retryCountMax {
-			continue // another transaction moved the voucher first: read it again
+	var out *ledger.Voucher
+	err := retry(func() error {
+		for reread := 0; ; reread++ {
+			v, moved, err := db.transition(ctx, book, actor, id, act)
+			if err != nil || moved {
+				out = v
+				return err
+			}
+			// Another transaction moved the voucher first: read it again.
+			if reread >= 10*retryCountMax {
+				return ledger.Errorf(ledger.EUnavailable, "id", "voucher %d keeps changing; try again", id)
+			}
 		}
-		if err == nil && !moved {
-			return nil, mapError(ledger.Errorf(ledger.EUnavailable, "id", "voucher %d keeps changing; try again", id))
-		}
-		if retryable(err) && attempt < retryCountMax {
-			time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
-			continue
-		}
-		if err != nil {
-			return nil, mapError(err)
-		}
-		if act == ledger.ActPost && db.AfterPost != nil {
-			db.AfterPost()
-		}
-		return out, nil
+	})
+	if err != nil {
+		return nil, mapError(err)
 	}
+	if act == ledger.ActPost && db.AfterPost != nil {
+		db.AfterPost()
+	}
+	return out, nil
 }
 
 // transitionSQL moves a voucher that is still in state $5 and logs the
@@ -343,43 +341,24 @@ func (db *DB) transition(ctx context.Context, book, actor string, id int64, act 
 	return v, true, nil
 }
 
-// balanceKey is one balance row: account, organisation, fund.
-type balanceKey struct{ account, org, fund string }
-
 // checkPostable checks what posting needs, for a clear error before the
 // posting transaction: the period is open, organisations are active on the
 // date, and no restricted balance goes below zero. It reads without locks;
 // the database checks all of it again under the posting's locks
 // (vouchers_after_post locks the balance rows in key order).
-func checkPostable(v *ledger.Voucher, b *ledger.Books, period string, bal map[balanceKey]int64) error {
+func checkPostable(v *ledger.Voucher, b *ledger.Books, period string, bal map[ledger.BalanceKey]int64) error {
 	if period == "closed" {
 		return ledger.Errorf(ledger.EPeriodClosed, "date", "period %04d-%02d is closed; post into an open period", v.Year, v.Month)
 	}
 	if err := ledger.CheckActive(v, b); err != nil {
 		return err
 	}
-	delta := map[balanceKey]ledger.Money{}
-	var keys []balanceKey
-	for _, l := range v.Lines {
-		k := balanceKey{l.Account, l.Org, l.Fund}
-		d, ok := delta[k]
-		if !ok {
-			d = ledger.Zero
-			keys = append(keys, k)
-		}
-		delta[k] = d.Add(l.Amount())
+	moves := make([]ledger.Move, len(v.Lines))
+	for i, l := range v.Lines {
+		moves[i] = ledger.Move{Key: ledger.BalanceKey{Account: l.Account, Org: l.Org, Fund: l.Fund}, Fen: l.Amount().Fen()}
 	}
-	for _, k := range keys {
-		a := b.Chart[k.account]
-		after := ledger.FromFen(bal[k]).Add(delta[k])
-		if a != nil && a.Restricted && after.Sign() < 0 {
-			org := k.org
-			if o := b.Orgs[k.org]; o != nil {
-				org = o.Name + "（" + o.Code + "）"
-			}
-			return ledger.Errorf(ledger.EInsufficientFunds, "amount", "%s has %s of fund %s on %s %s; %s needs %s",
-				org, ledger.FromFen(bal[k]).Format(), k.fund, a.Code, a.Name, v.Word(), delta[k].Neg().Format())
-		}
+	if _, over := ledger.CheckOverspend(b.Chart, moves, func(k ledger.BalanceKey) int64 { return bal[k] }); over != nil {
+		return over.Err(b, "amount", v.Word())
 	}
 	return nil
 }
@@ -389,8 +368,8 @@ type transitionRead struct {
 	v        *ledger.Voucher
 	books    *ledger.Books
 	user     *ledger.User
-	period   string               // posting: the voucher's period's state
-	balances map[balanceKey]int64 // posting: the stored balances of its lines' keys
+	period   string                      // posting: the voucher's period's state
+	balances map[ledger.BalanceKey]int64 // posting: the stored balances of its lines' keys
 }
 
 // readTransition reads voucher id with its lines and beneficiaries, the
@@ -410,7 +389,7 @@ func (db *DB) readTransition(ctx context.Context, book, actor string, id int64, 
 			WHERE b.book = $1 AND (b.account, b.org, b.fund) IN (SELECT account, org, fund FROM voucher_lines WHERE book = $1 AND voucher_id = $2)`, book, id)
 	}
 	br := db.Pool.SendBatch(ctx, batch)
-	r := &transitionRead{balances: map[balanceKey]int64{}}
+	r := &transitionRead{balances: map[ledger.BalanceKey]int64{}}
 	var rev int64
 	err := func() error {
 		v, err := scanVoucher(br.QueryRow())
@@ -448,9 +427,9 @@ func (db *DB) readTransition(ctx context.Context, book, actor string, id int64, 
 			return err
 		}
 		for rows.Next() {
-			var k balanceKey
+			var k ledger.BalanceKey
 			var f int64
-			if err := rows.Scan(&k.account, &k.org, &k.fund, &f); err != nil {
+			if err := rows.Scan(&k.Account, &k.Org, &k.Fund, &f); err != nil {
 				return err
 			}
 			r.balances[k] = f

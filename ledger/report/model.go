@@ -1,11 +1,12 @@
-package reports
+package report
 
 import (
 	"iter"
 	"time"
 
-	"github.com/fenyang/partyfee/ledger"
 	"github.com/shopspring/decimal"
+
+	"github.com/fenyang/partyfee/ledger"
 )
 
 // AuditData is the input of the audit workbook: the header of the report and
@@ -204,7 +205,7 @@ type T7Row struct {
 type T8Row struct {
 	Rule        string // 规则编号, A-01…A-17
 	Type        string // 问题类型
-	Severity    string // HIGH, MEDIUM, LOW (shown as 高/中/低)
+	Severity    string // HIGH, MEDIUM, LOW (shown as audit.SeverityName: 高/中/低)
 	VoucherID   int64
 	Voucher     string
 	Date        time.Time
@@ -213,7 +214,7 @@ type T8Row struct {
 	Note        string    // 说明
 	Responsible string    // 责任人
 	Deadline    time.Time // 整改期限
-	Status      string    // open, acknowledged, rectified (shown as 待整改/整改中/已整改)
+	Status      string    // open, acknowledged, rectified (shown as audit.FindingStateName: 未整改/整改中/已整改)
 }
 
 // T9Table is the 银行存款余额调节表 (domain §3.6):
