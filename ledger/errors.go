@@ -30,14 +30,21 @@ const (
 
 // Error is the one error type of the ledger. Code is a SPEC §4 code, Op the
 // operation that failed, Field the input field at fault (if any), Msg a
-// message for the user, Err an underlying cause that is never shown to API
-// clients.
+// message for the user in English, Err an underlying cause that is never
+// shown to API clients.
+//
+// Format and Args are what Msg was made from: the English format is the key
+// of the message catalogue (ledger/i18n), which renders the same arguments in
+// the reader's language. An Error built without Errorf has no Format and is
+// shown as its Msg.
 type Error struct {
-	Code  string
-	Op    string
-	Field string
-	Msg   string
-	Err   error
+	Code   string
+	Op     string
+	Field  string
+	Msg    string
+	Err    error
+	Format string
+	Args   []any
 }
 
 func (e *Error) Error() string {
@@ -58,7 +65,19 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Errorf builds an *Error with a formatted message.
 func Errorf(code, field, format string, args ...any) *Error {
-	return &Error{Code: code, Field: field, Msg: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Field: field, Msg: fmt.Sprintf(format, args...), Format: format, Args: args}
+}
+
+// Refile returns err's message under another code and field, keeping its
+// format and arguments so that it is still translated: the edges use it when
+// a parser's refusal becomes the refusal of a named request field. An error
+// that is no *Error keeps its text.
+func Refile(err error, code, field string) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return &Error{Code: code, Field: field, Msg: e.Msg, Format: e.Format, Args: e.Args}
+	}
+	return &Error{Code: code, Field: field, Msg: err.Error()}
 }
 
 // ErrorCode returns the code of the first *Error in err's chain, "" for nil
