@@ -1,9 +1,12 @@
 package main
 
 import (
+	"time"
+
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/fenyang/partyfee/ledger/report"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -171,8 +174,19 @@ func writeAuditReport(ctx context.Context, a *app, db *postgres.DB, req reportRe
 			}
 		}
 	}
-	if r := strings.TrimSpace(a.v.GetString("report.reviewer")); r != "" {
-		d.Reviewer = r
+	// 审核人 is configured or left blank to sign by hand: the adapter's
+	// default, the book's checker, is the person whose work is audited.
+	d.Reviewer = strings.TrimSpace(a.v.GetString("report.reviewer"))
+	d.Signatures = report.Signatures{
+		UnitHead:    strings.TrimSpace(a.v.GetString("report.signatures.unit_head")),
+		FinanceHead: strings.TrimSpace(a.v.GetString("report.signatures.finance_head")),
+		Reviewer:    strings.TrimSpace(a.v.GetString("report.signatures.reviewer")),
+		Preparer:    strings.TrimSpace(a.v.GetString("report.signatures.preparer")),
+	}
+	if z := strings.TrimSpace(a.v.GetString("report.time_zone")); z != "" {
+		if loc, err := time.LoadLocation(z); err == nil {
+			d.TimeZone = loc
+		}
 	}
 
 	dir := filepath.Dir(req.Out)
