@@ -65,7 +65,7 @@ func capitals(m ledger.Money) (string, error) {
 	if m.Sign() < 0 {
 		s = "负" + s
 	}
-	return s, nil
+	return "人民币" + s, nil
 }
 
 // writeCover writes the cover: the book, period and scope, the parameters,
@@ -124,7 +124,7 @@ func writeCover(wb *workbook) error {
 		{"账套编码", wb.styled(st.code, d.BookCode)},
 		{"会计期间", wb.text(periodText(d))},
 		{"党组织范围", wb.text(scope)},
-		{"生成时间", wb.dateTime(d.GeneratedAt)},
+		{"生成时间", wb.dateTime(inZone(d.GeneratedAt, d.TimeZone))},
 		{"生成人", wb.text(d.GeneratedBy)},
 		{"制表人", wb.text(d.Preparer)},
 		{"审核人", wb.text(d.Reviewer)},
@@ -246,5 +246,28 @@ func writeCover(wb *workbook) error {
 			return err
 		}
 	}
-	return nil
+	return wb.signatureBlock(t, "六、签章")
+}
+
+// signatureBlock writes the roles and names of d.Signatures with room to
+// sign below each and the seal to the right.
+func (wb *workbook) signatureBlock(t *table, title string) error {
+	st := &wb.st
+	t.skip()
+	if _, _, err := t.add([]any{excelize.Cell{StyleID: st.section, Value: title}}, false); err != nil {
+		return err
+	}
+	cells := make([]any, 0, len(t.cols))
+	for _, x := range signatureCells(wb.d.Signatures, wb.d.Preparer, wb.d.Reviewer) {
+		cells = append(cells, excelize.Cell{StyleID: st.info, Value: x})
+	}
+	if _, _, err := t.add(cells, false); err != nil {
+		return err
+	}
+	// An empty row tall enough for a hand signature and the seal.
+	if t.cur.row+1 > t.limit() {
+		return nil
+	}
+	t.cur.row++
+	return t.cur.sw.SetRow(cellName(1, t.cur.row), []any{excelize.Cell{StyleID: st.info}}, excelize.RowOpts{Height: signRowPt})
 }

@@ -72,13 +72,15 @@ func newReconcileStyles(f *excelize.File) (reconcileStyles, error) {
 
 // recWriter writes one sheet of the reconciliation workbook row by row.
 type recWriter struct {
-	f     *excelize.File
-	st    reconcileStyles
-	d     *report.ReconcileData
-	sheet string
-	sw    *excelize.StreamWriter
-	row   int
-	width int
+	f      *excelize.File
+	st     reconcileStyles
+	d      *report.ReconcileData
+	sheet  string
+	sw     *excelize.StreamWriter
+	row    int
+	width  int
+	widths []float64
+	title  string
 }
 
 func recCell(col, row int) string {
@@ -86,8 +88,20 @@ func recCell(col, row int) string {
 	return n
 }
 
+// put writes a row, tall enough for the text of its wrapped cells.
 func (w *recWriter) put(cells ...any) error {
 	w.row++
+	lines := 1
+	for i, v := range cells {
+		if c, ok := v.(excelize.Cell); ok && c.StyleID == w.st.wrap && i < len(w.widths) {
+			if t, ok := c.Value.(string); ok {
+				lines = max(lines, wrapLines(t, w.widths[i]))
+			}
+		}
+	}
+	if h := rowHeightPt(lines); h > 0 {
+		return w.sw.SetRow(recCell(1, w.row), cells, excelize.RowOpts{Height: h})
+	}
 	return w.sw.SetRow(recCell(1, w.row), cells)
 }
 
@@ -123,7 +137,7 @@ func (w *recWriter) date(t time.Time) excelize.Cell {
 // start begins a sheet: column widths, frozen rows down to freeze (none
 // when 0), a title row across the columns and an information line.
 func (w *recWriter) start(sheet, title string, widths []float64, freeze int) error {
-	w.sheet, w.row, w.width = sheet, 0, len(widths)
+	w.sheet, w.row, w.width, w.widths, w.title = sheet, 0, len(widths), widths, title
 	sw, err := w.f.NewStreamWriter(sheet)
 	if err != nil {
 		return err
@@ -140,7 +154,8 @@ func (w *recWriter) start(sheet, title string, widths []float64, freeze int) err
 			return err
 		}
 	}
-	if err := w.put(w.text(w.st.title, title)); err != nil {
+	w.row++
+	if err := w.sw.SetRow(recCell(1, w.row), []any{w.text(w.st.title, title)}, excelize.RowOpts{Height: 30}); err != nil {
 		return err
 	}
 	if err := sw.MergeCell(recCell(1, 1), recCell(len(widths), 1)); err != nil {
@@ -176,16 +191,18 @@ func (w *recWriter) finish(filterFrom, filterTo int) error {
 			return err
 		}
 	}
-	a4, landscape, one, zero := 9, "landscape", 1, 0
-	if err := w.f.SetPageLayout(w.sheet, &excelize.PageLayoutOptions{Size: &a4, Orientation: &landscape, FitToWidth: &one, FitToHeight: &zero}); err != nil {
+	// Scaled to the page width when that keeps the text at 8 pt or more,
+	// never fit-to-page (see planPrint).
+	if err := applyPrint(w.f, w.sheet, w.sw, planPrint(w.widths, paperA4, 0)); err != nil {
 		return err
 	}
 	day := ""
 	if !w.d.GeneratedAt.IsZero() {
-		day = w.d.GeneratedAt.Format(time.DateOnly)
+		day = inZone(w.d.GeneratedAt, w.d.TimeZone).Format(time.DateOnly)
 	}
-	footer := fmt.Sprintf("&L制表人：%s  审核人：%s&C第 &P 页，共 &N 页&R制表日期：%s", recHF(w.d.Preparer), recHF(w.d.Reviewer), day)
-	if err := w.f.SetHeaderFooter(w.sheet, &excelize.HeaderFooterOptions{OddFooter: footer}); err != nil {
+	header := "&L" + hfFont + recHF(w.d.BookName) + "&C" + hfFont + "&B" + recHF(w.title) + "&R" + hfFont + "期间：" + recHF(w.d.Period)
+	footer := fmt.Sprintf("&L%s制表人：%s  审核人：%s&C%s第 &P 页，共 &N 页&R%s制表日期：%s", hfFont, recHF(w.d.Preparer), recHF(w.d.Reviewer), hfFont, hfFont, day)
+	if err := w.f.SetHeaderFooter(w.sheet, &excelize.HeaderFooterOptions{OddHeader: header, OddFooter: footer}); err != nil {
 		return err
 	}
 	return w.sw.Flush()
@@ -247,7 +264,7 @@ func WriteReconcile(out io.Writer, d *report.ReconcileData) error {
 
 func writeRecChecks(w *recWriter) error {
 	d := w.d
-	if err := w.start(SheetRecChecks, "专项党费月度对账结果", []float64{8, 34, 26, 12, 10, 60}, 0); err != nil {
+	if err := w.start(SheetRecChecks, "专项党费月度对账结果", []float64{12, 34, 14, 14, 16, 36}, 0); err != nil {
 		return err
 	}
 	status := map[string]string{"clean": "通过", "discrepancies": "存在差异"}[d.Status]
@@ -263,7 +280,7 @@ func writeRecChecks(w *recWriter) error {
 		{"结账状态", period},
 	}
 	if !d.ClosedAt.IsZero() {
-		kv = append(kv, [2]string{"结账时间", d.ClosedAt.UTC().Format("2006-01-02 15:04:05") + " UTC（" + d.ClosedBy + "）"})
+		kv = append(kv, [2]string{"结账时间", inZone(d.ClosedAt, d.TimeZone).Format("2006-01-02 15:04:05") + "（" + d.ClosedBy + "）"})
 	}
 	if d.PeriodSeal != "" {
 		kv = append(kv, [2]string{"期间封存值", d.PeriodSeal})
@@ -281,7 +298,7 @@ func writeRecChecks(w *recWriter) error {
 	}
 	kv = append(kv, [2]string{"作废凭证号（保留编号，不作差异）", voided})
 	if !d.GeneratedAt.IsZero() {
-		kv = append(kv, [2]string{"生成时间", d.GeneratedAt.UTC().Format("2006-01-02 15:04:05") + " UTC"})
+		kv = append(kv, [2]string{"生成时间", inZone(d.GeneratedAt, d.TimeZone).Format("2006-01-02 15:04:05")})
 	}
 	if d.GeneratedBy != "" {
 		kv = append(kv, [2]string{"生成人", d.GeneratedBy})
@@ -308,7 +325,12 @@ func writeRecChecks(w *recWriter) error {
 	if err := w.put(w.text(w.st.section, "检查项目")); err != nil {
 		return err
 	}
-	if err := w.header("序号", "检查项目", "检查代码", "结果", "差异数", "说明"); err != nil {
+	// The checks print by their Chinese titles (recon's catalogue); the
+	// English codes stay in the JSON summary for scripts.
+	if err := w.header("序号", "检查项目", "结果", "差异数", "说明", ""); err != nil {
+		return err
+	}
+	if err := w.sw.MergeCell(recCell(5, w.row), recCell(6, w.row)); err != nil {
 		return err
 	}
 	head := w.row
@@ -320,8 +342,15 @@ func writeRecChecks(w *recWriter) error {
 		case c.Count > 0:
 			res, style = "未通过", w.st.bad
 		}
-		if err := w.put(excelize.Cell{StyleID: w.st.text, Value: i + 1}, w.text(w.st.text, c.Title), w.text(w.st.text, c.Name),
-			w.text(style, res), excelize.Cell{StyleID: w.st.text, Value: c.Count}, w.text(w.st.wrap, c.Note)); err != nil {
+		title := c.Title
+		if title == "" {
+			title = c.Name
+		}
+		if err := w.put(excelize.Cell{StyleID: w.st.text, Value: i + 1}, w.text(w.st.wrap, title),
+			w.text(style, res), excelize.Cell{StyleID: w.st.text, Value: c.Count}, w.text(w.st.wrap, c.Note), w.text(w.st.wrap, "")); err != nil {
+			return err
+		}
+		if err := w.sw.MergeCell(recCell(5, w.row), recCell(6, w.row)); err != nil {
 			return err
 		}
 	}
@@ -350,11 +379,14 @@ func writeRecChecks(w *recWriter) error {
 			}
 		}
 	}
+	if err := w.signatures(); err != nil {
+		return err
+	}
 	return w.finish(head, last)
 }
 
 func writeRecDiscrepancies(w *recWriter) error {
-	if err := w.start(SheetRecDiscrepancies, "对账差异明细", []float64{6, 26, 18, 10, 14, 12, 14, 14, 14, 70}, 3); err != nil {
+	if err := w.start(SheetRecDiscrepancies, "对账差异明细", []float64{6, 24, 14, 10, 14, 12, 13, 13, 13, 40}, 3); err != nil {
 		return err
 	}
 	if err := w.header("序号", "检查项目", "凭证字号", "科目", "党组织", "资金来源", "应为", "实为", "差额", "说明"); err != nil {
@@ -366,7 +398,7 @@ func writeRecDiscrepancies(w *recWriter) error {
 		if title == "" {
 			title = x.Check
 		}
-		if err := w.put(excelize.Cell{StyleID: w.st.text, Value: i + 1}, w.text(w.st.wrap, title+"（"+x.Check+"）"), w.text(w.st.text, x.Voucher),
+		if err := w.put(excelize.Cell{StyleID: w.st.text, Value: i + 1}, w.text(w.st.wrap, title), w.text(w.st.text, x.Voucher),
 			w.text(w.st.text, x.Account), w.text(w.st.text, x.Org), w.text(w.st.text, x.Fund),
 			w.amount(x.Expected), w.amount(x.Actual), w.amount(x.Difference), w.text(w.st.wrap, x.Message)); err != nil {
 			return err
@@ -412,9 +444,9 @@ func writeRecBank(w *recWriter) error {
 	br, bp, kr, kp := sum(b.BankReceived), sum(b.BankPaid), sum(b.BookReceived), sum(b.BookPaid)
 	first := w.row + 1
 	rows := [][4]any{
-		{"企业银行存款日记账余额", b.BookBalance, "银行对账单余额", b.BankBalance},
-		{"加：银行已收、企业未收", br, "加：企业已收、银行未收", kr},
-		{"减：银行已付、企业未付", bp, "减：企业已付、银行未付", kp},
+		{"单位银行存款日记账余额", b.BookBalance, "银行对账单余额", b.BankBalance},
+		{"加：银行已收、单位未收", br, "加：单位已收、银行未收", kr},
+		{"减：银行已付、单位未付", bp, "减：单位已付、银行未付", kp},
 	}
 	for _, r := range rows {
 		if err := w.put(w.text(w.st.text, r[0].(string)), w.money(w.st.money, r[1].(ledger.Money)), w.text(w.st.text, r[2].(string)),
@@ -450,7 +482,7 @@ func writeRecBank(w *recWriter) error {
 	for _, group := range []struct {
 		name  string
 		items []report.T9Item
-	}{{"银行已收、企业未收", b.BankReceived}, {"银行已付、企业未付", b.BankPaid}, {"企业已收、银行未收", b.BookReceived}, {"企业已付、银行未付", b.BookPaid}} {
+	}{{"银行已收、单位未收", b.BankReceived}, {"银行已付、单位未付", b.BankPaid}, {"单位已收、银行未收", b.BookReceived}, {"单位已付、银行未付", b.BookPaid}} {
 		for _, it := range group.items {
 			if err := w.put(w.text(w.st.text, group.name), w.date(it.Date), w.text(w.st.text, it.Ref), w.money(w.st.money, it.Amount), w.text(w.st.wrap, it.Summary)); err != nil {
 				return err
@@ -527,7 +559,7 @@ func writeRecTrial(w *recWriter) error {
 }
 
 func writeRecFindings(w *recWriter) error {
-	if err := w.start(SheetRecFindings, "异常情况清单（T8）", []float64{10, 16, 8, 12, 12, 24, 14, 60, 16, 12, 10}, 3); err != nil {
+	if err := w.start(SheetRecFindings, "异常情况清单（T8）", []float64{9, 14, 8, 10, 11, 20, 13, 36, 12, 11, 9}, 3); err != nil {
 		return err
 	}
 	if err := w.header("规则编号", "问题类型", "严重程度", "凭证字号", "日期", "党组织", "金额", "说明", "责任人", "整改期限", "整改状态"); err != nil {
@@ -541,7 +573,7 @@ func writeRecFindings(w *recWriter) error {
 			sevStyle = w.st.bad
 		}
 		if err := w.put(w.text(w.st.text, x.Rule), w.text(w.st.text, x.Type), w.text(sevStyle, s), w.text(w.st.text, x.Voucher), w.date(x.Date),
-			w.text(w.st.text, x.OrgName), w.money(w.st.money, x.Amount), w.text(w.st.wrap, x.Note), w.text(w.st.text, x.Responsible),
+			w.text(w.st.wrap, x.OrgName), w.money(w.st.money, x.Amount), w.text(w.st.wrap, x.Note), w.text(w.st.wrap, x.Responsible),
 			w.date(x.Deadline), w.text(w.st.text, stt)); err != nil {
 			return err
 		}
@@ -552,4 +584,23 @@ func writeRecFindings(w *recWriter) error {
 		}
 	}
 	return w.finish(head, w.row)
+}
+
+// signatures writes the signature block: the roles with their names, the
+// place for the seal, and a row left free to sign in.
+func (w *recWriter) signatures() error {
+	w.row++
+	if err := w.put(w.text(w.st.section, "签章")); err != nil {
+		return err
+	}
+	texts := signatureCells(w.d.Signatures, w.d.Preparer, w.d.Reviewer)
+	cells := make([]any, len(texts))
+	for i, t := range texts {
+		cells[i] = w.text(w.st.wrap, t)
+	}
+	if err := w.put(cells...); err != nil {
+		return err
+	}
+	w.row++
+	return w.sw.SetRow(recCell(1, w.row), []any{w.text(w.st.info, "")}, excelize.RowOpts{Height: signRowPt})
 }

@@ -90,11 +90,23 @@ func TestWriteReconcileWorkbook(t *testing.T) {
 	if !slices.Contains(r, "存在差异") {
 		t.Errorf("verdict row %q", r)
 	}
-	_, r = find(reports.SheetRecChecks, "stored_balance")
+	// Checks print by their Chinese titles, never by their codes.
+	checkRows, err := f.GetRows(reports.SheetRecChecks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range checkRows {
+		for _, c := range row {
+			if c == "stored_balance" || c == "seal_chain" || c == "voucher_balance" {
+				t.Errorf("核对结果 prints the check code %q", c)
+			}
+		}
+	}
+	_, r = find(reports.SheetRecChecks, "余额与明细账一致")
 	if !slices.Contains(r, "未通过") || !slices.Contains(r, "1") {
 		t.Errorf("check row %q", r)
 	}
-	_, r = find(reports.SheetRecChecks, "seal_chain")
+	_, r = find(reports.SheetRecChecks, "防篡改链校验")
 	if !slices.Contains(r, "未执行") {
 		t.Errorf("check row %q", r)
 	}

@@ -326,7 +326,9 @@ var t3Columns = []column{{"序号", 8}, {"使用党组织", 22}, {"日期", 11},
 const t3Amount = 11
 
 func writeT3(wb *workbook) error {
-	t, err := wb.newTable(SheetT3, "专项党费使用情况明细表", t3Columns, 1, 1)
+	// 21 columns do not fit a page at a readable size: T3 prints in
+	// column groups, 序号 repeated on each (planPrint).
+	t, err := wb.newTableRepeat(SheetT3, "专项党费使用情况明细表", t3Columns, 1, 1, 1)
 	if err != nil {
 		return err
 	}
@@ -364,22 +366,22 @@ func (wb *workbook) t3Row(cells []excelize.Cell, n int, r *report.T3Row) {
 		qty.Value, _ = r.Quantity.Float64()
 	}
 	cells[0] = wb.integer(n)
-	cells[1] = wb.text(r.OrgName)
+	cells[1] = wb.styled(wb.st.wrap, r.OrgName)
 	cells[2] = wb.date(r.Date)
 	cells[3] = wb.voucher(r.VoucherID, r.Voucher)
-	cells[4] = wb.text(r.Summary)
+	cells[4] = wb.styled(wb.st.wrap, r.Summary)
 	cells[5] = wb.text(purposeName(r.Purpose))
 	cells[6] = wb.text(r.FundName)
-	cells[7] = wb.text(r.Item)
+	cells[7] = wb.styled(wb.st.wrap, r.Item)
 	cells[8] = qty
 	cells[9] = wb.moneyOrBlank(r.UnitPrice)
 	cells[10] = wb.money(r.Amount)
 	cells[11] = wb.text(methodName(r.Method))
-	cells[12] = wb.text(r.Payee)
+	cells[12] = wb.styled(wb.st.wrap, r.Payee)
 	cells[13] = wb.text(payeeTypeName(r.PayeeType))
-	cells[14] = wb.text(strings.Join(r.DocTypes, "、"))
+	cells[14] = wb.styled(wb.st.wrap, strings.Join(r.DocTypes, "、"))
 	cells[15] = wb.integer(r.Attachments)
-	cells[16] = wb.text(r.Decision)
+	cells[16] = wb.styled(wb.st.wrap, r.Decision)
 	cells[17] = wb.text(r.Handler)
 	cells[18] = wb.text(r.Checker)
 	cells[19] = wb.date(r.PublishedOn)
@@ -758,7 +760,7 @@ func writeT7(wb *workbook) error {
 
 func writeT8(wb *workbook) error {
 	cols := []column{{"规则编号", 9}, {"问题类型", 16}, {"严重程度", 8}, {"凭证字号", 10}, {"日期", 11}, {"党组织", 24},
-		{"金额", 14}, {"说明", 40}, {"责任人", 10}, {"整改期限", 11}, {"整改状态", 10}}
+		{"金额", 14}, {"说明", 40}, {"责任人", 14}, {"整改期限", 11}, {"整改状态", 10}}
 	t, err := wb.newTable(SheetT8, "专项党费异常情况清单", cols, 1, 0)
 	if err != nil {
 		return err
@@ -766,8 +768,8 @@ func writeT8(wb *workbook) error {
 	for i := range wb.d.T8 {
 		r := &wb.d.T8[i]
 		cells := []any{wb.styled(wb.st.center, r.Rule), wb.text(r.Type), wb.styled(wb.st.center, audit.SeverityName(r.Severity)),
-			wb.voucher(r.VoucherID, r.Voucher), wb.date(r.Date), wb.text(r.OrgName), wb.moneyOrBlank(r.Amount),
-			wb.styled(wb.st.wrap, r.Note), wb.text(r.Responsible), wb.date(r.Deadline),
+			wb.voucher(r.VoucherID, r.Voucher), wb.date(r.Date), wb.styled(wb.st.wrap, r.OrgName), wb.moneyOrBlank(r.Amount),
+			wb.styled(wb.st.wrap, r.Note), wb.styled(wb.st.wrap, r.Responsible), wb.date(r.Deadline),
 			wb.styled(wb.st.center, audit.FindingStateName(r.Status))}
 		if _, _, err := t.add(cells, true); err != nil {
 			return err
@@ -843,12 +845,12 @@ func writeT9(wb *workbook) error {
 		f := b.formula(next) + "+" + plusRef.formula(next) + "-" + minusRef.formula(next)
 		return line("调节后的存款余额", wb.formulaMoney(st.totalMoney, f, adj), adj)
 	}
-	book, err := side("银行存款日记账余额", x.BookBalance, "加：银行已收、企业未收", x.BankReceived, "减：银行已付、企业未付", x.BankPaid)
+	book, err := side("银行存款日记账余额", x.BookBalance, "加：银行已收、单位未收", x.BankReceived, "减：银行已付、单位未付", x.BankPaid)
 	if err != nil {
 		return err
 	}
 	t.skip()
-	bank, err := side("银行对账单余额", x.BankBalance, "加：企业已收、银行未收", x.BookReceived, "减：企业已付、银行未付", x.BookPaid)
+	bank, err := side("银行对账单余额", x.BankBalance, "加：单位已收、银行未收", x.BookReceived, "减：单位已付、银行未付", x.BookPaid)
 	if err != nil {
 		return err
 	}

@@ -73,11 +73,15 @@ type table struct {
 	reserve  int
 	noFilter bool
 	// info overrides the second row (period and unit) when not empty.
-	info   string
-	parts  []*part
-	cur    *part
-	rows   int // data rows written, all parts
-	charts []chartSpec
+	info string
+	// paper is paperA4 (the default, 0) or paperA3; repeat is the number of
+	// leading columns repeated on each printed column group.
+	paper, repeat int
+	plan          *printPlan
+	parts         []*part
+	cur           *part
+	rows          int // data rows written, all parts
+	charts        []chartSpec
 }
 
 // part is one physical sheet of a table.
@@ -136,6 +140,17 @@ func (wb *workbook) newTable(base, title string, cols []column, heads, reserve i
 	return t, nil
 }
 
+// newTableRepeat starts a table whose printed column groups repeat its
+// first repeat columns.
+func (wb *workbook) newTableRepeat(base, title string, cols []column, heads, reserve, repeat int) (*table, error) {
+	t := &table{wb: wb, base: base, title: title, cols: cols, heads: heads, reserve: reserve, repeat: repeat}
+	wb.tables = append(wb.tables, t)
+	if err := t.newPart(); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
 // partName is the sheet name of the k-th part (0-based).
 func partName(base string, k int) string {
 	if k == 0 {
@@ -155,10 +170,6 @@ func (t *table) newPart() error {
 		if _, err := f.NewSheet(name); err != nil {
 			return err
 		}
-	}
-	fit := true
-	if err := f.SetSheetProps(name, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
-		return err
 	}
 	sw, err := f.NewStreamWriter(name)
 	if err != nil {
@@ -180,7 +191,12 @@ func (t *table) newPart() error {
 		}
 	}
 	st := &t.wb.st
+	// The title and information rows span the first printed column group
+	// only, so that no page cuts them.
 	last := len(t.cols)
+	if pl := t.printPlan(); len(pl.breaks) > 0 {
+		last = pl.breaks[0] - 1
+	}
 	title := t.title
 	if k > 0 {
 		title += fmt.Sprintf("（续%d）", k+1)
@@ -195,7 +211,7 @@ func (t *table) newPart() error {
 	if info == "" {
 		info = t.wb.infoLine()
 	}
-	row2 := make([]any, last)
+	row2 := make([]any, len(t.cols))
 	row2[0] = excelize.Cell{StyleID: st.info, Value: info}
 	row2[last-1] = excelize.Cell{StyleID: st.unit, Value: "单位：元"}
 	if err := sw.SetRow("A2", row2, excelize.RowOpts{Height: 20}); err != nil {
@@ -304,7 +320,13 @@ func (t *table) fits(n int) bool { return t.cur.row+n <= t.limit()-t.reserve }
 func (t *table) put(cells []any, data bool) (*part, int, error) {
 	p := t.cur
 	r := p.row + 1
-	if err := p.sw.SetRow(cellName(1, r), cells); err != nil {
+	var err error
+	if h := t.rowHeight(cells); h > 0 {
+		err = p.sw.SetRow(cellName(1, r), cells, excelize.RowOpts{Height: h})
+	} else {
+		err = p.sw.SetRow(cellName(1, r), cells)
+	}
+	if err != nil {
 		return nil, 0, err
 	}
 	p.row = r
@@ -317,6 +339,49 @@ func (t *table) put(cells []any, data bool) (*part, int, error) {
 		t.rows++
 	}
 	return p, r, nil
+}
+
+// printPlan is how the table's sheets print (computed once).
+func (t *table) printPlan() printPlan {
+	if t.plan == nil {
+		widths := make([]float64, len(t.cols))
+		for i, c := range t.cols {
+			widths[i] = c.width
+		}
+		paper := t.paper
+		if paper == 0 {
+			paper = paperA4
+		}
+		pl := planPrint(widths, paper, t.repeat)
+		t.plan = &pl
+	}
+	return *t.plan
+}
+
+// rowHeight is the height of a row holding cells: tall enough for the
+// longest wrapped text; 0 (the default) when no cell wraps to a second line.
+func (t *table) rowHeight(cells []any) float64 {
+	wrap := t.wb.st.wrap
+	lines := 1
+	for i, v := range cells {
+		if i >= len(t.cols) {
+			break
+		}
+		var c *excelize.Cell
+		switch x := v.(type) {
+		case excelize.Cell:
+			c = &x
+		case *excelize.Cell:
+			c = x
+		}
+		if c == nil || c.StyleID != wrap {
+			continue
+		}
+		if s, ok := c.Value.(string); ok {
+			lines = max(lines, wrapLines(s, t.cols[i].width))
+		}
+	}
+	return rowHeightPt(lines)
 }
 
 // skip leaves a blank row.
@@ -574,16 +639,20 @@ func (wb *workbook) finishPart(t *table, p *part) error {
 				return err
 			}
 		}
+		q := "'" + strings.ReplaceAll(p.name, "'", "''") + "'!"
+		titles := fmt.Sprintf("%s$3:$%d", q, hr)
+		if pl := t.printPlan(); pl.repeat > 0 && len(pl.breaks) > 0 {
+			titles = fmt.Sprintf("%s$A:$%s,%s", q, colName(pl.repeat), titles)
+		}
 		if err := f.SetDefinedName(&excelize.DefinedName{
 			Name:     "_xlnm.Print_Titles",
-			RefersTo: fmt.Sprintf("'%s'!$3:$%d", strings.ReplaceAll(p.name, "'", "''"), hr),
+			RefersTo: titles,
 			Scope:    p.name,
 		}); err != nil {
 			return err
 		}
 	}
-	a4, landscape, one, auto := 9, "landscape", 1, 0
-	if err := f.SetPageLayout(p.name, &excelize.PageLayoutOptions{Size: &a4, Orientation: &landscape, FitToWidth: &one, FitToHeight: &auto}); err != nil {
+	if err := applyPrint(f, p.name, p.sw, t.printPlan()); err != nil {
 		return err
 	}
 	if err := f.SetHeaderFooter(p.name, wb.headerFooter(p)); err != nil {
@@ -609,12 +678,12 @@ func (wb *workbook) headerFooter(p *part) *excelize.HeaderFooterOptions {
 	}
 	made := ""
 	if !d.GeneratedAt.IsZero() {
-		made = d.GeneratedAt.Format("2006-01-02")
+		made = d.GeneratedAt.In(bookZone(d.TimeZone)).Format("2006-01-02")
 	}
 	return &excelize.HeaderFooterOptions{
-		OddHeader: "&L" + hfText(d.BookName, 60) + "&C&B" + hfText(title, 40) + "&R" + hfText(periodText(d), 40),
-		OddFooter: "&L制表人：" + hfText(d.Preparer, 20) + "　审核人：" + hfText(d.Reviewer, 20) +
-			"&C第 &P 页，共 &N 页&R制表日期：" + made,
+		OddHeader: "&L" + hfFont + hfText(d.BookName, 60) + "&C" + hfFont + "&B" + hfText(title, 40) + "&R" + hfFont + hfText(periodText(d), 40),
+		OddFooter: "&L" + hfFont + "制表人：" + hfText(d.Preparer, 20) + "　审核人：" + hfText(d.Reviewer, 20) +
+			"&C" + hfFont + "第 &P 页，共 &N 页&R" + hfFont + "制表日期：" + made,
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/postgres"
 	"github.com/fenyang/partyfee/ledger/postgres/embedded"
+	"github.com/fenyang/partyfee/ledger/report"
 )
 
 // moneyKeys are configuration keys holding amounts: quoted strings, parsed
@@ -79,6 +80,8 @@ type Config struct {
 	}
 	Report struct {
 		Preparer, Reviewer string
+		Signatures         report.Signatures
+		TimeZone           *time.Location // report.time_zone; nil: Asia/Shanghai
 	}
 }
 
@@ -105,6 +108,15 @@ func configFrom(v *viper.Viper) Config {
 	s.LoginAttemptsMax, s.LoginWindow = v.GetInt("serve.login_attempts_max"), v.GetDuration("serve.login_window")
 	c.Report.Preparer = strings.TrimSpace(v.GetString("report.preparer"))
 	c.Report.Reviewer = strings.TrimSpace(v.GetString("report.reviewer"))
+	c.Report.Signatures = report.Signatures{
+		UnitHead:    strings.TrimSpace(v.GetString("report.signatures.unit_head")),
+		FinanceHead: strings.TrimSpace(v.GetString("report.signatures.finance_head")),
+		Reviewer:    strings.TrimSpace(v.GetString("report.signatures.reviewer")),
+		Preparer:    strings.TrimSpace(v.GetString("report.signatures.preparer")),
+	}
+	if z := strings.TrimSpace(v.GetString("report.time_zone")); z != "" {
+		c.Report.TimeZone, _ = time.LoadLocation(z) // validated when the configuration was loaded
+	}
 	return c
 }
 
@@ -299,6 +311,11 @@ func validateConfig(v *viper.Viper, defaults map[string]any) error {
 	for key := range moneyKeys {
 		if _, err := ledger.ParseAmount(v.GetString(key)); err != nil {
 			return &configError{fmt.Sprintf("configuration key %q: %s", key, ledger.ErrorMessage(err))}
+		}
+	}
+	if z := strings.TrimSpace(v.GetString("report.time_zone")); z != "" {
+		if _, err := time.LoadLocation(z); err != nil {
+			return &configError{fmt.Sprintf("configuration key %q: %q is no time zone (e.g. Asia/Shanghai)", "report.time_zone", z)}
 		}
 	}
 	for key, def := range defaults {

@@ -57,7 +57,8 @@ report.reviewer (default: the acting user and the book's checker). The file is w
 			}
 			actor := cmp.Or(a.cfg.User, ledger.SystemUser)
 			res, err := workbook.WriteAudit(cmd.Context(), db, workbook.AuditRequest{Book: a.book(), Period: p, Org: org, Sheet: name, Out: out,
-				Actor: actor, Preparer: a.cfg.Report.Preparer, Reviewer: a.cfg.Report.Reviewer})
+				Actor: actor, Preparer: a.cfg.Report.Preparer, Reviewer: a.cfg.Report.Reviewer,
+				Signatures: a.cfg.Report.Signatures, TimeZone: a.cfg.Report.TimeZone})
 			if err != nil {
 				return err
 			}

@@ -262,7 +262,6 @@ func blankZero(m ledger.Money) string {
 	return m.Format()
 }
 
-
 // FindingTable prints findings as the columns of T8.
 func FindingTable(w io.Writer, fs []postgres.StoredFinding) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)

@@ -13,10 +13,12 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/postgres"
 	"github.com/fenyang/partyfee/ledger/recon"
+	"github.com/fenyang/partyfee/ledger/report"
 	"github.com/fenyang/partyfee/reports"
 )
 
@@ -31,9 +33,13 @@ type AuditRequest struct {
 	// Preparer is printed as 制表人 (report.preparer, or a name the caller
 	// chose); empty: the acting user's full name.
 	Preparer string
-	// Reviewer is printed as 审核人 (report.reviewer); empty: the book's
-	// checker.
+	// Reviewer is printed as 审核人 (report.reviewer); empty: a line to
+	// sign on, never the book's checker, whose work the workbook examines.
 	Reviewer string
+	// Signatures are the names of the signature block (report.signatures).
+	Signatures report.Signatures
+	// TimeZone is the book's zone for printed times; nil: Asia/Shanghai.
+	TimeZone *time.Location
 	// Options pass further options to AuditData (e.g. the bank
 	// reconciliation of a batch just run, for T9).
 	Options []postgres.AuditOption
@@ -117,9 +123,9 @@ func WriteAudit(ctx context.Context, db *postgres.DB, req AuditRequest) (*AuditR
 			}
 		}
 	}
-	if r := strings.TrimSpace(req.Reviewer); r != "" {
-		d.Reviewer = r
-	}
+	d.Reviewer = strings.TrimSpace(req.Reviewer)
+	d.Signatures = req.Signatures
+	d.TimeZone = req.TimeZone
 	res := &AuditResult{File: req.Out, Period: req.Period.Label(), Org: org, Seal: d.PeriodSeal}
 	err = writeFile(req.Out, func(f *os.File) error {
 		w := bufio.NewWriterSize(f, 1<<20)

@@ -37,6 +37,11 @@ type AuditData struct {
 	GeneratedBy string // the acting user (生成人)
 	Preparer    string // 制表人
 	Reviewer    string // 审核人
+	// TimeZone is the book's zone, in which times and dates print; nil
+	// means Asia/Shanghai.
+	TimeZone *time.Location
+	// Signatures are the names of the signature block.
+	Signatures Signatures
 	// PeriodSeal is the chain head recorded when the period was closed (hex,
 	// SPEC §8); "" while the period is open.
 	PeriodSeal string
@@ -68,6 +73,17 @@ type AuditData struct {
 	// contiguous, vouchers in date and number order. Voucher numbers in T2, T3,
 	// T6 and T8 link to the first line of their voucher here.
 	Vouchers iter.Seq2[VoucherLineRow, error]
+}
+
+// Signatures are the names printed in the signature block of a report
+// (单位负责人 / 财务负责人 / 复核 / 制表, with room for the seal). An empty
+// name leaves a line to sign on. The 复核 is never the person whose work the
+// report audits: it is configured, not taken from the book's checker.
+type Signatures struct {
+	UnitHead    string // 单位负责人
+	FinanceHead string // 财务负责人
+	Reviewer    string // 复核
+	Preparer    string // 制表
 }
 
 // T1Row is a row of T1 收支总表: one organisation and one fund. The row must
@@ -225,10 +241,10 @@ type T9Table struct {
 	AsOf              time.Time
 	BookBalance       ledger.Money // 银行存款日记账余额
 	BankBalance       ledger.Money // 银行对账单余额
-	BankReceived      []T9Item     // 银行已收、企业未收
-	BankPaid          []T9Item     // 银行已付、企业未付
-	BookReceived      []T9Item     // 企业已收、银行未收
-	BookPaid          []T9Item     // 企业已付、银行未付
+	BankReceived      []T9Item     // 银行已收、单位未收
+	BankPaid          []T9Item     // 银行已付、单位未付
+	BookReceived      []T9Item     // 单位已收、银行未收
+	BookPaid          []T9Item     // 单位已付、银行未付
 }
 
 // T9Item is an outstanding item (未达账项) of the bank reconciliation.

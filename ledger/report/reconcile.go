@@ -16,6 +16,10 @@ type ReconcileData struct {
 	GeneratedAt        time.Time
 	GeneratedBy        string
 	Preparer, Reviewer string // 制表人, 审核人 for the footer
+	// TimeZone is the book's zone for printed times; nil means
+	// Asia/Shanghai.
+	TimeZone   *time.Location
+	Signatures Signatures
 
 	Status       string // clean or discrepancies
 	PeriodStatus string // open or closed, after the run
