@@ -48,31 +48,54 @@ func CanAudit(u *User, what string) error {
 	return Errorf(EForbidden, "user", "%s may not %s: that is for an auditor or an admin", u.Name, what)
 }
 
-// CanReopenPeriod refuses a user who is not an admin: only an admin
-// re-opens a closed month (反结账).
+// CanActBookWide refuses u unless u is an admin whose scope is the whole
+// book: the acts that reach every branch at once (closing or re-opening a
+// month, the monthly batch, setup, the import of approved vouchers) are
+// not for an admin of one branch. what names the act for the message.
+func CanActBookWide(u *User, what string) error {
+	if !u.Has(RoleAdmin) {
+		return Errorf(EForbidden, "user", "%s may not %s: that is for an admin of the whole book", u.Name, what)
+	}
+	if u.Scope != "" {
+		return Errorf(EForbidden, "user", "%s may act only within %s; to %s is an act on the whole book", u.Name, u.Scope, what)
+	}
+	return nil
+}
+
+// CanRunBatch refuses u unless u is the batch identity (nil or
+// SystemUser: the scheduled run) or an admin of the whole book: the
+// monthly batch reconciles, records and closes the whole book's month.
+func CanRunBatch(u *User, what string) error {
+	if u == nil || u.Name == SystemUser {
+		return nil
+	}
+	return CanActBookWide(u, what)
+}
+
+// CanReopenPeriod refuses a user who is not an admin of the whole book:
+// re-opening a closed month (反结账) drops the whole book's seal of it. The
+// batch identity closes months but never re-opens one.
 func CanReopenPeriod(u *User) error {
-	if u.Has(RoleAdmin) {
-		return nil
+	if u == nil || u.Name == SystemUser {
+		return Errorf(EForbidden, "user", "the batch identity %s closes months but never re-opens one", SystemUser)
 	}
-	return Errorf(EForbidden, "user", "only an admin re-opens a closed month (反结账); %s is not one", u.Name)
+	return CanActBookWide(u, "re-open a closed month (反结账)")
 }
 
-// CanDissolve refuses a user who is not an admin: only an admin records
-// the dissolution of an organisation.
-func CanDissolve(u *User) error {
-	if u.Has(RoleAdmin) {
-		return nil
+// CanDissolve refuses a user who is not an admin, or an admin whose scope
+// does not hold org: an admin records the dissolution of an organisation
+// within their scope.
+func CanDissolve(u *User, b *Books, org string) error {
+	if !u.Has(RoleAdmin) {
+		return Errorf(EForbidden, "user", "only an admin records a dissolution")
 	}
-	return Errorf(EForbidden, "user", "only an admin records a dissolution")
+	return CanRecordFor(u, b, "org", org)
 }
 
-// CanImport refuses a user who is not an admin: an admin imports approved
-// vouchers.
+// CanImport refuses a user who is not an admin of the whole book: the
+// approved vouchers imported may touch every branch.
 func CanImport(u *User) error {
-	if u.Has(RoleAdmin) {
-		return nil
-	}
-	return Errorf(EForbidden, "user", "%s is not an admin; an admin imports approved vouchers", u.Name)
+	return CanActBookWide(u, "import approved vouchers")
 }
 
 // CanManageUsers refuses u unless u is an admin whose scope holds scope
@@ -91,11 +114,19 @@ func CanManageUsers(u *User, b *Books, scope, field string) error {
 	return nil
 }
 
-// CanRevokeToken refuses u unless the token (id) is u's own, owned by
-// owner, or u is an admin.
-func CanRevokeToken(u *User, owner string, id int64) error {
-	if owner == u.Name || u.Has(RoleAdmin) {
+// CanManageTokens refuses u unless the tokens are u's own (owner is u's
+// name) or u manages owner, whose scope is ownerScope ("" the whole book),
+// as CanManageUsers has it. A token named by its id outside u's reach is
+// not_found, not forbidden: an id tells nothing about other accounts. id
+// is 0 when the act names the user (listing their tokens), refused as
+// user management is.
+func CanManageTokens(u *User, b *Books, owner, ownerScope string, id int64) error {
+	if owner == u.Name {
 		return nil
 	}
-	return Errorf(EForbidden, "id", "token %d belongs to %s; only its user or an admin revokes it", id, owner)
+	err := CanManageUsers(u, b, ownerScope, "name")
+	if err == nil || id == 0 {
+		return err
+	}
+	return Errorf(ENotFound, "id", "token %d does not exist", id)
 }

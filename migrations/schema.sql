@@ -472,6 +472,21 @@ END $$;
 ALTER FUNCTION public.ledger_import_approved(p_book text, p_actor text, p_at timestamp with time zone, v_row integer[], v_key text[], v_date date[], v_type text[], v_summary text[], v_attachments integer[], v_maker integer[], v_checker integer[], v_cashier integer[], v_poster integer[], p_names text[], l_voucher integer[], l_no integer[], l_row integer[], l_summary text[], l_key integer[], l_debit bigint[], l_credit bigint[], k_account text[], k_org text[], k_fund text[], k_purpose text[]) OWNER TO ledger_owner;
 
 --
+-- Name: ledger_is_book_admin(text, text); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.ledger_is_book_admin(p_book text, p_name text) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    RETURN EXISTS (SELECT 1 FROM users WHERE book = p_book AND name = p_name AND NOT disabled
+                   AND roles @> '{admin}' AND scope IS NULL);
+END $$;
+
+ALTER FUNCTION public.ledger_is_book_admin(p_book text, p_name text) OWNER TO ledger_owner;
+
+--
 -- Name: ledger_is_owner(oid); Type: FUNCTION; Schema: public; Owner: ledger_owner
 --
 
@@ -548,6 +563,28 @@ END $$;
 ALTER FUNCTION public.ledger_user_has(p_book text, p_name text, p_roles text[]) OWNER TO ledger_owner;
 
 --
+-- Name: period_events_before_insert(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.period_events_before_insert() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF NEW.action = 'reopen' AND NOT ledger_is_book_admin(NEW.book, NEW.actor) THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE011', COLUMN = 'user',
+            MESSAGE = format('%s is not an admin of the whole book %s: only one re-opens a closed month', NEW.actor, NEW.book);
+    END IF;
+    IF NEW.action = 'close' AND NEW.actor <> 'system' AND NOT ledger_is_book_admin(NEW.book, NEW.actor) THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE011', COLUMN = 'user',
+            MESSAGE = format('%s is neither the batch nor an admin of the whole book %s: a month is closed by them', NEW.actor, NEW.book);
+    END IF;
+    RETURN NEW;
+END $$;
+
+ALTER FUNCTION public.period_events_before_insert() OWNER TO ledger_owner;
+
+--
 -- Name: periods_before_update(); Type: FUNCTION; Schema: public; Owner: ledger_owner
 --
 
@@ -571,6 +608,27 @@ BEGIN
 END $$;
 
 ALTER FUNCTION public.periods_before_update() OWNER TO ledger_owner;
+
+--
+-- Name: periods_reopen_needs_event(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.periods_reopen_needs_event() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF OLD.status = 'closed' AND NEW.status = 'open' AND NOT EXISTS (
+            SELECT 1 FROM period_events e
+            WHERE e.book = NEW.book AND e.year = NEW.year AND e.month = NEW.month AND e.action = 'reopen'
+              AND e.xmin = pg_current_xact_id()::xid AND ledger_is_book_admin(e.book, e.actor)) THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE011', COLUMN = 'user',
+            MESSAGE = format('period %s-%s is re-opened only with a re-open event by an admin of the whole book in the same transaction', NEW.year, NEW.month);
+    END IF;
+    RETURN NEW;
+END $$;
+
+ALTER FUNCTION public.periods_reopen_needs_event() OWNER TO ledger_owner;
 
 --
 -- Name: seal_heads_check(); Type: FUNCTION; Schema: public; Owner: ledger_owner
@@ -1211,6 +1269,7 @@ CREATE TABLE public.api_tokens (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     expires_at timestamp with time zone NOT NULL,
     revoked_at timestamp with time zone,
+    created_by text,
     CONSTRAINT api_tokens_check CHECK ((expires_at > created_at)),
     CONSTRAINT api_tokens_token_hash_check CHECK ((length(token_hash) = 32))
 );
@@ -2519,10 +2578,22 @@ CREATE TRIGGER payee_accounts_no_delete BEFORE DELETE ON public.payee_accounts F
 CREATE TRIGGER period_events_append_only BEFORE DELETE OR UPDATE ON public.period_events FOR EACH ROW EXECUTE FUNCTION public.ledger_append_only();
 
 --
+-- Name: period_events period_events_before_insert; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER period_events_before_insert BEFORE INSERT ON public.period_events FOR EACH ROW EXECUTE FUNCTION public.period_events_before_insert();
+
+--
 -- Name: periods periods_before_update; Type: TRIGGER; Schema: public; Owner: ledger_owner
 --
 
 CREATE TRIGGER periods_before_update BEFORE UPDATE ON public.periods FOR EACH ROW EXECUTE FUNCTION public.periods_before_update();
+
+--
+-- Name: periods periods_reopen_needs_event; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER periods_reopen_needs_event BEFORE UPDATE ON public.periods FOR EACH ROW EXECUTE FUNCTION public.periods_reopen_needs_event();
 
 --
 -- Name: publicity publicity_append_only; Type: TRIGGER; Schema: public; Owner: ledger_owner
@@ -3041,6 +3112,12 @@ GRANT UPDATE(revoked_at) ON TABLE public.api_tokens TO ledger_app;
 GRANT SELECT(revoked_at) ON TABLE public.api_tokens TO ledger_auditor;
 
 --
+-- Name: COLUMN api_tokens.created_by; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT(created_by) ON TABLE public.api_tokens TO ledger_auditor;
+
+--
 -- Name: TABLE audit_findings; Type: ACL; Schema: public; Owner: ledger_owner
 --
 
@@ -3235,7 +3312,48 @@ GRANT SELECT ON TABLE public.seal_pending TO ledger_auditor;
 --
 
 GRANT SELECT,INSERT,UPDATE ON TABLE public.users TO ledger_app;
-GRANT SELECT ON TABLE public.users TO ledger_auditor;
+
+--
+-- Name: COLUMN users.book; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT(book) ON TABLE public.users TO ledger_auditor;
+
+--
+-- Name: COLUMN users.name; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT(name) ON TABLE public.users TO ledger_auditor;
+
+--
+-- Name: COLUMN users.full_name; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT(full_name) ON TABLE public.users TO ledger_auditor;
+
+--
+-- Name: COLUMN users.roles; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT(roles) ON TABLE public.users TO ledger_auditor;
+
+--
+-- Name: COLUMN users.scope; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT(scope) ON TABLE public.users TO ledger_auditor;
+
+--
+-- Name: COLUMN users.disabled; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT(disabled) ON TABLE public.users TO ledger_auditor;
+
+--
+-- Name: COLUMN users.created_at; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT(created_at) ON TABLE public.users TO ledger_auditor;
 
 --
 -- Name: TABLE voucher_beneficiaries; Type: ACL; Schema: public; Owner: ledger_owner

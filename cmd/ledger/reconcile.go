@@ -59,7 +59,8 @@ Exit status: 0 clean, 4 discrepancies, 1 error. --json prints the summary of SPE
 			if len(p.Months()) != 1 {
 				return exit.Usagef("--period names one month (YYYY-MM), not %s", period)
 			}
-			opt := postgres.ReconcileOptions{Book: a.book(), Period: p, Close: closePeriod, WindowDays: a.cfg.Reconcile.WindowDays}
+			// With --as the run is a person's: an admin of the whole book.
+			opt := postgres.ReconcileOptions{Book: a.book(), Actor: a.cfg.User, Period: p, Close: closePeriod, WindowDays: a.cfg.Reconcile.WindowDays}
 			if opt.Layouts, err = a.bankLayouts(); err != nil {
 				return err
 			}
@@ -154,14 +155,15 @@ func (a *app) periodCommand() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "period",
 		Short: "Months of the book: list them, re-open the latest closed one (反结账)",
-		Long: `Months are closed by the monthly batch (ledger reconcile --close). An admin re-opens the latest closed month
+		Long: `Months are closed by the monthly batch (ledger reconcile --close). An admin of the whole book (not one scoped to
+a branch, nor the batch) re-opens the latest closed month
 with a written reason (反结账); the re-opening is logged with who, when and why (period_events and the action log).`,
 		Example: "  ledger period list\n  ledger --as sunlixin period reopen 2020-02 --reason '补记2月28日慰问支出'",
 	}
 	var reason string
 	reopen := &cobra.Command{
 		Use:     "reopen YYYY-MM --reason TEXT",
-		Short:   "Re-open the latest closed month (admin only, with a reason; logged)",
+		Short:   "Re-open the latest closed month (an admin of the whole book, with a reason; logged)",
 		Example: "  ledger --as sunlixin period reopen 2020-02 --reason '补记2月28日慰问支出'",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

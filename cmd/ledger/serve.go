@@ -208,7 +208,7 @@ func (a *app) tokenCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			token, info, err := db.CreateToken(cmd.Context(), a.book(), args[0], ttl)
+			token, info, err := db.CreateTokenAs(cmd.Context(), a.book(), a.cfg.User, args[0], ttl)
 			if err != nil {
 				return err
 			}
@@ -235,7 +235,7 @@ func (a *app) tokenCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			info, err := db.RevokeToken(cmd.Context(), a.book(), id)
+			info, err := db.RevokeTokenAs(cmd.Context(), a.book(), a.cfg.User, id)
 			if err != nil {
 				return err
 			}

@@ -43,7 +43,8 @@ func (a *app) setupCommand() *cobra.Command {
 		Use:   "setup FILE",
 		Short: "Load books, chart, organisations, funds and users from YAML (idempotent)",
 		Long: `setup loads static data from a YAML file such as configs/demo/fenyang.yaml. Running it again
-updates rows to the file's values and deletes nothing. Users keep their password unless the file sets one.`,
+updates rows to the file's values and deletes nothing. Users keep their password unless the file sets one.
+With --as USER the user must be an admin of the whole book.`,
 		Example: "  ledger setup configs/demo/fenyang.yaml",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -60,7 +61,8 @@ updates rows to the file's values and deletes nothing. Users keep their password
 			if err != nil {
 				return err
 			}
-			if err := db.ApplySetup(cmd.Context(), s); err != nil {
+			// With --as, setup is a person's act on the whole book.
+			if err := db.ApplySetupAs(cmd.Context(), s, a.cfg.User); err != nil {
 				return err
 			}
 			for _, b := range s.Books {

@@ -146,9 +146,10 @@ func TestTokenExpiryAndRevocation(t *testing.T) {
 		t.Fatal(err)
 	}
 	expect(t, e.request(http.MethodGet, "/api/v1/me", tok, nil), http.StatusOK, "")
-	// Another officer may not revoke it; its user and an admin may.
+	// Another officer may not revoke it (to them it does not exist); its
+	// user and an admin may.
 	r := e.request(http.MethodPost, fmt.Sprintf("/api/v1/tokens/%d/revoke", info.ID), e.tokens[officer2], nil, "Idempotency-Key", newKey())
-	expect(t, r, http.StatusForbidden, ledger.EForbidden)
+	expect(t, r, http.StatusNotFound, ledger.ENotFound)
 	expect(t, e.request(http.MethodGet, "/api/v1/me", tok, nil), http.StatusOK, "")
 	r = e.request(http.MethodPost, fmt.Sprintf("/api/v1/tokens/%d/revoke", info.ID), tok, nil, "Idempotency-Key", newKey())
 	expect(t, r, http.StatusOK, "")
@@ -278,15 +279,51 @@ func TestRoleScopeMatrix(t *testing.T) {
 	}
 	ok, no, same := http.StatusOK, http.StatusForbidden, -http.StatusForbidden // same: 403 same_person
 	stateConflict := -http.StatusConflict                                      // 409 invalid_state
+	hidden := http.StatusNotFound                                              // 404 not_found: outside the caller's reach
 	made := http.StatusCreated
 	only := func(want int, users ...string) map[string]int {
-		m := map[string]int{officer: no, checker: no, cashier: no, auditor: no, admin: no, cpOfficer: no, cpChecker: no}
+		m := map[string]int{officer: no, checker: no, cashier: no, auditor: no, admin: no, cpOfficer: no, cpChecker: no, cpAdmin: no}
 		for _, u := range users {
 			m[u] = want
 		}
 		return m
 	}
 	with := func(m map[string]int, user string, want int) map[string]int { m[user] = want; return m }
+	// reach: 200 for users, 404 for every other.
+	reach := func(users ...string) map[string]int {
+		m := only(ok, users...)
+		for u, want := range m {
+			if want == no {
+				m[u] = hidden
+			}
+		}
+		return m
+	}
+	revokeOf := func(owner string) fixture {
+		return func() (string, any, func() string) {
+			_, info, err := e.db.CreateToken(ctx, book, owner, time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return fmt.Sprintf("/api/v1/tokens/%d/revoke", info.ID), nil, func() string {
+				return fmt.Sprint(e.count(`SELECT count(*) FROM api_tokens WHERE revoked_at IS NOT NULL`))
+			}
+		}
+	}
+	// closedJanuary closes January (no vouchers) when it is open: the
+	// month a re-open cell re-opens.
+	closedJanuary := func() (string, any, func() string) {
+		if e.count(`SELECT count(*) FROM periods WHERE year = 2020 AND month = 1 AND status = 'closed'`) == 0 {
+			res, err := e.db.Reconcile(ctx, postgres.ReconcileOptions{Book: book, Period: ledger.PeriodRange{From: day("2020-01-01"), To: day("2020-01-31")},
+				Close: true, WindowDays: 10})
+			if err != nil || !res.Closed {
+				t.Fatalf("closing january: %v %+v", err, res)
+			}
+		}
+		return "/api/v1/periods/2020-01/reopen", map[string]string{"reason": "补记"}, func() string {
+			return fmt.Sprint(e.text(`SELECT status || coalesce(seal, '') FROM periods WHERE year = 2020 AND month = 1`), e.count(`SELECT count(*) FROM period_events`))
+		}
+	}
 	rows := []struct {
 		route string
 		fix   fixture
@@ -296,33 +333,29 @@ func TestRoleScopeMatrix(t *testing.T) {
 		{"match", noVoucher("/api/v1/flows/match", map[string]any{"fund": "FY-MATCH", "amount": "100.00", "date": "2020-02-10"}), only(made, officer, admin)},
 		{"allocate", noVoucher("/api/v1/flows/allocate", map[string]any{"fund": "FY-UP", "to": "FY-CP-01", "amount": "100.00", "date": "2020-02-10"}), only(made, officer, admin)},
 		{"spend", noVoucher("/api/v1/flows/spend", map[string]any{"org": "FY-CP-01", "fund": "FY-UP", "purpose": "procurement", "amount": "10.00", "date": "2020-02-10", "payee": "汾阳市医药公司"}),
-			only(made, officer, admin, cpOfficer)},
+			only(made, officer, admin, cpOfficer, cpAdmin)},
 		{"spend sibling", noVoucher("/api/v1/flows/spend", map[string]any{"org": "FY-CP-02", "fund": "FY-UP", "purpose": "procurement", "amount": "10.00", "date": "2020-02-10"}),
 			only(made, officer, admin)},
 		{"return", noVoucher("/api/v1/flows/return", map[string]any{"org": "FY-CP-01", "fund": "FY-UP", "amount": "10.00", "date": "2020-02-10"}), only(made, officer, admin)},
 		{"general voucher", noVoucher("/api/v1/vouchers", map[string]any{"date": "2020-02-10", "summary": "利息收入", "attachments": 1, "lines": []map[string]string{
 			{"account": "100201", "org": "FY", "fund": "FY-GEN", "debit": "5.00"}, {"account": "4604", "org": "FY", "fund": "FY-GEN", "credit": "5.00"}}}),
 			only(made, officer, admin)},
-		{"check", onVoucher("check", draft), only(ok, checker, admin)},
+		{"check", onVoucher("check", draft), only(ok, checker, admin, cpAdmin)},
 		{"uncheck", onVoucher("uncheck", checked), with(only(ok, checker), admin, same)},
 		{"sign", onVoucher("sign", checked), only(ok, cashier)},
 		{"post", onVoucher("post", signed), only(ok, checker, admin)},
-		{"void", onVoucher("void", draft), with(only(ok, officer, admin), cpOfficer, same)},
+		{"void", onVoucher("void", draft), with(only(ok, officer, admin, cpAdmin), cpOfficer, same)},
 		{"reverse", onVoucher("reverse", postedV), only(made, officer, admin)},
-		{"revoke token", func() (string, any, func() string) {
-			_, info, err := e.db.CreateToken(ctx, book, officer, time.Hour)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return fmt.Sprintf("/api/v1/tokens/%d/revoke", info.ID), nil, func() string {
-				return fmt.Sprint(e.count(`SELECT count(*) FROM api_tokens WHERE revoked_at IS NOT NULL`))
-			}
-		}, only(ok, officer, admin)},
+		// A token by its id: its own user, or an admin who manages that
+		// user; to anyone else it does not exist (defect 3 of issue 14).
+		{"revoke an officer's token", revokeOf(officer), reach(officer, admin)},
+		{"revoke the branch officer's token", revokeOf(cpOfficer), reach(admin, cpOfficer, cpAdmin)},
+		{"revoke the admin's token", revokeOf(admin), reach(admin)},
 		{"audit run", func() (string, any, func() string) {
 			return "/api/v1/audit-runs", map[string]string{"period": "2020-02"}, func() string { return fmt.Sprint(e.count(`SELECT count(*) FROM audit_runs`)) }
-		}, only(ok, auditor, admin)},
-		{"ack finding", onFinding("ack", map[string]string{"note": "情况属实，限期整改", "deadline": "2020-03-31"}, false), only(ok, auditor, admin)},
-		{"rectify finding", onFinding("rectify", map[string]string{"note": "已补充会议纪要"}, true), only(ok, auditor, admin)},
+		}, only(ok, auditor, admin, cpAdmin)},
+		{"ack finding", onFinding("ack", map[string]string{"note": "情况属实，限期整改", "deadline": "2020-03-31"}, false), only(ok, auditor, admin, cpAdmin)},
+		{"rectify finding", onFinding("rectify", map[string]string{"note": "已补充会议纪要"}, true), only(ok, auditor, admin, cpAdmin)},
 		{"reconcile run", func() (string, any, func() string) {
 			// A run without close changes no ledger state (an identical
 			// re-run records nothing): the snapshot is the months closed,
@@ -336,7 +369,10 @@ func TestRoleScopeMatrix(t *testing.T) {
 		}, only(ok, admin)},
 		{"reopen period", func() (string, any, func() string) {
 			return "/api/v1/periods/2020-02/reopen", map[string]string{"reason": "补记"}, func() string { return fmt.Sprint(e.count(`SELECT count(*) FROM period_events`)) }
-		}, only(stateConflict, admin)}, // the month is open: only an admin gets as far as the state
+		}, only(stateConflict, admin)}, // the month is open: only an admin of the whole book gets as far as the state
+		// Re-opening a closed month is an act on the whole book: never a
+		// branch's admin (defect 2 of issue 14).
+		{"reopen a closed month", closedJanuary, only(ok, admin)},
 		// The facts the audit rules read: officers and admins, within
 		// their scope (a record for the whole book is outside any scope).
 		{"publicity for the book", counted(`publicity`, func(n int) (string, any) {
@@ -344,28 +380,30 @@ func TestRoleScopeMatrix(t *testing.T) {
 		}), only(made, officer, admin)},
 		{"publicity of the branch", counted(`publicity`, func(n int) (string, any) {
 			return "/api/v1/publicity", map[string]string{"org": "FY-CP-01", "date": "2020-03-05", "procurement": "10.00", "total": "10.00"}
-		}), only(made, officer, admin, cpOfficer)},
+		}), only(made, officer, admin, cpOfficer, cpAdmin)},
 		{"roster add", counted(`beneficiary_roster`, func(n int) (string, any) {
 			return "/api/v1/roster", map[string]string{"org": "FY-CP-01", "name": fmt.Sprintf("张%d", n), "id_number": fmt.Sprintf("14230119700101%04d", n)}
-		}), only(made, officer, admin, cpOfficer)},
+		}), only(made, officer, admin, cpOfficer, cpAdmin)},
 		{"roster add for the book", counted(`beneficiary_roster`, func(n int) (string, any) {
 			return "/api/v1/roster", map[string]string{"name": fmt.Sprintf("赵%d", n), "phone": fmt.Sprintf("1380000%04d", n)}
 		}), only(made, officer, admin)},
 		{"roster import", counted(`beneficiary_roster`, func(n int) (string, any) {
 			return "/api/v1/roster/import?org=FY-CP-01", fmt.Sprintf("姓名,身份证号,身份\n李%d,14230119800101%04d,群众\n", n, n)
-		}), only(ok, officer, admin, cpOfficer)},
+		}), only(ok, officer, admin, cpOfficer, cpAdmin)},
 		{"member add", counted(`org_members`, func(n int) (string, any) {
 			return "/api/v1/members", map[string]any{"org": "FY-CP-01", "name": fmt.Sprintf("白%d", n), "cadre": true}
-		}), only(ok, officer, admin, cpOfficer)},
+		}), only(ok, officer, admin, cpOfficer, cpAdmin)},
+		// Meetings and payee accounts are facts of the whole book, which
+		// rules A-07 and A-11 read for every branch (defect 5 of issue 14).
 		{"meeting add", counted(`meetings`, func(n int) (string, any) {
 			return "/api/v1/meetings", map[string]any{"decision": fmt.Sprintf("部务会2020-02-%02d", n%28+1) + fmt.Sprint(n), "attendees": []string{"孙立新", "王芳"}}
-		}), only(ok, officer, admin, cpOfficer)},
+		}), only(ok, officer, admin)},
 		{"payee account", counted(`payee_accounts`, func(n int) (string, any) {
 			return "/api/v1/payee-accounts", map[string]any{"payee": fmt.Sprintf("收款人%d", n), "personal": true}
-		}), only(ok, officer, admin, cpOfficer)},
+		}), only(ok, officer, admin)},
 		{"value date of a branch voucher", counted(`voucher_value_dates`, func(n int) (string, any) {
 			return fmt.Sprintf("/api/v1/vouchers/%d/value-date", draft().ID), map[string]string{"date": "2020-02-11"}
-		}), only(ok, officer, admin, cpOfficer)},
+		}), only(ok, officer, admin, cpOfficer, cpAdmin)},
 		{"value date of an allocation", counted(`voucher_value_dates`, func(n int) (string, any) {
 			v := e.flow(officer, ledger.FlowRequest{Flow: ledger.FlowAllocate, Fund: "FY-UP", Org: "FY-CP-01", Amount: amt("1.00"), Attachments: 1})
 			return fmt.Sprintf("/api/v1/vouchers/%d/value-date", v.ID), map[string]string{"date": "2020-02-11"}
@@ -373,7 +411,7 @@ func TestRoleScopeMatrix(t *testing.T) {
 		// Users: admins only.
 		{"user add", counted(`users`, func(n int) (string, any) {
 			return "/api/v1/users", map[string]any{"name": fmt.Sprintf("new%d", n), "roles": []string{"officer"}, "scope": "FY-CP-01"}
-		}), only(made, admin)},
+		}), only(made, admin, cpAdmin)},
 		{"user password", func() (string, any, func() string) {
 			return "/api/v1/users/" + officer2 + "/password", map[string]string{"password": "another-passphrase"}, func() string {
 				return e.text(`SELECT password_hash FROM users WHERE name = $1`, officer2)
@@ -393,7 +431,7 @@ func TestRoleScopeMatrix(t *testing.T) {
 			}
 		}, only(ok, admin)},
 	}
-	roles := []string{officer, checker, cashier, auditor, admin, cpOfficer, cpChecker}
+	roles := []string{officer, checker, cashier, auditor, admin, cpOfficer, cpChecker, cpAdmin}
 	for _, row := range rows {
 		for _, user := range roles {
 			want := row.want[user]
@@ -408,6 +446,8 @@ func TestRoleScopeMatrix(t *testing.T) {
 				want, code = http.StatusConflict, ledger.EInvalidState
 			case want == no:
 				code = ledger.EForbidden
+			case want == hidden:
+				code = ledger.ENotFound
 			}
 			if r.status != want || (code != "" && r.str(t, "code") != code) {
 				t.Errorf("%s as %s: %d %s, want %d %s", row.route, user, r.status, r.body, want, code)
@@ -418,6 +458,20 @@ func TestRoleScopeMatrix(t *testing.T) {
 			} else if r.status < 400 && after == before {
 				t.Errorf("%s as %s: accepted, but nothing changed (%q)", row.route, user, before)
 			}
+		}
+	}
+	// Every write route of the server joined the matrix (the request log
+	// names the route of each request).
+	hit := map[string]bool{}
+	for _, line := range strings.Split(e.logs.String(), "\n") {
+		var l struct{ Route string }
+		if json.Unmarshal([]byte(line), &l) == nil {
+			hit[l.Route] = true
+		}
+	}
+	for _, rt := range e.srv.Routes() {
+		if rt.Method == http.MethodPost && !rt.Public && !hit[rt.Method+" "+rt.Pattern] {
+			t.Errorf("write route %s %s is outside the matrix", rt.Method, rt.Pattern)
 		}
 	}
 }

@@ -59,7 +59,7 @@ type reconcileAnswer struct {
 // admin of the whole book runs it (and closes); an auditor reads the
 // reconciliation workbook instead.
 func (s *Server) reconcileRun(c *call) (execFunc, error) {
-	if err := mayRunBatch(c.user, "the reconciliation"); err != nil {
+	if err := ledger.CanRunBatch(c.user, "the reconciliation"); err != nil {
 		return nil, err
 	}
 	var in reconcileBody
@@ -74,7 +74,7 @@ func (s *Server) reconcileRun(c *call) (execFunc, error) {
 		return nil, ledger.Errorf(ledger.EInvalid, "period", "%s", ledger.ErrorMessage(err))
 	}
 	return func(ctx context.Context, retry bool) (int, any, error) {
-		res, err := s.db.Reconcile(ctx, postgres.ReconcileOptions{Book: c.user.Book, Period: p, Close: in.Close,
+		res, err := s.db.Reconcile(ctx, postgres.ReconcileOptions{Book: c.user.Book, Actor: c.user.Name, Period: p, Close: in.Close,
 			WindowDays: s.opt.ReconcileWindowDays, AuditConfig: s.opt.AuditConfig})
 		if err != nil {
 			return 0, nil, err

@@ -307,6 +307,9 @@ func (s *Server) addMeeting(c *call) (execFunc, error) {
 	if err := ledger.CanRecordFacts(c.user, "meetings"); err != nil {
 		return nil, err
 	}
+	if err := ledger.CanRecordFor(c.user, nil, "org", ""); err != nil { // a fact of the whole book
+		return nil, err
+	}
 	var in meetingBody
 	if err := decodeStrict(c.body, &in, "", false); err != nil {
 		return nil, err
@@ -342,6 +345,9 @@ type payeeBody struct {
 
 func (s *Server) setPayeeAccount(c *call) (execFunc, error) {
 	if err := ledger.CanRecordFacts(c.user, "payee accounts"); err != nil {
+		return nil, err
+	}
+	if err := ledger.CanRecordFor(c.user, nil, "org", ""); err != nil { // a fact of the whole book
 		return nil, err
 	}
 	var in payeeBody

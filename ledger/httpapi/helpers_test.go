@@ -28,7 +28,8 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 const book = "FY-DFZH"
 
 // The demo users (configs/demo/fenyang.yaml), one per role, plus a
-// checker scoped to a sibling branch added by newEnv.
+// checker scoped to a sibling branch and an admin scoped to a branch added
+// by newEnv.
 const (
 	officer   = "wangfang"    // officer
 	officer2  = "liuyang"     // officer
@@ -39,9 +40,10 @@ const (
 	admin     = "sunlixin"    // admin + checker
 	cpOfficer = "cp01officer" // officer scoped to FY-CP-01
 	cpChecker = "cp02checker" // checker scoped to FY-CP-02
+	cpAdmin   = "cp01admin"   // admin scoped to FY-CP-01
 )
 
-var allUsers = []string{officer, officer2, checker, checker2, cashier, auditor, admin, cpOfficer, cpChecker}
+var allUsers = []string{officer, officer2, checker, checker2, cashier, auditor, admin, cpOfficer, cpChecker, cpAdmin}
 
 // syncBuffer collects the server log.
 type syncBuffer struct {
@@ -88,6 +90,9 @@ func loadDemo(t testing.TB, db *postgres.DB) {
 		t.Fatal(err)
 	}
 	if _, err := db.AddUser(context.Background(), book, ledger.User{Name: cpChecker, Roles: []ledger.Role{ledger.RoleChecker}, Scope: "FY-CP-02"}, "cp02-checker-pw"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.AddUser(context.Background(), book, ledger.User{Name: cpAdmin, Roles: []ledger.Role{ledger.RoleAdmin}, Scope: "FY-CP-01"}, ""); err != nil {
 		t.Fatal(err)
 	}
 }

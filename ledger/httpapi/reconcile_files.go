@@ -36,21 +36,6 @@ func mayReconcileBook(u *ledger.User, what string) error {
 	return nil
 }
 
-// mayRunBatch refuses anyone but an admin of the whole book: a run is
-// recorded with the month (with its statement, and the close), a write
-// an auditor does not make (SPEC §1: an auditor writes nothing but
-// finding states). An auditor reads the workbook instead.
-func mayRunBatch(u *ledger.User, what string) error {
-	if !u.Has(ledger.RoleAdmin) {
-		return ledger.Errorf(ledger.EForbidden, "user",
-			"%s may not run %s: the monthly batch is run by an admin of the whole book (an auditor reads its workbook, GET /api/v1/reports/reconcile)", u.Name, what)
-	}
-	if u.Scope != "" {
-		return ledger.Errorf(ledger.EForbidden, "user", "%s may act only within %s; %s covers the whole book", u.Name, u.Scope, what)
-	}
-	return nil
-}
-
 // oneMonth parses the period parameter: one month, YYYY-MM.
 func oneMonth(s string) (ledger.PeriodRange, error) {
 	if s == "" {
@@ -89,7 +74,7 @@ func (s *Server) layoutsFor(name string) ([]bankstmt.Layout, error) {
 // the month (the same file again changes nothing) and later runs without
 // one reuse it. An admin of the whole book runs it, and closes.
 func (s *Server) reconcileStatementRun(c *call, f upload) (execFunc, error) {
-	if err := mayRunBatch(c.user, "the reconciliation with a bank statement"); err != nil {
+	if err := ledger.CanRunBatch(c.user, "the reconciliation with a bank statement"); err != nil {
 		return nil, err
 	}
 	q, err := query(c.r, "period", "close", "layout", "filename")
@@ -116,7 +101,7 @@ func (s *Server) reconcileStatementRun(c *call, f upload) (execFunc, error) {
 		return nil, err
 	}
 	return func(ctx context.Context, retry bool) (int, any, error) {
-		res, err := s.db.Reconcile(ctx, postgres.ReconcileOptions{Book: c.user.Book, Period: p, Close: closeIt,
+		res, err := s.db.Reconcile(ctx, postgres.ReconcileOptions{Book: c.user.Book, Actor: c.user.Name, Period: p, Close: closeIt,
 			Statement: &postgres.StatementFile{Name: f.name, Data: f.data}, Layouts: layouts,
 			WindowDays: s.opt.ReconcileWindowDays, AuditConfig: s.opt.AuditConfig})
 		if err != nil {

@@ -215,7 +215,7 @@ func (s *Server) userTokens(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	ts, err := s.db.Tokens(c.r.Context(), c.user.Book, u.Name)
+	ts, err := s.db.TokensAs(c.r.Context(), c.user.Book, c.user.Name, u.Name)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -235,6 +235,7 @@ type userTokenAnswer struct {
 	ID        int64     `json:"id"`
 	Book      string    `json:"book"`
 	User      string    `json:"user"`
+	CreatedBy string    `json:"created_by,omitempty"`
 	ExpiresAt time.Time `json:"expires_at"`
 	Note      string    `json:"note,omitempty"`
 }
@@ -266,11 +267,11 @@ func (s *Server) createUserToken(c *call) (execFunc, func() any, error) {
 	}
 	var shown userTokenAnswer
 	exec := func(ctx context.Context, retry bool) (int, any, error) {
-		token, tok, err := s.db.CreateToken(ctx, c.user.Book, u.Name, ttl)
+		token, tok, err := s.db.CreateTokenAs(ctx, c.user.Book, c.user.Name, u.Name, ttl)
 		if err != nil {
 			return 0, nil, err
 		}
-		kept := userTokenAnswer{ID: tok.ID, Book: tok.Book, User: tok.User, ExpiresAt: tok.ExpiresAt,
+		kept := userTokenAnswer{ID: tok.ID, Book: tok.Book, User: tok.User, CreatedBy: tok.CreatedBy, ExpiresAt: tok.ExpiresAt,
 			Note: "the token was shown once, in the first answer; revoke it and make another if it was lost"}
 		shown = kept
 		shown.Token, shown.Note = token, "shown once: keep it now"

@@ -159,7 +159,7 @@ func TestUserReadsOwnAccountOnly(t *testing.T) {
 	for _, u := range list.Users {
 		names = append(names, u.Name)
 	}
-	if fmt.Sprint(names) != "[cp01officer cpadmin]" {
+	if fmt.Sprint(names) != "["+cpAdmin+" cp01officer cpadmin]" {
 		t.Fatalf("the scoped admin lists %v", names)
 	}
 	users := e.count(`SELECT count(*) FROM users`)

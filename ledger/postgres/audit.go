@@ -707,8 +707,11 @@ func (db *DB) FindingEvents(ctx context.Context, book, ref string) ([]FindingEve
 
 // writeFacts runs fn for a user who may record the facts the audit rules
 // read (publications, roster, members, payee accounts, meetings, value
-// dates): an officer or an admin; auditors read them. org, when not empty,
-// must exist and lie in the user's scope.
+// dates): an officer or an admin; auditors read them. Each of orgs is the
+// organisation a fact is about: it must exist and lie in the user's
+// scope, and "" (a fact of the whole book, which the rules read for every
+// branch) is for a user of the whole book only. Value dates pass no orgs:
+// they are checked against their voucher's lines.
 func (db *DB) writeFacts(ctx context.Context, book, actor, what string, orgs []string, fn func(tx pgx.Tx, now time.Time) error) error {
 	return db.runTx(ctx, func(tx pgx.Tx) error {
 		u, err := loadUser(ctx, tx, book, actor)
@@ -903,7 +906,9 @@ func (db *DB) SetPayeeAccount(ctx context.Context, book, actor string, a audit.P
 	if err := checkFactText("payee", a.Payee, 200); err != nil {
 		return err
 	}
-	return db.writeFacts(ctx, book, actor, "payee.set", nil, func(tx pgx.Tx, now time.Time) error {
+	// Whether a payee's account is personal is a fact of the whole book
+	// (A-11 reads it for every branch).
+	return db.writeFacts(ctx, book, actor, "payee.set", []string{""}, func(tx pgx.Tx, now time.Time) error {
 		_, err := tx.Exec(ctx, `INSERT INTO payee_accounts (book, payee, personal, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (book, payee) DO UPDATE SET personal = excluded.personal, updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
 			book, a.Payee, a.Personal, actor, now)
@@ -937,7 +942,9 @@ func (db *DB) AddMeeting(ctx context.Context, book, actor string, m audit.Meetin
 	if len(attendees) > meetingAttendeesMax {
 		return ledger.Errorf(ledger.EInvalid, "attendees", "at most %d attendees", meetingAttendeesMax)
 	}
-	return db.writeFacts(ctx, book, actor, "meeting.add", nil, func(tx pgx.Tx, now time.Time) error {
+	// A meeting's attendees are a fact of the whole book (A-07 reads them
+	// for every voucher quoting the decision).
+	return db.writeFacts(ctx, book, actor, "meeting.add", []string{""}, func(tx pgx.Tx, now time.Time) error {
 		_, err := tx.Exec(ctx, `INSERT INTO meetings (book, decision, attendees, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (book, decision) DO UPDATE SET attendees = excluded.attendees, updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
 			book, m.Decision, attendees, actor, now)

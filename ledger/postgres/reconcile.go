@@ -49,6 +49,9 @@ type ReconcileOptions struct {
 	AuditConfig *audit.Config
 	// Progress, when set, is called before each step.
 	Progress func(step string, done, total int)
+	// Actor is the person running the batch, an admin of the whole book;
+	// "" is the batch identity (system, the scheduled run).
+	Actor string
 }
 
 // Steps of a run, for progress reports.
@@ -101,6 +104,15 @@ func (db *DB) reconcile(ctx context.Context, opt ReconcileOptions, txo ...txOpti
 	}
 	var res *recon.ReconcileResult
 	err := db.runTx(ctx, func(tx pgx.Tx) error {
+		if opt.Actor != "" {
+			u, err := loadUser(ctx, tx, opt.Book, opt.Actor)
+			if err != nil {
+				return err
+			}
+			if err := ledger.CanRunBatch(u, "run the monthly batch"); err != nil {
+				return err
+			}
+		}
 		r := &recRun{db: db, tx: tx, opt: opt, year: months[0][0], month: months[0][1], stmt: stmt}
 		if err := r.execute(ctx); err != nil {
 			return err
@@ -1296,10 +1308,11 @@ func (r *recRun) write(ctx context.Context, status string) error {
 	return nil
 }
 
-// ReopenPeriod re-opens a closed month (反结账): by an admin, with a written
-// reason, only the book's latest closed month; logged in period_events and
-// the action log. The period's close record (summary, seal) is cleared; the
-// runs and events keep the history.
+// ReopenPeriod re-opens a closed month (反结账): by an admin of the whole
+// book (never the batch identity), with a written reason, only the book's
+// latest closed month; logged in period_events and the action log. The
+// period's close record (summary, seal) is cleared; the runs and events
+// keep the history.
 func (db *DB) ReopenPeriod(ctx context.Context, book, actor string, period ledger.PeriodRange, reason string) error {
 	months := period.Months()
 	if len(months) != 1 {
@@ -1337,13 +1350,16 @@ func (db *DB) ReopenPeriod(ctx context.Context, book, actor string, period ledge
 		if ly != year || lm != month {
 			return ledger.Errorf(ledger.EInvalidState, "period", "only the latest closed month (%04d-%02d) can be re-opened, not %04d-%02d", ly, lm, year, month)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE periods SET status = 'open', closed_at = NULL, closed_by = NULL, summary = NULL, seal = NULL, seal_seq = NULL
-			WHERE book = $1 AND year = $2 AND month = $3`, book, year, month); err != nil {
-			return err
-		}
+		// The event first: the database re-opens a month only after a
+		// re-open event of it by an admin of the whole book in the same
+		// transaction (periods_reopen_needs_event).
 		now := db.Now()
 		if _, err := tx.Exec(ctx, `INSERT INTO period_events (book, year, month, action, actor, at, reason) VALUES ($1, $2, $3, 'reopen', $4, $5, $6)`,
 			book, year, month, actor, now, reason); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE periods SET status = 'open', closed_at = NULL, closed_by = NULL, summary = NULL, seal = NULL, seal_seq = NULL
+			WHERE book = $1 AND year = $2 AND month = $3`, book, year, month); err != nil {
 			return err
 		}
 		return logAction(ctx, tx, book, actor, "reopen", 0, now, db.Source, map[string]any{"period": fmt.Sprintf("%04d-%02d", year, month), "reason": reason})

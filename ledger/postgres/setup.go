@@ -25,7 +25,25 @@ type querier interface {
 // idempotent: existing rows are updated to the file's values, nothing is
 // deleted, and users keep their password unless the file gives one.
 func (db *DB) ApplySetup(ctx context.Context, s *ledger.Setup) error {
+	return db.ApplySetupAs(ctx, s, "")
+}
+
+// ApplySetupAs is ApplySetup by a person, actor: setup changes the whole
+// book, so actor must be an admin of the whole book of every book s
+// names. "" is the installation's own run (ledger setup without --as).
+func (db *DB) ApplySetupAs(ctx context.Context, s *ledger.Setup, actor string) error {
 	return db.runTx(ctx, func(tx pgx.Tx) error {
+		if actor != "" {
+			for i := range s.Books {
+				u, err := loadUser(ctx, tx, s.Books[i].Book.Code, actor)
+				if err != nil {
+					return err
+				}
+				if err := ledger.CanActBookWide(u, "set up the book"); err != nil {
+					return err
+				}
+			}
+		}
 		for i := range s.Books {
 			if err := applyBook(ctx, tx, &s.Books[i]); err != nil {
 				return err

@@ -33,6 +33,9 @@ type TokenInfo struct {
 	CreatedAt time.Time  `json:"created_at"`
 	ExpiresAt time.Time  `json:"expires_at"`
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+	// CreatedBy is the admin who made the token for its user; "" when the
+	// user logged in (or the operator made it).
+	CreatedBy string `json:"created_by,omitempty"`
 }
 
 func hashToken(token string) []byte {
@@ -42,39 +45,53 @@ func hashToken(token string) []byte {
 
 // CreateToken makes an API token for user of book valid for ttl. The token
 // (256 random bits) is returned once; only its SHA-256 hash is stored.
+// It is the user's own login, or the operator's (ledger token create);
+// an admin making a token for another user uses CreateTokenAs.
 func (db *DB) CreateToken(ctx context.Context, book, user string, ttl time.Duration) (plain string, info TokenInfo, err error) {
-	if ttl <= 0 || ttl > TokenTTLMax {
-		return "", TokenInfo{}, ledger.Errorf(ledger.EInvalid, "ttl", "a token lives between 1s and %v, not %v", TokenTTLMax, ttl)
-	}
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
-		return "", TokenInfo{}, err
-	}
-	plain = TokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
 	err = db.runTx(ctx, func(tx pgx.Tx) error {
-		if user == ledger.SystemUser {
-			return ledger.Errorf(ledger.EInvalid, "user", "the built-in user %s has no API tokens", ledger.SystemUser)
-		}
-		var disabled bool
-		err := tx.QueryRow(ctx, `SELECT disabled FROM users WHERE book = $1 AND name = $2`, book, user).Scan(&disabled)
-		if err == pgx.ErrNoRows {
-			return ledger.Errorf(ledger.ENotFound, "user", "user %s does not exist in book %s", user, book)
-		}
-		if err != nil {
-			return err
-		}
-		if disabled {
-			return ledger.Errorf(ledger.EInvalid, "user", "user %s is disabled", user)
-		}
-		info = TokenInfo{Book: book, User: user}
-		return tx.QueryRow(ctx, `INSERT INTO api_tokens (book, user_name, token_hash, expires_at)
-			VALUES ($1, $2, $3, now() + make_interval(secs => $4)) RETURNING id, created_at, expires_at`,
-			book, user, hashToken(plain), ttl.Seconds()).Scan(&info.ID, &info.CreatedAt, &info.ExpiresAt)
+		plain, info, err = insertToken(ctx, tx, book, user, "", ttl)
+		return err
 	})
 	if err != nil {
 		return "", TokenInfo{}, err
 	}
 	return plain, info, nil
+}
+
+// insertToken makes a token for user in tx; createdBy is the admin who
+// made it for user, "" when the user (or the operator) did.
+func insertToken(ctx context.Context, tx pgx.Tx, book, user, createdBy string, ttl time.Duration) (string, TokenInfo, error) {
+	if ttl <= 0 || ttl > TokenTTLMax {
+		return "", TokenInfo{}, ledger.Errorf(ledger.EInvalid, "ttl", "a token lives between 1s and %v, not %v", TokenTTLMax, ttl)
+	}
+	if user == ledger.SystemUser {
+		return "", TokenInfo{}, ledger.Errorf(ledger.EInvalid, "user", "the built-in user %s has no API tokens", ledger.SystemUser)
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", TokenInfo{}, err
+	}
+	plain := TokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
+	var disabled bool
+	err := tx.QueryRow(ctx, `SELECT disabled FROM users WHERE book = $1 AND name = $2`, book, user).Scan(&disabled)
+	if err == pgx.ErrNoRows {
+		return "", TokenInfo{}, ledger.Errorf(ledger.ENotFound, "user", "user %s does not exist in book %s", user, book)
+	}
+	if err != nil {
+		return "", TokenInfo{}, err
+	}
+	if disabled {
+		return "", TokenInfo{}, ledger.Errorf(ledger.EInvalid, "user", "user %s is disabled", user)
+	}
+	info := TokenInfo{Book: book, User: user, CreatedBy: createdBy}
+	var by *string
+	if createdBy != "" {
+		by = &createdBy
+	}
+	err = tx.QueryRow(ctx, `INSERT INTO api_tokens (book, user_name, token_hash, expires_at, created_by)
+		VALUES ($1, $2, $3, now() + make_interval(secs => $4), $5) RETURNING id, created_at, expires_at`,
+		book, user, hashToken(plain), ttl.Seconds(), by).Scan(&info.ID, &info.CreatedAt, &info.ExpiresAt)
+	return plain, info, err
 }
 
 // Authenticate returns the user an API token belongs to, or
@@ -126,8 +143,9 @@ func (db *DB) Authenticate(ctx context.Context, token string) (*ledger.User, Tok
 // Token reads the description of token id of book.
 func (db *DB) Token(ctx context.Context, book string, id int64) (TokenInfo, error) {
 	info := TokenInfo{ID: id}
-	err := db.Pool.QueryRow(ctx, `SELECT book, user_name, created_at, expires_at, revoked_at FROM api_tokens WHERE book = $1 AND id = $2`, book, id).
-		Scan(&info.Book, &info.User, &info.CreatedAt, &info.ExpiresAt, &info.RevokedAt)
+	err := db.Pool.QueryRow(ctx, `SELECT book, user_name, created_at, expires_at, revoked_at, coalesce(created_by, '') FROM api_tokens
+		WHERE book = $1 AND id = $2`, book, id).
+		Scan(&info.Book, &info.User, &info.CreatedAt, &info.ExpiresAt, &info.RevokedAt, &info.CreatedBy)
 	if err == pgx.ErrNoRows {
 		return TokenInfo{}, ledger.Errorf(ledger.ENotFound, "id", "token %d does not exist in book %s", id, book)
 	}
@@ -149,4 +167,109 @@ func (db *DB) RevokeToken(ctx context.Context, book string, id int64) (TokenInfo
 		return err
 	})
 	return info, err
+}
+
+// tokenOwner reads, in tx, actor as a user, the books, and the scope of
+// user owner ("" the whole book); an owner that does not exist is
+// not_found naming field.
+func tokenOwner(ctx context.Context, tx pgx.Tx, book, actor, owner, field string) (*ledger.User, *ledger.Books, string, error) {
+	u, err := loadUser(ctx, tx, book, actor)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	b, err := loadBooks(ctx, tx, book)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	var scope string
+	err = tx.QueryRow(ctx, `SELECT coalesce(scope, '') FROM users WHERE book = $1 AND name = $2`, book, owner).Scan(&scope)
+	if err == pgx.ErrNoRows {
+		return nil, nil, "", ledger.Errorf(ledger.ENotFound, field, "user %s does not exist in book %s", owner, book)
+	}
+	return u, b, scope, err
+}
+
+// CreateTokenAs makes an API token for user as actor: the user
+// themselves, or an admin who manages user (ledger.CanManageUsers); ""
+// is the operator (ledger token create without --as). A token made for
+// another user records its maker and is logged in the action log
+// (token.create, naming the user and the token), which auditors read.
+func (db *DB) CreateTokenAs(ctx context.Context, book, actor, user string, ttl time.Duration) (plain string, info TokenInfo, err error) {
+	err = db.runTx(ctx, func(tx pgx.Tx) error {
+		by := ""
+		if actor == "" {
+			actor = ledger.SystemUser
+		} else if user != actor {
+			u, b, scope, err := tokenOwner(ctx, tx, book, actor, user, "name")
+			if err != nil {
+				return err
+			}
+			if err := ledger.CanManageUsers(u, b, scope, "name"); err != nil {
+				return err
+			}
+			by = actor
+		}
+		if plain, info, err = insertToken(ctx, tx, book, user, by, ttl); err != nil {
+			return err
+		}
+		return logAction(ctx, tx, book, actor, "token.create", 0, db.Now(), db.Source,
+			map[string]any{"user": user, "token_id": info.ID, "expires_at": info.ExpiresAt, "for_another_user": user != actor})
+	})
+	if err != nil {
+		return "", TokenInfo{}, err
+	}
+	return plain, info, nil
+}
+
+// RevokeTokenAs revokes token id of book as actor: the token's own user,
+// or an admin who manages its user; "" is the operator (ledger token
+// revoke without --as). A token outside actor's reach is not_found, as
+// one that does not exist. The revocation is logged.
+func (db *DB) RevokeTokenAs(ctx context.Context, book, actor string, id int64) (TokenInfo, error) {
+	var info TokenInfo
+	err := db.runTx(ctx, func(tx pgx.Tx) error {
+		var owner string
+		err := tx.QueryRow(ctx, `SELECT user_name FROM api_tokens WHERE book = $1 AND id = $2`, book, id).Scan(&owner)
+		if err == pgx.ErrNoRows {
+			return ledger.Errorf(ledger.ENotFound, "id", "token %d does not exist", id)
+		}
+		if err != nil {
+			return err
+		}
+		if actor == "" {
+			actor = ledger.SystemUser
+		} else {
+			u, b, scope, err := tokenOwner(ctx, tx, book, actor, owner, "id")
+			if err != nil {
+				return err
+			}
+			if err := ledger.CanManageTokens(u, b, owner, scope, id); err != nil {
+				return err
+			}
+		}
+		info = TokenInfo{ID: id}
+		if err := tx.QueryRow(ctx, `UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE book = $1 AND id = $2
+			RETURNING book, user_name, created_at, expires_at, revoked_at, coalesce(created_by, '')`, book, id).
+			Scan(&info.Book, &info.User, &info.CreatedAt, &info.ExpiresAt, &info.RevokedAt, &info.CreatedBy); err != nil {
+			return err
+		}
+		return logAction(ctx, tx, book, actor, "token.revoke", 0, db.Now(), db.Source, map[string]any{"user": owner, "token_id": id})
+	})
+	return info, err
+}
+
+// TokensAs lists the tokens of user name as actor: their own, or those of
+// a user actor manages; another user's are not_found.
+func (db *DB) TokensAs(ctx context.Context, book, actor, name string) ([]TokenInfo, error) {
+	err := db.runTx(ctx, func(tx pgx.Tx) error {
+		u, b, scope, err := tokenOwner(ctx, tx, book, actor, name, "name")
+		if err != nil {
+			return err
+		}
+		return ledger.CanManageTokens(u, b, name, scope, 0)
+	}, snapshot)
+	if err != nil {
+		return nil, err
+	}
+	return db.Tokens(ctx, book, name)
 }

@@ -95,14 +95,18 @@ func orZero(m ledger.Money) ledger.Money {
 }
 
 // DissolveOrg records that an organisation was dissolved on date (临时党支部
-// 随临时机构撤销而撤销). Admins only; logged.
+// 随临时机构撤销而撤销). Admins only, within their scope; logged.
 func (db *DB) DissolveOrg(ctx context.Context, book, actor, org string, date time.Time) error {
 	return db.runTx(ctx, func(tx pgx.Tx) error {
 		u, err := loadUser(ctx, tx, book, actor)
 		if err != nil {
 			return err
 		}
-		if err := ledger.CanDissolve(u); err != nil {
+		b, err := loadBooks(ctx, tx, book)
+		if err != nil {
+			return err
+		}
+		if err := ledger.CanDissolve(u, b, org); err != nil {
 			return err
 		}
 		tag, err := tx.Exec(ctx, `UPDATE organisations SET dissolved = $3 WHERE book = $1 AND code = $2`, book, org, date)

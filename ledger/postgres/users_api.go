@@ -112,7 +112,7 @@ func (db *DB) SetUserDisabled(ctx context.Context, book, actor, name string, dis
 // Tokens lists the tokens of user name of book, newest first (never the
 // tokens themselves, which are not stored).
 func (db *DB) Tokens(ctx context.Context, book, name string) ([]TokenInfo, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT id, book, user_name, created_at, expires_at, revoked_at FROM api_tokens
+	rows, err := db.Pool.Query(ctx, `SELECT id, book, user_name, created_at, expires_at, revoked_at, coalesce(created_by, '') FROM api_tokens
 		WHERE book = $1 AND user_name = $2 ORDER BY id DESC LIMIT 1000`, book, name)
 	if err != nil {
 		return nil, mapError(err)
@@ -120,7 +120,7 @@ func (db *DB) Tokens(ctx context.Context, book, name string) ([]TokenInfo, error
 	out := []TokenInfo{}
 	for rows.Next() {
 		var t TokenInfo
-		if err := rows.Scan(&t.ID, &t.Book, &t.User, &t.CreatedAt, &t.ExpiresAt, &t.RevokedAt); err != nil {
+		if err := rows.Scan(&t.ID, &t.Book, &t.User, &t.CreatedAt, &t.ExpiresAt, &t.RevokedAt, &t.CreatedBy); err != nil {
 			rows.Close()
 			return nil, mapError(err)
 		}
