@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -10,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fenyang/partyfee/internal/exit"
-	"github.com/fenyang/partyfee/ledger/postgres"
+	"github.com/fenyang/partyfee/ledger/exchange"
 	"github.com/fenyang/partyfee/ledger/xlsximport"
 	"github.com/fenyang/partyfee/reports"
 )
@@ -66,7 +65,7 @@ func importVoucherWorkbook(ctx context.Context, a *app, path string) error {
 	if err != nil {
 		return err
 	}
-	res, err := importDrafts(ctx, db, a.book(), actor, data)
+	res, err := exchange.ImportWorkbook(ctx, db, a.book(), actor, data)
 	if err != nil {
 		return err
 	}
@@ -82,21 +81,4 @@ func importVoucherWorkbook(ctx context.Context, a *app, path string) error {
 		fmt.Fprintf(a.stdout, "  %s\n", w)
 	}
 	return nil
-}
-
-// importDrafts reads the workbook and makes its drafts (shared with the API).
-func importDrafts(ctx context.Context, db *postgres.DB, book, actor string, data []byte) (postgres.DraftImportResult, error) {
-	b, err := db.LoadBooks(ctx, book)
-	if err != nil {
-		return postgres.DraftImportResult{}, err
-	}
-	drafts, err := xlsximport.Read(bytes.NewReader(data), b)
-	if err != nil {
-		return postgres.DraftImportResult{}, err
-	}
-	in := make([]postgres.DraftInput, len(drafts))
-	for i, d := range drafts {
-		in[i] = postgres.DraftInput{Voucher: d.Voucher, Where: fmt.Sprintf("工作表“%s”第 %d 行（凭证键 %s）", xlsximport.SheetVouchers, d.Row, d.Key)}
-	}
-	return db.ImportDrafts(ctx, book, actor, in)
 }
