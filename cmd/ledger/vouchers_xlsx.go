@@ -22,7 +22,8 @@ func (a *app) templateCommand() *cobra.Command {
 		Long: `template vouchers writes the workbook that ledger import FILE.xlsx reads: the sheet 凭证 with one row
 per posting line (` + fmt.Sprint(xlsximport.Columns) + `), drop-down lists of the
 book's leaf accounts, active organisations, funds and purposes (sheet 代码表) and the instructions in
-Chinese (sheet 说明).`,
+Chinese (sheet 说明), and the sheets 受益人 (` + fmt.Sprint(xlsximport.BeneficiaryColumns) + `) and
+物品 (` + fmt.Sprint(xlsximport.ItemColumns) + `), rows naming their voucher by 凭证键.`,
 		Example: `  ledger template vouchers --out 凭证导入模板.xlsx`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -38,7 +39,9 @@ Chinese (sheet 说明).`,
 				return err
 			}
 			if err := writeFileAtomic(out, func(w io.Writer) error {
-				return reports.WriteVoucherTemplate(w, b, xlsximport.SheetVouchers, xlsximport.Columns)
+				return reports.WriteVoucherTemplate(w, b, xlsximport.SheetVouchers, xlsximport.Columns,
+					reports.TemplateSheet{Name: xlsximport.SheetBeneficiaries, Columns: xlsximport.BeneficiaryColumns},
+					reports.TemplateSheet{Name: xlsximport.SheetItems, Columns: xlsximport.ItemColumns})
 			}); err != nil {
 				return err
 			}
@@ -79,6 +82,9 @@ func importVoucherWorkbook(ctx context.Context, a *app, path string) error {
 	fmt.Fprintln(a.stdout)
 	for _, w := range res.Words {
 		fmt.Fprintf(a.stdout, "  %s\n", w)
+	}
+	for _, n := range res.Notes {
+		fmt.Fprintf(a.stdout, "注意：%s\n", n)
 	}
 	return nil
 }

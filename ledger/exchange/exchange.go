@@ -42,22 +42,36 @@ func WriteJournal(ctx context.Context, db *postgres.DB, book string, p ledger.Pe
 	return n, jw.Flush()
 }
 
+// ImportResult says what ImportWorkbook did.
+type ImportResult struct {
+	postgres.DraftImportResult
+	// Notes say what of the file was read but not recorded.
+	Notes []string `json:"notes"`
+}
+
 // ImportWorkbook reads the voucher template workbook data and makes its
-// vouchers as drafts of book under actor: all or none, every rule checked,
-// errors naming the sheet, row and column; vouchers made before from the
-// same 凭证键 are skipped.
-func ImportWorkbook(ctx context.Context, db *postgres.DB, book, actor string, data []byte) (postgres.DraftImportResult, error) {
+// vouchers (with the beneficiaries of the sheet 受益人) as drafts of book
+// under actor: all or none, every rule checked, errors naming the sheet,
+// row and column; vouchers made before from the same 凭证键 are skipped.
+func ImportWorkbook(ctx context.Context, db *postgres.DB, book, actor string, data []byte) (ImportResult, error) {
 	b, err := db.LoadBooks(ctx, book)
 	if err != nil {
-		return postgres.DraftImportResult{}, err
+		return ImportResult{}, err
 	}
-	drafts, err := xlsximport.Read(bytes.NewReader(data), b)
+	wb, err := xlsximport.ReadWorkbook(bytes.NewReader(data), b)
 	if err != nil {
-		return postgres.DraftImportResult{}, err
+		return ImportResult{}, err
 	}
-	in := make([]postgres.DraftInput, len(drafts))
-	for i, d := range drafts {
+	in := make([]postgres.DraftInput, len(wb.Drafts))
+	for i, d := range wb.Drafts {
 		in[i] = postgres.DraftInput{Voucher: d.Voucher, Where: fmt.Sprintf("工作表“%s”第 %d 行（凭证键 %s）", xlsximport.SheetVouchers, d.Row, d.Key)}
 	}
-	return db.ImportDrafts(ctx, book, actor, in)
+	res, err := db.ImportDrafts(ctx, book, actor, in)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	if res.IDs == nil {
+		res.IDs, res.Words = []int64{}, []string{}
+	}
+	return ImportResult{DraftImportResult: res, Notes: append([]string{}, wb.Notes...)}, nil
 }

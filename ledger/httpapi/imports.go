@@ -32,9 +32,6 @@ func (s *Server) importVouchers(c *call, f upload) (execFunc, error) {
 		if err != nil {
 			return 0, nil, err
 		}
-		if res.IDs == nil {
-			res.IDs, res.Words = []int64{}, []string{}
-		}
 		if res.Made == 0 {
 			return http.StatusOK, res, nil
 		}

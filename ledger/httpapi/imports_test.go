@@ -18,16 +18,35 @@ import (
 // rows (in the template's column order).
 func voucherWorkbook(t *testing.T, rows ...[]string) []byte {
 	t.Helper()
+	return templateWorkbook(t, rows, nil, nil)
+}
+
+// templateWorkbook writes the template's sheets 凭证, 受益人 and 物品
+// holding the rows given (in the template's column order).
+func templateWorkbook(t *testing.T, lines, beneficiaries, items [][]string) []byte {
+	t.Helper()
 	f := excelize.NewFile()
 	defer f.Close()
 	if err := f.SetSheetName("Sheet1", xlsximport.SheetVouchers); err != nil {
 		t.Fatal(err)
 	}
-	for i, r := range append([][]string{xlsximport.Columns}, rows...) {
-		for j, v := range r {
-			cell, _ := excelize.CoordinatesToCellName(j+1, i+1)
-			if err := f.SetCellStr(xlsximport.SheetVouchers, cell, v); err != nil {
+	for _, sh := range []struct {
+		name   string
+		header []string
+		rows   [][]string
+	}{{xlsximport.SheetVouchers, xlsximport.Columns, lines}, {xlsximport.SheetBeneficiaries, xlsximport.BeneficiaryColumns, beneficiaries},
+		{xlsximport.SheetItems, xlsximport.ItemColumns, items}} {
+		if sh.name != xlsximport.SheetVouchers {
+			if _, err := f.NewSheet(sh.name); err != nil {
 				t.Fatal(err)
+			}
+		}
+		for i, r := range append([][]string{sh.header}, sh.rows...) {
+			for j, v := range r {
+				cell, _ := excelize.CoordinatesToCellName(j+1, i+1)
+				if err := f.SetCellStr(sh.name, cell, v); err != nil {
+					t.Fatal(err)
+				}
 			}
 		}
 	}
@@ -111,4 +130,52 @@ func TestImportWorkbook(t *testing.T) {
 	expect(t, r, http.StatusForbidden, ledger.EForbidden)
 	r = e.post(officer, "/api/v1/imports", []byte("not a workbook"))
 	expect(t, r, http.StatusBadRequest, ledger.EInvalid)
+}
+
+// TestImportWorkbookBeneficiariesAndItems: the sheet 受益人 lands on its
+// vouchers; the sheet 物品 is checked, not recorded, and the answer says
+// so; a beneficiary of an unknown 凭证键 refuses the file naming the sheet
+// 受益人, its row and column.
+func TestImportWorkbookBeneficiariesAndItems(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	lines := condolenceRows("C-1", "300.00")
+	bens := [][]string{{"C-1", "张三", "群众", "141182197001011232", "200.00", "隔离期间生活困难"}, {"C-1", "李四", "党员", "", "100.00"}}
+	items := [][]string{{"C-1", "口罩", "N95", "只", "100", "2.50", "250.00"}}
+
+	bad := append([][]string{}, bens...)
+	bad = append(bad, []string{"C-9", "王五", "群众", "", "10.00"})
+	r := e.post(officer, "/api/v1/imports", templateWorkbook(t, lines, bad, items))
+	expect(t, r, http.StatusNotFound, ledger.ENotFound)
+	if msg := r.str(t, "message"); !strings.Contains(msg, "工作表“受益人”第 4 行 “凭证键”") {
+		t.Fatalf("the error names no sheet, row and column: %s", r.body)
+	}
+	badItem := [][]string{{"C-1", "口罩", "N95", "只", "100", "2.505", "250.00"}}
+	r = e.post(officer, "/api/v1/imports", templateWorkbook(t, lines, bens, badItem))
+	expect(t, r, http.StatusBadRequest, ledger.EInvalidAmount)
+	if msg := r.str(t, "message"); !strings.Contains(msg, "工作表“物品”第 2 行 “单价”") {
+		t.Fatalf("the error names no sheet, row and column: %s", r.body)
+	}
+	if n := e.count(`SELECT count(*) FROM vouchers WHERE idem_key LIKE 'xlsx:%'`); n != 0 {
+		t.Fatalf("refused files made %d drafts", n)
+	}
+
+	r = e.post(officer, "/api/v1/imports", templateWorkbook(t, lines, bens, items))
+	expect(t, r, http.StatusCreated, "")
+	var res struct {
+		IDs   []int64  `json:"ids"`
+		Notes []string `json:"notes"`
+	}
+	if err := json.Unmarshal(r.body, &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.IDs) != 1 || len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "物品") {
+		t.Fatalf("import: %s", r.body)
+	}
+	if n := e.count(`SELECT count(*) FROM voucher_beneficiaries WHERE voucher_id = $1`, res.IDs[0]); n != 2 {
+		t.Fatalf("the voucher has %d beneficiaries, want 2", n)
+	}
+	if n := e.count(`SELECT count(*) FROM voucher_beneficiaries WHERE voucher_id = $1 AND name = '张三' AND amount_fen = 20000`, res.IDs[0]); n != 1 {
+		t.Fatalf("张三's 200.00 is not recorded")
+	}
 }
