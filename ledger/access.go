@@ -130,3 +130,16 @@ func CanManageTokens(u *User, b *Books, owner, ownerScope string, id int64) erro
 	}
 	return Errorf(ENotFound, "id", "token %d does not exist", id)
 }
+
+// CanMakeVouchers refuses a user who may make no voucher at all: a file
+// of vouchers is refused before it is read; each voucher is still
+// authorized on its own (scope, organisations) when it is made.
+func CanMakeVouchers(u *User) error {
+	if u.Has(RoleOfficer) || u.Has(RoleAdmin) {
+		return nil
+	}
+	if u.Has(RoleAuditor) {
+		return Errorf(EForbidden, "user", "%s is an auditor: auditors read everything and write nothing but audit-finding states", u.Name)
+	}
+	return Errorf(EForbidden, "user", "%s lacks the role to %s a voucher (needs %s)", u.Name, ActMake, "officer or admin")
+}

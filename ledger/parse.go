@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -151,4 +152,47 @@ func (p PeriodRange) Months() [][2]int {
 		out = append(out, [2]int{k / 12, k%12 + 1})
 	}
 	return out
+}
+
+// ParseBeneficiary parses "name,category,id,amount[,reason]".
+func ParseBeneficiary(s string) (Beneficiary, error) {
+	parts := strings.Split(s, ",")
+	if len(parts) < 4 {
+		return Beneficiary{}, Errorf(EInvalid, "beneficiary", "%q is not 'name,category,id-number,amount[,reason]'", s)
+	}
+	amt, err := ParseAmount(strings.TrimSpace(parts[3]))
+	if err != nil {
+		return Beneficiary{}, err
+	}
+	p := Beneficiary{Name: strings.TrimSpace(parts[0]), Category: strings.TrimSpace(parts[1]), IDNumber: strings.TrimSpace(parts[2]), Amount: amt}
+	if len(parts) > 4 {
+		p.Reason = strings.TrimSpace(strings.Join(parts[4:], ","))
+	}
+	return p, nil
+}
+
+// VoucherRef names a voucher: by its id, or by its period, type and
+// number (2020-02:记-12).
+type VoucherRef struct {
+	ID                  int64
+	Year, Month, Number int
+	Type                string
+}
+
+// ParseVoucherRef parses a voucher id or PERIOD:字-号 such as 2020-02:记-12.
+func ParseVoucherRef(ref string) (VoucherRef, error) {
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		return VoucherRef{ID: id}, nil
+	}
+	period, word, ok := strings.Cut(ref, ":")
+	typ, num, ok2 := strings.Cut(word, "-")
+	n, err := strconv.Atoi(num)
+	if !ok || !ok2 || err != nil {
+		return VoucherRef{}, Errorf(EInvalid, "voucher", "%q is neither a voucher id nor PERIOD:字-号 (e.g. 2020-02:记-12)", ref)
+	}
+	p, err := ParsePeriod(period)
+	if err != nil {
+		return VoucherRef{}, err
+	}
+	return VoucherRef{Year: p.From.Year(), Month: int(p.From.Month()), Type: typ, Number: n}, nil
 }

@@ -16,6 +16,13 @@ const (
 	templateSheetLists = "代码表"
 )
 
+// TemplateSheet is a further sheet of the voucher template: its name and
+// header row.
+type TemplateSheet struct {
+	Name    string
+	Columns []string
+}
+
 // templateRowsValidated is how many rows of the sheet 凭证 carry the
 // drop-down lists.
 const templateRowsValidated = 2000
@@ -26,7 +33,10 @@ const templateRowsValidated = 2000
 // package of the ledger's) and drop-down
 // lists of the book's leaf accounts, active organisations, funds and
 // purposes (from the sheet 代码表), and the instructions in Chinese.
-func WriteVoucherTemplate(w io.Writer, b *ledger.Books, sheet string, columns []string) error {
+//
+// more are further sheets of the template (the beneficiaries, the items):
+// a header row of text columns each.
+func WriteVoucherTemplate(w io.Writer, b *ledger.Books, sheet string, columns []string, more ...TemplateSheet) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	if err := f.SetSheetName("Sheet1", sheet); err != nil {
@@ -61,6 +71,23 @@ func WriteVoucherTemplate(w io.Writer, b *ledger.Books, sheet string, columns []
 	}
 	_ = f.SetColWidth(sheet, "A", lastCol, 14)
 	_ = f.SetColWidth(sheet, "D", "F", 28)
+
+	for _, m := range more {
+		if _, err := f.NewSheet(m.Name); err != nil {
+			return err
+		}
+		for i, c := range m.Columns {
+			cell, _ := excelize.CoordinatesToCellName(i+1, 1)
+			if err := f.SetCellStr(m.Name, cell, c); err != nil {
+				return err
+			}
+		}
+		mlast, _ := excelize.CoordinatesToCellName(len(m.Columns), 1)
+		mlastCol, _ := excelize.ColumnNumberToName(len(m.Columns))
+		_ = f.SetCellStyle(m.Name, "A1", mlast, bold)
+		_ = f.SetColStyle(m.Name, "A:"+mlastCol, text)
+		_ = f.SetColWidth(m.Name, "A", mlastCol, 16)
+	}
 
 	// The lists.
 	if _, err := f.NewSheet(templateSheetLists); err != nil {
@@ -143,6 +170,9 @@ func WriteVoucherTemplate(w io.Writer, b *ledger.Books, sheet string, columns []
 		"6. 导入后凭证为“未审核”草稿，制单人为导入人，之后照常审核、出纳签字、记账。",
 		"7. 整个文件一次导入：任何一行有错，所有凭证都不导入，错误信息指出工作表、行号和列名；改正后重新导入即可。",
 		"8. 重复导入同一文件不会重复生成凭证：已导入的凭证键被跳过；凭证键相同但内容不同会被拒绝。",
+		"9. 工作表“受益人”每行一位慰问、救助对象（凭证键、姓名、身份、证件号、金额、事由），凭证键须在“" + sheet + "”中出现；随凭证一并导入。",
+		"10. 工作表“物品”每行一项采购物品（凭证键、品名、规格、单位、数量、单价、金额）：导入时检查，但账簿的凭证尚无物品明细，暂不记录。",
+		"11. 票据号：凭证没有单独的票据号字段，导入后记入凭证的备注（“票据号 …”）。",
 		"",
 		"命令：ledger --as 用户名 import 凭证.xlsx",
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
 
+	"github.com/fenyang/partyfee/configs"
 	"github.com/fenyang/partyfee/internal/exit"
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/postgres"
@@ -25,8 +26,8 @@ type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	configFile     string
-	v              *viper.Viper // the loaded configuration, for `config show`
-	cfg            Config       // the same, resolved once
+	v              *viper.Viper   // the loaded configuration, for `config show`
+	cfg            configs.Config // the same, resolved once
 	log            *slog.Logger
 	server         *embedded.Server // the embedded cluster, nil on an external database
 	db             *postgres.DB
@@ -53,11 +54,11 @@ Without a database URL it runs on a private PostgreSQL cluster in the data direc
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			v, err := loadConfig(a.configFile, cmd.Flags())
+			v, err := configs.Load(a.configFile, cmd.Flags())
 			if err != nil {
 				return err
 			}
-			a.v, a.cfg = v, configFrom(v)
+			a.v, a.cfg = v, configs.From(v)
 			a.log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: parseLevel(a.cfg.LogLevel)}))
 			return nil
 		},
@@ -122,7 +123,7 @@ func (a *app) embeddedServer() (*embedded.Server, error) {
 	if a.server != nil {
 		return a.server, nil
 	}
-	s, err := embedded.New(a.cfg.cluster(a.dataDir(), a.log))
+	s, err := embedded.New(clusterOptions(&a.cfg, a.dataDir(), a.log))
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +167,7 @@ func (a *app) openDB(ctx context.Context) (*postgres.DB, error) {
 	if _, err := postgres.Migrate(ctx, ownerURL, a.log); err != nil {
 		return nil, err
 	}
-	db, err := postgres.Open(ctx, appURL, a.cfg.pool())
+	db, err := postgres.Open(ctx, appURL, poolOptions(&a.cfg))
 	if err != nil {
 		return nil, err
 	}
@@ -212,11 +213,11 @@ func (a *app) configCommand() *cobra.Command {
 		Example: "  LEDGER_SERVE_ADDR=127.0.0.1:9090 ledger config show",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			eff := effectiveConfig(a.v)
+			eff := configs.Effective(a.v)
 			if a.jsonOut() {
 				return a.printJSON(eff)
 			}
-			for _, k := range sortedKeys(eff) {
+			for _, k := range configs.SortedKeys(eff) {
 				fmt.Fprintf(a.stdout, "%s = %v\n", k, eff[k])
 			}
 			return nil
@@ -299,7 +300,7 @@ keeps it running until "db stop".`,
 		Use: "status", Short: "Show whether the server runs", Args: cobra.NoArgs, Example: "  ledger db status --json",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if u := a.cfg.DatabaseURL; u != "" {
-				st := map[string]any{"database_url": maskURL(u)}
+				st := map[string]any{"database_url": configs.MaskURL(u)}
 				db, err := postgres.Open(cmd.Context(), u, postgres.Options{ConnectTimeout: 5 * time.Second})
 				if err == nil {
 					err = db.Ping(cmd.Context())

@@ -24,26 +24,9 @@ func (a *app) auditCommands() []*cobra.Command {
 		a.meetingCommand(), a.payeeCommand(), a.valueDateCommand()}
 }
 
-// auditRulesConfig returns the audit-rule thresholds: the file named by
-// audit.rules_file, or the embedded configs/audit.yaml.
+// auditRulesConfig returns the audit-rule thresholds of the configuration.
 func (a *app) auditRulesConfig() (*audit.Config, error) {
-	name := a.cfg.Audit.RulesFile
-	var data []byte
-	var err error
-	if name != "" {
-		data, err = os.ReadFile(name)
-	} else {
-		name = "audit.yaml (built in)"
-		data, err = configs.Read("audit.yaml")
-	}
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := audit.LoadConfig(data, name)
-	if err != nil {
-		return nil, err
-	}
-	return &cfg, nil
+	return configs.AuditRules(a.cfg.Audit.RulesFile)
 }
 
 func (a *app) auditCommand() *cobra.Command {
@@ -104,41 +87,18 @@ built-in configs/audit.yaml, or the file named by the configuration key audit.ru
 // reportFindings prints the findings of one evaluation and returns a
 // discrepancy (exit 4) when a HIGH finding is still open.
 func (a *app) reportFindings(period string, p ledger.PeriodRange, stored []postgres.StoredFinding, minSev string) error {
-	counts := map[string]int{}
-	openHigh := 0
-	shown := []postgres.StoredFinding{}
-	for _, f := range stored {
-		counts[f.Severity]++
-		if f.Severity == audit.SeverityHigh && f.State == audit.FindingOpen {
-			openHigh++
-		}
-		if minSev == "" || audit.SeverityRank(f.Severity) >= audit.SeverityRank(minSev) {
-			shown = append(shown, f)
-		}
-	}
-	status := "clean"
-	if openHigh > 0 {
-		status = "open_high"
-	}
+	r := textout.NewFindingsReport(period, p, stored, minSev)
+	var err error
 	if a.jsonOut() {
-		if err := a.printJSON(map[string]any{
-			"period": period, "from": p.From.Format(time.DateOnly), "as_of": p.To.Format(time.DateOnly), "status": status,
-			"summary": map[string]int{"total": len(stored), "high": counts[audit.SeverityHigh], "medium": counts[audit.SeverityMedium],
-				"low": counts[audit.SeverityLow], "open_high": openHigh},
-			"findings": shown,
-		}); err != nil {
-			return err
-		}
+		err = a.printJSON(r)
 	} else {
-		fmt.Fprintf(a.stdout, "审计规则检查 %s（截至 %s）\n", period, p.To.Format(time.DateOnly))
-		if err := textout.FindingTable(a.stdout, shown); err != nil {
-			return err
-		}
-		fmt.Fprintf(a.stdout, "共 %d 条问题（高 %d / 中 %d / 低 %d），未整改的高风险问题 %d 条\n", len(stored),
-			counts[audit.SeverityHigh], counts[audit.SeverityMedium], counts[audit.SeverityLow], openHigh)
+		err = r.Print(a.stdout)
 	}
-	if openHigh > 0 {
-		return &exit.DiscrepancyError{Msg: fmt.Sprintf("audit %s: %d HIGH finding(s) still open", period, openHigh)}
+	if err != nil {
+		return err
+	}
+	if n := r.Summary.OpenHigh; n > 0 {
+		return &exit.DiscrepancyError{Msg: fmt.Sprintf("audit %s: %d HIGH finding(s) still open", period, n)}
 	}
 	return nil
 }
@@ -289,25 +249,13 @@ func (a *app) auditHistoryCommand() *cobra.Command {
 	}
 }
 
-// optionalMoney parses a published amount (0 allowed).
-func optionalMoney(field, s string) (ledger.Money, error) {
-	m, err := ledger.ParseMoney(s)
-	if err != nil {
-		return ledger.Money{}, ledger.Errorf(ledger.EInvalidAmount, field, "%s", ledger.ErrorMessage(err))
-	}
-	if m.Sign() < 0 {
-		return ledger.Money{}, ledger.Errorf(ledger.EInvalidAmount, field, "a published amount is not negative")
-	}
-	return m, nil
-}
-
 func (a *app) publicityCommand() *cobra.Command {
 	c := &cobra.Command{
 		Use:     "publicity",
 		Short:   "Publications (公示) of special-fund spending, read by audit rules A-16 and A-17",
 		Example: "  ledger --as wangfang publicity add --org FY --date 2020-03-05 --channel 公示栏 --procurement 150000.00 --condolence 80000.00 --relief 30000.00 --total 260000.00",
 	}
-	var r struct{ org, date, channel, through, procurement, condolence, relief, total string }
+	var r audit.PublicityText
 	add := &cobra.Command{
 		Use:   "add",
 		Short: "Record a publication: its date, channel and the published totals by purpose",
@@ -319,33 +267,14 @@ func (a *app) publicityCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			p := audit.PublicityRecord{Org: r.org, Channel: r.channel, Totals: map[ledger.Purpose]ledger.Money{}}
-			if r.date == "" {
+			if r.Date == "" {
 				return exit.Usagef("publicity add needs --date")
 			}
-			if p.Date, err = ledger.ParseDate(r.date); err != nil {
-				return err
-			}
-			if r.through != "" {
-				if p.Through, err = ledger.ParseDate(r.through); err != nil {
-					return ledger.Errorf(ledger.EInvalid, "through", "%s", ledger.ErrorMessage(err))
-				}
-			}
-			for _, x := range []struct {
-				p ledger.Purpose
-				s string
-			}{{ledger.Procurement, r.procurement}, {ledger.Condolence, r.condolence}, {ledger.Relief, r.relief}} {
-				if x.s == "" {
-					continue
-				}
-				if p.Totals[x.p], err = optionalMoney(string(x.p), x.s); err != nil {
-					return err
-				}
-			}
-			if r.total == "" {
+			if r.Total == "" {
 				return exit.Usagef("publicity add needs --total (the published grand total)")
 			}
-			if p.ReportedTotal, err = optionalMoney("total", r.total); err != nil {
+			p, err := audit.ParsePublicity(r)
+			if err != nil {
 				return err
 			}
 			db, err := a.openDB(cmd.Context())
@@ -364,14 +293,14 @@ func (a *app) publicityCommand() *cobra.Command {
 		},
 	}
 	f := add.Flags()
-	f.StringVar(&r.org, "org", "", "publishing organisation (default: the whole book)")
-	f.StringVar(&r.date, "date", "", "date of publication YYYY-MM-DD")
-	f.StringVar(&r.channel, "channel", "", "where: 公示栏, 微信公众号, 党务公开网 …")
-	f.StringVar(&r.through, "through", "", "last day of spending the publication covers (default: its date)")
-	f.StringVar(&r.procurement, "procurement", "", "published total of 物资采购")
-	f.StringVar(&r.condolence, "condolence", "", "published total of 一线慰问")
-	f.StringVar(&r.relief, "relief", "", "published total of 党员群众救助")
-	f.StringVar(&r.total, "total", "", "published grand total")
+	f.StringVar(&r.Org, "org", "", "publishing organisation (default: the whole book)")
+	f.StringVar(&r.Date, "date", "", "date of publication YYYY-MM-DD")
+	f.StringVar(&r.Channel, "channel", "", "where: 公示栏, 微信公众号, 党务公开网 …")
+	f.StringVar(&r.Through, "through", "", "last day of spending the publication covers (default: its date)")
+	f.StringVar(&r.Procurement, "procurement", "", "published total of 物资采购")
+	f.StringVar(&r.Condolence, "condolence", "", "published total of 一线慰问")
+	f.StringVar(&r.Relief, "relief", "", "published total of 党员群众救助")
+	f.StringVar(&r.Total, "total", "", "published grand total")
 	c.AddCommand(add)
 	return c
 }

@@ -48,7 +48,7 @@ func (a *app) benchCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			opt.Cluster, opt.Pool, opt.API, opt.Log = a.cfg.cluster("", a.log), a.cfg.pool(), api, a.log
+			opt.Cluster, opt.Pool, opt.API, opt.Log = clusterOptions(&a.cfg, "", a.log), poolOptions(&a.cfg), api, a.log
 			began := time.Now()
 			opt.Progress = func(format string, args ...any) {
 				fmt.Fprintf(a.stderr, "bench %6.1fs: "+format+"\n", append([]any{time.Since(began).Seconds()}, args...)...)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/fenyang/partyfee/configs"
 	"github.com/fenyang/partyfee/internal/exit"
 	"github.com/fenyang/partyfee/ledger"
 )
@@ -22,7 +23,7 @@ func (a *app) exit(err error) int {
 		return exit.Discrepancy
 	}
 	var ue *exit.UsageError
-	var ce *configError
+	var ce *configs.Error
 	switch {
 	case errors.As(err, &ue), errors.As(err, &ce), isCobraUsage(err):
 		a.printError("usage", "", err.Error())

@@ -12,6 +12,7 @@ import (
 
 	"github.com/fenyang/partyfee/internal/exit"
 	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/exchange"
 	"github.com/fenyang/partyfee/ledger/journal"
 	"github.com/fenyang/partyfee/ledger/postgres"
 )
@@ -59,7 +60,7 @@ The journal goes to --out (written whole or not at all) or stdout.`,
 				f, _ := journal.ParseFormat(format)
 				var n int
 				if out == "" || out == "-" {
-					n, err = exportJournal(cmd.Context(), db, a.book(), p, f, a.stdout)
+					n, err = exchange.WriteJournal(cmd.Context(), db, a.book(), p, f, a.stdout)
 					if err != nil {
 						return err
 					}
@@ -67,7 +68,7 @@ The journal goes to --out (written whole or not at all) or stdout.`,
 					return nil
 				}
 				err = writeFileAtomic(out, func(w io.Writer) error {
-					n, err = exportJournal(cmd.Context(), db, a.book(), p, f, w)
+					n, err = exchange.WriteJournal(cmd.Context(), db, a.book(), p, f, w)
 					return err
 				})
 				if err != nil {
@@ -109,30 +110,6 @@ func exportPeriod(period, year string) (ledger.PeriodRange, error) {
 		return ledger.ParsePeriod(period)
 	}
 	return ledger.PeriodRange{}, exit.Usagef("--period or --year is required")
-}
-
-// exportJournal writes the journal of period to w and returns the number
-// of vouchers written.
-func exportJournal(ctx context.Context, db *postgres.DB, book string, p ledger.PeriodRange, f journal.Format, w io.Writer) (int, error) {
-	var jw *journal.Writer
-	n := 0
-	err := db.ExportJournal(ctx, book, p, postgres.JournalExport{
-		Start: func(b *ledger.Books, opening []ledger.Line) error {
-			jw = journal.NewWriter(w, f, b)
-			if err := jw.Header(p, db.Now()); err != nil {
-				return err
-			}
-			return jw.Opening(p.From, opening)
-		},
-		Voucher: func(v *ledger.Voucher) error {
-			n++
-			return jw.Voucher(v)
-		},
-	})
-	if err != nil {
-		return 0, err
-	}
-	return n, jw.Flush()
 }
 
 // writeFileAtomic writes path through a temporary file in the same

@@ -18,6 +18,7 @@ import (
 	"github.com/fenyang/partyfee/internal/bench"
 	"github.com/fenyang/partyfee/internal/demo"
 	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/exchange"
 	"github.com/fenyang/partyfee/ledger/journal"
 	"github.com/fenyang/partyfee/ledger/postgres"
 	"github.com/fenyang/partyfee/ledger/postgres/pgtest"
@@ -198,7 +199,7 @@ func writeJournal(t *testing.T, db *postgres.DB, book, period string, f journal.
 	file := filepath.Join(t.TempDir(), "book."+string(f))
 	var n int
 	if err := writeFileAtomic(file, func(w io.Writer) error {
-		n, err = exportJournal(context.Background(), db, book, p, f, w)
+		n, err = exchange.WriteJournal(context.Background(), db, book, p, f, w)
 		return err
 	}); err != nil {
 		t.Fatal(err)

@@ -8,11 +8,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/fenyang/partyfee/internal/exit"
+	"github.com/fenyang/partyfee/internal/textout"
 	"github.com/fenyang/partyfee/ledger/postgres"
 )
 
@@ -80,7 +79,7 @@ sheet, row and column in Chinese; re-importing the same file skips the vouchers 
 			if err != nil {
 				return err
 			}
-			progress, done := a.importProgress()
+			progress, done := textout.ImportProgress(a.stderr)
 			res, err := db.ImportApproved(cmd.Context(), a.book(), r, name, postgres.ImportOptions{Actor: actor, BatchSize: batch, Progress: progress})
 			done()
 			if err != nil {
@@ -108,19 +107,4 @@ sheet, row and column in Chinese; re-importing the same file skips the vouchers 
 	c.Flags().StringVar(&approved, "approved", "", "CSV file of approved vouchers, one row per line (- for stdin)")
 	c.Flags().IntVar(&batch, "batch", 0, "vouchers checked and written per database call (default 5000)")
 	return c
-}
-
-// importProgress counts imported vouchers on a terminal; elsewhere it is
-// silent (the result line says it all).
-func (a *app) importProgress() (func(int), func()) {
-	f, ok := a.stderr.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return nil, func() {}
-	}
-	bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(f), progressbar.OptionSetDescription("importing vouchers"),
-		progressbar.OptionShowCount(), progressbar.OptionClearOnFinish(), progressbar.OptionSetPredictTime(false))
-	return func(n int) { _ = bar.Set(n) }, func() {
-		_ = bar.Finish()
-		_ = bar.Clear()
-	}
 }

@@ -4,11 +4,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/fenyang/partyfee/configs"
 	"github.com/fenyang/partyfee/internal/exit"
@@ -79,7 +76,7 @@ Exit status: 0 clean, 4 discrepancies, 1 error. --json prints the summary of SPE
 			if err != nil {
 				return err
 			}
-			progress, done := a.reconcileProgress(p.Label())
+			progress, done := textout.ReconcileProgress(a.stderr, a.log, p.Label())
 			opt.Progress = progress
 			res, err := db.Reconcile(ctx, opt)
 			done()
@@ -114,41 +111,7 @@ Exit status: 0 clean, 4 discrepancies, 1 error. --json prints the summary of SPE
 
 // bankLayouts reads reconcile.bank_layouts or the embedded layouts.
 func (a *app) bankLayouts() ([]bankstmt.Layout, error) {
-	if name := a.cfg.Reconcile.BankLayouts; name != "" {
-		return bankstmt.LoadLayoutsFile(name)
-	}
-	data, err := configs.Read("bank_layouts.yaml")
-	if err != nil {
-		return nil, err
-	}
-	return bankstmt.LoadLayouts(data, "bank_layouts.yaml (built in)")
-}
-
-// reconcileProgress shows the batch's steps: a progress bar when stderr is
-// a terminal, one quiet log line per step (at level info) otherwise.
-func (a *app) reconcileProgress(period string) (func(step string, done, total int), func()) {
-	if f, ok := a.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		var bar *progressbar.ProgressBar
-		return func(step string, done, total int) {
-				if bar == nil {
-					bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(f), progressbar.OptionSetWidth(30),
-						progressbar.OptionShowCount(), progressbar.OptionClearOnFinish(), progressbar.OptionSetPredictTime(false))
-				}
-				bar.Describe(fmt.Sprintf("reconcile %s: %-18s", period, step))
-				_ = bar.Set(done)
-			}, func() {
-				if bar != nil {
-					_ = bar.Finish()
-					_ = bar.Clear()
-				}
-			}
-	}
-	started := time.Now()
-	return func(step string, done, total int) {
-			a.log.Info("reconcile", "period", period, "step", step, "n", done, "of", total)
-		}, func() {
-			a.log.Info("reconcile finished", "period", period, "elapsed", time.Since(started).Round(time.Millisecond))
-		}
+	return configs.BankLayouts(a.cfg.Reconcile.BankLayouts)
 }
 
 func (a *app) periodCommand() *cobra.Command {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -97,17 +96,7 @@ Exit status 0: the chain is intact; 4: it is broken (the problems are printed).`
 				return err
 			}
 			if !res.Clean() {
-				p := res.First()
-				what := p.Kind
-				if p.Seq > 0 {
-					what += fmt.Sprintf(" at position %d", p.Seq)
-				}
-				if p.Voucher != "" {
-					what += ": voucher " + p.Voucher
-				} else if p.VoucherID != 0 {
-					what += fmt.Sprintf(": voucher id %d", p.VoucherID)
-				}
-				return &exit.DiscrepancyError{Msg: fmt.Sprintf("verify: the chain of book %s is broken (%d problems; first %s)", res.Book, res.ProblemCount, what)}
+				return &exit.DiscrepancyError{Msg: textout.VerifyBroken(&res)}
 			}
 			return nil
 		},

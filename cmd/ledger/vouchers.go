@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -117,7 +116,7 @@ func (a *app) flowCommand(flow string) *cobra.Command {
 				}
 			}
 			for i, s := range r.beneficiaries {
-				p, err := parseBeneficiary(s)
+				p, err := ledger.ParseBeneficiary(s)
 				if err != nil {
 					return ledger.Errorf(ledger.EInvalid, fmt.Sprintf("beneficiary[%d]", i+1), "%s", ledger.ErrorMessage(err))
 				}
@@ -171,23 +170,6 @@ func (a *app) flowCommand(flow string) *cobra.Command {
 	return c
 }
 
-// parseBeneficiary parses "name,category,id,amount[,reason]".
-func parseBeneficiary(s string) (ledger.Beneficiary, error) {
-	parts := strings.Split(s, ",")
-	if len(parts) < 4 {
-		return ledger.Beneficiary{}, ledger.Errorf(ledger.EInvalid, "beneficiary", "%q is not 'name,category,id-number,amount[,reason]'", s)
-	}
-	amt, err := ledger.ParseAmount(strings.TrimSpace(parts[3]))
-	if err != nil {
-		return ledger.Beneficiary{}, err
-	}
-	p := ledger.Beneficiary{Name: strings.TrimSpace(parts[0]), Category: strings.TrimSpace(parts[1]), IDNumber: strings.TrimSpace(parts[2]), Amount: amt}
-	if len(parts) > 4 {
-		p.Reason = strings.TrimSpace(strings.Join(parts[4:], ","))
-	}
-	return p, nil
-}
-
 func (a *app) printVoucher(v *ledger.Voucher, chart ledger.Chart, replayed bool) error {
 	if a.jsonOut() {
 		type out struct {
@@ -203,20 +185,11 @@ func (a *app) printVoucher(v *ledger.Voucher, chart ledger.Chart, replayed bool)
 // voucherRef resolves a voucher argument: an id, or PERIOD:字-号 such as
 // 2020-02:记-12.
 func (a *app) voucherRef(cmd *cobra.Command, db *postgres.DB, ref string) (int64, error) {
-	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
-		return id, nil
+	r, err := ledger.ParseVoucherRef(ref)
+	if err != nil || r.ID != 0 {
+		return r.ID, err
 	}
-	period, word, ok := strings.Cut(ref, ":")
-	typ, num, ok2 := strings.Cut(word, "-")
-	n, err := strconv.Atoi(num)
-	if !ok || !ok2 || err != nil {
-		return 0, ledger.Errorf(ledger.EInvalid, "voucher", "%q is neither a voucher id nor PERIOD:字-号 (e.g. 2020-02:记-12)", ref)
-	}
-	p, err := ledger.ParsePeriod(period)
-	if err != nil {
-		return 0, err
-	}
-	v, err := db.VoucherByNumber(cmd.Context(), a.book(), p.From.Year(), int(p.From.Month()), typ, n)
+	v, err := db.VoucherByNumber(cmd.Context(), a.book(), r.Year, r.Month, r.Type, r.Number)
 	if err != nil {
 		return 0, err
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -10,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fenyang/partyfee/internal/exit"
-	"github.com/fenyang/partyfee/ledger/postgres"
+	"github.com/fenyang/partyfee/ledger/exchange"
 	"github.com/fenyang/partyfee/ledger/xlsximport"
 	"github.com/fenyang/partyfee/reports"
 )
@@ -23,7 +22,8 @@ func (a *app) templateCommand() *cobra.Command {
 		Long: `template vouchers writes the workbook that ledger import FILE.xlsx reads: the sheet 凭证 with one row
 per posting line (` + fmt.Sprint(xlsximport.Columns) + `), drop-down lists of the
 book's leaf accounts, active organisations, funds and purposes (sheet 代码表) and the instructions in
-Chinese (sheet 说明).`,
+Chinese (sheet 说明), and the sheets 受益人 (` + fmt.Sprint(xlsximport.BeneficiaryColumns) + `) and
+物品 (` + fmt.Sprint(xlsximport.ItemColumns) + `), rows naming their voucher by 凭证键.`,
 		Example: `  ledger template vouchers --out 凭证导入模板.xlsx`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -39,7 +39,9 @@ Chinese (sheet 说明).`,
 				return err
 			}
 			if err := writeFileAtomic(out, func(w io.Writer) error {
-				return reports.WriteVoucherTemplate(w, b, xlsximport.SheetVouchers, xlsximport.Columns)
+				return reports.WriteVoucherTemplate(w, b, xlsximport.SheetVouchers, xlsximport.Columns,
+					reports.TemplateSheet{Name: xlsximport.SheetBeneficiaries, Columns: xlsximport.BeneficiaryColumns},
+					reports.TemplateSheet{Name: xlsximport.SheetItems, Columns: xlsximport.ItemColumns})
 			}); err != nil {
 				return err
 			}
@@ -66,7 +68,7 @@ func importVoucherWorkbook(ctx context.Context, a *app, path string) error {
 	if err != nil {
 		return err
 	}
-	res, err := importDrafts(ctx, db, a.book(), actor, data)
+	res, err := exchange.ImportWorkbook(ctx, db, a.book(), actor, data)
 	if err != nil {
 		return err
 	}
@@ -81,22 +83,8 @@ func importVoucherWorkbook(ctx context.Context, a *app, path string) error {
 	for _, w := range res.Words {
 		fmt.Fprintf(a.stdout, "  %s\n", w)
 	}
+	for _, n := range res.Notes {
+		fmt.Fprintf(a.stdout, "注意：%s\n", n)
+	}
 	return nil
-}
-
-// importDrafts reads the workbook and makes its drafts (shared with the API).
-func importDrafts(ctx context.Context, db *postgres.DB, book, actor string, data []byte) (postgres.DraftImportResult, error) {
-	b, err := db.LoadBooks(ctx, book)
-	if err != nil {
-		return postgres.DraftImportResult{}, err
-	}
-	drafts, err := xlsximport.Read(bytes.NewReader(data), b)
-	if err != nil {
-		return postgres.DraftImportResult{}, err
-	}
-	in := make([]postgres.DraftInput, len(drafts))
-	for i, d := range drafts {
-		in[i] = postgres.DraftInput{Voucher: d.Voucher, Where: fmt.Sprintf("工作表“%s”第 %d 行（凭证键 %s）", xlsximport.SheetVouchers, d.Row, d.Key)}
-	}
-	return db.ImportDrafts(ctx, book, actor, in)
 }

@@ -41,6 +41,12 @@ func TestCLIImportWorkbook(t *testing.T) {
 	if dvs, err := wb.GetDataValidations("凭证"); err != nil || len(dvs) != 4 {
 		t.Fatalf("the template has %d drop-down lists (%v), want 4", len(dvs), err)
 	}
+	for sheet, first := range map[string]string{"受益人": "凭证键,姓名,身份,证件号,金额,事由", "物品": "凭证键,品名,规格,单位,数量,单价,金额"} {
+		rows, err := wb.GetRows(sheet)
+		if err != nil || len(rows) == 0 || strings.Join(rows[0], ",") != first {
+			t.Fatalf("the template's sheet %s: %v %v, want the header %s", sheet, rows, err, first)
+		}
+	}
 	// A month of vouchers: accounts and organisations by code and by name.
 	rows := [][]string{
 		{"K-1", "记", "2020-02-03", "收到上级下拨专项党费", "100201", "FY", "FY-UP", "", "20000.00", "", "1", "", "", "银行回单", "", "银行转账", "晋组通〔2020〕8号"},

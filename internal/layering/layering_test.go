@@ -34,6 +34,8 @@ var rules = []rule{
 		"the storage adapter takes SQL in and gives domain values out"},
 	{"reports/...", []string{"ledger/postgres/...", "ledger/httpapi/...", "ledger/web/...", "configs/...", "cmd/...", "internal/..."},
 		"the renderer takes domain values in and writes files"},
+	{"ledger/exchange/...", []string{"reports/...", "configs/...", "ledger/httpapi/...", "ledger/web/...", "cmd/...", "internal/..."},
+		"the exchange joins storage to the pure readers and writers; the command and the API call it"},
 	{"ledger/httpapi/...", []string{"configs/...", "cmd/...", "internal/..."},
 		"the API receives resolved options; it reads no configuration"},
 	{"ledger/web/...", []string{"configs/...", "cmd/...", "internal/..."},

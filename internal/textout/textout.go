@@ -15,6 +15,7 @@ import (
 	"github.com/fenyang/partyfee/internal/workbook"
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/audit"
+	"github.com/fenyang/partyfee/ledger/exchange"
 	"github.com/fenyang/partyfee/ledger/postgres"
 	"github.com/fenyang/partyfee/ledger/recon"
 )
@@ -284,4 +285,117 @@ func FindingState(f *postgres.StoredFinding) string {
 		s += "（期限 " + f.Deadline.Format(time.DateOnly) + "）"
 	}
 	return s
+}
+
+// ShortHex clips a long hex digest for a line of text.
+func ShortHex(s string) string {
+	if len(s) > 16 {
+		return s[:16] + "…"
+	}
+	return s
+}
+
+// Restore prints what a restore proved.
+func Restore(w io.Writer, rep *exchange.RestoreReport) {
+	m := rep.Manifest
+	fmt.Fprintf(w, "restored %s (backup of %s, schema %d) into %s\n", rep.File, m.CreatedAt.Format("2006-01-02 15:04:05Z"), m.SchemaVersion, rep.DataDir)
+	if len(rep.Differences) == 0 {
+		fmt.Fprintf(w, "  tables: all %d equal the manifest (rows and checksums)\n", len(m.Tables))
+	} else {
+		fmt.Fprintf(w, "  tables: %d differences:\n    %s\n", len(rep.Differences), strings.Join(rep.Differences, "\n    "))
+	}
+	for i, b := range m.Books {
+		vr := rep.Verify[i]
+		state := "clean"
+		if !vr.Clean() {
+			state = fmt.Sprintf("%d problems", vr.ProblemCount)
+		}
+		fmt.Fprintf(w, "  book %s: %d vouchers, %d posted, chain head %d %s; verify %s (%d seals recomputed)\n",
+			b.Book, b.Vouchers, b.Posted, b.ChainSeq, ShortHex(b.ChainHead), state, vr.Checked)
+	}
+	if len(rep.Checks) == 0 {
+		fmt.Fprintln(w, "  reconciliation checks: all pass")
+	} else {
+		fmt.Fprintf(w, "  reconciliation checks failed:\n    %s\n", strings.Join(rep.Checks, "\n    "))
+	}
+	if rep.Equal {
+		fmt.Fprintln(w, "the restored ledger equals the backup's manifest")
+	} else {
+		fmt.Fprintln(w, "the restored ledger does NOT equal the backup's manifest")
+	}
+}
+
+// FindingsReport is what one evaluation of the audit rules found, as
+// `ledger audit` prints it.
+type FindingsReport struct {
+	Period   string                   `json:"period"`
+	From     string                   `json:"from"`
+	AsOf     string                   `json:"as_of"`
+	Status   string                   `json:"status"` // clean, or open_high while a HIGH finding is open
+	Summary  FindingCounts            `json:"summary"`
+	Findings []postgres.StoredFinding `json:"findings"` // those of severity minSev and above
+}
+
+// FindingCounts counts findings by severity.
+type FindingCounts struct {
+	Total    int `json:"total"`
+	High     int `json:"high"`
+	Medium   int `json:"medium"`
+	Low      int `json:"low"`
+	OpenHigh int `json:"open_high"`
+}
+
+// NewFindingsReport summarises stored, the findings of period p, showing
+// those of severity minSev and above (all when empty).
+func NewFindingsReport(period string, p ledger.PeriodRange, stored []postgres.StoredFinding, minSev string) *FindingsReport {
+	r := &FindingsReport{Period: period, From: p.From.Format(time.DateOnly), AsOf: p.To.Format(time.DateOnly), Status: "clean",
+		Findings: []postgres.StoredFinding{}}
+	for _, f := range stored {
+		r.Summary.Total++
+		switch f.Severity {
+		case audit.SeverityHigh:
+			r.Summary.High++
+			if f.State == audit.FindingOpen {
+				r.Summary.OpenHigh++
+			}
+		case audit.SeverityMedium:
+			r.Summary.Medium++
+		case audit.SeverityLow:
+			r.Summary.Low++
+		}
+		if minSev == "" || audit.SeverityRank(f.Severity) >= audit.SeverityRank(minSev) {
+			r.Findings = append(r.Findings, f)
+		}
+	}
+	if r.Summary.OpenHigh > 0 {
+		r.Status = "open_high"
+	}
+	return r
+}
+
+// Print writes the report as a table.
+func (r *FindingsReport) Print(w io.Writer) error {
+	fmt.Fprintf(w, "审计规则检查 %s（截至 %s）\n", r.Period, r.AsOf)
+	if err := FindingTable(w, r.Findings); err != nil {
+		return err
+	}
+	c := r.Summary
+	fmt.Fprintf(w, "共 %d 条问题（高 %d / 中 %d / 低 %d），未整改的高风险问题 %d 条\n", c.Total, c.High, c.Medium, c.Low, c.OpenHigh)
+	return nil
+}
+
+// VerifyBroken says in one line that res found the chain broken, naming
+// the first problem.
+func VerifyBroken(res *postgres.VerifyResult) string {
+	p := res.First()
+	what := p.Kind
+	if p.Seq > 0 {
+		what += fmt.Sprintf(" at position %d", p.Seq)
+	}
+	if p.Voucher != "" {
+		what += ": voucher " + p.Voucher
+	} else if p.VoucherID != 0 {
+		what += fmt.Sprintf(": voucher id %d", p.VoucherID)
+	}
+	return fmt.Sprintf("verify: the chain of book %s is broken (%d problems; first %s)", res.Book, res.ProblemCount, what)
 }

@@ -113,3 +113,49 @@ type ClosedPeriod struct {
 	Year, Month int
 	ClosedAt    time.Time
 }
+
+// PublicityText is a publication as typed: dates YYYY-MM-DD and amounts as
+// decimal strings (an empty purpose total is not published).
+type PublicityText struct {
+	Org, Date, Channel, Through            string
+	Procurement, Condolence, Relief, Total string
+}
+
+// ParsePublicity parses a publication typed by a person.
+func ParsePublicity(t PublicityText) (PublicityRecord, error) {
+	p := PublicityRecord{Org: t.Org, Channel: t.Channel, Totals: map[ledger.Purpose]ledger.Money{}}
+	var err error
+	if p.Date, err = ledger.ParseDate(t.Date); err != nil {
+		return p, err
+	}
+	if t.Through != "" {
+		if p.Through, err = ledger.ParseDate(t.Through); err != nil {
+			return p, ledger.Errorf(ledger.EInvalid, "through", "%s", ledger.ErrorMessage(err))
+		}
+	}
+	for _, x := range []struct {
+		p ledger.Purpose
+		s string
+	}{{ledger.Procurement, t.Procurement}, {ledger.Condolence, t.Condolence}, {ledger.Relief, t.Relief}} {
+		if x.s == "" {
+			continue
+		}
+		if p.Totals[x.p], err = publishedMoney(string(x.p), x.s); err != nil {
+			return p, err
+		}
+	}
+	p.ReportedTotal, err = publishedMoney("total", t.Total)
+	return p, err
+}
+
+// publishedMoney parses a published amount (0 allowed).
+func publishedMoney(field, s string) (ledger.Money, error) {
+	m, err := ledger.ParseMoney(s)
+	if err != nil {
+		return ledger.Money{}, ledger.Errorf(ledger.EInvalidAmount, field, "%s", ledger.ErrorMessage(err))
+	}
+	if m.Sign() < 0 {
+		return ledger.Money{}, ledger.Errorf(ledger.EInvalidAmount, field, "a published amount is not negative")
+	}
+	return m, nil
+}

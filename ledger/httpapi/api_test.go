@@ -408,6 +408,11 @@ func TestRoleScopeMatrix(t *testing.T) {
 			v := e.flow(officer, ledger.FlowRequest{Flow: ledger.FlowAllocate, Fund: "FY-UP", Org: "FY-CP-01", Amount: amt("1.00"), Attachments: 1})
 			return fmt.Sprintf("/api/v1/vouchers/%d/value-date", v.ID), map[string]string{"date": "2020-02-11"}
 		}), only(ok, officer, admin)},
+		// The voucher template workbook, imported as drafts: officers and
+		// admins, within their scope.
+		{"voucher workbook import", counted(`vouchers`, func(n int) (string, any) {
+			return "/api/v1/imports", voucherWorkbook(t, condolenceRows(fmt.Sprintf("M-%d", n), "300.00")...)
+		}), only(made, officer, admin, cpOfficer)},
 		// Users: admins only.
 		{"user add", counted(`users`, func(n int) (string, any) {
 			return "/api/v1/users", map[string]any{"name": fmt.Sprintf("new%d", n), "roles": []string{"officer"}, "scope": "FY-CP-01"}

@@ -58,6 +58,7 @@ func (s *Server) register() {
 	s.registerUsers()
 	s.registerReconcileFiles()
 	s.registerVerify()
+	s.registerImports()
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -102,4 +103,31 @@ func (db *DB) ExportJournal(ctx context.Context, book string, period ledger.Peri
 		return flush()
 	}, snapshot, once)
 	return mapError(err)
+}
+
+// VoucherMonths lists the months of book that hold vouchers (in any
+// state), in order.
+func (db *DB) VoucherMonths(ctx context.Context, book string) ([]ledger.PeriodRange, error) {
+	var out []ledger.PeriodRange
+	err := db.runTx(ctx, func(tx pgx.Tx) error {
+		out = nil
+		rows, err := tx.Query(ctx, `SELECT DISTINCT year, month FROM vouchers WHERE book = $1 ORDER BY 1, 2`, book)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var y, m int
+			if err := rows.Scan(&y, &m); err != nil {
+				return err
+			}
+			p, err := ledger.ParsePeriod(fmt.Sprintf("%04d-%02d", y, m))
+			if err != nil {
+				return err
+			}
+			out = append(out, p)
+		}
+		return rows.Err()
+	}, snapshot)
+	return out, mapError(err)
 }

@@ -52,9 +52,10 @@ func CellError(code, sheet string, row int, column, msg string) error {
 	return ledger.Errorf(code, fmt.Sprintf("%s!%d!%s", sheet, row, column), "工作表“%s”第 %d 行 “%s”：%s", sheet, row, column, msg)
 }
 
-// Read parses the workbook r against the book b. Vouchers are returned in
-// the order of their first rows; book is set on each.
-func Read(r io.Reader, b *ledger.Books) ([]Draft, error) {
+// readVouchers parses the sheet 凭证 of the workbook r against the book b.
+// Vouchers are returned in the order of their first rows; book is set on
+// each.
+func readVouchers(r io.Reader, b *ledger.Books) ([]Draft, error) {
 	f, err := excelize.OpenReader(r)
 	if err != nil {
 		return nil, ledger.Errorf(ledger.EInvalid, "file", "不是有效的 Excel 工作簿（.xlsx）：%v", err)
@@ -152,6 +153,8 @@ func Read(r io.Reader, b *ledger.Books) ([]Draft, error) {
 			if s := cell("票据类型"); s != "" {
 				v.DocTypes = strings.FieldsFunc(s, func(r rune) bool { return r == '、' || r == ',' || r == '，' || r == ';' })
 			}
+			// A voucher has no field for the document number: it is kept in
+			// the memo.
 			if s := cell("票据号"); s != "" {
 				v.Memo = "票据号 " + s
 			}
