@@ -15,6 +15,7 @@ import (
 
 	"github.com/fenyang/partyfee/configs"
 	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/i18n"
 	"github.com/fenyang/partyfee/ledger/postgres"
 	"github.com/fenyang/partyfee/ledger/postgres/embedded"
 	"github.com/fenyang/partyfee/ledger/report"
@@ -41,6 +42,7 @@ var flagKeys = map[string]string{
 	"book":         "book",
 	"as":           "user",
 	"json":         "json",
+	"locale":       "locale",
 }
 
 // Config is the effective configuration (configs/ledger.yaml documents
@@ -52,6 +54,7 @@ type Config struct {
 	Book        string
 	User        string // the acting user (--as, LEDGER_USER)
 	JSON        bool
+	Locale      i18n.Lang
 	LogLevel    string
 	Postgres    struct {
 		BinDir         string
@@ -91,6 +94,7 @@ func configFrom(v *viper.Viper) Config {
 	var c Config
 	c.DatabaseURL, c.DataDir, c.Book = v.GetString("database_url"), v.GetString("data_dir"), v.GetString("book")
 	c.User, c.JSON, c.LogLevel = strings.TrimSpace(v.GetString("user")), v.GetBool("json"), v.GetString("log_level")
+	c.Locale, _ = i18n.Parse(v.GetString("locale")) // validated when the configuration was loaded
 	c.Postgres.BinDir = v.GetString("postgres.bin_dir")
 	c.Postgres.MaxConnections = v.GetInt("postgres.max_connections")
 	c.Postgres.SharedBuffers = v.GetString("postgres.shared_buffers")
@@ -312,6 +316,9 @@ func validateConfig(v *viper.Viper, defaults map[string]any) error {
 		if _, err := ledger.ParseAmount(v.GetString(key)); err != nil {
 			return &configError{fmt.Sprintf("configuration key %q: %s", key, ledger.ErrorMessage(err))}
 		}
+	}
+	if _, err := i18n.Parse(v.GetString("locale")); err != nil {
+		return &configError{fmt.Sprintf("configuration key %q: %s", "locale", ledger.ErrorMessage(err))}
 	}
 	if z := strings.TrimSpace(v.GetString("report.time_zone")); z != "" {
 		if _, err := time.LoadLocation(z); err != nil {
