@@ -152,3 +152,21 @@ func (p PeriodRange) Months() [][2]int {
 	}
 	return out
 }
+
+// ParseBeneficiary parses a beneficiary as a command line gives it:
+// "name,category,id-number,amount[,reason]".
+func ParseBeneficiary(s string) (Beneficiary, error) {
+	parts := strings.Split(s, ",")
+	if len(parts) < 4 {
+		return Beneficiary{}, Errorf(EInvalid, "beneficiary", "%q is not 'name,category,id-number,amount[,reason]'", s)
+	}
+	amt, err := ParseAmount(strings.TrimSpace(parts[3]))
+	if err != nil {
+		return Beneficiary{}, err
+	}
+	p := Beneficiary{Name: strings.TrimSpace(parts[0]), Category: strings.TrimSpace(parts[1]), IDNumber: strings.TrimSpace(parts[2]), Amount: amt}
+	if len(parts) > 4 {
+		p.Reason = strings.TrimSpace(strings.Join(parts[4:], ","))
+	}
+	return p, nil
+}

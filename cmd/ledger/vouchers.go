@@ -115,7 +115,7 @@ func (a *app) flowCommand(flow string) *cobra.Command {
 				}
 			}
 			for i, s := range r.beneficiaries {
-				p, err := parseBeneficiary(s)
+				p, err := ledger.ParseBeneficiary(s)
 				if err != nil {
 					return ledger.Errorf(ledger.EInvalid, fmt.Sprintf("beneficiary[%d]", i+1), "%s", ledger.ErrorMessage(err))
 				}
@@ -167,23 +167,6 @@ func (a *app) flowCommand(flow string) *cobra.Command {
 	f.StringVar(&r.summary, "summary", "", "summary (摘要; default generated)")
 	f.StringVar(&r.key, "key", "", "idempotency key: repeating the command with it makes nothing new")
 	return c
-}
-
-// parseBeneficiary parses "name,category,id,amount[,reason]".
-func parseBeneficiary(s string) (ledger.Beneficiary, error) {
-	parts := strings.Split(s, ",")
-	if len(parts) < 4 {
-		return ledger.Beneficiary{}, ledger.Errorf(ledger.EInvalid, "beneficiary", "%q is not 'name,category,id-number,amount[,reason]'", s)
-	}
-	amt, err := ledger.ParseAmount(strings.TrimSpace(parts[3]))
-	if err != nil {
-		return ledger.Beneficiary{}, err
-	}
-	p := ledger.Beneficiary{Name: strings.TrimSpace(parts[0]), Category: strings.TrimSpace(parts[1]), IDNumber: strings.TrimSpace(parts[2]), Amount: amt}
-	if len(parts) > 4 {
-		p.Reason = strings.TrimSpace(strings.Join(parts[4:], ","))
-	}
-	return p, nil
 }
 
 func (a *app) printVoucher(v *ledger.Voucher, chart ledger.Chart, replayed bool) error {
@@ -453,12 +436,7 @@ func (a *app) balanceCommand() *cobra.Command {
 				}
 				return a.printJSON(map[string]any{"as_of": asOf, "balances": rows})
 			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "党组织\t科目\t资金\t本级余额\t含下级余额")
-			for _, r := range rows {
-				fmt.Fprintf(tw, "%s%s %s\t%s %s\t%s\t%s\t%s\n", strings.Repeat("  ", r.Depth), r.Org, r.OrgName, r.Account, r.AccountName, r.Fund, r.Own.Format(), r.Total.Format())
-			}
-			return tw.Flush()
+			return textout.Balances(a.stdout, a.lang(), rows)
 		},
 	}
 	c.Flags().StringVar(&org, "org", "", "organisation whose subtree is shown (default: the whole book)")
