@@ -9,6 +9,7 @@ import (
 
 	"github.com/fenyang/partyfee/ledger/audit"
 	"github.com/fenyang/partyfee/ledger/bankstmt"
+	"github.com/fenyang/partyfee/ledger/i18n"
 	"github.com/fenyang/partyfee/ledger/report"
 )
 
@@ -21,6 +22,7 @@ type Config struct {
 	Book        string
 	User        string // the acting user (--as, LEDGER_USER)
 	JSON        bool
+	Locale      i18n.Lang
 	LogLevel    string
 	Postgres    struct {
 		BinDir         string
@@ -60,6 +62,7 @@ func From(v *viper.Viper) Config {
 	var c Config
 	c.DatabaseURL, c.DataDir, c.Book = v.GetString("database_url"), v.GetString("data_dir"), v.GetString("book")
 	c.User, c.JSON, c.LogLevel = strings.TrimSpace(v.GetString("user")), v.GetBool("json"), v.GetString("log_level")
+	c.Locale, _ = i18n.Parse(v.GetString("locale")) // validated when the configuration was loaded
 	c.Postgres.BinDir = v.GetString("postgres.bin_dir")
 	c.Postgres.MaxConnections = v.GetInt("postgres.max_connections")
 	c.Postgres.SharedBuffers = v.GetString("postgres.shared_buffers")

@@ -13,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/i18n"
 )
 
 // moneyKeys are configuration keys holding amounts: quoted strings, parsed
@@ -36,6 +37,7 @@ var flagKeys = map[string]string{
 	"book":         "book",
 	"as":           "user",
 	"json":         "json",
+	"locale":       "locale",
 }
 
 // Error is a usage error in configuration (exit status 2).
@@ -202,6 +204,9 @@ func describe(n *yaml.Node) string {
 
 // validateConfig checks values that may come from the environment or flags.
 func validateConfig(v *viper.Viper, defaults map[string]any) error {
+	if _, err := i18n.Parse(v.GetString("locale")); err != nil {
+		return &Error{fmt.Sprintf("configuration key %q: %s", "locale", ledger.ErrorMessage(err))}
+	}
 	for key := range durationKeys {
 		if _, err := time.ParseDuration(v.GetString(key)); err != nil {
 			return &Error{fmt.Sprintf("configuration key %q: must be a duration such as \"30s\", got %q", key, v.GetString(key))}

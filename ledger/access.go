@@ -6,11 +6,17 @@ package ledger
 // not_found for an organisation that does not exist) and is called by the
 // adapter's use cases and, to refuse early, by the API and the web pages.
 
+// Phrase is an English phrase of the message catalogue passed as an
+// argument of a message ("run the audit rules"): the catalogue renders it
+// in the reader's language, so that a Chinese message carries no English
+// words but codes.
+type Phrase string
+
 // CanRecordFacts refuses a user who may not record facts the audit rules
 // read (publications, roster, members, payee accounts, meetings, value
 // dates): that is for an officer or an admin; auditors read them. what
 // names the facts for the message.
-func CanRecordFacts(u *User, what string) error {
+func CanRecordFacts(u *User, what Phrase) error {
 	if u.Has(RoleOfficer) || u.Has(RoleAdmin) {
 		return nil
 	}
@@ -41,7 +47,7 @@ func CanRecordFor(u *User, b *Books, field, org string) error {
 // CanAudit refuses a user who is neither an auditor nor an admin: they
 // evaluate the rules and move findings through their states. what names
 // the act for the message (e.g. "acknowledge a finding").
-func CanAudit(u *User, what string) error {
+func CanAudit(u *User, what Phrase) error {
 	if u.Has(RoleAuditor) || u.Has(RoleAdmin) {
 		return nil
 	}

@@ -154,7 +154,8 @@ func (p PeriodRange) Months() [][2]int {
 	return out
 }
 
-// ParseBeneficiary parses "name,category,id,amount[,reason]".
+// ParseBeneficiary parses a beneficiary as a command line gives it:
+// "name,category,id-number,amount[,reason]".
 func ParseBeneficiary(s string) (Beneficiary, error) {
 	parts := strings.Split(s, ",")
 	if len(parts) < 4 {

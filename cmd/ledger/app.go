@@ -15,7 +15,9 @@ import (
 
 	"github.com/fenyang/partyfee/configs"
 	"github.com/fenyang/partyfee/internal/exit"
+	"github.com/fenyang/partyfee/internal/textout"
 	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/i18n"
 	"github.com/fenyang/partyfee/ledger/postgres"
 	"github.com/fenyang/partyfee/ledger/postgres/embedded"
 )
@@ -70,6 +72,7 @@ Without a database URL it runs on a private PostgreSQL cluster in the data direc
 	pf.String("book", "", "book code (default from configuration)")
 	pf.String("as", "", "acting user for commands that change vouchers (or LEDGER_USER)")
 	pf.Bool("json", false, "machine-readable output on stdout")
+	pf.String("locale", "", "language: zh-CN (default) or en (or LEDGER_LOCALE)")
 	root.AddCommand(a.versionCommand(), a.configCommand(), a.dbCommand(), a.migrateCommand(),
 		a.setupCommand(), a.daxieCommand(), a.voucherCommand(), a.balanceCommand(), a.orgsCommand())
 	for _, flow := range []string{ledger.FlowReceive, ledger.FlowMatch, ledger.FlowAllocate, ledger.FlowSpend, ledger.FlowReturn} {
@@ -79,7 +82,24 @@ Without a database URL it runs on a private PostgreSQL cluster in the data direc
 		a.serveCommand(), a.userCommand(), a.tokenCommand(), a.demoCommand(), a.benchCommand(),
 		a.exportCommand(), a.templateCommand(), a.backupCommand(), a.restoreCommand())
 	root.AddCommand(a.auditCommands()...)
+	textout.RefuseUnknown(root)
+	textout.LocalizeHelp(root, func(c *cobra.Command) i18n.Lang {
+		if v, err := configs.Load(a.configFile, c.Flags()); err == nil {
+			return configs.From(v).Locale
+		}
+		return a.lang()
+	})
 	return root
+}
+
+// lang is the configured locale; LEDGER_LOCALE before the configuration
+// is read (a usage error, a broken file).
+func (a *app) lang() i18n.Lang {
+	if a.v != nil {
+		return a.cfg.Locale
+	}
+	l, _ := i18n.Parse(os.Getenv("LEDGER_LOCALE"))
+	return l
 }
 
 func parseLevel(s string) slog.Level {

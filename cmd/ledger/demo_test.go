@@ -40,7 +40,7 @@ func runLedgerURL(t *testing.T, url string, args ...string) (string, string, int
 func TestBenchUsage(t *testing.T) {
 	for _, args := range [][]string{{"bench", "--scale", "10"}, {"bench", "--only", "nothing"}} {
 		_, errOut, code := runLedger(t, nil, args...)
-		if code != exit.Usage || !strings.Contains(errOut, "error: usage") {
+		if code != exit.Usage || !strings.Contains(errOut, "（usage）") {
 			t.Errorf("%v: exit %d, %s", args, code, errOut)
 		}
 	}

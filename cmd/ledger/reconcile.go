@@ -46,59 +46,7 @@ Exit status: 0 clean, 4 discrepancies, 1 error. --json prints the summary of SPE
   ledger reconcile --period 2020-02 --json | jq .status`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if period == "" {
-				return exit.Usagef("--period YYYY-MM is required")
-			}
-			p, err := ledger.ParsePeriod(period)
-			if err != nil {
-				return err
-			}
-			if len(p.Months()) != 1 {
-				return exit.Usagef("--period names one month (YYYY-MM), not %s", period)
-			}
-			// With --as the run is a person's: an admin of the whole book.
-			opt := postgres.ReconcileOptions{Book: a.book(), Actor: a.cfg.User, Period: p, Close: closePeriod, WindowDays: a.cfg.Reconcile.WindowDays}
-			if opt.Layouts, err = a.bankLayouts(); err != nil {
-				return err
-			}
-			if opt.AuditConfig, err = a.auditRulesConfig(); err != nil {
-				return err
-			}
-			if statement != "" {
-				data, err := os.ReadFile(statement)
-				if err != nil {
-					return fmt.Errorf("bank statement: %w", err)
-				}
-				opt.Statement = &postgres.StatementFile{Name: statement, Data: data}
-			}
-			ctx := cmd.Context()
-			db, err := a.openDB(ctx)
-			if err != nil {
-				return err
-			}
-			progress, done := textout.ReconcileProgress(a.stderr, a.log, p.Label())
-			opt.Progress = progress
-			res, err := db.Reconcile(ctx, opt)
-			done()
-			if err != nil {
-				return err
-			}
-			if out != "" {
-				if err := workbook.WriteReconcile(ctx, db, res, out, a.cfg.Report.Preparer, a.cfg.Report.Reviewer); err != nil {
-					return err
-				}
-			}
-			if a.jsonOut() {
-				if err := a.printJSON(res.ReconcileSummary); err != nil {
-					return err
-				}
-			} else {
-				textout.Reconcile(a.stdout, res, out)
-			}
-			if res.Status != recon.StatusClean {
-				return &exit.DiscrepancyError{Msg: fmt.Sprintf("reconcile %s: %d discrepancies", res.Period, len(res.Discrepancies))}
-			}
-			return nil
+			return a.reconcile(cmd, period, statement, out, closePeriod)
 		},
 	}
 	f := c.Flags()
@@ -109,6 +57,63 @@ Exit status: 0 clean, 4 discrepancies, 1 error. --json prints the summary of SPE
 	return c
 }
 
+// reconcile runs the monthly batch for reconcile and period close.
+func (a *app) reconcile(cmd *cobra.Command, period, statement, out string, closePeriod bool) error {
+	if period == "" {
+		return exit.Usagef("--period YYYY-MM is required")
+	}
+	p, err := ledger.ParsePeriod(period)
+	if err != nil {
+		return err
+	}
+	if len(p.Months()) != 1 {
+		return exit.Usagef("--period names one month (YYYY-MM), not %s", period)
+	}
+	// With --as the run is a person's: an admin of the whole book.
+	opt := postgres.ReconcileOptions{Book: a.book(), Actor: a.cfg.User, Period: p, Close: closePeriod, WindowDays: a.cfg.Reconcile.WindowDays}
+	if opt.Layouts, err = a.bankLayouts(); err != nil {
+		return err
+	}
+	if opt.AuditConfig, err = a.auditRulesConfig(); err != nil {
+		return err
+	}
+	if statement != "" {
+		data, err := os.ReadFile(statement)
+		if err != nil {
+			return fmt.Errorf("bank statement: %w", err)
+		}
+		opt.Statement = &postgres.StatementFile{Name: statement, Data: data}
+	}
+	ctx := cmd.Context()
+	db, err := a.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	progress, done := textout.ReconcileProgress(a.stderr, a.log, p.Label())
+	opt.Progress = progress
+	res, err := db.Reconcile(ctx, opt)
+	done()
+	if err != nil {
+		return err
+	}
+	if out != "" {
+		if err := workbook.WriteReconcile(ctx, db, res, out, a.cfg.Report.Preparer, a.cfg.Report.Reviewer); err != nil {
+			return err
+		}
+	}
+	if a.jsonOut() {
+		if err := a.printJSON(res.ReconcileSummary); err != nil {
+			return err
+		}
+	} else {
+		textout.Reconcile(a.stdout, res, out)
+	}
+	if res.Status != recon.StatusClean {
+		return &exit.DiscrepancyError{Msg: fmt.Sprintf("reconcile %s: %d discrepancies", res.Period, len(res.Discrepancies))}
+	}
+	return nil
+}
+
 // bankLayouts reads reconcile.bank_layouts or the embedded layouts.
 func (a *app) bankLayouts() ([]bankstmt.Layout, error) {
 	return configs.BankLayouts(a.cfg.Reconcile.BankLayouts)
@@ -117,12 +122,21 @@ func (a *app) bankLayouts() ([]bankstmt.Layout, error) {
 func (a *app) periodCommand() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "period",
-		Short: "Months of the book: list them, re-open the latest closed one (反结账)",
-		Long: `Months are closed by the monthly batch (ledger reconcile --close). An admin of the whole book (not one scoped to
-a branch, nor the batch) re-opens the latest closed month
-with a written reason (反结账); the re-opening is logged with who, when and why (period_events and the action log).`,
-		Example: "  ledger period list\n  ledger --as sunlixin period reopen 2020-02 --reason '补记2月28日慰问支出'",
+		Short: "Months of the book: list them, close one, re-open the latest closed one (反结账)",
+		Long: `Months are closed by the monthly batch (ledger period close YYYY-MM, the same as ledger reconcile --close).
+An admin of the whole book (not one scoped to a branch, nor the batch) re-opens the latest closed month with a
+written reason (反结账); the re-opening is logged with who, when and why (period_events and the action log).`,
+		Example: "  ledger period list\n  ledger period close 2020-02\n  ledger --as sunlixin period reopen 2020-02 --reason '补记2月28日慰问支出'",
 	}
+	var statement, out string
+	closeCmd := &cobra.Command{
+		Use: "close YYYY-MM", Short: "Close a month: the monthly batch with --close (the same checks; exit 4 on discrepancies)",
+		Example: "  ledger period close 2020-02\n  ledger period close 2020-02 --bank-statement icbc-202002.csv --out reconcile-2020-02.xlsx",
+		Args:    cobra.ExactArgs(1),
+		RunE:    func(cmd *cobra.Command, args []string) error { return a.reconcile(cmd, args[0], statement, out, true) },
+	}
+	closeCmd.Flags().StringVar(&statement, "bank-statement", "", "the bank statement of the 党费专户 (CSV UTF-8/GBK or XLSX)")
+	closeCmd.Flags().StringVar(&out, "out", "", "write the reconciliation workbook (.xlsx) here")
 	var reason string
 	reopen := &cobra.Command{
 		Use:     "reopen YYYY-MM --reason TEXT",
@@ -184,6 +198,6 @@ with a written reason (反结账); the re-opening is logged with who, when and w
 			return nil
 		},
 	}
-	c.AddCommand(reopen, list)
+	c.AddCommand(closeCmd, reopen, list)
 	return c
 }

@@ -289,7 +289,7 @@ func TestReconcileCommandUsage(t *testing.T) {
 		{[]string{"reconcile"}, 2},
 		{[]string{"reconcile", "--period", "2020-02..2020-03"}, 2},
 		{[]string{"reconcile", "--period", "2020-13"}, 3},
-		{[]string{"reconcile", "--period", "2020-02", "--bank-statement", filepath.Join(t.TempDir(), "missing.csv")}, 1},
+		{[]string{"reconcile", "--period", "2020-02", "--bank-statement", filepath.Join(t.TempDir(), "missing.csv")}, 3}, // invalid, field file
 	} {
 		if _, errOut, code := l.run(t, tc.args...); code != tc.code {
 			t.Errorf("%q: exit %d, want %d (%s)", tc.args, code, tc.code, errOut)

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fenyang/partyfee/internal/exit"
+	"github.com/fenyang/partyfee/internal/textout"
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/httpapi"
 )
@@ -97,6 +98,24 @@ func (a *app) userCommand() *cobra.Command {
 		Short:   "Manage users: roles, organisation scope, password",
 		Example: "  ledger user add chenjing --role officer --scope FY-CP-02 --password-stdin < pw.txt\n  ledger user password chenjing --password-stdin < pw.txt",
 	}
+	c.AddCommand(&cobra.Command{
+		Use: "list", Short: "List the users of the book: name, full name, roles, scope, disabled", Args: cobra.NoArgs,
+		Example: "  ledger user list\n  ledger user list --json",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			db, err := a.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			us, err := db.Users(cmd.Context(), a.book())
+			if err != nil {
+				return err
+			}
+			if a.jsonOut() {
+				return a.printJSON(map[string]any{"users": us})
+			}
+			return textout.Users(a.stdout, a.lang(), us)
+		},
+	})
 	var roles []string
 	var scope, fullName string
 	var pwStdin bool

@@ -428,12 +428,7 @@ func (a *app) balanceCommand() *cobra.Command {
 				}
 				return a.printJSON(map[string]any{"as_of": asOf, "balances": rows})
 			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "党组织\t科目\t资金\t本级余额\t含下级余额")
-			for _, r := range rows {
-				fmt.Fprintf(tw, "%s%s %s\t%s %s\t%s\t%s\t%s\n", strings.Repeat("  ", r.Depth), r.Org, r.OrgName, r.Account, r.AccountName, r.Fund, r.Own.Format(), r.Total.Format())
-			}
-			return tw.Flush()
+			return textout.Balances(a.stdout, a.lang(), rows)
 		},
 	}
 	c.Flags().StringVar(&org, "org", "", "organisation whose subtree is shown (default: the whole book)")

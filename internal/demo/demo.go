@@ -38,31 +38,31 @@ func Run(ctx context.Context, db *postgres.DB, opt Options) error {
 	s := &scenario{ctx: ctx, db: db, rng: rand.New(rand.NewPCG(demoSeed, demoSeed)), log: out, opt: opt}
 	db.Now = func() time.Time { return s.clock }
 	started := time.Now()
-	fmt.Fprintln(out, "汾阳市疫情防控专项党费 — recording February–March 2020 (seed", demoSeed, ")")
+	fmt.Fprintln(out, "汾阳市疫情防控专项党费 — 记录 2020 年 2—3 月（随机种子", demoSeed, "）")
 	if err := s.run(); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "recorded %d vouchers in %v\n\n", s.vouchers, time.Since(started).Round(time.Millisecond))
+	fmt.Fprintf(out, "共记录 %d 张凭证，用时 %v\n\n", s.vouchers, time.Since(started).Round(time.Millisecond))
 	if err := printDemoTotals(ctx, db, out); err != nil {
 		return err
 	}
-	fmt.Fprintln(out, "\nPlanted irregularities (February 2020), for the auditors to find:")
+	fmt.Fprintln(out, "\n有意埋入的违规（2020 年 2 月），供审计发现：")
 	for _, p := range s.planted {
 		fmt.Fprintf(out, "  %s  %s (id %d)  %s  %s\n", p.Rule, p.Voucher, p.ID, p.Org, p.What)
 	}
 	if len(s.findings) > 0 {
-		fmt.Fprintln(out, "\nFebruary audit findings (auditor fengqing), with their states:")
+		fmt.Fprintln(out, "\n2 月审计发现的问题（审计人员 fengqing）及整改状态：")
 		textout.Findings(out, s.findings)
 	}
 	if s.batch != nil {
 		b := s.batch
-		fmt.Fprintf(out, "\nFebruary batch (ledger reconcile --period 2020-02 --bank-statement … --close): %s, period %s", b.Status, b.PeriodStatus)
+		fmt.Fprintf(out, "\n2 月批处理（ledger reconcile --period 2020-02 --bank-statement … --close）：%s，期间 %s", b.Status, b.PeriodStatus)
 		if b.Seal != "" {
-			fmt.Fprintf(out, ", period seal %s", b.Seal)
+			fmt.Fprintf(out, "，期间封印 %s", b.Seal)
 		}
 		fmt.Fprintln(out)
 		if s.reconcileBook != "" {
-			fmt.Fprintf(out, "reconciliation workbook: %s\n", s.reconcileBook)
+			fmt.Fprintf(out, "对账工作簿：%s\n", s.reconcileBook)
 		}
 	}
 	// Last, the February audit workbook: it shows the batch's findings
@@ -71,7 +71,7 @@ func Run(ctx context.Context, db *postgres.DB, opt Options) error {
 		return err
 	}
 	abs, _ := filepath.Abs(outDir)
-	fmt.Fprintf(out, "\noutput directory: %s\n", abs)
+	fmt.Fprintf(out, "\n输出目录：%s\n", abs)
 	return nil
 }
 
@@ -88,21 +88,21 @@ func printDemoTotals(ctx context.Context, db *postgres.DB, out io.Writer) error 
 		return s
 	}
 	upper, match := orZero(t.IncomeByKind[ledger.FundUpper]), orZero(t.IncomeByKind[ledger.FundMatching])
-	fmt.Fprintln(out, "Totals computed from the ledger (2020-02-01 … 2020-03-31, posted vouchers, special funds):")
-	fmt.Fprintf(out, "  received from above (省市下拨)   %14s  %s\n", upper.Format(), dx(upper))
-	fmt.Fprintf(out, "  local matching (本级配套)       %14s  %s\n", match.Format(), dx(match))
-	fmt.Fprintf(out, "  in all (合计)                  %14s  %s\n", t.Income.Format(), dx(t.Income))
-	fmt.Fprintf(out, "  allocated to branches (划拨)    %14s  %s\n", t.Allocated.Format(), dx(t.Allocated))
+	fmt.Fprintln(out, "由账簿计算的合计（2020-02-01 … 2020-03-31，已记账凭证，专项资金）：")
+	fmt.Fprintf(out, "  省市下拨          %14s  %s\n", upper.Format(), dx(upper))
+	fmt.Fprintf(out, "  本级配套          %14s  %s\n", match.Format(), dx(match))
+	fmt.Fprintf(out, "  合计              %14s  %s\n", t.Income.Format(), dx(t.Income))
+	fmt.Fprintf(out, "  划拨到支部        %14s  %s\n", t.Allocated.Format(), dx(t.Allocated))
 	for _, p := range ledger.Purposes {
 		m := orZero(t.SpentByPurpose[p])
-		fmt.Fprintf(out, "  spent: %-22s %14s  %s\n", p.Name()+" ("+string(p)+")", m.Format(), dx(m))
+		fmt.Fprintf(out, "  使用：%-22s %14s  %s\n", p.Name()+" ("+string(p)+")", m.Format(), dx(m))
 	}
-	fmt.Fprintf(out, "  spent in all (使用合计)          %14s  %s\n", t.Spent.Format(), dx(t.Spent))
-	fmt.Fprintf(out, "  returned by branches (退回)     %14s  %s\n", t.Returned.Format(), dx(t.Returned))
-	fmt.Fprintf(out, "  bank balance 100201 (专项)      %14s  %s\n", t.Bank.Format(), dx(t.Bank))
-	fmt.Fprintf(out, "  branches' balances 121801       %14s  %s\n", t.Pending.Format(), dx(t.Pending))
+	fmt.Fprintf(out, "  使用合计          %14s  %s\n", t.Spent.Format(), dx(t.Spent))
+	fmt.Fprintf(out, "  支部退回          %14s  %s\n", t.Returned.Format(), dx(t.Returned))
+	fmt.Fprintf(out, "  银行存款 100201   %14s  %s\n", t.Bank.Format(), dx(t.Bank))
+	fmt.Fprintf(out, "  支部余额 121801   %14s  %s\n", t.Pending.Format(), dx(t.Pending))
 	check := t.Bank.Add(t.Pending).Add(t.Spent)
-	fmt.Fprintf(out, "  conservation: bank + branches + spent = %s (income %s) %s\n", check.Format(), t.Income.Format(), okMark(check.Equal(t.Income)))
+	fmt.Fprintf(out, "  守恒：银行 + 支部 + 使用 = %s（收入 %s）%s\n", check.Format(), t.Income.Format(), okMark(check.Equal(t.Income)))
 	return nil
 }
 
@@ -110,7 +110,7 @@ func okMark(ok bool) string {
 	if ok {
 		return "✓"
 	}
-	return "✗ MISMATCH"
+	return "✗ 不符"
 }
 
 func orZero(m ledger.Money) ledger.Money {

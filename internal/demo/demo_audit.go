@@ -78,7 +78,7 @@ func (s *scenario) auditFebruary() error {
 		return err
 	}
 	s.findings = stored
-	fmt.Fprintf(s.log, "  February audit: %d findings\n", len(stored))
+	fmt.Fprintf(s.log, "  2 月审计：%d 个问题\n", len(stored))
 	want := map[string]bool{}
 	for _, pl := range s.planted {
 		want[pl.Rule+" "+pl.Voucher] = true

@@ -223,15 +223,15 @@ func (s *scenario) run() error {
 		name string
 		fn   func() error
 	}{
-		{"receive and match", s.receiveAndMatch},
-		{"allocate", s.allocate},
-		{"spend and the rest of the timeline", s.spend},
+		{"收入与配套", s.receiveAndMatch},
+		{"下拨", s.allocate},
+		{"支出及其余业务", s.spend},
 	}
 	for _, st := range steps {
 		if err := st.fn(); err != nil {
 			return fmt.Errorf("demo %s: %w", st.name, err)
 		}
-		fmt.Fprintf(s.log, "  %-22s done (%d vouchers so far, clock %s)\n", st.name, s.vouchers, s.clock.Format("2006-01-02 15:04"))
+		fmt.Fprintf(s.log, "  %-22s 完成（累计 %d 张凭证，时钟 %s）\n", st.name, s.vouchers, s.clock.Format("2006-01-02 15:04"))
 	}
 	return nil
 }
@@ -331,7 +331,7 @@ func (s *scenario) spend() error {
 			if err := m.fn(); err != nil {
 				return fmt.Errorf("%s: %w", m.name, err)
 			}
-			fmt.Fprintf(s.log, "  %-22s done (%d vouchers so far, clock %s)\n", m.name, s.vouchers, s.clock.Format("2006-01-02 15:04"))
+			fmt.Fprintf(s.log, "  %-22s 完成（累计 %d 张凭证，时钟 %s）\n", m.name, s.vouchers, s.clock.Format("2006-01-02 15:04"))
 		}
 		return nil
 	}

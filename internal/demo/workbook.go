@@ -38,7 +38,7 @@ func (s *scenario) auditWorkbook() error {
 			failed++
 		}
 	}
-	fmt.Fprintf(s.log, "\naudit workbook: %s (本期收入 %s, 本期使用 %s, cross-sheet checks %d/%d 相符)\n",
+	fmt.Fprintf(s.log, "\n审计报表：%s（本期收入 %s，本期使用 %s，表间核对 %d/%d 相符）\n",
 		res.File, res.Summary.Totals.Income.Format(), res.Summary.Totals.Used.Format(), len(res.Checks)-failed, len(res.Checks))
 	return nil
 }

@@ -28,14 +28,19 @@ var codeStatus = map[string]int{
 	ledger.EUnavailable: Error,
 }
 
-// UsageError is a command-line mistake (exit status 2).
-type UsageError struct{ Msg string }
+// UsageError is a command-line mistake (exit status 2). Format and Args,
+// when set, render Msg in another language through the catalogue.
+type UsageError struct {
+	Msg    string
+	Format string
+	Args   []any
+}
 
 func (e *UsageError) Error() string { return e.Msg }
 
-// Usagef makes a UsageError.
+// Usagef makes a UsageError; format is a key of the message catalogue.
 func Usagef(format string, args ...any) error {
-	return &UsageError{fmt.Sprintf(format, args...)}
+	return &UsageError{Msg: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
 
 // DiscrepancyError is returned by reconcile, verify, audit and bench when

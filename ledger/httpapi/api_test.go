@@ -156,7 +156,7 @@ func TestTokenExpiryAndRevocation(t *testing.T) {
 	if r.json(t)["revoked_at"] == nil {
 		t.Fatalf("revoke answer %s", r.body)
 	}
-	r = e.request(http.MethodGet, "/api/v1/me", tok, nil)
+	r = e.request(http.MethodGet, "/api/v1/me", tok, nil, "Accept-Language", "en")
 	expect(t, r, http.StatusUnauthorized, ledger.EUnauthenticated)
 	if !strings.Contains(r.str(t, "message"), "revoked") {
 		t.Errorf("message %q", r.str(t, "message"))
@@ -169,7 +169,7 @@ func TestTokenExpiryAndRevocation(t *testing.T) {
 	if err := execSuper(t, e, `UPDATE api_tokens SET created_at = now() - interval '2 hours', expires_at = now() - interval '1 second' WHERE id = $1`, info2.ID); err != nil {
 		t.Fatal(err)
 	}
-	r = e.request(http.MethodGet, "/api/v1/me", tok2, nil)
+	r = e.request(http.MethodGet, "/api/v1/me", tok2, nil, "Accept-Language", "en")
 	expect(t, r, http.StatusUnauthorized, ledger.EUnauthenticated)
 	if !strings.Contains(r.str(t, "message"), "expired") {
 		t.Errorf("message %q", r.str(t, "message"))

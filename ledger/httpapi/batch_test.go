@@ -108,7 +108,7 @@ func TestMonthEndThroughTheAPI(t *testing.T) {
 			}
 		}
 	}
-	if !strings.Contains(r.str(t, "message"), "admin of the whole book") {
+	if !strings.Contains(r.str(t, "message"), "全账套范围的管理员") {
 		t.Errorf("the refusal does not say who runs the batch: %s", r.body)
 	}
 	if n := e.count(`SELECT count(*) FROM reconcile_runs`); n != 0 {

@@ -111,7 +111,7 @@ func jsonError(err error, prefix string) error {
 	return ledger.Errorf(ledger.EInvalid, "body", "malformed JSON")
 }
 
-func typeName(t string) string {
+func typeName(t string) ledger.Phrase {
 	switch {
 	case t == "string":
 		return "a string"

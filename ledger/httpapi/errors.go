@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/i18n"
 )
 
 // statusOf is the one table mapping SPEC §4 error codes to HTTP statuses.
@@ -55,7 +56,7 @@ func HTTPStatus(code string) int {
 }
 
 // unavailableMessage is the answer while the database is down, whatever
-// the driver's error said.
+// the driver's error said (a key of the message catalogue).
 const unavailableMessage = "the database is unavailable; retry later"
 
 // ErrorBody is the JSON form of every error answer.
@@ -92,14 +93,16 @@ func (s *Server) errorAnswer(ctx context.Context, ri *reqInfo, err error) (int, 
 	// The adapter's messages are safe to show: what PostgreSQL says about
 	// its tables and keys stays in the error's cause (ledger/postgres,
 	// mapError).
-	body := ErrorBody{Code: code, Field: ledger.ErrorField(err), Message: ledger.ErrorMessage(err), RequestID: ri.id}
+	// The message is in the request's language; code and field stay the
+	// English names scripts branch on.
+	body := ErrorBody{Code: code, Field: ledger.ErrorField(err), Message: i18n.Message(ri.lang, err), RequestID: ri.id}
 	switch code {
 	case ledger.EInternal:
-		body.Message = "internal error; quote the request id " + ri.id
+		body.Message = i18n.T(ri.lang, "internal error; quote the request id %s", ri.id)
 		body.Field = ""
 		s.log.Error("internal error", "request_id", ri.id, "route", ri.route, "err", err.Error())
 	case ledger.EUnavailable:
-		body.Message = unavailableMessage
+		body.Message = i18n.Text(ri.lang, unavailableMessage)
 		body.Field = ""
 		s.log.Warn("database unavailable", "request_id", ri.id, "route", ri.route, "err", err.Error())
 	}

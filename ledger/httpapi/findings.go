@@ -186,7 +186,7 @@ type rectifyBody struct {
 func (s *Server) moveFinding(to string) writeFunc {
 	return func(c *call) (execFunc, error) {
 		verb := map[string]string{audit.FindingAcknowledged: "acknowledge", audit.FindingRectified: "rectify"}[to]
-		if err := ledger.CanAudit(c.user, verb+" a finding"); err != nil {
+		if err := ledger.CanAudit(c.user, ledger.Phrase(verb+" a finding")); err != nil {
 			return nil, err
 		}
 		id, err := pathID(c.r)

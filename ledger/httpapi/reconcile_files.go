@@ -26,7 +26,7 @@ func (s *Server) registerReconcileFiles() {
 // mayReconcileBook refuses a user who may not read the batch's workbook
 // (an auditor or an admin), or whose scope is not the whole book: the
 // statement and the workbook are the book's.
-func mayReconcileBook(u *ledger.User, what string) error {
+func mayReconcileBook(u *ledger.User, what ledger.Phrase) error {
 	if err := ledger.CanAudit(u, what); err != nil {
 		return err
 	}

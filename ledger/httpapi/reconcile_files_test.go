@@ -40,7 +40,7 @@ func TestReconcileWithUploadedStatement(t *testing.T) {
 	r := e.request(http.MethodPost, "/api/v1/reconcile-runs/statement?period=2020-02&filename=icbc-202002.csv", e.tokens[auditor], file,
 		"Idempotency-Key", newKey(), "Content-Type", "text/csv")
 	expect(t, r, http.StatusForbidden, ledger.EForbidden)
-	if r.str(t, "field") != "user" || !strings.Contains(r.str(t, "message"), "admin of the whole book") {
+	if r.str(t, "field") != "user" || !strings.Contains(r.str(t, "message"), "全账套范围的管理员") {
 		t.Fatalf("the auditor's run is refused with %s", r.body)
 	}
 	if runs, stmts := e.count(`SELECT count(*) FROM reconcile_runs`), e.count(`SELECT count(*) FROM bank_statements`); runs != 0 || stmts != 0 {

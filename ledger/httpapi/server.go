@@ -29,6 +29,7 @@ import (
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/audit"
 	"github.com/fenyang/partyfee/ledger/bankstmt"
+	"github.com/fenyang/partyfee/ledger/i18n"
 	"github.com/fenyang/partyfee/ledger/postgres"
 )
 
@@ -192,6 +193,7 @@ type reqInfo struct {
 	login  string // the user name a login attempt gave
 	code   string // the error code answered, if any
 	replay bool
+	lang   i18n.Lang // of the Accept-Language header: error messages
 }
 
 type infoKey struct{}
@@ -236,7 +238,7 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	ri := &reqInfo{id: requestID(r)}
+	ri := &reqInfo{id: requestID(r), lang: i18n.FromAcceptLanguage(r.Header.Get("Accept-Language"))}
 	sw := &statusWriter{ResponseWriter: w}
 	sw.Header().Set("X-Request-Id", ri.id)
 	sw.Header().Set("X-Content-Type-Options", "nosniff")

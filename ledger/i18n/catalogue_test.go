@@ -96,7 +96,7 @@ func callName(call *ast.CallExpr) string {
 func messageSites(t *testing.T) []site {
 	fset, files := parseModule(t)
 	// forwarders: function name → index of its format parameter.
-	forwarders := map[string]int{"Errorf": 2, "T": 1}
+	forwarders := map[string]int{"Errorf": 2, "T": 1, "Usagef": 0, "CanAudit": 1, "CanRecordFacts": 1, "mayReconcileBook": 1}
 	for changed := true; changed; {
 		changed = false
 		for _, f := range files {
@@ -130,8 +130,30 @@ func messageSites(t *testing.T) []site {
 		}
 	}
 	var sites []site
+	add := func(e ast.Expr) {
+		lit, ok := e.(*ast.BasicLit)
+		if !ok || lit.Kind != token.STRING {
+			return
+		}
+		s, err := strconv.Unquote(lit.Value)
+		if err != nil {
+			t.Fatalf("%s: %v", fset.Position(lit.Pos()), err)
+		}
+		sites = append(sites, site{format: s, pos: fset.Position(lit.Pos()).String()})
+	}
 	for _, f := range files {
+		inCmd := strings.Contains(filepath.ToSlash(fset.Position(f.Pos()).Filename), "/cmd/")
 		ast.Inspect(f, func(n ast.Node) bool {
+			// Help texts of the command: cobra's Short and Long, and the
+			// usage text of each flag, are keys rendered with i18n.Text.
+			if kv, ok := n.(*ast.KeyValueExpr); ok && inCmd {
+				if id, ok := kv.Key.(*ast.Ident); ok && (id.Name == "Short" || id.Name == "Long") {
+					add(kv.Value)
+				}
+			}
+			if call, ok := n.(*ast.CallExpr); ok && inCmd && isFlagDefinition(call) {
+				add(call.Args[len(call.Args)-1])
+			}
 			call, ok := n.(*ast.CallExpr)
 			if !ok || !isCatalogueCall(call, forwarders) {
 				return true
@@ -168,6 +190,21 @@ func isCatalogueCall(call *ast.CallExpr, forwarders map[string]int) bool {
 		}
 	}
 	return true
+}
+
+// isFlagDefinition tells a pflag definition (f.StringVar(&v, "name",
+// "", "usage")), whose last argument is the flag's usage text.
+func isFlagDefinition(call *ast.CallExpr) bool {
+	sel, ok := call.Fun.(*ast.SelectorExpr)
+	if !ok || len(call.Args) < 3 {
+		return false
+	}
+	for _, kind := range []string{"String", "Bool", "Int", "Int64", "Duration", "StringSlice", "StringArray", "Float64"} {
+		if sel.Sel.Name == kind || sel.Sel.Name == kind+"Var" || sel.Sel.Name == kind+"P" || sel.Sel.Name == kind+"VarP" {
+			return true
+		}
+	}
+	return false
 }
 
 func paramIndex(fd *ast.FuncDecl) map[string]int {

@@ -148,11 +148,18 @@ func Message(lang Lang, err error) string {
 	return CodeTitle(lang, e.Code)
 }
 
-// localArgs renders arguments that are errors themselves in lang, so that a
-// wrapped refusal reads in one language.
+// localArgs renders arguments that are errors or phrases in lang, so that
+// a wrapped refusal reads in one language.
 func localArgs(lang Lang, args []any) []any {
 	var out []any
 	for i, a := range args {
+		if p, ok := a.(ledger.Phrase); ok {
+			if out == nil {
+				out = append([]any(nil), args...)
+			}
+			out[i] = Text(lang, string(p))
+			continue
+		}
 		err, ok := a.(error)
 		var e *ledger.Error
 		if !ok || !errors.As(err, &e) {
@@ -191,4 +198,21 @@ func Describe(lang Lang, err error) string {
 		s += "，字段 " + field
 	}
 	return s + "）：" + msg
+}
+
+// Text is s as the catalogue has it in lang, without formatting: for help
+// texts and labels that are keys themselves and may hold a literal %.
+func Text(lang Lang, s string) string {
+	if lang != En && s != "" {
+		if f, ok := zh.Messages[s]; ok {
+			return f
+		}
+	}
+	return s
+}
+
+// Has reports whether the catalogue holds s (always true in English).
+func Has(lang Lang, s string) bool {
+	_, ok := zh.Messages[s]
+	return lang == En || ok
 }

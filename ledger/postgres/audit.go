@@ -600,7 +600,7 @@ var stepVerb = map[string]string{audit.FindingAcknowledged: "acknowledge", audit
 func (db *DB) moveFinding(ctx context.Context, book, actor, ref, from, to, note string, deadline *time.Time) (*StoredFinding, error) {
 	note = strings.TrimSpace(note)
 	if note == "" {
-		return nil, ledger.Errorf(ledger.EInvalid, "note", "a note is required to %s a finding", stepVerb[to])
+		return nil, ledger.Errorf(ledger.EInvalid, "note", "a note is required to %s", ledger.Phrase(stepVerb[to]+" a finding"))
 	}
 	if len([]rune(note)) > findingNoteLenMax {
 		return nil, ledger.Errorf(ledger.EInvalid, "note", "a note has at most %d characters", findingNoteLenMax)
@@ -615,7 +615,7 @@ func (db *DB) moveFinding(ctx context.Context, book, actor, ref, from, to, note 
 		if err != nil {
 			return err
 		}
-		if err := ledger.CanAudit(u, stepVerb[to]+" a finding"); err != nil {
+		if err := ledger.CanAudit(u, ledger.Phrase(stepVerb[to]+" a finding")); err != nil {
 			return err
 		}
 		sql := `SELECT ` + findingColumns + ` FROM audit_findings f WHERE f.book = $1 AND `
@@ -718,7 +718,7 @@ func (db *DB) writeFacts(ctx context.Context, book, actor, what string, orgs []s
 		if err != nil {
 			return err
 		}
-		if err := ledger.CanRecordFacts(u, what); err != nil {
+		if err := ledger.CanRecordFacts(u, ledger.Phrase(what)); err != nil {
 			return err
 		}
 		if len(orgs) > 0 {

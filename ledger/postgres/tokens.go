@@ -99,11 +99,12 @@ func insertToken(ctx context.Context, tx pgx.Tx, book, user, createdBy string, t
 // revoked, or its user is disabled. The token's id is in the returned
 // TokenInfo.
 func (db *DB) Authenticate(ctx context.Context, token string) (*ledger.User, TokenInfo, error) {
-	bad := func(msg string) (*ledger.User, TokenInfo, error) {
-		return nil, TokenInfo{}, ledger.Errorf(ledger.EUnauthenticated, "token", "%s", msg)
+	// Each reason is its own format, so that the catalogue renders it.
+	bad := func(err *ledger.Error) (*ledger.User, TokenInfo, error) {
+		return nil, TokenInfo{}, err
 	}
 	if len(token) != tokenLen || !strings.HasPrefix(token, TokenPrefix) {
-		return bad("the bearer token is malformed")
+		return bad(ledger.Errorf(ledger.EUnauthenticated, "token", "the bearer token is malformed"))
 	}
 	u := &ledger.User{}
 	var info TokenInfo
@@ -117,18 +118,18 @@ func (db *DB) Authenticate(ctx context.Context, token string) (*ledger.User, Tok
 		Scan(&info.ID, &info.Book, &info.User, &info.CreatedAt, &info.ExpiresAt, &info.RevokedAt, &expired,
 			&u.FullName, &roles, &scope, &disabled)
 	if err == pgx.ErrNoRows {
-		return bad("the bearer token is not known")
+		return bad(ledger.Errorf(ledger.EUnauthenticated, "token", "the bearer token is not known"))
 	}
 	if err != nil {
 		return nil, TokenInfo{}, mapError(err)
 	}
 	switch {
 	case info.RevokedAt != nil:
-		return bad("the bearer token was revoked")
+		return bad(ledger.Errorf(ledger.EUnauthenticated, "token", "the bearer token was revoked"))
 	case expired:
-		return bad("the bearer token has expired")
+		return bad(ledger.Errorf(ledger.EUnauthenticated, "token", "the bearer token has expired"))
 	case disabled:
-		return bad("the token's user is disabled")
+		return bad(ledger.Errorf(ledger.EUnauthenticated, "token", "the token's user is disabled"))
 	}
 	u.Name, u.Book = info.User, info.Book
 	for _, r := range roles {
