@@ -246,14 +246,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		r.check(ctx, fmt.Sprintf("burst %d (%s)", r.report.Bursts, f))
 	}
 done:
-	// A last restart of serve with nothing posted after it: the backlog
-	// of a killed process must be sealed without a posting to nudge it.
-	r.serve.kill()
-	r.report.ServeKills++
-	if r.serve, err = startServe(ctx, &r.cfg, r.logF); err != nil {
+	// A last kill of serve while it posts, and a restart with nothing
+	// posted after it: the backlog of the killed process must be sealed
+	// without a posting to nudge the sealer.
+	if err := r.lastKill(ctx); err != nil {
 		return r.finish(start), err
 	}
-	r.client.setBase(r.serve.base)
 	r.check(ctx, "final restart")
 	if out, err := ledgerCLI(ctx, &r.cfg, "verify"); err != nil {
 		r.violation("ledger verify after the run: %v\n%s", err, out)
@@ -686,4 +684,27 @@ func (r *run) recover(ctx context.Context) error {
 	}
 	wg.Wait()
 	return nil
+}
+
+// lastKill posts for a moment, kills serve with SIGKILL while it does,
+// starts a new one and settles the lost answers.
+func (r *run) lastKill(ctx context.Context) error {
+	r.logf("last kill")
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := 0; i < r.cfg.Workers; i++ {
+		wg.Add(1)
+		go r.work(ctx, stop, &wg)
+	}
+	time.Sleep(2 * time.Second)
+	r.serve.kill()
+	r.report.ServeKills++
+	close(stop)
+	wg.Wait()
+	var err error
+	if r.serve, err = startServe(ctx, &r.cfg, r.logF); err != nil {
+		return err
+	}
+	r.client.setBase(r.serve.base)
+	return r.recover(ctx)
 }
