@@ -81,7 +81,7 @@ func TestFaults(t *testing.T) {
 	s := runSeed()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	rep, err := Run(ctx, Config{Binary: bin, Dir: dir, LogDir: *logDir, Seed: s, Burst: 6 * time.Second, Workers: 6,
+	rep, err := Run(ctx, Config{Binary: bin, Dir: dir, LogDir: *logDir, Seed: s, Burst: 4 * time.Second, Workers: 6,
 		Faults: []Fault{FaultKillServe, FaultKillDB, FaultKillBoth}, Log: testLog{t}})
 	if err != nil {
 		t.Fatalf("seed %d: %v", s, err)
