@@ -66,6 +66,12 @@ func run(m *testing.M) (int, error) {
 	if !flag.Parsed() {
 		flag.Parse()
 	}
+	// A fuzzing worker runs only a fuzz target's function, over and over,
+	// and is restarted after every failure: it starts no cluster (a fuzz
+	// target that needs a database gets none there).
+	if f := flag.Lookup("test.fuzzworker"); f != nil && f.Value.String() == "true" {
+		return m.Run(), nil
+	}
 	ctx := context.Background()
 	if err := setup(ctx); err != nil {
 		teardown(ctx, false)
@@ -200,7 +206,7 @@ type TestDB struct {
 func NewDatabase(t testing.TB) *TestDB {
 	t.Helper()
 	if !started {
-		t.Fatal("pgtest: call pgtest.Main(m) from TestMain")
+		t.Fatal("pgtest: call pgtest.Main(m) from TestMain (fuzz targets get no database)")
 	}
 	name := fmt.Sprintf("t_%d_%d_%s", os.Getpid(), counter.Add(1), sanitize(t.Name()))
 	if len(name) > 63 {
