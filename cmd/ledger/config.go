@@ -15,6 +15,7 @@ import (
 
 	"github.com/fenyang/partyfee/configs"
 	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/httpapi"
 	"github.com/fenyang/partyfee/ledger/postgres"
 	"github.com/fenyang/partyfee/ledger/postgres/embedded"
 	"github.com/fenyang/partyfee/ledger/report"
@@ -75,8 +76,9 @@ type Config struct {
 		BodyLimitBytes                             int64
 		ReadTimeout, WriteTimeout, ShutdownTimeout time.Duration
 		TokenTTL                                   time.Duration
-		LoginAttemptsMax                           int
+		LoginAttemptsMax, LoginAddressAttemptsMax  int
 		LoginWindow                                time.Duration
+		TrustedProxies                             string
 	}
 	Report struct {
 		Preparer, Reviewer string
@@ -106,6 +108,7 @@ func configFrom(v *viper.Viper) Config {
 	s.ReadTimeout, s.WriteTimeout = v.GetDuration("serve.read_timeout"), v.GetDuration("serve.write_timeout")
 	s.ShutdownTimeout, s.TokenTTL = v.GetDuration("serve.shutdown_timeout"), v.GetDuration("serve.token_ttl")
 	s.LoginAttemptsMax, s.LoginWindow = v.GetInt("serve.login_attempts_max"), v.GetDuration("serve.login_window")
+	s.LoginAddressAttemptsMax, s.TrustedProxies = v.GetInt("serve.login_address_attempts_max"), v.GetString("serve.trusted_proxies")
 	c.Report.Preparer = strings.TrimSpace(v.GetString("report.preparer"))
 	c.Report.Reviewer = strings.TrimSpace(v.GetString("report.reviewer"))
 	c.Report.Signatures = report.Signatures{
@@ -317,6 +320,9 @@ func validateConfig(v *viper.Viper, defaults map[string]any) error {
 		if _, err := time.LoadLocation(z); err != nil {
 			return &configError{fmt.Sprintf("configuration key %q: %q is no time zone (e.g. Asia/Shanghai)", "report.time_zone", z)}
 		}
+	}
+	if _, err := httpapi.ParseTrustedProxies(v.GetString("serve.trusted_proxies")); err != nil {
+		return &configError{fmt.Sprintf("configuration key %q: %v", "serve.trusted_proxies", err)}
 	}
 	for key, def := range defaults {
 		switch def.(type) {

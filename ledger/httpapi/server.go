@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -57,11 +58,19 @@ type Options struct {
 	// TokenTTL is the lifetime of a token made by POST /api/v1/tokens
 	// (serve.token_ttl), at most postgres.TokenTTLMax.
 	TokenTTL time.Duration
-	// LoginAttemptsMax failed logins per user and per address are allowed
-	// within LoginWindow; more are refused with 429 rate_limited
-	// (serve.login_attempts_max, serve.login_window).
-	LoginAttemptsMax int
-	LoginWindow      time.Duration
+	// LoginAttemptsMax login attempts per user and
+	// LoginAddressAttemptsMax per client address are allowed within
+	// LoginWindow; more are refused with 429 rate_limited. The address
+	// limit is the higher one: offices log in from behind one NAT
+	// (serve.login_attempts_max, serve.login_address_attempts_max,
+	// serve.login_window).
+	LoginAttemptsMax        int
+	LoginAddressAttemptsMax int
+	LoginWindow             time.Duration
+	// TrustedProxies are the peers whose X-Forwarded-For header names the
+	// client address (serve.trusted_proxies); from any other peer the
+	// header is ignored.
+	TrustedProxies []netip.Prefix
 	// IdempotencyRetention is how long stored responses of idempotent
 	// writes are kept: default 7 days.
 	IdempotencyRetention time.Duration
@@ -93,6 +102,7 @@ func (o *Options) check() error {
 		{"RequestTimeout", o.RequestTimeout <= 0},
 		{"TokenTTL", o.TokenTTL <= 0},
 		{"LoginAttemptsMax", o.LoginAttemptsMax <= 0},
+		{"LoginAddressAttemptsMax", o.LoginAddressAttemptsMax <= 0},
 		{"LoginWindow", o.LoginWindow <= 0},
 		{"ReconcileWindowDays", o.ReconcileWindowDays <= 0},
 	} {
@@ -131,8 +141,7 @@ type Server struct {
 	routes   []Route
 	public   map[string]bool // "METHOD /path" of the public routes
 	instance string          // names this process in idempotency claims
-	logins   *limiter
-	hashing  chan struct{} // bounds concurrent argon2id checks (19 MiB each)
+	hashing  chan struct{}   // bounds concurrent argon2id checks (19 MiB each)
 
 	inflightMu sync.Mutex
 	inflight   map[string]chan struct{}
@@ -154,8 +163,8 @@ func New(db *postgres.DB, opt Options) *Server {
 	opt.setDefaults()
 	s := &Server{
 		db: db, opt: opt, log: opt.Log, mux: http.NewServeMux(), public: map[string]bool{},
-		instance: randomHex(8), logins: newLimiter(opt.LoginAttemptsMax, opt.LoginWindow),
-		hashing: make(chan struct{}, 4), inflight: map[string]chan struct{}{},
+		instance: randomHex(8),
+		hashing:  make(chan struct{}, 4), inflight: map[string]chan struct{}{},
 	}
 	s.register()
 	return s
@@ -254,7 +263,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		attrs := []any{"request_id", ri.id, "method", r.Method, "path", r.URL.Path, "route", ri.route,
 			"status", sw.status, "duration_ms", float64(time.Since(start).Microseconds()) / 1000, "bytes", sw.bytes,
-			"remote", clientAddr(r)}
+			"remote", s.clientAddr(r)}
 		if ri.user != nil {
 			attrs = append(attrs, "user", ri.user.Name, "book", ri.user.Book)
 		} else if ri.login != "" {
@@ -351,15 +360,51 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// clientAddr is the peer address of r without the port. Headers such as
-// X-Forwarded-For are not trusted: put a proxy in front and rate limits
-// apply to the proxy's address.
-func clientAddr(r *http.Request) string {
+// clientAddr is the client address of r without the port: the peer's,
+// or, when the peer is one of the trusted proxies, the last address of
+// X-Forwarded-For that is not a trusted proxy itself (the header's earlier
+// entries are whatever the client wrote). From any other peer the header
+// is ignored, so a client cannot pick its own address for rate limits.
+func (s *Server) clientAddr(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
+	}
+	if len(s.opt.TrustedProxies) == 0 || !s.trusted(host) {
+		return host
+	}
+	var hops []string
+	for _, h := range r.Header.Values("X-Forwarded-For") {
+		for _, a := range strings.Split(h, ",") {
+			hops = append(hops, strings.TrimSpace(a))
+		}
+	}
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(hops[i])
+		if err != nil {
+			return host // a malformed hop: keep the proxy's address
+		}
+		if !s.trusted(a.Unmap().String()) {
+			return a.Unmap().String()
+		}
+		host = a.Unmap().String()
 	}
 	return host
+}
+
+// trusted reports whether addr is one of the trusted proxies.
+func (s *Server) trusted(addr string) bool {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return false
+	}
+	a = a.Unmap()
+	for _, p := range s.opt.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // loadBooks is the static data of a book (chart, organisations, funds),
@@ -447,8 +492,8 @@ func (s *Server) Run(ctx context.Context, ln net.Listener, cfg ServeConfig) erro
 	return nil
 }
 
-// purgeLoop deletes stored idempotent responses past their retention, at
-// start and then hourly.
+// purgeLoop deletes stored idempotent responses past their retention and
+// login attempts counted in past windows, at start and then hourly.
 func (s *Server) purgeLoop(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
@@ -461,10 +506,39 @@ func (s *Server) purgeLoop(ctx context.Context) {
 		} else if n > 0 {
 			s.log.Info("purged stored idempotent responses", "rows", n)
 		}
+		cctx, cancel = context.WithTimeout(ctx, time.Minute)
+		n, err = s.db.PurgeLoginAttempts(cctx, s.db.Now().Add(-s.opt.LoginWindow))
+		cancel()
+		if err != nil && ctx.Err() == nil {
+			s.log.Warn("purging counted login attempts", "err", err.Error())
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
 	}
+}
+
+// ParseTrustedProxies reads serve.trusted_proxies: comma-separated
+// addresses or CIDR prefixes ("10.0.0.1, 192.168.0.0/24"); empty is none.
+func ParseTrustedProxies(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither an address nor a CIDR prefix", f)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }
