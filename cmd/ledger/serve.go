@@ -45,7 +45,7 @@ on stderr, one per request.`,
 			if err != nil {
 				return err
 			}
-			opt.Log = log
+			opt.Log, opt.Sealer = log, a.sealer
 			srv := httpapi.New(db, opt)
 			sc := a.cfg.Serve
 			ln, err := net.Listen("tcp", addr)

@@ -84,6 +84,11 @@ type Options struct {
 	// (report.preparer, report.reviewer); empty: the requesting user and
 	// the book's checker.
 	ReportPreparer, ReportReviewer string
+	// Sealer seals the vouchers this server posts (DB.AfterPost nudges it);
+	// Run starts it, so the backlog a crashed process left in seal_pending
+	// is sealed at start without waiting for a new posting. nil: the
+	// caller seals.
+	Sealer *postgres.Sealer
 	// Log receives the structured request log; nil discards it.
 	Log *slog.Logger
 }
@@ -142,6 +147,7 @@ type Server struct {
 	public   map[string]bool // "METHOD /path" of the public routes
 	instance string          // names this process in idempotency claims
 	hashing  chan struct{}   // bounds concurrent argon2id checks (19 MiB each)
+	writing  chan struct{}   // bounds concurrent writes, leaving connections for reads
 
 	inflightMu sync.Mutex
 	inflight   map[string]chan struct{}
@@ -164,10 +170,20 @@ func New(db *postgres.DB, opt Options) *Server {
 	s := &Server{
 		db: db, opt: opt, log: opt.Log, mux: http.NewServeMux(), public: map[string]bool{},
 		instance: randomHex(8),
-		hashing:  make(chan struct{}, 4), inflight: map[string]chan struct{}{},
+		hashing:  make(chan struct{}, 4), writing: make(chan struct{}, writesMax(db)), inflight: map[string]chan struct{}{},
 	}
 	s.register()
 	return s
+}
+
+// writesMax is how many writes run at once: the pool's connections but a
+// quarter (at least two) kept for reads. Writers queued behind a lock (a
+// month close holds the period row) hold their connections while they
+// wait; the ones kept back let reads such as GET /api/v1/me answer
+// meanwhile. A write waiting for its turn holds nothing.
+func writesMax(db *postgres.DB) int {
+	conns := int(db.Pool.Config().MaxConns)
+	return max(1, conns-max(2, conns/4))
 }
 
 // Routes lists the registered endpoints in registration order.
@@ -201,6 +217,8 @@ type reqInfo struct {
 	login  string // the user name a login attempt gave
 	code   string // the error code answered, if any
 	replay bool
+	// retryAfter is the Retry-After (seconds) of an in_progress answer.
+	retryAfter int
 }
 
 type infoKey struct{}
@@ -457,6 +475,9 @@ func (s *Server) Run(ctx context.Context, ln net.Listener, cfg ServeConfig) erro
 			errc <- srv.Serve(ln)
 		}
 	}()
+	if s.opt.Sealer != nil {
+		s.opt.Sealer.Start()
+	}
 	purgeDone := make(chan struct{})
 	purgeCtx, stopPurge := context.WithCancel(context.WithoutCancel(ctx))
 	go func() {
