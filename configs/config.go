@@ -46,7 +46,8 @@ type Config struct {
 		BodyLimitBytes                             int64
 		ReadTimeout, WriteTimeout, ShutdownTimeout time.Duration
 		TokenTTL                                   time.Duration
-		LoginAttemptsMax                           int
+		LoginAttemptsMax, LoginAddressAttemptsMax  int
+		TrustedProxies                             string // checked by the API when it starts
 		LoginWindow                                time.Duration
 	}
 	Report struct {
@@ -78,6 +79,7 @@ func From(v *viper.Viper) Config {
 	s.ReadTimeout, s.WriteTimeout = v.GetDuration("serve.read_timeout"), v.GetDuration("serve.write_timeout")
 	s.ShutdownTimeout, s.TokenTTL = v.GetDuration("serve.shutdown_timeout"), v.GetDuration("serve.token_ttl")
 	s.LoginAttemptsMax, s.LoginWindow = v.GetInt("serve.login_attempts_max"), v.GetDuration("serve.login_window")
+	s.LoginAddressAttemptsMax, s.TrustedProxies = v.GetInt("serve.login_address_attempts_max"), v.GetString("serve.trusted_proxies")
 	c.Report.Preparer = strings.TrimSpace(v.GetString("report.preparer"))
 	c.Report.Reviewer = strings.TrimSpace(v.GetString("report.reviewer"))
 	c.Report.Signatures = report.Signatures{

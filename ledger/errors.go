@@ -26,6 +26,10 @@ const (
 	EUnavailable         = "unavailable"
 	EInvalid             = "invalid"
 	EInternal            = "internal"
+	// EInProgress: a request with the same idempotency key is still being
+	// processed (or was left pending by a crash and is not yet taken over);
+	// retry after the Retry-After delay.
+	EInProgress = "in_progress"
 )
 
 // Error is the one error type of the ledger. Code is a SPEC §4 code, Op the

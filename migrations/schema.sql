@@ -1611,6 +1611,20 @@ CREATE TABLE public.idempotency (
 ALTER TABLE public.idempotency OWNER TO ledger_owner;
 
 --
+-- Name: login_attempts; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.login_attempts (
+    key text NOT NULL,
+    attempts integer NOT NULL,
+    window_start timestamp with time zone NOT NULL,
+    CONSTRAINT login_attempts_attempts_check CHECK ((attempts >= 0)),
+    CONSTRAINT login_attempts_key_check CHECK (((key <> ''::text) AND (length(key) <= 400)))
+);
+
+ALTER TABLE public.login_attempts OWNER TO ledger_owner;
+
+--
 -- Name: meetings; Type: TABLE; Schema: public; Owner: ledger_owner
 --
 
@@ -2184,6 +2198,13 @@ ALTER TABLE ONLY public.idempotency
     ADD CONSTRAINT idempotency_pkey PRIMARY KEY (book, key);
 
 --
+-- Name: login_attempts login_attempts_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.login_attempts
+    ADD CONSTRAINT login_attempts_pkey PRIMARY KEY (key);
+
+--
 -- Name: meetings meetings_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
 --
 
@@ -2378,6 +2399,12 @@ CREATE UNIQUE INDEX beneficiary_roster_person ON public.beneficiary_roster USING
 --
 
 CREATE INDEX finding_events_finding ON public.finding_events USING btree (book, finding_key);
+
+--
+-- Name: login_attempts_window; Type: INDEX; Schema: public; Owner: ledger_owner
+--
+
+CREATE INDEX login_attempts_window ON public.login_attempts USING btree (window_start);
 
 --
 -- Name: publicity_date; Type: INDEX; Schema: public; Owner: ledger_owner
@@ -3236,6 +3263,12 @@ GRANT SELECT ON TABLE public.goose_db_version TO ledger_app;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.idempotency TO ledger_app;
 GRANT SELECT ON TABLE public.idempotency TO ledger_auditor;
+
+--
+-- Name: TABLE login_attempts; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.login_attempts TO ledger_app;
 
 --
 -- Name: TABLE meetings; Type: ACL; Schema: public; Owner: ledger_owner

@@ -33,6 +33,7 @@ type app struct {
 	log            *slog.Logger
 	server         *embedded.Server // the embedded cluster, nil on an external database
 	db             *postgres.DB
+	sealer         *postgres.Sealer // seals what the command posts (startSealer)
 	closers        []func(context.Context)
 }
 

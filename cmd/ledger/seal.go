@@ -18,10 +18,13 @@ const sealFinalTimeout = 30 * time.Second
 
 // startSealer gives the command's database a background sealer (SPEC §8):
 // every committed posting nudges it, and before the command exits it seals
-// whatever is still pending. It starts on the first posting, so commands
-// that post nothing (verify among them) never seal.
+// whatever is still pending. It starts on the first posting, whose pass
+// seals the whole backlog (also what a crashed process left), so commands
+// that post nothing (verify among them) never seal; serve starts it at once
+// (httpapi.Options.Sealer).
 func (a *app) startSealer(db *postgres.DB) {
 	s := postgres.NewSealer(db, postgres.SealerOptions{Log: a.log})
+	a.sealer = s
 	prev := db.AfterPost
 	db.AfterPost = func() {
 		if prev != nil {
@@ -94,6 +97,9 @@ Exit status 0: the chain is intact; 4: it is broken (the problems are printed).`
 			}
 			if err := a.printVerify(&res, seal != ""); err != nil {
 				return err
+			}
+			if res.Clean() && len(res.Pending) > 0 {
+				a.log.Warn("verify: posted vouchers are waiting for the sealer (not a broken chain); run verify again shortly", "pending", len(res.Pending))
 			}
 			if !res.Clean() {
 				return &exit.DiscrepancyError{Msg: textout.VerifyBroken(&res)}

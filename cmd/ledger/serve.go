@@ -46,7 +46,7 @@ on stderr, one per request.`,
 			if err != nil {
 				return err
 			}
-			opt.Log = log
+			opt.Log, opt.Sealer = log, a.sealer
 			srv := httpapi.New(db, opt)
 			sc := a.cfg.Serve
 			ln, err := net.Listen("tcp", addr)
@@ -77,18 +77,24 @@ func (a *app) apiOptions() (httpapi.Options, error) {
 		return httpapi.Options{}, err
 	}
 	sc := a.cfg.Serve
+	proxies, err := httpapi.ParseTrustedProxies(sc.TrustedProxies)
+	if err != nil {
+		return httpapi.Options{}, err
+	}
 	return httpapi.Options{
-		Book:                a.book(),
-		BodyLimitBytes:      sc.BodyLimitBytes,
-		RequestTimeout:      sc.WriteTimeout - min(sc.WriteTimeout/10, 5*time.Second),
-		TokenTTL:            sc.TokenTTL,
-		LoginAttemptsMax:    sc.LoginAttemptsMax,
-		LoginWindow:         sc.LoginWindow,
-		AuditConfig:         auditCfg,
-		ReconcileWindowDays: a.cfg.Reconcile.WindowDays,
-		BankLayouts:         layouts,
-		ReportPreparer:      a.cfg.Report.Preparer,
-		ReportReviewer:      a.cfg.Report.Reviewer,
+		Book:                    a.book(),
+		BodyLimitBytes:          sc.BodyLimitBytes,
+		RequestTimeout:          sc.WriteTimeout - min(sc.WriteTimeout/10, 5*time.Second),
+		TokenTTL:                sc.TokenTTL,
+		LoginAttemptsMax:        sc.LoginAttemptsMax,
+		LoginWindow:             sc.LoginWindow,
+		TrustedProxies:          proxies,
+		LoginAddressAttemptsMax: sc.LoginAddressAttemptsMax,
+		AuditConfig:             auditCfg,
+		ReconcileWindowDays:     a.cfg.Reconcile.WindowDays,
+		BankLayouts:             layouts,
+		ReportPreparer:          a.cfg.Report.Preparer,
+		ReportReviewer:          a.cfg.Report.Reviewer,
 	}, nil
 }
 

@@ -57,7 +57,7 @@ func testOptions(t *testing.T, scale int) Options {
 		DataDir: dataDir(t),
 		Cluster: embedded.Options{Settings: map[string]string{"max_connections": "200", "shared_buffers": "'128MB'"}},
 		Pool:    postgres.Options{MaxConns: 16, StatementTimeout: 60 * time.Second, ConnectTimeout: 10 * time.Second},
-		API: httpapi.Options{BodyLimitBytes: 1 << 20, RequestTimeout: 60 * time.Second, TokenTTL: 720 * time.Hour, LoginAttemptsMax: 5,
+		API: httpapi.Options{BodyLimitBytes: 1 << 20, RequestTimeout: 60 * time.Second, TokenTTL: 720 * time.Hour, LoginAttemptsMax: 5, LoginAddressAttemptsMax: 50,
 			LoginWindow: 15 * time.Minute, ReconcileWindowDays: 10},
 		Progress: func(format string, args ...any) { t.Logf(format, args...) },
 		NoSync:   true,

@@ -63,7 +63,9 @@ func fromAddr(ip string) *http.Client {
 
 func TestLoginAndRateLimit(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, func(o *httpapi.Options) { o.LoginAttemptsMax = 3; o.LoginWindow = time.Hour })
+	e := newEnv(t, func(o *httpapi.Options) {
+		o.LoginAttemptsMax, o.LoginAddressAttemptsMax, o.LoginWindow = 3, 4, time.Hour
+	})
 	login := func(ip, user, pw string) *resp {
 		return doRequest(t, fromAddr(ip), e.ts.URL, http.MethodPost, "/api/v1/tokens", "", map[string]string{"user": user, "password": pw})
 	}
@@ -97,9 +99,9 @@ func TestLoginAndRateLimit(t *testing.T) {
 	if r.header.Get("Retry-After") == "" {
 		t.Error("429 without Retry-After")
 	}
-	// Per address: 3 failures for 3 users from one address, then a fourth
+	// Per address: 4 failures for 4 users from one address, then a fifth
 	// user is refused from it but logs in from another address.
-	for _, u := range []string{officer2, cashier, admin} {
+	for _, u := range []string{officer2, cashier, admin, cpOfficer} {
 		expect(t, login("127.0.0.7", u, "wrong-password"), http.StatusUnauthorized, ledger.EUnauthenticated)
 	}
 	expect(t, login("127.0.0.7", auditor, "demo-auditor-1"), http.StatusTooManyRequests, ledger.ERateLimited)
@@ -126,14 +128,18 @@ func TestLoginAndRateLimit(t *testing.T) {
 
 func TestLimiterWindowMovesOn(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, func(o *httpapi.Options) { o.LoginAttemptsMax = 2; o.LoginWindow = 1500 * time.Millisecond })
+	// The window starts with the first attempt, before its password check
+	// (slow under the race detector): long enough for two checks.
+	const window = 8 * time.Second
+	e := newEnv(t, func(o *httpapi.Options) { o.LoginAttemptsMax = 2; o.LoginWindow = window })
 	login := func(pw string) *resp {
 		return e.request(http.MethodPost, "/api/v1/tokens", "", map[string]string{"user": officer2, "password": pw})
 	}
+	start := time.Now()
 	login("bad-password")
 	login("bad-password")
 	expect(t, login("demo-officer-2"), http.StatusTooManyRequests, ledger.ERateLimited)
-	time.Sleep(1600 * time.Millisecond)
+	time.Sleep(time.Until(start.Add(window + 200*time.Millisecond)))
 	expect(t, login("demo-officer-2"), http.StatusCreated, "")
 }
 

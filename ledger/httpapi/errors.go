@@ -41,6 +41,7 @@ var statusOf = map[string]int{
 	ledger.EInvalidState:        http.StatusConflict,
 	ledger.EImmutable:           http.StatusConflict,
 	ledger.EIdempotencyConflict: http.StatusConflict,
+	ledger.EInProgress:          http.StatusConflict,
 	ledger.ETooLarge:            http.StatusRequestEntityTooLarge,
 	ledger.ERateLimited:         http.StatusTooManyRequests,
 	ledger.EUnavailable:         http.StatusServiceUnavailable,

@@ -110,7 +110,7 @@ func options(t testing.TB) httpapi.Options {
 		t.Fatal(err)
 	}
 	return httpapi.Options{Book: book, BodyLimitBytes: 1 << 20, RequestTimeout: 60 * time.Second, TokenTTL: 720 * time.Hour,
-		LoginAttemptsMax: 5, LoginWindow: 15 * time.Minute, ReconcileWindowDays: 10, BankLayouts: layouts}
+		LoginAttemptsMax: 5, LoginAddressAttemptsMax: 50, LoginWindow: 15 * time.Minute, ReconcileWindowDays: 10, BankLayouts: layouts}
 }
 
 func newEnv(t *testing.T, tweak ...func(*httpapi.Options)) *env {

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -45,6 +46,18 @@ func (s *Server) read(h readFunc) http.HandlerFunc {
 		writeJSON(w, status, v)
 	}
 }
+
+// takeoverMax bounds how long a pending claim of another process stands
+// before a retry takes it over: a crashed process's requests are answered
+// again within it.
+const takeoverMax = 30 * time.Second
+
+// takeoverAfter is the age past which a pending claim of another process
+// is taken over: twice the request timeout, at most takeoverMax. A claim
+// taken over while its first request still runs is safe: the write itself
+// is idempotent in the database (the voucher's key), and the first
+// request's answer is then not stored.
+func (s *Server) takeoverAfter() time.Duration { return min(2*s.opt.RequestTimeout, takeoverMax) }
 
 // idemWait bounds how long a request waits for another one with the same
 // key to finish before answering that it is still in progress.
@@ -106,6 +119,8 @@ func (s *Server) idempotent(prepare func(c *call) (prepared, error)) http.Handle
 		}
 		if status == http.StatusServiceUnavailable {
 			w.Header().Set("Retry-After", "1")
+		} else if ri.retryAfter > 0 {
+			w.Header().Set("Retry-After", fmt.Sprint(ri.retryAfter))
 		}
 		writeRaw(w, status, answer)
 	}
@@ -156,6 +171,12 @@ func (s *Server) once(ctx context.Context, ri *reqInfo, req postgres.APIRequest,
 		return fail(err)
 	}
 	defer release()
+	select {
+	case s.writing <- struct{}{}:
+	case <-ctx.Done():
+		return fail(&ledger.Error{Code: ledger.EUnavailable, Msg: "busy", Err: ctx.Err()})
+	}
+	defer func() { <-s.writing }()
 	retry := false
 	deadline := time.Now().Add(idemWait)
 	for {
@@ -173,7 +194,7 @@ func (s *Server) once(ctx context.Context, ri *reqInfo, req postgres.APIRequest,
 		// abandoned (the database failed before the answer was stored);
 		// one of another process is taken over only when it is older than
 		// a request can run.
-		if prev.Instance == s.instance || time.Since(prev.ClaimedAt) > 2*s.opt.RequestTimeout {
+		if prev.Instance == s.instance || time.Since(prev.ClaimedAt) > s.takeoverAfter() {
 			ok, err := s.db.TakeOverAPIRequest(ctx, req, prev)
 			if err != nil {
 				return fail(err)
@@ -185,7 +206,9 @@ func (s *Server) once(ctx context.Context, ri *reqInfo, req postgres.APIRequest,
 			continue
 		}
 		if time.Now().After(deadline) {
-			return fail(ledger.Errorf(ledger.EIdempotencyConflict, "Idempotency-Key", "a request with this idempotency key is still being processed; retry later"))
+			wait := max(time.Second, s.takeoverAfter()-time.Since(prev.ClaimedAt))
+			ri.retryAfter = int(wait.Round(time.Second) / time.Second)
+			return fail(ledger.Errorf(ledger.EInProgress, "Idempotency-Key", "a request with this idempotency key is still being processed; retry after %d seconds", ri.retryAfter))
 		}
 		select {
 		case <-ctx.Done():

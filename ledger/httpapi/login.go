@@ -5,97 +5,11 @@ import (
 	"math"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/postgres"
 )
-
-// limiter counts failed logins per key (a user or an address) in a sliding
-// window. It lives in the serving process: several `ledger serve`
-// processes each allow the limit.
-type limiter struct {
-	max    int
-	window time.Duration
-	now    func() time.Time
-
-	mu       sync.Mutex
-	failures map[string][]time.Time
-}
-
-// limiterKeysMax bounds the memory of the limiter; past it the oldest
-// entries are dropped first (expired ones, then any).
-const limiterKeysMax = 100_000
-
-func newLimiter(max int, window time.Duration) *limiter {
-	return &limiter{max: max, window: window, now: time.Now, failures: map[string][]time.Time{}}
-}
-
-// blocked reports whether any of keys has used up its failures, and when
-// the earliest of them frees up.
-func (l *limiter) blocked(keys ...string) (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	var wait time.Duration
-	for _, k := range keys {
-		f := l.prune(k, now)
-		if len(f) >= l.max {
-			if w := f[len(f)-l.max].Add(l.window).Sub(now); w > wait {
-				wait = w
-			}
-		}
-	}
-	return wait > 0, wait
-}
-
-// fail records a failed login for each of keys.
-func (l *limiter) fail(keys ...string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	if len(l.failures) >= limiterKeysMax {
-		for k := range l.failures {
-			l.prune(k, now)
-		}
-		for k := range l.failures {
-			if len(l.failures) < limiterKeysMax {
-				break
-			}
-			delete(l.failures, k)
-		}
-	}
-	for _, k := range keys {
-		f := l.prune(k, now)
-		if len(f) >= 2*l.max {
-			f = f[1:]
-		}
-		l.failures[k] = append(f, now)
-	}
-}
-
-// reset forgets the failures of key (a successful login of the user).
-func (l *limiter) reset(key string) {
-	l.mu.Lock()
-	delete(l.failures, key)
-	l.mu.Unlock()
-}
-
-// prune drops failures older than the window; the caller holds mu.
-func (l *limiter) prune(k string, now time.Time) []time.Time {
-	f := l.failures[k]
-	i := 0
-	for i < len(f) && now.Sub(f[i]) >= l.window {
-		i++
-	}
-	f = f[i:]
-	if len(f) == 0 {
-		delete(l.failures, k)
-		return nil
-	}
-	l.failures[k] = f
-	return f
-}
 
 type loginBody struct {
 	Book     string `json:"book"`
@@ -114,9 +28,12 @@ type tokenAnswer struct {
 }
 
 // login answers POST /api/v1/tokens: a user name and password give a new
-// token. Failed attempts are counted per user and per address; past
-// serve.login_attempts_max within serve.login_window the answer is 429
-// rate_limited, even for the right password, until the window moves on.
+// token. Attempts are counted per user and per address in the database
+// (shared by every serving process, kept across restarts); past
+// serve.login_attempts_max for the user or serve.login_address_attempts_max
+// for the address within serve.login_window the answer is 429 rate_limited,
+// even for the right password, until the window moves on. A success clears
+// the user's count and is not counted against the address.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	ri := info(r)
 	body, err := readBody(w, r, s.opt.BodyLimitBytes)
@@ -151,8 +68,17 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		ttl = min(d, ttl)
 	}
 	ri.login = in.User
-	userKey, addrKey := "user:"+in.Book+"/"+in.User, "addr:"+clientAddr(r)
-	if limited, wait := s.logins.blocked(userKey, addrKey); limited {
+	// The attempt is counted before the password is checked, so however
+	// many guesses arrive at once, at most the limit of them are checked.
+	userKey, addrKey := "user:"+in.Book+"/"+in.User, "addr:"+s.clientAddr(r)
+	wait, err := s.db.CountLoginAttempt(r.Context(), s.opt.LoginWindow,
+		postgres.LoginLimit{Key: userKey, Max: s.opt.LoginAttemptsMax},
+		postgres.LoginLimit{Key: addrKey, Max: s.opt.LoginAddressAttemptsMax})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if wait > 0 {
 		w.Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(wait.Seconds()))))
 		s.writeError(w, r, ledger.Errorf(ledger.ERateLimited, "user", "too many failed logins; retry in %s", wait.Round(time.Second)))
 		return
@@ -165,14 +91,14 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	u, err := s.db.Login(r.Context(), in.Book, in.User, in.Password)
 	<-s.hashing
-	if ledger.ErrorCode(err) == ledger.EUnauthenticated {
-		s.logins.fail(userKey, addrKey)
-	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.logins.reset(userKey)
+	if err := s.db.LoginSucceeded(r.Context(), userKey, addrKey); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	token, tok, err := s.db.CreateToken(r.Context(), in.Book, u.Name, ttl)
 	if err != nil {
 		s.writeError(w, r, err)

@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -58,11 +59,19 @@ type Options struct {
 	// TokenTTL is the lifetime of a token made by POST /api/v1/tokens
 	// (serve.token_ttl), at most postgres.TokenTTLMax.
 	TokenTTL time.Duration
-	// LoginAttemptsMax failed logins per user and per address are allowed
-	// within LoginWindow; more are refused with 429 rate_limited
-	// (serve.login_attempts_max, serve.login_window).
-	LoginAttemptsMax int
-	LoginWindow      time.Duration
+	// LoginAttemptsMax login attempts per user and
+	// LoginAddressAttemptsMax per client address are allowed within
+	// LoginWindow; more are refused with 429 rate_limited. The address
+	// limit is the higher one: offices log in from behind one NAT
+	// (serve.login_attempts_max, serve.login_address_attempts_max,
+	// serve.login_window).
+	LoginAttemptsMax        int
+	LoginAddressAttemptsMax int
+	LoginWindow             time.Duration
+	// TrustedProxies are the peers whose X-Forwarded-For header names the
+	// client address (serve.trusted_proxies); from any other peer the
+	// header is ignored.
+	TrustedProxies []netip.Prefix
 	// IdempotencyRetention is how long stored responses of idempotent
 	// writes are kept: default 7 days.
 	IdempotencyRetention time.Duration
@@ -76,6 +85,11 @@ type Options struct {
 	// (report.preparer, report.reviewer); empty: the requesting user and
 	// the book's checker.
 	ReportPreparer, ReportReviewer string
+	// Sealer seals the vouchers this server posts (DB.AfterPost nudges it);
+	// Run starts it, so the backlog a crashed process left in seal_pending
+	// is sealed at start without waiting for a new posting. nil: the
+	// caller seals.
+	Sealer *postgres.Sealer
 	// Log receives the structured request log; nil discards it.
 	Log *slog.Logger
 }
@@ -94,6 +108,7 @@ func (o *Options) check() error {
 		{"RequestTimeout", o.RequestTimeout <= 0},
 		{"TokenTTL", o.TokenTTL <= 0},
 		{"LoginAttemptsMax", o.LoginAttemptsMax <= 0},
+		{"LoginAddressAttemptsMax", o.LoginAddressAttemptsMax <= 0},
 		{"LoginWindow", o.LoginWindow <= 0},
 		{"ReconcileWindowDays", o.ReconcileWindowDays <= 0},
 	} {
@@ -132,8 +147,8 @@ type Server struct {
 	routes   []Route
 	public   map[string]bool // "METHOD /path" of the public routes
 	instance string          // names this process in idempotency claims
-	logins   *limiter
-	hashing  chan struct{} // bounds concurrent argon2id checks (19 MiB each)
+	hashing  chan struct{}   // bounds concurrent argon2id checks (19 MiB each)
+	writing  chan struct{}   // bounds concurrent writes, leaving connections for reads
 
 	inflightMu sync.Mutex
 	inflight   map[string]chan struct{}
@@ -155,11 +170,21 @@ func New(db *postgres.DB, opt Options) *Server {
 	opt.setDefaults()
 	s := &Server{
 		db: db, opt: opt, log: opt.Log, mux: http.NewServeMux(), public: map[string]bool{},
-		instance: randomHex(8), logins: newLimiter(opt.LoginAttemptsMax, opt.LoginWindow),
-		hashing: make(chan struct{}, 4), inflight: map[string]chan struct{}{},
+		instance: randomHex(8),
+		hashing:  make(chan struct{}, 4), writing: make(chan struct{}, writesMax(db)), inflight: map[string]chan struct{}{},
 	}
 	s.register()
 	return s
+}
+
+// writesMax is how many writes run at once: the pool's connections but a
+// quarter (at least two) kept for reads. Writers queued behind a lock (a
+// month close holds the period row) hold their connections while they
+// wait; the ones kept back let reads such as GET /api/v1/me answer
+// meanwhile. A write waiting for its turn holds nothing.
+func writesMax(db *postgres.DB) int {
+	conns := int(db.Pool.Config().MaxConns)
+	return max(1, conns-max(2, conns/4))
 }
 
 // Routes lists the registered endpoints in registration order.
@@ -194,6 +219,8 @@ type reqInfo struct {
 	code   string // the error code answered, if any
 	replay bool
 	lang   i18n.Lang // of the Accept-Language header: error messages
+	// retryAfter is the Retry-After (seconds) of an in_progress answer.
+	retryAfter int
 }
 
 type infoKey struct{}
@@ -256,7 +283,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		attrs := []any{"request_id", ri.id, "method", r.Method, "path", r.URL.Path, "route", ri.route,
 			"status", sw.status, "duration_ms", float64(time.Since(start).Microseconds()) / 1000, "bytes", sw.bytes,
-			"remote", clientAddr(r)}
+			"remote", s.clientAddr(r)}
 		if ri.user != nil {
 			attrs = append(attrs, "user", ri.user.Name, "book", ri.user.Book)
 		} else if ri.login != "" {
@@ -353,15 +380,51 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// clientAddr is the peer address of r without the port. Headers such as
-// X-Forwarded-For are not trusted: put a proxy in front and rate limits
-// apply to the proxy's address.
-func clientAddr(r *http.Request) string {
+// clientAddr is the client address of r without the port: the peer's,
+// or, when the peer is one of the trusted proxies, the last address of
+// X-Forwarded-For that is not a trusted proxy itself (the header's earlier
+// entries are whatever the client wrote). From any other peer the header
+// is ignored, so a client cannot pick its own address for rate limits.
+func (s *Server) clientAddr(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
+	}
+	if len(s.opt.TrustedProxies) == 0 || !s.trusted(host) {
+		return host
+	}
+	var hops []string
+	for _, h := range r.Header.Values("X-Forwarded-For") {
+		for _, a := range strings.Split(h, ",") {
+			hops = append(hops, strings.TrimSpace(a))
+		}
+	}
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(hops[i])
+		if err != nil {
+			return host // a malformed hop: keep the proxy's address
+		}
+		if !s.trusted(a.Unmap().String()) {
+			return a.Unmap().String()
+		}
+		host = a.Unmap().String()
 	}
 	return host
+}
+
+// trusted reports whether addr is one of the trusted proxies.
+func (s *Server) trusted(addr string) bool {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return false
+	}
+	a = a.Unmap()
+	for _, p := range s.opt.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // loadBooks is the static data of a book (chart, organisations, funds),
@@ -414,6 +477,9 @@ func (s *Server) Run(ctx context.Context, ln net.Listener, cfg ServeConfig) erro
 			errc <- srv.Serve(ln)
 		}
 	}()
+	if s.opt.Sealer != nil {
+		s.opt.Sealer.Start()
+	}
 	purgeDone := make(chan struct{})
 	purgeCtx, stopPurge := context.WithCancel(context.WithoutCancel(ctx))
 	go func() {
@@ -449,8 +515,8 @@ func (s *Server) Run(ctx context.Context, ln net.Listener, cfg ServeConfig) erro
 	return nil
 }
 
-// purgeLoop deletes stored idempotent responses past their retention, at
-// start and then hourly.
+// purgeLoop deletes stored idempotent responses past their retention and
+// login attempts counted in past windows, at start and then hourly.
 func (s *Server) purgeLoop(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
@@ -463,10 +529,39 @@ func (s *Server) purgeLoop(ctx context.Context) {
 		} else if n > 0 {
 			s.log.Info("purged stored idempotent responses", "rows", n)
 		}
+		cctx, cancel = context.WithTimeout(ctx, time.Minute)
+		n, err = s.db.PurgeLoginAttempts(cctx, s.db.Now().Add(-s.opt.LoginWindow))
+		cancel()
+		if err != nil && ctx.Err() == nil {
+			s.log.Warn("purging counted login attempts", "err", err.Error())
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
 	}
+}
+
+// ParseTrustedProxies reads serve.trusted_proxies: comma-separated
+// addresses or CIDR prefixes ("10.0.0.1, 192.168.0.0/24"); empty is none.
+func ParseTrustedProxies(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither an address nor a CIDR prefix", f)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }

@@ -74,6 +74,7 @@ var codeTitlesEn = map[string]string{
 	ledger.EUnavailable:         "unavailable",
 	ledger.EInvalid:             "invalid",
 	ledger.EInternal:            "internal error",
+	ledger.EInProgress:          "in progress",
 }
 
 // Parse reads a configured locale ("zh-CN", "zh", "en", "en-US"); anything

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -41,6 +42,33 @@ type DB struct {
 	AfterPost func()
 
 	books bookCache
+
+	sideOnce sync.Once
+	side     *DB
+	sideErr  error
+}
+
+// sideConnsMax bounds the side pool (see side).
+const sideConnsMax = 4
+
+// sideDB is a DB on a small pool of its own, for the work a use case does
+// on other connections while its transaction holds a lock: the month close
+// holds the period row while it seals, verifies the chain and evaluates the
+// audit rules. Writers queued behind that row may hold every connection of
+// the main pool; none of them ever takes one of these, so the close never
+// waits for a connection that waits for it. The pool connects lazily.
+func (db *DB) sideDB() (*DB, error) {
+	db.sideOnce.Do(func() {
+		cfg := db.Pool.Config()
+		cfg.MaxConns, cfg.MinConns = sideConnsMax, 0
+		pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+		if err != nil {
+			db.sideErr = mapError(err)
+			return
+		}
+		db.side = &DB{Pool: pool, Now: db.Now, Source: db.Source, StatementTimeout: db.StatementTimeout, AfterPost: db.AfterPost}
+	})
+	return db.side, db.sideErr
 }
 
 // Options configure Open.
@@ -75,8 +103,14 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 	return &DB{Pool: pool, Now: func() time.Time { return time.Now().UTC() }, Source: "cli", StatementTimeout: opt.StatementTimeout}, nil
 }
 
-// Close closes the pool.
-func (db *DB) Close() { db.Pool.Close() }
+// Close closes the pool (and the side pool, if it was used).
+func (db *DB) Close() {
+	db.sideOnce.Do(func() {}) // no side pool is made after Close
+	if db.side != nil {
+		db.side.Pool.Close()
+	}
+	db.Pool.Close()
+}
 
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error { return mapError(db.Pool.Ping(ctx)) }

@@ -110,6 +110,10 @@ func mapError(err error) error {
 			return ledger.Errorf(ledger.EUnavailable, "", "the database is unavailable").Because(err)
 		case "57014":
 			return ledger.Errorf(ledger.EUnavailable, "", "the statement timed out").Because(err)
+		case "55P03": // lock_not_available: a lock_timeout ran out
+			return ledger.Errorf(ledger.EUnavailable, "", "the data is busy with other writes; retry shortly").Because(err)
+		case "53100", "53200", "53300": // disk_full, out_of_memory, too_many_connections
+			return ledger.Errorf(ledger.EUnavailable, "", "the database is out of resources").Because(err)
 		}
 		return ledger.Errorf(ledger.EInternal, "", "database error").Because(err)
 	}

@@ -103,7 +103,14 @@ func (db *DB) reconcile(ctx context.Context, opt ReconcileOptions, txo ...txOpti
 			Layout: layout.Name, Lines: len(lines)}, lines: lines}
 	}
 	var res *recon.ReconcileResult
-	err := db.runTx(ctx, func(tx pgx.Tx) error {
+	// Holding the period row, the run reads and seals on other connections:
+	// those come from the side pool, which no writer waiting for that row
+	// can hold.
+	side, err := db.sideDB()
+	if err != nil {
+		return nil, err
+	}
+	err = db.runTx(ctx, func(tx pgx.Tx) error {
 		if opt.Actor != "" {
 			u, err := loadUser(ctx, tx, opt.Book, opt.Actor)
 			if err != nil {
@@ -113,7 +120,7 @@ func (db *DB) reconcile(ctx context.Context, opt ReconcileOptions, txo ...txOpti
 				return err
 			}
 		}
-		r := &recRun{db: db, tx: tx, opt: opt, year: months[0][0], month: months[0][1], stmt: stmt}
+		r := &recRun{db: side, tx: tx, opt: opt, year: months[0][0], month: months[0][1], stmt: stmt}
 		if err := r.execute(ctx); err != nil {
 			return err
 		}
@@ -125,6 +132,10 @@ func (db *DB) reconcile(ctx context.Context, opt ReconcileOptions, txo ...txOpti
 	}
 	return res, nil
 }
+
+// closeLockWait bounds how long a closing run waits for a lock (the period
+// row behind racing writers, the chain head behind a sealer).
+const closeLockWait = 5 * time.Second
 
 type recStatement struct {
 	info  recon.StatementInfo
@@ -172,9 +183,15 @@ func (r *recRun) execute(ctx context.Context) error {
 	res.BookName = b.Book.Name
 
 	// A closing run locks the period first: postings into it wait for the
-	// run and then see it closed.
+	// run and then see it closed. It waits at most closeLockWait for the
+	// writers holding the period (or a sealer holding the chain head), then
+	// fails with unavailable (lock_not_available) rather than queue the
+	// API's writers behind it for longer.
 	var status string
 	if r.opt.Close {
+		if _, err := tx.Exec(ctx, fmt.Sprintf(`SET LOCAL lock_timeout = '%dms'`, closeLockWait.Milliseconds())); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `INSERT INTO periods (book, year, month) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, book, r.year, r.month); err != nil {
 			return err
 		}
