@@ -95,7 +95,7 @@ Exit status: 0 clean, 4 discrepancies, 1 error. --json prints the summary of SPE
 					return err
 				}
 			} else {
-				textout.Reconcile(a.stdout, res, out)
+				textout.Reconcile(a.stdout, res, out, a.cfg.Report.TimeZone)
 			}
 			if res.Status != recon.StatusClean {
 				return &exit.DiscrepancyError{Msg: fmt.Sprintf("reconcile %s: %d discrepancies", res.Period, len(res.Discrepancies))}
@@ -215,7 +215,7 @@ with a written reason (反结账); the re-opening is logged with who, when and w
 			if a.jsonOut() {
 				return a.printJSON(map[string]any{"periods": ps, "events": evs})
 			}
-			textout.Periods(a.stdout, ps, evs)
+			textout.Periods(a.stdout, ps, evs, a.cfg.Report.TimeZone)
 			return nil
 		},
 	}
