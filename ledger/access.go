@@ -57,6 +57,15 @@ func CanReopenPeriod(u *User) error {
 	return Errorf(EForbidden, "user", "only an admin re-opens a closed month (反结账); %s is not one", u.Name)
 }
 
+// CanClosePeriod refuses a person who is not an admin: a month is closed by
+// the scheduled batch (system) or by an admin of the whole book.
+func CanClosePeriod(u *User) error {
+	if u.Has(RoleAdmin) && u.Scope == "" {
+		return nil
+	}
+	return Errorf(EForbidden, "user", "only an admin of the whole book closes a month; %s is not one", u.Name)
+}
+
 // CanDissolve refuses a user who is not an admin: only an admin records
 // the dissolution of an organisation.
 func CanDissolve(u *User) error {

@@ -21,8 +21,8 @@ import (
 )
 
 func (a *app) reconcileCommand() *cobra.Command {
-	var period, statement, out string
-	var closePeriod bool
+	var period, statement, out, reason string
+	var closePeriod, noStatement bool
 	c := &cobra.Command{
 		Use:   "reconcile --period YYYY-MM",
 		Short: "The monthly batch: check every invariant, reconcile the bank statement, close the month (exit 4 on discrepancies)",
@@ -39,7 +39,9 @@ later runs without the flag reuse it. Outstanding items (未达账项) within re
 end are normal; older ones, or adjusted balances that differ, are discrepancies.
 
 With --close and a clean result, and the previous month closed, it closes the month and records who, when, the
-summary and the period seal; posting into it then fails with period_closed. Everything the run writes is
+summary and the period seal; posting into it then fails with period_closed. Run by a person (--as, an admin of
+the whole book) the close records that person, else system. A month whose bank account moved closes only with
+its bank statement reconciled, or with --without-bank-statement --reason TEXT (shown on the workbooks). Everything the run writes is
 written in one transaction at its end: a run killed at any point leaves nothing behind and re-running it
 completes it. Re-running a finished run gives the same result and changes nothing.
 
@@ -59,7 +61,14 @@ Exit status: 0 clean, 4 discrepancies, 1 error. --json prints the summary of SPE
 			if len(p.Months()) != 1 {
 				return exit.Usagef("--period names one month (YYYY-MM), not %s", period)
 			}
-			opt := postgres.ReconcileOptions{Book: a.book(), Period: p, Close: closePeriod, WindowDays: a.cfg.Reconcile.WindowDays}
+			if noStatement && (!closePeriod || strings.TrimSpace(reason) == "" || statement != "") {
+				return exit.Usagef("--without-bank-statement goes with --close and --reason TEXT, and without --bank-statement")
+			}
+			opt := postgres.ReconcileOptions{Book: a.book(), Period: p, Close: closePeriod, WindowDays: a.cfg.Reconcile.WindowDays,
+				Actor: a.cfg.User}
+			if noStatement {
+				opt.WithoutStatementReason = reason
+			}
 			if opt.Layouts, err = a.bankLayouts(); err != nil {
 				return err
 			}
@@ -107,6 +116,8 @@ Exit status: 0 clean, 4 discrepancies, 1 error. --json prints the summary of SPE
 	f.StringVar(&period, "period", "", "the month to reconcile, YYYY-MM")
 	f.StringVar(&statement, "bank-statement", "", "the bank statement of the 党费专户 (CSV UTF-8/GBK or XLSX)")
 	f.BoolVar(&closePeriod, "close", false, "close the month when every check passes")
+	f.BoolVar(&noStatement, "without-bank-statement", false, "close a month whose bank account moved without a bank statement (needs --reason)")
+	f.StringVar(&reason, "reason", "", "why the month closes without a bank statement")
 	f.StringVar(&out, "out", "", "write the reconciliation workbook (.xlsx) here")
 	return c
 }

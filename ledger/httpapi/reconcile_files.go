@@ -116,7 +116,7 @@ func (s *Server) reconcileStatementRun(c *call, f upload) (execFunc, error) {
 		return nil, err
 	}
 	return func(ctx context.Context, retry bool) (int, any, error) {
-		res, err := s.db.Reconcile(ctx, postgres.ReconcileOptions{Book: c.user.Book, Period: p, Close: closeIt,
+		res, err := s.db.Reconcile(ctx, postgres.ReconcileOptions{Book: c.user.Book, Period: p, Close: closeIt, Actor: c.user.Name,
 			Statement: &postgres.StatementFile{Name: f.name, Data: f.data}, Layouts: layouts,
 			WindowDays: s.opt.ReconcileWindowDays, AuditConfig: s.opt.AuditConfig})
 		if err != nil {
