@@ -910,8 +910,10 @@ func TestReconcilePanicReleasesTheConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	runs := map[string]func(){
-		"close": func() { f.tryReconcile("2020-02", postgres.ReconcileOptions{Close: true, WithoutStatementReason: recNoStatement, Progress: boom}) },
-		"read":  func() { f.tryReconcile("2020-02", postgres.ReconcileOptions{Progress: boom}) },
+		"close": func() {
+			f.tryReconcile("2020-02", postgres.ReconcileOptions{Close: true, WithoutStatementReason: recNoStatement, Progress: boom})
+		},
+		"read": func() { f.tryReconcile("2020-02", postgres.ReconcileOptions{Progress: boom}) },
 		"preview": func() {
 			f.db.ReconcilePreview(f.ctx, postgres.ReconcileOptions{Book: recBook, Period: p, WindowDays: 10, Progress: boom})
 		},
