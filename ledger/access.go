@@ -88,6 +88,12 @@ func CanReopenPeriod(u *User) error {
 	return CanActBookWide(u, "re-open a closed month (反结账)")
 }
 
+// CanClosePeriod refuses a person who is not an admin of the whole book: a
+// month is closed by the scheduled batch (system) or by such an admin.
+func CanClosePeriod(u *User) error {
+	return CanActBookWide(u, "close a month")
+}
+
 // CanDissolve refuses a user who is not an admin, or an admin whose scope
 // does not hold org: an admin records the dissolution of an organisation
 // within their scope.

@@ -87,3 +87,15 @@ func View(v *Voucher, chart Chart, fullIDs bool) VoucherView {
 	}
 	return w
 }
+
+// In is w with its timestamps shown in the book's zone loc (nil:
+// DefaultTimeZone): the same instants, read as the book's clock reads them.
+func (w VoucherView) In(loc *time.Location) VoucherView {
+	for _, t := range []**time.Time{&w.MadeAt, &w.CheckedAt, &w.SignedAt, &w.PostedAt} {
+		if *t != nil {
+			z := InZone(**t, loc)
+			*t = &z
+		}
+	}
+	return w
+}

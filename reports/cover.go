@@ -130,6 +130,12 @@ func writeCover(wb *workbook) error {
 		{"审核人", wb.text(d.Reviewer)},
 		{"期间封印（链头）", wb.styled(st.code, seal)},
 	}
+	if d.NoStatementReason != "" {
+		info = append(info, struct {
+			k string
+			v any
+		}{"无银行对账单结账原因", wb.text(d.NoStatementReason)})
+	}
 	for _, x := range info {
 		if err := kv(x.k, x.v); err != nil {
 			return err

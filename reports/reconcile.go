@@ -285,6 +285,9 @@ func writeRecChecks(w *recWriter) error {
 	if d.PeriodSeal != "" {
 		kv = append(kv, [2]string{"期间封存值", d.PeriodSeal})
 	}
+	if d.NoStatementReason != "" {
+		kv = append(kv, [2]string{"无银行对账单结账原因", d.NoStatementReason})
+	}
 	kv = append(kv, [2]string{"本期记账凭证", fmt.Sprintf("%d 张", d.Vouchers)})
 	voided := "无"
 	if len(d.Voided) > 0 {

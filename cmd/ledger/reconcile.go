@@ -18,8 +18,8 @@ import (
 )
 
 func (a *app) reconcileCommand() *cobra.Command {
-	var period, statement, out string
-	var closePeriod bool
+	var period, statement, out, reason string
+	var closePeriod, noStatement bool
 	c := &cobra.Command{
 		Use:   "reconcile --period YYYY-MM",
 		Short: "The monthly batch: check every invariant, reconcile the bank statement, close the month (exit 4 on discrepancies)",
@@ -36,7 +36,9 @@ later runs without the flag reuse it. Outstanding items (未达账项) within re
 end are normal; older ones, or adjusted balances that differ, are discrepancies.
 
 With --close and a clean result, and the previous month closed, it closes the month and records who, when, the
-summary and the period seal; posting into it then fails with period_closed. Everything the run writes is
+summary and the period seal; posting into it then fails with period_closed. Run by a person (--as, an admin of
+the whole book) the close records that person, else system. A month whose bank account moved closes only with
+its bank statement reconciled, or with --without-bank-statement --reason TEXT (shown on the workbooks). Everything the run writes is
 written in one transaction at its end: a run killed at any point leaves nothing behind and re-running it
 completes it. Re-running a finished run gives the same result and changes nothing.
 
@@ -46,19 +48,29 @@ Exit status: 0 clean, 4 discrepancies, 1 error. --json prints the summary of SPE
   ledger reconcile --period 2020-02 --json | jq .status`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.reconcile(cmd, period, statement, out, closePeriod)
+			if noStatement && (!closePeriod || strings.TrimSpace(reason) == "" || statement != "") {
+				return exit.Usagef("--without-bank-statement goes with --close and --reason TEXT, and without --bank-statement")
+			}
+			if !noStatement {
+				reason = ""
+			}
+			return a.reconcile(cmd, period, statement, out, closePeriod, reason)
 		},
 	}
 	f := c.Flags()
 	f.StringVar(&period, "period", "", "the month to reconcile, YYYY-MM")
 	f.StringVar(&statement, "bank-statement", "", "the bank statement of the 党费专户 (CSV UTF-8/GBK or XLSX)")
 	f.BoolVar(&closePeriod, "close", false, "close the month when every check passes")
+	f.BoolVar(&noStatement, "without-bank-statement", false, "close a month whose bank account moved without a bank statement (needs --reason)")
+	f.StringVar(&reason, "reason", "", "why the month closes without a bank statement")
 	f.StringVar(&out, "out", "", "write the reconciliation workbook (.xlsx) here")
 	return c
 }
 
 // reconcile runs the monthly batch for reconcile and period close.
-func (a *app) reconcile(cmd *cobra.Command, period, statement, out string, closePeriod bool) error {
+// noStatementReason, when not empty, closes a month whose bank account has
+// postings without a bank statement, for that written reason.
+func (a *app) reconcile(cmd *cobra.Command, period, statement, out string, closePeriod bool, noStatementReason string) error {
 	if period == "" {
 		return exit.Usagef("--period YYYY-MM is required")
 	}
@@ -70,7 +82,8 @@ func (a *app) reconcile(cmd *cobra.Command, period, statement, out string, close
 		return exit.Usagef("--period names one month (YYYY-MM), not %s", period)
 	}
 	// With --as the run is a person's: an admin of the whole book.
-	opt := postgres.ReconcileOptions{Book: a.book(), Actor: a.cfg.User, Period: p, Close: closePeriod, WindowDays: a.cfg.Reconcile.WindowDays}
+	opt := postgres.ReconcileOptions{Book: a.book(), Actor: a.cfg.User, Period: p, Close: closePeriod, WindowDays: a.cfg.Reconcile.WindowDays,
+		WithoutStatementReason: noStatementReason}
 	if opt.Layouts, err = a.bankLayouts(); err != nil {
 		return err
 	}
@@ -106,7 +119,7 @@ func (a *app) reconcile(cmd *cobra.Command, period, statement, out string, close
 			return err
 		}
 	} else {
-		textout.Reconcile(a.stdout, res, out)
+		textout.Reconcile(a.stdout, res, out, a.cfg.Report.TimeZone)
 	}
 	if res.Status != recon.StatusClean {
 		return &exit.DiscrepancyError{Msg: fmt.Sprintf("reconcile %s: %d discrepancies", res.Period, len(res.Discrepancies))}
@@ -133,7 +146,7 @@ written reason (反结账); the re-opening is logged with who, when and why (per
 		Use: "close YYYY-MM", Short: "Close a month: the monthly batch with --close (the same checks; exit 4 on discrepancies)",
 		Example: "  ledger period close 2020-02\n  ledger period close 2020-02 --bank-statement icbc-202002.csv --out reconcile-2020-02.xlsx",
 		Args:    cobra.ExactArgs(1),
-		RunE:    func(cmd *cobra.Command, args []string) error { return a.reconcile(cmd, args[0], statement, out, true) },
+		RunE:    func(cmd *cobra.Command, args []string) error { return a.reconcile(cmd, args[0], statement, out, true, "") },
 	}
 	closeCmd.Flags().StringVar(&statement, "bank-statement", "", "the bank statement of the 党费专户 (CSV UTF-8/GBK or XLSX)")
 	closeCmd.Flags().StringVar(&out, "out", "", "write the reconciliation workbook (.xlsx) here")
@@ -194,7 +207,7 @@ written reason (反结账); the re-opening is logged with who, when and why (per
 			if a.jsonOut() {
 				return a.printJSON(map[string]any{"periods": ps, "events": evs})
 			}
-			textout.Periods(a.stdout, ps, evs)
+			textout.Periods(a.stdout, ps, evs, a.cfg.Report.TimeZone)
 			return nil
 		},
 	}

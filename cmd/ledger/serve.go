@@ -95,6 +95,7 @@ func (a *app) apiOptions() (httpapi.Options, error) {
 		BankLayouts:             layouts,
 		ReportPreparer:          a.cfg.Report.Preparer,
 		ReportReviewer:          a.cfg.Report.Reviewer,
+		TimeZone:                a.cfg.Report.TimeZone,
 	}, nil
 }
 

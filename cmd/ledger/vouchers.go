@@ -106,7 +106,7 @@ func (a *app) flowCommand(flow string) *cobra.Command {
 				return err
 			}
 			if r.date == "" {
-				req.Date = time.Now().UTC().Truncate(24 * time.Hour)
+				req.Date = ledger.Today(time.Now(), a.cfg.Report.TimeZone)
 			} else if req.Date, err = ledger.ParseDate(r.date); err != nil {
 				return err
 			}
@@ -157,7 +157,7 @@ func (a *app) flowCommand(flow string) *cobra.Command {
 		f.StringVar(&r.fromGeneral, "from-general", "", "general fund the matching money is taken from (also posts Dr 5801 / Cr 100201 on it)")
 	}
 	f.StringVar(&r.amount, "amount", "", "amount in yuan as a decimal string, e.g. 1200.00")
-	f.StringVar(&r.date, "date", "", "voucher date YYYY-MM-DD (default today)")
+	f.StringVar(&r.date, "date", "", "voucher date YYYY-MM-DD (default today in the book's time zone)")
 	f.StringVar(&r.payee, "payee", "", "payee (收款人)")
 	f.StringVar(&r.payeeType, "payee-type", "", "payee type: supplier, host_unit, individual, org, upper_org")
 	f.StringVar(&r.method, "method", "", "payment method: bank or cash")
@@ -176,7 +176,7 @@ func (a *app) printVoucher(v *ledger.Voucher, chart ledger.Chart, replayed bool)
 			ledger.VoucherView
 			Replayed bool `json:"replayed,omitempty"`
 		}
-		return a.printJSON(out{ledger.View(v, chart, false), replayed})
+		return a.printJSON(out{ledger.View(v, chart, false).In(a.cfg.Report.TimeZone), replayed})
 	}
 	textout.Voucher(a.stdout, v, chart, replayed)
 	return nil
@@ -273,7 +273,7 @@ reversal (voucher reverse), never edited. A voucher is named by its id or as PER
 				}
 				views := make([]ledger.VoucherView, len(vs))
 				for i, v := range vs {
-					views[i] = ledger.View(v, b.Chart, false)
+					views[i] = ledger.View(v, b.Chart, false).In(a.cfg.Report.TimeZone)
 				}
 				return a.printJSON(map[string]any{"vouchers": views})
 			}
@@ -349,7 +349,7 @@ reversal (voucher reverse), never edited. A voucher is named by its id or as PER
 						return err
 					}
 					if a.jsonOut() {
-						if err := a.printJSON(ledger.View(v, nil, false)); err != nil {
+						if err := a.printJSON(ledger.View(v, nil, false).In(a.cfg.Report.TimeZone)); err != nil {
 							return err
 						}
 						continue

@@ -33,17 +33,18 @@ func Dash(s string) string {
 	return s
 }
 
-// Time is t in RFC 3339 (UTC), or "-" when it is nil.
-func Time(t *time.Time) string {
+// Time is t in RFC 3339 in the book's zone loc (nil: ledger.DefaultTimeZone),
+// or "-" when it is nil.
+func Time(t *time.Time, loc *time.Location) string {
 	if t == nil {
 		return "-"
 	}
-	return t.UTC().Format(time.RFC3339)
+	return ledger.InZone(*t, loc).Format(time.RFC3339)
 }
 
 // Reconcile prints the result of the monthly batch; out is the workbook
 // written, if any.
-func Reconcile(w io.Writer, res *recon.ReconcileResult, out string) {
+func Reconcile(w io.Writer, res *recon.ReconcileResult, out string, loc *time.Location) {
 	verdict := "clean"
 	if res.Status != recon.StatusClean {
 		verdict = fmt.Sprintf("%d discrepancies", len(res.Discrepancies))
@@ -101,9 +102,9 @@ func Reconcile(w io.Writer, res *recon.ReconcileResult, out string) {
 	}
 	switch {
 	case res.Closed:
-		fmt.Fprintf(w, "period %s closed by %s at %s; period seal %s\n", res.Period, res.ClosedBy, res.ClosedAt.UTC().Format(time.RFC3339), res.Seal)
+		fmt.Fprintf(w, "period %s closed by %s at %s; period seal %s\n", res.Period, res.ClosedBy, Time(res.ClosedAt, loc), res.Seal)
 	case res.PeriodStatus == "closed":
-		fmt.Fprintf(w, "period %s is closed (by %s at %s; period seal %s)\n", res.Period, res.ClosedBy, Time(res.ClosedAt), res.Seal)
+		fmt.Fprintf(w, "period %s is closed (by %s at %s; period seal %s)\n", res.Period, res.ClosedBy, Time(res.ClosedAt, loc), res.Seal)
 	default:
 		fmt.Fprintf(w, "period %s is open\n", res.Period)
 	}
@@ -113,17 +114,17 @@ func Reconcile(w io.Writer, res *recon.ReconcileResult, out string) {
 }
 
 // Periods prints the months of a book and their closes and re-opens.
-func Periods(w io.Writer, ps []postgres.PeriodInfo, evs []postgres.PeriodEvent) {
+func Periods(w io.Writer, ps []postgres.PeriodInfo, evs []postgres.PeriodEvent, loc *time.Location) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "month\tstatus\tvouchers\tclosed at\tby\tperiod seal")
 	for _, p := range ps {
-		fmt.Fprintf(tw, "%04d-%02d\t%s\t%d\t%s\t%s\t%s\n", p.Year, p.Month, p.Status, p.Vouchers, Time(p.ClosedAt), Dash(p.ClosedBy), Dash(p.Seal))
+		fmt.Fprintf(tw, "%04d-%02d\t%s\t%d\t%s\t%s\t%s\n", p.Year, p.Month, p.Status, p.Vouchers, Time(p.ClosedAt, loc), Dash(p.ClosedBy), Dash(p.Seal))
 	}
 	tw.Flush()
 	if len(evs) > 0 {
 		fmt.Fprintln(w, "events:")
 		for _, e := range evs {
-			fmt.Fprintf(w, "  %04d-%02d %-6s %s %s %s\n", e.Year, e.Month, e.Action, e.At.UTC().Format(time.RFC3339), e.Actor, e.Reason)
+			fmt.Fprintf(w, "  %04d-%02d %-6s %s %s %s\n", e.Year, e.Month, e.Action, Time(&e.At, loc), e.Actor, e.Reason)
 		}
 	}
 }

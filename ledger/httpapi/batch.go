@@ -32,6 +32,19 @@ func (s *Server) registerBatch() {
 type reconcileBody struct {
 	Period string `json:"period"`
 	Close  bool   `json:"close"`
+	// WithoutBankStatement and Reason close a month whose bank account
+	// moved without a reconciled bank statement.
+	WithoutBankStatement bool   `json:"without_bank_statement"`
+	Reason               string `json:"reason"`
+}
+
+// withoutStatement is the reason a close goes without a bank statement, ""
+// unless the body asks for one.
+func (b *reconcileBody) withoutStatement() string {
+	if !b.WithoutBankStatement {
+		return ""
+	}
+	return b.Reason
 }
 
 type checkView struct {
@@ -73,9 +86,13 @@ func (s *Server) reconcileRun(c *call) (execFunc, error) {
 	if err != nil {
 		return nil, ledger.Errorf(ledger.EInvalid, "period", "%s", ledger.ErrorMessage(err))
 	}
+	if in.WithoutBankStatement && (!in.Close || strings.TrimSpace(in.Reason) == "") {
+		return nil, ledger.Errorf(ledger.EInvalid, "reason", "a close without a bank statement needs close and a reason")
+	}
 	return func(ctx context.Context, retry bool) (int, any, error) {
-		res, err := s.db.Reconcile(ctx, postgres.ReconcileOptions{Book: c.user.Book, Actor: c.user.Name, Period: p, Close: in.Close,
-			WindowDays: s.opt.ReconcileWindowDays, AuditConfig: s.opt.AuditConfig})
+		res, err := s.db.Reconcile(ctx, postgres.ReconcileOptions{Book: c.user.Book, Period: p, Close: in.Close, Actor: c.user.Name,
+			WithoutStatementReason: in.withoutStatement(),
+			WindowDays:             s.opt.ReconcileWindowDays, AuditConfig: s.opt.AuditConfig})
 		if err != nil {
 			return 0, nil, err
 		}

@@ -141,10 +141,23 @@ func TestMonthEndThroughTheAPI(t *testing.T) {
 	if n := e.count(`SELECT count(*) FROM reconcile_runs`); n != runs || e.count(`SELECT count(*) FROM periods WHERE status = 'closed'`) != 0 {
 		t.Fatalf("the auditor's refused close recorded a run (%d, was %d) or closed the month", n, runs)
 	}
+	// The bank moved and no statement was reconciled: the close needs a reason.
 	r = e.post(admin, "/api/v1/reconcile-runs", map[string]any{"period": "2020-02", "close": true})
+	expect(t, r, http.StatusConflict, ledger.EInvalidState)
+	if r.str(t, "field") != "bank_statement" {
+		t.Fatalf("close without a statement: %s", r.body)
+	}
+	expect(t, e.post(admin, "/api/v1/reconcile-runs", map[string]any{"period": "2020-02", "close": true, "without_bank_statement": true}),
+		http.StatusBadRequest, ledger.EInvalid)
+	r = e.post(admin, "/api/v1/reconcile-runs", map[string]any{"period": "2020-02", "close": true, "without_bank_statement": true,
+		"reason": "银行对账单尚未送达"})
 	expect(t, r, http.StatusOK, "")
 	if m := r.json(t); m["closed"] != true || m["period_status"] != "closed" || len(r.str(t, "seal")) != 64 {
 		t.Fatalf("closing run %s", r.body)
+	}
+	if by, why := e.text(`SELECT closed_by FROM periods WHERE year = 2020 AND month = 2`),
+		e.text(`SELECT no_statement_reason FROM periods WHERE year = 2020 AND month = 2`); by != admin || why != "银行对账单尚未送达" {
+		t.Fatalf("closed by %q (want %q), reason %q", by, admin, why)
 	}
 	var periods struct {
 		Periods []struct {

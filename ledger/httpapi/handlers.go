@@ -315,7 +315,9 @@ type voucherAnswer struct {
 	Replayed bool `json:"replayed,omitempty"`
 }
 
-func (s *Server) today() time.Time { return s.db.Now().UTC().Truncate(24 * time.Hour) }
+// today is the date a request that names none takes: today in the book's
+// time zone, not in UTC (before 08:00 Beijing time UTC is still on yesterday).
+func (s *Server) today() time.Time { return ledger.Today(s.db.Now(), s.opt.TimeZone) }
 
 // flow makes a draft voucher of one of the five flows.
 func (s *Server) flow(flow string) writeFunc {
@@ -410,7 +412,7 @@ func (s *Server) makeVoucher(c *call, v *ledger.Voucher, b *ledger.Books) (execF
 		if replayed {
 			status = http.StatusOK
 		}
-		return status, voucherAnswer{ledger.View(out, b.Chart, false), replayed}, nil
+		return status, voucherAnswer{ledger.View(out, b.Chart, false).In(s.opt.TimeZone), replayed}, nil
 	}, nil
 }
 
@@ -537,7 +539,7 @@ func (s *Server) listVouchers(c *call) (int, any, error) {
 	out := []ledger.VoucherView{}
 	for _, v := range vs {
 		if mayRead(c.user, v, b) == nil {
-			out = append(out, ledger.View(v, b.Chart, false))
+			out = append(out, ledger.View(v, b.Chart, false).In(s.opt.TimeZone))
 		}
 	}
 	// The next page starts after the last voucher read, shown or not.
@@ -565,7 +567,7 @@ func (s *Server) getVoucher(c *call) (int, any, error) {
 	if err := mayRead(c.user, v, b); err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, ledger.View(v, b.Chart, false), nil
+	return http.StatusOK, ledger.View(v, b.Chart, false).In(s.opt.TimeZone), nil
 }
 
 // transition moves a voucher one step of the workflow.
@@ -595,7 +597,7 @@ func (s *Server) transition(act ledger.Action) writeFunc {
 			if err != nil {
 				return 0, nil, err
 			}
-			return http.StatusOK, ledger.View(v, s.chart(ctx, c.user.Book), false), nil
+			return http.StatusOK, ledger.View(v, s.chart(ctx, c.user.Book), false).In(s.opt.TimeZone), nil
 		}, nil
 	}
 }
@@ -652,7 +654,7 @@ func (s *Server) reverse(c *call) (execFunc, error) {
 		if err != nil {
 			return 0, nil, err
 		}
-		return http.StatusCreated, ledger.View(v, s.chart(ctx, c.user.Book), false), nil
+		return http.StatusCreated, ledger.View(v, s.chart(ctx, c.user.Book), false).In(s.opt.TimeZone), nil
 	}, nil
 }
 

@@ -78,6 +78,9 @@ type Options struct {
 	// AuditConfig holds the thresholds of the audit rules; nil takes
 	// audit.DefaultConfig.
 	AuditConfig *audit.Config
+	// TimeZone is the book's zone (report.time_zone): a date a request
+	// omits is today there; nil is ledger.DefaultTimeZone.
+	TimeZone *time.Location
 	// ReconcileWindowDays: outstanding bank items dated within this many
 	// days of the period end are normal (reconcile.window_days).
 	ReconcileWindowDays int

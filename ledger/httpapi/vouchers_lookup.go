@@ -73,5 +73,5 @@ func (s *Server) voucherByNumber(c *call) (int, any, error) {
 	if err := mayRead(c.user, v, b); err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, ledger.View(v, b.Chart, false), nil
+	return http.StatusOK, ledger.View(v, b.Chart, false).In(s.opt.TimeZone), nil
 }

@@ -156,6 +156,18 @@ var parityTable = []parityRow{
 			return f.importRows("X,2020-02-12,记,报账,500101,FY,FY-GEN,procurement,1.00,,1,wangfang,liqiang,liqiang,",
 				"X,2020-02-12,记,报账,300101,FY,FY-GEN,,,1.00,1,wangfang,liqiang,liqiang,")
 		}, field: "row 8: purpose", state: "go"}},
+	{code: ledger.EInvalidState, rule: "a month whose bank account moved closes with its bank statement or a written reason",
+		use: parityPath{run: func(f *fixture) error {
+			f.fund("10.00", nil)
+			feb, _ := ledger.ParsePeriod("2020-02")
+			_, err := f.db.Reconcile(f.ctx, postgres.ReconcileOptions{Book: book, Period: feb, Close: true})
+			return err
+		}, field: "bank_statement", state: "go"},
+		sql: parityPath{run: func(f *fixture) error {
+			f.fund("10.00", nil)
+			return f.sql(f.tdb.AppURL, `UPDATE periods SET status = 'closed', closed_by = 'system' WHERE year = 2020 AND month = 2`)
+		}, field: "bank_statement", state: "LE007"},
+		bulk: unreachable("an import closes no month")},
 	{code: ledger.EPeriodClosed, rule: "nothing is made or posted in a closed period",
 		use: parityPath{run: func(f *fixture) error {
 			f.fund("10.00", nil)

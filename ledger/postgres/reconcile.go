@@ -45,13 +45,16 @@ type ReconcileOptions struct {
 	WindowDays int
 	// Close closes the period when the run is clean.
 	Close bool
+	// Actor is the person who closes the period, an admin of the whole
+	// book; "" is the scheduled batch (system).
+	Actor string
+	// WithoutStatementReason lets a month whose bank account moved close
+	// without a reconciled bank statement; it is recorded with the close.
+	WithoutStatementReason string
 	// AuditConfig configures the audit rules (nil: audit.DefaultConfig()).
 	AuditConfig *audit.Config
 	// Progress, when set, is called before each step.
 	Progress func(step string, done, total int)
-	// Actor is the person running the batch, an admin of the whole book;
-	// "" is the batch identity (system, the scheduled run).
-	Actor string
 }
 
 // Steps of a run, for progress reports.
@@ -92,6 +95,13 @@ func (db *DB) reconcile(ctx context.Context, opt ReconcileOptions, txo ...txOpti
 	}
 	if opt.WindowDays < 0 {
 		return nil, ledger.Errorf(ledger.EInvalid, "window_days", "the outstanding-item window is a number of days ≥ 0")
+	}
+	opt.WithoutStatementReason = strings.TrimSpace(opt.WithoutStatementReason)
+	if len([]rune(opt.WithoutStatementReason)) > 1000 {
+		return nil, ledger.Errorf(ledger.EInvalid, "reason", "the reason has at most 1000 characters")
+	}
+	if err := ledger.CheckText("reason", opt.WithoutStatementReason, false); err != nil {
+		return nil, err
 	}
 	var stmt *recStatement
 	if opt.Statement != nil {
@@ -154,6 +164,8 @@ type recRun struct {
 	step        int
 	tally       *recon.Tally
 	stmtClosing *int64 // the statement's balance at the period end
+	// noStatementReason is recorded with a close without a statement.
+	noStatementReason string
 }
 
 func (r *recRun) progress(step string) {
@@ -181,6 +193,15 @@ func (r *recRun) execute(ctx context.Context) error {
 	}
 	r.books = b
 	res.BookName = b.Book.Name
+	if r.opt.Close && r.opt.Actor != "" && r.opt.Actor != ledger.SystemUser {
+		u, err := loadUser(ctx, tx, book, r.opt.Actor)
+		if err != nil {
+			return err
+		}
+		if err := ledger.CanClosePeriod(u); err != nil {
+			return err
+		}
+	}
 
 	// A closing run locks the period first: postings into it wait for the
 	// run and then see it closed. It waits at most closeLockWait for the
@@ -1213,6 +1234,33 @@ func (r *recRun) checkCloseConditions(ctx context.Context) error {
 	return nil
 }
 
+// checkBankStatement refuses to close a month whose bank account moved
+// without a reconciled bank statement, unless the run gives the reason. It
+// runs when the month would otherwise close, so a run with discrepancies
+// still reports them.
+func (r *recRun) checkBankStatement(ctx context.Context) error {
+	if r.res.Bank != nil {
+		return nil
+	}
+	var moved bool
+	if err := r.tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM vouchers v
+			JOIN voucher_lines l ON l.book = v.book AND l.voucher_id = v.id
+			JOIN accounts a ON a.book = l.book AND a.code = l.account
+			WHERE v.book = $1 AND v.year = $2 AND v.month = $3 AND v.status = 'posted' AND a.cash AND a.code LIKE '1002%')`,
+		r.opt.Book, r.year, r.month).Scan(&moved); err != nil {
+		return err
+	}
+	if !moved {
+		return nil
+	}
+	if r.opt.WithoutStatementReason == "" {
+		return ledger.Errorf(ledger.EInvalidState, "bank_statement",
+			"the bank account moved in %04d-%02d and no bank statement was reconciled: give the bank statement, or close without one and give the reason", r.year, r.month)
+	}
+	r.noStatementReason = r.opt.WithoutStatementReason
+	return nil
+}
+
 // write stores what the run produced, all at the end of its transaction:
 // the statement (unless stored before), the close of the period when the
 // run asked for it and is clean, and the run (unless an identical one is
@@ -1220,6 +1268,7 @@ func (r *recRun) checkCloseConditions(ctx context.Context) error {
 func (r *recRun) write(ctx context.Context, status string) error {
 	tx, book, res := r.tx, r.opt.Book, r.res
 	now := r.db.Now()
+	actor := cmp.Or(r.opt.Actor, ledger.SystemUser)
 	if r.stmt != nil && r.stmt.info.Imported {
 		if _, err := tx.Exec(ctx, `INSERT INTO periods (book, year, month) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, book, r.year, r.month); err != nil {
 			return err
@@ -1253,6 +1302,9 @@ func (r *recRun) write(ctx context.Context, status string) error {
 
 	periodStatus := status
 	if r.opt.Close && status != "closed" && res.Status == recon.StatusClean {
+		if err := r.checkBankStatement(ctx); err != nil {
+			return err
+		}
 		// The period is locked: nothing more is posted into it. Every voucher
 		// of it and before is sealed (the run sealed them after taking the
 		// lock); the period seal is the chain's seal covering them.
@@ -1260,16 +1312,24 @@ func (r *recRun) write(ctx context.Context, status string) error {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE periods SET status = 'closed', closed_at = $4, closed_by = $5, summary = $6, seal = $7, seal_seq = $8
-			WHERE book = $1 AND year = $2 AND month = $3`, book, r.year, r.month, now, ledger.SystemUser, json.RawMessage(res.SummaryJSON()), seal, seq); err != nil {
+		var reason *string
+		if r.noStatementReason != "" {
+			reason = &r.noStatementReason
+		}
+		if _, err := tx.Exec(ctx, `UPDATE periods SET status = 'closed', closed_at = $4, closed_by = $5, summary = $6, seal = $7, seal_seq = $8,
+				no_statement_reason = $9
+			WHERE book = $1 AND year = $2 AND month = $3`, book, r.year, r.month, now, actor, json.RawMessage(res.SummaryJSON()), seal, seq, reason); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO period_events (book, year, month, action, actor, at, reason) VALUES ($1, $2, $3, 'close', $4, $5, '')`,
-			book, r.year, r.month, ledger.SystemUser, now); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO period_events (book, year, month, action, actor, at, reason) VALUES ($1, $2, $3, 'close', $4, $5, $6)`,
+			book, r.year, r.month, actor, now, r.noStatementReason); err != nil {
 			return err
 		}
-		if err := logAction(ctx, tx, book, ledger.SystemUser, "close", 0, now, r.db.Source,
-			map[string]any{"period": res.Period, "seal": seal}); err != nil {
+		detail := map[string]any{"period": res.Period, "seal": seal}
+		if reason != nil {
+			detail["without_bank_statement"] = *reason
+		}
+		if err := logAction(ctx, tx, book, actor, "close", 0, now, r.db.Source, detail); err != nil {
 			return err
 		}
 		res.Closed = true
@@ -1278,10 +1338,13 @@ func (r *recRun) write(ctx context.Context, status string) error {
 	res.PeriodStatus = periodStatus
 	if periodStatus == "closed" {
 		var at *time.Time
-		var by, seal *string
-		if err := tx.QueryRow(ctx, `SELECT closed_at, closed_by, seal FROM periods WHERE book = $1 AND year = $2 AND month = $3`,
-			book, r.year, r.month).Scan(&at, &by, &seal); err != nil {
+		var by, seal, reason *string
+		if err := tx.QueryRow(ctx, `SELECT closed_at, closed_by, seal, no_statement_reason FROM periods WHERE book = $1 AND year = $2 AND month = $3`,
+			book, r.year, r.month).Scan(&at, &by, &seal, &reason); err != nil {
 			return err
+		}
+		if reason != nil {
+			res.NoStatementReason = *reason
 		}
 		res.ClosedAt = at
 		if by != nil {
@@ -1317,7 +1380,7 @@ func (r *recRun) write(ctx context.Context, status string) error {
 			discrepancies, summary, bank, run_at, run_by)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (book, year, month, result_hash) DO NOTHING`,
 		book, r.year, r.month, hash, res.Status, periodStatus, res.Closed, digest, len(res.Discrepancies), json.RawMessage(res.SummaryJSON()),
-		nullJSON(bank), now, ledger.SystemUser)
+		nullJSON(bank), now, actor)
 	if err != nil {
 		return err
 	}

@@ -656,13 +656,13 @@ func TestReconcileCloseAndReopenRules(t *testing.T) {
 	f.february()
 
 	// February cannot close before January.
-	res := f.reconcile("2020-02", postgres.ReconcileOptions{Close: true})
+	res := f.reconcile("2020-02", postgres.ReconcileOptions{Close: true, WithoutStatementReason: recNoStatement})
 	wantOnly(t, res, recon.Discrepancy{Check: recon.CheckPreviousOpen})
 	if res.Closed || res.PeriodStatus != "open" {
 		t.Fatalf("closed %v, status %s", res.Closed, res.PeriodStatus)
 	}
 	// January is the first month of the book: it has no previous month.
-	if res := f.reconcile("2020-01", postgres.ReconcileOptions{Close: true}); !res.Closed {
+	if res := f.reconcile("2020-01", postgres.ReconcileOptions{Close: true, WithoutStatementReason: recNoStatement}); !res.Closed {
 		t.Fatalf("january: %s", res.SummaryJSON())
 	}
 	// A voucher left unposted keeps February open.
@@ -670,12 +670,12 @@ func TestReconcileCloseAndReopenRules(t *testing.T) {
 	if _, err := f.db.Transition(f.ctx, recBook, "liqiang", v.ID, ledger.ActCheck); err != nil {
 		t.Fatal(err)
 	}
-	res = f.reconcile("2020-02", postgres.ReconcileOptions{Close: true})
+	res = f.reconcile("2020-02", postgres.ReconcileOptions{Close: true, WithoutStatementReason: recNoStatement})
 	wantOnly(t, res, recon.Discrepancy{Check: recon.CheckUnposted, Voucher: v.Word()})
 	if err := f.approve2(v); err != nil {
 		t.Fatal(err)
 	}
-	res = f.reconcile("2020-02", postgres.ReconcileOptions{Close: true})
+	res = f.reconcile("2020-02", postgres.ReconcileOptions{Close: true, WithoutStatementReason: recNoStatement})
 	if !res.Closed || res.Status != recon.StatusClean {
 		t.Fatalf("february: %s", res.SummaryJSON())
 	}
@@ -718,7 +718,7 @@ func TestReconcileCloseAndReopenRules(t *testing.T) {
 	for _, e := range evs {
 		got = append(got, fmt.Sprintf("%04d-%02d %s %s %s", e.Year, e.Month, e.Action, e.Actor, e.Reason))
 	}
-	want := []string{"2020-01 close system ", "2020-02 close system ", "2020-02 reopen sunlixin 补记2月28日慰问支出"}
+	want := []string{"2020-01 close system " + recNoStatement, "2020-02 close system " + recNoStatement, "2020-02 reopen sunlixin 补记2月28日慰问支出"}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("period events %q, want %q", got, want)
 	}
@@ -731,12 +731,12 @@ func TestReconcileCloseAndReopenRules(t *testing.T) {
 	}
 	// Open again: February takes vouchers, then closes again.
 	f.post(ledger.FlowRequest{Flow: ledger.FlowAllocate, Fund: "FY-UP", Org: "FY-CP-03", Amount: recMoney("1.00"), Date: recDay("2020-02-28")})
-	if res := f.reconcile("2020-02", postgres.ReconcileOptions{Close: true}); !res.Closed {
+	if res := f.reconcile("2020-02", postgres.ReconcileOptions{Close: true, WithoutStatementReason: recNoStatement}); !res.Closed {
 		t.Fatalf("february again: %s", res.SummaryJSON())
 	}
 	// March, with no vouchers, closes after February once the HIGH
 	// findings (money held since February) are acknowledged.
-	res = f.reconcile("2020-03", postgres.ReconcileOptions{Close: true})
+	res = f.reconcile("2020-03", postgres.ReconcileOptions{Close: true, WithoutStatementReason: recNoStatement})
 	if res.Closed {
 		t.Fatalf("march closed with open HIGH findings: %s", res.SummaryJSON())
 	}
@@ -746,7 +746,7 @@ func TestReconcileCloseAndReopenRules(t *testing.T) {
 		}
 	}
 	f.ackHigh(res)
-	if res := f.reconcile("2020-03", postgres.ReconcileOptions{Close: true}); !res.Closed || len(res.Findings) == 0 || res.Findings[0].State != "acknowledged" {
+	if res := f.reconcile("2020-03", postgres.ReconcileOptions{Close: true, WithoutStatementReason: recNoStatement}); !res.Closed || len(res.Findings) == 0 || res.Findings[0].State != "acknowledged" {
 		t.Fatalf("march: %s", res.SummaryJSON())
 	}
 	if err := f.db.ReopenPeriod(f.ctx, recBook, "sunlixin", feb, "x"); ledger.ErrorCode(err) != ledger.EInvalidState {
@@ -805,7 +805,7 @@ func TestReconcileCloseRacesWithPosting(t *testing.T) {
 	refused := 0
 	var res *recon.ReconcileResult
 	for {
-		r, err := f.tryReconcile("2020-02", postgres.ReconcileOptions{Close: true})
+		r, err := f.tryReconcile("2020-02", postgres.ReconcileOptions{Close: true, WithoutStatementReason: recNoStatement})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -910,8 +910,10 @@ func TestReconcilePanicReleasesTheConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	runs := map[string]func(){
-		"close": func() { f.tryReconcile("2020-02", postgres.ReconcileOptions{Close: true, Progress: boom}) },
-		"read":  func() { f.tryReconcile("2020-02", postgres.ReconcileOptions{Progress: boom}) },
+		"close": func() {
+			f.tryReconcile("2020-02", postgres.ReconcileOptions{Close: true, WithoutStatementReason: recNoStatement, Progress: boom})
+		},
+		"read": func() { f.tryReconcile("2020-02", postgres.ReconcileOptions{Progress: boom}) },
 		"preview": func() {
 			f.db.ReconcilePreview(f.ctx, postgres.ReconcileOptions{Book: recBook, Period: p, WindowDays: 10, Progress: boom})
 		},
@@ -937,5 +939,63 @@ func TestReconcilePanicReleasesTheConnection(t *testing.T) {
 		if pi.Status == "closed" {
 			t.Errorf("period %+v closed by a run that panicked", pi)
 		}
+	}
+}
+
+// recNoStatement is the reason the tests close months whose bank moved
+// without reconciling a bank statement.
+const recNoStatement = "测试：不核对银行对账单"
+
+// TestReconcileCloseNamesPersonAndBank: a month whose bank account moved
+// does not close without a bank statement unless a reason is given; the
+// close records the person who ran it (an admin of the whole book), else
+// system; a person who is not an admin is refused; re-opening clears the
+// reason. The schema refuses the same close without a reason, and a close
+// by a user who is not an admin.
+func TestReconcileCloseNamesPersonAndBank(t *testing.T) {
+	t.Parallel()
+	f := newRecFixture(t)
+	f.february()
+
+	_, err := f.tryReconcile("2020-02", postgres.ReconcileOptions{Close: true, Actor: "sunlixin"})
+	if ledger.ErrorCode(err) != ledger.EInvalidState || ledger.ErrorField(err) != "bank_statement" {
+		t.Fatalf("close without a statement: %v, want invalid_state on bank_statement", err)
+	}
+	_, err = f.tryReconcile("2020-02", postgres.ReconcileOptions{Close: true, Actor: "liqiang", WithoutStatementReason: recNoStatement})
+	if ledger.ErrorCode(err) != ledger.EForbidden {
+		t.Fatalf("close by a checker: %v, want forbidden", err)
+	}
+	// The schema holds the same rules for a close written by hand.
+	for _, c := range []struct {
+		sql, code string
+	}{
+		{`UPDATE periods SET status = 'closed', closed_by = 'system' WHERE book = $1 AND year = 2020 AND month = 2`, ledger.EInvalidState},
+		{`UPDATE periods SET status = 'closed', closed_by = 'liqiang', no_statement_reason = 'x' WHERE book = $1 AND year = 2020 AND month = 2`, ledger.EForbidden},
+	} {
+		_, err := f.db.Pool.Exec(f.ctx, c.sql, recBook)
+		if got := ledger.ErrorCode(postgres.MapError(err)); got != c.code {
+			t.Fatalf("%s: %v, want %s", c.sql, err, c.code)
+		}
+	}
+
+	res := f.reconcile("2020-02", postgres.ReconcileOptions{Close: true, Actor: "sunlixin", WithoutStatementReason: recNoStatement})
+	if !res.Closed || res.ClosedBy != "sunlixin" || res.NoStatementReason != recNoStatement {
+		t.Fatalf("close: closed %v by %q, reason %q", res.Closed, res.ClosedBy, res.NoStatementReason)
+	}
+	evs, err := f.db.PeriodEvents(f.ctx, recBook)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := evs[len(evs)-1]; last.Action != "close" || last.Actor != "sunlixin" || last.Reason != recNoStatement {
+		t.Fatalf("close event %+v", last)
+	}
+	feb, _ := ledger.ParsePeriod("2020-02")
+	if err := f.db.ReopenPeriod(f.ctx, recBook, "sunlixin", feb, "补记银行对账单"); err != nil {
+		t.Fatal(err)
+	}
+	// Closed by the batch (no person), the close names system.
+	res = f.reconcile("2020-02", postgres.ReconcileOptions{Close: true, WithoutStatementReason: recNoStatement})
+	if !res.Closed || res.ClosedBy != ledger.SystemUser {
+		t.Fatalf("batch close: closed %v by %q", res.Closed, res.ClosedBy)
 	}
 }

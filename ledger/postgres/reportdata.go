@@ -1211,9 +1211,9 @@ func (r *reportReader) balances(d *report.AuditData) error {
 // seal fills the period seal: the chain head recorded when the period's
 // last month was closed, "" while it is open.
 func (r *reportReader) seal(d *report.AuditData) error {
-	var seal *string
-	err := r.tx.QueryRow(r.ctx, `SELECT seal FROM periods WHERE book = $1 AND year = $2 AND month = $3 AND status = 'closed'`,
-		r.book, r.to.Year(), int(r.to.Month())).Scan(&seal)
+	var seal, reason *string
+	err := r.tx.QueryRow(r.ctx, `SELECT seal, no_statement_reason FROM periods WHERE book = $1 AND year = $2 AND month = $3 AND status = 'closed'`,
+		r.book, r.to.Year(), int(r.to.Month())).Scan(&seal, &reason)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil
 	}
@@ -1222,6 +1222,9 @@ func (r *reportReader) seal(d *report.AuditData) error {
 	}
 	if seal != nil {
 		d.PeriodSeal = *seal
+	}
+	if reason != nil {
+		d.NoStatementReason = *reason
 	}
 	return nil
 }

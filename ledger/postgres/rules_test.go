@@ -283,7 +283,7 @@ func TestRulePurposeNotAllowed(t *testing.T) {
 // closeFebruary closes 2020-02 as the schema owner.
 func (f *fixture) closeFebruary() {
 	f.t.Helper()
-	if err := pgtest.Exec(f.t, f.tdb.OwnerURL, `UPDATE periods SET status = 'closed', closed_at = now(), closed_by = 'test'
+	if err := pgtest.Exec(f.t, f.tdb.OwnerURL, `UPDATE periods SET status = 'closed', closed_at = now(), closed_by = 'system', no_statement_reason = '测试：不核对银行对账单'
 		WHERE book = 'FY-DFZH' AND year = 2020 AND month = 2`); err != nil {
 		f.t.Fatalf("close 2020-02: %v", err)
 	}

@@ -219,6 +219,9 @@ type ReconcileResult struct {
 	ClosedAt     *time.Time
 	ClosedBy     string
 	Seal         string
+	// NoStatementReason is why the month was closed without a reconciled
+	// bank statement ("" when it had one or its bank did not move).
+	NoStatementReason string
 	// Closed: this run closed the period. AlreadyClosed: the period was
 	// closed before the run.
 	Closed, AlreadyClosed bool

@@ -24,7 +24,7 @@ func ReconcileWorkbookData(res *ReconcileResult, b *ledger.Books, generatedAt ti
 	}
 	d := &report.ReconcileData{BookCode: res.Book, BookName: res.BookName, Period: res.Period, From: res.From, To: res.To,
 		GeneratedAt: generatedAt, GeneratedBy: generatedBy, Preparer: preparer, Reviewer: reviewer,
-		Status: res.Status, PeriodStatus: res.PeriodStatus, ClosedBy: res.ClosedBy, PeriodSeal: res.Seal, Vouchers: res.Vouchers, Voided: res.Voided}
+		Status: res.Status, PeriodStatus: res.PeriodStatus, ClosedBy: res.ClosedBy, PeriodSeal: res.Seal, NoStatementReason: res.NoStatementReason, Vouchers: res.Vouchers, Voided: res.Voided}
 	if d.Preparer == "" {
 		d.Preparer = generatedBy
 	}

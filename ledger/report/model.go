@@ -45,6 +45,9 @@ type AuditData struct {
 	// PeriodSeal is the chain head recorded when the period was closed (hex,
 	// SPEC §8); "" while the period is open.
 	PeriodSeal string
+	// NoStatementReason is why the last month closed without a reconciled
+	// bank statement; "" when it had one or is open.
+	NoStatementReason string
 	// Params are the parameters of the run (thresholds, options), printed on
 	// the cover sorted by key.
 	Params map[string]string

@@ -26,7 +26,10 @@ type ReconcileData struct {
 	ClosedAt     time.Time
 	ClosedBy     string
 	PeriodSeal   string // hex; "" while open
-	Vouchers     int    // posted vouchers of the period
+	// NoStatementReason is why the month closed without a reconciled bank
+	// statement; "" when it had one.
+	NoStatementReason string
+	Vouchers          int // posted vouchers of the period
 
 	Checks        []ReconcileCheck
 	Discrepancies []ReconcileDiscrepancy
