@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/fenyang/partyfee/internal/exit"
+	"github.com/fenyang/partyfee/internal/redact"
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/postgres"
 	"github.com/fenyang/partyfee/ledger/postgres/embedded"
@@ -299,7 +300,7 @@ keeps it running until "db stop".`,
 		Use: "status", Short: "Show whether the server runs", Args: cobra.NoArgs, Example: "  ledger db status --json",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if u := a.cfg.DatabaseURL; u != "" {
-				st := map[string]any{"database_url": maskURL(u)}
+				st := map[string]any{"database_url": redact.Value(u)}
 				db, err := postgres.Open(cmd.Context(), u, postgres.Options{ConnectTimeout: 5 * time.Second})
 				if err == nil {
 					err = db.Ping(cmd.Context())

@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/fenyang/partyfee/configs"
+	"github.com/fenyang/partyfee/internal/redact"
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/postgres"
 	"github.com/fenyang/partyfee/ledger/postgres/embedded"
@@ -30,9 +31,6 @@ var durationKeys = map[string]bool{
 	"serve.read_timeout": true, "serve.write_timeout": true, "serve.shutdown_timeout": true,
 	"serve.token_ttl": true, "serve.login_window": true,
 }
-
-// secretKeys are masked by `config show`.
-var secretKeys = map[string]bool{"database_url": true}
 
 // flagKeys binds global flags to configuration keys.
 var flagKeys = map[string]string{
@@ -358,8 +356,10 @@ func effectiveConfig(v *viper.Viper) map[string]any {
 	out := map[string]any{}
 	for k := range flat {
 		val := v.Get(k)
-		if secretKeys[k] {
-			val = maskURL(fmt.Sprint(val))
+		if str, ok := val.(string); ok {
+			val = redact.KeyValue(k, str)
+		} else if redact.SecretKey(k) && val != nil {
+			val = redact.Mask
 		}
 		out[k] = val
 	}
@@ -373,38 +373,4 @@ func sortedKeys(m map[string]any) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-// maskURL hides the password of a database URL.
-func maskURL(u string) string {
-	if u == "" {
-		return ""
-	}
-	if i := strings.Index(u, "://"); i >= 0 {
-		rest := u[i+3:]
-		if at := strings.LastIndex(rest, "@"); at >= 0 {
-			cred := rest[:at]
-			if c := strings.Index(cred, ":"); c >= 0 {
-				return u[:i+3] + cred[:c] + ":*****" + rest[at:]
-			}
-		}
-	}
-	// keyword/value form
-	parts := strings.Fields(u)
-	for i, p := range parts {
-		if strings.HasPrefix(p, "password=") {
-			parts[i] = "password=*****"
-		}
-	}
-	out := strings.Join(parts, " ")
-	if strings.Contains(out, "password=") && strings.Contains(out, "?") {
-		// password in a query string
-		q := strings.Index(out, "password=")
-		end := strings.IndexAny(out[q:], "&")
-		if end < 0 {
-			return out[:q] + "password=*****"
-		}
-		return out[:q] + "password=*****" + out[q+end:]
-	}
-	return out
 }
