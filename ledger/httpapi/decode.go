@@ -61,6 +61,9 @@ func decodeStrict(data []byte, v any, prefix string, emptyOK bool) error {
 		}
 		return ledger.Errorf(ledger.EInvalid, strings.TrimSuffix(prefix, ".")+orBody(prefix), "the request body is empty; send a JSON object")
 	}
+	if err := uniqueKeys(data, prefix); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -70,6 +73,56 @@ func decodeStrict(data []byte, v any, prefix string, emptyOK bool) error {
 		return ledger.Errorf(ledger.EInvalid, orBody(prefix), "the body holds more than one JSON value")
 	}
 	return nil
+}
+
+// uniqueKeys refuses an object that holds a key twice, or two keys that
+// differ only in case: encoding/json matches names without regard to case
+// and keeps the last, so "Amount" would silently override "amount" after
+// a proxy or a log had read the first. Malformed JSON passes here; the
+// decoder names its fault.
+func uniqueKeys(data []byte, prefix string) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var walk func(path string) error
+	walk = func(path string) error {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		switch tok {
+		case json.Delim('{'):
+			seen := map[string]string{}
+			for dec.More() {
+				k, err := dec.Token()
+				if err != nil {
+					return nil
+				}
+				key, _ := k.(string)
+				fold := strings.ToLower(strings.ToUpper(key))
+				if first, ok := seen[fold]; ok {
+					if first == key {
+						return ledger.Errorf(ledger.EInvalid, path+key, "the key %q appears twice in one object", key)
+					}
+					return ledger.Errorf(ledger.EInvalid, path+key, "the keys %q and %q differ only in case; send each field once, in lower case", first, key)
+				}
+				seen[fold] = key
+				if err := walk(path + key + "."); err != nil {
+					return err
+				}
+			}
+			dec.Token()
+		case json.Delim('['):
+			base := strings.TrimSuffix(path, ".")
+			for i := 1; dec.More(); i++ {
+				if err := walk(fmt.Sprintf("%s[%d].", base, i)); err != nil {
+					return err
+				}
+			}
+			dec.Token()
+		}
+		return nil
+	}
+	return walk(prefix)
 }
 
 func orBody(prefix string) string {
