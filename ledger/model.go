@@ -95,6 +95,15 @@ type Book struct {
 	// before posting (SPEC §3, default on).
 	RequireCashierSign bool
 	VoucherTypes       []string
+	// TimeZone is the IANA zone of the book's calendar ("" is
+	// Asia/Shanghai): "today" of the date window is a day there.
+	TimeZone string
+	// DateDaysAhead is how many days after today a voucher may be dated
+	// (0 is DateDaysAheadDefault).
+	DateDaysAhead int
+	// VoucherAmountMax is the ceiling of one voucher's total (zero is
+	// AmountMax).
+	VoucherAmountMax Money
 }
 
 // Organisation is a node of the organisation tree (党组织).

@@ -117,6 +117,9 @@ func Depth(orgs map[string]*Organisation, org string) int {
 // known organisations and funds, purposes, limits. Posting checks the
 // balances, the period and the organisations' dates again, under locks.
 func ValidateVoucher(v *Voucher, b *Books) error {
+	if err := CheckVoucherText(v); err != nil {
+		return err
+	}
 	if v.Date.IsZero() {
 		return Errorf(EInvalid, "date", "the voucher date is missing")
 	}

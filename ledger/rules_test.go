@@ -136,6 +136,17 @@ func TestValidateVoucherErrors(t *testing.T) {
 		{"empty summary", ledger.EInvalid, "summary", with(func(v *ledger.Voucher) { v.Summary = "  " })},
 		{"summary too long", ledger.EInvalid, "summary", with(func(v *ledger.Voucher) { v.Summary = strings.Repeat("摘", ledger.SummaryLenMax+1) })},
 		{"payee too long", ledger.EInvalid, "payee", with(func(v *ledger.Voucher) { v.Payee = strings.Repeat("x", ledger.TextLenMax+1) })},
+		// Text that a person did not type (issue #14, defect 9).
+		{"NUL in the summary", ledger.EInvalid, "summary", with(func(v *ledger.Voucher) { v.Summary = "划拨\x00" })},
+		{"ANSI escape in the payee", ledger.EInvalid, "payee", with(func(v *ledger.Voucher) { v.Payee = "\x1b[2J供应商" })},
+		{"GBK bytes in the decision", ledger.EInvalid, "decision", with(func(v *ledger.Voucher) { v.Decision = "\xb2\xbf\xce\xf1" })},
+		{"newline in the summary", ledger.EInvalid, "summary", with(func(v *ledger.Voucher) { v.Summary = "a\nb" })},
+		{"C1 control in the memo", ledger.EInvalid, "memo", with(func(v *ledger.Voucher) { v.Memo = "a\u0085b" })},
+		{"direction override in a line", ledger.EInvalid, "lines[2].summary", with(func(v *ledger.Voucher) { v.Lines[1].Summary = "\u202e收入" })},
+		{"NUL in a line's org", ledger.EInvalid, "lines[1].org", with(func(v *ledger.Voucher) { v.Lines[0].Org = "FY\x00" })},
+		{"DEL in a beneficiary", ledger.EInvalid, "beneficiaries[1].name", with(func(v *ledger.Voucher) {
+			v.Beneficiaries = []ledger.Beneficiary{{Name: "张\x7f三", Amount: m("1.00")}}
+		})},
 		{"negative attachments", ledger.EInvalid, "attachments", with(func(v *ledger.Voucher) { v.Attachments = -1 })},
 		{"too many attachments", ledger.EInvalid, "attachments", with(func(v *ledger.Voucher) { v.Attachments = ledger.AttachmentsMax + 1 })},
 		{"unknown voucher type", ledger.EInvalid, "type", with(func(v *ledger.Voucher) { v.Type = "收" })},

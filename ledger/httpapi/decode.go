@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/fenyang/partyfee/ledger"
 )
@@ -78,24 +79,38 @@ func decodeStrict(data []byte, v any, prefix string, emptyOK bool) error {
 // uniqueKeys refuses an object that holds a key twice, or two keys that
 // differ only in case: encoding/json matches names without regard to case
 // and keeps the last, so "Amount" would silently override "amount" after
-// a proxy or a log had read the first. Malformed JSON passes here; the
-// decoder names its fault.
+// a proxy or a log had read the first. It also refuses a key or a string
+// that is not valid UTF-8, naming it, since the decoder would store U+FFFD
+// in its place (a GBK body) and the domain's text check would never see
+// it. Malformed JSON passes here; the decoder names its fault.
 func uniqueKeys(data []byte, prefix string) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	var walk func(path string) error
-	walk = func(path string) error {
+	// token reads one token and refuses one whose bytes are not UTF-8.
+	token := func(field string) (json.Token, error) {
+		from := dec.InputOffset()
 		tok, err := dec.Token()
 		if err != nil {
-			return nil
+			return nil, errStop
+		}
+		if _, ok := tok.(string); ok && !utf8.Valid(data[from:dec.InputOffset()]) {
+			return nil, ledger.Errorf(ledger.EInvalid, field, "%s is not valid UTF-8 text; send UTF-8", field)
+		}
+		return tok, nil
+	}
+	var walk func(path string) error
+	walk = func(path string) error {
+		tok, err := token(strings.TrimSuffix(path, ".") + orBody(path))
+		if err != nil {
+			return err
 		}
 		switch tok {
 		case json.Delim('{'):
 			seen := map[string]string{}
 			for dec.More() {
-				k, err := dec.Token()
+				k, err := token(strings.TrimSuffix(path, ".") + orBody(path))
 				if err != nil {
-					return nil
+					return err
 				}
 				key, _ := k.(string)
 				fold := strings.ToLower(strings.ToUpper(key))
@@ -122,8 +137,14 @@ func uniqueKeys(data []byte, prefix string) error {
 		}
 		return nil
 	}
-	return walk(prefix)
+	if err := walk(prefix); err != errStop {
+		return err
+	}
+	return nil
 }
+
+// errStop ends the walk of malformed JSON.
+var errStop = errors.New("malformed JSON")
 
 func orBody(prefix string) string {
 	if prefix == "" {

@@ -25,6 +25,9 @@ type querier interface {
 // idempotent: existing rows are updated to the file's values, nothing is
 // deleted, and users keep their password unless the file gives one.
 func (db *DB) ApplySetup(ctx context.Context, s *ledger.Setup) error {
+	if err := ledger.CheckSetupText(s); err != nil {
+		return err
+	}
 	return db.runTx(ctx, func(tx pgx.Tx) error {
 		for i := range s.Books {
 			if err := applyBook(ctx, tx, &s.Books[i]); err != nil {
