@@ -27,9 +27,6 @@ var durationKeys = map[string]bool{
 	"serve.token_ttl": true, "serve.login_window": true,
 }
 
-// secretKeys are masked by `config show`.
-var secretKeys = map[string]bool{"database_url": true}
-
 // flagKeys binds global flags to configuration keys.
 var flagKeys = map[string]string{
 	"database-url": "database_url",
@@ -262,8 +259,10 @@ func Effective(v *viper.Viper) map[string]any {
 	out := map[string]any{}
 	for k := range flat {
 		val := v.Get(k)
-		if secretKeys[k] {
-			val = MaskURL(fmt.Sprint(val))
+		if str, ok := val.(string); ok {
+			val = RedactKeyValue(k, str)
+		} else if SecretKey(k) && val != nil {
+			val = Mask
 		}
 		out[k] = val
 	}
@@ -277,38 +276,4 @@ func SortedKeys(m map[string]any) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-// MaskURL hides the password of a database URL.
-func MaskURL(u string) string {
-	if u == "" {
-		return ""
-	}
-	if i := strings.Index(u, "://"); i >= 0 {
-		rest := u[i+3:]
-		if at := strings.LastIndex(rest, "@"); at >= 0 {
-			cred := rest[:at]
-			if c := strings.Index(cred, ":"); c >= 0 {
-				return u[:i+3] + cred[:c] + ":*****" + rest[at:]
-			}
-		}
-	}
-	// keyword/value form
-	parts := strings.Fields(u)
-	for i, p := range parts {
-		if strings.HasPrefix(p, "password=") {
-			parts[i] = "password=*****"
-		}
-	}
-	out := strings.Join(parts, " ")
-	if strings.Contains(out, "password=") && strings.Contains(out, "?") {
-		// password in a query string
-		q := strings.Index(out, "password=")
-		end := strings.IndexAny(out[q:], "&")
-		if end < 0 {
-			return out[:q] + "password=*****"
-		}
-		return out[:q] + "password=*****" + out[q+end:]
-	}
-	return out
 }

@@ -25,6 +25,10 @@ type bookFile struct {
 	RequireCashierSign *bool      `yaml:"require_cashier_sign"`
 	VoucherTypes       []string   `yaml:"voucher_types"`
 	ApprovalThreshold  string     `yaml:"approval_threshold"`
+	TimeZone           string     `yaml:"time_zone"`
+	FirstPeriod        string     `yaml:"first_period"`
+	DateDaysAhead      *int       `yaml:"date_days_ahead"`
+	VoucherAmountMax   string     `yaml:"voucher_amount_max"`
 	Chart              string     `yaml:"chart"` // a chart file; empty: the embedded default
 	Accounts           []accountF `yaml:"accounts"`
 	Organisations      []orgFile  `yaml:"organisations"`
@@ -73,6 +77,39 @@ type userFile struct {
 
 type chartFile struct {
 	Accounts []accountF `yaml:"accounts"`
+}
+
+// bookLimits reads a book's time zone, first period, date window and
+// ceiling for one voucher, with their defaults.
+func bookLimits(b *ledger.Book, bf bookFile, p string) error {
+	b.TimeZone, b.DateDaysAhead, b.VoucherAmountMax = ledger.TimeZoneDefault, ledger.DateDaysAheadDefault, ledger.VoucherAmountMaxDefault
+	if bf.TimeZone != "" {
+		if _, err := time.LoadLocation(bf.TimeZone); err != nil || bf.TimeZone == "Local" {
+			return ledger.Errorf(ledger.EInvalid, p+".time_zone", "%q is not a time zone name such as Asia/Shanghai", bf.TimeZone)
+		}
+		b.TimeZone = bf.TimeZone
+	}
+	if bf.FirstPeriod != "" {
+		pr, err := ledger.ParsePeriod(bf.FirstPeriod)
+		if err != nil || len(pr.Months()) != 1 {
+			return ledger.Errorf(ledger.EInvalid, p+".first_period", "first_period is a month such as 2020-01, not %q", bf.FirstPeriod)
+		}
+		b.FirstPeriod = pr.From
+	}
+	if bf.DateDaysAhead != nil {
+		if *bf.DateDaysAhead < 0 || *bf.DateDaysAhead > ledger.DateDaysAheadMax {
+			return ledger.Errorf(ledger.EInvalid, p+".date_days_ahead", "date_days_ahead is between 0 and %d", ledger.DateDaysAheadMax)
+		}
+		b.DateDaysAhead = *bf.DateDaysAhead
+	}
+	if bf.VoucherAmountMax != "" {
+		m, err := ledger.ParseAmount(bf.VoucherAmountMax)
+		if err != nil {
+			return ledger.Errorf(ledger.EInvalidAmount, p+".voucher_amount_max", "%s", ledger.ErrorMessage(err))
+		}
+		b.VoucherAmountMax = m
+	}
+	return nil
 }
 
 // strictDecode decodes YAML rejecting unknown keys; errors name the file.
@@ -150,6 +187,9 @@ func ParseSetup(data []byte, name string, readFile func(string) ([]byte, error))
 				return nil, ledger.Errorf(ledger.EInvalidAmount, p+".approval_threshold", "%s", ledger.ErrorMessage(err))
 			}
 			bs.ApprovalThreshold = m
+		}
+		if err := bookLimits(&bs.Book, bf, p); err != nil {
+			return nil, err
 		}
 		var err error
 		switch {

@@ -49,6 +49,16 @@ var flowSummaries = map[string]string{
 // SPEC §3's table. It validates the request; ValidateVoucher then checks the
 // voucher like any other.
 func BuildFlow(r *FlowRequest, b *Books) (*Voucher, error) {
+	// The request's own texts first: the voucher's summary is made of some
+	// of them, and its error would name the wrong field.
+	if err := CheckVoucherText(&Voucher{Type: "记", Summary: r.Summary, Decision: r.Decision, Payee: r.Payee, PayeeType: r.PayeeType,
+		Method: r.Method, Flow: r.Flow, Memo: r.Memo, Key: r.Key, DocTypes: r.DocTypes, Beneficiaries: r.Beneficiaries}); err != nil {
+		return nil, err
+	}
+	if err := checkTexts([]textField{{"org", r.Org, false}, {"fund", r.Fund, false}, {"purpose", string(r.Purpose), false},
+		{"from_general", r.FromGeneral, false}}); err != nil {
+		return nil, err
+	}
 	if r.Amount.Sign() <= 0 {
 		return nil, Errorf(EInvalidAmount, "amount", "the amount must be greater than 0")
 	}

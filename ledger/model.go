@@ -95,7 +95,29 @@ type Book struct {
 	// before posting (SPEC §3, default on).
 	RequireCashierSign bool
 	VoucherTypes       []string
+	// TimeZone is the IANA zone of the book's calendar ("" is
+	// TimeZoneDefault): "today" of the date window is a day there.
+	TimeZone string
+	// FirstPeriod is the first day of the book's first month; zero: the
+	// month of its earliest organisation's set-up.
+	FirstPeriod time.Time
+	// DateDaysAhead is how many days after today a voucher may be dated.
+	DateDaysAhead int
+	// VoucherAmountMax is the ceiling of one voucher's total; zero:
+	// AmountMax alone.
+	VoucherAmountMax Money
 }
+
+// Defaults of a book's limits (set-up file and database alike).
+const (
+	TimeZoneDefault      = "Asia/Shanghai"
+	DateDaysAheadDefault = 31
+	DateDaysAheadMax     = 3660
+)
+
+// VoucherAmountMaxDefault is the default ceiling of one voucher's total:
+// 100,000,000.00 (壹亿元整).
+var VoucherAmountMaxDefault = FromFen(10_000_000_000)
 
 // Organisation is a node of the organisation tree (党组织).
 type Organisation struct {

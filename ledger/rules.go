@@ -117,6 +117,9 @@ func Depth(orgs map[string]*Organisation, org string) int {
 // known organisations and funds, purposes, limits. Posting checks the
 // balances, the period and the organisations' dates again, under locks.
 func ValidateVoucher(v *Voucher, b *Books) error {
+	if err := CheckVoucherText(v); err != nil {
+		return err
+	}
 	if v.Date.IsZero() {
 		return Errorf(EInvalid, "date", "the voucher date is missing")
 	}
@@ -218,6 +221,10 @@ func ValidateVoucher(v *Voucher, b *Books) error {
 			return Errorf(EUnbalanced, "lines", "the lines of fund %s do not balance: debit %s, credit %s", fc, s[0].Format(), s[1].Format())
 		}
 	}
+	if b.Book != nil && b.Book.VoucherAmountMax.Sign() > 0 && v.Total().Abs().Cmp(b.Book.VoucherAmountMax) > 0 {
+		return Errorf(EInvalidAmount, "amount", "the voucher's total %s exceeds the book's ceiling of %s for one voucher",
+			v.Total().Abs().Format(), b.Book.VoucherAmountMax.Format())
+	}
 	if len(v.Beneficiaries) > BeneficiariesMax {
 		return Errorf(EInvalid, "beneficiaries", "at most %d beneficiaries per voucher", BeneficiariesMax)
 	}
@@ -229,6 +236,52 @@ func ValidateVoucher(v *Voucher, b *Books) error {
 		if p.Amount.Sign() <= 0 {
 			return Errorf(EInvalidAmount, f+".amount", "beneficiary amount must be greater than 0")
 		}
+	}
+	return nil
+}
+
+// DateWindow is the range of plausible voucher dates of the book at the
+// instant now: from its first period's first day to today in its time zone
+// plus DateDaysAhead. A spend dated 9999-12-31 would lower today's balance
+// outside every monthly report.
+func (b *Books) DateWindow(now time.Time) (from, to time.Time) {
+	from = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+	ahead, zone := 0, TimeZoneDefault
+	if b.Book != nil {
+		ahead = b.Book.DateDaysAhead
+		if b.Book.TimeZone != "" {
+			zone = b.Book.TimeZone
+		}
+	}
+	if b.Book != nil && !b.Book.FirstPeriod.IsZero() {
+		from = b.Book.FirstPeriod
+	} else {
+		first := time.Time{}
+		for _, o := range b.Orgs {
+			if !o.SetUp.IsZero() && (first.IsZero() || o.SetUp.Before(first)) {
+				first = o.SetUp
+			}
+		}
+		if !first.IsZero() {
+			from = time.Date(first.Year(), first.Month(), 1, 0, 0, 0, 0, time.UTC)
+		}
+	}
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		loc = time.FixedZone("CST", 8*3600)
+	}
+	y, m, d := now.In(loc).Date()
+	return from, time.Date(y, m, d+ahead, 0, 0, 0, 0, time.UTC)
+}
+
+// CheckDate refuses a voucher dated outside the book's DateWindow at now
+// (invalid, field date). The database checks the same window against its
+// own clock.
+func CheckDate(v *Voucher, b *Books, now time.Time) error {
+	from, to := b.DateWindow(now)
+	if v.Date.Before(from) || v.Date.After(to) {
+		return Errorf(EInvalid, "date", "the date %s is outside the book's window of plausible dates, %s to %s",
+			v.Date.Format(time.DateOnly), from.Format(time.DateOnly), to.Format(time.DateOnly))
 	}
 	return nil
 }

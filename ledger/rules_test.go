@@ -80,7 +80,7 @@ func TestValidateVoucherOK(t *testing.T) {
 		{"two funds, each balanced", voucher(dr("121801", "FY-CP-01", "FY-UP", "100.00"), dr("121801", "FY-CP-01", "FY-MATCH", "0.01"),
 			cr("100201", "FY", "FY-MATCH", "0.01"), cr("100201", "FY", "FY-UP", "100.00"))},
 		{"spending takes the purpose of its account", voucher(dr("500102", "FY-CP-01", "FY-UP", "50.00"), cr("121801", "FY-CP-01", "FY-UP", "50.00"))},
-		{"the largest amount", voucher(dr("100201", "FY", "FY-UP", "999999999999.99"), cr("420101", "FY", "FY-UP", "999999999999.99"))},
+		{"the book's ceiling", voucher(dr("100201", "FY", "FY-UP", "100000000.00"), cr("420101", "FY", "FY-UP", "100000000.00"))},
 		{"a red reversal", red},
 		{"the most lines", voucher(manyLines(ledger.LinesMax)...)},
 		{"the longest summary", func() *ledger.Voucher {
@@ -136,6 +136,17 @@ func TestValidateVoucherErrors(t *testing.T) {
 		{"empty summary", ledger.EInvalid, "summary", with(func(v *ledger.Voucher) { v.Summary = "  " })},
 		{"summary too long", ledger.EInvalid, "summary", with(func(v *ledger.Voucher) { v.Summary = strings.Repeat("摘", ledger.SummaryLenMax+1) })},
 		{"payee too long", ledger.EInvalid, "payee", with(func(v *ledger.Voucher) { v.Payee = strings.Repeat("x", ledger.TextLenMax+1) })},
+		// Text that a person did not type (issue #14, defect 9).
+		{"NUL in the summary", ledger.EInvalid, "summary", with(func(v *ledger.Voucher) { v.Summary = "划拨\x00" })},
+		{"ANSI escape in the payee", ledger.EInvalid, "payee", with(func(v *ledger.Voucher) { v.Payee = "\x1b[2J供应商" })},
+		{"GBK bytes in the decision", ledger.EInvalid, "decision", with(func(v *ledger.Voucher) { v.Decision = "\xb2\xbf\xce\xf1" })},
+		{"newline in the summary", ledger.EInvalid, "summary", with(func(v *ledger.Voucher) { v.Summary = "a\nb" })},
+		{"C1 control in the memo", ledger.EInvalid, "memo", with(func(v *ledger.Voucher) { v.Memo = "a\u0085b" })},
+		{"direction override in a line", ledger.EInvalid, "lines[2].summary", with(func(v *ledger.Voucher) { v.Lines[1].Summary = "\u202e收入" })},
+		{"NUL in a line's org", ledger.EInvalid, "lines[1].org", with(func(v *ledger.Voucher) { v.Lines[0].Org = "FY\x00" })},
+		{"DEL in a beneficiary", ledger.EInvalid, "beneficiaries[1].name", with(func(v *ledger.Voucher) {
+			v.Beneficiaries = []ledger.Beneficiary{{Name: "张\x7f三", Amount: m("1.00")}}
+		})},
 		{"negative attachments", ledger.EInvalid, "attachments", with(func(v *ledger.Voucher) { v.Attachments = -1 })},
 		{"too many attachments", ledger.EInvalid, "attachments", with(func(v *ledger.Voucher) { v.Attachments = ledger.AttachmentsMax + 1 })},
 		{"unknown voucher type", ledger.EInvalid, "type", with(func(v *ledger.Voucher) { v.Type = "收" })},
@@ -398,4 +409,27 @@ func TestScope(t *testing.T) {
 	if got := strings.Join(b.Ancestors("FY-CP-01-G2"), ","); got != "FY-CP-01-G2,FY-CP-01,FY" {
 		t.Fatalf("ancestors %s", got)
 	}
+}
+
+// The window of plausible dates (issue #14, defect 7): a spend dated
+// 9999-12-31 is refused; today is a day of the book's zone.
+func TestDateWindow(t *testing.T) {
+	b := demoBooks(t)
+	b.Book.FirstPeriod, b.Book.DateDaysAhead, b.Book.TimeZone = date("2020-01-01"), 31, "Asia/Shanghai"
+	// 2020-03-01 20:00 UTC is already 2 March in Shanghai.
+	now := time.Date(2020, 3, 1, 20, 0, 0, 0, time.UTC)
+	v := voucher(allocation...)
+	for d, ok := range map[string]bool{"2020-01-01": true, "2019-12-31": false, "2020-04-02": true, "2020-04-03": false, "9999-12-31": false} {
+		v.Date = date(d)
+		err := ledger.CheckDate(v, b, now)
+		if ok && err != nil {
+			t.Errorf("%s: %v", d, err)
+		}
+		if !ok {
+			errorIs(t, err, ledger.EInvalid, "date")
+		}
+	}
+	b.Book.VoucherAmountMax = m("100.00")
+	v = voucher(dr("121801", "FY-CP-01", "FY-UP", "100.01"), cr("100201", "FY", "FY-UP", "100.01"))
+	errorIs(t, ledger.ValidateVoucher(v, b), ledger.EInvalidAmount, "amount")
 }

@@ -1095,6 +1095,41 @@ END $$;
 ALTER FUNCTION public.vouchers_before_update() OWNER TO ledger_owner;
 
 --
+-- Name: vouchers_check_window(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.vouchers_check_window() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    b record;
+    lo date;
+    hi date;
+BEGIN
+    SELECT time_zone, first_period, date_days_ahead, voucher_amount_max_fen INTO b FROM books WHERE book = NEW.book;
+    IF NOT FOUND THEN
+        RETURN NEW;
+    END IF;
+    IF abs(NEW.total_fen) > b.voucher_amount_max_fen THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE009', COLUMN = 'amount',
+            MESSAGE = format('the voucher''s total %s exceeds the ceiling of %s for one voucher of book %s', abs(NEW.total_fen) / 100.0, b.voucher_amount_max_fen / 100.0, NEW.book);
+    END IF;
+    IF (TG_OP = 'INSERT' AND NEW.status = 'draft') OR (TG_OP = 'UPDATE' AND NEW.date IS DISTINCT FROM OLD.date) THEN
+        lo := coalesce(b.first_period,
+            (SELECT date_trunc('month', min(o.set_up))::date FROM organisations o WHERE o.book = NEW.book), DATE '1900-01-01');
+        hi := (now() AT TIME ZONE b.time_zone)::date + b.date_days_ahead;
+        IF NEW.date < lo OR NEW.date > hi THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'date',
+                MESSAGE = format('the date %s is outside the window of plausible dates of book %s, %s to %s', NEW.date, NEW.book, lo, hi);
+        END IF;
+    END IF;
+    RETURN NEW;
+END $$;
+
+ALTER FUNCTION public.vouchers_check_window() OWNER TO ledger_owner;
+
+--
 -- Name: vouchers_made_as_draft(); Type: FUNCTION; Schema: public; Owner: ledger_owner
 --
 
@@ -1518,9 +1553,17 @@ CREATE TABLE public.books (
     approval_threshold_fen bigint DEFAULT 100000 NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     revision bigint DEFAULT 0 NOT NULL,
+    time_zone text DEFAULT 'Asia/Shanghai'::text NOT NULL,
+    first_period date,
+    date_days_ahead integer DEFAULT 31 NOT NULL,
+    voucher_amount_max_fen bigint DEFAULT '10000000000'::bigint NOT NULL,
     CONSTRAINT books_approval_threshold_fen_check CHECK ((approval_threshold_fen > 0)),
     CONSTRAINT books_book_check CHECK ((book ~ '^[A-Za-z0-9_-]{1,32}$'::text)),
-    CONSTRAINT books_name_check CHECK ((name <> ''::text))
+    CONSTRAINT books_date_days_ahead_check CHECK (((date_days_ahead >= 0) AND (date_days_ahead <= 3660))),
+    CONSTRAINT books_first_period_check CHECK (((first_period IS NULL) OR ((EXTRACT(day FROM first_period) = (1)::numeric) AND (first_period >= '1900-01-01'::date)))),
+    CONSTRAINT books_name_check CHECK ((name <> ''::text)),
+    CONSTRAINT books_time_zone_check CHECK ((time_zone ~ '^[A-Za-z][A-Za-z0-9_+/-]{0,63}$'::text)),
+    CONSTRAINT books_voucher_amount_max_fen_check CHECK (((voucher_amount_max_fen >= 1) AND (voucher_amount_max_fen <= '99999999999999'::bigint)))
 );
 
 ALTER TABLE public.books OWNER TO ledger_owner;
@@ -2726,6 +2769,12 @@ CREATE TRIGGER vouchers_before_insert BEFORE INSERT ON public.vouchers FOR EACH 
 --
 
 CREATE TRIGGER vouchers_before_update BEFORE UPDATE ON public.vouchers FOR EACH ROW WHEN (((old.number > 0) OR (new.number = old.number))) EXECUTE FUNCTION public.vouchers_before_update();
+
+--
+-- Name: vouchers vouchers_check_window; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER vouchers_check_window BEFORE INSERT OR UPDATE OF date, total_fen ON public.vouchers FOR EACH ROW EXECUTE FUNCTION public.vouchers_check_window();
 
 --
 -- Name: vouchers vouchers_made_as_draft; Type: TRIGGER; Schema: public; Owner: ledger_owner

@@ -123,3 +123,18 @@ func TestVoucherIndex(t *testing.T) {
 		}
 	}
 }
+
+// A total beyond 大写 (Σ of many vouchers of 999,999,999,999.99) is marked,
+// never an error that aborts the workbook (issue #14, defect 1).
+func TestCapitalsOutOfRange(t *testing.T) {
+	big := ledger.MustParseMoney("999999999999.99").Add(ledger.MustParseMoney("0.01"))
+	if got := capitals(big); got != capitalsOutOfRange {
+		t.Fatalf("capitals(%s) = %q", big.Format(), got)
+	}
+	if got := capitals(big.Neg()); got != capitalsOutOfRange {
+		t.Fatalf("capitals(-%s) = %q", big.Format(), got)
+	}
+	if got := capitals(ledger.MustParseMoney("-320000.00")); got != "人民币负叁拾贰万元整" {
+		t.Fatalf("capitals(-320000) = %q", got)
+	}
+}

@@ -56,16 +56,22 @@ func (wb *workbook) checks() {
 	}
 }
 
-// capitals is the 大写 of m; a negative amount is written 负….
-func capitals(m ledger.Money) (string, error) {
+// capitalsOutOfRange marks a total that 大写 cannot write: the figure
+// beside it stands, and the workbook is still written (issue #14: one huge
+// draft made a month's workbook fail for good).
+const capitalsOutOfRange = "超出大写范围"
+
+// capitals is the 大写 of m; a negative amount is written 负…, an amount
+// beyond the range of 大写 is marked capitalsOutOfRange.
+func capitals(m ledger.Money) string {
 	s, err := daxie(m.Abs())
 	if err != nil {
-		return "", err
+		return capitalsOutOfRange
 	}
 	if m.Sign() < 0 {
 		s = "负" + s
 	}
-	return "人民币" + s, nil
+	return "人民币" + s
 }
 
 // writeCover writes the cover: the book, period and scope, the parameters,
@@ -201,10 +207,7 @@ func writeCover(wb *workbook) error {
 		{"凭证贷方合计", T.Credit, refCredit, SheetVouchers},
 	}
 	for _, x := range totals {
-		words, err := capitals(x.val)
-		if err != nil {
-			return err
-		}
+		words := capitals(x.val)
 		from := x.from
 		next := t.nextPart()
 		amount := wb.money(x.val)

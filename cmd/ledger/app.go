@@ -321,7 +321,7 @@ keeps it running until "db stop".`,
 		Use: "status", Short: "Show whether the server runs", Args: cobra.NoArgs, Example: "  ledger db status --json",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if u := a.cfg.DatabaseURL; u != "" {
-				st := map[string]any{"database_url": configs.MaskURL(u)}
+				st := map[string]any{"database_url": configs.Redact(u)}
 				db, err := postgres.Open(cmd.Context(), u, postgres.Options{ConnectTimeout: 5 * time.Second})
 				if err == nil {
 					err = db.Ping(cmd.Context())

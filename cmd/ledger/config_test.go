@@ -109,6 +109,24 @@ func TestConfigShowMasksSecrets(t *testing.T) {
 	}
 }
 
+// Every secret form of a database URL is masked (issue #14, defect 10).
+func TestConfigShowMasksEverySecretForm(t *testing.T) {
+	for _, u := range []string{
+		"postgres://ledger@db.example/ledger?sslmode=disable&password=hunter2",
+		"postgres://ledger:pw@db.example/ledger?password=hunter2",
+		"host=db.example user=ledger password=hunter2 dbname=ledger",
+		"host=db.example user=ledger password='hunter2 x' dbname=ledger",
+	} {
+		out, _, code := runLedger(t, map[string]string{"LEDGER_DATABASE_URL": u, "LEDGER_SERVE_TLS_KEY": "/etc/hunter2.key"}, "config", "show", "--json")
+		if code != 0 {
+			t.Fatal(code)
+		}
+		if strings.Contains(out, "hunter2") || !strings.Contains(out, "*****") {
+			t.Fatalf("%s: secret not masked:\n%s", u, out)
+		}
+	}
+}
+
 func TestEveryCommandHasAnExample(t *testing.T) {
 	a := newApp(nil, nil, nil)
 	root := a.rootCommand()

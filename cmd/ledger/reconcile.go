@@ -146,7 +146,9 @@ written reason (反结账); the re-opening is logged with who, when and why (per
 		Use: "close YYYY-MM", Short: "Close a month: the monthly batch with --close (the same checks; exit 4 on discrepancies)",
 		Example: "  ledger period close 2020-02\n  ledger period close 2020-02 --bank-statement icbc-202002.csv --out reconcile-2020-02.xlsx",
 		Args:    cobra.ExactArgs(1),
-		RunE:    func(cmd *cobra.Command, args []string) error { return a.reconcile(cmd, args[0], statement, out, true, "") },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.reconcile(cmd, args[0], statement, out, true, "")
+		},
 	}
 	closeCmd.Flags().StringVar(&statement, "bank-statement", "", "the bank statement of the 党费专户 (CSV UTF-8/GBK or XLSX)")
 	closeCmd.Flags().StringVar(&out, "out", "", "write the reconciliation workbook (.xlsx) here")

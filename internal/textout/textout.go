@@ -11,6 +11,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/fenyang/partyfee/internal/workbook"
 	"github.com/fenyang/partyfee/ledger"
@@ -23,6 +24,28 @@ import (
 // OneLine folds whitespace (tabs and newlines included) to single spaces.
 func OneLine(s string) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\t", " ")), " ")
+}
+
+// Safe shows the control characters, DEL, invalid bytes and direction
+// overrides of s as escapes (\x1b, \u202e), so that text stored before the
+// domain refused them cannot repaint or reorder a terminal.
+func Safe(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f):
+			fmt.Fprintf(&b, "\\x%02x", r)
+		case (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069):
+			fmt.Fprintf(&b, "\\u%04x", r)
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
 }
 
 // Dash is s, or "-" when it is empty.
@@ -221,13 +244,13 @@ func Voucher(w io.Writer, v *ledger.Voucher, chart ledger.Chart, replayed bool) 
 	if replayed {
 		fmt.Fprintln(w, "(idempotency key seen before: the first voucher is shown, nothing new was made)")
 	}
-	fmt.Fprintf(w, "记账凭证 %s  id %d  %s  %s\n", v.Word(), v.ID, v.Date.Format(time.DateOnly), v.Status.Name())
-	fmt.Fprintf(w, "摘要: %s   附单据 %d 张", v.Summary, v.Attachments)
+	fmt.Fprintf(w, "记账凭证 %s  id %d  %s  %s\n", Safe(v.Word()), v.ID, v.Date.Format(time.DateOnly), v.Status.Name())
+	fmt.Fprintf(w, "摘要: %s   附单据 %d 张", Safe(v.Summary), v.Attachments)
 	if v.Decision != "" {
-		fmt.Fprintf(w, "   决策依据: %s", v.Decision)
+		fmt.Fprintf(w, "   决策依据: %s", Safe(v.Decision))
 	}
 	if v.Payee != "" {
-		fmt.Fprintf(w, "   收款人: %s", v.Payee)
+		fmt.Fprintf(w, "   收款人: %s", Safe(v.Payee))
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -237,22 +260,22 @@ func Voucher(w io.Writer, v *ledger.Voucher, chart ledger.Chart, replayed bool) 
 		if ac := chart[l.Account]; ac != nil {
 			name = ac.Name
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", l.No, l.Account, name, l.Org, l.Fund, l.Purpose.Name(), blankZero(l.Debit), blankZero(l.Credit))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", l.No, Safe(l.Account), Safe(name), Safe(l.Org), Safe(l.Fund), Safe(l.Purpose.Name()), blankZero(l.Debit), blankZero(l.Credit))
 	}
 	fmt.Fprintf(tw, "\t合计\t\t\t\t\t%s\t%s\t\n", v.Total().Format(), v.Total().Format())
 	tw.Flush()
 	for _, p := range v.Beneficiaries {
-		fmt.Fprintf(w, "受助对象: %s（%s，%s）%s\n", p.Name, p.Category, ledger.MaskID(p.IDNumber), p.Amount.Format())
+		fmt.Fprintf(w, "受助对象: %s（%s，%s）%s\n", Safe(p.Name), Safe(p.Category), Safe(ledger.MaskID(p.IDNumber)), p.Amount.Format())
 	}
-	people := "制单 " + v.Maker
+	people := "制单 " + Safe(v.Maker)
 	if v.Checker != "" {
-		people += "  审核 " + v.Checker
+		people += "  审核 " + Safe(v.Checker)
 	}
 	if v.Cashier != "" {
-		people += "  出纳 " + v.Cashier
+		people += "  出纳 " + Safe(v.Cashier)
 	}
 	if v.Poster != "" {
-		people += "  记账 " + v.Poster
+		people += "  记账 " + Safe(v.Poster)
 	}
 	fmt.Fprintln(w, people)
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -151,8 +152,10 @@ const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sh
 
 // auditReport streams the audit workbook of a period (SPEC §6), or one of
 // its sheets, for the user's scope (or a part of it named by org). Every
-// check is made before the first byte; a failure while streaming aborts
-// the connection, so a client never takes a cut-off file for a whole one.
+// check is made before the first byte; a failure before any byte has left
+// (the first 64 KiB are buffered) answers the error with its status, a
+// later one aborts the connection (an incomplete transfer the client
+// sees), so a client never takes a cut-off file for a whole one.
 func (s *Server) auditReport(w http.ResponseWriter, r *http.Request) {
 	ri := info(r)
 	u := ri.user
@@ -211,7 +214,8 @@ func (s *Server) auditReport(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", xlsxType)
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.xlsx"`, name))
-	bw := bufio.NewWriterSize(w, 1<<16)
+	sent := &sentWriter{w: w}
+	bw := bufio.NewWriterSize(sent, 1<<16)
 	start := time.Now()
 	if sheet == "" {
 		_, err = reports.WriteAudit(bw, d, reports.Options{})
@@ -224,8 +228,26 @@ func (s *Server) auditReport(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = closeData()
 	}
+	if err != nil && !sent.any {
+		// Nothing has reached the client: it gets the error and its status.
+		w.Header().Del("Content-Type")
+		w.Header().Del("Content-Disposition")
+		s.writeError(w, r, err)
+		return
+	}
 	if err != nil {
 		s.log.Error("audit workbook aborted", "request_id", ri.id, "err", err.Error(), "after", time.Since(start).String())
 		panic(http.ErrAbortHandler)
 	}
+}
+
+// sentWriter records whether any byte went to the client.
+type sentWriter struct {
+	w   io.Writer
+	any bool
+}
+
+func (s *sentWriter) Write(p []byte) (int, error) {
+	s.any = s.any || len(p) > 0
+	return s.w.Write(p)
 }

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/fenyang/partyfee/ledger"
 )
@@ -61,6 +62,9 @@ func decodeStrict(data []byte, v any, prefix string, emptyOK bool) error {
 		}
 		return ledger.Errorf(ledger.EInvalid, strings.TrimSuffix(prefix, ".")+orBody(prefix), "the request body is empty; send a JSON object")
 	}
+	if err := uniqueKeys(data, prefix); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -71,6 +75,76 @@ func decodeStrict(data []byte, v any, prefix string, emptyOK bool) error {
 	}
 	return nil
 }
+
+// uniqueKeys refuses an object that holds a key twice, or two keys that
+// differ only in case: encoding/json matches names without regard to case
+// and keeps the last, so "Amount" would silently override "amount" after
+// a proxy or a log had read the first. It also refuses a key or a string
+// that is not valid UTF-8, naming it, since the decoder would store U+FFFD
+// in its place (a GBK body) and the domain's text check would never see
+// it. Malformed JSON passes here; the decoder names its fault.
+func uniqueKeys(data []byte, prefix string) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	// token reads one token and refuses one whose bytes are not UTF-8.
+	token := func(field string) (json.Token, error) {
+		from := dec.InputOffset()
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, errStop
+		}
+		if _, ok := tok.(string); ok && !utf8.Valid(data[from:dec.InputOffset()]) {
+			return nil, ledger.Errorf(ledger.EInvalid, field, "%s is not valid UTF-8 text; send UTF-8", field)
+		}
+		return tok, nil
+	}
+	var walk func(path string) error
+	walk = func(path string) error {
+		tok, err := token(strings.TrimSuffix(path, ".") + orBody(path))
+		if err != nil {
+			return err
+		}
+		switch tok {
+		case json.Delim('{'):
+			seen := map[string]string{}
+			for dec.More() {
+				k, err := token(strings.TrimSuffix(path, ".") + orBody(path))
+				if err != nil {
+					return err
+				}
+				key, _ := k.(string)
+				fold := strings.ToLower(strings.ToUpper(key))
+				if first, ok := seen[fold]; ok {
+					if first == key {
+						return ledger.Errorf(ledger.EInvalid, path+key, "the key %q appears twice in one object", key)
+					}
+					return ledger.Errorf(ledger.EInvalid, path+key, "the keys %q and %q differ only in case; send each field once, in lower case", first, key)
+				}
+				seen[fold] = key
+				if err := walk(path + key + "."); err != nil {
+					return err
+				}
+			}
+			dec.Token()
+		case json.Delim('['):
+			base := strings.TrimSuffix(path, ".")
+			for i := 1; dec.More(); i++ {
+				if err := walk(fmt.Sprintf("%s[%d].", base, i)); err != nil {
+					return err
+				}
+			}
+			dec.Token()
+		}
+		return nil
+	}
+	if err := walk(prefix); err != errStop {
+		return err
+	}
+	return nil
+}
+
+// errStop ends the walk of malformed JSON.
+var errStop = errors.New("malformed JSON")
 
 func orBody(prefix string) string {
 	if prefix == "" {

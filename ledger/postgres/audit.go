@@ -598,6 +598,9 @@ func (db *DB) RectifyFinding(ctx context.Context, book, actor, ref, note string)
 var stepVerb = map[string]string{audit.FindingAcknowledged: "acknowledge", audit.FindingRectified: "rectify"}
 
 func (db *DB) moveFinding(ctx context.Context, book, actor, ref, from, to, note string, deadline *time.Time) (*StoredFinding, error) {
+	if err := ledger.CheckText("note", note, true); err != nil {
+		return nil, err
+	}
 	note = strings.TrimSpace(note)
 	if note == "" {
 		return nil, ledger.Errorf(ledger.EInvalid, "note", "a note is required to %s", ledger.Phrase(stepVerb[to]+" a finding"))
@@ -748,6 +751,9 @@ func factNullText(s string) *string {
 }
 
 func checkFactText(field, s string, max int) error {
+	if err := ledger.CheckText(field, s, false); err != nil {
+		return err
+	}
 	if len([]rune(s)) > max {
 		return ledger.Errorf(ledger.EInvalid, field, "at most %d characters", max)
 	}
@@ -929,7 +935,10 @@ func (db *DB) AddMeeting(ctx context.Context, book, actor string, m audit.Meetin
 	}
 	var attendees []string
 	seen := map[string]bool{}
-	for _, a := range m.Attendees {
+	for i, a := range m.Attendees {
+		if err := ledger.CheckText(fmt.Sprintf("attendees[%d]", i+1), a, false); err != nil {
+			return err
+		}
 		a = strings.TrimSpace(a)
 		if a != "" && !seen[a] {
 			seen[a] = true

@@ -51,6 +51,9 @@ func (db *DB) ImportDrafts(ctx context.Context, book, actor string, in []DraftIn
 			if err := ledger.ValidateVoucher(&w, b); err != nil {
 				return wrap(err)
 			}
+			if err := ledger.CheckDate(&w, b, db.Now()); err != nil {
+				return wrap(err)
+			}
 			if err := ledger.Authorize(u, ledger.ActMake, &w, b, b.Book.RequireCashierSign); err != nil {
 				return wrap(err)
 			}

@@ -104,6 +104,10 @@ func mapError(err error) error {
 			return ledger.Errorf(ledger.EInvalid, "", "it exists already").Because(err)
 		case "23514", "23502", "22P02", "22001", "22003", "22007", "22008":
 			return schemaError(ledger.EInvalid, pe.ColumnName, err)
+		case "22021", "22P05":
+			// A NUL byte or invalid UTF-8 that got past the domain's text
+			// checks (a lookup by name, say): the request's fault.
+			return ledger.Errorf(ledger.EInvalid, pe.ColumnName, "the text holds a character the database refuses (a NUL byte or invalid UTF-8)").Because(err)
 		case "42501":
 			return schemaError(ledger.EForbidden, "", err)
 		case "57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004":

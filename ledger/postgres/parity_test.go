@@ -327,6 +327,30 @@ var parityTable = []parityRow{
 			return f.importRows("X,2020-02-12,记,报账,5001,FY-CP-01,FY-UP,procurement,1.00,,1,wangfang,liqiang,liqiang,",
 				"X,2020-02-12,记,报账,121801,FY-CP-01,FY-UP,,,1.00,1,wangfang,liqiang,liqiang,")
 		}, field: "row 8: account", state: "go"}},
+	{code: ledger.EInvalid, rule: "a new voucher is dated in the book's window: first period to today + date_days_ahead (issue #14)",
+		use: parityPath{run: func(f *fixture) error {
+			v := generalVoucher(dr("121801", "FY-CP-01", "FY-UP", "1.00"), cr("100201", "FY", "FY-UP", "1.00"))
+			v.Date = day("9999-12-31")
+			_, err := f.create("wangfang", v)
+			return err
+		}, field: "date", state: "go"},
+		sql: parityPath{run: func(f *fixture) error {
+			return f.sql(f.tdb.AppURL, `INSERT INTO vouchers (book, year, month, number, date, summary, maker, made_at)
+				VALUES ('FY-DFZH', 0, 0, 1, '9999-12-31', '远期凭证', 'wangfang', now())`)
+		}, field: "date", state: "LE010"},
+		bulk: unreachable("approved history is posted, dated by its own records; the window holds for new drafts")},
+	{code: ledger.EInvalidAmount, rule: "one voucher's total stays under the book's ceiling (issue #14)",
+		use: parityPath{run: func(f *fixture) error {
+			_, err := f.create("wangfang", generalVoucher(dr("121801", "FY-CP-01", "FY-UP", "100000000.01"), cr("100201", "FY", "FY-UP", "100000000.01")))
+			return err
+		}, field: "amount", state: "go"},
+		sql: parityPath{run: func(f *fixture) error {
+			return f.rawVoucher(f.tdb.AppURL, "121801 FY-CP-01 FY-UP - 10000000001 0", "100201 FY FY-UP - 0 10000000001")
+		}, field: "amount", state: "LE009"},
+		bulk: parityPath{run: func(f *fixture) error {
+			return f.importRows("X,2020-02-12,记,报账,500101,FY-CP-01,FY-UP,procurement,100000000.01,,1,wangfang,liqiang,liqiang,",
+				"X,2020-02-12,记,报账,121801,FY-CP-01,FY-UP,,,100000000.01,1,wangfang,liqiang,liqiang,")
+		}, field: "-", state: "go"}},
 	{code: ledger.ETooLarge, rule: "request bodies are limited",
 		use:  unreachable("the HTTP API's body limit (ledger/httpapi), before any use case"),
 		sql:  unreachable("the HTTP API's body limit"),

@@ -1399,6 +1399,9 @@ func (db *DB) ReopenPeriod(ctx context.Context, book, actor string, period ledge
 		return ledger.Errorf(ledger.EInvalid, "period", "re-open one month (YYYY-MM), not %s", period.Label())
 	}
 	year, month := months[0][0], months[0][1]
+	if err := ledger.CheckText("reason", reason, true); err != nil {
+		return err
+	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
 		return ledger.Errorf(ledger.EInvalid, "reason", "re-opening a closed month needs a written reason (--reason)")

@@ -32,6 +32,9 @@ func (db *DB) ApplySetup(ctx context.Context, s *ledger.Setup) error {
 // book, so actor must be an admin of the whole book of every book s
 // names. "" is the installation's own run (ledger setup without --as).
 func (db *DB) ApplySetupAs(ctx context.Context, s *ledger.Setup, actor string) error {
+	if err := ledger.CheckSetupText(s); err != nil {
+		return err
+	}
 	return db.runTx(ctx, func(tx pgx.Tx) error {
 		if actor != "" {
 			for i := range s.Books {
@@ -55,12 +58,26 @@ func (db *DB) ApplySetupAs(ctx context.Context, s *ledger.Setup, actor string) e
 
 func applyBook(ctx context.Context, tx pgx.Tx, bs *ledger.BookSetup) error {
 	b := bs.Book
-	_, err := tx.Exec(ctx, `INSERT INTO books (book, name, bank_name, bank_account, require_cashier_sign, voucher_types, approval_threshold_fen)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)
+	zone, amountMax := b.TimeZone, b.VoucherAmountMax
+	if zone == "" {
+		zone = ledger.TimeZoneDefault
+	}
+	if amountMax.Sign() <= 0 {
+		amountMax = ledger.VoucherAmountMaxDefault
+	}
+	var firstPeriod *time.Time
+	if !b.FirstPeriod.IsZero() {
+		firstPeriod = &b.FirstPeriod
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO books (book, name, bank_name, bank_account, require_cashier_sign, voucher_types, approval_threshold_fen,
+			time_zone, first_period, date_days_ahead, voucher_amount_max_fen)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		ON CONFLICT (book) DO UPDATE SET name = excluded.name, bank_name = excluded.bank_name, bank_account = excluded.bank_account,
 			require_cashier_sign = excluded.require_cashier_sign, voucher_types = excluded.voucher_types,
-			approval_threshold_fen = excluded.approval_threshold_fen`,
-		b.Code, b.Name, b.BankName, b.BankAccount, b.RequireCashierSign, b.VoucherTypes, bs.ApprovalThreshold.Fen())
+			approval_threshold_fen = excluded.approval_threshold_fen, time_zone = excluded.time_zone, first_period = excluded.first_period,
+			date_days_ahead = excluded.date_days_ahead, voucher_amount_max_fen = excluded.voucher_amount_max_fen`,
+		b.Code, b.Name, b.BankName, b.BankAccount, b.RequireCashierSign, b.VoucherTypes, bs.ApprovalThreshold.Fen(),
+		zone, firstPeriod, b.DateDaysAhead, amountMax.Fen())
 	if err != nil {
 		return fmt.Errorf("book %s: %w", b.Code, err)
 	}
@@ -243,8 +260,16 @@ func (db *DB) LoadBooks(ctx context.Context, book string) (*ledger.Books, error)
 
 func loadBooks(ctx context.Context, q querier, book string) (*ledger.Books, error) {
 	b := &ledger.Books{Book: &ledger.Book{Code: book}, Chart: ledger.Chart{}, Orgs: map[string]*ledger.Organisation{}, Funds: map[string]*ledger.Fund{}}
-	err := q.QueryRow(ctx, `SELECT name, bank_name, bank_account, require_cashier_sign, voucher_types FROM books WHERE book = $1`, book).
-		Scan(&b.Book.Name, &b.Book.BankName, &b.Book.BankAccount, &b.Book.RequireCashierSign, &b.Book.VoucherTypes)
+	var firstPeriod *time.Time
+	var amountMaxFen int64
+	err := q.QueryRow(ctx, `SELECT name, bank_name, bank_account, require_cashier_sign, voucher_types,
+			time_zone, first_period, date_days_ahead, voucher_amount_max_fen FROM books WHERE book = $1`, book).
+		Scan(&b.Book.Name, &b.Book.BankName, &b.Book.BankAccount, &b.Book.RequireCashierSign, &b.Book.VoucherTypes,
+			&b.Book.TimeZone, &firstPeriod, &b.Book.DateDaysAhead, &amountMaxFen)
+	if firstPeriod != nil {
+		b.Book.FirstPeriod = *firstPeriod
+	}
+	b.Book.VoucherAmountMax = ledger.FromFen(amountMaxFen)
 	if err == pgx.ErrNoRows {
 		return nil, ledger.Errorf(ledger.ENotFound, "book", "book %s does not exist (load it with `ledger setup FILE`)", book)
 	}

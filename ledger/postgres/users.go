@@ -28,6 +28,9 @@ func checkPasswordText(pw string) error {
 // user without one: it can then only use tokens made by `ledger token
 // create`).
 func (db *DB) AddUser(ctx context.Context, book string, u ledger.User, password string) (*ledger.User, error) {
+	if err := ledger.CheckUserText(&u); err != nil {
+		return nil, err
+	}
 	if len(u.Roles) == 0 {
 		return nil, ledger.Errorf(ledger.EInvalid, "role", "a user needs at least one role (officer, checker, cashier, auditor, admin)")
 	}

@@ -52,6 +52,9 @@ func (db *DB) createVoucher(ctx context.Context, actor string, v *ledger.Voucher
 	if err := ledger.ValidateVoucher(&w, b); err != nil {
 		return nil, false, err
 	}
+	if err := ledger.CheckDate(&w, b, db.Now()); err != nil {
+		return nil, false, err
+	}
 	if err := ledger.Authorize(u, ledger.ActMake, &w, b, b.Book.RequireCashierSign); err != nil {
 		return nil, false, err
 	}
@@ -484,6 +487,9 @@ func (db *DB) Reverse(ctx context.Context, book, actor string, id int64, date ti
 		}
 		r := ledger.Reversal(v, date)
 		if err := ledger.ValidateVoucher(r, b); err != nil {
+			return err
+		}
+		if err := ledger.CheckDate(r, b, db.Now()); err != nil {
 			return err
 		}
 		batch := &pgx.Batch{}
