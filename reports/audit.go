@@ -202,7 +202,10 @@ func newWorkbook(d *report.AuditData, opt Options) (*workbook, error) {
 	if opt.RowLimit < rowLimitMin || opt.RowLimit > RowLimitMax {
 		return nil, ledger.Errorf(ledger.EInvalid, "row_limit", "row limit %d is outside %d…%d", opt.RowLimit, rowLimitMin, RowLimitMax)
 	}
-	f := excelize.NewFile()
+	f, err := newFile()
+	if err != nil {
+		return nil, err
+	}
 	st, err := newStyles(f)
 	if err != nil {
 		_ = f.Close()

@@ -167,6 +167,11 @@ func writeCover(wb *workbook) error {
 		}
 	}
 
+	// The control totals, the checks and the signatures print together on
+	// a page of their own.
+	if err := t.pageBreak(); err != nil {
+		return err
+	}
 	if err := section("四、控制总数"); err != nil {
 		return err
 	}

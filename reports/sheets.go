@@ -626,7 +626,11 @@ func writeT5(wb *workbook) error {
 	if len(chart) == 0 || !t.fits(len(chart)+3) {
 		return nil
 	}
-	t.skip()
+	// The chart and its data start a page, so that the chart is never cut
+	// by a page break.
+	if err := t.pageBreak(); err != nil {
+		return err
+	}
 	label := make([]any, len(cols))
 	label[2] = excelize.Cell{StyleID: wb.st.section, Value: "图表数据：各党组织拨入与使用"}
 	label[7] = excelize.Cell{StyleID: wb.st.head, Value: "拨入金额"}
@@ -656,7 +660,7 @@ func writeT5(wb *workbook) error {
 		},
 		Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "各党组织拨入与使用"}}},
 		Legend:    excelize.ChartLegend{Position: "bottom"},
-		Dimension: excelize.ChartDimension{Width: width, Height: 360},
+		Dimension: excelize.ChartDimension{Width: width, Height: 320},
 	}})
 	return nil
 }
