@@ -388,7 +388,15 @@ func (t *table) rowHeight(cells []any) float64 {
 		if !ok {
 			continue
 		}
-		n := wrapLines(s, t.cols[i].width)
+		// Plain text runs on over the empty cells to its right (merged or
+		// not); wrapped text stays in its own column.
+		w := t.cols[i].width
+		if c.StyleID == st.text {
+			for j := i + 1; j < len(cells) && j < len(t.cols) && cellBlank(cells[j]); j++ {
+				w += t.cols[j].width
+			}
+		}
+		n := wrapLines(s, w)
 		if n > 1 && c.StyleID == st.text {
 			c.StyleID = st.wrap
 			if _, byValue := v.(excelize.Cell); byValue {
@@ -398,6 +406,19 @@ func (t *table) rowHeight(cells []any) float64 {
 		lines = max(lines, n)
 	}
 	return rowHeightPt(lines)
+}
+
+// cellBlank reports whether a row's cell holds nothing.
+func cellBlank(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case excelize.Cell:
+		return x.Value == nil && x.Formula == ""
+	case *excelize.Cell:
+		return x == nil || (x.Value == nil && x.Formula == "")
+	}
+	return false
 }
 
 // pageBreak starts a new printed page before the next row of the current
