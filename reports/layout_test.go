@@ -58,12 +58,6 @@ var pageBound = map[string]int{
 }
 
 func TestPrintLayout(t *testing.T) {
-	// Not yet part of the default run: the column width calibration
-	// (colWidthSlack) still splits some sheets into more column groups
-	// than pageBound allows. LAYOUT_TEST=1 runs it.
-	if os.Getenv("LAYOUT_TEST") == "" {
-		t.Skip("set LAYOUT_TEST=1 to print the workbooks and check the pages")
-	}
 	soffice, err := sofficePath()
 	if err != nil {
 		t.Fatalf("%v: %s", err, installHint)
@@ -88,8 +82,22 @@ func TestPrintLayout(t *testing.T) {
 		}
 		paths = append(paths, p)
 	}
-	pdfs := printPDF(t, soffice, dir, paths...)
+	// The probes print the same characters in 宋体 and in the SC and JP
+	// faces, in the same run.
+	var probes []string
+	for _, face := range probeFaces {
+		p := filepath.Join(dir, "probe-"+face.file+".xlsx")
+		writeProbe(t, p, face.family)
+		probes = append(probes, p)
+	}
+	pdfs := printPDF(t, soffice, dir, append(paths, probes...)...)
+	probePDFs := pdfs[len(paths):]
+	pdfs = pdfs[:len(paths)]
 	failed := false
+	for _, p := range checkFaces(t, probePDFs) {
+		t.Error(p)
+		failed = true
+	}
 	for i, pdf := range pdfs {
 		sheets := sheetTitles(t, files[filepath.Base(paths[i])])
 		problems := checkPDF(t, pdf, sheets)
@@ -263,9 +271,11 @@ func checkPDF(t *testing.T, pdf string, sheets []printedSheet) []string {
 		if _, n, ok := strings.Cut(name, "+"); ok {
 			name = n
 		}
-		if !(strings.Contains(name, "CJKsc") || strings.Contains(name, "CJK-SC") || strings.Contains(name, "CJKSC") ||
-			strings.Contains(name, "SimSun")) {
-			problems = append(problems, fmt.Sprintf("font %s is not a Simplified Chinese CJK font", name))
+		// Every face of the Noto CJK collection (.ttc) embeds under the
+		// name of the CFF table its faces share (NotoSerifCJKjp-…), so the
+		// name tells the collection, not the region: checkFaces tells that.
+		if !(strings.HasPrefix(name, "NotoSerifCJK") || strings.HasPrefix(name, "NotoSansCJK") || strings.Contains(name, "SimSun")) {
+			problems = append(problems, fmt.Sprintf("font %s is not a CJK font of the Noto CJK collection or SimSun", name))
 		}
 	}
 	out, err := exec.Command("pdftotext", "-bbox-layout", pdf, "-").Output()
@@ -381,4 +391,69 @@ func isData(text string, s *printedSheet) bool {
 		}
 	}
 	return true
+}
+
+// probeFaces are the fonts the probe workbooks name: 宋体 as the reports
+// do, and the Simplified Chinese face of Noto Serif CJK.
+var probeFaces = []struct{ file, family string }{
+	{"song", fontName}, {"sc", "Noto Serif CJK SC"},
+}
+
+// probeText holds characters whose Simplified Chinese glyphs differ from
+// the Japanese and Traditional ones (直 骨 令 角 化 次 述), and some of the
+// reports' own.
+const probeText = "直骨令角化次述　专项党费收支总表　审核人"
+
+// writeProbe writes a workbook of one sheet with probeText in family, in
+// regular and bold, with no header or footer.
+func writeProbe(t *testing.T, path, family string) {
+	t.Helper()
+	f, err := newFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for i, bold := range []bool{false, true} {
+		st, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Family: family, Size: 16, Bold: bold}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cell := cellName(1, i+1)
+		if err := f.SetCellValue("Sheet1", cell, probeText); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.SetCellStyle("Sheet1", cell, cell, st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.SetColWidth("Sheet1", "A", "A", 60); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SaveAs(path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkFaces compares the printed probes pixel by pixel: 宋体 must print
+// exactly as Noto Serif CJK SC does. (LibreOffice picks the face of the
+// collection by the text's language rather than by the family's region,
+// so a probe named "Noto Serif CJK JP" prints alike too; the pages kept
+// on failure show the SC forms, e.g. 直 with its left corner stroke.)
+func checkFaces(t *testing.T, pdfs []string) []string {
+	t.Helper()
+	raster := map[string][]byte{}
+	for i, pdf := range pdfs {
+		out, err := exec.Command("pdftoppm", "-r", "100", "-gray", "-f", "1", "-l", "1", pdf).Output()
+		if err != nil {
+			t.Fatalf("pdftoppm %s: %v", pdf, err)
+		}
+		if len(out) == 0 {
+			t.Fatalf("pdftoppm %s: no page", pdf)
+		}
+		raster[probeFaces[i].file] = out
+	}
+	if !bytes.Equal(raster["song"], raster["sc"]) {
+		return []string{"宋体 does not print as Noto Serif CJK SC (fontconfig: scripts/fontconfig)"}
+	}
+	return nil
 }
