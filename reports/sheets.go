@@ -987,8 +987,10 @@ func writeTrial(wb *workbook) error {
 type journal struct {
 	base, title string
 	cols        []column
-	bank        bool // 银行存款日记账: signed balance, 对方科目, no 借或贷
-	debit       int  // column of the debit amount
+	// daybook: 现金日记账 or 银行存款日记账: signed balance, 对方科目 and
+	// 党组织, no 资金来源 or 借或贷; method adds 结算方式 (the bank's).
+	daybook, method bool
+	debit           int // column of the debit amount
 }
 
 var detailJournal = journal{
@@ -998,14 +1000,23 @@ var detailJournal = journal{
 	debit: 8,
 }
 
+var cashJournal = journal{
+	base: SheetCashJournal, title: "现金日记账", daybook: true,
+	cols: []column{{"科目编码", 8}, {"科目名称", 12}, {"日期", 11}, {"凭证字号", 9}, {"摘要", 24}, {"对方科目", 16},
+		{"党组织", 16}, {"收入(借方)", 12}, {"支出(贷方)", 12}, {"余额", 12}},
+	debit: 8,
+}
+
 var bankJournal = journal{
-	base: SheetBankJournal, title: "银行存款日记账", bank: true,
-	cols: []column{{"账户", 12}, {"账户名称", 22}, {"日期", 11}, {"凭证字号", 10}, {"摘要", 32}, {"对方科目", 22},
-		{"党组织", 22}, {"资金来源", 14}, {"收入(借方)", 15}, {"支出(贷方)", 15}, {"余额", 15}},
+	base: SheetBankJournal, title: "银行存款日记账", daybook: true, method: true,
+	cols: []column{{"科目编码", 8}, {"科目名称", 12}, {"日期", 11}, {"凭证字号", 9}, {"摘要", 20}, {"结算方式", 8},
+		{"对方科目", 16}, {"党组织", 16}, {"收入(借方)", 12}, {"支出(贷方)", 12}, {"余额", 12}},
 	debit: 9,
 }
 
 func writeDetail(wb *workbook) error { return writeJournal(wb, detailJournal, wb.d.Detail) }
+
+func writeCashJournal(wb *workbook) error { return writeJournal(wb, cashJournal, wb.d.CashJournal) }
 
 func writeBankJournal(wb *workbook) error { return writeJournal(wb, bankJournal, wb.d.BankJournal) }
 
@@ -1052,7 +1063,7 @@ func writeJournal(wb *workbook, j journal, rows func(func(report.JournalRow, err
 			i++
 		}
 		c[i], c[i+1] = debit, credit
-		if j.bank {
+		if j.daybook {
 			c[i+2] = excelize.Cell{StyleID: wb.st.money, Value: wb.float(s.balance)}
 		} else {
 			c[i+2] = excelize.Cell{StyleID: wb.st.center, Value: direction(s.balance)}
@@ -1061,7 +1072,7 @@ func writeJournal(wb *workbook, j journal, rows func(func(report.JournalRow, err
 		return buf.ptrs
 	}
 	blanks := func() []string {
-		if j.bank {
+		if j.method {
 			return []string{"", "", ""}
 		}
 		return []string{"", ""}
@@ -1118,8 +1129,11 @@ func writeJournal(wb *workbook, j journal, rows func(func(report.JournalRow, err
 			s.debit = s.debit.Add(r.Debit)
 			s.credit = s.credit.Add(r.Credit)
 			others := []string{r.OrgName, r.FundName}
-			if j.bank {
-				others = []string{r.Contra, r.OrgName, r.FundName}
+			switch {
+			case j.method:
+				others = []string{methodName(r.Method), r.Contra, r.OrgName}
+			case j.daybook:
+				others = []string{r.Contra, r.OrgName}
 			}
 			cells := line(wb.st.text, wb.date(r.Date), wb.styled(wb.st.center, r.Voucher), r.Summary, others, wb.moneyOrBlank(r.Debit), wb.moneyOrBlank(r.Credit))
 			p, rr, err := t.add(cells, true)
