@@ -49,10 +49,11 @@ const lineEm = 1.30
 // pageBound is the number of pages each sheet of the fixture may print on:
 // column groups × pages of rows. The wide tables print in column groups
 // rather than below 8 pt: T3 in three (two pages of rows each), T2, T5
-// and T6 in two; T5 adds a page for its chart in each group; the cover
+// and T6 in two; T5 adds a page for its chart's data in each group and
+// one for the chart (in the first group only); the cover
 // puts its checks and signatures on a page of their own.
 var pageBound = map[string]int{
-	SheetCover: 3, SheetT1: 2, SheetT2: 2, SheetT3: 6, SheetT4: 2, SheetT5: 4, SheetT6: 4, SheetT7: 2,
+	SheetCover: 3, SheetT1: 2, SheetT2: 2, SheetT3: 6, SheetT4: 2, SheetT5: 5, SheetT6: 4, SheetT7: 2,
 	SheetT8: 1, SheetT9: 1, SheetBalances: 2, SheetTrial: 2, SheetDetail: 6, SheetCashJournal: 1, SheetBankJournal: 3, SheetVouchers: 6,
 	SheetRecChecks: 2, SheetRecDiscrepancies: 1, SheetRecBank: 1,
 }

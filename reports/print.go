@@ -293,3 +293,17 @@ func chartFonts(c *excelize.Chart) {
 		c.Series[i].DataLabel.Font = *font(9)
 	}
 }
+
+// groupWidthPx is the width in pixels (96 dpi, as chart dimensions are) of
+// the first printed column group of t, less a margin.
+func groupWidthPx(t *table) float64 {
+	last := len(t.cols)
+	if pl := t.printPlan(); len(pl.breaks) > 0 {
+		last = pl.breaks[0] - 1
+	}
+	w := 0.0
+	for _, c := range t.cols[:last] {
+		w += c.width*colDigitPx + colPadPx
+	}
+	return w - 20
+}

@@ -101,9 +101,15 @@ func (w *recWriter) put(cells ...any) error {
 		if !ok {
 			continue
 		}
-		n := wrapLines(t, w.widths[i])
-		// Plain text wider than its column wraps rather than being cut
-		// off at the cell's border.
+		// Plain text runs on over the empty (or merged) cells to its right;
+		// wider than those it wraps rather than being cut off.
+		width := w.widths[i]
+		if c.StyleID == w.st.text {
+			for j := i + 1; j < len(w.widths) && (j >= len(cells) || cellBlank(cells[j])); j++ {
+				width += w.widths[j]
+			}
+		}
+		n := wrapLines(t, width)
 		if n > 1 && c.StyleID == w.st.text {
 			c.StyleID = w.st.wrap
 			cells[i] = c

@@ -651,8 +651,13 @@ func writeT5(wb *workbook) error {
 	}
 	lastRow := first + len(chart) - 1
 	q := "'" + hp.name + "'!"
-	width := uint(min(max(560, 48*len(chart)), 1000))
-	t.charts = append(t.charts, chartSpec{p: hp, cell: cellName(3, lastRow+2), chart: &excelize.Chart{
+	// The chart prints on a page of its own below its data, no wider than
+	// the first printed column group.
+	if err := t.pageBreak(); err != nil {
+		return err
+	}
+	width := uint(min(max(560, 48*len(chart)), 1000, int(groupWidthPx(t))))
+	t.charts = append(t.charts, chartSpec{p: hp, cell: cellName(1, lastRow+1), chart: &excelize.Chart{
 		Type: excelize.Col,
 		Series: []excelize.ChartSeries{
 			{Name: fmt.Sprintf("%s$H$%d", q, hr), Categories: fmt.Sprintf("%s$C$%d:$C$%d", q, first, lastRow), Values: fmt.Sprintf("%s$H$%d:$H$%d", q, first, lastRow)},
