@@ -29,6 +29,7 @@ const (
 	SheetBalances    = "科目余额表"
 	SheetTrial       = "试算平衡表"
 	SheetDetail      = "明细账"
+	SheetCashJournal = "现金日记账"
 	SheetBankJournal = "银行存款日记账"
 	SheetVouchers    = "凭证清单"
 )
@@ -37,7 +38,7 @@ const (
 // passes the row limit continues on "name (2)", "name (3)" … right after it.
 var SheetNames = []string{
 	SheetCover, SheetT1, SheetT2, SheetT3, SheetT4, SheetT5, SheetT6, SheetT7, SheetT8, SheetT9,
-	SheetBalances, SheetTrial, SheetDetail, SheetBankJournal, SheetVouchers,
+	SheetBalances, SheetTrial, SheetDetail, SheetCashJournal, SheetBankJournal, SheetVouchers,
 }
 
 // sheetAliases are the short names `ledger report NAME` accepts.
@@ -45,7 +46,7 @@ var sheetAliases = map[string]string{
 	"cover": SheetCover, "t1": SheetT1, "t2": SheetT2, "t3": SheetT3, "t4": SheetT4, "t5": SheetT5,
 	"t6": SheetT6, "t7": SheetT7, "t8": SheetT8, "t9": SheetT9,
 	"balances": SheetBalances, "trial": SheetTrial, "detail": SheetDetail,
-	"bankjournal": SheetBankJournal, "vouchers": SheetVouchers,
+	"cashjournal": SheetCashJournal, "bankjournal": SheetBankJournal, "vouchers": SheetVouchers,
 }
 
 // SheetAliases returns the short names of the sheets, in workbook order.
@@ -61,7 +62,7 @@ func SheetAliases() []string {
 }
 
 // SheetName resolves a sheet name or a short alias (t1…t9, cover,
-// balances, trial, detail, bankjournal, vouchers; case-insensitive) to the
+// balances, trial, detail, cashjournal, bankjournal, vouchers; case-insensitive) to the
 // sheet name.
 func SheetName(s string) (string, bool) {
 	s = strings.TrimSpace(s)
@@ -202,7 +203,10 @@ func newWorkbook(d *report.AuditData, opt Options) (*workbook, error) {
 	if opt.RowLimit < rowLimitMin || opt.RowLimit > RowLimitMax {
 		return nil, ledger.Errorf(ledger.EInvalid, "row_limit", "row limit %d is outside %d…%d", opt.RowLimit, rowLimitMin, RowLimitMax)
 	}
-	f := excelize.NewFile()
+	f, err := newFile()
+	if err != nil {
+		return nil, err
+	}
 	st, err := newStyles(f)
 	if err != nil {
 		_ = f.Close()
@@ -226,6 +230,7 @@ var sheetWriters = map[string]func(*workbook) error{
 	SheetBalances:    writeBalances,
 	SheetTrial:       writeTrial,
 	SheetDetail:      writeDetail,
+	SheetCashJournal: writeCashJournal,
 	SheetBankJournal: writeBankJournal,
 	SheetVouchers:    writeVouchers,
 }

@@ -81,7 +81,7 @@ func capitals(m ledger.Money) string {
 // sheets, with their values stored; written alone they are plain numbers.
 func writeCover(wb *workbook) error {
 	d := wb.d
-	cols := []column{{"", 34}, {"", 20}, {"", 44}, {"", 18}, {"", 10}}
+	cols := []column{{"", 40}, {"", 18}, {"", 40}, {"", 18}, {"", 8}}
 	t := &table{wb: wb, base: SheetCover, title: "专项党费审计报表", cols: cols, noFilter: true}
 	wb.tables = append(wb.tables, t)
 	if err := t.newPart(); err != nil {
@@ -220,6 +220,10 @@ func writeCover(wb *workbook) error {
 		}
 	}
 
+	// The checks and the signatures under them print on a page of their own.
+	if err := t.pageBreak(); err != nil {
+		return err
+	}
 	if err := section("五、勾稽关系"); err != nil {
 		return err
 	}
@@ -266,11 +270,17 @@ func (wb *workbook) signatureBlock(t *table, title string) error {
 	if _, _, err := t.add([]any{excelize.Cell{StyleID: st.section, Value: title}}, false); err != nil {
 		return err
 	}
-	cells := make([]any, 0, len(t.cols))
-	for _, x := range signatureCells(wb.d.Signatures, wb.d.Preparer, wb.d.Reviewer) {
-		cells = append(cells, excelize.Cell{StyleID: st.info, Value: x})
+	// One line across the table: cells of their own would run over into
+	// the empty columns right of the table and print them on a page of
+	// their own.
+	line := strings.Join(signatureCells(wb.d.Signatures, wb.d.Preparer, wb.d.Reviewer), "　　　")
+	cells := make([]any, len(t.cols))
+	cells[0] = excelize.Cell{StyleID: st.infoWrap, Value: line}
+	p, r, err := t.add(cells, false)
+	if err != nil {
+		return err
 	}
-	if _, _, err := t.add(cells, false); err != nil {
+	if err := p.sw.MergeCell(cellName(1, r), cellName(len(t.cols), r)); err != nil {
 		return err
 	}
 	// An empty row tall enough for a hand signature and the seal.

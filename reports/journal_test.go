@@ -528,8 +528,8 @@ func (b *tBook) audit() *report.AuditData {
 		}
 	}
 
-	// 明细账 and 银行存款日记账.
-	var detail, bankRows []report.JournalRow
+	// 明细账, 现金日记账 and 银行存款日记账.
+	var detail, cashRows, bankRows []report.JournalRow
 	for _, a := range accts {
 		x := bals[a]
 		var yd, yc ledger.Money = ledger.Zero, ledger.Zero
@@ -544,8 +544,11 @@ func (b *tBook) audit() *report.AuditData {
 		}
 		open := report.JournalRow{Kind: report.JournalOpening, Account: a, AccountName: accountNames[a], Balance: x.open, YearDebit: yd, YearCredit: yc}
 		detail = append(detail, open)
-		if a == ledger.AcctBank {
+		switch a {
+		case ledger.AcctBank:
 			bankRows = append(bankRows, open)
+		case ledger.AcctCash:
+			cashRows = append(cashRows, open)
 		}
 		for _, v := range vs {
 			if !b.inPeriod(v) {
@@ -563,15 +566,25 @@ func (b *tBook) audit() *report.AuditData {
 				}
 				r := report.JournalRow{Account: a, AccountName: accountNames[a], Date: v.date, VoucherID: v.id, Voucher: v.word(),
 					Summary: v.summary, Contra: strings.Join(contra, "、"), OrgName: orgName(l.org), FundName: fundName(l.fund),
-					Debit: l.debit, Credit: l.credit}
+					Debit: l.debit, Credit: l.credit, Method: v.method}
 				detail = append(detail, r)
-				if a == ledger.AcctBank {
+				switch a {
+				case ledger.AcctBank:
 					bankRows = append(bankRows, r)
+				case ledger.AcctCash:
+					cashRows = append(cashRows, r)
 				}
 			}
 		}
 	}
 	d.Detail = seq(detail)
+	// The adapter gives every journal account of the chart its section,
+	// also 1001 库存现金 without postings.
+	if len(cashRows) == 0 {
+		cashRows = append(cashRows, report.JournalRow{Kind: report.JournalOpening, Account: ledger.AcctCash, AccountName: "库存现金",
+			Balance: ledger.Zero, YearDebit: ledger.Zero, YearCredit: ledger.Zero})
+	}
+	d.CashJournal = seq(cashRows)
 	d.BankJournal = seq(bankRows)
 
 	// 凭证清单.

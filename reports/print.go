@@ -55,17 +55,18 @@ func paperWidthMM(paper int) float64 {
 	return (w - 2*marginSide*25.4) * 0.97
 }
 
-// colMM is the printed width of a column of Excel width w (characters of
-// the default font, 7 px each plus 5 px of padding, at 96 dpi).
-//
-// LibreOffice measures the character with the workbook's default font,
-// which on Linux resolves to a CJK face with wider digits: colWidthSlack
-// covers that, so a plan made here fits every program's page.
-func colMM(w float64) float64 { return (w*7 + 5) * 25.4 / 96 * colWidthSlack }
+// colMM is the printed width of a column of Excel width w: w digits of
+// the workbook's default font (宋体 11 pt, see newFile) plus the cell
+// padding. colDigitPx is the digit width measured from LibreOffice's own
+// column widths with Noto Serif CJK SC standing in for 宋体 (0.0854 in per
+// unit, 8.2 px at 96 dpi); Excel and WPS with SimSun use 8 px and 5 px of
+// padding, so the larger of the two is planned with.
+func colMM(w float64) float64 { return (w*colDigitPx + colPadPx) * 25.4 / 96 }
 
-// colWidthSlack is the ratio of the widest printed column width seen (LibreOffice
-// with Noto CJK) to the nominal one.
-const colWidthSlack = 1.32
+const (
+	colDigitPx = 8.2
+	colPadPx   = 5
+)
 
 // printPlan is how a sheet prints.
 type printPlan struct {
@@ -191,7 +192,7 @@ func wrapLines(s string, w float64) int {
 	if s == "" {
 		return 1
 	}
-	usable := w*7 + 5 - 8 // cell padding
+	usable := w*8 - 4 // the narrower of the programs' columns, less the cell padding
 	if usable < 10 {
 		usable = 10
 	}
@@ -270,4 +271,39 @@ func signatureCells(s report.Signatures, preparer, reviewer string) []string {
 	}
 	return []string{name("单位负责人", s.UnitHead), name("财务负责人", s.FinanceHead), name("复核", s.Reviewer),
 		name("制表", s.Preparer), "（盖章处）"}
+}
+
+// chartFonts names 宋体 for every text of chart c, as the cells do: a chart
+// left on the theme's fonts prints with whatever the program substitutes
+// (DejaVu Sans and a Japanese CJK face on a Linux without Calibri).
+func chartFonts(c *excelize.Chart) {
+	font := func(size float64) *excelize.Font {
+		return &excelize.Font{Family: fontName, Size: size, Color: "000000"}
+	}
+	c.Title.Font = font(12)
+	for i := range c.Title.Paragraph {
+		if c.Title.Paragraph[i].Font == nil {
+			c.Title.Paragraph[i].Font = font(12)
+		}
+	}
+	c.Legend.Font = font(9)
+	c.XAxis.Font = *font(9)
+	c.YAxis.Font = *font(9)
+	for i := range c.Series {
+		c.Series[i].DataLabel.Font = *font(9)
+	}
+}
+
+// groupWidthPx is the width in pixels (96 dpi, as chart dimensions are) of
+// the first printed column group of t, less a margin.
+func groupWidthPx(t *table) float64 {
+	last := len(t.cols)
+	if pl := t.printPlan(); len(pl.breaks) > 0 {
+		last = pl.breaks[0] - 1
+	}
+	w := 0.0
+	for _, c := range t.cols[:last] {
+		w += c.width*colDigitPx + colPadPx
+	}
+	return w - 20
 }

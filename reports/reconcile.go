@@ -93,11 +93,28 @@ func (w *recWriter) put(cells ...any) error {
 	w.row++
 	lines := 1
 	for i, v := range cells {
-		if c, ok := v.(excelize.Cell); ok && c.StyleID == w.st.wrap && i < len(w.widths) {
-			if t, ok := c.Value.(string); ok {
-				lines = max(lines, wrapLines(t, w.widths[i]))
+		c, ok := v.(excelize.Cell)
+		if !ok || i >= len(w.widths) || (c.StyleID != w.st.wrap && c.StyleID != w.st.head && c.StyleID != w.st.text) {
+			continue
+		}
+		t, ok := c.Value.(string)
+		if !ok {
+			continue
+		}
+		// Plain text runs on over the empty (or merged) cells to its right;
+		// wider than those it wraps rather than being cut off.
+		width := w.widths[i]
+		if c.StyleID == w.st.text {
+			for j := i + 1; j < len(w.widths) && (j >= len(cells) || cellBlank(cells[j])); j++ {
+				width += w.widths[j]
 			}
 		}
+		n := wrapLines(t, width)
+		if n > 1 && c.StyleID == w.st.text {
+			c.StyleID = w.st.wrap
+			cells[i] = c
+		}
+		lines = max(lines, n)
 	}
 	if h := rowHeightPt(lines); h > 0 {
 		return w.sw.SetRow(recCell(1, w.row), cells, excelize.RowOpts{Height: h})
@@ -230,7 +247,10 @@ func WriteReconcile(out io.Writer, d *report.ReconcileData) error {
 	if d == nil {
 		return errors.New("reports: nil report.ReconcileData")
 	}
-	f := excelize.NewFile()
+	f, err := newFile()
+	if err != nil {
+		return err
+	}
 	defer f.Close()
 	st, err := newReconcileStyles(f)
 	if err != nil {
@@ -264,7 +284,7 @@ func WriteReconcile(out io.Writer, d *report.ReconcileData) error {
 
 func writeRecChecks(w *recWriter) error {
 	d := w.d
-	if err := w.start(SheetRecChecks, "专项党费月度对账结果", []float64{12, 34, 14, 14, 16, 36}, 0); err != nil {
+	if err := w.start(SheetRecChecks, "专项党费月度对账结果", []float64{12, 32, 14, 14, 14, 34}, 0); err != nil {
 		return err
 	}
 	status := map[string]string{"clean": "通过", "discrepancies": "存在差异"}[d.Status]
@@ -389,7 +409,7 @@ func writeRecChecks(w *recWriter) error {
 }
 
 func writeRecDiscrepancies(w *recWriter) error {
-	if err := w.start(SheetRecDiscrepancies, "对账差异明细", []float64{6, 24, 14, 10, 14, 12, 13, 13, 13, 40}, 3); err != nil {
+	if err := w.start(SheetRecDiscrepancies, "对账差异明细", []float64{6, 20, 10, 8, 12, 12, 12, 12, 12, 30}, 3); err != nil {
 		return err
 	}
 	if err := w.header("序号", "检查项目", "凭证字号", "科目", "党组织", "资金来源", "应为", "实为", "差额", "说明"); err != nil {
@@ -562,7 +582,7 @@ func writeRecTrial(w *recWriter) error {
 }
 
 func writeRecFindings(w *recWriter) error {
-	if err := w.start(SheetRecFindings, "异常情况清单（T8）", []float64{9, 14, 8, 10, 11, 20, 13, 36, 12, 11, 9}, 3); err != nil {
+	if err := w.start(SheetRecFindings, "异常情况清单（T8）", []float64{8, 12, 6, 9, 11, 16, 12, 26, 10, 11, 8}, 3); err != nil {
 		return err
 	}
 	if err := w.header("规则编号", "问题类型", "严重程度", "凭证字号", "日期", "党组织", "金额", "说明", "责任人", "整改期限", "整改状态"); err != nil {

@@ -626,7 +626,11 @@ func writeT5(wb *workbook) error {
 	if len(chart) == 0 || !t.fits(len(chart)+3) {
 		return nil
 	}
-	t.skip()
+	// The chart and its data start a page, so that the chart is never cut
+	// by a page break.
+	if err := t.pageBreak(); err != nil {
+		return err
+	}
 	label := make([]any, len(cols))
 	label[2] = excelize.Cell{StyleID: wb.st.section, Value: "图表数据：各党组织拨入与使用"}
 	label[7] = excelize.Cell{StyleID: wb.st.head, Value: "拨入金额"}
@@ -647,8 +651,13 @@ func writeT5(wb *workbook) error {
 	}
 	lastRow := first + len(chart) - 1
 	q := "'" + hp.name + "'!"
-	width := uint(min(max(560, 48*len(chart)), 1000))
-	t.charts = append(t.charts, chartSpec{p: hp, cell: cellName(3, lastRow+2), chart: &excelize.Chart{
+	// The chart prints on a page of its own below its data, no wider than
+	// the first printed column group.
+	if err := t.pageBreak(); err != nil {
+		return err
+	}
+	width := uint(min(max(560, 48*len(chart)), 1000, int(groupWidthPx(t))))
+	t.charts = append(t.charts, chartSpec{p: hp, cell: cellName(1, lastRow+1), chart: &excelize.Chart{
 		Type: excelize.Col,
 		Series: []excelize.ChartSeries{
 			{Name: fmt.Sprintf("%s$H$%d", q, hr), Categories: fmt.Sprintf("%s$C$%d:$C$%d", q, first, lastRow), Values: fmt.Sprintf("%s$H$%d:$H$%d", q, first, lastRow)},
@@ -656,7 +665,7 @@ func writeT5(wb *workbook) error {
 		},
 		Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "各党组织拨入与使用"}}},
 		Legend:    excelize.ChartLegend{Position: "bottom"},
-		Dimension: excelize.ChartDimension{Width: width, Height: 360},
+		Dimension: excelize.ChartDimension{Width: width, Height: 320},
 	}})
 	return nil
 }
@@ -700,7 +709,7 @@ func writeT6(wb *workbook) error {
 // ---- T7 公示表 ----
 
 func writeT7(wb *workbook) error {
-	cols := []column{{"党组织", 26}, {"用途类别", 12}, {"笔数", 8}, {"金额", 14}, {"慰问/救助人次", 12}, {"使用情况", 60}, {"公示日期", 11}}
+	cols := []column{{"党组织", 26}, {"用途类别", 12}, {"笔数", 8}, {"金额", 14}, {"慰问/救助人次", 12}, {"使用情况", 44}, {"公示日期", 11}}
 	t, err := wb.newTable(SheetT7, "专项党费使用情况公示表", cols, 1, 1)
 	if err != nil {
 		return err
@@ -759,8 +768,8 @@ func writeT7(wb *workbook) error {
 // ---- T8 异常清单 ----
 
 func writeT8(wb *workbook) error {
-	cols := []column{{"规则编号", 9}, {"问题类型", 16}, {"严重程度", 8}, {"凭证字号", 10}, {"日期", 11}, {"党组织", 24},
-		{"金额", 14}, {"说明", 40}, {"责任人", 14}, {"整改期限", 11}, {"整改状态", 10}}
+	cols := []column{{"规则编号", 9}, {"问题类型", 12}, {"严重程度", 6}, {"凭证字号", 9}, {"日期", 11}, {"党组织", 16},
+		{"金额", 12}, {"说明", 28}, {"责任人", 10}, {"整改期限", 11}, {"整改状态", 8}}
 	t, err := wb.newTable(SheetT8, "专项党费异常情况清单", cols, 1, 0)
 	if err != nil {
 		return err
@@ -983,25 +992,36 @@ func writeTrial(wb *workbook) error {
 type journal struct {
 	base, title string
 	cols        []column
-	bank        bool // 银行存款日记账: signed balance, 对方科目, no 借或贷
-	debit       int  // column of the debit amount
+	// daybook: 现金日记账 or 银行存款日记账: signed balance, 对方科目 and
+	// 党组织, no 资金来源 or 借或贷; method adds 结算方式 (the bank's).
+	daybook, method bool
+	debit           int // column of the debit amount
 }
 
 var detailJournal = journal{
 	base: SheetDetail, title: "明细账",
-	cols: []column{{"科目编码", 12}, {"科目名称", 22}, {"日期", 11}, {"凭证字号", 10}, {"摘要", 32}, {"党组织", 22},
-		{"资金来源", 14}, {"借方", 15}, {"贷方", 15}, {"借或贷", 7}, {"余额", 15}},
+	cols: []column{{"科目编码", 10}, {"科目名称", 16}, {"日期", 11}, {"凭证字号", 9}, {"摘要", 22}, {"党组织", 16},
+		{"资金来源", 12}, {"借方", 12}, {"贷方", 12}, {"借或贷", 5}, {"余额", 12}},
+	debit: 8,
+}
+
+var cashJournal = journal{
+	base: SheetCashJournal, title: "现金日记账", daybook: true,
+	cols: []column{{"科目编码", 8}, {"科目名称", 12}, {"日期", 11}, {"凭证字号", 9}, {"摘要", 24}, {"对方科目", 16},
+		{"党组织", 16}, {"收入(借方)", 12}, {"支出(贷方)", 12}, {"余额", 12}},
 	debit: 8,
 }
 
 var bankJournal = journal{
-	base: SheetBankJournal, title: "银行存款日记账", bank: true,
-	cols: []column{{"账户", 12}, {"账户名称", 22}, {"日期", 11}, {"凭证字号", 10}, {"摘要", 32}, {"对方科目", 22},
-		{"党组织", 22}, {"资金来源", 14}, {"收入(借方)", 15}, {"支出(贷方)", 15}, {"余额", 15}},
+	base: SheetBankJournal, title: "银行存款日记账", daybook: true, method: true,
+	cols: []column{{"科目编码", 8}, {"科目名称", 12}, {"日期", 11}, {"凭证字号", 9}, {"摘要", 20}, {"结算方式", 8},
+		{"对方科目", 16}, {"党组织", 16}, {"收入(借方)", 12}, {"支出(贷方)", 12}, {"余额", 12}},
 	debit: 9,
 }
 
 func writeDetail(wb *workbook) error { return writeJournal(wb, detailJournal, wb.d.Detail) }
+
+func writeCashJournal(wb *workbook) error { return writeJournal(wb, cashJournal, wb.d.CashJournal) }
 
 func writeBankJournal(wb *workbook) error { return writeJournal(wb, bankJournal, wb.d.BankJournal) }
 
@@ -1048,7 +1068,7 @@ func writeJournal(wb *workbook, j journal, rows func(func(report.JournalRow, err
 			i++
 		}
 		c[i], c[i+1] = debit, credit
-		if j.bank {
+		if j.daybook {
 			c[i+2] = excelize.Cell{StyleID: wb.st.money, Value: wb.float(s.balance)}
 		} else {
 			c[i+2] = excelize.Cell{StyleID: wb.st.center, Value: direction(s.balance)}
@@ -1057,7 +1077,7 @@ func writeJournal(wb *workbook, j journal, rows func(func(report.JournalRow, err
 		return buf.ptrs
 	}
 	blanks := func() []string {
-		if j.bank {
+		if j.method {
 			return []string{"", "", ""}
 		}
 		return []string{"", ""}
@@ -1114,8 +1134,11 @@ func writeJournal(wb *workbook, j journal, rows func(func(report.JournalRow, err
 			s.debit = s.debit.Add(r.Debit)
 			s.credit = s.credit.Add(r.Credit)
 			others := []string{r.OrgName, r.FundName}
-			if j.bank {
-				others = []string{r.Contra, r.OrgName, r.FundName}
+			switch {
+			case j.method:
+				others = []string{methodName(r.Method), r.Contra, r.OrgName}
+			case j.daybook:
+				others = []string{r.Contra, r.OrgName}
 			}
 			cells := line(wb.st.text, wb.date(r.Date), wb.styled(wb.st.center, r.Voucher), r.Summary, others, wb.moneyOrBlank(r.Debit), wb.moneyOrBlank(r.Credit))
 			p, rr, err := t.add(cells, true)

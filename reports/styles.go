@@ -23,7 +23,7 @@ const fontName = "宋体"
 // styles holds the style IDs of the workbook. Text cells use the text
 // number format "@" so that a cell a user later edits stays text.
 type styles struct {
-	title, info, unit, head             int
+	title, info, infoWrap, unit, head   int
 	text, wrap, code, center            int
 	money, date, dateTime, integer, pct int
 	qty, link                           int
@@ -55,6 +55,7 @@ func newStyles(f *excelize.File) (styles, error) {
 		{&s.title, excelize.Style{Font: &excelize.Font{Family: fontName, Size: 16, Bold: true},
 			Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center"}}},
 		{&s.info, excelize.Style{Font: body, Alignment: vcenter, CustomNumFmt: custom(fmtText)}},
+		{&s.infoWrap, excelize.Style{Font: body, Alignment: &excelize.Alignment{Vertical: "center", WrapText: true}, CustomNumFmt: custom(fmtText)}},
 		{&s.unit, excelize.Style{Font: body, Alignment: &excelize.Alignment{Horizontal: "right", Vertical: "center"}, CustomNumFmt: custom(fmtText)}},
 		{&s.head, excelize.Style{Font: bold, Border: border,
 			Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"D9E1F2"}},
@@ -99,4 +100,19 @@ func newStyles(f *excelize.File) (styles, error) {
 		*d.id = id
 	}
 	return s, nil
+}
+
+// newFile is a new workbook whose default font (the Normal style) is
+// 宋体 (at excelize's 11 pt), as Chinese Excel and WPS make them. Spreadsheet
+// programs measure column widths in the default font's digit width, so a
+// workbook left on Calibri prints its columns at whatever width the
+// substitute for Calibri has (DejaVu Sans on a Linux without it, a third
+// wider); with 宋体 the width unit is the one the print plan assumes.
+func newFile() (*excelize.File, error) {
+	f := excelize.NewFile()
+	if err := f.SetDefaultFont(fontName); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return f, nil
 }

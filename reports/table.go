@@ -212,9 +212,14 @@ func (t *table) newPart() error {
 		info = t.wb.infoLine()
 	}
 	row2 := make([]any, len(t.cols))
-	row2[0] = excelize.Cell{StyleID: st.info, Value: info}
+	row2[0] = excelize.Cell{StyleID: st.infoWrap, Value: info}
 	row2[last-1] = excelize.Cell{StyleID: st.unit, Value: "单位：元"}
-	if err := sw.SetRow("A2", row2, excelize.RowOpts{Height: 20}); err != nil {
+	// The information line wraps within the cells left of 单位：元.
+	infoWidth := 0.0
+	for _, c := range t.cols[:max(last-1, 1)] {
+		infoWidth += c.width
+	}
+	if err := sw.SetRow("A2", row2, excelize.RowOpts{Height: max(20, rowHeightPt(wrapLines(info, infoWidth)))}); err != nil {
 		return err
 	}
 	if last > 2 {
@@ -359,9 +364,11 @@ func (t *table) printPlan() printPlan {
 }
 
 // rowHeight is the height of a row holding cells: tall enough for the
-// longest wrapped text; 0 (the default) when no cell wraps to a second line.
+// longest wrapped text; 0 (the default) when no cell wraps to a second
+// line. A plain text cell whose text is wider than its column is made a
+// wrapped one, so that no printed cell is cut off at its border.
 func (t *table) rowHeight(cells []any) float64 {
-	wrap := t.wb.st.wrap
+	st := &t.wb.st
 	lines := 1
 	for i, v := range cells {
 		if i >= len(t.cols) {
@@ -374,14 +381,50 @@ func (t *table) rowHeight(cells []any) float64 {
 		case *excelize.Cell:
 			c = x
 		}
-		if c == nil || c.StyleID != wrap {
+		if c == nil || (c.StyleID != st.wrap && c.StyleID != st.text) {
 			continue
 		}
-		if s, ok := c.Value.(string); ok {
-			lines = max(lines, wrapLines(s, t.cols[i].width))
+		s, ok := c.Value.(string)
+		if !ok {
+			continue
 		}
+		// Plain text runs on over the empty cells to its right (merged or
+		// not); wrapped text stays in its own column.
+		w := t.cols[i].width
+		if c.StyleID == st.text {
+			for j := i + 1; j < len(cells) && j < len(t.cols) && cellBlank(cells[j]); j++ {
+				w += t.cols[j].width
+			}
+		}
+		n := wrapLines(s, w)
+		if n > 1 && c.StyleID == st.text {
+			c.StyleID = st.wrap
+			if _, byValue := v.(excelize.Cell); byValue {
+				cells[i] = *c
+			}
+		}
+		lines = max(lines, n)
 	}
 	return rowHeightPt(lines)
+}
+
+// cellBlank reports whether a row's cell holds nothing.
+func cellBlank(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case excelize.Cell:
+		return x.Value == nil && x.Formula == ""
+	case *excelize.Cell:
+		return x == nil || (x.Value == nil && x.Formula == "")
+	}
+	return false
+}
+
+// pageBreak starts a new printed page before the next row of the current
+// part (a section that must not be split from what follows it).
+func (t *table) pageBreak() error {
+	return t.cur.sw.InsertPageBreak(cellName(1, t.cur.row+1))
 }
 
 // skip leaves a blank row.
@@ -660,6 +703,7 @@ func (wb *workbook) finishPart(t *table, p *part) error {
 	}
 	for _, c := range t.charts {
 		if c.p == p {
+			chartFonts(c.chart)
 			if err := f.AddChart(p.name, c.cell, c.chart); err != nil {
 				return err
 			}

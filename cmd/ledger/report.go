@@ -20,7 +20,7 @@ func (a *app) reportCommand() *cobra.Command {
 		Use:   "report audit|NAME --period PERIOD [--org CODE] [--out FILE.xlsx]",
 		Short: "Write the audit workbook (审计报表), or one of its tables alone",
 		Long: `report writes the discipline-inspection auditors' Excel workbook of a period (SPEC §6): the cover,
-T1 收支总表 … T9 余额调节表, 科目余额表, 试算平衡表, 明细账, 银行存款日记账 and 凭证清单. "report audit"
+T1 收支总表 … T9 余额调节表, 科目余额表, 试算平衡表, 明细账, 现金日记账, 银行存款日记账 and 凭证清单. "report audit"
 writes them all; "report NAME" writes one table alone, NAME being a sheet name or one of
 ` + strings.Join(reports.SheetAliases(), ", ") + `.
 

@@ -86,7 +86,8 @@ const (
 var (
 	detailAccounts = []string{ledger.AcctBank, ledger.AcctPending, ledger.AcctUpperIncome, ledger.AcctMatching,
 		ledger.AcctProcurement, ledger.AcctCondolence, ledger.AcctRelief}
-	bankAccounts = []string{ledger.AcctCash, ledger.AcctBank}
+	cashAccounts = []string{ledger.AcctCash}
+	bankAccounts = []string{ledger.AcctBank}
 )
 
 // AuditData reads the audit workbook of book over period for the subtree of
@@ -199,6 +200,7 @@ func readAudit(ctx context.Context, tx pgx.Tx, book string, period ledger.Period
 	}
 	d.T3 = r.t3()
 	d.Detail = r.journal(detailAccounts, false)
+	d.CashJournal = r.journal(cashAccounts, true)
 	d.BankJournal = r.journal(bankAccounts, true)
 	d.Vouchers = r.vouchers()
 	d.Params = r.params(org)
@@ -1229,10 +1231,11 @@ func (r *reportReader) seal(d *report.AuditData) error {
 	return nil
 }
 
-// journal streams 明细账 (or, bank, 银行存款日记账) of accounts: per account
+// journal streams 明细账 (or, daybook, 现金日记账 or 银行存款日记账 with the
+// 对方科目 of each entry) of accounts: per account
 // (by code) its opening row, then its posted lines of the period in journal
 // order. Every account of the list that is in the chart gets its section.
-func (r *reportReader) journal(accounts []string, bank bool) iter.Seq2[report.JournalRow, error] {
+func (r *reportReader) journal(accounts []string, daybook bool) iter.Seq2[report.JournalRow, error] {
 	var codes []string
 	for _, c := range accounts {
 		if r.b.Chart[c] != nil {
@@ -1241,7 +1244,7 @@ func (r *reportReader) journal(accounts []string, bank bool) iter.Seq2[report.Jo
 	}
 	slices.Sort(codes)
 	contra := `''`
-	if bank {
+	if daybook {
 		contra = `coalesce((SELECT string_agg(DISTINCT a2.name, '、' ORDER BY a2.name) FROM voucher_lines l2
 			JOIN accounts a2 ON a2.book = l2.book AND a2.code = l2.account
 			WHERE l2.book = l.book AND l2.voucher_id = l.voucher_id AND l2.account <> l.account), '')`
@@ -1290,7 +1293,7 @@ func (r *reportReader) journal(accounts []string, bank bool) iter.Seq2[report.Jo
 			return true
 		}
 		rows, err = r.tx.Query(r.ctx, `SELECT l.account, v.id, v.date, v.type, v.number, l.summary, `+contra+`, l.org, l.fund,
-				l.debit_fen, l.credit_fen
+				l.debit_fen, l.credit_fen, v.method
 			FROM voucher_lines l
 			JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id
 			WHERE l.book = $1 AND v.status = 'posted' AND v.date BETWEEN $2 AND $3 AND l.account = ANY($5) AND `+voucherScopeSQL+`
@@ -1305,7 +1308,7 @@ func (r *reportReader) journal(accounts []string, bank bool) iter.Seq2[report.Jo
 		var debit, credit int64
 		for rows.Next() {
 			var x report.JournalRow
-			if err := rows.Scan(&x.Account, &x.VoucherID, &x.Date, &typ, &number, &x.Summary, &x.Contra, &org, &fund, &debit, &credit); err != nil {
+			if err := rows.Scan(&x.Account, &x.VoucherID, &x.Date, &typ, &number, &x.Summary, &x.Contra, &org, &fund, &debit, &credit, &x.Method); err != nil {
 				fail(err)
 				return
 			}

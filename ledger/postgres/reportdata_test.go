@@ -409,6 +409,45 @@ func TestReportRandomLedger(t *testing.T) {
 		t.Errorf("only %d cross-sheet checks ran", len(sum.Checks))
 	}
 
+	// 现金日记账 holds 1001 alone and 银行存款日记账 100201 alone, one entry
+	// per posted line of the month, the bank's with the voucher's 结算方式.
+	for _, j := range []struct {
+		sheet, account string
+	}{{reports.SheetCashJournal, ledger.AcctCash}, {reports.SheetBankJournal, ledger.AcctBank}} {
+		js := readSheet(t, f, j.sheet)
+		cCode, cVoucher := js.col("科目编码"), js.col("凭证字号")
+		entries := 0
+		for _, r := range js.rows[3:] {
+			if len(r) > cCode && r[cCode] != "" && r[cCode] != j.account {
+				t.Errorf("%s holds account %s", j.sheet, r[cCode])
+			}
+			if len(r) > cVoucher && r[cVoucher] != "" {
+				entries++
+			}
+		}
+		want := l.count(`SELECT count(*) FROM voucher_lines l JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id
+			WHERE v.status = 'posted' AND v.date BETWEEN '2020-02-01' AND '2020-02-29' AND l.account = $1`, j.account)
+		if entries != want {
+			t.Errorf("%s: %d entries, %d posted lines of %s", j.sheet, entries, want, j.account)
+		}
+	}
+	bj := readSheet(t, f, reports.SheetBankJournal)
+	cMethod, cVoucher := bj.col("结算方式"), bj.col("凭证字号")
+	methods := map[string]string{}
+	for _, v := range l.posted {
+		if v.Date.Year() != 2020 || v.Date.Month() != time.February {
+			continue // 字号 restart every month
+		}
+		methods[v.Word()] = map[string]string{ledger.MethodBank: "转账", ledger.MethodCash: "现金"}[v.Method]
+	}
+	for _, r := range bj.rows[3:] {
+		if len(r) > cMethod && len(r) > cVoucher && r[cVoucher] != "" {
+			if w, ok := methods[r[cVoucher]]; ok && r[cMethod] != w {
+				t.Errorf("银行存款日记账 %s: 结算方式 %q, want %q", r[cVoucher], r[cMethod], w)
+			}
+		}
+	}
+
 	// T1: every row satisfies SPEC §3's formula and closes at the
 	// organisation's available balance; the 合计 adds up to the income
 	// recorded, with internal flows cancelling.

@@ -70,7 +70,10 @@ type AuditData struct {
 	// Detail is 明细账: per account an optional JournalOpening row, then its
 	// JournalEntry rows in date order; accounts follow one another.
 	Detail iter.Seq2[JournalRow, error]
-	// BankJournal is 银行存款日记账, shaped like Detail, for the bank accounts.
+	// CashJournal is 现金日记账 (1001 库存现金), shaped like Detail.
+	CashJournal iter.Seq2[JournalRow, error]
+	// BankJournal is 银行存款日记账 (100201 党费专户), shaped like Detail,
+	// with each entry's 结算方式.
 	BankJournal iter.Seq2[JournalRow, error]
 	// Vouchers is 凭证清单: one row per voucher line, the lines of a voucher
 	// contiguous, vouchers in date and number order. Voucher numbers in T2, T3,
@@ -292,7 +295,8 @@ type JournalRow struct {
 	VoucherID             int64
 	Voucher               string
 	Summary               string
-	Contra                string // 对方科目 (bank journal)
+	Contra                string // 对方科目 (cash and bank journals)
+	Method                string // the voucher's payment method (ledger.MethodBank, MethodCash or "")
 	OrgName, FundName     string
 	Debit, Credit         ledger.Money
 	Balance               ledger.Money // JournalOpening only
