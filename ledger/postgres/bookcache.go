@@ -11,7 +11,7 @@ import (
 
 // bookCache keeps what the rules read about each book (the book, its chart,
 // organisations and funds) between transactions, stamped with the book's
-// revision (migrations/00008: every change to those rows bumps it). A use
+// revision (migrations/00001_baseline.sql: every change to those rows bumps it). A use
 // case reads the revision with its acting user in one query and reloads
 // the book only when the revision moved. Callers treat the Books as
 // read-only: they are shared.

@@ -73,34 +73,7 @@ func (db *DB) ImportDrafts(ctx context.Context, book, actor string, in []DraftIn
 					continue
 				}
 			}
-			batch := &pgx.Batch{}
-			if w.Key != "" {
-				batch.Queue(`INSERT INTO idempotency (book, key, actor, request_hash) VALUES ($1, $2, $3, $4)`, book, w.Key, actor, hash)
-			}
-			queueVoucher(batch, &w, actor, db.Now(), db.Source)
-			if w.Key != "" {
-				batch.Queue(`UPDATE idempotency SET voucher_id = currval(pg_get_serial_sequence('public.vouchers', 'id')) WHERE book = $1 AND key = $2`, book, w.Key)
-			}
-			br := tx.SendBatch(ctx, batch)
-			err = func() error {
-				if w.Key != "" {
-					if _, err := br.Exec(); err != nil {
-						return err
-					}
-				}
-				if err := readVoucherBatch(br, &w); err != nil {
-					return err
-				}
-				if w.Key != "" {
-					if _, err := br.Exec(); err != nil {
-						return err
-					}
-				}
-				return nil
-			}()
-			if cerr := br.Close(); err == nil {
-				err = cerr
-			}
+			err = db.insertVoucher(ctx, tx, &w, actor, hash)
 			if err != nil {
 				return wrap(mapError(err))
 			}
@@ -112,7 +85,7 @@ func (db *DB) ImportDrafts(ctx context.Context, book, actor string, in []DraftIn
 	if err != nil {
 		return DraftImportResult{}, err
 	}
-	// Numbers are taken at commit (migrations/00009): read them now.
+	// Numbers are taken at commit (the deferred numbering trigger): read them now.
 	for _, id := range res.IDs {
 		var typ string
 		var year, month, number int

@@ -47,7 +47,7 @@ type ImportResult struct {
 // book, as posted vouchers, all or nothing: every rule of SPEC §4 is
 // checked in Go, voucher by voucher in file order (restricted balances are
 // carried from voucher to voucher), and again by the database
-// (ledger_import_approved, migrations/00007_import.sql), batch by batch in
+// (ledger_import_approved, migrations/00001_baseline.sql), batch by batch in
 // one transaction. The first error names the row and column of the file
 // ("row 17: debit") and nothing is written.
 //

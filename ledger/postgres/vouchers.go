@@ -70,34 +70,7 @@ func (db *DB) createVoucher(ctx context.Context, actor string, v *ledger.Voucher
 		// first request's voucher is looked up then.
 		hash = requestHash(&w)
 	}
-	batch := &pgx.Batch{}
-	if w.Key != "" {
-		batch.Queue(`INSERT INTO idempotency (book, key, actor, request_hash) VALUES ($1, $2, $3, $4)`, w.Book, w.Key, actor, hash)
-	}
-	queueVoucher(batch, &w, actor, db.Now(), db.Source)
-	if w.Key != "" {
-		batch.Queue(`UPDATE idempotency SET voucher_id = currval(pg_get_serial_sequence('public.vouchers', 'id')) WHERE book = $1 AND key = $2`, w.Book, w.Key)
-	}
-	br := db.Pool.SendBatch(ctx, batch)
-	err = func() error {
-		if w.Key != "" {
-			if _, err := br.Exec(); err != nil {
-				return err
-			}
-		}
-		if err := readVoucherBatch(br, &w); err != nil {
-			return err
-		}
-		if w.Key != "" {
-			if _, err := br.Exec(); err != nil {
-				return err
-			}
-		}
-		return nil
-	}()
-	if cerr := br.Close(); err == nil {
-		err = cerr
-	}
+	err = db.insertVoucher(ctx, db.Pool, &w, actor, hash)
 	if err != nil {
 		if w.Key != "" && isUniqueViolation(err, "idempotency_pkey") {
 			// A concurrent request with the same key committed first.
@@ -159,7 +132,7 @@ func requestHash(v *ledger.Voucher) string {
 
 // queueVoucher queues the statements writing a validated draft: the voucher
 // (RETURNING what the database assigns; its number is a placeholder until
-// the transaction commits, migrations/00009), its lines in one statement (so the
+// the transaction commits, migrations/00001_baseline.sql), its lines in one statement (so the
 // database checks the balance per fund once), its beneficiaries and the
 // action log. The statements after the voucher name it by currval of the
 // voucher id's sequence. readVoucherBatch reads their results into v.
@@ -717,4 +690,44 @@ func (db *DB) Vouchers(ctx context.Context, f VoucherFilter) ([]*ledger.Voucher,
 		}
 	}
 	return out, nil
+}
+
+// batchSender is a pool or a transaction: what sends a batch.
+type batchSender interface {
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+// insertVoucher writes w and its lines in one batch (one round trip) and,
+// when w has an idempotency key, claims the key for it in the same batch:
+// a key used before fails the batch's first statement. w.ID is set.
+func (db *DB) insertVoucher(ctx context.Context, q batchSender, w *ledger.Voucher, actor, hash string) error {
+	batch := &pgx.Batch{}
+	if w.Key != "" {
+		batch.Queue(`INSERT INTO idempotency (book, key, actor, request_hash) VALUES ($1, $2, $3, $4)`, w.Book, w.Key, actor, hash)
+	}
+	queueVoucher(batch, w, actor, db.Now(), db.Source)
+	if w.Key != "" {
+		batch.Queue(`UPDATE idempotency SET voucher_id = currval(pg_get_serial_sequence('public.vouchers', 'id')) WHERE book = $1 AND key = $2`, w.Book, w.Key)
+	}
+	br := q.SendBatch(ctx, batch)
+	err := func() error {
+		if w.Key != "" {
+			if _, err := br.Exec(); err != nil {
+				return err
+			}
+		}
+		if err := readVoucherBatch(br, w); err != nil {
+			return err
+		}
+		if w.Key != "" {
+			if _, err := br.Exec(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
