@@ -32,12 +32,12 @@ func TestTimelineInDateOrder(t *testing.T) {
 	}
 	// On 2 March the audit runs after the publicity it reads and before
 	// the batch that closes February.
-	want := "donations received,February publicity,February audit,February batch,bank interest booked,donations remitted,reverse and correct,dissolve and return"
+	want := "收到代收捐款,2 月公示,2 月审计,2 月批处理结账,记入银行利息,上缴代收捐款,红字冲销与更正,撤销支部与退回余款"
 	if got := strings.Join(names, ","); got != want {
 		t.Errorf("timeline %s, want %s", got, want)
 	}
 	ms[0], ms[len(ms)-1] = ms[len(ms)-1], ms[0]
-	if err := inDateOrder(ms); err == nil || !strings.Contains(err.Error(), "dissolve and return") {
+	if err := inDateOrder(ms); err == nil || !strings.Contains(err.Error(), "撤销支部与退回余款") {
 		t.Errorf("a timeline out of date order: %v", err)
 	}
 }
@@ -157,7 +157,7 @@ func TestDemoEndToEnd(t *testing.T) {
 			t.Errorf("demo output lacks %q", w)
 		}
 	}
-	if !strings.Contains(text, "conservation: bank + branches + spent = 320,000.00 (income 320,000.00) ✓") {
+	if !strings.Contains(text, "守恒：银行 + 支部 + 使用 = 320,000.00（收入 320,000.00）✓") {
 		t.Errorf("conservation line missing or failing:\n%s", text)
 	}
 	count := func(sql string) int {

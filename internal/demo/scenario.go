@@ -454,7 +454,7 @@ type milestone struct {
 // of one day run in the order written here.
 func (s *scenario) timeline() []milestone {
 	return []milestone{
-		{day("2020-02-29"), "donations received", s.receiveDonations},
+		{day("2020-02-29"), "收到代收捐款", s.receiveDonations},
 		// The first working day of March: the branches publish their
 		// February figures, which the audit rules compare with the ledger
 		// the auditor evaluates February and acknowledges
@@ -463,13 +463,13 @@ func (s *scenario) timeline() []milestone {
 		// with the bank's statement, and the March postings follow — the
 		// interest the bank credited on 29 February and the remittance of
 		// the donations.
-		{day("2020-03-02"), "February publicity", s.publishFebruary},
-		{day("2020-03-02"), "February audit", s.auditFebruary},
-		{day("2020-03-02"), "February batch", s.februaryBatch},
-		{day("2020-03-02"), "bank interest booked", s.bookInterest},
-		{day("2020-03-02"), "donations remitted", s.remitDonations},
-		{day("2020-03-03"), "reverse and correct", s.reverseAndCorrect},
-		{day("2020-03-15"), "dissolve and return", s.dissolveAndReturn},
+		{day("2020-03-02"), "2 月公示", s.publishFebruary},
+		{day("2020-03-02"), "2 月审计", s.auditFebruary},
+		{day("2020-03-02"), "2 月批处理结账", s.februaryBatch},
+		{day("2020-03-02"), "记入银行利息", s.bookInterest},
+		{day("2020-03-02"), "上缴代收捐款", s.remitDonations},
+		{day("2020-03-03"), "红字冲销与更正", s.reverseAndCorrect},
+		{day("2020-03-15"), "撤销支部与退回余款", s.dissolveAndReturn},
 	}
 }
 
