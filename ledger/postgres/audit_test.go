@@ -513,9 +513,9 @@ func TestAuditFactsRecordedAndRead(t *testing.T) {
 	wantErrCode(t, err, ledger.EForbidden) // auditors write nothing but finding states
 	err = e.db.SetPayeeAccount(ctx, auditBook, "liqiang", audit.PayeeAccount{Payee: "某人", Personal: true})
 	wantErrCode(t, err, ledger.EForbidden)
-	err = e.db.AddRosterEntry(ctx, auditBook, "cp01officer", audit.RosterEntry{Org: "FY-CP-02", Name: "王五", IDNumber: "1"})
+	err = e.db.AddRosterEntry(ctx, auditBook, "cp01officer", audit.RosterEntry{Org: "FY-CP-02", Name: "王五", IDNumber: "142301197001011236"})
 	wantErrCode(t, err, ledger.EForbidden) // outside the officer's scope
-	err = e.db.AddRosterEntry(ctx, auditBook, "cp01officer", audit.RosterEntry{Org: "FY-CP-01", Name: "王五", IDNumber: "1"})
+	err = e.db.AddRosterEntry(ctx, auditBook, "cp01officer", audit.RosterEntry{Org: "FY-CP-01", Name: "王五", IDNumber: "142301197001011236"})
 	if err != nil {
 		t.Fatalf("scoped officer within scope: %v", err)
 	}
