@@ -39,6 +39,7 @@ type beneficiaryFile struct {
 	Name     string `yaml:"name" json:"name"`
 	Category string `yaml:"category" json:"category"`
 	IDNumber string `yaml:"id_number" json:"id_number"`
+	IDKind   string `yaml:"id_kind" json:"id_kind"` // "" is a resident identity card
 	Phone    string `yaml:"phone" json:"phone"`
 	Reason   string `yaml:"reason" json:"reason"`
 	Amount   string `yaml:"amount" json:"amount"`
@@ -78,7 +79,7 @@ func ParseVoucher(data []byte, name, book string) (*ledger.Voucher, error) {
 		if err != nil {
 			return nil, ledger.Errorf(ledger.EInvalidAmount, fmt.Sprintf("beneficiaries[%d].amount", i+1), "%s", ledger.ErrorMessage(err))
 		}
-		v.Beneficiaries = append(v.Beneficiaries, ledger.Beneficiary{Name: bf.Name, Category: bf.Category, IDNumber: bf.IDNumber, Phone: bf.Phone, Reason: bf.Reason, Amount: amt})
+		v.Beneficiaries = append(v.Beneficiaries, ledger.Beneficiary{Name: bf.Name, Category: bf.Category, IDNumber: bf.IDNumber, IDKind: ledger.IDKind(bf.IDKind), Phone: bf.Phone, Reason: bf.Reason, Amount: amt})
 	}
 	return v, nil
 }

@@ -46,6 +46,32 @@ func ParseIDKind(field, s string) (IDKind, error) {
 	return "", Errorf(EInvalid, field, "unknown identity document kind %q (resident 居民身份证, residence, hk_macao, taiwan, passport, foreign_perm)", s)
 }
 
+// CheckPersonID checks the identity document of a person named in a record
+// (a beneficiary, a roster entry, a member) whose fields are prefix+"id_kind"
+// and prefix+"id_number" ("" or "beneficiaries[2]."): the kind defaults to
+// a resident identity card, an empty number is allowed (the person may be
+// identified by a phone number), any other number must be a real one of its
+// kind. It returns the kind and the number in canonical form; asOf is the
+// day of the record (a date of birth after it is refused).
+func CheckPersonID(prefix, kind, number string, asOf time.Time) (IDKind, string, error) {
+	if prefix != "" && !strings.HasSuffix(prefix, ".") {
+		prefix += "."
+	}
+	k, err := ParseIDKind(prefix+"id_kind", kind)
+	if err != nil {
+		return "", "", err
+	}
+	number = strings.TrimSpace(number)
+	if number == "" {
+		return k, "", nil
+	}
+	n, err := CheckIDNumber(prefix+"id_number", k, number, asOf)
+	if err != nil {
+		return "", "", err
+	}
+	return k, n, nil
+}
+
 // gb11643Weights are the weights of the first 17 characters; the check
 // character is 1 − Σ(aᵢ·Wᵢ) mod 11, written through gb11643Check.
 var gb11643Weights = [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}

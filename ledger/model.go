@@ -265,6 +265,7 @@ type Beneficiary struct {
 	Name     string
 	Category string // 党员/群众/医务人员/基层干部/公安/社区工作者/志愿者
 	IDNumber string
+	IDKind   IDKind // "" is a resident identity card
 	Phone    string
 	Reason   string
 	Amount   Money

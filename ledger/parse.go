@@ -155,7 +155,9 @@ func (p PeriodRange) Months() [][2]int {
 }
 
 // ParseBeneficiary parses a beneficiary as a command line gives it:
-// "name,category,id-number,amount[,reason]".
+// "name,category,id-number,amount[,reason]"; the id may name its document's
+// kind first ("hk_macao:H12345678"), a resident identity card when it does
+// not.
 func ParseBeneficiary(s string) (Beneficiary, error) {
 	parts := strings.Split(s, ",")
 	if len(parts) < 4 {
@@ -166,6 +168,9 @@ func ParseBeneficiary(s string) (Beneficiary, error) {
 		return Beneficiary{}, err
 	}
 	p := Beneficiary{Name: strings.TrimSpace(parts[0]), Category: strings.TrimSpace(parts[1]), IDNumber: strings.TrimSpace(parts[2]), Amount: amt}
+	if kind, number, ok := strings.Cut(p.IDNumber, ":"); ok {
+		p.IDKind, p.IDNumber = IDKind(strings.TrimSpace(kind)), strings.TrimSpace(number)
+	}
 	if len(parts) > 4 {
 		p.Reason = strings.TrimSpace(strings.Join(parts[4:], ","))
 	}

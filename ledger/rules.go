@@ -236,6 +236,11 @@ func ValidateVoucher(v *Voucher, b *Books) error {
 		if p.Amount.Sign() <= 0 {
 			return Errorf(EInvalidAmount, f+".amount", "beneficiary amount must be greater than 0")
 		}
+		kind, number, err := CheckPersonID(f, string(p.IDKind), p.IDNumber, v.Date)
+		if err != nil {
+			return err
+		}
+		v.Beneficiaries[i].IDKind, v.Beneficiaries[i].IDNumber = kind, number
 	}
 	return nil
 }

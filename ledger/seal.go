@@ -108,8 +108,10 @@ const sealTimeLayout = "2006-01-02T15:04:05.000000Z07:00"
 //
 // Not sealed: the status (a sealed voucher is posted by definition), the
 // idempotency key, memo, attachment document types, closing/correcting
-// flags, correction link, line summaries and beneficiaries' phone numbers
-// and reasons. Changing what is sealed needs a new SealVersion.
+// flags, correction link, line summaries and beneficiaries' phone numbers,
+// reasons and identity document kinds (the number is sealed; its kind is
+// constrained by the database). Changing what is sealed needs a new
+// SealVersion.
 //
 // prev is the previous seal as raw bytes (normally SealSize of them); nil or
 // empty means "first in chain". SealEncode does not check v: it encodes

@@ -407,7 +407,7 @@ func TestSealCoversVoucherFields(t *testing.T) {
 		},
 		reflect.TypeFor[ledger.Beneficiary](): {
 			"Name", "Category", "IDNumber", "Amount",
-			"Phone", "Reason",
+			"Phone", "Reason", "IDKind",
 		},
 	}
 	for typ, names := range known {

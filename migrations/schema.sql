@@ -145,6 +145,53 @@ END $$;
 ALTER FUNCTION public.ledger_append_only() OWNER TO ledger_owner;
 
 --
+-- Name: ledger_id_number_ok(text, text); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.ledger_id_number_ok(kind text, n text) RETURNS boolean
+    LANGUAGE plpgsql IMMUTABLE STRICT
+    SET search_path TO 'public', 'pg_temp'
+    AS $_$
+DECLARE
+    weights constant int[] := '{7,9,10,5,8,4,2,1,6,3,7,9,10,5,8,4,2}';
+    y int;
+    m int;
+    d int;
+    s int := 0;
+BEGIN
+    CASE kind
+    WHEN 'resident', 'residence' THEN
+        IF n !~ '^[0-9]{17}[0-9X]$' THEN
+            RETURN false;
+        END IF;
+        IF kind = 'residence' AND left(n, 2) NOT IN ('81', '82', '83') THEN
+            RETURN false;
+        END IF;
+        y := substr(n, 7, 4)::int;
+        m := substr(n, 11, 2)::int;
+        d := substr(n, 13, 2)::int;
+        IF y < 1900 OR m < 1 OR m > 12 OR d < 1
+            OR d > extract(day FROM make_date(y, m, 1) + interval '1 month - 1 day')::int THEN
+            RETURN false;
+        END IF;
+        FOR i IN 1..17 LOOP
+            s := s + substr(n, i, 1)::int * weights[i];
+        END LOOP;
+        RETURN substr('10X98765432', s % 11 + 1, 1) = right(n, 1);
+    WHEN 'hk_macao' THEN
+        RETURN n ~ '^[HM]([0-9]{8}|[0-9]{10})$';
+    WHEN 'taiwan' THEN
+        RETURN n ~ '^[0-9]{8}$';
+    WHEN 'passport', 'foreign_perm' THEN
+        RETURN n ~ '^[A-Z0-9]{5,17}$';
+    ELSE
+        RETURN false;
+    END CASE;
+END $_$;
+
+ALTER FUNCTION public.ledger_id_number_ok(kind text, n text) OWNER TO ledger_owner;
+
+--
 -- Name: ledger_import_approved(text, text, timestamp with time zone, integer[], text[], date[], text[], text[], integer[], integer[], integer[], integer[], integer[], text[], integer[], integer[], integer[], text[], integer[], bigint[], bigint[], text[], text[], text[], text[]); Type: FUNCTION; Schema: public; Owner: ledger_owner
 --
 
@@ -1518,7 +1565,9 @@ CREATE TABLE public.beneficiary_roster (
     category text DEFAULT ''::text NOT NULL,
     created_by text NOT NULL,
     created_at timestamp with time zone NOT NULL,
+    id_kind text DEFAULT 'resident'::text NOT NULL,
     CONSTRAINT beneficiary_roster_category_check CHECK ((length(category) <= 50)),
+    CONSTRAINT beneficiary_roster_id_kind_check CHECK ((id_kind = ANY (ARRAY['resident'::text, 'residence'::text, 'hk_macao'::text, 'taiwan'::text, 'passport'::text, 'foreign_perm'::text]))),
     CONSTRAINT beneficiary_roster_id_number_check CHECK ((length(id_number) <= 32)),
     CONSTRAINT beneficiary_roster_name_check CHECK (((name <> ''::text) AND (length(name) <= 100))),
     CONSTRAINT beneficiary_roster_phone_check CHECK ((length(phone) <= 32))
@@ -1710,6 +1759,8 @@ CREATE TABLE public.org_members (
     cadre boolean DEFAULT false NOT NULL,
     created_by text NOT NULL,
     created_at timestamp with time zone NOT NULL,
+    id_kind text DEFAULT 'resident'::text NOT NULL,
+    CONSTRAINT org_members_id_kind_check CHECK ((id_kind = ANY (ARRAY['resident'::text, 'residence'::text, 'hk_macao'::text, 'taiwan'::text, 'passport'::text, 'foreign_perm'::text]))),
     CONSTRAINT org_members_id_number_check CHECK ((length(id_number) <= 32)),
     CONSTRAINT org_members_name_check CHECK (((name <> ''::text) AND (length(name) <= 100)))
 );
@@ -1971,7 +2022,9 @@ CREATE TABLE public.voucher_beneficiaries (
     phone text DEFAULT ''::text NOT NULL,
     reason text DEFAULT ''::text NOT NULL,
     amount_fen bigint NOT NULL,
+    id_kind text DEFAULT 'resident'::text NOT NULL,
     CONSTRAINT voucher_beneficiaries_amount_fen_check CHECK ((amount_fen > 0)),
+    CONSTRAINT voucher_beneficiaries_id_kind_check CHECK ((id_kind = ANY (ARRAY['resident'::text, 'residence'::text, 'hk_macao'::text, 'taiwan'::text, 'passport'::text, 'foreign_perm'::text]))),
     CONSTRAINT voucher_beneficiaries_name_check CHECK ((name <> ''::text)),
     CONSTRAINT voucher_beneficiaries_seq_check CHECK ((seq > 0))
 );
@@ -2214,6 +2267,13 @@ ALTER TABLE ONLY public.bank_statements
     ADD CONSTRAINT bank_statements_pkey PRIMARY KEY (book, year, month, digest);
 
 --
+-- Name: beneficiary_roster beneficiary_roster_id_number_valid; Type: CHECK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE public.beneficiary_roster
+    ADD CONSTRAINT beneficiary_roster_id_number_valid CHECK (((id_number = ''::text) OR public.ledger_id_number_ok(id_kind, id_number))) NOT VALID;
+
+--
 -- Name: beneficiary_roster beneficiary_roster_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
 --
 
@@ -2275,6 +2335,13 @@ ALTER TABLE ONLY public.meetings
 
 ALTER TABLE ONLY public.org_members
     ADD CONSTRAINT org_members_book_org_name_id_number_key UNIQUE (book, org, name, id_number);
+
+--
+-- Name: org_members org_members_id_number_valid; Type: CHECK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE public.org_members
+    ADD CONSTRAINT org_members_id_number_valid CHECK (((id_number = ''::text) OR public.ledger_id_number_ok(id_kind, id_number))) NOT VALID;
 
 --
 -- Name: org_members org_members_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
@@ -2352,6 +2419,13 @@ ALTER TABLE ONLY public.seal_pending
 
 ALTER TABLE ONLY public.users
     ADD CONSTRAINT users_pkey PRIMARY KEY (book, name);
+
+--
+-- Name: voucher_beneficiaries voucher_beneficiaries_id_number_valid; Type: CHECK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE public.voucher_beneficiaries
+    ADD CONSTRAINT voucher_beneficiaries_id_number_valid CHECK (((id_number = ''::text) OR public.ledger_id_number_ok(id_kind, id_number))) NOT VALID;
 
 --
 -- Name: voucher_beneficiaries voucher_beneficiaries_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner

@@ -316,13 +316,13 @@ func (a *app) rosterCommand() *cobra.Command {
 	c := &cobra.Command{
 		Use:     "roster",
 		Short:   "The approved condolence/relief roster (花名册), read by audit rule A-06",
-		Example: "  ledger --as wangfang roster add --org FY-FXQZ --name 张三 --id 142301197001011234 --category 群众\n  ledger --as wangfang roster import roster.csv",
+		Example: "  ledger --as wangfang roster add --org FY-FXQZ --name 张三 --id 142301197001011236 --category 群众\n  ledger --as wangfang roster import roster.csv",
 	}
 	var e audit.RosterEntry
 	add := &cobra.Command{
 		Use:     "add",
 		Short:   "Put a person on the roster of an organisation (or of the whole book)",
-		Example: "  ledger --as wangfang roster add --org FY-FXQZ --name 张三 --id 142301197001011234 --category 群众 --phone 13800000000",
+		Example: "  ledger --as wangfang roster add --org FY-FXQZ --name 张三 --id 142301197001011236 --category 群众 --phone 13800000000",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			actor, err := a.actor()
@@ -344,6 +344,7 @@ func (a *app) rosterCommand() *cobra.Command {
 	f.StringVar(&e.Org, "org", "", "organisation (default: every organisation of the book)")
 	f.StringVar(&e.Name, "name", "", "name")
 	f.StringVar(&e.IDNumber, "id", "", "identity number")
+	f.Var((*idKindFlag)(&e.IDKind), "id-kind", "identity document kind: resident (default), residence, hk_macao, taiwan, passport, foreign_perm")
 	f.StringVar(&e.Category, "category", "", "党员/群众/医务人员/基层干部/公安/社区工作者/志愿者")
 	f.StringVar(&e.Phone, "phone", "", "phone number")
 	var defOrg string
@@ -353,7 +354,7 @@ func (a *app) rosterCommand() *cobra.Command {
 		Long: `import reads a CSV file whose first row names the columns: name (姓名), id (证件号/身份证号),
 category (身份/类别), phone (电话), org (党组织). Rows without an organisation take --org, or
 belong to every organisation of the book. A person already on the roster is updated.`,
-		Example: "  ledger --as wangfang roster import roster.csv --org FY-FXQZ\n\n  # roster.csv\n  姓名,身份证号,身份,电话\n  张三,142301197001011234,群众,13800000000",
+		Example: "  ledger --as wangfang roster import roster.csv --org FY-FXQZ\n\n  # roster.csv\n  姓名,身份证号,身份,电话\n  张三,142301197001011236,群众,13800000000",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			actor, err := a.actor()
@@ -392,13 +393,13 @@ func (a *app) memberCommand() *cobra.Command {
 	c := &cobra.Command{
 		Use:     "member",
 		Short:   "Members and cadres of organisations, read by audit rule A-11",
-		Example: "  ledger --as wangfang member add --org FY-CP-01 --name 白云峰 --id 142301198001011111 --cadre",
+		Example: "  ledger --as wangfang member add --org FY-CP-01 --name 白云峰 --id 142301198001011118 --cadre",
 	}
 	var m audit.Member
 	add := &cobra.Command{
 		Use:     "add",
 		Short:   "Record a member (with --cadre: a cadre, 党员干部) of an organisation",
-		Example: "  ledger --as wangfang member add --org FY-CP-01 --name 白云峰 --id 142301198001011111 --cadre",
+		Example: "  ledger --as wangfang member add --org FY-CP-01 --name 白云峰 --id 142301198001011118 --cadre",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			actor, err := a.actor()
@@ -424,6 +425,7 @@ func (a *app) memberCommand() *cobra.Command {
 	f.StringVar(&m.Org, "org", "", "organisation code")
 	f.StringVar(&m.Name, "name", "", "name")
 	f.StringVar(&m.IDNumber, "id", "", "identity number")
+	f.Var((*idKindFlag)(&m.IDKind), "id-kind", "identity document kind: resident (default), residence, hk_macao, taiwan, passport, foreign_perm")
 	f.BoolVar(&m.Cadre, "cadre", false, "a cadre (secretary, committee member, leading cadre)")
 	c.AddCommand(add)
 	return c
@@ -544,3 +546,11 @@ func (a *app) valueDateCommand() *cobra.Command {
 	c.AddCommand(set)
 	return c
 }
+
+// idKindFlag is an identity document kind given on the command line; the
+// use case checks it.
+type idKindFlag ledger.IDKind
+
+func (k *idKindFlag) String() string     { return string(*k) }
+func (k *idKindFlag) Set(s string) error { *k = idKindFlag(s); return nil }
+func (k *idKindFlag) Type() string       { return "kind" }

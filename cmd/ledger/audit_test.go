@@ -205,8 +205,8 @@ func TestAuditFactCommands(t *testing.T) {
 
 	steps := [][]string{
 		{"publicity", "add", "--org", "FY", "--date", "2020-02-25", "--channel", "公示栏", "--procurement", "47300.00", "--condolence", "216000.00", "--total", "272000.00"},
-		{"roster", "add", "--org", "FY-CP-01", "--name", "张三", "--id", "142301197001011234", "--category", "群众"},
-		{"member", "add", "--org", "FY-CP-01", "--name", "白云峰", "--id", "142301198001011111", "--cadre"},
+		{"roster", "add", "--org", "FY-CP-01", "--name", "张三", "--id", "142301197001011236", "--category", "群众"},
+		{"member", "add", "--org", "FY-CP-01", "--name", "白云峰", "--id", "142301198001011118", "--cadre"},
 		{"meeting", "add", "--decision", "部务会2020-02-04", "--attendees", "孙立新,王芳"},
 		{"payee", "set", "白云峰", "--personal"},
 		{"value-date", "set", "2020-02:记-1", "--date", "2020-02-03"},
@@ -217,7 +217,7 @@ func TestAuditFactCommands(t *testing.T) {
 		}
 	}
 	// A roster file in GBK, as spreadsheets in Chinese save it.
-	csvText := "姓名,身份证号,身份,电话,党组织\n李四,142301197202021234,志愿者,13900000000,FY-CP-02\n王五,,群众,13700000000,\n"
+	csvText := "姓名,身份证号,身份,电话,党组织\n李四,142301197202021238,志愿者,13900000000,FY-CP-02\n王五,,群众,13700000000,\n"
 	gbk, err := simplifiedchinese.GBK.NewEncoder().String(csvText)
 	if err != nil {
 		t.Fatal(err)

@@ -76,7 +76,7 @@ var flowHelp = map[string][2]string{
 	ledger.FlowReceive:  {"Record money received from above (Dr 100201 bank / Cr 420101)", "  ledger --as wangfang receive --fund FY-UP --amount 90000.00 --date 2020-02-03 --decision '吕组通〔2020〕5号' --attachments 1"},
 	ledger.FlowMatch:    {"Record local matching money (Dr 100201 / Cr 4801)", "  ledger --as wangfang match --fund FY-MATCH --amount 230000.00 --date 2020-02-04 --decision '市委常委会2020年第3次会议纪要'"},
 	ledger.FlowAllocate: {"Allocate money to a branch under 报账制 (Dr 121801 branch / Cr 100201)", "  ledger --as wangfang allocate --fund FY-UP --to FY-CP-01 --amount 12000.00 --date 2020-02-05 --decision '部务会2020-02-04'"},
-	ledger.FlowSpend:    {"Record a branch's spending on a permitted purpose (Dr 5001xx / Cr 121801)", "  ledger --as wangfang spend --org FY-CP-01 --fund FY-UP --purpose procurement --amount 1200.00 --payee 汾阳市医药公司 --payee-type supplier --attachments 2\n  ledger --as wangfang spend --org FY-FXQZ --fund FY-MATCH --purpose relief --amount 500.00 --beneficiary '张三,群众,142301197001011234,500.00'"},
+	ledger.FlowSpend:    {"Record a branch's spending on a permitted purpose (Dr 5001xx / Cr 121801)", "  ledger --as wangfang spend --org FY-CP-01 --fund FY-UP --purpose procurement --amount 1200.00 --payee 汾阳市医药公司 --payee-type supplier --attachments 2\n  ledger --as wangfang spend --org FY-FXQZ --fund FY-MATCH --purpose relief --amount 500.00 --beneficiary '张三,群众,142301197001011236,500.00'"},
 	ledger.FlowReturn:   {"Return a branch's unspent money to the bank (Dr 100201 / Cr 121801)", "  ledger --as wangfang return --org FY-OT-04 --fund FY-UP --amount 350.00 --date 2020-03-20"},
 }
 
@@ -151,7 +151,7 @@ func (a *app) flowCommand(flow string) *cobra.Command {
 	}
 	if flow == ledger.FlowSpend {
 		f.StringVar(&r.purpose, "purpose", "", "procurement (物资采购), condolence (一线慰问) or relief (党员群众救助)")
-		f.StringArrayVar(&r.beneficiaries, "beneficiary", nil, "beneficiary as 'name,category,id-number,amount[,reason]' (repeat; condolence and relief)")
+		f.StringArrayVar(&r.beneficiaries, "beneficiary", nil, "beneficiary as 'name,category,id-number,amount[,reason]' (repeat; condolence and relief; id-number may be 'kind:number', e.g. hk_macao:H12345678)")
 	}
 	if flow == ledger.FlowMatch {
 		f.StringVar(&r.fromGeneral, "from-general", "", "general fund the matching money is taken from (also posts Dr 5801 / Cr 100201 on it)")

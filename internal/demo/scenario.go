@@ -193,7 +193,8 @@ func (s *scenario) person(cats []string) ledger.Beneficiary {
 	s.nextID++
 	birth := day("1955-01-01").AddDate(0, 0, s.rng.IntN(365*45))
 	name := string(surnames[s.rng.IntN(len(surnames))]) + givenNames[s.rng.IntN(len(givenNames))]
-	id := fmt.Sprintf("141182%s%03d%d", birth.Format("20060102"), s.nextID%1000, s.nextID%10)
+	first17 := fmt.Sprintf("141182%s%03d", birth.Format("20060102"), s.nextID%1000)
+	id := first17 + string(ledger.IDCheckChar(first17))
 	return ledger.Beneficiary{Name: name, Category: cats[s.rng.IntN(len(cats))], IDNumber: id, Phone: fmt.Sprintf("139%08d", 35000000+s.nextID)}
 }
 

@@ -82,6 +82,7 @@ type RosterEntry struct {
 	Org      string
 	Name     string
 	IDNumber string
+	IDKind   ledger.IDKind // "" is a resident identity card
 	Phone    string
 	Category string // 党员/群众/医务人员/基层干部/公安/社区工作者/志愿者
 }
@@ -91,7 +92,8 @@ type Member struct {
 	Org      string
 	Name     string
 	IDNumber string
-	Cadre    bool // 党员干部 (a leading cadre, secretary, committee member …)
+	IDKind   ledger.IDKind // "" is a resident identity card
+	Cadre    bool          // 党员干部 (a leading cadre, secretary, committee member …)
 }
 
 // PayeeAccount tells whether the bank account a payee was paid into is a

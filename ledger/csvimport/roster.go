@@ -16,7 +16,8 @@ import (
 
 // The roster CSV of `ledger roster import` and POST /api/v1/roster/import:
 // a header row naming the columns name (姓名), id (证件号/身份证号),
-// category (身份/类别), phone (电话), org (党组织), in UTF-8 or GBK.
+// id_kind (证件类型, default a resident identity card), category (身份/类别),
+// phone (电话), org (党组织), in UTF-8 or GBK.
 
 // RosterRowsMax bounds a roster file.
 const RosterRowsMax = 100000
@@ -27,6 +28,7 @@ var rosterColumns = map[string]string{
 	"category": "category", "身份": "category", "类别": "category",
 	"phone": "phone", "电话": "phone", "手机": "phone", "联系电话": "phone",
 	"org": "org", "党组织": "org", "组织": "org",
+	"id_kind": "id_kind", "kind": "id_kind", "证件类型": "id_kind",
 }
 
 // ParseRoster reads a roster file, UTF-8 (a byte-order mark is dropped) or,
@@ -53,7 +55,7 @@ func ParseRoster(data []byte, name, defOrg string) ([]audit.RosterEntry, error) 
 	for i, h := range header {
 		k, ok := rosterColumns[strings.ToLower(strings.TrimSpace(h))]
 		if !ok {
-			return nil, ledger.Errorf(ledger.EInvalid, "file", "%s: unknown column %q (name, id, category, phone, org)", name, h)
+			return nil, ledger.Errorf(ledger.EInvalid, "file", "%s: unknown column %q (name, id, id_kind, category, phone, org)", name, h)
 		}
 		col[k] = i
 	}
@@ -81,7 +83,7 @@ func ParseRoster(data []byte, name, defOrg string) ([]audit.RosterEntry, error) 
 		if len(out) == RosterRowsMax {
 			return nil, ledger.Errorf(ledger.ETooLarge, "file", "%s: more than %d rows", name, RosterRowsMax)
 		}
-		e := audit.RosterEntry{Org: get("org"), Name: get("name"), IDNumber: get("id"), Category: get("category"), Phone: get("phone")}
+		e := audit.RosterEntry{Org: get("org"), Name: get("name"), IDNumber: get("id"), IDKind: ledger.IDKind(get("id_kind")), Category: get("category"), Phone: get("phone")}
 		if e.Org == "" {
 			e.Org = defOrg
 		}

@@ -246,6 +246,7 @@ type beneficiaryBody struct {
 	Name     string `json:"name"`
 	Category string `json:"category"`
 	IDNumber string `json:"id_number"`
+	IDKind   string `json:"id_kind"` // "" is a resident identity card
 	Phone    string `json:"phone"`
 	Reason   string `json:"reason"`
 	Amount   string `json:"amount"`
@@ -266,7 +267,7 @@ func beneficiaries(raw []json.RawMessage) ([]ledger.Beneficiary, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, ledger.Beneficiary{Name: b.Name, Category: b.Category, IDNumber: b.IDNumber, Phone: b.Phone, Reason: b.Reason, Amount: amt})
+		out = append(out, ledger.Beneficiary{Name: b.Name, Category: b.Category, IDNumber: b.IDNumber, IDKind: ledger.IDKind(b.IDKind), Phone: b.Phone, Reason: b.Reason, Amount: amt})
 	}
 	return out, nil
 }

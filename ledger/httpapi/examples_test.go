@@ -46,7 +46,7 @@ func TestCurlExamples(t *testing.T) {
 		"audit 2020-02: ",
 		"finding A-03: acknowledged",
 		"finding A-03: rectified",
-		"roster FY-CP-01 张三 1423**********1234",
+		"roster FY-CP-01 张三 1423**********1236",
 		"roster FY-CP-01 李四 ",
 		"reconcile 2020-02: icbc 2 lines, balanced true",
 		"workbook: 200 application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -179,6 +179,7 @@ type rosterBody struct {
 	Org      string `json:"org"`
 	Name     string `json:"name"`
 	IDNumber string `json:"id_number"`
+	IDKind   string `json:"id_kind"` // "" is a resident identity card
 	Category string `json:"category"`
 	Phone    string `json:"phone"`
 }
@@ -200,7 +201,7 @@ func (s *Server) addRoster(c *call) (execFunc, error) {
 	if err := decodeStrict(c.body, &in, "", false); err != nil {
 		return nil, err
 	}
-	e := audit.RosterEntry{Org: in.Org, Name: in.Name, IDNumber: in.IDNumber, Category: in.Category, Phone: in.Phone}
+	e := audit.RosterEntry{Org: in.Org, Name: in.Name, IDNumber: in.IDNumber, IDKind: ledger.IDKind(in.IDKind), Category: in.Category, Phone: in.Phone}
 	return func(ctx context.Context, retry bool) (int, any, error) {
 		n, err := s.db.AddRosterEntries(ctx, c.user.Book, c.user.Name, []audit.RosterEntry{e})
 		if err != nil {
@@ -258,6 +259,7 @@ type memberBody struct {
 	Org      string `json:"org"`
 	Name     string `json:"name"`
 	IDNumber string `json:"id_number"`
+	IDKind   string `json:"id_kind,omitempty"` // "" is a resident identity card
 	Cadre    bool   `json:"cadre"`
 }
 
@@ -272,7 +274,7 @@ func (s *Server) addMember(c *call) (execFunc, error) {
 	if in.Org == "" {
 		return nil, ledger.Errorf(ledger.EInvalid, "org", "org is required: the organisation of the member")
 	}
-	m := audit.Member{Org: in.Org, Name: in.Name, IDNumber: in.IDNumber, Cadre: in.Cadre}
+	m := audit.Member{Org: in.Org, Name: in.Name, IDNumber: in.IDNumber, IDKind: ledger.IDKind(in.IDKind), Cadre: in.Cadre}
 	return func(ctx context.Context, retry bool) (int, any, error) {
 		if err := s.db.AddMember(ctx, c.user.Book, c.user.Name, m); err != nil {
 			return 0, nil, err

@@ -809,7 +809,7 @@ func (db *DB) AddPublicity(ctx context.Context, book, actor string, p audit.Publ
 	return id, err
 }
 
-func validateRosterEntry(field string, e *audit.RosterEntry) error {
+func validateRosterEntry(field string, e *audit.RosterEntry, asOf time.Time) error {
 	e.Name, e.IDNumber, e.Phone, e.Category = strings.TrimSpace(e.Name), strings.TrimSpace(e.IDNumber), strings.TrimSpace(e.Phone), strings.TrimSpace(e.Category)
 	if e.Name == "" {
 		return ledger.Errorf(ledger.EInvalid, field+"name", "the name is missing")
@@ -825,6 +825,11 @@ func validateRosterEntry(field string, e *audit.RosterEntry) error {
 			return err
 		}
 	}
+	kind, number, err := ledger.CheckPersonID(field, string(e.IDKind), e.IDNumber, asOf)
+	if err != nil {
+		return err
+	}
+	e.IDKind, e.IDNumber = kind, number
 	return nil
 }
 
@@ -849,7 +854,7 @@ func (db *DB) AddRosterEntries(ctx context.Context, book, actor string, es []aud
 		if len(es) > 1 {
 			field = fmt.Sprintf("roster[%d].", i+1)
 		}
-		if err := validateRosterEntry(field, &es[i]); err != nil {
+		if err := validateRosterEntry(field, &es[i], db.Now()); err != nil {
 			return 0, err
 		}
 		if !orgSet[es[i].Org] {
@@ -862,10 +867,10 @@ func (db *DB) AddRosterEntries(ctx context.Context, book, actor string, es []aud
 		created = 0
 		for _, e := range es {
 			var inserted bool
-			if err := tx.QueryRow(ctx, `INSERT INTO beneficiary_roster (book, org, name, id_number, phone, category, created_by, created_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+			if err := tx.QueryRow(ctx, `INSERT INTO beneficiary_roster (book, org, name, id_number, id_kind, phone, category, created_by, created_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 				ON CONFLICT (book, (coalesce(org, '')), name, id_number) DO UPDATE SET phone = excluded.phone, category = excluded.category
-				RETURNING xmax = 0`, book, factNullText(e.Org), e.Name, e.IDNumber, e.Phone, e.Category, actor, now).Scan(&inserted); err != nil {
+				RETURNING xmax = 0`, book, factNullText(e.Org), e.Name, e.IDNumber, string(e.IDKind), e.Phone, e.Category, actor, now).Scan(&inserted); err != nil {
 				return err
 			}
 			if inserted {
@@ -893,11 +898,16 @@ func (db *DB) AddMember(ctx context.Context, book, actor string, m audit.Member)
 	if err := checkFactText("id_number", m.IDNumber, 32); err != nil {
 		return err
 	}
+	kind, number, err := ledger.CheckPersonID("", string(m.IDKind), m.IDNumber, db.Now())
+	if err != nil {
+		return err
+	}
+	m.IDKind, m.IDNumber = kind, number
 	return db.writeFacts(ctx, book, actor, "member.add", []string{m.Org}, func(tx pgx.Tx, now time.Time) error {
-		_, err := tx.Exec(ctx, `INSERT INTO org_members (book, org, name, id_number, cadre, created_by, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)
+		_, err := tx.Exec(ctx, `INSERT INTO org_members (book, org, name, id_number, id_kind, cadre, created_by, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 			ON CONFLICT (book, org, name, id_number) DO UPDATE SET cadre = excluded.cadre`,
-			book, m.Org, m.Name, m.IDNumber, m.Cadre, actor, now)
+			book, m.Org, m.Name, m.IDNumber, string(m.IDKind), m.Cadre, actor, now)
 		return err
 	})
 }

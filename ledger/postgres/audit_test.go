@@ -454,16 +454,16 @@ func TestAuditFactsRecordedAndRead(t *testing.T) {
 	if err != nil || pubID <= 0 {
 		t.Fatalf("AddPublicity: %d %v", pubID, err)
 	}
-	if err := e.db.AddRosterEntry(ctx, auditBook, "wangfang", audit.RosterEntry{Org: "FY-CP-01", Name: "张三", IDNumber: "142301197001011234", Category: "群众"}); err != nil {
+	if err := e.db.AddRosterEntry(ctx, auditBook, "wangfang", audit.RosterEntry{Org: "FY-CP-01", Name: "张三", IDNumber: "142301197001011236", Category: "群众"}); err != nil {
 		t.Fatal(err)
 	}
 	n, err := e.db.AddRosterEntries(ctx, auditBook, "wangfang", []audit.RosterEntry{
-		{Org: "FY-CP-01", Name: "张三", IDNumber: "142301197001011234", Category: "党员", Phone: "13800000000"},
+		{Org: "FY-CP-01", Name: "张三", IDNumber: "142301197001011236", Category: "党员", Phone: "13800000000"},
 		{Name: "李四", Phone: "13900000000", Category: "志愿者"}})
 	if err != nil || n != 1 {
 		t.Fatalf("AddRosterEntries: %d new, %v (want 1: 张三 is updated)", n, err)
 	}
-	if err := e.db.AddMember(ctx, auditBook, "wangfang", audit.Member{Org: "FY-CP-01", Name: "白云峰", IDNumber: "142301198001011111", Cadre: true}); err != nil {
+	if err := e.db.AddMember(ctx, auditBook, "wangfang", audit.Member{Org: "FY-CP-01", Name: "白云峰", IDNumber: "142301198001011118", Cadre: true}); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.db.SetPayeeAccount(ctx, auditBook, "wangfang", audit.PayeeAccount{Payee: "白云峰", Personal: true}); err != nil {
@@ -513,9 +513,9 @@ func TestAuditFactsRecordedAndRead(t *testing.T) {
 	wantErrCode(t, err, ledger.EForbidden) // auditors write nothing but finding states
 	err = e.db.SetPayeeAccount(ctx, auditBook, "liqiang", audit.PayeeAccount{Payee: "某人", Personal: true})
 	wantErrCode(t, err, ledger.EForbidden)
-	err = e.db.AddRosterEntry(ctx, auditBook, "cp01officer", audit.RosterEntry{Org: "FY-CP-02", Name: "王五", IDNumber: "1"})
+	err = e.db.AddRosterEntry(ctx, auditBook, "cp01officer", audit.RosterEntry{Org: "FY-CP-02", Name: "王五", IDNumber: "142301197001011236"})
 	wantErrCode(t, err, ledger.EForbidden) // outside the officer's scope
-	err = e.db.AddRosterEntry(ctx, auditBook, "cp01officer", audit.RosterEntry{Org: "FY-CP-01", Name: "王五", IDNumber: "1"})
+	err = e.db.AddRosterEntry(ctx, auditBook, "cp01officer", audit.RosterEntry{Org: "FY-CP-01", Name: "王五", IDNumber: "142301197001011236"})
 	if err != nil {
 		t.Fatalf("scoped officer within scope: %v", err)
 	}

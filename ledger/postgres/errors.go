@@ -41,6 +41,17 @@ var constraintCodes = map[string]string{
 	"vouchers_book_idem_key_key":      ledger.EIdempotencyConflict,
 }
 
+// constraintFields names the field a check constraint guards, where the
+// error does not carry a column (a table constraint never does).
+var constraintFields = map[string]string{
+	"voucher_beneficiaries_id_number_valid": "id_number",
+	"voucher_beneficiaries_id_kind_check":   "id_kind",
+	"beneficiary_roster_id_number_valid":    "id_number",
+	"beneficiary_roster_id_kind_check":      "id_kind",
+	"org_members_id_number_valid":           "id_number",
+	"org_members_id_kind_check":             "id_kind",
+}
+
 // schemaError is the refusal of an error that PostgreSQL raises itself (a
 // constraint, a key, a privilege), not the schema's own triggers. Its text
 // names tables, columns, constraints and key values, which are no business
@@ -103,7 +114,11 @@ func mapError(err error) error {
 		case "23505":
 			return ledger.Errorf(ledger.EInvalid, "", "it exists already").Because(err)
 		case "23514", "23502", "22P02", "22001", "22003", "22007", "22008":
-			return schemaError(ledger.EInvalid, pe.ColumnName, err)
+			field := pe.ColumnName
+			if f, ok := constraintFields[pe.ConstraintName]; ok {
+				field = f
+			}
+			return schemaError(ledger.EInvalid, field, err)
 		case "22021", "22P05":
 			// A NUL byte or invalid UTF-8 that got past the domain's text
 			// checks (a lookup by name, say): the request's fault.

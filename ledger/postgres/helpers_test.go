@@ -104,7 +104,7 @@ func (f *fixture) flow(actor string, r ledger.FlowRequest) (*ledger.Voucher, err
 		r.Date = day("2020-02-10")
 	}
 	if r.Purpose == ledger.Condolence || r.Purpose == ledger.Relief {
-		r.Beneficiaries = []ledger.Beneficiary{{Name: "张三", Category: "群众", IDNumber: "142301197001011234", Amount: r.Amount}}
+		r.Beneficiaries = []ledger.Beneficiary{{Name: "张三", Category: "群众", IDNumber: "142301197001011236", Amount: r.Amount}}
 	}
 	v, err := ledger.BuildFlow(&r, b)
 	if err != nil {

@@ -351,6 +351,26 @@ var parityTable = []parityRow{
 			return f.importRows("X,2020-02-12,记,报账,500101,FY-CP-01,FY-UP,procurement,100000000.01,,1,wangfang,liqiang,liqiang,",
 				"X,2020-02-12,记,报账,121801,FY-CP-01,FY-UP,,,100000000.01,1,wangfang,liqiang,liqiang,")
 		}, field: "-", state: "go"}},
+	{code: ledger.EInvalid, rule: "a beneficiary's identity number is a real one of its kind (GB 11643 for a resident card)",
+		use: parityPath{run: func(f *fixture) error {
+			_, err := f.create("wangfang", beneficiaryVoucher("", wrongCheck("19700101", "123")))
+			return err
+		}, field: "beneficiaries[1].id_number", state: "go"},
+		sql: parityPath{run: func(f *fixture) error {
+			return f.inTx(f.tdb.AppURL, func(tx pgx.Tx) error {
+				id, err := rawDraft(tx)
+				if err != nil {
+					return err
+				}
+				if err := rawLines(tx, id, "500102 FY-CP-01 FY-UP condolence 100 0", "121801 FY-CP-01 FY-UP - 0 100"); err != nil {
+					return err
+				}
+				_, err = tx.Exec(f.ctx, `INSERT INTO voucher_beneficiaries (book, voucher_id, seq, name, id_number, amount_fen)
+					VALUES ('FY-DFZH', $1, 1, '张三', '123', 100)`, id)
+				return err
+			})
+		}, field: "id_number", state: "23514"},
+		bulk: unreachable("the bulk import carries no beneficiaries")},
 	{code: ledger.ETooLarge, rule: "request bodies are limited",
 		use:  unreachable("the HTTP API's body limit (ledger/httpapi), before any use case"),
 		sql:  unreachable("the HTTP API's body limit"),

@@ -74,7 +74,7 @@ func newRepLedger(t *testing.T, seed uint64) *repLedger {
 	}
 	for i := 0; i < 12; i++ {
 		l.people = append(l.people, ledger.Beneficiary{Name: fmt.Sprintf("受助人%02d", i), Category: "群众",
-			IDNumber: fmt.Sprintf("1423011980010%05d", i)})
+			IDNumber: validID("19800101", fmt.Sprintf("%03d", i))})
 	}
 	return l
 }

@@ -112,7 +112,7 @@ func TestVerifyFindsTampering(t *testing.T) {
 			if err := f.db.Pool.QueryRow(f.ctx, `SELECT b.voucher_id FROM voucher_beneficiaries b JOIN voucher_seals s USING (book, voucher_id) ORDER BY s.seq LIMIT 1`).Scan(&id); err != nil {
 				t.Fatal(err)
 			}
-			tamper(t, f, sqlf(`UPDATE voucher_beneficiaries SET id_number = '142301197001019999' WHERE book = '%s' AND voucher_id = %d`, book, id))
+			tamper(t, f, sqlf(`UPDATE voucher_beneficiaries SET id_number = '142301197001019991' WHERE book = '%s' AND voucher_id = %d`, book, id))
 			for _, s := range seals {
 				if s.voucherID == id {
 					return id, s.seq

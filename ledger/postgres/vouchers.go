@@ -185,14 +185,18 @@ func queueVoucher(batch *pgx.Batch, v *ledger.Voucher, actor string, now time.Ti
 		v.Book, nos, summaries, accounts, orgs, funds, purposes, debits, credits)
 	if k := len(v.Beneficiaries); k > 0 {
 		seqs, amounts := make([]int32, k), make([]int64, k)
-		names, cats, ids, phones, reasons := make([]string, k), make([]string, k), make([]string, k), make([]string, k), make([]string, k)
+		names, cats, ids, kinds, phones, reasons := make([]string, k), make([]string, k), make([]string, k), make([]string, k), make([]string, k), make([]string, k)
 		for i, p := range v.Beneficiaries {
 			seqs[i], amounts[i] = int32(i+1), p.Amount.Fen()
 			names[i], cats[i], ids[i], phones[i], reasons[i] = p.Name, p.Category, p.IDNumber, p.Phone, p.Reason
+			kinds[i] = string(p.IDKind)
+			if kinds[i] == "" {
+				kinds[i] = string(ledger.IDResident)
+			}
 		}
-		batch.Queue(`INSERT INTO voucher_beneficiaries (book, voucher_id, seq, name, category, id_number, phone, reason, amount_fen)
-			SELECT $1, `+current+`, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[])`,
-			v.Book, seqs, names, cats, ids, phones, reasons, amounts)
+		batch.Queue(`INSERT INTO voucher_beneficiaries (book, voucher_id, seq, name, category, id_number, id_kind, phone, reason, amount_fen)
+			SELECT $1, `+current+`, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[])`,
+			v.Book, seqs, names, cats, ids, kinds, phones, reasons, amounts)
 	}
 	batch.Queue(`INSERT INTO actions (book, at, actor, action, voucher_id, source, detail) VALUES ($1, $2, $3, 'make', `+current+`, $4, $5)`,
 		v.Book, now, actor, source, map[string]any{"flow": flow, "total": v.Total().String()})
@@ -573,7 +577,7 @@ func loadLines(ctx context.Context, q querier, vs []*ledger.Voucher) error {
 const (
 	linesSQL = `SELECT voucher_id, line_no, summary, account, org, fund, coalesce(purpose, ''), debit_fen, credit_fen
 		FROM voucher_lines WHERE book = $1 AND voucher_id = ANY($2) ORDER BY voucher_id, line_no`
-	beneficiariesSQL = `SELECT voucher_id, name, category, id_number, phone, reason, amount_fen
+	beneficiariesSQL = `SELECT voucher_id, name, category, id_number, id_kind, phone, reason, amount_fen
 		FROM voucher_beneficiaries WHERE book = $1 AND voucher_id = ANY($2) ORDER BY voucher_id, seq`
 )
 
@@ -606,10 +610,11 @@ func scanBeneficiaries(rows pgx.Rows, byID map[int64]*ledger.Voucher) error {
 	for rows.Next() {
 		var p ledger.Beneficiary
 		var vid, amt int64
-		if err := rows.Scan(&vid, &p.Name, &p.Category, &p.IDNumber, &p.Phone, &p.Reason, &amt); err != nil {
+		var kind string
+		if err := rows.Scan(&vid, &p.Name, &p.Category, &p.IDNumber, &kind, &p.Phone, &p.Reason, &amt); err != nil {
 			return err
 		}
-		p.Amount = ledger.FromFen(amt)
+		p.Amount, p.IDKind = ledger.FromFen(amt), ledger.IDKind(kind)
 		byID[vid].Beneficiaries = append(byID[vid].Beneficiaries, p)
 	}
 	return rows.Err()

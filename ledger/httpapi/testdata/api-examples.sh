@@ -94,7 +94,7 @@ curl -sS --fail-with-body -X POST "$BASE/api/v1/meetings" \
 curl -sS --fail-with-body -X POST "$BASE/api/v1/payee-accounts" \
   -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -H 'Idempotency-Key: payee-yiyao' \
   -d '{"payee": "汾阳市医药公司", "personal": false}' | jq -r '"payee \(.payee): personal \(.personal)"'
-printf '姓名,身份证号,身份,电话\n张三,142301197001011234,群众,13800000000\n李四,,党员,13900000000\n' > "$TMP/roster.csv"
+printf '姓名,身份证号,身份,电话\n张三,142301197001011236,群众,13800000000\n李四,,党员,13900000000\n' > "$TMP/roster.csv"
 curl -sS --fail-with-body -X POST "$BASE/api/v1/roster/import?org=FY-CP-01" \
   -H "Authorization: Bearer $TOKEN" -H 'Content-Type: text/csv' -H 'Idempotency-Key: roster-cp01-1' \
   --data-binary @"$TMP/roster.csv" | jq -r '"roster: \(.rows) rows, \(.new) new"'
