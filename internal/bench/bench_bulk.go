@@ -115,8 +115,15 @@ func benchBulkSQL(n int) []string {
 				CASE WHEN n = 2 THEN v.total_fen ELSE 0 END
 			FROM vouchers v, generate_series(1, 2) n WHERE ` + in + ` ORDER BY v.id, n`,
 		`INSERT INTO voucher_beneficiaries (book, voucher_id, seq, name, category, id_number, amount_fen)
-			SELECT v.book, v.id, s, '受益人' || v.number || '-' || s, '群众', '1423011970010' || lpad((v.number % 100000)::text, 5, '0'), 1
-			FROM vouchers v, generate_series(1, 2) s WHERE ` + in + ` AND v.number > 12 AND v.number % 10 = 0`,
+			SELECT v.book, v.id, s, '受益人' || v.number || '-' || s, '群众',
+				-- a real 居民身份证 number, one per voucher: 17 digits and the
+				-- GB 11643 check character
+				f.id17 || substr('10X98765432', (SELECT sum(substr(f.id17, i, 1)::int *
+					(ARRAY[7,9,10,5,8,4,2,1,6,3,7,9,10,5,8,4,2])[i]) FROM generate_series(1, 17) i)::int % 11 + 1, 1), 1
+			FROM vouchers v CROSS JOIN generate_series(1, 2) s
+			CROSS JOIN LATERAL (SELECT '14' || lpad((v.number % 10000)::text, 4, '0') || '19700101' ||
+				lpad(((v.number / 10000) % 1000)::text, 3, '0') AS id17) f
+			WHERE ` + in + ` AND v.number > 12 AND v.number % 10 = 0`,
 		fmt.Sprintf(`INSERT INTO voucher_counters (book, year, month, type, last) VALUES ('FY-DFZH', 2020, 2, '记', %d)`, n),
 		`INSERT INTO periods (book, year, month) VALUES ('FY-DFZH', 2020, 2) ON CONFLICT DO NOTHING`,
 		`INSERT INTO balances (book, account, org, fund, restricted, balance_fen)
