@@ -418,7 +418,7 @@ func TestRoleScopeMatrix(t *testing.T) {
 		// admins, within their scope.
 		{"voucher workbook import", counted(`vouchers`, func(n int) (string, any) {
 			return "/api/v1/imports", voucherWorkbook(t, condolenceRows(fmt.Sprintf("M-%d", n), "300.00")...)
-		}), only(made, officer, admin, cpOfficer)},
+		}), only(made, officer, admin, cpOfficer, cpAdmin)},
 		// Users: admins only.
 		{"user add", counted(`users`, func(n int) (string, any) {
 			return "/api/v1/users", map[string]any{"name": fmt.Sprintf("new%d", n), "roles": []string{"officer"}, "scope": "FY-CP-01"}

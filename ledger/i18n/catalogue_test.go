@@ -96,7 +96,7 @@ func callName(call *ast.CallExpr) string {
 func messageSites(t *testing.T) []site {
 	fset, files := parseModule(t)
 	// forwarders: function name → index of its format parameter.
-	forwarders := map[string]int{"Errorf": 2, "T": 1, "Usagef": 0, "CanAudit": 1, "CanRecordFacts": 1, "mayReconcileBook": 1}
+	forwarders := map[string]int{"Errorf": 2, "T": 1, "Usagef": 0, "CanAudit": 1, "CanRecordFacts": 1, "CanActBookWide": 1, "CanRunBatch": 1, "mayReconcileBook": 1}
 	for changed := true; changed; {
 		changed = false
 		for _, f := range files {

@@ -126,7 +126,7 @@ func (db *DB) reconcile(ctx context.Context, opt ReconcileOptions, txo ...txOpti
 			if err != nil {
 				return err
 			}
-			if err := ledger.CanRunBatch(u, "run the monthly batch"); err != nil {
+			if err := ledger.CanRunBatch(u, "the monthly batch"); err != nil {
 				return err
 			}
 		}
