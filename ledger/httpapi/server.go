@@ -155,6 +155,10 @@ type Server struct {
 
 	inflightMu sync.Mutex
 	inflight   map[string]chan struct{}
+
+	// workbookFault, when set (tests), is asked before each write of a
+	// streamed workbook with the bytes sent so far; an error aborts it.
+	workbookFault func(sent int64) error
 }
 
 // Route is one registered endpoint.
