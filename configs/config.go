@@ -44,6 +44,7 @@ type Config struct {
 	Serve struct {
 		Addr, TLSCert, TLSKey                      string
 		BodyLimitBytes                             int64
+		DiskFreeMinBytes                           int64 // /readyz on the embedded cluster
 		ReadTimeout, WriteTimeout, ShutdownTimeout time.Duration
 		TokenTTL                                   time.Duration
 		LoginAttemptsMax, LoginAddressAttemptsMax  int
@@ -75,7 +76,7 @@ func From(v *viper.Viper) Config {
 	c.Audit.RulesFile = v.GetString("audit.rules_file")
 	s := &c.Serve
 	s.Addr, s.TLSCert, s.TLSKey = v.GetString("serve.addr"), v.GetString("serve.tls_cert"), v.GetString("serve.tls_key")
-	s.BodyLimitBytes = v.GetInt64("serve.body_limit_bytes")
+	s.BodyLimitBytes, s.DiskFreeMinBytes = v.GetInt64("serve.body_limit_bytes"), v.GetInt64("serve.disk_free_min_bytes")
 	s.ReadTimeout, s.WriteTimeout = v.GetDuration("serve.read_timeout"), v.GetDuration("serve.write_timeout")
 	s.ShutdownTimeout, s.TokenTTL = v.GetDuration("serve.shutdown_timeout"), v.GetDuration("serve.token_ttl")
 	s.LoginAttemptsMax, s.LoginWindow = v.GetInt("serve.login_attempts_max"), v.GetDuration("serve.login_window")

@@ -128,7 +128,14 @@ type Totals struct {
 	BranchUsed   ledger.Money // T5 合计 已使用
 	Beneficiary  ledger.Money // T6 合计 金额
 	Debit        ledger.Money // 凭证清单 借方合计
-	Credit       ledger.Money // 凭证清单 贷方合计
+	Credit       ledger.Money // 凭证清单 贷方合计 (posted vouchers only)
+	// Vouchers listed in 凭证清单 but outside its control totals: drafts
+	// not yet posted (未审核, 已审核, 出纳已签字) and void ones, each with
+	// its count and the sum of its debit lines.
+	UnpostedCount int
+	UnpostedDebit ledger.Money
+	VoidCount     int
+	VoidDebit     ledger.Money
 }
 
 // Check is one cross-sheet invariant and its outcome.

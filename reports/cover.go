@@ -220,6 +220,12 @@ func writeCover(wb *workbook) error {
 		}
 	}
 
+	note := "控制合计仅含已记账凭证；草稿 " + itoa(T.UnpostedCount) + " 张 合计 " + T.UnpostedDebit.String() +
+		"，作废 " + itoa(T.VoidCount) + " 张 合计 " + T.VoidDebit.String()
+	if _, _, err := t.add([]any{wb.text(note)}, false); err != nil {
+		return err
+	}
+
 	// The checks and the signatures under them print on a page of their own.
 	if err := t.pageBreak(); err != nil {
 		return err

@@ -483,7 +483,8 @@ func checkSums(t *testing.T, f *excelize.File) {
 }
 
 // evalSum adds up the stored values referenced by a SUM formula written by
-// this package (ranges and cells, optionally on another sheet, nested SUMs).
+// this package (ranges and cells, optionally on another sheet, nested SUMs,
+// and SUMIF(criteria range,"text",sum range)).
 func evalSum(f *excelize.File, sheet, formula string) (float64, error) {
 	body := strings.TrimSuffix(strings.TrimPrefix(formula, "SUM("), ")")
 	var total float64
@@ -496,36 +497,73 @@ func evalSum(f *excelize.File, sheet, formula string) (float64, error) {
 			total += v
 			continue
 		}
-		sh := sheet
-		if i := strings.LastIndex(arg, "!"); i >= 0 {
-			sh = strings.ReplaceAll(strings.Trim(arg[:i], "'"), "''", "'")
-			arg = arg[i+1:]
+		if strings.HasPrefix(arg, "SUMIF(") {
+			parts := splitArgs(strings.TrimSuffix(strings.TrimPrefix(arg, "SUMIF("), ")"))
+			if len(parts) != 3 {
+				return 0, fmt.Errorf("SUMIF with %d arguments", len(parts))
+			}
+			crit, err := rangeValues(f, sheet, parts[0])
+			if err != nil {
+				return 0, err
+			}
+			vals, err := rangeValues(f, sheet, parts[2])
+			if err != nil {
+				return 0, err
+			}
+			want := strings.Trim(parts[1], `"`)
+			for i, v := range vals {
+				if i < len(crit) && crit[i] == want {
+					if x, err := strconv.ParseFloat(v, 64); err == nil {
+						total += x
+					}
+				}
+			}
+			continue
 		}
-		from, to, _ := strings.Cut(arg, ":")
-		if to == "" {
-			to = from
-		}
-		c1, r1, err := excelize.CellNameToCoordinates(from)
+		vals, err := rangeValues(f, sheet, arg)
 		if err != nil {
 			return 0, err
 		}
-		c2, r2, err := excelize.CellNameToCoordinates(to)
-		if err != nil {
-			return 0, err
-		}
-		for c := c1; c <= c2; c++ {
-			for r := r1; r <= r2; r++ {
-				v, err := f.GetCellValue(sh, cellName(c, r), excelize.Options{RawCellValue: true})
-				if err != nil {
-					return 0, err
-				}
-				if x, err := strconv.ParseFloat(v, 64); err == nil {
-					total += x
-				}
+		for _, v := range vals {
+			if x, err := strconv.ParseFloat(v, 64); err == nil {
+				total += x
 			}
 		}
 	}
 	return total, nil
+}
+
+// rangeValues is the stored values of a range or cell reference, optionally
+// on another sheet, column by column.
+func rangeValues(f *excelize.File, sheet, arg string) ([]string, error) {
+	sh := sheet
+	if i := strings.LastIndex(arg, "!"); i >= 0 {
+		sh = strings.ReplaceAll(strings.Trim(arg[:i], "'"), "''", "'")
+		arg = arg[i+1:]
+	}
+	from, to, _ := strings.Cut(arg, ":")
+	if to == "" {
+		to = from
+	}
+	c1, r1, err := excelize.CellNameToCoordinates(from)
+	if err != nil {
+		return nil, err
+	}
+	c2, r2, err := excelize.CellNameToCoordinates(to)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for c := c1; c <= c2; c++ {
+		for r := r1; r <= r2; r++ {
+			v, err := f.GetCellValue(sh, cellName(c, r), excelize.Options{RawCellValue: true})
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+		}
+	}
+	return out, nil
 }
 
 // splitArgs splits SUM arguments at top-level commas.

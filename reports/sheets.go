@@ -1200,15 +1200,32 @@ func writeVouchers(wb *workbook) error {
 			if r.VoucherID != 0 && (first || r.VoucherID != prev) {
 				x.note(r.VoucherID, len(t.parts)-1, row)
 			}
+			newVoucher := r.VoucherID == 0 || first || r.VoucherID != prev
 			first, prev = false, r.VoucherID
-			debit = debit.Add(r.Debit)
-			credit = credit.Add(r.Credit)
+			switch r.Status {
+			case ledger.StatusPosted:
+				debit = debit.Add(r.Debit)
+				credit = credit.Add(r.Credit)
+			case ledger.StatusVoid:
+				if newVoucher {
+					wb.sum.Totals.VoidCount++
+				}
+				wb.sum.Totals.VoidDebit = wb.sum.Totals.VoidDebit.Add(r.Debit)
+			default:
+				if newVoucher {
+					wb.sum.Totals.UnpostedCount++
+				}
+				wb.sum.Totals.UnpostedDebit = wb.sum.Totals.UnpostedDebit.Add(r.Debit)
+			}
 		}
 	}
+	// The control totals are of posted vouchers only: a draft or a void
+	// voucher is listed but never counted (issue #14).
 	row := wb.totalCells(len(voucherColumns), "合计")
 	last := t.totalPart()
-	row[9] = wb.total(10, t.dataSpans(), last, debit)
-	row[10] = wb.total(11, t.dataSpans(), last, credit)
+	posted := ledger.StatusPosted.Name()
+	row[9] = wb.totalIf(10, 17, posted, t.dataSpans(), last, debit)
+	row[10] = wb.totalIf(11, 17, posted, t.dataSpans(), last, credit)
 	p, r, err := t.addTotal(row)
 	if err != nil {
 		return err

@@ -616,6 +616,22 @@ func (wb *workbook) total(col int, spans []span, from *part, val ledger.Money) e
 	return c
 }
 
+// totalIf is a total cell summing column col over the rows whose column
+// critCol holds crit, with its value stored.
+func (wb *workbook) totalIf(col, critCol int, crit string, spans []span, from *part, val ledger.Money) excelize.Cell {
+	c := excelize.Cell{StyleID: wb.st.totalMoney, Value: wb.float(val)}
+	var args []string
+	for _, s := range spans {
+		q := qualify(s.p, from)
+		args = append(args, "SUMIF("+q+cellName(critCol, s.r1)+":"+cellName(critCol, s.r2)+`,"`+quoteFormula(crit)+`",`+
+			q+cellName(col, s.r1)+":"+cellName(col, s.r2)+")")
+	}
+	if len(args) > 0 {
+		c.Formula = sumOf(args)
+	}
+	return c
+}
+
 func (wb *workbook) totalInt(col int, spans []span, from *part, n int) excelize.Cell {
 	return excelize.Cell{StyleID: wb.st.totalInt, Value: n, Formula: sumFormula(col, spans, from)}
 }

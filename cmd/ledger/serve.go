@@ -47,6 +47,9 @@ on stderr, one per request.`,
 				return err
 			}
 			opt.Log, opt.Sealer = log, a.sealer
+			if a.server != nil {
+				opt.DataDir = a.dataDir()
+			}
 			srv := httpapi.New(db, opt)
 			sc := a.cfg.Serve
 			ln, err := net.Listen("tcp", addr)
@@ -84,6 +87,7 @@ func (a *app) apiOptions() (httpapi.Options, error) {
 	return httpapi.Options{
 		Book:                    a.book(),
 		BodyLimitBytes:          sc.BodyLimitBytes,
+		DiskFreeMinBytes:        sc.DiskFreeMinBytes,
 		RequestTimeout:          sc.WriteTimeout - min(sc.WriteTimeout/10, 5*time.Second),
 		TokenTTL:                sc.TokenTTL,
 		LoginAttemptsMax:        sc.LoginAttemptsMax,

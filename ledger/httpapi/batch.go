@@ -214,7 +214,11 @@ func (s *Server) auditReport(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", xlsxType)
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.xlsx"`, name))
-	sent := &sentWriter{w: w}
+	// A failure after the first bytes went out can no longer change the
+	// status: the response then ends with the trailer ErrorTrailer naming
+	// the error's code (the body is a truncated zip no reader opens).
+	w.Header().Set("Trailer", ErrorTrailer)
+	sent := &sentWriter{w: w, fault: s.workbookFault}
 	bw := bufio.NewWriterSize(sent, 1<<16)
 	start := time.Now()
 	if sheet == "" {
@@ -228,26 +232,54 @@ func (s *Server) auditReport(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = closeData()
 	}
-	if err != nil && !sent.any {
+	if err != nil && sent.n == 0 {
 		// Nothing has reached the client: it gets the error and its status.
 		w.Header().Del("Content-Type")
 		w.Header().Del("Content-Disposition")
+		w.Header().Del("Trailer")
 		s.writeError(w, r, err)
 		return
 	}
 	if err != nil {
-		s.log.Error("audit workbook aborted", "request_id", ri.id, "err", err.Error(), "after", time.Since(start).String())
-		panic(http.ErrAbortHandler)
+		s.log.Error("audit workbook aborted", "request_id", ri.id, "err", err.Error(), "after", time.Since(start).String(),
+			"sent", sent.n)
+		_, body := s.errorAnswer(r.Context(), ri, err)
+		ri.code = body.Code
+		// The chunked body ends normally so that the client reads the
+		// trailer rather than a reset connection.
+		w.Header().Set(ErrorTrailer, body.Code+"; request_id="+ri.id)
 	}
 }
 
-// sentWriter records whether any byte went to the client.
+// ErrorTrailer is the HTTP trailer that ends a streamed workbook whose
+// writing failed after its first bytes were sent: "CODE; request_id=ID".
+const ErrorTrailer = "X-Ledger-Error"
+
+// sentWriter counts the bytes that went to the client.
 type sentWriter struct {
-	w   io.Writer
-	any bool
+	w     io.Writer
+	n     int64
+	fault func(sent int64) error
 }
 
 func (s *sentWriter) Write(p []byte) (int, error) {
-	s.any = s.any || len(p) > 0
-	return s.w.Write(p)
+	if s.fault == nil {
+		n, err := s.w.Write(p)
+		s.n += int64(n)
+		return n, err
+	}
+	// Under a fault, p goes out in pieces of 16 KiB, each asked for.
+	done := 0
+	for done < len(p) {
+		if err := s.fault(s.n); err != nil {
+			return done, err
+		}
+		n, err := s.w.Write(p[done:min(done+16<<10, len(p))])
+		done += n
+		s.n += int64(n)
+		if err != nil {
+			return done, err
+		}
+	}
+	return done, nil
 }

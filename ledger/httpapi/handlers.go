@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/i18n"
 	"github.com/fenyang/partyfee/ledger/postgres"
 )
 
@@ -65,13 +66,30 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// readyz answers 200 when the database answers within two seconds.
+// readyz answers 200 when the database answers within two seconds and,
+// when the server knows the database's directory, its disk has at least
+// DiskFreeMinBytes free; otherwise 503 with the reason.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.db.Ping(ctx); err != nil {
 		s.writeError(w, r, &ledger.Error{Code: ledger.EUnavailable, Msg: "database unreachable", Err: err})
 		return
+	}
+	if s.opt.DataDir != "" {
+		free, ok, err := s.freeSpace(s.opt.DataDir)
+		if err != nil {
+			s.log.Warn("disk space unknown", "dir", s.opt.DataDir, "err", err.Error())
+		}
+		if ok && free < uint64(s.opt.DiskFreeMinBytes) {
+			s.log.Warn("disk nearly full", "dir", s.opt.DataDir, "free_bytes", free, "min_bytes", s.opt.DiskFreeMinBytes)
+			ri := info(r)
+			ri.code = ledger.EUnavailable
+			w.Header().Set("Retry-After", "60")
+			writeJSON(w, http.StatusServiceUnavailable, ErrorBody{Code: ledger.EUnavailable, RequestID: ri.id,
+				Message: i18n.T(ri.lang, "the database's disk has %d MiB free, below the minimum of %d MiB", free>>20, s.opt.DiskFreeMinBytes>>20)})
+			return
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }

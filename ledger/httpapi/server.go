@@ -93,9 +93,19 @@ type Options struct {
 	// is sealed at start without waiting for a new posting. nil: the
 	// caller seals.
 	Sealer *postgres.Sealer
+	// DataDir is the directory of the database's files when the server
+	// knows it (the embedded cluster): /readyz answers 503 when its file
+	// system has less than DiskFreeMinBytes free (default 64 MiB). Empty
+	// (an external database): the disk is not checked; a full disk there
+	// surfaces as 503 unavailable on the writes it refuses.
+	DataDir          string
+	DiskFreeMinBytes int64
 	// Log receives the structured request log; nil discards it.
 	Log *slog.Logger
 }
+
+// DiskFreeMinBytesDefault is the default of Options.DiskFreeMinBytes.
+const DiskFreeMinBytesDefault = 64 << 20
 
 // UploadLimitBytesMax caps Options.UploadLimitBytes: the largest bank
 // statement the parser reads.
@@ -132,6 +142,9 @@ func (o *Options) setDefaults() {
 	if o.IdempotencyRetention <= 0 {
 		o.IdempotencyRetention = 7 * 24 * time.Hour
 	}
+	if o.DiskFreeMinBytes <= 0 {
+		o.DiskFreeMinBytes = DiskFreeMinBytesDefault
+	}
 	if o.AuditConfig == nil {
 		cfg := audit.DefaultConfig()
 		o.AuditConfig = &cfg
@@ -155,6 +168,13 @@ type Server struct {
 
 	inflightMu sync.Mutex
 	inflight   map[string]chan struct{}
+
+	// workbookFault, when set (tests), is asked before each write of a
+	// streamed workbook with the bytes sent so far; an error aborts it.
+	workbookFault func(sent int64) error
+	// freeSpace reports the bytes free to the server on dir's file
+	// system; ok false when it cannot tell (tests inject it).
+	freeSpace func(dir string) (free uint64, ok bool, err error)
 }
 
 // Route is one registered endpoint.
@@ -174,7 +194,7 @@ func New(db *postgres.DB, opt Options) *Server {
 	s := &Server{
 		db: db, opt: opt, log: opt.Log, mux: http.NewServeMux(), public: map[string]bool{},
 		instance: randomHex(8),
-		hashing:  make(chan struct{}, 4), writing: make(chan struct{}, writesMax(db)), inflight: map[string]chan struct{}{},
+		hashing:  make(chan struct{}, 4), writing: make(chan struct{}, writesMax(db)), inflight: map[string]chan struct{}{}, freeSpace: diskFree,
 	}
 	s.register()
 	return s

@@ -671,3 +671,66 @@ func cmpOrAll(org string) string {
 	}
 	return org
 }
+
+// TestReportHugeDraftOutsideControlTotals: a draft of the largest amount
+// and a void voucher are listed in 凭证清单 but leave the posted control
+// totals alone, and the workbook is still written (issue #14, defect 1).
+func TestReportHugeDraftOutsideControlTotals(t *testing.T) {
+	t.Parallel()
+	l := newRepLedger(t, 1)
+	d := repDay("2020-02-10")
+	l.flow(ledger.FlowRequest{Flow: ledger.FlowReceive, Fund: "FY-UP", Amount: ledger.MustParseMoney("1000.00"), Date: d}, false)
+	_, before, _ := l.workbook("2020-02", "")
+	if before.Totals.Debit.IsZero() || before.Totals.UnpostedCount != 0 {
+		t.Fatalf("before: debit %s, drafts %d", before.Totals.Debit, before.Totals.UnpostedCount)
+	}
+	// The per-book ceiling would refuse the draft; an auditor must be safe
+	// from one even so, so the test lifts it.
+	su := l.tdb.Open(t, l.tdb.SuperURL)
+	if _, err := su.Pool.Exec(l.ctx, `UPDATE books SET voucher_amount_max_fen = 99999999999999, revision = revision + 1 WHERE book = $1`, repBook); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	if l.b, err = l.db.LoadBooks(l.ctx, repBook); err != nil {
+		t.Fatal(err)
+	}
+	huge := ledger.MustParseMoney("999999999999.99")
+	l.flow(ledger.FlowRequest{Flow: ledger.FlowReceive, Fund: "FY-UP", Amount: huge, Date: d}, true)
+	l.flow(ledger.FlowRequest{Flow: ledger.FlowReceive, Fund: "FY-UP", Amount: ledger.MustParseMoney("7.00"), Date: d}, true)
+	if len(l.drafts) != 2 {
+		t.Fatalf("%d drafts made, want 2", len(l.drafts))
+	}
+	if _, err := l.db.Transition(l.ctx, repBook, "wangfang", l.drafts[1].ID, ledger.ActVoid); err != nil {
+		t.Fatal(err)
+	}
+	f, after, _ := l.workbook("2020-02", "")
+	if !after.Totals.Debit.Equal(before.Totals.Debit) || !after.Totals.Credit.Equal(before.Totals.Credit) {
+		t.Errorf("posted totals moved: debit %s → %s, credit %s → %s", before.Totals.Debit, after.Totals.Debit,
+			before.Totals.Credit, after.Totals.Credit)
+	}
+	if after.Totals.UnpostedCount != 1 || !after.Totals.UnpostedDebit.Equal(huge) {
+		t.Errorf("drafts %d totalling %s, want 1 totalling %s", after.Totals.UnpostedCount, after.Totals.UnpostedDebit, huge)
+	}
+	if after.Totals.VoidCount != 1 || !after.Totals.VoidDebit.Equal(ledger.MustParseMoney("7.00")) {
+		t.Errorf("void %d totalling %s, want 1 totalling 7.00", after.Totals.VoidCount, after.Totals.VoidDebit)
+	}
+	for _, c := range after.Checks {
+		if !c.OK {
+			t.Errorf("check %s fails: %s ≠ %s", c.Name, c.Left, c.Right)
+		}
+	}
+	rows, err := f.GetRows(reports.SheetCover)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "控制合计仅含已记账凭证；草稿 1 张 合计 999999999999.99，作废 1 张 合计 7.00"
+	found := false
+	for _, r := range rows {
+		if len(r) > 0 && r[0] == want {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the cover does not say %q", want)
+	}
+}
