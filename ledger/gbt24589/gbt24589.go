@@ -148,7 +148,7 @@ func (x *Builder) bookTable() Table {
 			{"本位币", "记账本位币"}, {"会计期间起", "导出期间第一天"}, {"会计期间止", "导出期间最后一天"},
 			{"软件名称", "产生数据的会计核算软件"}, {"数据接口标准", "遵循的数据接口标准"}, {"导出时间", "数据包产生的时刻（RFC 3339）"},
 		},
-		Rows: [][]string{{b.Code, clean(b.Name), clean(root), clean(b.BankName), b.BankAccount, "政府会计制度（民间非营利组织党费专户核算参照）",
+		Rows: [][]string{{b.Code, clean(b.Name), clean(root), clean(b.BankName), b.BankAccount, "政府会计制度——行政事业单位会计科目和报表（党费会计核算参照执行）",
 			"人民币", x.period.From.Format(time.DateOnly), last.Format(time.DateOnly), "partyfee",
 			Standard, x.generated.Format(time.RFC3339)}},
 	}
