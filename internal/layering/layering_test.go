@@ -30,6 +30,7 @@ var rules = []rule{
 	{"ledger/bankstmt/...", adapters, "feature packages stay below the adapters"},
 	{"ledger/csvimport/...", adapters, "feature packages stay below the adapters"},
 	{"ledger/i18n/...", adapters, "feature packages stay below the adapters"},
+	{"ledger/gbt24589/...", adapters, "feature packages stay below the adapters"},
 	{"ledger/postgres/...", []string{"reports/...", "configs/...", "ledger/httpapi/...", "ledger/web/...", "cmd/...", "internal/..."},
 		"the storage adapter takes SQL in and gives domain values out"},
 	{"reports/...", []string{"ledger/postgres/...", "ledger/httpapi/...", "ledger/web/...", "configs/...", "cmd/...", "internal/..."},

@@ -13,6 +13,7 @@ import (
 	"io"
 
 	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/gbt24589"
 	"github.com/fenyang/partyfee/ledger/journal"
 	"github.com/fenyang/partyfee/ledger/postgres"
 	"github.com/fenyang/partyfee/ledger/xlsximport"
@@ -74,4 +75,28 @@ func ImportWorkbook(ctx context.Context, db *postgres.DB, book, actor string, da
 		res.IDs, res.Words = []int64{}, []string{}
 	}
 	return ImportResult{DraftImportResult: res, Notes: append([]string{}, wb.Notes...)}, nil
+}
+
+// DataPackage reads the posted vouchers of period from one snapshot and
+// returns the tables of the audit data package (GB/T 24589.2 and the plain
+// 数据包), with the number of vouchers.
+func DataPackage(ctx context.Context, db *postgres.DB, book string, p ledger.PeriodRange) ([]gbt24589.Table, int, error) {
+	var b *gbt24589.Builder
+	n := 0
+	err := db.ExportJournal(ctx, book, p, postgres.JournalExport{
+		Start: func(books *ledger.Books, opening []ledger.Line) error {
+			b = gbt24589.NewBuilder(books, p, db.Now())
+			b.Opening(opening)
+			return nil
+		},
+		Voucher: func(v *ledger.Voucher) error {
+			n++
+			b.Voucher(v)
+			return nil
+		},
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return b.Tables(), n, nil
 }
