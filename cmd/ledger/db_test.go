@@ -263,7 +263,7 @@ func TestEmbeddedStopsOnSIGTERM(t *testing.T) {
 	pid := postmasterPID(dir)
 	c.Process.Signal(syscall.SIGTERM)
 	c.Wait()
-	for i := 0; i < 500 && processAlive(pid); i++ {
+	for i := 0; i < 1500 && processAlive(pid); i++ {
 		time.Sleep(10 * time.Millisecond)
 	}
 	if processAlive(pid) || len(serverProcesses(dir)) != 0 {

@@ -44,7 +44,11 @@ func hledgerPath(t *testing.T) string {
 func hledgerBalances(t *testing.T, bin, file string, query ...string) (map[string]int64, int64) {
 	t.Helper()
 	args := append([]string{"-f", file, "bal", "--tree", "--no-elide", "-O", "csv"}, query...)
-	out, err := exec.Command(bin, args...).Output()
+	cmd := exec.Command(bin, args...)
+	// hledger reads its file in the locale's encoding: a UTF-8 one, whatever
+	// the environment (CI may have none).
+	cmd.Env = append(os.Environ(), "LC_ALL=C.UTF-8", "LANG=C.UTF-8")
+	out, err := cmd.Output()
 	if err != nil {
 		var stderr []byte
 		if ee, ok := err.(*exec.ExitError); ok {

@@ -98,7 +98,7 @@ func TestReportDemoWorkbook(t *testing.T) {
 		t.Fatalf("demo: %v\n%s", err, out.String())
 	}
 	path := filepath.Join(dir, "audit-2020-02.xlsx")
-	if !strings.Contains(out.String(), "audit workbook: "+path) {
+	if !strings.Contains(out.String(), "审计报表："+path) {
 		t.Errorf("the demo does not print the workbook's path %s:\n%s", path, out.String())
 	}
 	sum := func(sql string) ledger.Money {
