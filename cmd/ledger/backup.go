@@ -10,6 +10,7 @@ import (
 
 	"github.com/fenyang/partyfee/internal/exit"
 	"github.com/fenyang/partyfee/internal/textout"
+	"github.com/fenyang/partyfee/internal/workbook"
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/exchange"
 	"github.com/fenyang/partyfee/ledger/postgres/backup"
@@ -64,7 +65,7 @@ describes. The file is written whole or not at all. Restore it with ledger resto
 				return err
 			}
 			var m *backup.Manifest
-			err = writeFileAtomic(out, func(w io.Writer) error {
+			err = workbook.WriteFile(out, func(w io.Writer) error {
 				m, err = backup.Create(cmd.Context(), backup.Options{SuperURL: server, DBURL: dbURL, BinDir: a.clientBinDir(), Now: a.db.Now}, w)
 				return err
 			})

@@ -4,13 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/fenyang/partyfee/internal/exit"
+	"github.com/fenyang/partyfee/internal/workbook"
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/exchange"
 	"github.com/fenyang/partyfee/ledger/journal"
@@ -67,7 +66,7 @@ The journal goes to --out (written whole or not at all) or stdout.`,
 					fmt.Fprintf(a.stderr, "exported %d vouchers of %s\n", n, p.Label())
 					return nil
 				}
-				err = writeFileAtomic(out, func(w io.Writer) error {
+				err = workbook.WriteFile(out, func(w io.Writer) error {
 					n, err = exchange.WriteJournal(cmd.Context(), db, a.book(), p, f, w)
 					return err
 				})
@@ -110,22 +109,4 @@ func exportPeriod(period, year string) (ledger.PeriodRange, error) {
 		return ledger.ParsePeriod(period)
 	}
 	return ledger.PeriodRange{}, exit.Usagef("--period or --year is required")
-}
-
-// writeFileAtomic writes path through a temporary file in the same
-// directory, renamed into place only when write succeeds.
-func writeFileAtomic(path string, write func(w io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/fenyang/partyfee/internal/exit"
+	"github.com/fenyang/partyfee/internal/workbook"
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/exchange"
 	"github.com/fenyang/partyfee/ledger/gbt24589"
@@ -18,7 +19,7 @@ func init() {
 	exportHandlers["gbt24589"] = exportPackage(gbt24589.WriteText)
 	exportHandlers["csv"] = exportPackage(gbt24589.WriteCSV)
 	exportHandlers["xlsx"] = exportPackage(func(out string, t []gbt24589.Table) ([]string, error) {
-		return []string{out}, writeFileAtomic(out, func(w io.Writer) error { return reports.WriteDataPackage(w, t) })
+		return []string{out}, workbook.WriteFile(out, func(w io.Writer) error { return reports.WriteDataPackage(w, t) })
 	})
 }
 

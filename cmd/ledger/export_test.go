@@ -17,6 +17,7 @@ import (
 	"github.com/fenyang/partyfee/configs"
 	"github.com/fenyang/partyfee/internal/bench"
 	"github.com/fenyang/partyfee/internal/demo"
+	"github.com/fenyang/partyfee/internal/workbook"
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/exchange"
 	"github.com/fenyang/partyfee/ledger/journal"
@@ -202,7 +203,7 @@ func writeJournal(t *testing.T, db *postgres.DB, book, period string, f journal.
 	}
 	file := filepath.Join(t.TempDir(), "book."+string(f))
 	var n int
-	if err := writeFileAtomic(file, func(w io.Writer) error {
+	if err := workbook.WriteFile(file, func(w io.Writer) error {
 		n, err = exchange.WriteJournal(context.Background(), db, book, p, f, w)
 		return err
 	}); err != nil {

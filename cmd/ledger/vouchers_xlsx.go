@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fenyang/partyfee/internal/exit"
+	"github.com/fenyang/partyfee/internal/workbook"
 	"github.com/fenyang/partyfee/ledger/exchange"
 	"github.com/fenyang/partyfee/ledger/xlsximport"
 	"github.com/fenyang/partyfee/reports"
@@ -38,7 +39,7 @@ Chinese (sheet 说明), and the sheets 受益人 (` + fmt.Sprint(xlsximport.Bene
 			if err != nil {
 				return err
 			}
-			if err := writeFileAtomic(out, func(w io.Writer) error {
+			if err := workbook.WriteFile(out, func(w io.Writer) error {
 				return reports.WriteVoucherTemplate(w, b, xlsximport.SheetVouchers, xlsximport.Columns,
 					reports.TemplateSheet{Name: xlsximport.SheetBeneficiaries, Columns: xlsximport.BeneficiaryColumns},
 					reports.TemplateSheet{Name: xlsximport.SheetItems, Columns: xlsximport.ItemColumns})

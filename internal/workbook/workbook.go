@@ -9,6 +9,7 @@ package workbook
 import (
 	"bufio"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -127,7 +128,7 @@ func WriteAudit(ctx context.Context, db *postgres.DB, req AuditRequest) (*AuditR
 	d.Signatures = req.Signatures
 	d.TimeZone = req.TimeZone
 	res := &AuditResult{File: req.Out, Period: req.Period.Label(), Org: org, Seal: d.PeriodSeal}
-	err = writeFile(req.Out, func(f *os.File) error {
+	err = WriteFile(req.Out, func(f io.Writer) error {
 		w := bufio.NewWriterSize(f, 1<<20)
 		if req.Sheet == "audit" {
 			sum, err := reports.WriteAudit(w, d, reports.Options{})
@@ -169,12 +170,13 @@ func WriteReconcile(ctx context.Context, db *postgres.DB, res *recon.ReconcileRe
 		return err
 	}
 	d := recon.ReconcileWorkbookData(res, b, db.Now(), ledger.SystemUser, preparer, reviewer)
-	return writeFile(path, func(f *os.File) error { return reports.WriteReconcile(f, d) })
+	return WriteFile(path, func(f io.Writer) error { return reports.WriteReconcile(f, d) })
 }
 
-// writeFile has write fill a temporary file next to path, syncs it and
-// renames it into place; on any error the temporary file is removed.
-func writeFile(path string, write func(f *os.File) error) error {
+// WriteFile has write fill a temporary file next to path, syncs it and
+// renames it into place, so a reader sees the whole file or none; on any
+// error the temporary file is removed.
+func WriteFile(path string, write func(w io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return err
