@@ -14,7 +14,18 @@ import (
 )
 
 type setupFile struct {
-	Books []bookFile `yaml:"books"`
+	// Include names setup files whose books come first (e.g. a province's
+	// setup including a city's), resolved like a book's chart file.
+	Include []string   `yaml:"include"`
+	Books   []bookFile `yaml:"books"`
+	// RollupReaders: which users of an upper book may read a lower book in
+	// the roll-up (上级汇总), as BOOK/USER per lower book.
+	RollupReaders []readerFile `yaml:"rollup_readers"`
+}
+
+type readerFile struct {
+	Book   string `yaml:"book"`
+	Reader string `yaml:"reader"`
 }
 
 type bookFile struct {
@@ -166,10 +177,33 @@ func ParseSetup(data []byte, name string, readFile func(string) ([]byte, error))
 	if err := strictDecode(data, name, &f); err != nil {
 		return nil, err
 	}
-	if len(f.Books) == 0 {
+	s := &ledger.Setup{}
+	for i, inc := range f.Include {
+		if readFile == nil {
+			return nil, ledger.Errorf(ledger.EInvalid, fmt.Sprintf("include[%d]", i), "%s: included files are not allowed here", name)
+		}
+		data, err := readFile(inc)
+		if err != nil {
+			return nil, ledger.Errorf(ledger.EInvalid, fmt.Sprintf("include[%d]", i), "%s: %v", name, err)
+		}
+		in, err := ParseSetup(data, inc, readFile)
+		if err != nil {
+			return nil, err
+		}
+		s.Books = append(s.Books, in.Books...)
+		s.RollupReaders = append(s.RollupReaders, in.RollupReaders...)
+	}
+	if len(f.Books) == 0 && len(s.Books) == 0 {
 		return nil, ledger.Errorf(ledger.EInvalid, "books", "%s defines no book", name)
 	}
-	s := &ledger.Setup{}
+	for i, r := range f.RollupReaders {
+		rb, ru, ok := strings.Cut(r.Reader, "/")
+		if r.Book == "" || !ok || rb == "" || ru == "" || rb == r.Book {
+			return nil, ledger.Errorf(ledger.EInvalid, fmt.Sprintf("rollup_readers[%d]", i),
+				"%s: a roll-up reader is {book: LOWER, reader: UPPER-BOOK/USER}", name)
+		}
+		s.RollupReaders = append(s.RollupReaders, ledger.RollupReader{Book: r.Book, ReaderBook: rb, Reader: ru})
+	}
 	for bi, bf := range f.Books {
 		p := fmt.Sprintf("books[%d]", bi)
 		if bf.Code == "" || bf.Name == "" {

@@ -9,6 +9,14 @@ import (
 // funds and users (`ledger setup FILE`).
 type Setup struct {
 	Books []BookSetup
+	// RollupReaders let users of upper books read lower books in the
+	// roll-up (上级汇总).
+	RollupReaders []RollupReader
+}
+
+// RollupReader lets Reader, a user of ReaderBook, read Book in the roll-up.
+type RollupReader struct {
+	Book, ReaderBook, Reader string
 }
 
 // BookSetup is one book with its static data.

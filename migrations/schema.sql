@@ -130,6 +130,117 @@ END $$;
 ALTER FUNCTION public.finding_events_before_insert() OWNER TO ledger_owner;
 
 --
+-- Name: grant_receipts_check(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.grant_receipts_check() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v vouchers%ROWTYPE;
+BEGIN
+    SELECT * INTO v FROM vouchers WHERE book = NEW.book AND id = NEW.voucher_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE012', COLUMN = 'voucher_id', MESSAGE = format('voucher %s does not exist', NEW.voucher_id);
+    END IF;
+    IF v.status <> 'draft' OR v.flow <> 'receive' THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE007', COLUMN = 'voucher_id', MESSAGE = format('voucher %s is not a draft receipt', NEW.voucher_id);
+    END IF;
+    IF v.total_fen <> NEW.amount_fen THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE009', COLUMN = 'amount', MESSAGE = format('the grant is %s fen but the receipt is %s fen', NEW.amount_fen, v.total_fen);
+    END IF;
+    IF EXISTS (SELECT 1 FROM books WHERE book = NEW.from_book) AND NOT EXISTS (
+        SELECT 1 FROM grants g JOIN vouchers u ON u.book = g.book AND u.id = g.voucher_id
+        WHERE g.book = NEW.from_book AND g.voucher_id = NEW.from_voucher AND g.to_book = NEW.book
+          AND g.amount_fen = NEW.amount_fen AND u.status = 'posted') THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE012', COLUMN = 'from_voucher', MESSAGE = format('book %s has no posted grant %s to book %s of that amount', NEW.from_book, NEW.from_voucher, NEW.book);
+    END IF;
+    RETURN NEW;
+END $$;
+
+ALTER FUNCTION public.grant_receipts_check() OWNER TO ledger_owner;
+
+--
+-- Name: grants_after_post(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.grants_after_post() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    g grants%ROWTYPE;
+    up_name text;
+    vtype text;
+    summary text;
+    rid bigint;
+BEGIN
+    SELECT * INTO g FROM grants WHERE book = NEW.book AND voucher_id = NEW.id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE007', COLUMN = 'to_book', MESSAGE = format('grant voucher %s names no receiving book', NEW.id);
+    END IF;
+    SELECT voucher_types[1] INTO vtype FROM books WHERE book = g.to_book;
+    IF NOT FOUND THEN
+        RETURN NULL; -- the lower book lives elsewhere: it takes the grant from an export
+    END IF;
+    SELECT name INTO up_name FROM books WHERE book = NEW.book;
+    summary := '收到' || up_name || '下拨专项党费';
+    INSERT INTO vouchers (book, type, year, month, number, date, summary, decision, payee, payee_type, method, flow, idem_key, maker, made_at)
+        VALUES (g.to_book, vtype, 0, 0, 1, NEW.date, summary, NEW.decision, up_name, 'upper_org', 'bank', 'receive',
+                'grant:' || NEW.book || ':' || NEW.id, 'system', now())
+        RETURNING id INTO rid;
+    INSERT INTO voucher_lines (book, voucher_id, line_no, summary, account, org, fund, debit_fen, credit_fen) VALUES
+        (g.to_book, rid, 1, summary, '100201', g.to_org, g.to_fund, g.amount_fen, 0),
+        (g.to_book, rid, 2, summary, '420101', g.to_org, g.to_fund, 0, g.amount_fen);
+    INSERT INTO grant_receipts (book, voucher_id, from_book, from_voucher, amount_fen)
+        VALUES (g.to_book, rid, NEW.book, NEW.id, g.amount_fen);
+    INSERT INTO actions (book, at, actor, action, voucher_id, source, detail)
+        VALUES (g.to_book, now(), 'system', 'make', rid, 'grant',
+                jsonb_build_object('flow', 'receive', 'from_book', NEW.book, 'from_voucher', NEW.id, 'total', (g.amount_fen / 100.0)::numeric(16, 2)::text));
+    RETURN NULL;
+END $$;
+
+ALTER FUNCTION public.grants_after_post() OWNER TO ledger_owner;
+
+--
+-- Name: grants_before_insert(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.grants_before_insert() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v vouchers%ROWTYPE;
+    out_fen bigint;
+BEGIN
+    SELECT * INTO v FROM vouchers WHERE book = NEW.book AND id = NEW.voucher_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE012', COLUMN = 'voucher_id', MESSAGE = format('voucher %s does not exist', NEW.voucher_id);
+    END IF;
+    IF v.status <> 'draft' OR v.flow <> 'grant' THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE007', COLUMN = 'voucher_id', MESSAGE = format('voucher %s is not a draft grant voucher', NEW.voucher_id);
+    END IF;
+    SELECT coalesce(sum(debit_fen - credit_fen), 0) INTO out_fen FROM voucher_lines
+        WHERE book = NEW.book AND voucher_id = NEW.voucher_id AND account = '5501';
+    IF out_fen <> NEW.amount_fen THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE009', COLUMN = 'amount', MESSAGE = format('the grant is %s fen but its voucher pays %s fen out on 5501', NEW.amount_fen, out_fen);
+    END IF;
+    IF EXISTS (SELECT 1 FROM books WHERE book = NEW.to_book) THEN
+        IF NOT EXISTS (SELECT 1 FROM organisations WHERE book = NEW.to_book AND code = NEW.to_org) THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE012', COLUMN = 'to_org', MESSAGE = format('organisation %s does not exist in book %s', NEW.to_org, NEW.to_book);
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM funds WHERE book = NEW.to_book AND code = NEW.to_fund AND kind = 'upper') THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'to_fund', MESSAGE = format('%s is not an upper-level fund of book %s', NEW.to_fund, NEW.to_book);
+        END IF;
+    END IF;
+    RETURN NEW;
+END $$;
+
+ALTER FUNCTION public.grants_before_insert() OWNER TO ledger_owner;
+
+--
 -- Name: ledger_append_only(); Type: FUNCTION; Schema: public; Owner: ledger_owner
 --
 
@@ -596,6 +707,22 @@ END $$;
 ALTER FUNCTION public.ledger_no_delete() OWNER TO ledger_owner;
 
 --
+-- Name: ledger_system_may_make(text, text); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.ledger_system_may_make(p_book text, p_key text) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    RETURN p_key LIKE 'grant:%' AND EXISTS (
+        SELECT 1 FROM grants g JOIN vouchers u ON u.book = g.book AND u.id = g.voucher_id
+        WHERE p_key = 'grant:' || g.book || ':' || g.voucher_id AND g.to_book = p_book AND u.status = 'posted');
+END $$;
+
+ALTER FUNCTION public.ledger_system_may_make(p_book text, p_key text) OWNER TO ledger_owner;
+
+--
 -- Name: ledger_user_has(text, text, text[]); Type: FUNCTION; Schema: public; Owner: ledger_owner
 --
 
@@ -1026,7 +1153,8 @@ BEGIN
     IF NEW.status <> 'draft' THEN
         RAISE EXCEPTION USING ERRCODE = 'LE007', COLUMN = 'status', MESSAGE = 'a voucher is made as a draft';
     END IF;
-    IF NOT ledger_user_has(NEW.book, NEW.maker, '{officer,admin}') THEN
+    IF NOT ledger_user_has(NEW.book, NEW.maker, '{officer,admin}')
+       AND NOT (NEW.maker = 'system' AND ledger_system_may_make(NEW.book, NEW.idem_key)) THEN
         RAISE EXCEPTION USING ERRCODE = 'LE011', COLUMN = 'maker', MESSAGE = format('%s is not an officer or admin of book %s', NEW.maker, NEW.book);
     END IF;
     IF NEW.reversal_of IS NOT NULL AND NOT EXISTS (
@@ -1698,6 +1826,45 @@ ALTER TABLE public.goose_db_version ALTER COLUMN id ADD GENERATED BY DEFAULT AS 
 );
 
 --
+-- Name: grant_receipts; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.grant_receipts (
+    book text NOT NULL,
+    voucher_id bigint NOT NULL,
+    from_book text NOT NULL,
+    from_voucher bigint NOT NULL,
+    amount_fen bigint NOT NULL,
+    made_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT grant_receipts_amount_fen_check CHECK ((amount_fen > 0)),
+    CONSTRAINT grant_receipts_check CHECK ((from_book <> book)),
+    CONSTRAINT grant_receipts_from_book_check CHECK ((from_book <> ''::text))
+);
+
+ALTER TABLE public.grant_receipts OWNER TO ledger_owner;
+
+--
+-- Name: grants; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.grants (
+    book text NOT NULL,
+    voucher_id bigint NOT NULL,
+    to_book text NOT NULL,
+    to_org text NOT NULL,
+    to_fund text NOT NULL,
+    amount_fen bigint NOT NULL,
+    made_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT grants_amount_fen_check CHECK ((amount_fen > 0)),
+    CONSTRAINT grants_check CHECK ((to_book <> book)),
+    CONSTRAINT grants_to_book_check CHECK ((to_book <> ''::text)),
+    CONSTRAINT grants_to_fund_check CHECK ((to_fund <> ''::text)),
+    CONSTRAINT grants_to_org_check CHECK ((to_org <> ''::text))
+);
+
+ALTER TABLE public.grants OWNER TO ledger_owner;
+
+--
 -- Name: idempotency; Type: TABLE; Schema: public; Owner: ledger_owner
 --
 
@@ -1962,6 +2129,21 @@ ALTER TABLE public.reconcile_runs ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTI
 );
 
 --
+-- Name: rollup_readers; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.rollup_readers (
+    book text NOT NULL,
+    reader_book text NOT NULL,
+    reader text NOT NULL,
+    granted_by text NOT NULL,
+    granted_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT rollup_readers_check CHECK ((reader_book <> book))
+);
+
+ALTER TABLE public.rollup_readers OWNER TO ledger_owner;
+
+--
 -- Name: seal_heads; Type: TABLE; Schema: public; Owner: ledger_owner
 --
 
@@ -2151,7 +2333,7 @@ CREATE TABLE public.vouchers (
     CONSTRAINT vouchers_check CHECK ((((year)::numeric = EXTRACT(year FROM date)) AND ((month)::numeric = EXTRACT(month FROM date)))),
     CONSTRAINT vouchers_check1 CHECK (((status = ANY (ARRAY['draft'::text, 'void'::text])) OR (checker IS NOT NULL))),
     CONSTRAINT vouchers_check2 CHECK (((status <> 'posted'::text) OR ((poster IS NOT NULL) AND (posted_at IS NOT NULL)))),
-    CONSTRAINT vouchers_flow_check CHECK ((flow = ANY (ARRAY['receive'::text, 'match'::text, 'allocate'::text, 'spend'::text, 'return'::text, 'general'::text, 'reversal'::text, 'correction'::text, 'import'::text, 'donation'::text, 'remit'::text]))),
+    CONSTRAINT vouchers_flow_check CHECK ((flow = ANY (ARRAY['receive'::text, 'match'::text, 'allocate'::text, 'spend'::text, 'return'::text, 'general'::text, 'reversal'::text, 'correction'::text, 'import'::text, 'donation'::text, 'remit'::text, 'grant'::text]))),
     CONSTRAINT vouchers_method_check CHECK ((method = ANY (ARRAY[''::text, 'bank'::text, 'cash'::text]))),
     CONSTRAINT vouchers_number_check CHECK ((number <> 0)),
     CONSTRAINT vouchers_payee_type_check CHECK ((payee_type = ANY (ARRAY[''::text, 'supplier'::text, 'host_unit'::text, 'individual'::text, 'org'::text, 'upper_org'::text]))),
@@ -2309,6 +2491,27 @@ ALTER TABLE ONLY public.goose_db_version
     ADD CONSTRAINT goose_db_version_pkey PRIMARY KEY (id);
 
 --
+-- Name: grant_receipts grant_receipts_book_from_book_from_voucher_key; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.grant_receipts
+    ADD CONSTRAINT grant_receipts_book_from_book_from_voucher_key UNIQUE (book, from_book, from_voucher);
+
+--
+-- Name: grant_receipts grant_receipts_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.grant_receipts
+    ADD CONSTRAINT grant_receipts_pkey PRIMARY KEY (book, voucher_id);
+
+--
+-- Name: grants grants_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.grants
+    ADD CONSTRAINT grants_pkey PRIMARY KEY (book, voucher_id);
+
+--
 -- Name: idempotency idempotency_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
 --
 
@@ -2398,6 +2601,13 @@ ALTER TABLE ONLY public.reconcile_runs
 
 ALTER TABLE ONLY public.reconcile_runs
     ADD CONSTRAINT reconcile_runs_pkey PRIMARY KEY (book, id);
+
+--
+-- Name: rollup_readers rollup_readers_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.rollup_readers
+    ADD CONSTRAINT rollup_readers_pkey PRIMARY KEY (book, reader_book, reader);
 
 --
 -- Name: seal_heads seal_heads_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
@@ -2531,6 +2741,12 @@ CREATE UNIQUE INDEX beneficiary_roster_person ON public.beneficiary_roster USING
 --
 
 CREATE INDEX finding_events_finding ON public.finding_events USING btree (book, finding_key);
+
+--
+-- Name: grants_to; Type: INDEX; Schema: public; Owner: ledger_owner
+--
+
+CREATE INDEX grants_to ON public.grants USING btree (to_book);
 
 --
 -- Name: login_attempts_window; Type: INDEX; Schema: public; Owner: ledger_owner
@@ -2699,6 +2915,36 @@ CREATE TRIGGER funds_bump_revision AFTER INSERT OR DELETE OR UPDATE ON public.fu
 --
 
 CREATE TRIGGER funds_keep_codes BEFORE DELETE OR UPDATE OF book, code ON public.funds FOR EACH ROW EXECUTE FUNCTION public.ledger_keep_codes();
+
+--
+-- Name: grant_receipts grant_receipts_append_only; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER grant_receipts_append_only BEFORE DELETE OR UPDATE ON public.grant_receipts FOR EACH ROW EXECUTE FUNCTION public.ledger_append_only();
+
+--
+-- Name: grant_receipts grant_receipts_link; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE CONSTRAINT TRIGGER grant_receipts_link AFTER INSERT ON public.grant_receipts DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.grant_receipts_check();
+
+--
+-- Name: vouchers grants_after_post; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER grants_after_post AFTER UPDATE OF status ON public.vouchers FOR EACH ROW WHEN (((new.flow = 'grant'::text) AND (new.status = 'posted'::text) AND (old.status <> 'posted'::text))) EXECUTE FUNCTION public.grants_after_post();
+
+--
+-- Name: grants grants_append_only; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER grants_append_only BEFORE DELETE OR UPDATE ON public.grants FOR EACH ROW EXECUTE FUNCTION public.ledger_append_only();
+
+--
+-- Name: grants grants_before_insert; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER grants_before_insert BEFORE INSERT ON public.grants FOR EACH ROW EXECUTE FUNCTION public.grants_before_insert();
 
 --
 -- Name: meetings meetings_no_delete; Type: TRIGGER; Schema: public; Owner: ledger_owner
@@ -3020,6 +3266,20 @@ ALTER TABLE ONLY public.funds
     ADD CONSTRAINT funds_book_fkey FOREIGN KEY (book) REFERENCES public.books(book);
 
 --
+-- Name: grant_receipts grant_receipts_book_voucher_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.grant_receipts
+    ADD CONSTRAINT grant_receipts_book_voucher_id_fkey FOREIGN KEY (book, voucher_id) REFERENCES public.vouchers(book, id);
+
+--
+-- Name: grants grants_book_voucher_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.grants
+    ADD CONSTRAINT grants_book_voucher_id_fkey FOREIGN KEY (book, voucher_id) REFERENCES public.vouchers(book, id);
+
+--
 -- Name: meetings meetings_book_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
 --
 
@@ -3095,6 +3355,13 @@ ALTER TABLE ONLY public.publicity
 
 ALTER TABLE ONLY public.reconcile_runs
     ADD CONSTRAINT reconcile_runs_book_fkey FOREIGN KEY (book) REFERENCES public.books(book);
+
+--
+-- Name: rollup_readers rollup_readers_book_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.rollup_readers
+    ADD CONSTRAINT rollup_readers_book_fkey FOREIGN KEY (book) REFERENCES public.books(book);
 
 --
 -- Name: seal_heads seal_heads_book_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
@@ -3396,6 +3663,20 @@ GRANT SELECT ON TABLE public.goose_db_version TO ledger_auditor;
 GRANT SELECT ON TABLE public.goose_db_version TO ledger_app;
 
 --
+-- Name: TABLE grant_receipts; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT ON TABLE public.grant_receipts TO ledger_app;
+GRANT SELECT ON TABLE public.grant_receipts TO ledger_auditor;
+
+--
+-- Name: TABLE grants; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT ON TABLE public.grants TO ledger_app;
+GRANT SELECT ON TABLE public.grants TO ledger_auditor;
+
+--
 -- Name: TABLE idempotency; Type: ACL; Schema: public; Owner: ledger_owner
 --
 
@@ -3463,6 +3744,13 @@ GRANT SELECT ON TABLE public.publicity TO ledger_auditor;
 
 GRANT SELECT,INSERT ON TABLE public.reconcile_runs TO ledger_app;
 GRANT SELECT ON TABLE public.reconcile_runs TO ledger_auditor;
+
+--
+-- Name: TABLE rollup_readers; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT ON TABLE public.rollup_readers TO ledger_app;
+GRANT SELECT ON TABLE public.rollup_readers TO ledger_auditor;
 
 --
 -- Name: TABLE seal_heads; Type: ACL; Schema: public; Owner: ledger_owner

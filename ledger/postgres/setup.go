@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
@@ -49,6 +50,13 @@ func (db *DB) ApplySetupAs(ctx context.Context, s *ledger.Setup, actor string) e
 		}
 		for i := range s.Books {
 			if err := applyBook(ctx, tx, &s.Books[i]); err != nil {
+				return err
+			}
+		}
+		for _, r := range s.RollupReaders {
+			by := cmp.Or(actor, ledger.SystemUser)
+			if _, err := tx.Exec(ctx, `INSERT INTO rollup_readers (book, reader_book, reader, granted_by) VALUES ($1, $2, $3, $4)
+				ON CONFLICT DO NOTHING`, r.Book, r.ReaderBook, r.Reader, by); err != nil {
 				return err
 			}
 		}
