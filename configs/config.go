@@ -51,6 +51,11 @@ type Config struct {
 		TrustedProxies                             string // checked by the API when it starts
 		LoginWindow                                time.Duration
 	}
+	Rollup struct {
+		// Databases: book code → URL of the database a book of the
+		// roll-up is read from (rollup.databases).
+		Databases map[string]string
+	}
 	Report struct {
 		Preparer, Reviewer string
 		Signatures         report.Signatures
@@ -81,6 +86,11 @@ func From(v *viper.Viper) Config {
 	s.ShutdownTimeout, s.TokenTTL = v.GetDuration("serve.shutdown_timeout"), v.GetDuration("serve.token_ttl")
 	s.LoginAttemptsMax, s.LoginWindow = v.GetInt("serve.login_attempts_max"), v.GetDuration("serve.login_window")
 	s.LoginAddressAttemptsMax, s.TrustedProxies = v.GetInt("serve.login_address_attempts_max"), v.GetString("serve.trusted_proxies")
+	c.Rollup.Databases = map[string]string{}
+	for book, url := range v.GetStringMapString("rollup.databases") {
+		// viper lower-cases keys; book codes are upper case.
+		c.Rollup.Databases[strings.ToUpper(book)] = url
+	}
 	c.Report.Preparer = strings.TrimSpace(v.GetString("report.preparer"))
 	c.Report.Reviewer = strings.TrimSpace(v.GetString("report.reviewer"))
 	c.Report.Signatures = report.Signatures{

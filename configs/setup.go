@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	pathpkg "path"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -326,4 +329,26 @@ func ParseSetup(data []byte, name string, readFile func(string) ([]byte, error))
 		s.Books = append(s.Books, bs)
 	}
 	return s, nil
+}
+
+// ReadSetup reads and parses a setup file from disk, its included and
+// chart files relative to it; a path under configs/ that is not on disk
+// (the binary run outside the repository) is read from the embedded copy,
+// e.g. configs/demo/shanxi.yaml.
+func ReadSetup(path string) (*ledger.Setup, error) {
+	data, err := os.ReadFile(path)
+	if err == nil {
+		dir := filepath.Dir(path)
+		return ParseSetup(data, path, func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, name)) })
+	}
+	rel, ok := strings.CutPrefix(filepath.ToSlash(path), "configs/")
+	if !ok {
+		return nil, err
+	}
+	data, ferr := Read(rel)
+	if ferr != nil {
+		return nil, err
+	}
+	dir := pathpkg.Dir(rel)
+	return ParseSetup(data, path, func(name string) ([]byte, error) { return Read(pathpkg.Join(dir, name)) })
 }

@@ -7,13 +7,14 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/spf13/cobra"
 
+	"github.com/fenyang/partyfee/configs"
 	"github.com/fenyang/partyfee/internal/demo"
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/postgres/embedded"
 )
 
 func (a *app) demoCommand() *cobra.Command {
-	var outDir string
+	var outDir, setupFile string
 	var reset bool
 	c := &cobra.Command{
 		Use:   "demo",
@@ -25,7 +26,7 @@ hundred spending vouchers across the three purposes with their beneficiaries, a 
 members' donations collected and remitted, and two branches dissolved with their unspent money returned.
 It plants a small documented set of irregularities in February for the auditors to find, then prints the totals
 computed from the ledger. It refuses a database that already has vouchers unless --reset.`,
-		Example: "  ledger demo\n  ledger demo --out /tmp/fenyang --reset",
+		Example: "  ledger demo\n  ledger demo --out /tmp/fenyang --reset\n  ledger demo --setup configs/demo/shanxi.yaml --reset",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -50,10 +51,17 @@ computed from the ledger. It refuses a database that already has vouchers unless
 			if err := os.MkdirAll(outDir, 0o755); err != nil {
 				return err
 			}
-			return demo.Run(ctx, db, demo.Options{OutDir: outDir, Out: a.stdout, Preparer: a.cfg.Report.Preparer, Reviewer: a.cfg.Report.Reviewer})
+			opt := demo.Options{OutDir: outDir, Out: a.stdout, Preparer: a.cfg.Report.Preparer, Reviewer: a.cfg.Report.Reviewer}
+			if setupFile != "" {
+				if opt.Setup, err = configs.ReadSetup(setupFile); err != nil {
+					return err
+				}
+			}
+			return demo.Run(ctx, db, opt)
 		},
 	}
 	c.Flags().StringVar(&outDir, "out", "out", "directory for the workbooks and the bank statement")
+	c.Flags().StringVar(&setupFile, "setup", "", "another setup holding Fenyang's book, e.g. configs/demo/shanxi.yaml: the 90,000.00 comes as a grant from the book above")
 	c.Flags().BoolVar(&reset, "reset", false, "drop everything in the database first")
 	return c
 }

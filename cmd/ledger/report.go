@@ -15,9 +15,9 @@ import (
 )
 
 func (a *app) reportCommand() *cobra.Command {
-	var period, org, out string
+	var period, org, out, books string
 	c := &cobra.Command{
-		Use:   "report audit|NAME --period PERIOD [--org CODE] [--out FILE.xlsx]",
+		Use:   "report audit|rollup|NAME --period PERIOD [--org CODE] [--books A,B] [--out FILE.xlsx]",
 		Short: "Write the audit workbook (审计报表), or one of its tables alone",
 		Long: `report writes the discipline-inspection auditors' Excel workbook of a period (SPEC §6): the cover,
 T1 收支总表 … T9 余额调节表, 科目余额表, 试算平衡表, 明细账, 现金日记账, 银行存款日记账 and 凭证清单. "report audit"
@@ -27,7 +27,13 @@ writes them all; "report NAME" writes one table alone, NAME being a sheet name o
 The period is a month (2020-02), a range of months (2020-02..2020-03) or a year (2020). --org restricts
 the report to an organisation's subtree. Tables count posted vouchers only (red reversals negative);
 凭证清单 lists every voucher of the period in every state. 制表人/审核人 come from report.preparer and
-report.reviewer (default: the acting user and the book's checker). The file is written whole or not at all.`,
+report.reviewer (default: the acting user and the book's checker). The file is written whole or not at all.
+
+"report rollup" is the upper levels' roll-up across books (上级汇总): per book and special fund what came in,
+went down and was spent, what is left; what each upper book granted against what each lower book recorded;
+findings per book. --books lists the books (default: every book of the database); a book named in
+rollup.databases is read from that database. A user reads a lower book only when its admin granted it
+(ledger grant reader).`,
 		Example: `  ledger report audit --period 2020-02 --out audit-2020-02.xlsx
   ledger report audit --period 2020-02..2020-03 --org FY-CP-01 --out cp01.xlsx
   ledger report t1 --period 2020 --out t1-2020.xlsx
@@ -35,6 +41,9 @@ report.reviewer (default: the acting user and the book's checker). The file is w
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
+			if name == "rollup" {
+				return a.rollup(cmd, period, books, out)
+			}
 			if name != "audit" {
 				if _, ok := reports.SheetName(name); !ok {
 					return exit.Usagef("unknown report %q: audit, or one of %s", name, strings.Join(reports.SheetAliases(), ", "))
@@ -68,6 +77,7 @@ report.reviewer (default: the acting user and the book's checker). The file is w
 	c.Flags().StringVar(&period, "period", "", "month YYYY-MM, range YYYY-MM..YYYY-MM or year YYYY (required)")
 	c.Flags().StringVar(&org, "org", "", "report on this organisation's subtree only (default: the whole book; a scoped user's scope)")
 	c.Flags().StringVar(&out, "out", "", "the .xlsx file to write (default NAME-PERIOD.xlsx)")
+	c.Flags().StringVar(&books, "books", "", "rollup: the books, comma-separated (default every book of the database)")
 	return c
 }
 

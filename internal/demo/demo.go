@@ -28,6 +28,10 @@ type Options struct {
 	// workbooks (the audit workbook names the officer who made the
 	// vouchers as its preparer).
 	Preparer, Reviewer string
+	// Setup is the setup to load; nil: configs/demo/fenyang.yaml. A setup
+	// with a book above Fenyang's (configs/demo/shanxi.yaml) records the
+	// 90,000.00 as one grant from it and writes the roll-up as well.
+	Setup *ledger.Setup
 }
 
 // Run records the scenario on db, an empty ledger database, prints the
@@ -69,6 +73,11 @@ func Run(ctx context.Context, db *postgres.DB, opt Options) error {
 	// (T8), reconciliation (T9) and period seal.
 	if err := s.auditWorkbook(); err != nil {
 		return err
+	}
+	if s.upper != nil {
+		if err := s.rollupWorkbook(); err != nil {
+			return err
+		}
 	}
 	abs, _ := filepath.Abs(outDir)
 	fmt.Fprintf(out, "\n输出目录：%s\n", abs)

@@ -70,6 +70,7 @@ type scenario struct {
 	// opt says where the batch writes its workbook and bank statement
 	// (nowhere when OutDir is empty).
 	opt           Options
+	upper         *upperBook // the book the 90,000.00 is granted from, if the setup has one
 	batch         *recon.ReconcileResult
 	reconcileBook string
 }
@@ -207,10 +208,15 @@ func (s *scenario) money(lo, hi int64) ledger.Money {
 
 // run records the whole scenario.
 func (s *scenario) run() error {
-	setup, err := configs.ParseSetup(configs.Demo(), "configs/demo/fenyang.yaml", nil)
-	if err != nil {
-		return err
+	setup := s.opt.Setup
+	if setup == nil {
+		var err error
+		if setup, err = configs.ParseSetup(configs.Demo(), "configs/demo/fenyang.yaml", nil); err != nil {
+			return err
+		}
 	}
+	s.upper = findUpper(setup)
+	var err error
 	s.at(day("2020-02-02"), 17, 0)
 	if err := s.db.ApplySetup(s.ctx, setup); err != nil {
 		return err
@@ -238,11 +244,17 @@ func (s *scenario) run() error {
 }
 
 func (s *scenario) receiveAndMatch() error {
-	s.at(day("2020-02-03"), 9, 10)
-	if _, err := s.record(officerA, checkerA, &ledger.FlowRequest{Flow: ledger.FlowReceive, Fund: fundUpper, Amount: ledger.MustParseMoney("90000.00"),
-		Date: day("2020-02-03"), Summary: "收到省市下拨疫情防控专项党费", Payee: demoRoot, PayeeType: ledger.PayeeOrg, Method: ledger.MethodBank,
-		Attachments: 2, DocTypes: []string{"银行回单", "财政票据"}, Decision: "晋组通〔2020〕8号；吕组通〔2020〕3号"}); err != nil {
-		return err
+	if s.upper != nil {
+		if err := s.receiveByGrant(); err != nil {
+			return err
+		}
+	} else {
+		s.at(day("2020-02-03"), 9, 10)
+		if _, err := s.record(officerA, checkerA, &ledger.FlowRequest{Flow: ledger.FlowReceive, Fund: fundUpper, Amount: ledger.MustParseMoney("90000.00"),
+			Date: day("2020-02-03"), Summary: "收到省市下拨疫情防控专项党费", Payee: demoRoot, PayeeType: ledger.PayeeOrg, Method: ledger.MethodBank,
+			Attachments: 2, DocTypes: []string{"银行回单", "财政票据"}, Decision: "晋组通〔2020〕8号；吕组通〔2020〕3号"}); err != nil {
+			return err
+		}
 	}
 	s.at(day("2020-02-04"), 10, 0)
 	_, err := s.record(officerA, checkerA, &ledger.FlowRequest{Flow: ledger.FlowMatch, Fund: fundMatch, Amount: ledger.MustParseMoney("230000.00"),

@@ -380,3 +380,13 @@ type GrantRead struct {
 	Fund             string
 	AmountFen        int64
 }
+
+// BookCodes lists the books of the database.
+func (db *DB) BookCodes(ctx context.Context) ([]string, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT book FROM books ORDER BY book`)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	codes, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return codes, mapError(err)
+}
