@@ -346,6 +346,12 @@ func TestRoleScopeMatrix(t *testing.T) {
 		{"general voucher", noVoucher("/api/v1/vouchers", map[string]any{"date": "2020-02-10", "summary": "利息收入", "attachments": 1, "lines": []map[string]string{
 			{"account": "100201", "org": "FY", "fund": "FY-GEN", "debit": "5.00"}, {"account": "4604", "org": "FY", "fund": "FY-GEN", "credit": "5.00"}}}),
 			only(made, officer, admin)},
+		{"grant", noVoucher("/api/v1/grants", map[string]any{"fund": "FY-UP", "amount": "10.00", "date": "2020-02-10", "to_book": "XY-OTHER",
+			"to_org": "XY", "to_fund": "XY-UP"}), only(made, officer, admin)},
+		{"receive grant", counted("grant_receipts", func(n int) (string, any) {
+			return "/api/v1/grants/receive", map[string]any{"from_book": "SX-UPPER", "from_voucher": n, "date": "2020-02-10T00:00:00Z",
+				"to_book": book, "to_org": "FY", "to_fund": "FY-UP", "amount": "10.00"}
+		}), only(made, officer, admin)},
 		{"check", onVoucher("check", draft), only(ok, checker, admin, cpAdmin)},
 		{"uncheck", onVoucher("uncheck", checked), with(only(ok, checker), admin, same)},
 		{"sign", onVoucher("sign", checked), only(ok, cashier)},

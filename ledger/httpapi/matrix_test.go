@@ -35,6 +35,15 @@ func TestRoleScopeReadMatrix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A posted grant to a book of another database, for its export.
+	grant, _, err := e.db.MakeGrant(ctx, book, officer, &ledger.GrantRequest{Fund: "FY-UP", Amount: amt("10.00"), Date: day("2020-02-10"),
+		ToBook: "XY-OTHER", ToOrg: "XY", ToFund: "XY-UP"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.step(grant.ID, checker, ledger.ActCheck)
+	e.step(grant.ID, cashier, ledger.ActSign)
+	e.step(grant.ID, checker, ledger.ActPost)
 	const ok, no = http.StatusOK, http.StatusForbidden
 	all := func(want int) map[string]int {
 		m := map[string]int{}
@@ -90,6 +99,8 @@ func TestRoleScopeReadMatrix(t *testing.T) {
 		{"/api/v1/reports/audit", "/api/v1/reports/audit?period=2020-02&sheet=t1", all(ok)},
 		{"/api/v1/reports/reconcile", "/api/v1/reports/reconcile?period=2020-02", only(auditor, admin)},
 		{"/api/v1/verify", "/api/v1/verify", only(auditor, admin)}, // the whole chain: a whole-book act
+		{"/api/v1/grants", "/api/v1/grants", only(officer, checker, cashier, auditor, admin)},
+		{"/api/v1/grants/{id}", fmt.Sprintf("/api/v1/grants/%d", grant.ID), only(officer, checker, cashier, auditor, admin)},
 	}
 	covered := map[string]bool{}
 	for _, row := range rows {
