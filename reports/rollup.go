@@ -28,7 +28,7 @@ var RollupSheetNames = []string{SheetRollupFunds, SheetRollupTransfers, SheetRol
 // whether the book's conservation holds; across the levels, what each upper
 // book granted against what each lower book recorded as received (在途 the
 // difference); and the books' audit findings by severity.
-func WriteRollup(out io.Writer, r *report.Rollup, preparer, reviewer string) error {
+func WriteRollup(out io.Writer, r *report.Rollup, preparer, reviewer string, sig report.Signatures) error {
 	if r == nil {
 		return errors.New("reports: nil report.Rollup")
 	}
@@ -57,7 +57,7 @@ func WriteRollup(out io.Writer, r *report.Rollup, preparer, reviewer string) err
 	// information line names the books and the period.
 	d := &report.ReconcileData{BookName: fmt.Sprintf("上级汇总（%d 个账套）", len(r.Books)), BookCode: strings.Join(codes, "、"),
 		Period: r.Period.Label(), From: r.Period.From, To: r.Period.To, GeneratedAt: r.MadeAt, GeneratedBy: r.MadeBy,
-		Preparer: preparer, Reviewer: reviewer}
+		Preparer: preparer, Reviewer: reviewer, Signatures: sig}
 	w := &recWriter{f: f, st: st, d: d}
 	for _, fn := range []func(*recWriter, *report.Rollup) error{writeRollupFunds, writeRollupTransfers, writeRollupFindings} {
 		if err := fn(w, r); err != nil {
@@ -77,7 +77,7 @@ func WriteRollup(out io.Writer, r *report.Rollup, preparer, reviewer string) err
 }
 
 func writeRollupFunds(w *recWriter, r *report.Rollup) error {
-	widths := []float64{26, 18, 13, 13, 13, 13, 13, 13, 13, 13, 12, 13, 10}
+	widths := []float64{14, 10, 10.7, 10.7, 10.7, 10.7, 10.7, 10.7, 10.7, 10.7, 10.7, 10.7, 5}
 	if err := w.start(SheetRollupFunds, "专项党费上级汇总表", widths, 3); err != nil {
 		return err
 	}
@@ -93,7 +93,7 @@ func writeRollupFunds(w *recWriter, r *report.Rollup) error {
 		for _, fd := range b.Funds {
 			vals := []ledger.Money{fd.Received, fd.Matching, fd.Allocated, fd.GrantedOut, fd.Spent[ledger.Procurement], fd.Spent[ledger.Condolence],
 				fd.Spent[ledger.Relief], fd.SpentTotal(), fd.Returned, fd.Unspent}
-			cells := []any{w.text(w.st.text, b.Name+"（"+b.Book+"）"), w.text(w.st.text, fd.Name+"（"+fd.Fund+"）")}
+			cells := []any{w.text(w.st.wrap, b.Name), w.text(w.st.wrap, fd.Name)}
 			for i, m := range vals {
 				if m.Decimal().IsZero() {
 					m = ledger.Zero
@@ -126,17 +126,20 @@ func writeRollupFunds(w *recWriter, r *report.Rollup) error {
 	}
 	note := "说明：金额为已记账凭证；上级下拨为 420101、本级配套为 4801、划拨支部为 121801 借方、下拨下级为 5501、使用为 5001xx、" +
 		"结余退回为退回业务的 100201；期末未用为期末银行存款 100201 与支部待报账 121801 之和；守恒为期末收入 = 银行 + 待报账 + 使用 + 下拨下级。"
-	if err := w.put(w.text(w.st.wrap, note)); err != nil {
+	if err := w.put(w.text(w.st.text, note)); err != nil {
 		return err
 	}
 	if err := w.sw.MergeCell(recCell(1, w.row), recCell(len(widths), w.row)); err != nil {
+		return err
+	}
+	if err := rollupSignatures(w, [][2]int{{1, 2}, {3, 5}, {6, 8}, {9, 11}, {12, 13}}); err != nil {
 		return err
 	}
 	return w.finish(3, last)
 }
 
 func writeRollupTransfers(w *recWriter, r *report.Rollup) error {
-	widths := []float64{28, 28, 16, 8, 15, 15, 15, 14}
+	widths := []float64{26, 26, 14, 6, 14, 14, 14, 12}
 	if err := w.start(SheetRollupTransfers, "上下级下拨核对表", widths, 3); err != nil {
 		return err
 	}
@@ -175,7 +178,7 @@ func writeRollupTransfers(w *recWriter, r *report.Rollup) error {
 	}
 	note := "说明：上级已下拨为本期已记账的下拨凭证（5501）；下级已入账为下级账套已记账的对应收款凭证（420101），不论其记账月份；" +
 		"在途 = 上级已下拨 − 下级已入账。"
-	if err := w.put(w.text(w.st.wrap, note)); err != nil {
+	if err := w.put(w.text(w.st.text, note)); err != nil {
 		return err
 	}
 	if err := w.sw.MergeCell(recCell(1, w.row), recCell(len(widths), w.row)); err != nil {
@@ -214,4 +217,35 @@ func writeRollupFindings(w *recWriter, r *report.Rollup) error {
 
 func (w *recWriter) integer(n int) excelize.Cell {
 	return excelize.Cell{StyleID: w.st.text, Value: n}
+}
+
+// rollupSignatures writes the signature block with each role's cell
+// merged across the columns of spans (1-based, inclusive), so that the
+// narrow amount columns hold the names on one line.
+func rollupSignatures(w *recWriter, spans [][2]int) error {
+	w.row++
+	if err := w.put(w.text(w.st.section, "签章")); err != nil {
+		return err
+	}
+	texts := signatureCells(w.d.Signatures, w.d.Preparer, w.d.Reviewer)
+	cells := make([]any, spans[len(spans)-1][1])
+	for i := range cells {
+		cells[i] = w.text(w.st.text, "")
+	}
+	for i, t := range texts {
+		if i < len(spans) {
+			cells[spans[i][0]-1] = w.text(w.st.text, t)
+		}
+	}
+	w.row++
+	if err := w.sw.SetRow(recCell(1, w.row), cells, excelize.RowOpts{Height: rowHeightPt(1)}); err != nil {
+		return err
+	}
+	for _, sp := range spans {
+		if err := w.sw.MergeCell(recCell(sp[0], w.row), recCell(sp[1], w.row)); err != nil {
+			return err
+		}
+	}
+	w.row++
+	return w.sw.SetRow(recCell(1, w.row), []any{w.text(w.st.info, "")}, excelize.RowOpts{Height: signRowPt})
 }

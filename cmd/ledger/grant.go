@@ -230,7 +230,11 @@ func (a *app) rollup(cmd *cobra.Command, period, books, out string) error {
 	if out == "" {
 		out = "rollup-" + strings.ReplaceAll(p.Label(), "..", "_") + ".xlsx"
 	}
-	if err := workbook.WriteRollup(out, r, cmp.Or(a.cfg.Report.Preparer, a.cfg.User), a.cfg.Report.Reviewer); err != nil {
+	preparer := a.cfg.Report.Preparer
+	if u, err := db.LoadUser(cmd.Context(), a.book(), a.cfg.User); preparer == "" && err == nil {
+		preparer = cmp.Or(u.FullName, u.Name)
+	}
+	if err := workbook.WriteRollup(out, r, preparer, a.cfg.Report.Reviewer, a.cfg.Report.Signatures); err != nil {
 		return err
 	}
 	if a.jsonOut() {

@@ -8,6 +8,7 @@ import (
 	"github.com/fenyang/partyfee/internal/workbook"
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/i18n"
+	"github.com/fenyang/partyfee/ledger/report"
 )
 
 // upperBook is a book above Fenyang's in a second setup (configs/demo/
@@ -141,7 +142,7 @@ func (s *scenario) rollupWorkbook() error {
 		return err
 	}
 	out := filepath.Join(s.opt.OutDir, "rollup-2020-02.xlsx")
-	if err := workbook.WriteRollup(out, r, s.opt.Preparer, s.opt.Reviewer); err != nil {
+	if err := workbook.WriteRollup(out, r, s.opt.Preparer, s.opt.Reviewer, report.Signatures{}); err != nil {
 		return err
 	}
 	fmt.Fprintln(s.log, "\n上级汇总（ledger report rollup --period 2020-02）：")

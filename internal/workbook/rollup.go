@@ -98,6 +98,6 @@ func rollupGrant(g postgres.GrantRead) report.RollupGrant {
 }
 
 // WriteRollup writes the roll-up workbook to path.
-func WriteRollup(path string, r *report.Rollup, preparer, reviewer string) error {
-	return WriteFile(path, func(w io.Writer) error { return reports.WriteRollup(w, r, preparer, reviewer) })
+func WriteRollup(path string, r *report.Rollup, preparer, reviewer string, sig report.Signatures) error {
+	return WriteFile(path, func(w io.Writer) error { return reports.WriteRollup(w, r, preparer, reviewer, sig) })
 }
