@@ -31,6 +31,9 @@ type ChildArgs struct {
 	Kind string // workbook-t3, workbook-bare or workbook-full
 	URL  string // the bulk database
 	Out  string // the .xlsx file to write
+	// Spec is the JSON description of the work of an online-clients
+	// child (its URL and Out are unused).
+	Spec string
 }
 
 // benchChildResult is what a child reports on stdout (seconds, rows,
@@ -52,13 +55,9 @@ func (r *benchChildResult) add(o benchChildResult) {
 
 // child runs one side of the workbook workload in a child process.
 func (b *benchBulk) child(ctx context.Context, kind string) (benchChildResult, error) {
-	argv := b.env.opt.Child
-	if len(argv) == 0 {
-		exe, err := os.Executable()
-		if err != nil {
-			return benchChildResult{}, err
-		}
-		argv = []string{exe, "bench"}
+	argv, err := childArgv(b.env.opt)
+	if err != nil {
+		return benchChildResult{}, err
 	}
 	out := filepath.Join(b.env.opt.DataDir, "bench-"+kind+".xlsx")
 	defer os.Remove(out)
@@ -79,11 +78,15 @@ func (b *benchBulk) child(ctx context.Context, kind string) (benchChildResult, e
 	return r, nil
 }
 
-// RunChild is the child's side: read the period's AuditData and write
+// RunChild is the child's side: the online workload's HTTP clients
+// (kind online-clients, told what to do by args.Spec), or read the period's AuditData and write
 // the workbook (kind workbook-full), its T3 alone (workbook-t3) or T3's
 // cells with the bare StreamWriter (workbook-bare) into args.Out, timed
 // from the first query to the file closed; it reports on stdout.
 func RunChild(ctx context.Context, args ChildArgs, stdout io.Writer) error {
+	if args.Kind == childOnline {
+		return runOnlineClients(ctx, args.Spec, stdout)
+	}
 	if args.URL == "" || args.Out == "" {
 		return exit.Usagef("--child needs --child-url and --child-out")
 	}

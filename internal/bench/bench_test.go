@@ -35,6 +35,8 @@ func TestMain(m *testing.M) {
 				args.URL = os.Args[i+1]
 			case "--child-out":
 				args.Out = os.Args[i+1]
+			case "--child-spec":
+				args.Spec = os.Args[i+1]
 			}
 		}
 		if err := RunChild(context.Background(), args, os.Stdout); err != nil {
