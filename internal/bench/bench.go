@@ -160,9 +160,13 @@ prints our figure, the baseline's, their ratio, the target and whether it is met
   import                ledger import --approved of N vouchers against COPY of the same rows: ≥ 0.50×
   verify                verify over N sealed vouchers against one ordered read plus SHA-256: ≥ 0.50×
   reconcile             the monthly batch's checks over N vouchers against the same checks in bare
-                        SQL plus a bare chain check: ≤ 2× (audit rules and workbook timed on their own)
+                        SQL plus a bare chain check: ≤ 2× (audit rules timed on their own); and
+                        reconcile-workbook, the batch's workbook against a bare StreamWriter of its
+                        cells, each in a child process: time ≤ 1.5×, peak RSS ≤ baseline + 100 MiB
   workbook              the audit workbook's T3 with N rows against a bare excelize StreamWriter of the
-                        same cells, each in a child process: time ≤ 1.5×, peak RSS ≤ baseline + 50 MiB
+                        same cells, each in a child process: time ≤ 1.5×, peak RSS ≤ baseline + 50 MiB;
+                        and audit-workbook, the whole workbook (report audit) against a bare
+                        StreamWriter of the same cells of every sheet: time ≤ 1.5×, RSS ≤ + 100 MiB
 
 --runs R repeats each workload R times: each row is then the median run, with the spread of the
 ratios in its note and every run kept in the JSON ("runs"). The online rows' details give the

@@ -19,6 +19,7 @@ import (
 	"github.com/fenyang/partyfee/internal/workbook"
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/postgres"
+	"github.com/fenyang/partyfee/ledger/recon"
 	"github.com/fenyang/partyfee/reports"
 )
 
@@ -28,7 +29,7 @@ import (
 
 // ChildArgs are the hidden flags of a child.
 type ChildArgs struct {
-	Kind string // workbook-t3, workbook-bare or workbook-full
+	Kind string // workbook-t3, workbook-bare, workbook-full, workbook-bare-full, reconcile-workbook, reconcile-bare or online-clients
 	URL  string // the bulk database
 	Out  string // the .xlsx file to write
 	// Spec is the JSON description of the work of an online-clients
@@ -53,15 +54,16 @@ func (r *benchChildResult) add(o benchChildResult) {
 	r.MaxRSSMiB = max(r.MaxRSSMiB, o.MaxRSSMiB)
 }
 
-// child runs one side of the workbook workload in a child process.
-func (b *benchBulk) child(ctx context.Context, kind string) (benchChildResult, error) {
+// child runs one side of the workbook workload in a child process; extra
+// are more flags.
+func (b *benchBulk) child(ctx context.Context, kind string, extra ...string) (benchChildResult, error) {
 	argv, err := childArgv(b.env.opt)
 	if err != nil {
 		return benchChildResult{}, err
 	}
 	out := filepath.Join(b.env.opt.DataDir, "bench-"+kind+".xlsx")
 	defer os.Remove(out)
-	cmd := exec.CommandContext(ctx, argv[0], append(argv[1:], "--child", kind, "--child-url", b.appURL, "--child-out", out)...)
+	cmd := exec.CommandContext(ctx, argv[0], append(append(argv[1:], "--child", kind, "--child-url", b.appURL, "--child-out", out), extra...)...)
 	cmd.Env = append(os.Environ(), b.env.opt.ChildEnv...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -99,6 +101,9 @@ func RunChild(ctx context.Context, args ChildArgs, stdout io.Writer) error {
 		return err
 	}
 	defer db.Close()
+	if args.Kind == childReconcile || args.Kind == childReconcileBare {
+		return runReconcileChild(ctx, db, args, start, stdout)
+	}
 	period, _ := ledger.ParsePeriod(benchPeriod)
 	d, done, err := db.AuditData(ctx, benchBook, period, "")
 	if err != nil {
@@ -120,6 +125,8 @@ func RunChild(ctx context.Context, args ChildArgs, stdout io.Writer) error {
 		err = reports.WriteBareT3(f, d.T3)
 	case "workbook-full":
 		_, err = reports.WriteAudit(f, d, reports.Options{})
+	case "workbook-bare-full":
+		err = reports.WriteBareAudit(f, d)
 	default:
 		return exit.Usagef("--child: unknown kind %q", args.Kind)
 	}
@@ -129,12 +136,60 @@ func RunChild(ctx context.Context, args ChildArgs, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	return reportChild(args.Out, start, rows, stdout)
+}
+
+// reportChild reports a child's time since start, its rows, the size of
+// the file it wrote and its peak RSS.
+func reportChild(out string, start time.Time, rows int64, stdout io.Writer) error {
 	elapsed := time.Since(start)
-	st, err := os.Stat(args.Out)
+	st, err := os.Stat(out)
 	if err != nil {
 		return err
 	}
 	return json.NewEncoder(stdout).Encode(benchChildResult{Seconds: round4(elapsed.Seconds()), Rows: rows, Bytes: st.Size(), MaxRSSMiB: peakRSSMiB()})
+}
+
+// The reconciliation workbook's children write the workbook of a batch
+// result (the JSON file named by --child-spec, which the parent wrote
+// after its run of the batch), as `ledger reconcile --out` does or with
+// the bare StreamWriter.
+const (
+	childReconcile     = "reconcile-workbook"
+	childReconcileBare = "reconcile-bare"
+)
+
+func runReconcileChild(ctx context.Context, db *postgres.DB, args ChildArgs, start time.Time, stdout io.Writer) error {
+	data, err := os.ReadFile(args.Spec)
+	if err != nil {
+		return err
+	}
+	var res recon.ReconcileResult
+	if err := json.Unmarshal(data, &res); err != nil {
+		return fmt.Errorf("%s: %w", args.Spec, err)
+	}
+	b, err := db.LoadBooks(ctx, res.Book)
+	if err != nil {
+		return err
+	}
+	d := recon.ReconcileWorkbookData(&res, b, time.Date(2020, 3, 1, 9, 0, 0, 0, time.UTC), ledger.SystemUser, "bench", "bench")
+	f, err := os.Create(args.Out)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if args.Kind == childReconcile {
+		err = reports.WriteReconcile(f, d)
+	} else {
+		err = reports.WriteBareReconcile(f, d)
+	}
+	if err == nil {
+		err = f.Close()
+	}
+	if err != nil {
+		return err
+	}
+	return reportChild(args.Out, start, int64(len(d.Trial)+len(d.Findings)+len(d.Discrepancies)), stdout)
 }
 
 // peakRSSMiB is this process's peak resident set since it was exec'd
