@@ -1,8 +1,11 @@
 package reports
 
 import (
+	"archive/zip"
 	"bytes"
+	"io"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
@@ -96,5 +99,49 @@ func TestWriteBareReconcile(t *testing.T) {
 	rows, err := f.GetRows(SheetRecTrial)
 	if err != nil || len(rows) != 3 || rows[2][0] != "4201" {
 		t.Errorf("trial: %q, %v", rows, err)
+	}
+}
+
+// TestAuditFirstSheetActive: the audit workbook opens on its cover, the
+// one selected tab, without the sheets being read back to mark it.
+func TestAuditFirstSheetActive(t *testing.T) {
+	b, _ := writeFixture(t, Options{})
+	f, err := excelize.OpenReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if i := f.GetActiveSheetIndex(); i != 0 {
+		t.Errorf("active sheet %d, want 0", i)
+	}
+	// The cover is the file's Sheet1 (sheetId 1, xl/worksheets/sheet1.xml)
+	// and the one sheet whose view is selected.
+	if first := f.GetSheetList()[0]; first != SheetCover || f.GetSheetMap()[1] != first {
+		t.Errorf("first sheet %q, sheet 1 %q", first, f.GetSheetMap()[1])
+	}
+	z, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var selected []string
+	for _, zf := range z.File {
+		if !strings.HasPrefix(zf.Name, "xl/worksheets/sheet") {
+			continue
+		}
+		r, err := zf.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := io.ReadAll(r)
+		r.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(data, []byte(`tabSelected="true"`)) {
+			selected = append(selected, zf.Name)
+		}
+	}
+	if !slices.Equal(selected, []string{"xl/worksheets/sheet1.xml"}) {
+		t.Errorf("selected sheet views %q, want the cover's alone", selected)
 	}
 }
