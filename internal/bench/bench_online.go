@@ -454,5 +454,13 @@ func (o *benchOnline) online(ctx context.Context, name string, clients int) ([]R
 		f := false
 		rate.Pass = &f
 	}
-	return []Result{rate, p99}, nil
+	// The cost of a voucher, each against an absolute target (issue #19),
+	// the baseline's beside it: PostgreSQL CPU of the side's backends and
+	// WAL per voucher, the server's Go CPU per request (the baseline's:
+	// its bare clients' per transaction).
+	d := rate.Detail
+	cpu := newResult(name+"-pg-cpu", "ms/voucher", d["pg_backend_cpu_ms_per_unit"], d["baseline_pg_backend_cpu_ms_per_unit"], target{"at most", 2.5})
+	wal := newResult(name+"-wal", "bytes/voucher", d["wal_bytes_per_unit"], d["baseline_wal_bytes_per_unit"], target{"at most", 4096})
+	goCPU := newResult(name+"-go-cpu", "ms/request", d["server_go_cpu_ms_per_request"], d["baseline_go_cpu_ms_per_tx"], target{"at most", 0.5})
+	return []Result{rate, p99, cpu, wal, goCPU}, nil
 }

@@ -64,6 +64,8 @@ func runFigure(r Result) (float64, string) {
 		return r.Ours, "ours"
 	case strings.HasPrefix(r.Target, "≤ baseline +"):
 		return r.Ours - r.Baseline, "difference"
+	case strings.HasPrefix(r.Target, "≤ ") && !strings.HasSuffix(r.Target, "×"):
+		return r.Ours, "ours" // an absolute target
 	}
 	return r.Ratio, "ratio"
 }

@@ -18,6 +18,9 @@ func TestFoldRuns(t *testing.T) {
 		return newResult("workbook-rss", "MiB", ours, base, target{"plus", 50})
 	}
 	alone := func(ours float64) Result { return newResult("reconcile-workbook", "s", ours, 0, target{}) }
+	cost := func(ours, base float64) Result {
+		return newResult("online-16-pg-cpu", "ms/voucher", ours, base, target{"at most", 2.5})
+	}
 	for _, c := range []struct {
 		name     string
 		runs     [][]Result
@@ -30,6 +33,7 @@ func TestFoldRuns(t *testing.T) {
 		{"two rates: the worse", [][]Result{{rate(60, 100)}, {rate(45, 100)}}, []float64{45}, []bool{false}, "ratio", 0.45, 0.6},
 		{"memory by difference", [][]Result{{mem(100, 90)}, {mem(200, 100)}, {mem(130, 100)}}, []float64{130}, []bool{true}, "difference", 10, 100},
 		{"no baseline", [][]Result{{alone(3)}, {alone(1)}, {alone(2)}}, []float64{2}, nil, "ours", 1, 3},
+		{"absolute target", [][]Result{{cost(3, 1)}, {cost(2, 9)}, {cost(2.4, 1)}}, []float64{2.4}, []bool{true}, "ours", 2, 3},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got := foldRuns(c.runs)
@@ -78,12 +82,22 @@ func TestBenchOnlineRuns(t *testing.T) {
 	opt := testOptions(t, 100)
 	opt.Only, opt.Runs, opt.Duration = "online", 2, 400*time.Millisecond
 	rep, _ := runJSON(t, opt)
-	if rep.Runs != 2 || len(rep.Workloads) != 4 {
+	if rep.Runs != 2 || len(rep.Workloads) != 10 {
 		t.Fatalf("runs %d, rows %d: %+v", rep.Runs, len(rep.Workloads), rep.Workloads)
 	}
 	for _, r := range rep.Workloads {
 		if len(r.Runs) != 2 {
 			t.Errorf("%s keeps %d runs, want 2", r.Name, len(r.Runs))
+			continue
+		}
+		if r.Ours <= 0 || r.Baseline <= 0 || r.Pass == nil {
+			t.Errorf("%s: not measured on both sides: %+v", r.Name, r)
+		}
+		if strings.HasSuffix(r.Name, "-pg-cpu") || strings.HasSuffix(r.Name, "-wal") || strings.HasSuffix(r.Name, "-go-cpu") {
+			// absolute targets: the median run's figure, spread by ours
+			if lo, hi := r.Detail["ours_min"], r.Detail["ours_max"]; r.Ours < lo || r.Ours > hi || lo <= 0 {
+				t.Errorf("%s: %v outside its runs' %v–%v", r.Name, r.Ours, lo, hi)
+			}
 			continue
 		}
 		lo, hi := r.Detail["ratio_min"], r.Detail["ratio_max"]

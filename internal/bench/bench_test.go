@@ -152,7 +152,8 @@ func TestBenchJSON(t *testing.T) {
 		}
 	}
 	for _, name := range append(slices.Clone(Workloads), "online-16-p99", "online-64-p99", "workbook-rss", "reconcile-audit-rules", "reconcile-workbook",
-		"reconcile-workbook-rss", "audit-workbook", "audit-workbook-rss") {
+		"reconcile-workbook-rss", "audit-workbook", "audit-workbook-rss",
+		"online-16-pg-cpu", "online-16-wal", "online-16-go-cpu", "online-64-pg-cpu", "online-64-wal", "online-64-go-cpu") {
 		if !seen[name] {
 			t.Errorf("workload %s missing from %s", name, out)
 		}
