@@ -122,3 +122,23 @@ func TestBenchOnlineRuns(t *testing.T) {
 		}
 	}
 }
+
+// TestBenchHotRuns runs the hot row twice on one database: the second
+// run's check of the money posted counts its own vouchers, not the first
+// run's as well.
+func TestBenchHotRuns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a cluster of its own")
+	}
+	opt := testOptions(t, 100)
+	opt.Only, opt.Runs, opt.Duration = "hot", 2, 400*time.Millisecond
+	rep, _ := runJSON(t, opt)
+	if len(rep.Workloads) != 1 || len(rep.Workloads[0].Runs) != 2 {
+		t.Fatalf("want the hot row with two runs: %+v", rep.Workloads)
+	}
+	for i, r := range rep.Workloads[0].Runs {
+		if r.Detail["posts"] <= 0 || r.Detail["balance_after"] >= r.Detail["balance_before"] {
+			t.Errorf("run %d posted %v, balance %v → %v", i+1, r.Detail["posts"], r.Detail["balance_before"], r.Detail["balance_after"])
+		}
+	}
+}
