@@ -1476,7 +1476,8 @@ CREATE TABLE public.api_idempotency (
     CONSTRAINT api_idempotency_check CHECK (((status IS NULL) = (completed_at IS NULL))),
     CONSTRAINT api_idempotency_key_check CHECK (((key <> ''::text) AND (length(key) <= 200))),
     CONSTRAINT api_idempotency_status_check CHECK (((status >= 100) AND (status <= 599)))
-);
+)
+WITH (fillfactor='50');
 
 ALTER TABLE public.api_idempotency OWNER TO ledger_owner;
 
@@ -2339,8 +2340,10 @@ CREATE TABLE public.vouchers (
     CONSTRAINT vouchers_payee_type_check CHECK ((payee_type = ANY (ARRAY[''::text, 'supplier'::text, 'host_unit'::text, 'individual'::text, 'org'::text, 'upper_org'::text]))),
     CONSTRAINT vouchers_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'checked'::text, 'signed'::text, 'posted'::text, 'void'::text]))),
     CONSTRAINT vouchers_summary_check CHECK (((summary <> ''::text) AND (length(summary) <= 500))),
-    CONSTRAINT vouchers_type_check CHECK ((type <> ''::text))
-);
+    CONSTRAINT vouchers_type_check CHECK ((type <> ''::text)),
+    CONSTRAINT vouchers_void_recorded CHECK (((status = 'void'::text) = (voided_at IS NOT NULL)))
+)
+WITH (fillfactor='70');
 
 ALTER TABLE public.vouchers OWNER TO ledger_owner;
 
@@ -2794,13 +2797,7 @@ CREATE INDEX vouchers_date ON public.vouchers USING btree (book, date);
 -- Name: vouchers_one_reversal; Type: INDEX; Schema: public; Owner: ledger_owner
 --
 
-CREATE UNIQUE INDEX vouchers_one_reversal ON public.vouchers USING btree (book, reversal_of) WHERE ((reversal_of IS NOT NULL) AND (status <> 'void'::text));
-
---
--- Name: vouchers_period; Type: INDEX; Schema: public; Owner: ledger_owner
---
-
-CREATE INDEX vouchers_period ON public.vouchers USING btree (book, year, month, status);
+CREATE UNIQUE INDEX vouchers_one_reversal ON public.vouchers USING btree (book, reversal_of) WHERE ((reversal_of IS NOT NULL) AND (voided_at IS NULL));
 
 --
 -- Name: accounts accounts_bump_revision; Type: TRIGGER; Schema: public; Owner: ledger_owner

@@ -3,7 +3,6 @@ package reports
 import (
 	"io"
 	"iter"
-	"strings"
 
 	"github.com/xuri/excelize/v2"
 
@@ -40,36 +39,7 @@ func WriteBareT3(w io.Writer, rows iter.Seq2[report.T3Row, error]) error {
 				return err
 			}
 			n++
-			cells[0] = n
-			cells[1] = r.OrgName
-			cells[2] = dateSerial(r.Date)
-			cells[3] = r.Voucher
-			cells[4] = r.Summary
-			cells[5] = purposeName(r.Purpose)
-			cells[6] = r.FundName
-			cells[7] = r.Item
-			cells[8] = nil
-			if !r.Quantity.IsZero() {
-				cells[8], _ = r.Quantity.Float64()
-			}
-			cells[9] = nil
-			if !r.UnitPrice.IsZero() {
-				cells[9] = float64(r.UnitPrice.Fen()) / 100
-			}
-			cells[10] = float64(r.Amount.Fen()) / 100
-			cells[11] = methodName(r.Method)
-			cells[12] = r.Payee
-			cells[13] = payeeTypeName(r.PayeeType)
-			cells[14] = strings.Join(r.DocTypes, "、")
-			cells[15] = r.Attachments
-			cells[16] = r.Decision
-			cells[17] = r.Handler
-			cells[18] = r.Checker
-			cells[19] = nil
-			if !r.PublishedOn.IsZero() {
-				cells[19] = dateSerial(r.PublishedOn)
-			}
-			cells[20] = strings.Join(r.Flags, "、")
+			bareT3Row(cells, n, &r)
 			cell, _ := excelize.CoordinatesToCellName(1, n+1)
 			if err := sw.SetRow(cell, cells); err != nil {
 				return err

@@ -73,13 +73,15 @@ func (a *app) benchCommand() *cobra.Command {
 	f := c.Flags()
 	f.IntVar(&opt.Scale, "scale", 10000, "N, the vouchers of the bulk workloads (verify, reconcile, workbook, import)")
 	f.StringVar(&opt.Only, "only", "", "run one workload: online, "+strings.Join(bench.Workloads, ", "))
+	f.IntVar(&opt.Runs, "runs", 1, "run each workload this many times; each row reports the median run and the spread")
 	f.DurationVar(&opt.Duration, "duration", 0, "how long each side of online and hot runs (default from the scale, 1s to 20s)")
 	f.BoolVar(&opt.Keep, "keep", false, "keep the temporary data directory (and its cluster's data) after the run")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a pprof CPU profile of the run to this file")
 	f.StringVar(&child.Kind, "child", "", "internal: run one side of a workload as a child process")
 	f.StringVar(&child.URL, "child-url", "", "internal: the database of the child")
 	f.StringVar(&child.Out, "child-out", "", "internal: the file the child writes")
-	for _, n := range []string{"child", "child-url", "child-out"} {
+	f.StringVar(&child.Spec, "child-spec", "", "internal: what the child does (JSON)")
+	for _, n := range []string{"child", "child-url", "child-out", "child-spec"} {
 		_ = f.MarkHidden(n)
 	}
 	return c

@@ -35,10 +35,11 @@ func runLedgerURL(t *testing.T, url string, args ...string) (string, string, int
 	return o.String(), e.String(), code
 }
 
-// TestBenchUsage: the bench command refuses a scale below its minimum and
-// an unknown workload as usage errors, before it starts anything.
+// TestBenchUsage: the bench command refuses a scale below its minimum, an
+// unknown workload and too many runs as usage errors, before it starts
+// anything.
 func TestBenchUsage(t *testing.T) {
-	for _, args := range [][]string{{"bench", "--scale", "10"}, {"bench", "--only", "nothing"}} {
+	for _, args := range [][]string{{"bench", "--scale", "10"}, {"bench", "--only", "nothing"}, {"bench", "--runs", "100"}} {
 		_, errOut, code := runLedger(t, nil, args...)
 		if code != exit.Usage || !strings.Contains(errOut, "（usage）") {
 			t.Errorf("%v: exit %d, %s", args, code, errOut)

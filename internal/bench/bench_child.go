@@ -19,6 +19,7 @@ import (
 	"github.com/fenyang/partyfee/internal/workbook"
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/postgres"
+	"github.com/fenyang/partyfee/ledger/recon"
 	"github.com/fenyang/partyfee/reports"
 )
 
@@ -28,9 +29,12 @@ import (
 
 // ChildArgs are the hidden flags of a child.
 type ChildArgs struct {
-	Kind string // workbook-t3, workbook-bare or workbook-full
+	Kind string // workbook-t3, workbook-bare, workbook-full, workbook-bare-full, reconcile-workbook, reconcile-bare or online-clients
 	URL  string // the bulk database
 	Out  string // the .xlsx file to write
+	// Spec is the JSON description of the work of an online-clients
+	// child (its URL and Out are unused).
+	Spec string
 }
 
 // benchChildResult is what a child reports on stdout (seconds, rows,
@@ -50,19 +54,16 @@ func (r *benchChildResult) add(o benchChildResult) {
 	r.MaxRSSMiB = max(r.MaxRSSMiB, o.MaxRSSMiB)
 }
 
-// child runs one side of the workbook workload in a child process.
-func (b *benchBulk) child(ctx context.Context, kind string) (benchChildResult, error) {
-	argv := b.env.opt.Child
-	if len(argv) == 0 {
-		exe, err := os.Executable()
-		if err != nil {
-			return benchChildResult{}, err
-		}
-		argv = []string{exe, "bench"}
+// child runs one side of the workbook workload in a child process; extra
+// are more flags.
+func (b *benchBulk) child(ctx context.Context, kind string, extra ...string) (benchChildResult, error) {
+	argv, err := childArgv(b.env.opt)
+	if err != nil {
+		return benchChildResult{}, err
 	}
 	out := filepath.Join(b.env.opt.DataDir, "bench-"+kind+".xlsx")
 	defer os.Remove(out)
-	cmd := exec.CommandContext(ctx, argv[0], append(argv[1:], "--child", kind, "--child-url", b.appURL, "--child-out", out)...)
+	cmd := exec.CommandContext(ctx, argv[0], append(append(argv[1:], "--child", kind, "--child-url", b.appURL, "--child-out", out), extra...)...)
 	cmd.Env = append(os.Environ(), b.env.opt.ChildEnv...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -79,11 +80,15 @@ func (b *benchBulk) child(ctx context.Context, kind string) (benchChildResult, e
 	return r, nil
 }
 
-// RunChild is the child's side: read the period's AuditData and write
+// RunChild is the child's side: the online workload's HTTP clients
+// (kind online-clients, told what to do by args.Spec), or read the period's AuditData and write
 // the workbook (kind workbook-full), its T3 alone (workbook-t3) or T3's
 // cells with the bare StreamWriter (workbook-bare) into args.Out, timed
 // from the first query to the file closed; it reports on stdout.
 func RunChild(ctx context.Context, args ChildArgs, stdout io.Writer) error {
+	if args.Kind == childOnline {
+		return runOnlineClients(ctx, args.Spec, stdout)
+	}
 	if args.URL == "" || args.Out == "" {
 		return exit.Usagef("--child needs --child-url and --child-out")
 	}
@@ -96,6 +101,9 @@ func RunChild(ctx context.Context, args ChildArgs, stdout io.Writer) error {
 		return err
 	}
 	defer db.Close()
+	if args.Kind == childReconcile || args.Kind == childReconcileBare {
+		return runReconcileChild(ctx, db, args, start, stdout)
+	}
 	period, _ := ledger.ParsePeriod(benchPeriod)
 	d, done, err := db.AuditData(ctx, benchBook, period, "")
 	if err != nil {
@@ -117,6 +125,8 @@ func RunChild(ctx context.Context, args ChildArgs, stdout io.Writer) error {
 		err = reports.WriteBareT3(f, d.T3)
 	case "workbook-full":
 		_, err = reports.WriteAudit(f, d, reports.Options{})
+	case "workbook-bare-full":
+		err = reports.WriteBareAudit(f, d)
 	default:
 		return exit.Usagef("--child: unknown kind %q", args.Kind)
 	}
@@ -126,12 +136,60 @@ func RunChild(ctx context.Context, args ChildArgs, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	return reportChild(args.Out, start, rows, stdout)
+}
+
+// reportChild reports a child's time since start, its rows, the size of
+// the file it wrote and its peak RSS.
+func reportChild(out string, start time.Time, rows int64, stdout io.Writer) error {
 	elapsed := time.Since(start)
-	st, err := os.Stat(args.Out)
+	st, err := os.Stat(out)
 	if err != nil {
 		return err
 	}
 	return json.NewEncoder(stdout).Encode(benchChildResult{Seconds: round4(elapsed.Seconds()), Rows: rows, Bytes: st.Size(), MaxRSSMiB: peakRSSMiB()})
+}
+
+// The reconciliation workbook's children write the workbook of a batch
+// result (the JSON file named by --child-spec, which the parent wrote
+// after its run of the batch), as `ledger reconcile --out` does or with
+// the bare StreamWriter.
+const (
+	childReconcile     = "reconcile-workbook"
+	childReconcileBare = "reconcile-bare"
+)
+
+func runReconcileChild(ctx context.Context, db *postgres.DB, args ChildArgs, start time.Time, stdout io.Writer) error {
+	data, err := os.ReadFile(args.Spec)
+	if err != nil {
+		return err
+	}
+	var res recon.ReconcileResult
+	if err := json.Unmarshal(data, &res); err != nil {
+		return fmt.Errorf("%s: %w", args.Spec, err)
+	}
+	b, err := db.LoadBooks(ctx, res.Book)
+	if err != nil {
+		return err
+	}
+	d := recon.ReconcileWorkbookData(&res, b, time.Date(2020, 3, 1, 9, 0, 0, 0, time.UTC), ledger.SystemUser, "bench", "bench")
+	f, err := os.Create(args.Out)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if args.Kind == childReconcile {
+		err = reports.WriteReconcile(f, d)
+	} else {
+		err = reports.WriteBareReconcile(f, d)
+	}
+	if err == nil {
+		err = f.Close()
+	}
+	if err != nil {
+		return err
+	}
+	return reportChild(args.Out, start, int64(len(d.Trial)+len(d.Findings)+len(d.Discrepancies)), stdout)
 }
 
 // peakRSSMiB is this process's peak resident set since it was exec'd

@@ -98,14 +98,17 @@ func (o *benchOnline) hot(ctx context.Context, clients int) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	// This run's vouchers: with --runs the branch holds earlier runs'
+	// postings too (the balances were read before this run).
 	var postedN, postedFen int64
 	if err := o.db.Pool.QueryRow(ctx, `SELECT count(*), coalesce(sum(l.credit_fen), 0) FROM vouchers v
 		JOIN voucher_lines l ON l.book = v.book AND l.voucher_id = v.id AND l.account = $3 AND l.org = $2
-		WHERE v.book = $1 AND v.status = 'posted' AND v.flow = 'spend'`, benchBook, benchHotOrg, ledger.AcctPending).Scan(&postedN, &postedFen); err != nil {
+		WHERE v.book = $1 AND v.status = 'posted' AND v.flow = 'spend' AND v.id = ANY($4)`, benchBook, benchHotOrg, ledger.AcctPending, ids).Scan(&postedN, &postedFen); err != nil {
 		return nil, err
 	}
 	var bareN, bareFen int64
-	if err := o.bare.QueryRow(ctx, `SELECT count(*), coalesce(sum(amount), 0) FROM bare.vouchers WHERE org = $1 AND status = 'posted'`, benchHotOrg).Scan(&bareN, &bareFen); err != nil {
+	if err := o.bare.QueryRow(ctx, `SELECT count(*), coalesce(sum(amount), 0) FROM bare.vouchers WHERE org = $1 AND status = 'posted' AND id = ANY($2)`,
+		benchHotOrg, bareIDs).Scan(&bareN, &bareFen); err != nil {
 		return nil, err
 	}
 	switch {

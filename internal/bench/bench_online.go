@@ -407,6 +407,7 @@ func (o *benchOnline) online(ctx context.Context, name string, clients int) ([]R
 	half := o.env.opt.Duration / 2
 	var ours, bare loadResult
 	var oursPG, barePG pgSampler
+	var clientCPU time.Duration // the HTTP clients' child processes
 	for round := range 2 {
 		o.env.opt.logf("%s: round %d: bare pgx, %d clients, %v", name, round+1, clients, half)
 		bare.add(o.sampled(ctx, embedded.Superuser, &barePG, func() loadResult {
@@ -416,9 +417,9 @@ func (o *benchOnline) online(ctx context.Context, name string, clients int) ([]R
 		}))
 		o.env.opt.logf("%s: round %d: HTTP API, %d clients, %v", name, round+1, clients, half)
 		ours.add(o.sampled(ctx, "ledger_app", &oursPG, func() loadResult {
-			return runClients(ctx, clients, half, func(ctx context.Context, _ int, rng *rand.Rand, st *clientStats) bool {
-				return o.oursSpend(ctx, rng, st)
-			})
+			r, cpu := o.clientsInChild(ctx, clients, half)
+			clientCPU += cpu
+			return r
 		}))
 	}
 	if err := ctx.Err(); err != nil {
@@ -437,11 +438,29 @@ func (o *benchOnline) online(ctx context.Context, name string, clients int) ([]R
 	}
 	addWaits(rate.Detail, "", &oursPG, ours.units)
 	addWaits(rate.Detail, "baseline_", &barePG, bare.units)
+	// Go CPU: the server's (this process, while the clients ran in a
+	// child), the clients' (the child), and the baseline's bare clients
+	// (this process).
+	if ours.requests > 0 {
+		rate.Detail["server_go_cpu_ms_per_request"] = round4(ms(oursPG.goCPU) / float64(ours.requests))
+		rate.Detail["client_go_cpu_ms_per_request"] = round4(ms(clientCPU) / float64(ours.requests))
+	}
+	if bare.requests > 0 {
+		rate.Detail["baseline_go_cpu_ms_per_tx"] = round4(ms(barePG.goCPU) / float64(bare.requests))
+	}
 	p99 := newResult(name+"-p99", "ms", ours.percentile(0.99), bare.percentile(0.99), target{"max", 2})
 	if ours.errs+bare.errs > 0 {
 		rate.Note = fmt.Sprintf("%d errors, first: %v", ours.errs+bare.errs, errors.Join(ours.firstErr, bare.firstErr))
 		f := false
 		rate.Pass = &f
 	}
-	return []Result{rate, p99}, nil
+	// The cost of a voucher, each against an absolute target (issue #19),
+	// the baseline's beside it: PostgreSQL CPU of the side's backends and
+	// WAL per voucher, the server's Go CPU per request (the baseline's:
+	// its bare clients' per transaction).
+	d := rate.Detail
+	cpu := newResult(name+"-pg-cpu", "ms/voucher", d["pg_backend_cpu_ms_per_unit"], d["baseline_pg_backend_cpu_ms_per_unit"], target{"at most", 2.5})
+	wal := newResult(name+"-wal", "bytes/voucher", d["wal_bytes_per_unit"], d["baseline_wal_bytes_per_unit"], target{"at most", 4096})
+	goCPU := newResult(name+"-go-cpu", "ms/request", d["server_go_cpu_ms_per_request"], d["baseline_go_cpu_ms_per_tx"], target{"at most", 0.5})
+	return []Result{rate, p99, cpu, wal, goCPU}, nil
 }

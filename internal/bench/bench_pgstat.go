@@ -14,7 +14,12 @@ import (
 // PostgreSQL: every few milliseconds it samples the wait events of the
 // side's active backends (a role's sessions on the database; "CPU" when a
 // backend waits on nothing), and it reads the WAL position before and
-// after, so that WAL bytes per unit of work are exact.
+// after, so that WAL bytes per unit of work are exact. It also follows
+// the CPU time of the cluster's processes from /proc/<pid>/stat (the
+// cluster is local, started by the harness): the side's backends, and
+// every process of the cluster (background writers, WAL writer,
+// checkpointer, autovacuum), its own session excepted; and the Go CPU of
+// this process meanwhile.
 type pgSampler struct {
 	conn    *pgx.Conn
 	db      string
@@ -26,9 +31,68 @@ type pgSampler struct {
 	samples int
 	lsn0    int64
 	wal     int64
+
+	backends, cluster *procCPU
+	backendCPU        time.Duration // the side's backends
+	clusterCPU        time.Duration // every process of the cluster
+	goCPU             time.Duration // this process (the in-process server, the bare clients)
+	goCPU0            time.Duration
+	cpuKnown          bool // the processes' CPU could be read
 }
 
-const pgSampleEvery = 10 * time.Millisecond
+const (
+	pgSampleEvery = 10 * time.Millisecond
+	// pgCPUSamples is how often the processes' CPU is read: often enough
+	// that a backend that exits loses little, rarely enough to cost
+	// little.
+	pgCPUSamples = 10 // every tenth sample
+)
+
+// pgProcs lists the cluster's processes: pid, and whether it is one of
+// the side's client backends.
+const pgProcs = `SELECT pid, backend_type = 'client backend' AND datname IS NOT DISTINCT FROM $1 AND usename IS NOT DISTINCT FROM $2
+	FROM pg_stat_activity WHERE pid <> pg_backend_pid()`
+
+// readProcs reads the cluster's processes into the CPU counters, with
+// start for processes present at the beginning and see afterwards.
+func (s *pgSampler) readProcs(ctx context.Context, first bool) {
+	rows, err := s.conn.Query(ctx, pgProcs, s.db, s.role)
+	if err != nil {
+		return
+	}
+	type proc struct {
+		pid  int
+		ours bool
+	}
+	procs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (proc, error) {
+		var p proc
+		var pid int32
+		err := r.Scan(&pid, &p.ours)
+		p.pid = int(pid)
+		return p, err
+	})
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range procs {
+		if first {
+			s.cluster.start(p.pid)
+			if p.ours {
+				s.backends.start(p.pid)
+			}
+			continue
+		}
+		s.cluster.see(p.pid)
+		if p.ours {
+			s.backends.see(p.pid)
+		}
+	}
+	if len(s.cluster.first) > 0 {
+		s.cpuKnown = true
+	}
+}
 
 // startPGSampler samples the backends of role on the database of d.
 func (d *benchDatabase) startPGSampler(ctx context.Context, role string) (*pgSampler, error) {
@@ -36,7 +100,10 @@ func (d *benchDatabase) startPGSampler(ctx context.Context, role string) (*pgSam
 	if err != nil {
 		return nil, err
 	}
-	s := &pgSampler{conn: conn, db: d.name, role: role, stop: make(chan struct{}), done: make(chan struct{}), counts: map[string]int{}}
+	s := &pgSampler{conn: conn, db: d.name, role: role, stop: make(chan struct{}), done: make(chan struct{}), counts: map[string]int{},
+		backends: newProcCPU(), cluster: newProcCPU()}
+	s.readProcs(ctx, true)
+	s.goCPU0 = selfCPU()
 	if err := conn.QueryRow(ctx, `SELECT pg_current_wal_lsn() - '0/0'::pg_lsn`).Scan(&s.lsn0); err != nil {
 		conn.Close(ctx)
 		return nil, err
@@ -49,13 +116,16 @@ func (s *pgSampler) loop(ctx context.Context) {
 	defer close(s.done)
 	t := time.NewTicker(pgSampleEvery)
 	defer t.Stop()
-	for {
+	for tick := 1; ; tick++ {
 		select {
 		case <-s.stop:
 			return
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+		if tick%pgCPUSamples == 0 {
+			s.readProcs(ctx, false)
 		}
 		rows, err := s.conn.Query(ctx, `SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU') FROM pg_stat_activity
 			WHERE datname = $1 AND usename = $2 AND state = 'active' AND pid <> pg_backend_pid()`, s.db, s.role)
@@ -79,6 +149,13 @@ func (s *pgSampler) loop(ctx context.Context) {
 func (s *pgSampler) finish(ctx context.Context) {
 	close(s.stop)
 	<-s.done
+	s.goCPU = selfCPU() - s.goCPU0
+	s.readProcs(ctx, false)
+	s.mu.Lock()
+	s.backends.refresh()
+	s.cluster.refresh()
+	s.backendCPU, s.clusterCPU = s.backends.used(), s.cluster.used()
+	s.mu.Unlock()
 	var lsn int64
 	if err := s.conn.QueryRow(ctx, `SELECT pg_current_wal_lsn() - '0/0'::pg_lsn`).Scan(&lsn); err == nil {
 		s.wal = lsn - s.lsn0
@@ -122,8 +199,15 @@ func addWaits(detail map[string]float64, prefix string, s *pgSampler, units int)
 	}
 	if units > 0 {
 		detail[prefix+"wal_bytes_per_unit"] = round4(float64(s.wal) / float64(units))
+		if s.cpuKnown {
+			detail[prefix+"pg_backend_cpu_ms_per_unit"] = round4(ms(s.backendCPU) / float64(units))
+			detail[prefix+"pg_cluster_cpu_ms_per_unit"] = round4(ms(s.clusterCPU) / float64(units))
+		}
 	}
 }
+
+// ms is a duration in milliseconds.
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // merge adds another sampler's samples and WAL.
 func (s *pgSampler) merge(o *pgSampler) {
@@ -137,6 +221,10 @@ func (s *pgSampler) merge(o *pgSampler) {
 	}
 	s.samples += o.samples
 	s.wal += o.wal
+	s.backendCPU += o.backendCPU
+	s.clusterCPU += o.clusterCPU
+	s.goCPU += o.goCPU
+	s.cpuKnown = s.cpuKnown || o.cpuKnown
 }
 
 // sampled runs fn while sampling role's backends into agg.

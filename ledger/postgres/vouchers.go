@@ -160,12 +160,20 @@ func queueVoucher(batch *pgx.Batch, v *ledger.Voucher, actor string, now time.Ti
 	// the voucher handed back equals the one stored.
 	now = now.Round(time.Microsecond).UTC()
 	v.Flow, v.Maker, v.MadeAt, v.Status, v.DocTypes = flow, actor, &now, ledger.StatusDraft, docTypes
+	// The draft is written with its total, the sum of its debits: the
+	// line trigger then finds it right and leaves the row alone, rather
+	// than writing a second version of it (and firing the update triggers)
+	// to set it. The database still checks it against the lines.
+	var total int64
+	for _, l := range v.Lines {
+		total += l.Debit.Fen()
+	}
 	batch.Queue(`INSERT INTO vouchers (book, type, year, month, number, date, summary, attachments, doc_types, decision,
-			payee, payee_type, method, flow, memo, closing, correcting, reversal_of, correction_of, idem_key, maker, made_at)
-		VALUES ($1, $2, 0, 0, 1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+			payee, payee_type, method, flow, memo, closing, correcting, reversal_of, correction_of, idem_key, maker, made_at, total_fen)
+		VALUES ($1, $2, 0, 0, 1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
 		RETURNING id, number, year, month`,
 		v.Book, v.Type, v.Date, v.Summary, v.Attachments, docTypes, v.Decision, v.Payee, v.PayeeType, v.Method, flow, v.Memo,
-		v.Closing, v.Correcting, reversalOf, correctionOf, key, actor, now)
+		v.Closing, v.Correcting, reversalOf, correctionOf, key, actor, now, total)
 	const current = `currval(pg_get_serial_sequence('public.vouchers', 'id'))`
 	n := len(v.Lines)
 	nos, debits, credits := make([]int32, n), make([]int64, n), make([]int64, n)
