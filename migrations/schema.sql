@@ -186,8 +186,8 @@ BEGIN
     END IF;
     SELECT name INTO up_name FROM books WHERE book = NEW.book;
     summary := '收到' || up_name || '下拨专项党费';
-    INSERT INTO vouchers (book, type, year, month, number, date, summary, decision, payee, payee_type, method, flow, idem_key, maker, made_at)
-        VALUES (g.to_book, vtype, 0, 0, 1, NEW.date, summary, NEW.decision, up_name, 'upper_org', 'bank', 'receive',
+    INSERT INTO vouchers (book, type, year, month, number, date, summary, attachments, doc_types, decision, payee, payee_type, method, flow, idem_key, maker, made_at)
+        VALUES (g.to_book, vtype, 0, 0, 1, NEW.date, summary, NEW.attachments, NEW.doc_types, NEW.decision, up_name, 'upper_org', 'bank', 'receive',
                 'grant:' || NEW.book || ':' || NEW.id, 'system', now())
         RETURNING id INTO rid;
     INSERT INTO voucher_lines (book, voucher_id, line_no, summary, account, org, fund, debit_fen, credit_fen) VALUES
