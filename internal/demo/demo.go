@@ -80,13 +80,7 @@ func printDemoTotals(ctx context.Context, db *postgres.DB, out io.Writer) error 
 	if err != nil {
 		return err
 	}
-	dx := func(m ledger.Money) string {
-		s, err := ledger.ToDaXie(m.Abs())
-		if err != nil {
-			return "?"
-		}
-		return s
-	}
+	dx := textout.Capitals
 	upper, match := orZero(t.IncomeByKind[ledger.FundUpper]), orZero(t.IncomeByKind[ledger.FundMatching])
 	fmt.Fprintln(out, "由账簿计算的合计（2020-02-01 … 2020-03-31，已记账凭证，专项资金）：")
 	fmt.Fprintf(out, "  省市下拨          %14s  %s\n", upper.Format(), dx(upper))
