@@ -123,7 +123,7 @@ func (a *app) reconcile(cmd *cobra.Command, period, statement, out string, close
 		textout.Reconcile(a.stdout, a.lang(), res, out, a.cfg.Report.TimeZone)
 	}
 	if res.Status != recon.StatusClean {
-		return &exit.DiscrepancyError{Msg: fmt.Sprintf("reconcile %s: %d discrepancies", res.Period, len(res.Discrepancies))}
+		return &exit.DiscrepancyError{Msg: i18n.T(a.lang(), "reconcile %s: %d discrepancies", res.Period, len(res.Discrepancies))}
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/fenyang/partyfee/internal/textout"
 	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/i18n"
 	"github.com/fenyang/partyfee/ledger/postgres"
 )
 
@@ -56,7 +57,7 @@ func Run(ctx context.Context, db *postgres.DB, opt Options) error {
 	}
 	if s.batch != nil {
 		b := s.batch
-		fmt.Fprintf(out, "\n2 月批处理（ledger reconcile --period 2020-02 --bank-statement … --close）：%s，期间 %s", b.Status, b.PeriodStatus)
+		fmt.Fprintf(out, "\n2 月批处理（ledger reconcile --period 2020-02 --bank-statement … --close）：%s，期间%s", batchStatus(b.Status), textout.PeriodStatus(i18n.ZhCN, b.PeriodStatus))
 		if b.Seal != "" {
 			fmt.Fprintf(out, "，期间封印 %s", b.Seal)
 		}
@@ -112,4 +113,13 @@ func orZero(m ledger.Money) ledger.Money {
 		return ledger.Zero
 	}
 	return m
+}
+
+// batchStatus names the batch's outcome (clean, discrepancies) for the
+// narration.
+func batchStatus(s string) string {
+	if s == "clean" {
+		return i18n.T(i18n.ZhCN, "clean")
+	}
+	return i18n.T(i18n.ZhCN, "with discrepancies")
 }

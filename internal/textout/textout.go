@@ -218,7 +218,7 @@ func Verify(w io.Writer, lang i18n.Lang, res *postgres.VerifyResult, printed boo
 // Findings prints findings one a line with their states.
 func Findings(w io.Writer, fs []postgres.StoredFinding) {
 	for _, f := range fs {
-		fmt.Fprintf(w, "  #%d %s %s %s %s %s — %s\n", f.ID, f.Rule, f.Severity, f.Voucher, f.Org, audit.FindingStateName(f.State), OneLine(f.Explanation))
+		fmt.Fprintf(w, "  #%d %s %s %s %s %s — %s\n", f.ID, f.Rule, audit.SeverityName(f.Severity), f.Voucher, f.Org, audit.FindingStateName(f.State), OneLine(f.Explanation))
 	}
 }
 
