@@ -28,7 +28,9 @@ const (
 	SheetT9          = "T9 余额调节表"
 	SheetBalances    = "科目余额表"
 	SheetTrial       = "试算平衡表"
+	SheetGeneral     = "总账"
 	SheetDetail      = "明细账"
+	SheetExpense     = "支出明细账"
 	SheetCashJournal = "现金日记账"
 	SheetBankJournal = "银行存款日记账"
 	SheetVouchers    = "凭证清单"
@@ -38,14 +40,14 @@ const (
 // passes the row limit continues on "name (2)", "name (3)" … right after it.
 var SheetNames = []string{
 	SheetCover, SheetT1, SheetT2, SheetT3, SheetT4, SheetT5, SheetT6, SheetT7, SheetT8, SheetT9,
-	SheetBalances, SheetTrial, SheetDetail, SheetCashJournal, SheetBankJournal, SheetVouchers,
+	SheetBalances, SheetTrial, SheetGeneral, SheetDetail, SheetExpense, SheetCashJournal, SheetBankJournal, SheetVouchers,
 }
 
 // sheetAliases are the short names `ledger report NAME` accepts.
 var sheetAliases = map[string]string{
 	"cover": SheetCover, "t1": SheetT1, "t2": SheetT2, "t3": SheetT3, "t4": SheetT4, "t5": SheetT5,
 	"t6": SheetT6, "t7": SheetT7, "t8": SheetT8, "t9": SheetT9,
-	"balances": SheetBalances, "trial": SheetTrial, "detail": SheetDetail,
+	"balances": SheetBalances, "trial": SheetTrial, "general": SheetGeneral, "detail": SheetDetail, "expense": SheetExpense,
 	"cashjournal": SheetCashJournal, "bankjournal": SheetBankJournal, "vouchers": SheetVouchers,
 }
 
@@ -62,7 +64,8 @@ func SheetAliases() []string {
 }
 
 // SheetName resolves a sheet name or a short alias (t1…t9, cover,
-// balances, trial, detail, cashjournal, bankjournal, vouchers; case-insensitive) to the
+// balances, trial, general, detail, expense, cashjournal, bankjournal, vouchers;
+// case-insensitive) to the
 // sheet name.
 func SheetName(s string) (string, bool) {
 	s = strings.TrimSpace(s)
@@ -236,7 +239,9 @@ var sheetWriters = map[string]func(*workbook) error{
 	SheetT9:          writeT9,
 	SheetBalances:    writeBalances,
 	SheetTrial:       writeTrial,
+	SheetGeneral:     writeGeneral,
 	SheetDetail:      writeDetail,
+	SheetExpense:     writeExpense,
 	SheetCashJournal: writeCashJournal,
 	SheetBankJournal: writeBankJournal,
 	SheetVouchers:    writeVouchers,

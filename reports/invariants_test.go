@@ -122,6 +122,7 @@ func checkInvariants(t *testing.T, data []byte, kinds map[string]ledger.FundKind
 			t.Errorf("试算平衡表 %s: 借方 %s ≠ 贷方 %s", tb.cell(3, c[0]), d, cr)
 		}
 	}
+	checkBooks(t, f)
 	vl := readGrid(t, f, SheetVouchers)
 	vr := vl.rowOf(1, "合计")
 	if d, c := vl.money(t, vr, 10), vl.money(t, vr, 11); !d.Equal(c) {

@@ -605,5 +605,93 @@ func (b *tBook) audit() *report.AuditData {
 		}
 	}
 	d.Vouchers = seq(lines)
+	b.books(d, vs, year)
 	return d
+}
+
+// books derives 总账 and the 多栏式 支出明细账 from the journal, and gives
+// the bank journal's transfers a 票据号.
+func (b *tBook) books(d *report.AuditData, vs []*tVoucher, year time.Time) {
+	top := func(a string) string {
+		if p, ok := accountParent[a]; ok {
+			return p
+		}
+		return a
+	}
+	// 总账: per first-level account and month of the year.
+	type mkey struct {
+		account string
+		month   time.Month
+	}
+	opening := map[string]ledger.Money{}
+	moves := map[mkey][2]ledger.Money{}
+	var tops []string
+	for _, v := range vs {
+		if v.date.After(b.to) {
+			continue
+		}
+		for _, l := range v.lines {
+			t := top(l.account)
+			if !slices.Contains(tops, t) {
+				tops = append(tops, t)
+			}
+			if v.date.Before(year) {
+				opening[t] = opening[t].Add(l.debit).Sub(l.credit)
+				continue
+			}
+			k := mkey{t, v.date.Month()}
+			x := moves[k]
+			moves[k] = [2]ledger.Money{x[0].Add(l.debit), x[1].Add(l.credit)}
+		}
+	}
+	slices.Sort(tops)
+	for _, t := range tops {
+		bal, yd, yc := opening[t].Add(ledger.Zero), ledger.Zero, ledger.Zero
+		for m := time.January; m <= b.to.Month(); m++ {
+			x := moves[mkey{t, m}]
+			dr, cr := x[0].Add(ledger.Zero), x[1].Add(ledger.Zero)
+			yd, yc = yd.Add(dr), yc.Add(cr)
+			d.General = append(d.General, report.GeneralRow{Account: t, Name: accountNames[t], Month: time.Date(year.Year(), m, 1, 0, 0, 0, 0, time.UTC),
+				Opening: bal, Debit: dr, Credit: cr, YearDebit: yd, YearCredit: yc})
+			bal = bal.Add(dr).Sub(cr)
+		}
+	}
+	// 支出明细账: the lines on 5001's purpose accounts.
+	open := report.ExpenseRow{Kind: report.JournalOpening, Account: "5001", AccountName: accountNames["5001"],
+		Balance: ledger.Zero, YearDebit: ledger.Zero, YearCredit: ledger.Zero, YearByPurpose: map[ledger.Purpose]ledger.Money{}}
+	var entries []report.ExpenseRow
+	for _, v := range vs {
+		if v.date.After(b.to) {
+			continue
+		}
+		for _, l := range v.lines {
+			if accountParent[l.account] != "5001" {
+				continue
+			}
+			if v.date.Before(b.from) {
+				open.Balance = open.Balance.Add(l.debit).Sub(l.credit)
+				if !v.date.Before(year) {
+					open.YearDebit, open.YearCredit = open.YearDebit.Add(l.debit), open.YearCredit.Add(l.credit)
+					open.YearByPurpose[l.purpose] = open.YearByPurpose[l.purpose].Add(l.debit)
+				}
+				continue
+			}
+			entries = append(entries, report.ExpenseRow{Account: "5001", AccountName: accountNames["5001"], Date: v.date, VoucherID: v.id,
+				Voucher: v.word(), Summary: v.summary, OrgName: b.org(l.org).name, FundName: b.fund(l.fund).name, Purpose: l.purpose,
+				Debit: l.debit, Credit: l.credit})
+		}
+	}
+	d.Expense = seq(append([]report.ExpenseRow{open}, entries...))
+	// 票据号 of the transfers (转账支票号) in the bank journal.
+	bank := d.BankJournal
+	d.BankJournal = func(yield func(report.JournalRow, error) bool) {
+		for r, err := range bank {
+			if r.Kind == report.JournalEntry && r.Method == ledger.MethodBank && r.VoucherID%3 != 0 {
+				r.BillNo = fmt.Sprintf("ZZ%08d", 31402200+r.VoucherID)
+			}
+			if !yield(r, err) {
+				return
+			}
+		}
+	}
 }

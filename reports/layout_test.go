@@ -54,7 +54,7 @@ const lineEm = 1.30
 // puts its checks and signatures on a page of their own.
 var pageBound = map[string]int{
 	SheetCover: 3, SheetT1: 2, SheetT2: 2, SheetT3: 6, SheetT4: 2, SheetT5: 5, SheetT6: 4, SheetT7: 2,
-	SheetT8: 1, SheetT9: 1, SheetBalances: 2, SheetTrial: 2, SheetDetail: 6, SheetCashJournal: 1, SheetBankJournal: 3, SheetVouchers: 6,
+	SheetT8: 1, SheetT9: 1, SheetBalances: 2, SheetTrial: 2, SheetGeneral: 1, SheetDetail: 6, SheetExpense: 2, SheetCashJournal: 1, SheetBankJournal: 3, SheetVouchers: 6,
 	SheetRecChecks: 2, SheetRecDiscrepancies: 1, SheetRecBank: 1,
 }
 

@@ -993,7 +993,8 @@ type journal struct {
 	base, title string
 	cols        []column
 	// daybook: 现金日记账 or 银行存款日记账: signed balance, 对方科目 and
-	// 党组织, no 资金来源 or 借或贷; method adds 结算方式 (the bank's).
+	// 党组织, no 资金来源 or 借或贷; method adds 结算方式 and 票据号 (the
+	// bank's).
 	daybook, method bool
 	debit           int // column of the debit amount
 }
@@ -1014,9 +1015,9 @@ var cashJournal = journal{
 
 var bankJournal = journal{
 	base: SheetBankJournal, title: "银行存款日记账", daybook: true, method: true,
-	cols: []column{{"科目编码", 8}, {"科目名称", 12}, {"日期", 11}, {"凭证字号", 9}, {"摘要", 20}, {"结算方式", 8},
-		{"对方科目", 16}, {"党组织", 16}, {"收入(借方)", 12}, {"支出(贷方)", 12}, {"余额", 12}},
-	debit: 9,
+	cols: []column{{"科目编码", 8}, {"科目名称", 10}, {"日期", 11}, {"凭证字号", 9}, {"摘要", 17}, {"结算方式", 8}, {"票据号", 11},
+		{"对方科目", 13}, {"党组织", 14}, {"收入(借方)", 12}, {"支出(贷方)", 12}, {"余额", 12}},
+	debit: 10,
 }
 
 func writeDetail(wb *workbook) error { return writeJournal(wb, detailJournal, wb.d.Detail) }
@@ -1078,7 +1079,7 @@ func writeJournal(wb *workbook, j journal, rows func(func(report.JournalRow, err
 	}
 	blanks := func() []string {
 		if j.method {
-			return []string{"", "", ""}
+			return []string{"", "", "", ""}
 		}
 		return []string{"", ""}
 	}
@@ -1136,7 +1137,7 @@ func writeJournal(wb *workbook, j journal, rows func(func(report.JournalRow, err
 			others := []string{r.OrgName, r.FundName}
 			switch {
 			case j.method:
-				others = []string{methodName(r.Method), r.Contra, r.OrgName}
+				others = []string{methodName(r.Method), r.BillNo, r.Contra, r.OrgName}
 			case j.daybook:
 				others = []string{r.Contra, r.OrgName}
 			}

@@ -265,7 +265,7 @@ func (a *app) migrateCommand() *cobra.Command {
 			if a.jsonOut() {
 				return a.printJSON(map[string]int64{"schema_version": v})
 			}
-			fmt.Fprintf(a.stdout, "schema version %d\n", v)
+			fmt.Fprintln(a.stdout, i18n.T(a.lang(), "schema version %d", v))
 			return nil
 		},
 	}
@@ -301,7 +301,7 @@ keeps it running until "db stop".`,
 			if a.jsonOut() {
 				return a.printJSON(s.Status())
 			}
-			fmt.Fprintf(a.stdout, "PostgreSQL running (pid %d, socket %s), ready in %v\n", s.PID(), s.SocketDir(), time.Since(t).Round(time.Millisecond))
+			fmt.Fprintln(a.stdout, i18n.T(a.lang(), "PostgreSQL running (pid %d, socket %s), ready in %v", s.PID(), s.SocketDir(), time.Since(t).Round(time.Millisecond)))
 			return nil
 		},
 	}, &cobra.Command{
@@ -314,7 +314,7 @@ keeps it running until "db stop".`,
 			if err := s.Stop(cmd.Context()); err != nil {
 				return err
 			}
-			fmt.Fprintln(a.stdout, "PostgreSQL stopped")
+			fmt.Fprintln(a.stdout, i18n.T(a.lang(), "PostgreSQL stopped"))
 			return nil
 		},
 	}, &cobra.Command{
@@ -334,7 +334,7 @@ keeps it running until "db stop".`,
 				if a.jsonOut() {
 					return a.printJSON(st)
 				}
-				fmt.Fprintf(a.stdout, "external database %s: reachable=%v\n", st["database_url"], st["reachable"])
+				fmt.Fprintln(a.stdout, i18n.T(a.lang(), "external database %s: reachable=%v", st["database_url"], st["reachable"]))
 				return nil
 			}
 			s, err := a.embeddedServer()
@@ -345,14 +345,14 @@ keeps it running until "db stop".`,
 			if a.jsonOut() {
 				return a.printJSON(st)
 			}
-			state := "stopped"
+			state := i18n.T(a.lang(), "stopped")
 			if st.Running {
-				state = fmt.Sprintf("running (pid %d)", st.PID)
+				state = i18n.T(a.lang(), "running (pid %d)", st.PID)
 			}
 			if !st.Exists {
-				state = "no cluster yet (created on first use)"
+				state = i18n.T(a.lang(), "no cluster yet (created on first use)")
 			}
-			fmt.Fprintf(a.stdout, "data directory: %s\ncluster:        %s (PostgreSQL %d)\nserver:         %s\nsocket:         %s\npinned:         %v\n", st.DataDir, st.Cluster, st.Version, state, st.Socket, st.Pinned)
+			fmt.Fprint(a.stdout, i18n.T(a.lang(), "data directory: %s\ncluster:        %s (PostgreSQL %d)\nserver:         %s\nsocket:         %s\npinned:         %v\n", st.DataDir, st.Cluster, st.Version, state, st.Socket, st.Pinned))
 			return nil
 		},
 	})

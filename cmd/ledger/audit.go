@@ -15,6 +15,7 @@ import (
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/audit"
 	"github.com/fenyang/partyfee/ledger/csvimport"
+	"github.com/fenyang/partyfee/ledger/i18n"
 	"github.com/fenyang/partyfee/ledger/postgres"
 )
 
@@ -98,7 +99,7 @@ func (a *app) reportFindings(period string, p ledger.PeriodRange, stored []postg
 		return err
 	}
 	if n := r.Summary.OpenHigh; n > 0 {
-		return &exit.DiscrepancyError{Msg: fmt.Sprintf("audit %s: %d HIGH finding(s) still open", period, n)}
+		return &exit.DiscrepancyError{Msg: i18n.T(a.lang(), "audit %s: %d HIGH finding(s) still open", period, n)}
 	}
 	return nil
 }

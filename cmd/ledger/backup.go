@@ -13,6 +13,7 @@ import (
 	"github.com/fenyang/partyfee/internal/workbook"
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/exchange"
+	"github.com/fenyang/partyfee/ledger/i18n"
 	"github.com/fenyang/partyfee/ledger/postgres/backup"
 	"github.com/fenyang/partyfee/ledger/postgres/embedded"
 )
@@ -75,9 +76,9 @@ describes. The file is written whole or not at all. Restore it with ledger resto
 			if a.jsonOut() {
 				return a.printJSON(map[string]any{"file": out, "manifest": m})
 			}
-			fmt.Fprintf(a.stdout, "backup %s: %d tables, dump %d bytes sha256 %s\n", out, len(m.Tables), m.Dump.Size, m.Dump.SHA256)
+			fmt.Fprintln(a.stdout, i18n.T(a.lang(), "backup %s: %d tables, dump %d bytes sha256 %s", out, len(m.Tables), m.Dump.Size, m.Dump.SHA256))
 			for _, b := range m.Books {
-				fmt.Fprintf(a.stdout, "  book %s: %d vouchers (%d posted, %d lines), chain head %d %s, %d periods\n", b.Book, b.Vouchers, b.Posted, b.Lines, b.ChainSeq, textout.ShortHex(b.ChainHead), len(b.Periods))
+				fmt.Fprintln(a.stdout, i18n.T(a.lang(), "  book %s: %d vouchers (%d posted, %d lines), chain head %d %s, %d periods", b.Book, b.Vouchers, b.Posted, b.Lines, b.ChainSeq, textout.ShortHex(b.ChainHead), len(b.Periods)))
 			}
 			return nil
 		},
@@ -135,7 +136,7 @@ balance, general ledger, seal chain) pass for every month with vouchers. Exit 0 
 					return err
 				}
 			} else {
-				textout.Restore(a.stdout, rep)
+				textout.Restore(a.stdout, a.lang(), rep)
 			}
 			if !rep.Equal {
 				return ledger.Errorf(ledger.EInvalid, "backup", "the restored ledger does not equal the backup's manifest")

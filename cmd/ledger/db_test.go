@@ -107,7 +107,7 @@ func mustRun(t *testing.T, c *exec.Cmd) string {
 func TestEmbeddedStartsAndStopsWithTheCommand(t *testing.T) {
 	dir := dataDir(t)
 	out := mustRun(t, ledgerCmd(t, nil, "--data-dir", dir, "migrate"))
-	if !strings.Contains(out, "schema version") {
+	if !strings.Contains(out, "数据库结构版本") {
 		t.Fatalf("migrate printed %q", out)
 	}
 	if ps := serverProcesses(dir); len(ps) != 0 {
@@ -241,7 +241,7 @@ func TestEmbeddedRecoversAfterKill9(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	out := mustRun(t, ledgerCmd(t, nil, "--data-dir", dir, "migrate"))
-	if !strings.Contains(out, "schema version") {
+	if !strings.Contains(out, "数据库结构版本") {
 		t.Fatalf("after postmaster kill -9: %s", out)
 	}
 	mustRun(t, ledgerCmd(t, nil, "--data-dir", dir, "db", "stop"))

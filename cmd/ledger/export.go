@@ -12,6 +12,7 @@ import (
 	"github.com/fenyang/partyfee/internal/workbook"
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/exchange"
+	"github.com/fenyang/partyfee/ledger/i18n"
 	"github.com/fenyang/partyfee/ledger/journal"
 	"github.com/fenyang/partyfee/ledger/postgres"
 )
@@ -63,7 +64,7 @@ The journal goes to --out (written whole or not at all) or stdout.`,
 					if err != nil {
 						return err
 					}
-					fmt.Fprintf(a.stderr, "exported %d vouchers of %s\n", n, p.Label())
+					fmt.Fprintln(a.stderr, i18n.T(a.lang(), "exported %d vouchers of %s", n, p.Label()))
 					return nil
 				}
 				err = workbook.WriteFile(out, func(w io.Writer) error {
@@ -76,7 +77,7 @@ The journal goes to --out (written whole or not at all) or stdout.`,
 				if a.jsonOut() {
 					return a.printJSON(map[string]any{"file": out, "format": format, "period": p.Label(), "vouchers": n})
 				}
-				fmt.Fprintf(a.stdout, "exported %d vouchers of %s to %s (%s journal)\n", n, p.Label(), out, format)
+				fmt.Fprintln(a.stdout, i18n.T(a.lang(), "exported %d vouchers of %s to %s (%s journal)", n, p.Label(), out, format))
 				return nil
 			default:
 				if h, ok := exportHandlers[format]; ok {

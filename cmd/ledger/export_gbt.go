@@ -11,6 +11,7 @@ import (
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/exchange"
 	"github.com/fenyang/partyfee/ledger/gbt24589"
+	"github.com/fenyang/partyfee/ledger/i18n"
 	"github.com/fenyang/partyfee/ledger/postgres"
 	"github.com/fenyang/partyfee/reports"
 )
@@ -41,7 +42,7 @@ func exportPackage(write func(out string, t []gbt24589.Table) ([]string, error))
 		if a.jsonOut() {
 			return a.printJSON(map[string]any{"out": out, "period": p.Label(), "vouchers": n, "files": files})
 		}
-		fmt.Fprintf(a.stdout, "exported %d vouchers of %s to %s: %s\n", n, p.Label(), out, strings.Join(files, ", "))
+		fmt.Fprintln(a.stdout, i18n.T(a.lang(), "exported %d vouchers of %s to %s: %s", n, p.Label(), out, strings.Join(files, ", ")))
 		return nil
 	}
 }

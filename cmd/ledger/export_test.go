@@ -117,16 +117,27 @@ func ourBalances(t *testing.T, db *postgres.DB, book, org string) (ledger.Chart,
 func checkJournal(t *testing.T, db *postgres.DB, book, file, org string) {
 	t.Helper()
 	bin := hledgerPath(t)
-	for _, scope := range []string{"", org} {
+	checkJournalWith(t, db, book, file, org, "hledger", func(scope string) (map[string]int64, int64) {
 		var query []string
 		if scope != "" {
 			query = []string{"tag:org=^" + scope + "$"}
 		}
+		return hledgerBalances(t, bin, file, query...)
+	})
+}
+
+// checkJournalWith is checkJournal with the outside tool's balances of
+// the whole book (scope "") or of one organisation read by balances:
+// every account at every level of the chart, parents rolled up, in fen,
+// and the total.
+func checkJournalWith(t *testing.T, db *postgres.DB, book, file, org, tool string, balances func(scope string) (map[string]int64, int64)) {
+	t.Helper()
+	for _, scope := range []string{"", org} {
 		chart, ours := ourBalances(t, db, book, scope)
 		names := journal.AccountNames(chart)
-		theirs, total := hledgerBalances(t, bin, file, query...)
+		theirs, total := balances(scope)
 		if scope == "" && total != 0 {
-			t.Errorf("%s: hledger's total is %s, want 0", scope, ledger.FromFen(total))
+			t.Errorf("%s: %s's total is %s, want 0", scope, tool, ledger.FromFen(total))
 		}
 		want := map[string]int64{}
 		var trialDr, trialCr int64
@@ -170,24 +181,24 @@ func checkJournal(t *testing.T, db *postgres.DB, book, file, org string) {
 		var diffs []string
 		for name, fen := range want {
 			if theirs[name] != fen {
-				diffs = append(diffs, name+": ours "+ledger.FromFen(fen).String()+", hledger "+ledger.FromFen(theirs[name]).String())
+				diffs = append(diffs, name+": ours "+ledger.FromFen(fen).String()+", "+tool+" "+ledger.FromFen(theirs[name]).String())
 			}
 		}
 		for name, fen := range theirs {
 			if _, ok := want[name]; !ok && fen != 0 {
-				diffs = append(diffs, name+": hledger "+ledger.FromFen(fen).String()+", not ours")
+				diffs = append(diffs, name+": "+tool+" "+ledger.FromFen(fen).String()+", not ours")
 			}
 		}
 		sort.Strings(diffs)
 		if len(diffs) > 0 {
-			t.Errorf("org %q: hledger disagrees on %d accounts:\n%s", scope, len(diffs), strings.Join(diffs, "\n"))
+			t.Errorf("org %q: %s disagrees on %d accounts:\n%s", scope, tool, len(diffs), strings.Join(diffs, "\n"))
 		}
 		if len(want) < 4 {
 			t.Errorf("org %q: only %d accounts compared", scope, len(want))
 		}
 		if (scope == "" && trialDr != trialCr) || hDr != trialDr || hCr != trialCr {
-			t.Errorf("org %q trial balance: ours debit %s credit %s, hledger debit %s credit %s", scope,
-				ledger.FromFen(trialDr), ledger.FromFen(trialCr), ledger.FromFen(hDr), ledger.FromFen(hCr))
+			t.Errorf("org %q trial balance: ours debit %s credit %s, %s debit %s credit %s", scope,
+				ledger.FromFen(trialDr), ledger.FromFen(trialCr), tool, ledger.FromFen(hDr), ledger.FromFen(hCr))
 		}
 		if scope == "" && trialDr == 0 {
 			t.Error("the trial balance is empty")

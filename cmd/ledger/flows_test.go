@@ -95,7 +95,7 @@ func TestCLIFlows(t *testing.T) {
 	t.Cleanup(func() { ledger("db", "stop") })
 	setup := filepath.Join("..", "..", "configs", "demo", "fenyang.yaml")
 	first := must("setup", setup)
-	if !strings.Contains(first, "book FY-DFZH") {
+	if !strings.Contains(first, "账套 FY-DFZH") {
 		t.Fatalf("setup printed %q", first)
 	}
 	url := strings.TrimSpace(must("db", "url", "--superuser"))

@@ -12,6 +12,7 @@ import (
 
 	"github.com/fenyang/partyfee/internal/exit"
 	"github.com/fenyang/partyfee/internal/textout"
+	"github.com/fenyang/partyfee/ledger/i18n"
 	"github.com/fenyang/partyfee/ledger/postgres"
 )
 
@@ -90,14 +91,14 @@ sheet, row and column in Chinese; re-importing the same file skips the vouchers 
 			}
 			switch {
 			case res.Vouchers == 0 && res.Replayed == 0:
-				fmt.Fprintf(a.stdout, "%s holds no vouchers; nothing imported\n", name)
+				fmt.Fprintln(a.stdout, i18n.T(a.lang(), "%s holds no vouchers; nothing imported", name))
 			case res.Vouchers == 0:
-				fmt.Fprintf(a.stdout, "all %d vouchers of %s were imported before; nothing new\n", res.Replayed, name)
+				fmt.Fprintln(a.stdout, i18n.T(a.lang(), "all %d vouchers of %s were imported before; nothing new", res.Replayed, name))
 			default:
-				fmt.Fprintf(a.stdout, "imported %d vouchers (%d lines) from %s as posted, ids %d–%d, in %s", res.Vouchers, res.Lines, name,
-					res.FirstID, res.LastID, time.Duration(res.Seconds*float64(time.Second)).Round(time.Millisecond))
+				fmt.Fprint(a.stdout, i18n.T(a.lang(), "imported %d vouchers (%d lines) from %s as posted, ids %d–%d, in %s", res.Vouchers, res.Lines, name,
+					res.FirstID, res.LastID, time.Duration(res.Seconds*float64(time.Second)).Round(time.Millisecond)))
 				if res.Replayed > 0 {
-					fmt.Fprintf(a.stdout, "; %d imported before, skipped", res.Replayed)
+					fmt.Fprint(a.stdout, i18n.T(a.lang(), "; %d imported before, skipped", res.Replayed))
 				}
 				fmt.Fprintln(a.stdout)
 			}

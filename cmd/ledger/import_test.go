@@ -36,7 +36,7 @@ func TestCLIImport(t *testing.T) {
 	}
 
 	out, errOut, code := ledger("", "--as", "sunlixin", "import", "--approved", file)
-	if code != 0 || !strings.Contains(out, "imported 2 vouchers (4 lines)") {
+	if code != 0 || !strings.Contains(out, "导入已记账凭证 2 张（分录 4 条）") {
 		t.Fatalf("import: exit %d\n%s%s", code, out, errOut)
 	}
 	out, errOut, code = ledger("", "--json", "balance", "--org", "FY-CP-01", "--fund", "FY-UP")

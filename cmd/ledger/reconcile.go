@@ -13,6 +13,7 @@ import (
 	"github.com/fenyang/partyfee/internal/workbook"
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/bankstmt"
+	"github.com/fenyang/partyfee/ledger/i18n"
 	"github.com/fenyang/partyfee/ledger/postgres"
 	"github.com/fenyang/partyfee/ledger/recon"
 )
@@ -119,10 +120,10 @@ func (a *app) reconcile(cmd *cobra.Command, period, statement, out string, close
 			return err
 		}
 	} else {
-		textout.Reconcile(a.stdout, res, out, a.cfg.Report.TimeZone)
+		textout.Reconcile(a.stdout, a.lang(), res, out, a.cfg.Report.TimeZone)
 	}
 	if res.Status != recon.StatusClean {
-		return &exit.DiscrepancyError{Msg: fmt.Sprintf("reconcile %s: %d discrepancies", res.Period, len(res.Discrepancies))}
+		return &exit.DiscrepancyError{Msg: i18n.T(a.lang(), "reconcile %s: %d discrepancies", res.Period, len(res.Discrepancies))}
 	}
 	return nil
 }
@@ -183,7 +184,7 @@ written reason (反结账); the re-opening is logged with who, when and why (per
 			if a.jsonOut() {
 				return a.printJSON(map[string]string{"period": p.Label(), "status": "open", "reopened_by": actor, "reason": strings.TrimSpace(reason)})
 			}
-			fmt.Fprintf(a.stdout, "period %s re-opened by %s: %s\n", p.Label(), actor, strings.TrimSpace(reason))
+			fmt.Fprintln(a.stdout, i18n.T(a.lang(), "period %s re-opened by %s: %s", p.Label(), actor, strings.TrimSpace(reason)))
 			return nil
 		},
 	}
@@ -209,7 +210,7 @@ written reason (反结账); the re-opening is logged with who, when and why (per
 			if a.jsonOut() {
 				return a.printJSON(map[string]any{"periods": ps, "events": evs})
 			}
-			textout.Periods(a.stdout, ps, evs, a.cfg.Report.TimeZone)
+			textout.Periods(a.stdout, a.lang(), ps, evs, a.cfg.Report.TimeZone)
 			return nil
 		},
 	}

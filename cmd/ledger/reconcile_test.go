@@ -187,8 +187,8 @@ func TestReconcileCommandCleanCloseAndReopen(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
-	for _, want := range []string{"对账 FY-DFZH", "2020-02: clean", "✓ 凭证编号连续 (voucher_numbering)", "bank 100201 (statement icbc-202002.csv, layout icbc",
-		"= 295,362.34", "period 2020-02 closed by system at", "workbook: " + wb} {
+	for _, want := range []string{"对账 FY-DFZH", "2020-02：无差异", "✓ 凭证编号连续 (voucher_numbering)", "银行账户 100201（对账单 icbc-202002.csv，格式 icbc",
+		"= 295,362.34", "会计期间 2020-02 已由 system 于", "工作簿：" + wb} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
@@ -239,11 +239,11 @@ func TestReconcileCommandCleanCloseAndReopen(t *testing.T) {
 		t.Fatalf("no acting user: exit %d", code)
 	}
 	out, errOut, code = l.run(t, "--as", "sunlixin", "period", "reopen", "2020-02", "--reason", "补记2月28日慰问支出")
-	if code != 0 || !strings.Contains(out, "re-opened by sunlixin") {
+	if code != 0 || !strings.Contains(out, "已由 sunlixin 反结账") {
 		t.Fatalf("reopen: exit %d %s %s", code, out, errOut)
 	}
 	out, _, _ = l.run(t, "period", "list")
-	if !strings.Contains(out, "2020-02 reopen") || !strings.Contains(out, "sunlixin 补记2月28日慰问支出") {
+	if !strings.Contains(out, "2020-02 反结账") || !strings.Contains(out, "sunlixin 补记2月28日慰问支出") {
 		t.Fatalf("period list:\n%s", out)
 	}
 }

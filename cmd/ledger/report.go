@@ -85,6 +85,6 @@ func (a *app) printReport(res *workbook.AuditResult) error {
 	if a.jsonOut() {
 		return a.printJSON(res)
 	}
-	textout.AuditWorkbook(a.stdout, a.stderr, res)
+	textout.AuditWorkbook(a.stdout, a.stderr, a.lang(), res)
 	return nil
 }

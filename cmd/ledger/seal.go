@@ -102,7 +102,7 @@ Exit status 0: the chain is intact; 4: it is broken (the problems are printed).`
 				a.log.Warn("verify: posted vouchers are waiting for the sealer (not a broken chain); run verify again shortly", "pending", len(res.Pending))
 			}
 			if !res.Clean() {
-				return &exit.DiscrepancyError{Msg: textout.VerifyBroken(&res)}
+				return &exit.DiscrepancyError{Msg: textout.VerifyBroken(a.lang(), &res)}
 			}
 			return nil
 		},
@@ -125,6 +125,6 @@ func (a *app) printVerify(res *postgres.VerifyResult, printed bool) error {
 			*postgres.VerifyResult
 		}{status, res})
 	}
-	textout.Verify(a.stdout, res, printed)
+	textout.Verify(a.stdout, a.lang(), res, printed)
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/fenyang/partyfee/internal/textout"
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/httpapi"
+	"github.com/fenyang/partyfee/ledger/i18n"
 )
 
 func (a *app) serveCommand() *cobra.Command {
@@ -170,7 +171,7 @@ works with tokens made by "ledger token create".`,
 			if out.Scope != "" {
 				scopeText = out.Scope
 			}
-			fmt.Fprintf(a.stdout, "user %s added to book %s: roles %v, scope %s, password %v\n", out.Name, a.book(), out.Roles, scopeText, pw != "")
+			fmt.Fprintln(a.stdout, i18n.T(a.lang(), "user %s added to book %s: roles %v, scope %s, password %s", out.Name, a.book(), out.Roles, scopeText, textout.YesNo(a.lang(), pw != "")))
 			return nil
 		},
 	}
@@ -199,7 +200,7 @@ works with tokens made by "ledger token create".`,
 			if err := db.SetPassword(cmd.Context(), a.book(), args[0], pw); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "password of %s set\n", args[0])
+			fmt.Fprintln(a.stdout, i18n.T(a.lang(), "password of %s set", args[0]))
 			return nil
 		},
 	}
@@ -246,7 +247,7 @@ func (a *app) tokenCommand() *cobra.Command {
 				return a.printJSON(map[string]any{"token": token, "id": info.ID, "book": info.Book, "user": info.User, "expires_at": info.ExpiresAt})
 			}
 			fmt.Fprintln(a.stdout, token)
-			fmt.Fprintf(a.stderr, "token %d for %s, expires %s; it is shown only now\n", info.ID, info.User, info.ExpiresAt.Format(time.RFC3339))
+			fmt.Fprintln(a.stderr, i18n.T(a.lang(), "token %d for %s, expires %s; it is shown only now", info.ID, info.User, info.ExpiresAt.Format(time.RFC3339)))
 			return nil
 		},
 	}
@@ -272,7 +273,7 @@ func (a *app) tokenCommand() *cobra.Command {
 			if a.jsonOut() {
 				return a.printJSON(info)
 			}
-			fmt.Fprintf(a.stdout, "token %d of %s revoked at %s\n", info.ID, info.User, info.RevokedAt.Format(time.RFC3339))
+			fmt.Fprintln(a.stdout, i18n.T(a.lang(), "token %d of %s revoked at %s", info.ID, info.User, info.RevokedAt.Format(time.RFC3339)))
 			return nil
 		},
 	}

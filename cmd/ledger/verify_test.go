@@ -75,7 +75,7 @@ func TestVerifyCommand(t *testing.T) {
 		t.Fatalf("%d seals after three posting commands, want 3: posting commands seal before they exit (openDB must run openHooks)", n)
 	}
 	out, errOut, code := runLedgerURL(t, tdb.AppURL, "verify")
-	if code != exit.OK || !strings.Contains(out, "chain intact, 3 seals recomputed") {
+	if code != exit.OK || !strings.Contains(out, "防篡改链完整，重算封存值 3 个") {
 		t.Fatalf("verify of a clean chain: exit %d\n%s%s", code, out, errOut)
 	}
 	out, _, code = runLedgerURL(t, tdb.AppURL, "--json", "verify")
@@ -93,12 +93,12 @@ func TestVerifyCommand(t *testing.T) {
 	if code != exit.Discrepancy {
 		t.Fatalf("verify after a one-fen change: exit %d, want %d\n%s%s", code, exit.Discrepancy, out, errOut)
 	}
-	for _, w := range []string{"CHAIN BROKEN", "position 3", "2020-02:记-0003", "content_changed"} {
+	for _, w := range []string{"防篡改链断裂", "位置 3", "2020-02:记-0003", "content_changed"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("verify output lacks %q:\n%s", w, out)
 		}
 	}
-	if !strings.Contains(errOut, "voucher 2020-02:记-0003") {
+	if !strings.Contains(errOut, "凭证 2020-02:记-0003") {
 		t.Errorf("stderr does not name the voucher: %s", errOut)
 	}
 	out, _, code = runLedgerURL(t, tdb.AppURL, "--json", "verify")
@@ -123,7 +123,7 @@ func TestVerifyCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, _, code = runLedgerURL(t, tdb.AppURL, "verify")
-	if code != exit.Discrepancy || !strings.Contains(out, "unsealed") || !strings.Contains(out, "2020-02:记-0099") {
+	if code != exit.Discrepancy || !strings.Contains(out, "未封存") || !strings.Contains(out, "2020-02:记-0099") {
 		t.Fatalf("verify with an unsealed posted voucher: exit %d\n%s", code, out)
 	}
 	if n := queryInt(t, tdb.SuperURL, `SELECT count(*) FROM voucher_seals`); n != 3 {
@@ -148,7 +148,7 @@ func TestVerifyCommandPeriodSeal(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, errOut, code := runLedgerURL(t, tdb.AppURL, "verify", "--period", "2020-02", "--seal", head)
-	if code != exit.OK || !strings.Contains(out, head) || !strings.Contains(out, "the printed seal is the recorded one") {
+	if code != exit.OK || !strings.Contains(out, head) || !strings.Contains(out, "报表上打印的封存值与记录一致") {
 		t.Fatalf("verify --period --seal: exit %d\n%s%s", code, out, errOut)
 	}
 	other := strings.Repeat("0f", 32)

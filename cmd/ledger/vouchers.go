@@ -13,6 +13,7 @@ import (
 	"github.com/fenyang/partyfee/configs"
 	"github.com/fenyang/partyfee/internal/textout"
 	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/i18n"
 	"github.com/fenyang/partyfee/ledger/postgres"
 )
 
@@ -65,7 +66,7 @@ With --as USER the user must be an admin of the whole book.`,
 				return err
 			}
 			for _, b := range s.Books {
-				fmt.Fprintf(a.stdout, "book %s %s: %d accounts, %d organisations, %d funds, %d users\n", b.Book.Code, b.Book.Name, len(b.Accounts), len(b.Orgs), len(b.Funds), len(b.Users))
+				fmt.Fprintln(a.stdout, i18n.T(a.lang(), "book %s %s: %d accounts, %d organisations, %d funds, %d users", b.Book.Code, b.Book.Name, len(b.Accounts), len(b.Orgs), len(b.Funds), len(b.Users)))
 			}
 			return nil
 		},
@@ -178,7 +179,7 @@ func (a *app) printVoucher(v *ledger.Voucher, chart ledger.Chart, replayed bool)
 		}
 		return a.printJSON(out{ledger.View(v, chart, false).In(a.cfg.Report.TimeZone), replayed})
 	}
-	textout.Voucher(a.stdout, v, chart, replayed)
+	textout.Voucher(a.stdout, a.lang(), v, chart, replayed)
 	return nil
 }
 
@@ -278,9 +279,9 @@ reversal (voucher reverse), never edited. A voucher is named by its id or as PER
 				return a.printJSON(map[string]any{"vouchers": views})
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "id\t日期\t字号\t状态\t金额\t制单\t审核\t记账\t摘要")
+			fmt.Fprintln(tw, i18n.T(a.lang(), "id\tdate\tnumber\tstatus\tamount\tmaker\tchecker\tposter\tsummary"))
 			for _, v := range vs {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.ID, v.Date.Format(time.DateOnly), v.Word(), v.Status.Name(), v.Total().Format(), v.Maker, v.Checker, v.Poster, v.Summary)
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.ID, v.Date.Format(time.DateOnly), v.Word(), textout.Status(a.lang(), v.Status), v.Total().Format(), v.Maker, v.Checker, v.Poster, v.Summary)
 			}
 			return tw.Flush()
 		},
@@ -354,7 +355,7 @@ reversal (voucher reverse), never edited. A voucher is named by its id or as PER
 						}
 						continue
 					}
-					fmt.Fprintf(a.stdout, "%s (id %d): %s\n", v.Word(), v.ID, v.Status.Name())
+					fmt.Fprintln(a.stdout, i18n.T(a.lang(), "voucher %s (id %d): %s", v.Word(), v.ID, textout.Status(a.lang(), v.Status)))
 				}
 				return nil
 			},
@@ -458,7 +459,7 @@ func (a *app) orgsCommand() *cobra.Command {
 				m[o.Code] = o
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "代码\t名称\t类型\t书记\t依托单位")
+			fmt.Fprintln(tw, i18n.T(a.lang(), "code\tname\tcategory\tsecretary\thost unit"))
 			for _, o := range orgs {
 				fmt.Fprintf(tw, "%s%s\t%s\t%s\t%s\t%s\n", strings.Repeat("  ", ledger.Depth(m, o.Code)), o.Code, o.Name, o.Category, o.Secretary, o.HostUnit)
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/fenyang/partyfee/internal/exit"
 	"github.com/fenyang/partyfee/internal/workbook"
 	"github.com/fenyang/partyfee/ledger/exchange"
+	"github.com/fenyang/partyfee/ledger/i18n"
 	"github.com/fenyang/partyfee/ledger/xlsximport"
 	"github.com/fenyang/partyfee/reports"
 )
@@ -46,7 +47,7 @@ Chinese (sheet 说明), and the sheets 受益人 (` + fmt.Sprint(xlsximport.Bene
 			}); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "wrote %s\n", out)
+			fmt.Fprintln(a.stdout, i18n.T(a.lang(), "wrote %s", out))
 			return nil
 		},
 	}
@@ -76,16 +77,16 @@ func importVoucherWorkbook(ctx context.Context, a *app, path string) error {
 	if a.jsonOut() {
 		return a.printJSON(res)
 	}
-	fmt.Fprintf(a.stdout, "imported %d vouchers from %s as drafts (未审核) made by %s", res.Made, path, actor)
+	fmt.Fprint(a.stdout, i18n.T(a.lang(), "imported %d vouchers from %s as drafts made by %s", res.Made, path, actor))
 	if res.Replayed > 0 {
-		fmt.Fprintf(a.stdout, "; %d imported before, skipped", res.Replayed)
+		fmt.Fprint(a.stdout, i18n.T(a.lang(), "; %d imported before, skipped", res.Replayed))
 	}
 	fmt.Fprintln(a.stdout)
 	for _, w := range res.Words {
 		fmt.Fprintf(a.stdout, "  %s\n", w)
 	}
 	for _, n := range res.Notes {
-		fmt.Fprintf(a.stdout, "注意：%s\n", n)
+		fmt.Fprintln(a.stdout, i18n.T(a.lang(), "note: %s", n))
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/fenyang/partyfee/internal/textout"
 	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/i18n"
 	"github.com/fenyang/partyfee/ledger/postgres"
 )
 
@@ -60,7 +61,7 @@ func Run(ctx context.Context, db *postgres.DB, opt Options) error {
 	}
 	if s.batch != nil {
 		b := s.batch
-		fmt.Fprintf(out, "\n2 月批处理（ledger reconcile --period 2020-02 --bank-statement … --close）：%s，期间 %s", b.Status, b.PeriodStatus)
+		fmt.Fprintf(out, "\n2 月批处理（ledger reconcile --period 2020-02 --bank-statement … --close）：%s，期间%s", batchStatus(b.Status), textout.PeriodStatus(i18n.ZhCN, b.PeriodStatus))
 		if b.Seal != "" {
 			fmt.Fprintf(out, "，期间封印 %s", b.Seal)
 		}
@@ -89,13 +90,7 @@ func printDemoTotals(ctx context.Context, db *postgres.DB, out io.Writer) error 
 	if err != nil {
 		return err
 	}
-	dx := func(m ledger.Money) string {
-		s, err := ledger.ToDaXie(m.Abs())
-		if err != nil {
-			return "?"
-		}
-		return s
-	}
+	dx := textout.Capitals
 	upper, match := orZero(t.IncomeByKind[ledger.FundUpper]), orZero(t.IncomeByKind[ledger.FundMatching])
 	fmt.Fprintln(out, "由账簿计算的合计（2020-02-01 … 2020-03-31，已记账凭证，专项资金）：")
 	fmt.Fprintf(out, "  省市下拨          %14s  %s\n", upper.Format(), dx(upper))
@@ -127,4 +122,13 @@ func orZero(m ledger.Money) ledger.Money {
 		return ledger.Zero
 	}
 	return m
+}
+
+// batchStatus names the batch's outcome (clean, discrepancies) for the
+// narration.
+func batchStatus(s string) string {
+	if s == "clean" {
+		return i18n.T(i18n.ZhCN, "clean")
+	}
+	return i18n.T(i18n.ZhCN, "with discrepancies")
 }

@@ -136,9 +136,9 @@ func TestDemoEndToEnd(t *testing.T) {
 		t.Fatalf("income upper %s matching %s", upper, match)
 	}
 	wantLines := []string{
-		"90,000.00  玖万元整",
-		"230,000.00  贰拾叁万元整",
-		"320,000.00  叁拾贰万元整",
+		"90,000.00  人民币玖万元整",
+		"230,000.00  人民币贰拾叁万元整",
+		"320,000.00  人民币叁拾贰万元整",
 	}
 	allocated := sum(`SELECT coalesce(sum(debit_fen), 0) ` + posted + `l.account = '121801' AND v.flow = 'allocate'`)
 	if allocated.String() != "320000.00" {
@@ -150,7 +150,7 @@ func TestDemoEndToEnd(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantLines = append(wantLines, spent.Format()+"  "+dx)
+		wantLines = append(wantLines, spent.Format()+"  人民币"+dx)
 	}
 	for _, w := range wantLines {
 		if !strings.Contains(text, w) {

@@ -70,3 +70,15 @@ func yesNo(lang i18n.Lang, b bool) string {
 	}
 	return i18n.T(lang, "no")
 }
+
+// YesNo is 是 or 否 (yes or no).
+func YesNo(lang i18n.Lang, b bool) string { return yesNo(lang, b) }
+
+// Status names a voucher's status for a person: 已记账 …, or the status
+// word itself in English; --json keeps the word.
+func Status(lang i18n.Lang, s ledger.VoucherStatus) string {
+	if lang == i18n.En {
+		return string(s)
+	}
+	return s.Name()
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/audit"
 	"github.com/fenyang/partyfee/ledger/exchange"
+	"github.com/fenyang/partyfee/ledger/i18n"
 	"github.com/fenyang/partyfee/ledger/postgres"
 	"github.com/fenyang/partyfee/ledger/recon"
 )
@@ -67,17 +68,18 @@ func Time(t *time.Time, loc *time.Location) string {
 
 // Reconcile prints the result of the monthly batch; out is the workbook
 // written, if any.
-func Reconcile(w io.Writer, res *recon.ReconcileResult, out string, loc *time.Location) {
-	verdict := "clean"
+func Reconcile(w io.Writer, lang i18n.Lang, res *recon.ReconcileResult, out string, loc *time.Location) {
+	T := func(format string, args ...any) string { return i18n.T(lang, format, args...) }
+	verdict := T("clean")
 	if res.Status != recon.StatusClean {
-		verdict = fmt.Sprintf("%d discrepancies", len(res.Discrepancies))
+		verdict = T("%d discrepancies", len(res.Discrepancies))
 	}
-	fmt.Fprintf(w, "对账 %s %s %s: %s (%d posted vouchers)\n", res.Book, res.BookName, res.Period, verdict, res.Vouchers)
+	fmt.Fprintln(w, T("reconciliation %s %s %s: %s (%d posted vouchers)", res.Book, res.BookName, res.Period, verdict, res.Vouchers))
 	for _, c := range res.Checks {
 		mark, detail := "✓", ""
 		switch {
 		case !c.Ran:
-			mark, detail = "-", " — not run: "+c.Note
+			mark, detail = "-", T(" — not run: %s", c.Note)
 		case c.Count > 0:
 			mark, detail = "✗", fmt.Sprintf(" — %d", c.Count)
 			if c.Note != "" {
@@ -87,21 +89,21 @@ func Reconcile(w io.Writer, res *recon.ReconcileResult, out string, loc *time.Lo
 		fmt.Fprintf(w, "  %s %s (%s)%s\n", mark, c.Title, c.Name, detail)
 	}
 	if len(res.Voided) > 0 {
-		fmt.Fprintf(w, "voided (numbers kept, not a discrepancy): %s\n", strings.Join(res.Voided, ", "))
+		fmt.Fprintln(w, T("voided (numbers kept, not a discrepancy): %s", strings.Join(res.Voided, ", ")))
 	}
 	for _, c := range res.Conservation {
-		fmt.Fprintf(w, "conservation %s: income %s = bank %s + pending %s + spent %s + grants %s\n", c.Fund, c.Income.Format(), c.Bank.Format(),
-			c.Pending.Format(), c.Spent.Format(), c.Grants.Format())
+		fmt.Fprintln(w, T("conservation %s: income %s = bank %s + pending %s + spent %s + grants %s", c.Fund, c.Income.Format(), c.Bank.Format(),
+			c.Pending.Format(), c.Spent.Format(), c.Grants.Format()))
 	}
 	if b := res.Bank; b != nil {
 		t := b.Table
 		outstanding := len(t.BankReceivedNotBooked) + len(t.BankPaidNotBooked) + len(t.BookedReceivedNotInBank) + len(t.BookedPaidNotInBank)
-		fmt.Fprintf(w, "bank %s (statement %s, layout %s, %d lines, %d matched, %d outstanding):\n", b.Account, b.Statement.Filename, b.Statement.Layout,
-			b.Statement.Lines, b.Matched, outstanding)
-		fmt.Fprintf(w, "  book %s + 银行已收企业未收 %s − 银行已付企业未付 %s = %s\n", t.BookBalance.Format(), t.BankReceivedNotBookedTotal.Format(),
-			t.BankPaidNotBookedTotal.Format(), t.AdjustedBook.Format())
-		fmt.Fprintf(w, "  bank %s + 企业已收银行未收 %s − 企业已付银行未付 %s = %s\n", t.BankBalance.Format(), t.BookedReceivedNotInBankTotal.Format(),
-			t.BookedPaidNotInBankTotal.Format(), t.AdjustedBank.Format())
+		fmt.Fprintln(w, T("bank %s (statement %s, layout %s, %d lines, %d matched, %d outstanding):", b.Account, b.Statement.Filename, b.Statement.Layout,
+			b.Statement.Lines, b.Matched, outstanding))
+		fmt.Fprintln(w, T("  book %s + received by the bank, not booked %s − paid by the bank, not booked %s = %s", t.BookBalance.Format(),
+			t.BankReceivedNotBookedTotal.Format(), t.BankPaidNotBookedTotal.Format(), t.AdjustedBook.Format()))
+		fmt.Fprintln(w, T("  bank %s + booked, not received by the bank %s − booked, not paid by the bank %s = %s", t.BankBalance.Format(),
+			t.BookedReceivedNotInBankTotal.Format(), t.BookedPaidNotInBankTotal.Format(), t.AdjustedBank.Format()))
 	}
 	high := 0
 	for _, f := range res.Findings {
@@ -109,11 +111,11 @@ func Reconcile(w io.Writer, res *recon.ReconcileResult, out string, loc *time.Lo
 			high++
 		}
 	}
-	fmt.Fprintf(w, "audit findings: %d (%d HIGH open)\n", len(res.Findings), high)
+	fmt.Fprintln(w, T("audit findings: %d (%d HIGH open)", len(res.Findings), high))
 	if len(res.Discrepancies) > 0 {
-		fmt.Fprintln(w, "discrepancies:")
+		fmt.Fprintln(w, T("discrepancies:"))
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "  check\tvoucher\taccount\torg\tfund\texpected\tactual\tdifference")
+		fmt.Fprintln(tw, T("  check\tvoucher\taccount\torg\tfund\texpected\tactual\tdifference"))
 		for _, d := range res.Discrepancies {
 			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.Check, Dash(d.Voucher), Dash(d.Account), Dash(d.Org), Dash(d.Fund),
 				Dash(d.Expected), Dash(d.Actual), Dash(d.Difference))
@@ -125,59 +127,83 @@ func Reconcile(w io.Writer, res *recon.ReconcileResult, out string, loc *time.Lo
 	}
 	switch {
 	case res.Closed:
-		fmt.Fprintf(w, "period %s closed by %s at %s; period seal %s\n", res.Period, res.ClosedBy, Time(res.ClosedAt, loc), res.Seal)
+		fmt.Fprintln(w, T("period %s closed by %s at %s; period seal %s", res.Period, res.ClosedBy, Time(res.ClosedAt, loc), res.Seal))
 	case res.PeriodStatus == "closed":
-		fmt.Fprintf(w, "period %s is closed (by %s at %s; period seal %s)\n", res.Period, res.ClosedBy, Time(res.ClosedAt, loc), res.Seal)
+		fmt.Fprintln(w, T("period %s is closed (by %s at %s; period seal %s)", res.Period, res.ClosedBy, Time(res.ClosedAt, loc), res.Seal))
 	default:
-		fmt.Fprintf(w, "period %s is open\n", res.Period)
+		fmt.Fprintln(w, T("period %s is open", res.Period))
 	}
 	if out != "" {
-		fmt.Fprintf(w, "workbook: %s\n", out)
+		fmt.Fprintln(w, T("workbook: %s", out))
 	}
 }
 
 // Periods prints the months of a book and their closes and re-opens.
-func Periods(w io.Writer, ps []postgres.PeriodInfo, evs []postgres.PeriodEvent, loc *time.Location) {
+func Periods(w io.Writer, lang i18n.Lang, ps []postgres.PeriodInfo, evs []postgres.PeriodEvent, loc *time.Location) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "month\tstatus\tvouchers\tclosed at\tby\tperiod seal")
+	fmt.Fprintln(tw, i18n.T(lang, "month\tstatus\tvouchers\tclosed at\tby\tperiod seal"))
 	for _, p := range ps {
-		fmt.Fprintf(tw, "%04d-%02d\t%s\t%d\t%s\t%s\t%s\n", p.Year, p.Month, p.Status, p.Vouchers, Time(p.ClosedAt, loc), Dash(p.ClosedBy), Dash(p.Seal))
+		fmt.Fprintf(tw, "%04d-%02d\t%s\t%d\t%s\t%s\t%s\n", p.Year, p.Month, PeriodStatus(lang, p.Status), p.Vouchers, Time(p.ClosedAt, loc), Dash(p.ClosedBy), Dash(p.Seal))
 	}
 	tw.Flush()
 	if len(evs) > 0 {
-		fmt.Fprintln(w, "events:")
+		fmt.Fprintln(w, i18n.T(lang, "events:"))
 		for _, e := range evs {
-			fmt.Fprintf(w, "  %04d-%02d %-6s %s %s %s\n", e.Year, e.Month, e.Action, Time(&e.At, loc), e.Actor, e.Reason)
+			fmt.Fprintf(w, "  %04d-%02d %-6s %s %s %s\n", e.Year, e.Month, PeriodAction(lang, e.Action), Time(&e.At, loc), e.Actor, e.Reason)
 		}
 	}
 }
 
+// PeriodStatus names a month's status (open, closed) for a person; the
+// status itself stays the word scripts read in --json.
+func PeriodStatus(lang i18n.Lang, s string) string {
+	switch s {
+	case "open":
+		return i18n.T(lang, "open")
+	case "closed":
+		return i18n.T(lang, "closed")
+	}
+	return s
+}
+
+// PeriodAction names a close or re-open event for a person.
+func PeriodAction(lang i18n.Lang, a string) string {
+	switch a {
+	case "close":
+		return i18n.T(lang, "close")
+	case "reopen":
+		return i18n.T(lang, "reopen")
+	}
+	return a
+}
+
 // Verify prints the result of a seal chain check; printed says a seal
 // printed on a report was checked too.
-func Verify(w io.Writer, res *postgres.VerifyResult, printed bool) {
+func Verify(w io.Writer, lang i18n.Lang, res *postgres.VerifyResult, printed bool) {
+	T := func(format string, args ...any) string { return i18n.T(lang, format, args...) }
 	switch {
 	case res.Period != "" && res.Clean():
-		fmt.Fprintf(w, "book %s, period %s: the recorded seal %s (position %d) matches the chain; %d seals recomputed\n",
-			res.Book, res.Period, res.PeriodSeal, res.PeriodSeq, res.Checked)
+		fmt.Fprintln(w, T("book %s, period %s: the recorded seal %s (position %d) matches the chain; %d seals recomputed",
+			res.Book, res.Period, res.PeriodSeal, res.PeriodSeq, res.Checked))
 		if printed {
-			fmt.Fprintln(w, "the printed seal is the recorded one")
+			fmt.Fprintln(w, T("the printed seal is the recorded one"))
 		}
 	case res.Clean() && res.Checked == 0:
-		fmt.Fprintf(w, "book %s: no sealed vouchers from position %d on; nothing to recompute\n", res.Book, res.FromSeq)
+		fmt.Fprintln(w, T("book %s: no sealed vouchers from position %d on; nothing to recompute", res.Book, res.FromSeq))
 	case res.Clean():
-		fmt.Fprintf(w, "book %s: chain intact, %d seals recomputed (positions %d to %d)\nhead (position %d): %s\n",
-			res.Book, res.Checked, res.FromSeq, res.LastSeq, res.LastSeq, res.Head)
+		fmt.Fprintln(w, T("book %s: chain intact, %d seals recomputed (positions %d to %d)", res.Book, res.Checked, res.FromSeq, res.LastSeq))
+		fmt.Fprintln(w, T("head (position %d): %s", res.LastSeq, res.Head))
 	default:
-		fmt.Fprintf(w, "book %s: CHAIN BROKEN, %d problems (%d seals recomputed)\n", res.Book, res.ProblemCount, res.Checked)
+		fmt.Fprintln(w, T("book %s: CHAIN BROKEN, %d problems (%d seals recomputed)", res.Book, res.ProblemCount, res.Checked))
 		for _, p := range res.Problems {
-			at := "unsealed"
+			at := T("unsealed")
 			if p.Seq > 0 {
-				at = fmt.Sprintf("position %d", p.Seq)
+				at = T("position %d", p.Seq)
 			}
 			fmt.Fprintf(w, "  %-14s %-22s %s\n", at, p.Kind, p.Message)
 		}
 		if n := res.ProblemCount - int64(len(res.Problems)); n > 0 {
-			fmt.Fprintf(w, "  … and %d more\n", n)
+			fmt.Fprintln(w, T("  … and %d more", n))
 		}
 	}
 	if len(res.Pending) > 0 {
@@ -185,45 +211,35 @@ func Verify(w io.Writer, res *postgres.VerifyResult, printed bool) {
 		for i, p := range res.Pending {
 			names[i] = p.Voucher
 		}
-		fmt.Fprintf(w, "waiting for the sealer (posted moments ago, not yet sealed): %s\n", strings.Join(names, ", "))
+		fmt.Fprintln(w, T("waiting for the sealer (posted moments ago, not yet sealed): %s", strings.Join(names, ", ")))
 	}
 }
 
 // Findings prints findings one a line with their states.
 func Findings(w io.Writer, fs []postgres.StoredFinding) {
 	for _, f := range fs {
-		fmt.Fprintf(w, "  #%d %s %s %s %s %s — %s\n", f.ID, f.Rule, f.Severity, f.Voucher, f.Org, audit.FindingStateName(f.State), OneLine(f.Explanation))
+		fmt.Fprintf(w, "  #%d %s %s %s %s %s — %s\n", f.ID, f.Rule, audit.SeverityName(f.Severity), f.Voucher, f.Org, audit.FindingStateName(f.State), OneLine(f.Explanation))
 	}
 }
 
 // AuditWorkbook prints what an audit workbook holds: its sheets, the
 // income and use of the period and the cross-sheet checks; a failed check
 // is also warned of on warn.
-func AuditWorkbook(w, warn io.Writer, res *workbook.AuditResult) {
-	fmt.Fprintf(w, "wrote %s (%s", res.File, res.Period)
+func AuditWorkbook(w, warn io.Writer, lang i18n.Lang, res *workbook.AuditResult) {
+	scope := res.Period
 	if res.Org != "" {
-		fmt.Fprintf(w, ", %s", res.Org)
+		scope += ", " + res.Org
 	}
-	fmt.Fprintln(w, ")")
+	fmt.Fprintln(w, i18n.T(lang, "wrote %s (%s)", res.File, scope))
 	if res.Sheet != "" {
 		return
 	}
 	for _, s := range res.Sheets {
-		fmt.Fprintf(w, "  %-16s %8d rows\n", s.Name, s.Rows)
+		fmt.Fprintf(w, "  %-16s %s\n", s.Name, i18n.T(lang, "%8d rows", s.Rows))
 	}
 	T := res.Summary.Totals
-	dx := func(m ledger.Money) string {
-		s, err := ledger.ToDaXie(m.Abs())
-		if err != nil {
-			return ""
-		}
-		if m.Sign() < 0 {
-			return "负" + s
-		}
-		return s
-	}
-	fmt.Fprintf(w, "  本期收入 %s（上级下拨 %s，本级配套 %s）%s\n", T.Income.Format(), T.Upper.Format(), T.Matching.Format(), dx(T.Income))
-	fmt.Fprintf(w, "  本期使用 %s %s\n", T.Used.Format(), dx(T.Used))
+	fmt.Fprintf(w, "  本期收入 %s（上级下拨 %s，本级配套 %s）%s\n", T.Income.Format(), T.Upper.Format(), T.Matching.Format(), Capitals(T.Income))
+	fmt.Fprintf(w, "  本期使用 %s %s\n", T.Used.Format(), Capitals(T.Used))
 	for _, c := range res.Checks {
 		mark := "相符"
 		if !c.OK {
@@ -233,16 +249,30 @@ func AuditWorkbook(w, warn io.Writer, res *workbook.AuditResult) {
 	}
 	for _, c := range res.Checks {
 		if !c.OK {
-			fmt.Fprintf(warn, "warning: cross-sheet check failed: %s (%s ≠ %s)\n", c.Name, c.Left.Format(), c.Right.Format())
+			fmt.Fprintln(warn, i18n.T(lang, "warning: cross-sheet check failed: %s (%s ≠ %s)", c.Name, c.Left.Format(), c.Right.Format()))
 		}
 	}
 }
 
+// Capitals is an amount in capitals with the 人民币 prefix, as a form
+// writes it (人民币叁拾贰万元整; 负 before a negative amount); "" when it
+// is out of the capitals' range.
+func Capitals(m ledger.Money) string {
+	s, err := ledger.ToDaXie(m.Abs())
+	if err != nil {
+		return ""
+	}
+	if m.Sign() < 0 {
+		return "人民币负" + s
+	}
+	return "人民币" + s
+}
+
 // Voucher prints a voucher with its lines, beneficiaries and people;
 // replayed says an idempotency key returned it.
-func Voucher(w io.Writer, v *ledger.Voucher, chart ledger.Chart, replayed bool) {
+func Voucher(w io.Writer, lang i18n.Lang, v *ledger.Voucher, chart ledger.Chart, replayed bool) {
 	if replayed {
-		fmt.Fprintln(w, "(idempotency key seen before: the first voucher is shown, nothing new was made)")
+		fmt.Fprintln(w, i18n.T(lang, "(idempotency key seen before: the first voucher is shown, nothing new was made)"))
 	}
 	fmt.Fprintf(w, "记账凭证 %s  id %d  %s  %s\n", Safe(v.Word()), v.ID, v.Date.Format(time.DateOnly), v.Status.Name())
 	fmt.Fprintf(w, "摘要: %s   附单据 %d 张", Safe(v.Summary), v.Attachments)
@@ -264,6 +294,9 @@ func Voucher(w io.Writer, v *ledger.Voucher, chart ledger.Chart, replayed bool) 
 	}
 	fmt.Fprintf(tw, "\t合计\t\t\t\t\t%s\t%s\t\n", v.Total().Format(), v.Total().Format())
 	tw.Flush()
+	if dx := Capitals(v.Total()); dx != "" {
+		fmt.Fprintf(w, "合计（大写）：%s\n", dx)
+	}
 	for _, p := range v.Beneficiaries {
 		fmt.Fprintf(w, "受助对象: %s（%s，%s）%s\n", Safe(p.Name), Safe(p.Category), Safe(ledger.MaskID(p.IDNumber)), p.Amount.Format())
 	}
@@ -320,32 +353,35 @@ func ShortHex(s string) string {
 }
 
 // Restore prints what a restore proved.
-func Restore(w io.Writer, rep *exchange.RestoreReport) {
+func Restore(w io.Writer, lang i18n.Lang, rep *exchange.RestoreReport) {
+	T := func(format string, args ...any) string { return i18n.T(lang, format, args...) }
 	m := rep.Manifest
-	fmt.Fprintf(w, "restored %s (backup of %s, schema %d) into %s\n", rep.File, m.CreatedAt.Format("2006-01-02 15:04:05Z"), m.SchemaVersion, rep.DataDir)
+	fmt.Fprintln(w, T("restored %s (backup of %s, schema %d) into %s", rep.File, m.CreatedAt.Format("2006-01-02 15:04:05Z"), m.SchemaVersion, rep.DataDir))
 	if len(rep.Differences) == 0 {
-		fmt.Fprintf(w, "  tables: all %d equal the manifest (rows and checksums)\n", len(m.Tables))
+		fmt.Fprintln(w, T("  tables: all %d equal the manifest (rows and checksums)", len(m.Tables)))
 	} else {
-		fmt.Fprintf(w, "  tables: %d differences:\n    %s\n", len(rep.Differences), strings.Join(rep.Differences, "\n    "))
+		fmt.Fprintln(w, T("  tables: %d differences:", len(rep.Differences)))
+		fmt.Fprintf(w, "    %s\n", strings.Join(rep.Differences, "\n    "))
 	}
 	for i, b := range m.Books {
 		vr := rep.Verify[i]
-		state := "clean"
+		state := T("clean")
 		if !vr.Clean() {
-			state = fmt.Sprintf("%d problems", vr.ProblemCount)
+			state = T("%d problems", vr.ProblemCount)
 		}
-		fmt.Fprintf(w, "  book %s: %d vouchers, %d posted, chain head %d %s; verify %s (%d seals recomputed)\n",
-			b.Book, b.Vouchers, b.Posted, b.ChainSeq, ShortHex(b.ChainHead), state, vr.Checked)
+		fmt.Fprintln(w, T("  book %s: %d vouchers, %d posted, chain head %d %s; verify %s (%d seals recomputed)",
+			b.Book, b.Vouchers, b.Posted, b.ChainSeq, ShortHex(b.ChainHead), state, vr.Checked))
 	}
 	if len(rep.Checks) == 0 {
-		fmt.Fprintln(w, "  reconciliation checks: all pass")
+		fmt.Fprintln(w, T("  reconciliation checks: all pass"))
 	} else {
-		fmt.Fprintf(w, "  reconciliation checks failed:\n    %s\n", strings.Join(rep.Checks, "\n    "))
+		fmt.Fprintln(w, T("  reconciliation checks failed:"))
+		fmt.Fprintf(w, "    %s\n", strings.Join(rep.Checks, "\n    "))
 	}
 	if rep.Equal {
-		fmt.Fprintln(w, "the restored ledger equals the backup's manifest")
+		fmt.Fprintln(w, T("the restored ledger equals the backup's manifest"))
 	} else {
-		fmt.Fprintln(w, "the restored ledger does NOT equal the backup's manifest")
+		fmt.Fprintln(w, T("the restored ledger does NOT equal the backup's manifest"))
 	}
 }
 
@@ -410,16 +446,16 @@ func (r *FindingsReport) Print(w io.Writer) error {
 
 // VerifyBroken says in one line that res found the chain broken, naming
 // the first problem.
-func VerifyBroken(res *postgres.VerifyResult) string {
+func VerifyBroken(lang i18n.Lang, res *postgres.VerifyResult) string {
 	p := res.First()
 	what := p.Kind
 	if p.Seq > 0 {
-		what += fmt.Sprintf(" at position %d", p.Seq)
+		what += i18n.T(lang, " at position %d", p.Seq)
 	}
 	if p.Voucher != "" {
-		what += ": voucher " + p.Voucher
+		what += i18n.T(lang, ": voucher %s", p.Voucher)
 	} else if p.VoucherID != 0 {
-		what += fmt.Sprintf(": voucher id %d", p.VoucherID)
+		what += i18n.T(lang, ": voucher id %d", p.VoucherID)
 	}
-	return fmt.Sprintf("verify: the chain of book %s is broken (%d problems; first %s)", res.Book, res.ProblemCount, what)
+	return i18n.T(lang, "verify: the chain of book %s is broken (%d problems; first %s)", res.Book, res.ProblemCount, what)
 }

@@ -103,7 +103,7 @@ func mapError(err error) error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		if code, ok := sqlstateCodes[pe.Code]; ok {
-			return &ledger.Error{Code: code, Field: pe.ColumnName, Msg: pe.Message, Err: err}
+			return triggerError(code, pe.ColumnName, pe.Message, err)
 		}
 		if code, ok := constraintCodes[pe.ConstraintName]; ok {
 			return schemaError(code, "", err)

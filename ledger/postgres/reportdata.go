@@ -202,6 +202,10 @@ func readAudit(ctx context.Context, tx pgx.Tx, book string, period ledger.Period
 	d.Detail = r.journal(detailAccounts, false)
 	d.CashJournal = r.journal(cashAccounts, true)
 	d.BankJournal = r.journal(bankAccounts, true)
+	if err := r.general(d); err != nil {
+		return nil, fmt.Errorf("audit workbook 总账: %w", err)
+	}
+	d.Expense = r.expense()
 	d.Vouchers = r.vouchers()
 	d.Params = r.params(org)
 	return d, nil
@@ -1293,7 +1297,7 @@ func (r *reportReader) journal(accounts []string, daybook bool) iter.Seq2[report
 			return true
 		}
 		rows, err = r.tx.Query(r.ctx, `SELECT l.account, v.id, v.date, v.type, v.number, l.summary, `+contra+`, l.org, l.fund,
-				l.debit_fen, l.credit_fen, v.method
+				l.debit_fen, l.credit_fen, v.method, v.memo
 			FROM voucher_lines l
 			JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id
 			WHERE l.book = $1 AND v.status = 'posted' AND v.date BETWEEN $2 AND $3 AND l.account = ANY($5) AND `+voucherScopeSQL+`
@@ -1303,12 +1307,12 @@ func (r *reportReader) journal(accounts []string, daybook bool) iter.Seq2[report
 			return
 		}
 		defer rows.Close()
-		var typ, org, fund string
+		var typ, org, fund, memo string
 		var number int
 		var debit, credit int64
 		for rows.Next() {
 			var x report.JournalRow
-			if err := rows.Scan(&x.Account, &x.VoucherID, &x.Date, &typ, &number, &x.Summary, &x.Contra, &org, &fund, &debit, &credit, &x.Method); err != nil {
+			if err := rows.Scan(&x.Account, &x.VoucherID, &x.Date, &typ, &number, &x.Summary, &x.Contra, &org, &fund, &debit, &credit, &x.Method, &memo); err != nil {
 				fail(err)
 				return
 			}
@@ -1316,7 +1320,7 @@ func (r *reportReader) journal(accounts []string, daybook bool) iter.Seq2[report
 				return
 			}
 			x.Kind, x.AccountName, x.Voucher = report.JournalEntry, r.accountName(x.Account), voucherWord(typ, number)
-			x.OrgName, x.FundName = r.orgName(org), r.fundName(fund)
+			x.OrgName, x.FundName, x.BillNo = r.orgName(org), r.fundName(fund), ledger.BillNo(memo)
 			x.Debit, x.Credit, x.Balance, x.YearDebit, x.YearCredit = ledger.FromFen(debit), ledger.FromFen(credit), ledger.Zero, ledger.Zero, ledger.Zero
 			if !yield(x, nil) {
 				return

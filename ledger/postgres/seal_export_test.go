@@ -14,3 +14,13 @@ var MapErrorForTest = mapError
 func (db *DB) RunTxForTest(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	return db.runTx(ctx, fn)
 }
+
+// TriggerFormatsForTest are the trigger refusals the adapter renders
+// through the catalogue, with the fallback sentences.
+func TriggerFormatsForTest() []string {
+	out := append([]string(nil), triggerFormats...)
+	for _, f := range triggerFallback {
+		out = append(out, f)
+	}
+	return append(out, "the database refuses this change")
+}

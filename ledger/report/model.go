@@ -70,6 +70,11 @@ type AuditData struct {
 	// Detail is 明细账: per account an optional JournalOpening row, then its
 	// JournalEntry rows in date order; accounts follow one another.
 	Detail iter.Seq2[JournalRow, error]
+	// General is 总账: per first-level account, one row per month of the
+	// year through the period's last month, accounts by code.
+	General []GeneralRow
+	// Expense is the 多栏式 支出明细账, one analysis column per purpose.
+	Expense iter.Seq2[ExpenseRow, error]
 	// CashJournal is 现金日记账 (1001 库存现金), shaped like Detail.
 	CashJournal iter.Seq2[JournalRow, error]
 	// BankJournal is 银行存款日记账 (100201 党费专户), shaped like Detail,
@@ -297,6 +302,7 @@ type JournalRow struct {
 	Summary               string
 	Contra                string // 对方科目 (cash and bank journals)
 	Method                string // the voucher's payment method (ledger.MethodBank, MethodCash or "")
+	BillNo                string // 票据号 of the voucher when one was recorded (bank journal)
 	OrgName, FundName     string
 	Debit, Credit         ledger.Money
 	Balance               ledger.Money // JournalOpening only

@@ -156,7 +156,7 @@ func readVouchers(r io.Reader, b *ledger.Books) ([]Draft, error) {
 			// A voucher has no field for the document number: it is kept in
 			// the memo.
 			if s := cell("票据号"); s != "" {
-				v.Memo = "票据号 " + s
+				v.Memo = ledger.BillNoMemoPrefix + s
 			}
 			if s := cell("结算方式"); s != "" {
 				m, ok := lookupName(s, MethodNames)
