@@ -309,7 +309,7 @@ func (wb *workbook) signatureBlock(t *table, title string) error {
 // its replay position and time, or the primary and why.
 func sourceText(src *report.ReadSource, zone *time.Location) string {
 	if !src.Replica {
-		return "主库（" + src.Reason + "）"
+		return "主库（备库不可用或未及时回放，改从主库读取）"
 	}
 	at := "未知"
 	if !src.ReplayedAt.IsZero() {

@@ -73,7 +73,7 @@ func (a *app) readDB(ctx context.Context, f postgres.Freshness) (*postgres.DB, *
 		url = a.server.ReplicaURL("ledger", "ledger_app")
 	}
 	reads := postgres.OpenReadDB(ctx, db, url, poolOptions(&a.cfg), a.cfg.Database.ReplicaWaitMax, func(err error) {
-		a.log.Warn("replica", "err", err)
+		a.log.Info("replica", "err", err) // the warning is the line below
 		fmt.Fprintln(a.stderr, i18n.T(a.lang(), "warning: %s", i18n.Message(a.lang(), err)))
 	})
 	a.closers = append(a.closers, func(context.Context) { reads.Close() })
