@@ -59,15 +59,21 @@ starts it as a hot standby on a socket of its own. Reports, verify, exports and 
 	return c
 }
 
-// readDB is the database a read of freshness f goes to: the replica when
-// one is configured (database.replica_url, or the embedded cluster's
-// replica) and answers, else the primary with a warning; src, printed on
-// a workbook's cover, is nil without a replica.
+// readDB is the database a read of freshness f goes to (see reads); src,
+// printed on a workbook's cover, is nil without a replica.
 func (a *app) readDB(ctx context.Context, f postgres.Freshness) (*postgres.DB, *report.ReadSource, error) {
 	db, err := a.openDB(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
+	rdb, src := a.reads(ctx, db).For(ctx, f)
+	return rdb, src, nil
+}
+
+// reads sends reads to the replica when one is configured
+// (database.replica_url, or the embedded cluster's replica) and answers,
+// else to db with a warning on stderr, in the locale.
+func (a *app) reads(ctx context.Context, db *postgres.DB) *postgres.ReadDB {
 	url := a.cfg.Database.ReplicaURL
 	if a.server != nil && url == "" {
 		url = a.server.ReplicaURL("ledger", "ledger_app")
@@ -77,6 +83,5 @@ func (a *app) readDB(ctx context.Context, f postgres.Freshness) (*postgres.DB, *
 		fmt.Fprintln(a.stderr, i18n.T(a.lang(), "warning: %s", i18n.Message(a.lang(), err)))
 	})
 	a.closers = append(a.closers, func(context.Context) { reads.Close() })
-	rdb, src := reads.For(ctx, f)
-	return rdb, src, nil
+	return reads
 }
