@@ -139,6 +139,10 @@ func TestBenchJSON(t *testing.T) {
 		switch {
 		case w.Name == "import" && w.Note != "":
 			t.Errorf("import: %s", w.Note) // the loads did not verify
+		case strings.HasPrefix(w.Name, "replica"):
+			if *w.Ours <= 0 || *w.Baseline <= 0 || w.Pass != nil {
+				t.Errorf("%s: want posting rates with and without the workbook, without a target: %+v", w.Name, w)
+			}
 		case strings.HasPrefix(w.Name, "reconcile-"):
 			if *w.Ours <= 0 || w.Pass != nil {
 				t.Errorf("%s: want a figure of ours without a target, got ours %v pass %v", w.Name, *w.Ours, w.Pass)
@@ -149,7 +153,7 @@ func TestBenchJSON(t *testing.T) {
 			}
 		}
 	}
-	for _, name := range append(slices.Clone(Workloads), "online-16-p99", "online-64-p99", "workbook-rss", "reconcile-audit-rules", "reconcile-workbook") {
+	for _, name := range append(slices.Clone(Workloads), "online-16-p99", "online-64-p99", "workbook-rss", "reconcile-audit-rules", "reconcile-workbook", "replica-primary") {
 		if !seen[name] {
 			t.Errorf("workload %s missing from %s", name, out)
 		}
