@@ -69,10 +69,10 @@ func (e *benchEnv) replica(ctx context.Context, on *benchOnline, bulk *benchBulk
 	base := alone.rate(alone.units)
 	p := newResult("replica-primary", "vouchers/s", onPrimary.rate(onPrimary.units), base, target{})
 	p.Note = "posting while the workbook is read from the primary, against posting alone"
-	p.Detail = map[string]float64{"workbooks": float64(nPrimary), "p99_ms": onPrimary.percentile(0.99), "alone_p99_ms": alone.percentile(0.99)}
+	p.Detail = map[string]float64{"workbooks_whole": float64(nPrimary), "p99_ms": onPrimary.percentile(0.99), "alone_p99_ms": alone.percentile(0.99)}
 	q := newResult("replica", "vouchers/s", onReplica.rate(onReplica.units), base, target{})
 	q.Note = "posting while the workbook is read from the replica, against posting alone"
-	q.Detail = map[string]float64{"workbooks": float64(nReplica), "p99_ms": onReplica.percentile(0.99), "alone_p99_ms": alone.percentile(0.99),
+	q.Detail = map[string]float64{"workbooks_whole": float64(nReplica), "p99_ms": onReplica.percentile(0.99), "alone_p99_ms": alone.percentile(0.99),
 		"replica_start_s": round4(took.Seconds())}
 	return []Result{p, q}, nil
 }
