@@ -36,7 +36,9 @@ func TestDbReplica(t *testing.T) {
 	dir := dataDir(t)
 	replicaDir := filepath.Join(dir, "replica")
 	t.Cleanup(func() { stopIfRunning(replicaDir) })
-	ledger := func(args ...string) *exec.Cmd { return ledgerCmd(t, nil, append([]string{"--data-dir", dir}, args...)...) }
+	ledger := func(args ...string) *exec.Cmd {
+		return ledgerCmd(t, nil, append([]string{"--data-dir", dir}, args...)...)
+	}
 	out := mustRun(t, ledger("db", "replica", "start"))
 	if !strings.Contains(out, "streaming") {
 		t.Fatalf("db replica start printed no streaming state:\n%s", out)

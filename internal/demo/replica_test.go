@@ -188,6 +188,9 @@ func TestReplica(t *testing.T) {
 	var fromPrimary map[string][][]string
 	t.Run("workbook from the replica equals the one from the primary", func(t *testing.T) {
 		post("2000.00", day("2020-03-21"), "收到上级补拨专项党费（二）")
+		if _, err := db.SealAll(ctx); err != nil {
+			t.Fatal(err)
+		}
 		rdb, src := reads.For(ctx, postgres.ReadLatest)
 		if rdb != reads.Replica || src == nil || !src.Replica || src.ReplayLSN == "" {
 			t.Fatalf("a fresh read went to %p with source %+v, want the replica %p; warnings %v", rdb, src, reads.Replica, warned.take())
@@ -199,6 +202,19 @@ func TestReplica(t *testing.T) {
 		}
 		if !strings.Contains(fmt.Sprint(fromReplica), "收到上级补拨专项党费（二）") {
 			t.Fatalf("the replica's workbook lacks the receipt just posted")
+		}
+		// verify reads the chain on the replica (parallel snapshots
+		// exported and imported on a hot standby) as on the primary.
+		onReplica, err := rdb.Verify(ctx, demoBook, 1)
+		if err != nil {
+			t.Fatalf("verify on the replica: %v", err)
+		}
+		onPrimary, err := db.Verify(ctx, demoBook, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !onReplica.Clean() || onReplica.Checked == 0 || onReplica.Head != onPrimary.Head {
+			t.Fatalf("verify on the replica: %+v; on the primary: %+v", onReplica, onPrimary)
 		}
 		// Said so: the cover names the replica and its replay position.
 		cover := fmt.Sprint(dumpWorkbook(t, write(rdb, src, "replica-source.xlsx"))["封面"])
