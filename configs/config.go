@@ -33,6 +33,8 @@ type Config struct {
 		MaxConns         int
 		StatementTimeout time.Duration
 		ConnectTimeout   time.Duration
+		ReplicaURL       string // database.replica_url; empty: the embedded replica, if any
+		ReplicaWaitMax   time.Duration
 	}
 	Reconcile struct {
 		WindowDays  int
@@ -76,6 +78,8 @@ func From(v *viper.Viper) Config {
 	c.Database.MaxConns = v.GetInt("database.max_conns")
 	c.Database.StatementTimeout = v.GetDuration("database.statement_timeout")
 	c.Database.ConnectTimeout = v.GetDuration("database.connect_timeout")
+	c.Database.ReplicaURL = v.GetString("database.replica_url")
+	c.Database.ReplicaWaitMax = v.GetDuration("database.replica_wait_max")
 	c.Reconcile.WindowDays = v.GetInt("reconcile.window_days")
 	c.Reconcile.BankLayouts = v.GetString("reconcile.bank_layouts")
 	c.Audit.RulesFile = v.GetString("audit.rules_file")

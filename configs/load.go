@@ -22,7 +22,7 @@ var moneyKeys = map[string]bool{"voucher.approval_threshold": true}
 
 // durationKeys are configuration keys holding Go durations ("30s").
 var durationKeys = map[string]bool{
-	"database.statement_timeout": true, "database.connect_timeout": true,
+	"database.statement_timeout": true, "database.connect_timeout": true, "database.replica_wait_max": true,
 	"serve.read_timeout": true, "serve.write_timeout": true, "serve.shutdown_timeout": true,
 	"serve.token_ttl": true, "serve.login_window": true,
 }

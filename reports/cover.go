@@ -3,8 +3,10 @@ package reports
 import (
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/report"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -141,6 +143,12 @@ func writeCover(wb *workbook) error {
 			k string
 			v any
 		}{"无银行对账单结账原因", wb.text(d.NoStatementReason)})
+	}
+	if d.Source != nil {
+		info = append(info, struct {
+			k string
+			v any
+		}{"数据来源", wb.text(sourceText(d.Source, d.TimeZone))})
 	}
 	for _, x := range info {
 		if err := kv(x.k, x.v); err != nil {
@@ -295,4 +303,17 @@ func (wb *workbook) signatureBlock(t *table, title string) error {
 	}
 	t.cur.row++
 	return t.cur.sw.SetRow(cellName(1, t.cur.row), []any{excelize.Cell{StyleID: st.info}}, excelize.RowOpts{Height: signRowPt})
+}
+
+// sourceText names the server the workbook was read from: the replica with
+// its replay position and time, or the primary and why.
+func sourceText(src *report.ReadSource, zone *time.Location) string {
+	if !src.Replica {
+		return "主库（备库不可用或未及时回放，改从主库读取）"
+	}
+	at := "未知"
+	if !src.ReplayedAt.IsZero() {
+		at = inZone(src.ReplayedAt, zone).Format("2006-01-02 15:04:05")
+	}
+	return "只读备库（回放位置 " + src.ReplayLSN + "，最后回放事务时间 " + at + "）"
 }

@@ -289,13 +289,7 @@ keeps it running until "db stop".`,
 				return err
 			}
 			t := time.Now()
-			if err := s.Start(cmd.Context()); err != nil {
-				return err
-			}
-			if err := postgres.Bootstrap(cmd.Context(), s.URL("postgres", embedded.Superuser), "ledger"); err != nil {
-				return err
-			}
-			if _, err := postgres.Migrate(cmd.Context(), s.URL("ledger", "ledger_owner"), a.log); err != nil {
+			if err := a.startPrimary(cmd.Context(), s); err != nil {
 				return err
 			}
 			if a.jsonOut() {
@@ -321,16 +315,7 @@ keeps it running until "db stop".`,
 		Use: "status", Short: "Show whether the server runs", Args: cobra.NoArgs, Example: "  ledger db status --json",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if u := a.cfg.DatabaseURL; u != "" {
-				st := map[string]any{"database_url": configs.Redact(u)}
-				db, err := postgres.Open(cmd.Context(), u, postgres.Options{ConnectTimeout: 5 * time.Second})
-				if err == nil {
-					err = db.Ping(cmd.Context())
-					db.Close()
-				}
-				st["reachable"] = err == nil
-				if v, err := postgres.SchemaVersion(cmd.Context(), u); err == nil {
-					st["schema_version"] = v
-				}
+				st := postgres.Probe(cmd.Context(), u, configs.Redact(u))
 				if a.jsonOut() {
 					return a.printJSON(st)
 				}
@@ -345,14 +330,7 @@ keeps it running until "db stop".`,
 			if a.jsonOut() {
 				return a.printJSON(st)
 			}
-			state := i18n.T(a.lang(), "stopped")
-			if st.Running {
-				state = i18n.T(a.lang(), "running (pid %d)", st.PID)
-			}
-			if !st.Exists {
-				state = i18n.T(a.lang(), "no cluster yet (created on first use)")
-			}
-			fmt.Fprint(a.stdout, i18n.T(a.lang(), "data directory: %s\ncluster:        %s (PostgreSQL %d)\nserver:         %s\nsocket:         %s\npinned:         %v\n", st.DataDir, st.Cluster, st.Version, state, st.Socket, st.Pinned))
+			textout.DBStatus(a.stdout, a.lang(), &st)
 			return nil
 		},
 	})
@@ -361,12 +339,20 @@ keeps it running until "db stop".`,
 		Example: "  psql \"$(ledger db url)\"\n  psql \"$(ledger db url --superuser)\"",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if u := a.cfg.DatabaseURL; u != "" {
+				if rep, _ := cmd.Flags().GetBool("replica"); rep {
+					u = a.cfg.Database.ReplicaURL
+				}
 				fmt.Fprintln(a.stdout, u)
 				return nil
 			}
 			s, err := a.embeddedServer()
 			if err != nil {
 				return err
+			}
+			if rep, _ := cmd.Flags().GetBool("replica"); rep {
+				if s, err = s.Replica(); err != nil {
+					return err
+				}
 			}
 			role := "ledger_app"
 			if super, _ := cmd.Flags().GetBool("superuser"); super {
@@ -407,8 +393,29 @@ keeps it running until "db stop".`,
 	c.AddCommand(shell)
 	url.Flags().Bool("superuser", false, "connect as the cluster's superuser")
 	url.Flags().Bool("auditor", false, "connect as the read-only auditor role")
-	c.AddCommand(url)
+	url.Flags().Bool("replica", false, "the streaming replica's database (db replica start, database.replica_url)")
+	c.AddCommand(url, a.replicaCommand())
 	return c
+}
+
+// startPrimary starts the embedded server, pinned, with the ledger
+// database made and migrated, then the replicas given.
+func (a *app) startPrimary(ctx context.Context, s *embedded.Server, replicas ...*embedded.Server) error {
+	if err := s.Start(ctx); err != nil {
+		return err
+	}
+	if err := postgres.Bootstrap(ctx, s.URL("postgres", embedded.Superuser), "ledger"); err != nil {
+		return err
+	}
+	if _, err := postgres.Migrate(ctx, s.URL("ledger", "ledger_owner"), a.log); err != nil {
+		return err
+	}
+	for _, r := range replicas {
+		if err := r.Start(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func vcsRevision() string {

@@ -1,11 +1,7 @@
 package main
 
 import (
-	"fmt"
-	"os"
-	"runtime/pprof"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -27,17 +23,11 @@ func (a *app) benchCommand() *cobra.Command {
   ledger bench --only workbook --scale 100000 --data-dir /var/tmp/bench`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if cpuProfile != "" {
-				f, err := os.Create(cpuProfile)
-				if err != nil {
-					return err
-				}
-				defer f.Close()
-				if err := pprof.StartCPUProfile(f); err != nil {
-					return err
-				}
-				defer pprof.StopCPUProfile()
+			stop, err := bench.StartCPUProfile(cpuProfile)
+			if err != nil {
+				return err
 			}
+			defer stop()
 			if child.Kind != "" {
 				return bench.RunChild(cmd.Context(), child, a.stdout)
 			}
@@ -49,10 +39,7 @@ func (a *app) benchCommand() *cobra.Command {
 				return err
 			}
 			opt.Cluster, opt.Pool, opt.API, opt.Log = clusterOptions(&a.cfg, "", a.log), poolOptions(&a.cfg), api, a.log
-			began := time.Now()
-			opt.Progress = func(format string, args ...any) {
-				fmt.Fprintf(a.stderr, "bench %6.1fs: "+format+"\n", append([]any{time.Since(began).Seconds()}, args...)...)
-			}
+			opt.Progress = bench.ProgressTo(a.stderr)
 			rep, err := bench.Run(cmd.Context(), opt)
 			if err != nil {
 				return err

@@ -51,7 +51,7 @@ The journal goes to --out (written whole or not at all) or stdout.`,
 			if err != nil {
 				return err
 			}
-			db, err := a.openDB(cmd.Context())
+			db, _, err := a.readDB(cmd.Context(), postgres.ReadLatest)
 			if err != nil {
 				return err
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/fenyang/partyfee/internal/textout"
 	"github.com/fenyang/partyfee/internal/workbook"
 	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/postgres"
 	"github.com/fenyang/partyfee/reports"
 )
 
@@ -60,12 +61,12 @@ rollup.databases is read from that database. A user reads a lower book only when
 				out = fmt.Sprintf("%s-%s.xlsx", name, strings.ReplaceAll(p.Label(), "..", "_"))
 			}
 			defer workbook.LowerGC()()
-			db, err := a.openDB(cmd.Context())
+			db, src, err := a.readDB(cmd.Context(), postgres.ReadLatest)
 			if err != nil {
 				return err
 			}
 			actor := cmp.Or(a.cfg.User, ledger.SystemUser)
-			res, err := workbook.WriteAudit(cmd.Context(), db, workbook.AuditRequest{Book: a.book(), Period: p, Org: org, Sheet: name, Out: out,
+			res, err := workbook.WriteAudit(cmd.Context(), db, workbook.AuditRequest{Book: a.book(), Period: p, Org: org, Sheet: name, Out: out, Source: src,
 				Actor: actor, Preparer: a.cfg.Report.Preparer, Reviewer: a.cfg.Report.Reviewer,
 				Signatures: a.cfg.Report.Signatures, TimeZone: a.cfg.Report.TimeZone})
 			if err != nil {

@@ -82,7 +82,7 @@ Exit status 0: the chain is intact; 4: it is broken (the problems are printed).`
 					return err
 				}
 			}
-			db, err := a.openDB(cmd.Context())
+			db, _, err := a.readDB(cmd.Context(), postgres.ReadLatest)
 			if err != nil {
 				return err
 			}

@@ -47,7 +47,8 @@ on stderr, one per request.`,
 			if err != nil {
 				return err
 			}
-			opt.Log, opt.Sealer = log, a.sealer
+			opt.Log, opt.Sealer, opt.Reads = log, a.sealer, a.reads(cmd.Context(), db)
+			opt.Reads.Warn = func(err error) { log.Warn("replica", "code", ledger.ErrorCode(err), "err", err.Error()) }
 			if a.server != nil {
 				opt.DataDir = a.dataDir()
 			}

@@ -19,7 +19,7 @@ import (
 
 // Workloads are the workloads of SPEC §9 in the order they run; each
 // name is what --only accepts (online runs online-16 and online-64).
-var Workloads = []string{"online-16", "online-64", "hot", "import", "verify", "reconcile", "workbook"}
+var Workloads = []string{"online-16", "online-64", "hot", "import", "verify", "reconcile", "workbook", "replica"}
 
 // Options are the settings of one `ledger bench` run.
 type Options struct {
@@ -173,6 +173,9 @@ prints our figure, the baseline's, their ratio, the target and whether it is met
                         same cells, each in a child process: time ≤ 1.5×, peak RSS ≤ baseline + 50 MiB;
                         and audit-workbook, the whole workbook (report audit) against a bare
                         StreamWriter of the same cells of every sheet: time ≤ 1.5×, RSS ≤ + 100 MiB
+  replica               online posting (16 clients) while the audit workbook of the N vouchers is
+                        written over and over from the primary, then from a streaming replica made
+                        for the run, against posting alone: the drop in each case (no target)
 
 --runs R repeats each workload R times: each row is then the median run, with the spread of the
 ratios in its note and every run kept in the JSON ("runs"). The online rows' details give the
@@ -289,9 +292,9 @@ func run(ctx context.Context, opt Options) ([]Result, Machine, error) {
 		out = append(out, rs...)
 		return err
 	}
-	if opt.selected("online-16") || opt.selected("online-64") || opt.selected("hot") {
-		on, err := env.onlineDB(ctx)
-		if err != nil {
+	var on *benchOnline
+	if opt.selected("online-16") || opt.selected("online-64") || opt.selected("hot") || opt.selected("replica") {
+		if on, err = env.onlineDB(ctx); err != nil {
 			return nil, env.machine, err
 		}
 		for _, clients := range []int{16, 64} {
@@ -313,7 +316,7 @@ func run(ctx context.Context, opt Options) ([]Result, Machine, error) {
 			return out, env.machine, fmt.Errorf("import: %w", err)
 		}
 	}
-	if opt.selected("verify") || opt.selected("reconcile") || opt.selected("workbook") {
+	if opt.selected("verify") || opt.selected("reconcile") || opt.selected("workbook") || opt.selected("replica") {
 		bulk, err := env.bulkDB(ctx)
 		if err != nil {
 			return out, env.machine, err
@@ -331,6 +334,11 @@ func run(ctx context.Context, opt Options) ([]Result, Machine, error) {
 		if opt.selected("workbook") {
 			if err := add(opt.repeat("workbook", func() ([]Result, error) { return bulk.workbook(ctx) })); err != nil {
 				return out, env.machine, fmt.Errorf("workbook: %w", err)
+			}
+		}
+		if opt.selected("replica") {
+			if err := add(env.replica(ctx, on, bulk)); err != nil {
+				return out, env.machine, fmt.Errorf("replica: %w", err)
 			}
 		}
 	}

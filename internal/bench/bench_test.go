@@ -141,6 +141,10 @@ func TestBenchJSON(t *testing.T) {
 		switch {
 		case w.Name == "import" && w.Note != "":
 			t.Errorf("import: %s", w.Note) // the loads did not verify
+		case strings.HasPrefix(w.Name, "replica"):
+			if *w.Ours <= 0 || *w.Baseline <= 0 || w.Pass != nil {
+				t.Errorf("%s: want posting rates with and without the workbook, without a target: %+v", w.Name, w)
+			}
 		case w.Name == "reconcile-audit-rules":
 			if *w.Ours <= 0 || w.Pass != nil {
 				t.Errorf("%s: want a figure of ours without a target, got ours %v pass %v", w.Name, *w.Ours, w.Pass)
@@ -152,7 +156,7 @@ func TestBenchJSON(t *testing.T) {
 		}
 	}
 	for _, name := range append(slices.Clone(Workloads), "online-16-p99", "online-64-p99", "workbook-rss", "reconcile-audit-rules", "reconcile-workbook",
-		"reconcile-workbook-rss", "audit-workbook", "audit-workbook-rss",
+		"reconcile-workbook-rss", "audit-workbook", "audit-workbook-rss", "replica-primary",
 		"online-16-pg-cpu", "online-16-wal", "online-16-go-cpu", "online-64-pg-cpu", "online-64-wal", "online-64-go-cpu") {
 		if !seen[name] {
 			t.Errorf("workload %s missing from %s", name, out)

@@ -41,6 +41,9 @@ type AuditRequest struct {
 	Signatures report.Signatures
 	// TimeZone is the book's zone for printed times; nil: Asia/Shanghai.
 	TimeZone *time.Location
+	// Source is where the data is read from when a replica is configured
+	// (printed on the cover); nil without one.
+	Source *report.ReadSource
 	// Options pass further options to AuditData (e.g. the bank
 	// reconciliation of a batch just run, for T9).
 	Options []postgres.AuditOption
@@ -115,6 +118,7 @@ func WriteAudit(ctx context.Context, db *postgres.DB, req AuditRequest) (*AuditR
 	defer closeData()
 	d.GeneratedAt = db.Now()
 	d.GeneratedBy = req.Actor
+	d.Source = req.Source
 	d.Preparer = strings.TrimSpace(req.Preparer)
 	if d.Preparer == "" {
 		d.Preparer = req.Actor

@@ -191,13 +191,14 @@ func (s *Server) auditReport(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	d, closeData, err := s.db.AuditData(r.Context(), u.Book, p, org)
+	rdb, src := s.readDB(r.Context())
+	d, closeData, err := rdb.AuditData(r.Context(), u.Book, p, org)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	defer closeData()
-	d.GeneratedAt, d.GeneratedBy = s.db.Now(), u.Name
+	d.GeneratedAt, d.GeneratedBy, d.Source = s.db.Now(), u.Name, src
 	d.Preparer = s.opt.ReportPreparer
 	if d.Preparer == "" {
 		d.Preparer = u.FullName

@@ -75,6 +75,9 @@ type Options struct {
 	// IdempotencyRetention is how long stored responses of idempotent
 	// writes are kept: default 7 days.
 	IdempotencyRetention time.Duration
+	// Reads sends the reports, verify and the auditors' reads to a
+	// streaming replica when it has one; nil: everything on the primary.
+	Reads *postgres.ReadDB
 	// AuditConfig holds the thresholds of the audit rules; nil takes
 	// audit.DefaultConfig.
 	AuditConfig *audit.Config

@@ -52,16 +52,17 @@ func (s *Server) verify(c *call) (int, any, error) {
 		}
 	}
 	var res postgres.VerifyResult
+	db, _ := s.readDB(c.r.Context())
 	if period != "" {
 		m, err := oneMonth(period)
 		if err != nil {
 			return 0, nil, err
 		}
-		res, err = s.db.VerifyPeriod(c.r.Context(), c.user.Book, m.From.Year(), int(m.From.Month()), seal)
+		res, err = db.VerifyPeriod(c.r.Context(), c.user.Book, m.From.Year(), int(m.From.Month()), seal)
 		if err != nil {
 			return 0, nil, err
 		}
-	} else if res, err = s.db.Verify(c.r.Context(), c.user.Book, from); err != nil {
+	} else if res, err = db.Verify(c.r.Context(), c.user.Book, from); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, verifyAnswer{Clean: res.Clean(), VerifyResult: res}, nil

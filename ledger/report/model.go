@@ -51,6 +51,9 @@ type AuditData struct {
 	// Params are the parameters of the run (thresholds, options), printed on
 	// the cover sorted by key.
 	Params map[string]string
+	// Source is where the data was read when a replica is configured (the
+	// cover's 数据来源); nil without a replica.
+	Source *ReadSource
 
 	T1 []T1Row // 收支总表: one row per organisation and fund (special funds)
 	T2 []T2Row // 拨付情况: receipts and allocations, in date order

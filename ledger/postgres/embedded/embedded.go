@@ -66,6 +66,10 @@ type Server struct {
 	runAs    *user.User // non-nil when running as root
 	uid, gid int
 	held     bool // this process is registered as a client
+	port     int  // Port, or ReplicaPort for a replica
+	// primary is the server a replica was copied from and streams from;
+	// nil for a primary (see replica.go).
+	primary *Server
 }
 
 // Binaries is a directory holding initdb, postgres and pg_ctl of one version.
@@ -170,7 +174,7 @@ func New(opt Options) (*Server, error) {
 		return nil, err
 	}
 	opt.DataDir = abs
-	s := &Server{opt: opt, pgdata: filepath.Join(abs, "pg"), uid: -1, gid: -1}
+	s := &Server{opt: opt, pgdata: filepath.Join(abs, "pg"), uid: -1, gid: -1, port: Port}
 	if os.Geteuid() == 0 {
 		u, err := user.Lookup("postgres")
 		if err != nil {
@@ -188,7 +192,7 @@ func New(opt Options) (*Server, error) {
 // directory named after the data directory when that path would be too long.
 func socketDir(dataDir string, uid int) string {
 	d := filepath.Join(dataDir, "run")
-	if len(d)+len("/.s.PGSQL.5432.lock") <= socketPathMax {
+	if len(d)+len("/.s.PGSQL.54320.lock") <= socketPathMax {
 		return d
 	}
 	h := fnv32(dataDir)
@@ -219,7 +223,7 @@ func (s *Server) SocketDir() string { return s.sockDir }
 // URL is a libpq connection URL for database db as role user over the
 // socket; psql and pgx accept it.
 func (s *Server) URL(db, user string) string {
-	return fmt.Sprintf("postgresql:///%s?host=%s&port=%d&user=%s&sslmode=disable", db, s.sockDir, Port, user)
+	return fmt.Sprintf("postgresql:///%s?host=%s&port=%d&user=%s&sslmode=disable", db, s.sockDir, s.port, user)
 }
 
 // Superuser is the name of the cluster's bootstrap superuser.
@@ -341,6 +345,9 @@ func (s *Server) initCluster(ctx context.Context) error {
 	if _, err := os.Stat(filepath.Join(s.pgdata, "PG_VERSION")); err == nil {
 		return nil
 	}
+	if s.primary != nil {
+		return s.baseBackup(ctx)
+	}
 	// A half-made cluster (initdb killed) is removed and made again.
 	if err := os.RemoveAll(s.pgdata); err != nil {
 		return err
@@ -362,12 +369,15 @@ func (s *Server) writeConf() error {
 		"listen_addresses":          "''",
 		"unix_socket_directories":   "'" + s.sockDir + "'",
 		"unix_socket_permissions":   "0700",
-		"port":                      strconv.Itoa(Port),
+		"port":                      strconv.Itoa(s.port),
 		"max_connections":           "200",
 		"logging_collector":         "off",
 		"log_min_messages":          "warning",
 		"timezone":                  "'UTC'",
 		"max_prepared_transactions": "0",
+	}
+	for k, v := range s.replicationSettings() {
+		settings[k] = v
 	}
 	if s.opt.NoSync {
 		settings["fsync"] = "off"
@@ -419,7 +429,7 @@ func (s *Server) Running() bool {
 	if pid <= 0 || !alive(pid) {
 		return false
 	}
-	c, err := net.DialTimeout("unix", filepath.Join(s.sockDir, fmt.Sprintf(".s.PGSQL.%d", Port)), time.Second)
+	c, err := net.DialTimeout("unix", filepath.Join(s.sockDir, fmt.Sprintf(".s.PGSQL.%d", s.port)), time.Second)
 	if err != nil {
 		return false
 	}
@@ -661,8 +671,12 @@ func (s *Server) Start(ctx context.Context) error {
 	return os.WriteFile(s.pinFile(), []byte("db start\n"), 0o600)
 }
 
-// Stop stops the server whoever started it (`ledger db stop`).
+// Stop stops the server whoever started it (`ledger db stop`), and a
+// primary's replica first.
 func (s *Server) Stop(ctx context.Context) error {
+	if err := s.stopReplica(ctx); err != nil {
+		return err
+	}
 	unlock, err := s.lock()
 	if err != nil {
 		return err
