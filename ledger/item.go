@@ -59,26 +59,33 @@ func ParseItemNumber(s, field string) (decimal.Decimal, error) {
 	return d, nil
 }
 
-// ParseItem parses an item as a command line gives it:
-// "品名,规格,单位,数量,单价,金额" (规格 and 单位 may be empty).
-func ParseItem(s string) (Item, error) {
+// ParseItem parses the i-th item (from 1) as a command line gives it:
+// "品名,规格,单位,数量,单价,金额" (规格 and 单位 may be empty); errors name
+// items[i] or its part, e.g. items[2].quantity.
+func ParseItem(s string, i int) (Item, error) {
+	prefix := fmt.Sprintf("items[%d]", i)
 	parts := strings.Split(s, ",")
 	if len(parts) != 6 {
-		return Item{}, Errorf(EInvalid, "item", "%q is not 'name,spec,unit,quantity,unit-price,amount' (品名,规格,单位,数量,单价,金额)", s)
+		return Item{}, Errorf(EInvalid, prefix, "%q is not 'name,spec,unit,quantity,unit-price,amount' (品名,规格,单位,数量,单价,金额)", s)
 	}
-	for i := range parts {
-		parts[i] = strings.TrimSpace(parts[i])
-	}
-	it := Item{Name: parts[0], Spec: parts[1], Unit: parts[2]}
+	return ParseItemFields(prefix+".", parts[0], parts[1], parts[2], parts[3], parts[4], parts[5])
+}
+
+// ParseItemFields parses an item from its texts as a file, a request or a
+// sheet gives them; errors name prefix+"quantity" and so on. Quantity and
+// unit price are ParseItemNumber's, the amount ParseAmount's; CheckItems
+// checks the rest.
+func ParseItemFields(prefix, name, spec, unit, quantity, unitPrice, amount string) (Item, error) {
+	it := Item{Name: strings.TrimSpace(name), Spec: strings.TrimSpace(spec), Unit: strings.TrimSpace(unit)}
 	var err error
-	if it.Quantity, err = ParseItemNumber(parts[3], "item.quantity"); err != nil {
+	if it.Quantity, err = ParseItemNumber(quantity, prefix+"quantity"); err != nil {
 		return Item{}, err
 	}
-	if it.UnitPrice, err = ParseItemNumber(parts[4], "item.unit_price"); err != nil {
+	if it.UnitPrice, err = ParseItemNumber(unitPrice, prefix+"unit_price"); err != nil {
 		return Item{}, err
 	}
-	if it.Amount, err = ParseAmount(parts[5]); err != nil {
-		return Item{}, Errorf(EInvalidAmount, "item.amount", "%s", ErrorMessage(err))
+	if it.Amount, err = ParseAmount(strings.TrimSpace(amount)); err != nil {
+		return Item{}, Errorf(EInvalidAmount, prefix+"amount", "%s", ErrorMessage(err))
 	}
 	return it, nil
 }

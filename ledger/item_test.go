@@ -107,7 +107,7 @@ func TestCheckItemsRefused(t *testing.T) {
 }
 
 func TestParseItem(t *testing.T) {
-	it, err := ledger.ParseItem("医用外科口罩, 50只/盒 ,盒, 20 ,36.5,730.00")
+	it, err := ledger.ParseItem("医用外科口罩, 50只/盒 ,盒, 20 ,36.5,730.00", 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,13 +116,13 @@ func TestParseItem(t *testing.T) {
 		t.Fatalf("parsed %+v", it)
 	}
 	for _, c := range []struct{ in, code, field string }{
-		{"口罩,,个,1,2", ledger.EInvalid, "item"},
-		{"口罩,,个,x,2,2.00", ledger.EInvalid, "item.quantity"},
-		{"口罩,,个,1,2e3,2.00", ledger.EInvalid, "item.unit_price"},
-		{"口罩,,个,1,2,2.001", ledger.EInvalidAmount, "item.amount"},
-		{"口罩,,个,1,2,0", ledger.EInvalidAmount, "item.amount"},
+		{"口罩,,个,1,2", ledger.EInvalid, "items[2]"},
+		{"口罩,,个,x,2,2.00", ledger.EInvalid, "items[2].quantity"},
+		{"口罩,,个,1,2e3,2.00", ledger.EInvalid, "items[2].unit_price"},
+		{"口罩,,个,1,2,2.001", ledger.EInvalidAmount, "items[2].amount"},
+		{"口罩,,个,1,2,0", ledger.EInvalidAmount, "items[2].amount"},
 	} {
-		_, err := ledger.ParseItem(c.in)
+		_, err := ledger.ParseItem(c.in, 2)
 		if ledger.ErrorCode(err) != c.code || ledger.ErrorField(err) != c.field {
 			t.Errorf("%q: got %v, want %s on %s", c.in, err, c.code, c.field)
 		}
