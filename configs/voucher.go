@@ -26,11 +26,11 @@ type voucherFile struct {
 }
 
 type voucherLineFile struct {
-	Summary string `yaml:"summary" json:"summary"`
-	Account string `yaml:"account" json:"account"`
-	Org     string `yaml:"org" json:"org"`
-	Fund    string `yaml:"fund" json:"fund"`
-	Purpose string `yaml:"purpose" json:"purpose"`
+	Summary string     `yaml:"summary" json:"summary"`
+	Account string     `yaml:"account" json:"account"`
+	Org     string     `yaml:"org" json:"org"`
+	Fund    string     `yaml:"fund" json:"fund"`
+	Purpose string     `yaml:"purpose" json:"purpose"`
 	Debit   string     `yaml:"debit" json:"debit"`
 	Credit  string     `yaml:"credit" json:"credit"`
 	Items   []itemFile `yaml:"items" json:"items"`
