@@ -176,3 +176,63 @@ func TestItemsRefusedByTheDatabase(t *testing.T) {
 		}, code: ledger.EForbidden, field: "-"},
 	})
 }
+
+// TestItemsInReports: T3 使用明细 has one row per item (the line's amount
+// split by them, a red reversal's rows negated) and its total stays the
+// lines'; T6 lists the goods of a condolence voucher with its beneficiary.
+func TestItemsInReports(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	f.fund("5000.00", map[string]string{"FY-CP-01": "3000.00"})
+	buy := f.post(itemSpend("1200.00",
+		testItem("医用外科口罩", "50只/盒", "盒", "20", "36.5", "730.00"),
+		testItem("84消毒液", "500ml", "瓶", "47", "10", "470.00")))
+	red, err := f.db.Reverse(f.ctx, book, "wangfang", buy.ID, day("2020-02-11"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.approve(red); err != nil {
+		t.Fatal(err)
+	}
+	f.post(spend("FY-CP-01", "FY-UP", ledger.Procurement, "100.00")) // no items: one row
+	gift := spend("FY-CP-01", "FY-UP", ledger.Condolence, "200.00")
+	gift.Items = []ledger.Item{testItem("方便面", "", "箱", "4", "35", "140.00"), testItem("矿泉水", "550ml×24", "箱", "2", "30", "60.00")}
+	f.post(gift)
+
+	feb, _ := ledger.ParsePeriod("2020-02")
+	d, closeData, err := f.db.AuditData(f.ctx, book, feb, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeData()
+	type row struct{ item, spec, qty, price, amount string }
+	var got []row
+	total := ledger.Zero
+	for r, err := range d.T3 {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, row{r.Item, r.Spec, r.Quantity.String(), r.UnitPrice.String(), r.Amount.String()})
+		total = total.Add(r.Amount)
+	}
+	want := []row{
+		{"医用外科口罩", "50只/盒", "20", "36.5", "730.00"}, {"84消毒液", "500ml", "47", "10", "470.00"},
+		{"", "", "0", "0", "100.00"},
+		{"方便面", "", "4", "35", "140.00"}, {"矿泉水", "550ml×24", "2", "30", "60.00"},
+		// the red reversal of 2020-02-11: the original's items, negated
+		{"医用外科口罩", "50只/盒", "-20", "36.5", "-730.00"}, {"84消毒液", "500ml", "-47", "10", "-470.00"},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("T3 rows\n got %v\nwant %v", got, want)
+	}
+	if !total.Equal(money("300.00")) {
+		t.Fatalf("T3 total %s, want the lines' 300.00", total)
+	}
+	var goods []string
+	for _, r := range d.T6 {
+		goods = append(goods, r.Goods)
+	}
+	if fmt.Sprint(goods) != "[方便面×4箱、矿泉水×2箱]" {
+		t.Fatalf("T6 goods %v", goods)
+	}
+}
