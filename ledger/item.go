@@ -45,8 +45,8 @@ var (
 var itemNumberPattern = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
 
 // ParseItemNumber parses a quantity or a unit price: a plain decimal
-// string greater than 0 with at most ItemDecimalsMax decimal places, named
-// field in the error.
+// string (digits, optionally a point and more digits), named field in the
+// error. CheckItems bounds it (> 0, at most ItemDecimalsMax decimals).
 func ParseItemNumber(s, field string) (decimal.Decimal, error) {
 	t := strings.TrimSpace(s)
 	if len(t) > itemNumberTextMax || !itemNumberPattern.MatchString(t) {
@@ -85,7 +85,13 @@ func ParseItemFields(prefix, name, spec, unit, quantity, unitPrice, amount strin
 		return Item{}, err
 	}
 	if it.Amount, err = ParseAmount(strings.TrimSpace(amount)); err != nil {
-		return Item{}, Errorf(EInvalidAmount, prefix+"amount", "%s", ErrorMessage(err))
+		// ParseAmount's refusal, translated as it is, on this item's field.
+		if le, ok := err.(*Error); ok {
+			c := *le
+			c.Field = prefix + "amount"
+			return Item{}, &c
+		}
+		return Item{}, err
 	}
 	return it, nil
 }
