@@ -26,13 +26,25 @@ type voucherFile struct {
 }
 
 type voucherLineFile struct {
-	Summary string `yaml:"summary" json:"summary"`
-	Account string `yaml:"account" json:"account"`
-	Org     string `yaml:"org" json:"org"`
-	Fund    string `yaml:"fund" json:"fund"`
-	Purpose string `yaml:"purpose" json:"purpose"`
-	Debit   string `yaml:"debit" json:"debit"`
-	Credit  string `yaml:"credit" json:"credit"`
+	Summary string     `yaml:"summary" json:"summary"`
+	Account string     `yaml:"account" json:"account"`
+	Org     string     `yaml:"org" json:"org"`
+	Fund    string     `yaml:"fund" json:"fund"`
+	Purpose string     `yaml:"purpose" json:"purpose"`
+	Debit   string     `yaml:"debit" json:"debit"`
+	Credit  string     `yaml:"credit" json:"credit"`
+	Items   []itemFile `yaml:"items" json:"items"`
+}
+
+// itemFile is an item line (物品明细) of a spending line; quantity and
+// unit price are decimal strings, like amounts.
+type itemFile struct {
+	Name      string `yaml:"name" json:"name"`
+	Spec      string `yaml:"spec" json:"spec"`
+	Unit      string `yaml:"unit" json:"unit"`
+	Quantity  string `yaml:"quantity" json:"quantity"`
+	UnitPrice string `yaml:"unit_price" json:"unit_price"`
+	Amount    string `yaml:"amount" json:"amount"`
 }
 
 type beneficiaryFile struct {
@@ -71,6 +83,13 @@ func ParseVoucher(data []byte, name, book string) (*ledger.Voucher, error) {
 			if l.Credit, err = ledger.ParseAmount(lf.Credit); err != nil {
 				return nil, ledger.Errorf(ledger.EInvalidAmount, field+".credit", "%s", ledger.ErrorMessage(err))
 			}
+		}
+		for j, it := range lf.Items {
+			item, err := ledger.ParseItemFields(fmt.Sprintf("%s.items[%d].", field, j+1), it.Name, it.Spec, it.Unit, it.Quantity, it.UnitPrice, it.Amount)
+			if err != nil {
+				return nil, err
+			}
+			l.Items = append(l.Items, item)
 		}
 		v.Lines = append(v.Lines, l)
 	}

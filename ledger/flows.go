@@ -35,6 +35,9 @@ type FlowRequest struct {
 	// from (posts Dr 5801 / Cr 100201 on it as well).
 	FromGeneral   string
 	Beneficiaries []Beneficiary
+	// Items, on spend: the item lines (物品明细) of the spending line; they
+	// add up to Amount (CheckItems).
+	Items []Item
 }
 
 var flowSummaries = map[string]string{
@@ -64,6 +67,9 @@ func BuildFlow(r *FlowRequest, b *Books) (*Voucher, error) {
 	}
 	if r.Date.IsZero() {
 		return nil, Errorf(EInvalid, "date", "the date is missing")
+	}
+	if len(r.Items) > 0 && r.Flow != FlowSpend {
+		return nil, Errorf(EInvalid, "item", "items (物品明细) are recorded on spending only")
 	}
 	fund := b.Funds[r.Fund]
 	if r.Fund == "" {
@@ -192,6 +198,7 @@ func BuildFlow(r *FlowRequest, b *Books) (*Voucher, error) {
 			}
 		}
 		v.Lines = []Line{line(expense, org.Code, r.Purpose, true), line(credit, org.Code, "", false)}
+		v.Lines[0].Items = r.Items
 		if org == root {
 			v.Lines[1].Org = root.Code
 		}

@@ -290,6 +290,7 @@ type Line struct {
 	Purpose Purpose
 	Debit   Money
 	Credit  Money
+	Items   []Item // 物品明细 of a spending line (item.go)
 }
 
 // Amount is the signed amount of the line: debit positive, credit negative.

@@ -242,7 +242,7 @@ func ValidateVoucher(v *Voucher, b *Books) error {
 		}
 		v.Beneficiaries[i].IDKind, v.Beneficiaries[i].IDNumber = kind, number
 	}
-	return nil
+	return CheckItems(v, b)
 }
 
 // DateWindow is the range of plausible voucher dates of the book at the

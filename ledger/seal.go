@@ -110,7 +110,10 @@ const sealTimeLayout = "2006-01-02T15:04:05.000000Z07:00"
 // idempotency key, memo, attachment document types, closing/correcting
 // flags, correction link, line summaries and beneficiaries' phone numbers,
 // reasons and identity document kinds (the number is sealed; its kind is
-// constrained by the database). Changing what is sealed needs a new
+// constrained by the database), and a line's items (物品明细): version 1
+// predates them; the database keeps them as they were written while the
+// voucher was a draft (migrations/00007_voucher_items.sql), and their
+// amounts add up to the sealed line's. Changing what is sealed needs a new
 // SealVersion.
 //
 // prev is the previous seal as raw bytes (normally SealSize of them); nil or

@@ -403,7 +403,7 @@ func TestSealCoversVoucherFields(t *testing.T) {
 		},
 		reflect.TypeFor[ledger.Line](): {
 			"No", "Account", "Org", "Fund", "Purpose", "Debit", "Credit",
-			"Summary",
+			"Summary", "Items",
 		},
 		reflect.TypeFor[ledger.Beneficiary](): {
 			"Name", "Category", "IDNumber", "Amount",

@@ -39,15 +39,16 @@ type VoucherView struct {
 
 // LineView is the JSON form of a line.
 type LineView struct {
-	No          int     `json:"no"`
-	Summary     string  `json:"summary"`
-	Account     string  `json:"account"`
-	AccountName string  `json:"account_name,omitempty"`
-	Org         string  `json:"org"`
-	Fund        string  `json:"fund"`
-	Purpose     Purpose `json:"purpose,omitempty"`
-	Debit       Money   `json:"debit"`
-	Credit      Money   `json:"credit"`
+	No          int        `json:"no"`
+	Summary     string     `json:"summary"`
+	Account     string     `json:"account"`
+	AccountName string     `json:"account_name,omitempty"`
+	Org         string     `json:"org"`
+	Fund        string     `json:"fund"`
+	Purpose     Purpose    `json:"purpose,omitempty"`
+	Debit       Money      `json:"debit"`
+	Credit      Money      `json:"credit"`
+	Items       []ItemView `json:"items,omitempty"`
 }
 
 // BeneficiaryView is the JSON form of a beneficiary; the ID number is
@@ -72,7 +73,7 @@ func View(v *Voucher, chart Chart, fullIDs bool) VoucherView {
 		w.DocTypes = []string{}
 	}
 	for _, l := range v.Lines {
-		lv := LineView{No: l.No, Summary: l.Summary, Account: l.Account, Org: l.Org, Fund: l.Fund, Purpose: l.Purpose, Debit: l.Debit, Credit: l.Credit}
+		lv := LineView{No: l.No, Summary: l.Summary, Account: l.Account, Org: l.Org, Fund: l.Fund, Purpose: l.Purpose, Debit: l.Debit, Credit: l.Credit, Items: ViewItems(l.Items)}
 		if a := chart[l.Account]; a != nil {
 			lv.AccountName = a.Name
 		}

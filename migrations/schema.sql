@@ -865,6 +865,93 @@ END $$;
 ALTER FUNCTION public.voucher_beneficiaries_draft_only() OWNER TO ledger_owner;
 
 --
+-- Name: voucher_items_after_insert(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.voucher_items_after_insert() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    r record;
+BEGIN
+    SELECT v.id, v.status INTO r FROM (SELECT DISTINCT book, voucher_id FROM new_items) n
+        JOIN vouchers v ON v.book = n.book AND v.id = n.voucher_id
+        WHERE v.status <> 'draft' LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE008', COLUMN = 'items', MESSAGE = format('voucher %s is %s; its items cannot change', r.id, r.status);
+    END IF;
+    SELECT n.voucher_id, n.line_no INTO r
+        FROM (SELECT DISTINCT book, voucher_id, line_no FROM new_items) n
+        JOIN voucher_lines l ON l.book = n.book AND l.voucher_id = n.voucher_id AND l.line_no = n.line_no
+        JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id
+        LEFT JOIN accounts a ON a.book = l.book AND a.code = l.account
+        WHERE a.purpose IS NULL OR l.debit_fen <= 0 OR v.reversal_of IS NOT NULL
+        ORDER BY n.voucher_id, n.line_no LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = format('lines[%s].items', r.line_no),
+            MESSAGE = format('items stand only on the debit side of a spending line; line %s of voucher %s is not one', r.line_no, r.voucher_id);
+    END IF;
+    RETURN NULL;
+END $$;
+
+ALTER FUNCTION public.voucher_items_after_insert() OWNER TO ledger_owner;
+
+--
+-- Name: voucher_items_immutable(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.voucher_items_immutable() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    s text;
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        SELECT v.status INTO s FROM vouchers v WHERE v.book = OLD.book AND v.id = OLD.voucher_id;
+        IF s = 'draft' THEN
+            RETURN OLD;
+        END IF;
+    END IF;
+    RAISE EXCEPTION USING ERRCODE = 'LE008', COLUMN = 'items',
+        MESSAGE = format('the items of voucher %s are not changed once written (it is %s)', OLD.voucher_id, coalesce(s, 'made'));
+END $$;
+
+ALTER FUNCTION public.voucher_items_immutable() OWNER TO ledger_owner;
+
+--
+-- Name: voucher_items_sum(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.voucher_items_sum() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    total bigint;
+    line bigint;
+BEGIN
+    IF EXISTS (SELECT 1 FROM voucher_items i WHERE i.book = NEW.book AND i.voucher_id = NEW.voucher_id
+               AND i.line_no = NEW.line_no AND i.seq > NEW.seq)
+       OR NOT EXISTS (SELECT 1 FROM voucher_items i WHERE i.book = NEW.book AND i.voucher_id = NEW.voucher_id
+                      AND i.line_no = NEW.line_no AND i.seq = NEW.seq) THEN
+        RETURN NULL;
+    END IF;
+    SELECT sum(i.amount_fen) INTO total FROM voucher_items i
+        WHERE i.book = NEW.book AND i.voucher_id = NEW.voucher_id AND i.line_no = NEW.line_no;
+    SELECT l.debit_fen INTO line FROM voucher_lines l
+        WHERE l.book = NEW.book AND l.voucher_id = NEW.voucher_id AND l.line_no = NEW.line_no;
+    IF total IS DISTINCT FROM line THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE009', COLUMN = format('lines[%s].items', NEW.line_no),
+            MESSAGE = format('the items of line %s of voucher %s add up to %s, not the line''s amount %s', NEW.line_no, NEW.voucher_id, total / 100.0, line / 100.0);
+    END IF;
+    RETURN NULL;
+END $$;
+
+ALTER FUNCTION public.voucher_items_sum() OWNER TO ledger_owner;
+
+--
 -- Name: voucher_lines_after_insert(); Type: FUNCTION; Schema: public; Owner: ledger_owner
 --
 
@@ -2229,6 +2316,34 @@ CREATE TABLE public.voucher_counters (
 ALTER TABLE public.voucher_counters OWNER TO ledger_owner;
 
 --
+-- Name: voucher_items; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.voucher_items (
+    book text NOT NULL,
+    voucher_id bigint NOT NULL,
+    line_no integer NOT NULL,
+    seq integer NOT NULL,
+    name text NOT NULL,
+    spec text DEFAULT ''::text NOT NULL,
+    unit text DEFAULT ''::text NOT NULL,
+    quantity numeric NOT NULL,
+    unit_price numeric NOT NULL,
+    amount_fen bigint NOT NULL,
+    amount numeric(16,2) GENERATED ALWAYS AS (((amount_fen)::numeric / 100.0)) STORED,
+    CONSTRAINT voucher_items_amount_is_product CHECK (((round((quantity * unit_price), 2) * (100)::numeric) = (amount_fen)::numeric)),
+    CONSTRAINT voucher_items_amount_valid CHECK (((amount_fen > 0) AND (amount_fen <= '99999999999999'::bigint))),
+    CONSTRAINT voucher_items_name_valid CHECK (((name <> ''::text) AND (length(name) <= 100))),
+    CONSTRAINT voucher_items_quantity_valid CHECK (((quantity > (0)::numeric) AND (quantity <= 999999999.9999) AND (quantity = round(quantity, 4)))),
+    CONSTRAINT voucher_items_seq_check CHECK ((seq > 0)),
+    CONSTRAINT voucher_items_spec_valid CHECK ((length(spec) <= 100)),
+    CONSTRAINT voucher_items_unit_price_valid CHECK (((unit_price > (0)::numeric) AND (unit_price <= 999999999999.9999) AND (unit_price = round(unit_price, 4)))),
+    CONSTRAINT voucher_items_unit_valid CHECK ((length(unit) <= 20))
+);
+
+ALTER TABLE public.voucher_items OWNER TO ledger_owner;
+
+--
 -- Name: voucher_lines; Type: TABLE; Schema: public; Owner: ledger_owner
 --
 
@@ -2655,6 +2770,13 @@ ALTER TABLE ONLY public.voucher_counters
     ADD CONSTRAINT voucher_counters_pkey PRIMARY KEY (book, year, month, type);
 
 --
+-- Name: voucher_items voucher_items_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.voucher_items
+    ADD CONSTRAINT voucher_items_pkey PRIMARY KEY (book, voucher_id, line_no, seq);
+
+--
 -- Name: voucher_lines voucher_lines_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
 --
 
@@ -3034,6 +3156,24 @@ CREATE TRIGGER voucher_beneficiaries_append_only BEFORE DELETE OR UPDATE ON publ
 CREATE TRIGGER voucher_beneficiaries_draft_only AFTER INSERT ON public.voucher_beneficiaries REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.voucher_beneficiaries_draft_only();
 
 --
+-- Name: voucher_items voucher_items_after_insert; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER voucher_items_after_insert AFTER INSERT ON public.voucher_items REFERENCING NEW TABLE AS new_items FOR EACH STATEMENT EXECUTE FUNCTION public.voucher_items_after_insert();
+
+--
+-- Name: voucher_items voucher_items_immutable; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER voucher_items_immutable BEFORE DELETE OR UPDATE ON public.voucher_items FOR EACH ROW EXECUTE FUNCTION public.voucher_items_immutable();
+
+--
+-- Name: voucher_items voucher_items_sum; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE CONSTRAINT TRIGGER voucher_items_sum AFTER INSERT ON public.voucher_items DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.voucher_items_sum();
+
+--
 -- Name: voucher_lines voucher_lines_after_insert; Type: TRIGGER; Schema: public; Owner: ledger_owner
 --
 
@@ -3394,6 +3534,13 @@ ALTER TABLE ONLY public.voucher_beneficiaries
 
 ALTER TABLE ONLY public.voucher_counters
     ADD CONSTRAINT voucher_counters_book_fkey FOREIGN KEY (book) REFERENCES public.books(book);
+
+--
+-- Name: voucher_items voucher_items_book_voucher_id_line_no_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.voucher_items
+    ADD CONSTRAINT voucher_items_book_voucher_id_line_no_fkey FOREIGN KEY (book, voucher_id, line_no) REFERENCES public.voucher_lines(book, voucher_id, line_no);
 
 --
 -- Name: voucher_seals voucher_seals_book_voucher_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
@@ -3824,6 +3971,13 @@ GRANT SELECT ON TABLE public.voucher_beneficiaries TO ledger_auditor;
 
 GRANT SELECT ON TABLE public.voucher_counters TO ledger_app;
 GRANT SELECT ON TABLE public.voucher_counters TO ledger_auditor;
+
+--
+-- Name: TABLE voucher_items; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT ON TABLE public.voucher_items TO ledger_app;
+GRANT SELECT ON TABLE public.voucher_items TO ledger_auditor;
 
 --
 -- Name: TABLE voucher_lines; Type: ACL; Schema: public; Owner: ledger_owner

@@ -255,14 +255,14 @@ func bareT3Row(cells []any, n int, r *report.T3Row) {
 	cells[4] = r.Summary
 	cells[5] = purposeName(r.Purpose)
 	cells[6] = r.FundName
-	cells[7] = r.Item
+	cells[7] = t3Item(r)
 	cells[8] = nil
 	if !r.Quantity.IsZero() {
 		cells[8], _ = r.Quantity.Float64()
 	}
 	cells[9] = nil
 	if !r.UnitPrice.IsZero() {
-		cells[9] = float64(r.UnitPrice.Fen()) / 100
+		cells[9], _ = r.UnitPrice.Float64()
 	}
 	cells[10] = float64(r.Amount.Fen()) / 100
 	cells[11] = methodName(r.Method)

@@ -34,7 +34,7 @@ func benchRows(n int) iter.Seq2[report.T3Row, error] {
 		words[i] = fmt.Sprintf("记-%04d", i+1)
 	}
 	base := report.T3Row{OrgName: "高速口检测站临时党支部", Summary: "购买防护物资", Purpose: ledger.Procurement, FundName: "本级配套专项党费",
-		Item: "医用防护服", Quantity: decimal.NewFromInt(20), UnitPrice: m("79.00"), Method: ledger.MethodBank,
+		Item: "医用防护服", Quantity: decimal.NewFromInt(20), UnitPrice: m("79.00").Decimal(), Method: ledger.MethodBank,
 		Payee: "汾阳市康泰医药有限公司", PayeeType: ledger.PayeeSupplier, DocTypes: []string{"发票"}, Attachments: 2,
 		Decision: "支部委员会会议纪要", Handler: "李会计", Checker: "王审核", PublishedOn: day(2020, 3, 3)}
 	return func(yield func(report.T3Row, error) bool) {

@@ -365,7 +365,7 @@ func (b *tBook) audit() *report.AuditData {
 		}
 		checker := "王审核"
 		t3 = append(t3, report.T3Row{Org: l.org, OrgName: orgName(l.org), Date: v.date, VoucherID: v.id, Voucher: v.word(), Summary: v.summary,
-			Purpose: l.purpose, FundName: fundName(l.fund), Item: v.item, Quantity: v.qty, UnitPrice: v.unitPrice, Amount: l.debit,
+			Purpose: l.purpose, FundName: fundName(l.fund), Item: v.item, Quantity: v.qty, UnitPrice: v.unitPrice.Decimal(), Amount: l.debit,
 			Method: v.method, Payee: v.payee, PayeeType: v.payeeType, DocTypes: v.docTypes, Attachments: v.attachments,
 			Decision: v.decision, Handler: v.maker, Checker: checker, PublishedOn: b.to.AddDate(0, 0, 3), Flags: flags[v.word()]})
 		a := t4[l.purpose]

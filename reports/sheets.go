@@ -372,9 +372,13 @@ func (wb *workbook) t3Row(cells []excelize.Cell, n int, r *report.T3Row) {
 	cells[4] = wb.styled(wb.st.wrap, r.Summary)
 	cells[5] = wb.text(purposeName(r.Purpose))
 	cells[6] = wb.text(r.FundName)
-	cells[7] = wb.styled(wb.st.wrap, r.Item)
+	price := excelize.Cell{StyleID: wb.st.price}
+	if !r.UnitPrice.IsZero() {
+		price.Value, _ = r.UnitPrice.Float64()
+	}
+	cells[7] = wb.styled(wb.st.wrap, t3Item(r))
 	cells[8] = qty
-	cells[9] = wb.moneyOrBlank(r.UnitPrice)
+	cells[9] = price
 	cells[10] = wb.money(r.Amount)
 	cells[11] = wb.text(methodName(r.Method))
 	cells[12] = wb.styled(wb.st.wrap, r.Payee)
@@ -386,6 +390,21 @@ func (wb *workbook) t3Row(cells []excelize.Cell, n int, r *report.T3Row) {
 	cells[18] = wb.text(r.Checker)
 	cells[19] = wb.date(r.PublishedOn)
 	cells[20] = wb.text(strings.Join(r.Flags, "、"))
+}
+
+// t3Item is T3's 品名/受助对象 of r: an item's name with its 规格 and
+// 单位 in brackets, 医用外科口罩（50只/盒，盒）; the beneficiaries otherwise.
+func t3Item(r *report.T3Row) string {
+	var extra []string
+	for _, s := range []string{r.Spec, r.Unit} {
+		if s != "" {
+			extra = append(extra, s)
+		}
+	}
+	if len(extra) == 0 {
+		return r.Item
+	}
+	return r.Item + "（" + strings.Join(extra, "，") + "）"
 }
 
 // ---- T4 按用途汇总 ----

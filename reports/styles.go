@@ -12,6 +12,7 @@ const (
 	fmtInt      = "#,##0"
 	fmtPct      = "0.00%"
 	fmtQty      = "#,##0.##"
+	fmtPrice    = "#,##0.00##" // a unit price: 2 decimals, up to 4 when it has them
 	fmtText     = "@"
 )
 
@@ -26,7 +27,7 @@ type styles struct {
 	title, info, infoWrap, unit, head   int
 	text, wrap, code, center            int
 	money, date, dateTime, integer, pct int
-	qty, link                           int
+	qty, link, price                    int
 	totalLabel, totalMoney, totalInt    int
 	totalPct                            int
 	section, key                        int
@@ -92,6 +93,11 @@ func newStyles(f *excelize.File) (styles, error) {
 			}{&s.totalIndent[i], excelize.Style{Font: bold, Border: border, Fill: totalFill, CustomNumFmt: custom(fmtText),
 				Alignment: &excelize.Alignment{Vertical: "center", Indent: 2 * i}}})
 	}
+	// Styles added later come last, so the earlier ones keep their ids.
+	defs = append(defs, struct {
+		id *int
+		st excelize.Style
+	}{&s.price, excelize.Style{Font: body, Border: border, Alignment: vcenter, CustomNumFmt: custom(fmtPrice)}})
 	for _, d := range defs {
 		id, err := f.NewStyle(&d.st)
 		if err != nil {

@@ -164,6 +164,25 @@ func TestCLIFlows(t *testing.T) {
 	if code != 3 || e.Error.Code != "insufficient_funds" || e.Error.Field != "amount" || !strings.Contains(e.Error.Message, "FY-CP-01") {
 		t.Fatalf("post the overspend: exit %d, %s", code, out)
 	}
+	// Item lines: --item is repeatable; items that do not add up to the
+	// amount are refused naming the field, and voucher show lists them.
+	out, _, code = ledger(append([]string{"--json", "--as", "wangfang"}, append(spend, "--amount", "30.00", "--item", "口罩,,个,10,2.5,25.00")...)...)
+	if e := parseCLIError(t, out); code != 3 || e.Error.Code != "invalid_amount" || e.Error.Field != "lines[1].items" {
+		t.Fatalf("items short of the amount: exit %d, %s", code, out)
+	}
+	out, _, code = ledger(append([]string{"--json", "--as", "wangfang"}, append(spend, "--amount", "30.00", "--item", "口罩,个,10,2.5,25.00")...)...)
+	if e := parseCLIError(t, out); code != 3 || e.Error.Code != "invalid" || e.Error.Field != "items[1]" {
+		t.Fatalf("an item of five parts: exit %d, %s", code, out)
+	}
+	withItems := id(must(append([]string{"--json", "--as", "wangfang"}, append(spend, "--amount", "30.00",
+		"--item", "口罩,一次性医用,个,10,2.5,25.00", "--item", "84消毒液,500ml,瓶,1,5,5.00")...)...))
+	shown := must("voucher", "show", withItems)
+	for _, want := range []string{"物品明细", "口罩", "一次性医用", "2.5", "25.00", "84消毒液", "500ml"} {
+		if !strings.Contains(shown, want) {
+			t.Fatalf("voucher show lacks %q:\n%s", want, shown)
+		}
+	}
+
 	// Exactly what it holds posts.
 	s = id(must(append([]string{"--json", "--as", "liuyang"}, append(spend, "--amount", "50.00")...)...))
 	if out, code := post(s, false); code != 0 {

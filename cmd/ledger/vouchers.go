@@ -77,7 +77,7 @@ var flowHelp = map[string][2]string{
 	ledger.FlowReceive:  {"Record money received from above (Dr 100201 bank / Cr 420101)", "  ledger --as wangfang receive --fund FY-UP --amount 90000.00 --date 2020-02-03 --decision '吕组通〔2020〕5号' --attachments 1"},
 	ledger.FlowMatch:    {"Record local matching money (Dr 100201 / Cr 4801)", "  ledger --as wangfang match --fund FY-MATCH --amount 230000.00 --date 2020-02-04 --decision '市委常委会2020年第3次会议纪要'"},
 	ledger.FlowAllocate: {"Allocate money to a branch under 报账制 (Dr 121801 branch / Cr 100201)", "  ledger --as wangfang allocate --fund FY-UP --to FY-CP-01 --amount 12000.00 --date 2020-02-05 --decision '部务会2020-02-04'"},
-	ledger.FlowSpend:    {"Record a branch's spending on a permitted purpose (Dr 5001xx / Cr 121801)", "  ledger --as wangfang spend --org FY-CP-01 --fund FY-UP --purpose procurement --amount 1200.00 --payee 汾阳市医药公司 --payee-type supplier --attachments 2\n  ledger --as wangfang spend --org FY-FXQZ --fund FY-MATCH --purpose relief --amount 500.00 --beneficiary '张三,群众,142301197001011236,500.00'"},
+	ledger.FlowSpend:    {"Record a branch's spending on a permitted purpose (Dr 5001xx / Cr 121801)", "  ledger --as wangfang spend --org FY-CP-01 --fund FY-UP --purpose procurement --amount 1200.00 --payee 汾阳市医药公司 --payee-type supplier --attachments 2\n  ledger --as wangfang spend --org FY-FXQZ --fund FY-MATCH --purpose relief --amount 500.00 --beneficiary '张三,群众,142301197001011236,500.00'\n  ledger --as wangfang spend --org FY-CP-01 --fund FY-UP --purpose procurement --amount 1200.00 --item '医用外科口罩,50只/盒,盒,20,36.5,730.00' --item '84消毒液,500ml,瓶,47,10,470.00'"},
 	ledger.FlowReturn:   {"Return a branch's unspent money to the bank (Dr 100201 / Cr 121801)", "  ledger --as wangfang return --org FY-OT-04 --fund FY-UP --amount 350.00 --date 2020-03-20"},
 }
 
@@ -86,7 +86,7 @@ func (a *app) flowCommand(flow string) *cobra.Command {
 	var r struct {
 		fund, org, to, purpose, amount, date, payee, payeeType, method, decision, memo, key, summary, fromGeneral string
 		attachments                                                                                               int
-		docTypes, beneficiaries                                                                                   []string
+		docTypes, beneficiaries, items                                                                            []string
 	}
 	c := &cobra.Command{
 		Use:     flow,
@@ -123,6 +123,13 @@ func (a *app) flowCommand(flow string) *cobra.Command {
 				}
 				req.Beneficiaries = append(req.Beneficiaries, p)
 			}
+			for i, s := range r.items {
+				it, err := ledger.ParseItem(s, i+1)
+				if err != nil {
+					return err
+				}
+				req.Items = append(req.Items, it)
+			}
 			db, err := a.openDB(cmd.Context())
 			if err != nil {
 				return err
@@ -153,6 +160,7 @@ func (a *app) flowCommand(flow string) *cobra.Command {
 	if flow == ledger.FlowSpend {
 		f.StringVar(&r.purpose, "purpose", "", "procurement (物资采购), condolence (一线慰问) or relief (党员群众救助)")
 		f.StringArrayVar(&r.beneficiaries, "beneficiary", nil, "beneficiary as 'name,category,id-number,amount[,reason]' (repeat; condolence and relief; id-number may be 'kind:number', e.g. hk_macao:H12345678)")
+		f.StringArrayVar(&r.items, "item", nil, "item line as 'name,spec,unit,quantity,unit-price,amount' (品名,规格,单位,数量,单价,金额; repeat; the amounts add up to --amount)")
 	}
 	if flow == ledger.FlowMatch {
 		f.StringVar(&r.fromGeneral, "from-general", "", "general fund the matching money is taken from (also posts Dr 5801 / Cr 100201 on it)")

@@ -121,6 +121,19 @@ func TestDemoEndToEnd(t *testing.T) {
 	if got := strings.Join(rules, ","); got != "A-06,A-07,A-08,A-09,A-10" {
 		t.Errorf("February findings %s, want exactly the planted A-06,A-07,A-08,A-09,A-10", got)
 	}
+	// Every procurement line carries items (口罩, 消毒液, 测温枪, …) that add
+	// up to it, and T3 names them.
+	var buys, itemised, names int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE l.debit_fen = (SELECT sum(i.amount_fen) FROM voucher_items i
+			WHERE i.book = l.book AND i.voucher_id = l.voucher_id AND i.line_no = l.line_no)),
+			(SELECT count(DISTINCT name) FROM voucher_items)
+		FROM voucher_lines l JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id
+		WHERE l.account = '500101' AND v.reversal_of IS NULL AND v.status <> 'void'`).Scan(&buys, &itemised, &names); err != nil {
+		t.Fatal(err)
+	}
+	if buys < 50 || itemised != buys || names < 10 {
+		t.Errorf("%d procurement lines, %d with items adding up to them, %d distinct item names", buys, itemised, names)
+	}
 	sum := func(sql string) ledger.Money {
 		t.Helper()
 		var fen int64

@@ -364,9 +364,10 @@ func (s *scenario) spend() error {
 		r := &ledger.FlowRequest{Flow: ledger.FlowSpend, Org: pl.org.Code, Purpose: pl.purpose, Date: pl.date, Method: ledger.MethodBank,
 			Decision:    fmt.Sprintf("%s支委会会议记录（%s）", strings.TrimSuffix(pl.org.Name, "临时党支部"), pl.date.Format("2006-01-02")),
 			Attachments: 1 + s.rng.IntN(3)}
+		var item string // what a procurement buys
 		switch pl.purpose {
 		case ledger.Procurement:
-			item := procurementItems[s.rng.IntN(len(procurementItems))]
+			item = procurementItems[s.rng.IntN(len(procurementItems))]
 			r.Amount = s.money(200, 1500)
 			r.Payee, r.PayeeType = s.supplier(pl.org.Code, pl.date), ledger.PayeeSupplier
 			r.Summary = fmt.Sprintf("%s采购%s", strings.TrimSuffix(pl.org.Name, "临时党支部"), item)
@@ -431,6 +432,15 @@ func (s *scenario) spend() error {
 				r.Amount = ledger.MustParseMoney("580.00")
 			}
 			r.Summary = strings.TrimSuffix(pl.org.Name, "临时党支部") + "采购红外测温枪"
+		}
+		if pl.purpose == ledger.Procurement {
+			switch pl.plant {
+			case "A-09":
+				item = "防护用品"
+			case "A-10a", "A-10b":
+				item = "红外测温枪"
+			}
+			r.Items = demoItems(item, r.Amount)
 		}
 		// Spend from whichever fund has more left, keeping some in hand.
 		up, mt := bal[pl.org.Code+"|"+fundUpper], bal[pl.org.Code+"|"+fundMatch]
@@ -562,6 +572,7 @@ func (s *scenario) reverseAndCorrect() error {
 	r := &ledger.FlowRequest{Flow: ledger.FlowSpend, Org: org.Code, Fund: fundMatch, Purpose: ledger.Procurement, Date: d,
 		Amount: ledger.MustParseMoney("2800.00"), Payee: "吕梁市同心消毒用品有限公司", PayeeType: ledger.PayeeSupplier, Method: ledger.MethodBank,
 		Attachments: 1, DocTypes: []string{"发票"}, Decision: "公共场所管理支委会会议记录（2020-03-02）", Summary: "公共场所管理工作组采购消毒用品"}
+	r.Items = demoItems("消毒用品", r.Amount)
 	wrong, err := s.record(officerA, checkerA, r)
 	if err != nil {
 		return err
@@ -576,6 +587,7 @@ func (s *scenario) reverseAndCorrect() error {
 		return err
 	}
 	r.Amount, r.Date = ledger.MustParseMoney("2080.00"), day("2020-03-04")
+	r.Items = demoItems("消毒用品", r.Amount)
 	v, err := ledger.BuildFlow(r, s.b)
 	if err != nil {
 		return err

@@ -297,6 +297,7 @@ func Voucher(w io.Writer, lang i18n.Lang, v *ledger.Voucher, chart ledger.Chart,
 	if dx := Capitals(v.Total()); dx != "" {
 		fmt.Fprintf(w, "合计（大写）：%s\n", dx)
 	}
+	itemTable(w, v)
 	for _, p := range v.Beneficiaries {
 		fmt.Fprintf(w, "受助对象: %s（%s，%s）%s\n", Safe(p.Name), Safe(p.Category), Safe(ledger.MaskID(p.IDNumber)), p.Amount.Format())
 	}
@@ -311,6 +312,27 @@ func Voucher(w io.Writer, lang i18n.Lang, v *ledger.Voucher, chart ledger.Chart,
 		people += "  记账 " + Safe(v.Poster)
 	}
 	fmt.Fprintln(w, people)
+}
+
+// itemTable prints the item lines (物品明细) of v's lines, if any.
+func itemTable(w io.Writer, v *ledger.Voucher) {
+	n := 0
+	for _, l := range v.Lines {
+		n += len(l.Items)
+	}
+	if n == 0 {
+		return
+	}
+	fmt.Fprintln(w, "物品明细:")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "行\t品名\t规格\t单位\t数量\t单价\t金额\t")
+	for _, l := range v.Lines {
+		for _, it := range l.Items {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", l.No, Safe(it.Name), Safe(it.Spec), Safe(it.Unit),
+				it.Quantity.String(), it.UnitPrice.String(), it.Amount.Format())
+		}
+	}
+	tw.Flush()
 }
 
 func blankZero(m ledger.Money) string {

@@ -271,3 +271,36 @@ func beneficiaries(raw []json.RawMessage) ([]ledger.Beneficiary, error) {
 	}
 	return out, nil
 }
+
+// itemBody is an item line (物品明细): quantity and unit price are decimal
+// strings, like amounts.
+type itemBody struct {
+	Name      string `json:"name"`
+	Spec      string `json:"spec"`
+	Unit      string `json:"unit"`
+	Quantity  string `json:"quantity"`
+	UnitPrice string `json:"unit_price"`
+	Amount    string `json:"amount"`
+}
+
+// items decodes the items of a line; field is where they stand
+// ("items", "lines[1].items").
+func items(raw []json.RawMessage, field string) ([]ledger.Item, error) {
+	if len(raw) > ledger.ItemsMax {
+		return nil, ledger.Errorf(ledger.EInvalid, field, "a voucher has at most %d items", ledger.ItemsMax)
+	}
+	var out []ledger.Item
+	for i, m := range raw {
+		prefix := fmt.Sprintf("%s[%d].", field, i+1)
+		var b itemBody
+		if err := decodeStrict(m, &b, prefix, false); err != nil {
+			return nil, err
+		}
+		it, err := ledger.ParseItemFields(prefix, b.Name, b.Spec, b.Unit, b.Quantity, b.UnitPrice, b.Amount)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, it)
+	}
+	return out, nil
+}

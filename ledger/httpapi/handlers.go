@@ -320,6 +320,7 @@ type spendBody struct {
 	Org           string            `json:"org"`
 	Purpose       string            `json:"purpose"`
 	Beneficiaries []json.RawMessage `json:"beneficiaries"`
+	Items         []json.RawMessage `json:"items"`
 }
 
 type returnBody struct {
@@ -376,6 +377,9 @@ func (s *Server) flow(flow string) writeFunc {
 			}
 			if err == nil {
 				req.Beneficiaries, err = beneficiaries(in.Beneficiaries)
+			}
+			if err == nil {
+				req.Items, err = items(in.Items, "items")
 			}
 		case ledger.FlowReturn:
 			var in returnBody
@@ -454,13 +458,14 @@ type voucherBody struct {
 }
 
 type lineBody struct {
-	Summary string `json:"summary"`
-	Account string `json:"account"`
-	Org     string `json:"org"`
-	Fund    string `json:"fund"`
-	Purpose string `json:"purpose"`
-	Debit   string `json:"debit"`
-	Credit  string `json:"credit"`
+	Summary string            `json:"summary"`
+	Account string            `json:"account"`
+	Org     string            `json:"org"`
+	Fund    string            `json:"fund"`
+	Purpose string            `json:"purpose"`
+	Debit   string            `json:"debit"`
+	Credit  string            `json:"credit"`
+	Items   []json.RawMessage `json:"items"`
 }
 
 // createVoucher makes a general draft voucher from its lines.
@@ -493,6 +498,9 @@ func (s *Server) createVoucher(c *call) (execFunc, error) {
 			return nil, err
 		}
 		if l.Credit, err = optionalAmount(lb.Credit, prefix+"credit"); err != nil {
+			return nil, err
+		}
+		if l.Items, err = items(lb.Items, prefix+"items"); err != nil {
 			return nil, err
 		}
 		v.Lines = append(v.Lines, l)

@@ -132,16 +132,17 @@ func TestImportWorkbook(t *testing.T) {
 	expect(t, r, http.StatusBadRequest, ledger.EInvalid)
 }
 
-// TestImportWorkbookBeneficiariesAndItems: the sheet 受益人 lands on its
-// vouchers; the sheet 物品 is checked, not recorded, and the answer says
-// so; a beneficiary of an unknown 凭证键 refuses the file naming the sheet
-// 受益人, its row and column.
+// TestImportWorkbookBeneficiariesAndItems: the sheets 受益人 and 物品 land
+// on their vouchers (the items on the spending line); a beneficiary of an
+// unknown 凭证键, a unit price with 5 decimals, 数量 × 单价 ≠ 金额 and items
+// that do not add up to the line each refuse the file, naming the sheet,
+// its row and column.
 func TestImportWorkbookBeneficiariesAndItems(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	lines := condolenceRows("C-1", "300.00")
 	bens := [][]string{{"C-1", "张三", "群众", "141182197001011232", "200.00", "隔离期间生活困难"}, {"C-1", "李四", "党员", "", "100.00"}}
-	items := [][]string{{"C-1", "口罩", "N95", "只", "100", "2.50", "250.00"}}
+	items := [][]string{{"C-1", "口罩", "N95", "只", "100", "2.50", "250.00"}, {"C-1", "方便面", "", "箱", "2", "25", "50.00"}}
 
 	bad := append([][]string{}, bens...)
 	bad = append(bad, []string{"C-9", "王五", "群众", "", "10.00"})
@@ -150,11 +151,19 @@ func TestImportWorkbookBeneficiariesAndItems(t *testing.T) {
 	if msg := r.str(t, "message"); !strings.Contains(msg, "工作表“受益人”第 4 行 “凭证键”") {
 		t.Fatalf("the error names no sheet, row and column: %s", r.body)
 	}
-	badItem := [][]string{{"C-1", "口罩", "N95", "只", "100", "2.505", "250.00"}}
-	r = e.post(officer, "/api/v1/imports", templateWorkbook(t, lines, bens, badItem))
-	expect(t, r, http.StatusBadRequest, ledger.EInvalidAmount)
-	if msg := r.str(t, "message"); !strings.Contains(msg, "工作表“物品”第 2 行 “单价”") {
-		t.Fatalf("the error names no sheet, row and column: %s", r.body)
+	for _, c := range []struct {
+		items      [][]string
+		code, want string
+	}{
+		{[][]string{{"C-1", "口罩", "N95", "只", "100", "2.50001", "250.00"}, items[1]}, ledger.EInvalid, "工作表“物品”第 2 行 “单价”"},
+		{[][]string{items[0], {"C-1", "方便面", "", "箱", "2", "25", "49.00"}}, ledger.EInvalidAmount, "工作表“物品”第 3 行 “金额”"},
+		{[][]string{items[0]}, ledger.EInvalidAmount, "lines[1].items"},
+	} {
+		r = e.post(officer, "/api/v1/imports", templateWorkbook(t, lines, bens, c.items))
+		expect(t, r, http.StatusBadRequest, c.code)
+		if msg := r.str(t, "message") + " " + r.str(t, "field"); !strings.Contains(msg, c.want) {
+			t.Fatalf("the error does not name %s: %s", c.want, r.body)
+		}
 	}
 	if n := e.count(`SELECT count(*) FROM vouchers WHERE idem_key LIKE 'xlsx:%'`); n != 0 {
 		t.Fatalf("refused files made %d drafts", n)
@@ -169,8 +178,15 @@ func TestImportWorkbookBeneficiariesAndItems(t *testing.T) {
 	if err := json.Unmarshal(r.body, &res); err != nil {
 		t.Fatal(err)
 	}
-	if len(res.IDs) != 1 || len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "物品") {
+	if len(res.IDs) != 1 || len(res.Notes) != 0 {
 		t.Fatalf("import: %s", r.body)
+	}
+	if n := e.count(`SELECT count(*) FROM voucher_items WHERE voucher_id = $1 AND line_no = 1`, res.IDs[0]); n != 2 {
+		t.Fatalf("the voucher's spending line has %d items, want 2", n)
+	}
+	if n := e.count(`SELECT count(*) FROM voucher_items WHERE voucher_id = $1 AND name = '口罩' AND spec = 'N95' AND unit = '只'
+		AND quantity = 100 AND unit_price = 2.5 AND amount_fen = 25000`, res.IDs[0]); n != 1 {
+		t.Fatalf("the item 口罩 is not recorded as given")
 	}
 	if n := e.count(`SELECT count(*) FROM voucher_beneficiaries WHERE voucher_id = $1`, res.IDs[0]); n != 2 {
 		t.Fatalf("the voucher has %d beneficiaries, want 2", n)

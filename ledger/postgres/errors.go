@@ -39,6 +39,8 @@ var constraintCodes = map[string]string{
 	"voucher_lines_credit_fen_check":  ledger.EInvalidAmount,
 	"idempotency_pkey":                ledger.EIdempotencyConflict,
 	"vouchers_book_idem_key_key":      ledger.EIdempotencyConflict,
+	"voucher_items_amount_valid":      ledger.EInvalidAmount,
+	"voucher_items_amount_is_product": ledger.EInvalidAmount,
 }
 
 // constraintFields names the field a check constraint guards, where the
@@ -50,6 +52,13 @@ var constraintFields = map[string]string{
 	"beneficiary_roster_id_kind_check":      "id_kind",
 	"org_members_id_number_valid":           "id_number",
 	"org_members_id_kind_check":             "id_kind",
+	"voucher_items_name_valid":              "items.name",
+	"voucher_items_spec_valid":              "items.spec",
+	"voucher_items_unit_valid":              "items.unit",
+	"voucher_items_quantity_valid":          "items.quantity",
+	"voucher_items_unit_price_valid":        "items.unit_price",
+	"voucher_items_amount_valid":            "items.amount",
+	"voucher_items_amount_is_product":       "items.amount",
 }
 
 // schemaError is the refusal of an error that PostgreSQL raises itself (a
@@ -106,7 +115,7 @@ func mapError(err error) error {
 			return triggerError(code, pe.ColumnName, pe.Message, err)
 		}
 		if code, ok := constraintCodes[pe.ConstraintName]; ok {
-			return schemaError(code, "", err)
+			return schemaError(code, constraintFields[pe.ConstraintName], err)
 		}
 		switch pe.Code {
 		case "23503": // foreign key

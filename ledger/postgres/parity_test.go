@@ -371,6 +371,53 @@ var parityTable = []parityRow{
 			})
 		}, field: "id_number", state: "23514"},
 		bulk: unreachable("the bulk import carries no beneficiaries")},
+	{code: ledger.EInvalidAmount, rule: "an item's 数量 × 单价, rounded half up to the fen, is its 金额 (issue #15)",
+		use: parityPath{run: func(f *fixture) error {
+			_, err := f.flow("wangfang", itemSpend("12.34", testItem("酒精棉片", "", "盒", "1", "12.345", "12.34")))
+			return err
+		}, field: "lines[1].items[1].amount", state: "go"},
+		sql: parityPath{run: func(f *fixture) error {
+			return f.rawItemVoucher("1 1 1 12.345 1234", "1 2 1 87.66 8766")
+		}, field: "items.amount", state: "23514"},
+		bulk: unreachable("the bulk import carries no items")},
+	{code: ledger.EInvalidAmount, rule: "a line's items add up to its amount (issue #15; the database checks at commit)",
+		use: parityPath{run: func(f *fixture) error {
+			_, err := f.flow("wangfang", itemSpend("100.00", testItem("口罩", "", "个", "99", "1", "99.00")))
+			return err
+		}, field: "lines[1].items", state: "go"},
+		sql: parityPath{run: func(f *fixture) error {
+			return f.rawItemVoucher("1 1 99 1 9900")
+		}, field: "lines[1].items", state: "LE009"},
+		bulk: unreachable("the bulk import carries no items")},
+	{code: ledger.EInvalid, rule: "items stand on the debit side of a spending line only (issue #15)",
+		use: parityPath{run: func(f *fixture) error {
+			l1, l2 := dr("500101", "FY-CP-01", "FY-UP", "100.00"), cr("121801", "FY-CP-01", "FY-UP", "100.00")
+			l1.Purpose = ledger.Procurement
+			l2.Items = []ledger.Item{testItem("口罩", "", "个", "100", "1", "100.00")}
+			_, err := f.create("wangfang", generalVoucher(l1, l2))
+			return err
+		}, field: "lines[2].items", state: "go"},
+		sql: parityPath{run: func(f *fixture) error {
+			return f.rawItemVoucher("2 1 100 1 10000")
+		}, field: "lines[2].items", state: "LE010"},
+		bulk: unreachable("the bulk import carries no items")},
+	{code: ledger.EInvalid, rule: "an item's quantity and unit price are > 0 with at most 4 decimals (issue #15)",
+		use: parityPath{run: func(f *fixture) error {
+			_, err := f.flow("wangfang", itemSpend("100.00", testItem("口罩", "", "个", "1.00001", "100", "100.00")))
+			return err
+		}, field: "lines[1].items[1].quantity", state: "go"},
+		sql: parityPath{run: func(f *fixture) error {
+			return f.rawItemVoucher("1 1 1.00001 100 10000")
+		}, field: "items.quantity", state: "23514"},
+		bulk: unreachable("the bulk import carries no items")},
+	{code: ledger.EImmutable, rule: "items are written while the voucher is a draft, never after (issue #15)",
+		use: unreachable("no use case adds items to a voucher that is no longer a draft"),
+		sql: parityPath{run: func(f *fixture) error {
+			v := f.mustFlow("wangfang", spend("FY-CP-01", "FY-UP", ledger.Procurement, "100.00"))
+			f.mustStep("liqiang", v.ID, ledger.ActCheck)
+			return f.inTx(f.tdb.AppURL, func(tx pgx.Tx) error { return rawItems(tx, v.ID, "1 1 100 1 10000") })
+		}, field: "items", state: "LE008"},
+		bulk: unreachable("the bulk import carries no items")},
 	{code: ledger.ETooLarge, rule: "request bodies are limited",
 		use:  unreachable("the HTTP API's body limit (ledger/httpapi), before any use case"),
 		sql:  unreachable("the HTTP API's body limit"),

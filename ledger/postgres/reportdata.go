@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
 
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/report"
@@ -803,19 +804,26 @@ func (r *reportReader) t3() iter.Seq2[report.T3Row, error] {
 		join = `LEFT JOIN (SELECT voucher_id, array_agg(DISTINCT rule ORDER BY rule) AS rules FROM audit_findings
 			WHERE book = $1 AND voucher_id IS NOT NULL GROUP BY voucher_id) fl ON fl.voucher_id = v.id`
 	}
-	sql := `SELECT v.id, v.date, v.type, v.number, v.summary, l.org, l.fund, coalesce(l.purpose, a.purpose), l.debit_fen - l.credit_fen,
+	// A line with items (物品明细) gives one row per item, the line's amount
+	// split by them; a red reversal's rows are its original's items,
+	// negated (quantity and amount), so the rows add up to the lines.
+	sql := `SELECT v.id, v.date, v.type, v.number, v.summary, l.org, l.fund, coalesce(l.purpose, a.purpose),
+			CASE WHEN it.seq IS NULL THEN l.debit_fen - l.credit_fen ELSE it.amount_fen * ` + signSQL + ` END,
 			` + methodSQL + `, v.payee, v.payee_type, v.doc_types, v.attachments, v.decision, v.maker, coalesce(v.checker, ''),
-			coalesce(ben.n, 0), coalesce(ben.names, '{}'), ` + flags + `
+			coalesce(ben.n, 0), coalesce(ben.names, '{}'), ` + flags + `,
+			coalesce(it.name, ''), coalesce(it.spec, ''), coalesce(it.unit, ''),
+			coalesce((it.quantity * ` + signSQL + `)::text, '0'), coalesce(it.unit_price::text, '0')
 		FROM voucher_lines l
 		JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id
 		JOIN accounts a ON a.book = l.book AND a.code = l.account
 		JOIN funds f ON f.book = l.book AND f.code = l.fund
 		LEFT JOIN LATERAL (SELECT count(*)::int AS n, (array_agg(b.name ORDER BY b.seq))[1:` + fmt.Sprint(itemNamesMax) + `] AS names
 			FROM voucher_beneficiaries b WHERE b.book = v.book AND b.voucher_id = coalesce(v.reversal_of, v.id)) ben ON true
+		LEFT JOIN voucher_items it ON it.book = l.book AND it.voucher_id = coalesce(v.reversal_of, v.id) AND it.line_no = l.line_no
 		` + join + `
 		WHERE l.book = $1 AND v.status = 'posted' AND v.date BETWEEN $2 AND $3 AND a.purpose IS NOT NULL
 		  AND f.kind IN ('upper', 'matching') AND ` + scopeSQL("l.org") + `
-		ORDER BY v.date, v.type COLLATE "C", v.number, v.id, l.line_no`
+		ORDER BY v.date, v.type COLLATE "C", v.number, v.id, l.line_no, it.seq`
 	return func(yield func(report.T3Row, error) bool) {
 		rows, err := r.tx.Query(r.ctx, sql, r.args(ledger.AcctCash)...)
 		if err != nil {
@@ -827,11 +835,21 @@ func (r *reportReader) t3() iter.Seq2[report.T3Row, error] {
 		var number, persons int
 		var fen int64
 		var names []string
+		var itemName, qty, price string
 		for rows.Next() {
 			var x report.T3Row
 			if err := rows.Scan(&x.VoucherID, &x.Date, &typ, &number, &x.Summary, &org, &fund, &purpose, &fen, &x.Method,
-				&x.Payee, &x.PayeeType, &x.DocTypes, &x.Attachments, &x.Decision, &maker, &checker, &persons, &names, &x.Flags); err != nil {
+				&x.Payee, &x.PayeeType, &x.DocTypes, &x.Attachments, &x.Decision, &maker, &checker, &persons, &names, &x.Flags,
+				&itemName, &x.Spec, &x.Unit, &qty, &price); err != nil {
 				yield(report.T3Row{}, mapError(err))
+				return
+			}
+			var err error
+			if x.Quantity, err = decimal.NewFromString(qty); err == nil {
+				x.UnitPrice, err = decimal.NewFromString(price)
+			}
+			if err != nil {
+				yield(report.T3Row{}, err)
 				return
 			}
 			x.Org, x.OrgName = org, r.orgName(org)
@@ -839,8 +857,10 @@ func (r *reportReader) t3() iter.Seq2[report.T3Row, error] {
 			x.Purpose = ledger.Purpose(purpose)
 			x.FundName = r.fundName(fund)
 			x.Amount = ledger.FromFen(fen)
-			x.UnitPrice = ledger.Zero
 			x.Item = itemText(names, persons)
+			if itemName != "" {
+				x.Item = itemName
+			}
 			x.Handler, x.Checker = r.person(maker), r.person(checker)
 			x.PublishedOn = r.publishedOn(org, x.Date)
 			if !yield(x, nil) {
@@ -986,7 +1006,8 @@ func (r *reportReader) t5(d *report.AuditData) error {
 }
 
 // t6 fills T6 慰问救助花名册: the beneficiaries of the period's spending,
-// a red reversal's (its original's) with negative amounts. An ID number
+// a red reversal's (its original's) with negative amounts, and as 物品 the
+// goods of the voucher's items (品名×数量单位), given to its beneficiaries. An ID number
 // paid more than once in the project (the fund's project), by vouchers not
 // reversed, is marked as a duplicate (A-06).
 func (r *reportReader) t6(d *report.AuditData) error {
@@ -1007,10 +1028,12 @@ func (r *reportReader) t6(d *report.AuditData) error {
 			GROUP BY 1, 2 HAVING count(*) > 1
 		)
 		SELECT b.name, b.category, b.id_number, b.reason, b.amount_fen * `+signSQL+`, sl.org, sl.purpose, v.date, `+methodSQL+`,
-			v.id, v.type, v.number, v.doc_types, dup.id_number IS NOT NULL
+			v.id, v.type, v.number, v.doc_types, dup.id_number IS NOT NULL, coalesce(goods.list, '')
 		FROM vouchers v
 		JOIN sl ON sl.voucher_id = v.id
 		JOIN voucher_beneficiaries b ON b.book = v.book AND b.voucher_id = coalesce(v.reversal_of, v.id)
+		LEFT JOIN LATERAL (SELECT string_agg(i.name || '×' || i.quantity::text || i.unit, '、' ORDER BY i.line_no, i.seq) AS list
+			FROM voucher_items i WHERE i.book = v.book AND i.voucher_id = coalesce(v.reversal_of, v.id)) goods ON true
 		LEFT JOIN dup ON dup.project = sl.project AND dup.id_number = b.id_number
 		WHERE v.book = $1 AND v.status = 'posted' AND v.date BETWEEN $2 AND $3 AND `+scopeSQL("sl.org")+`
 		ORDER BY v.date, v.type COLLATE "C", v.number, v.id, b.seq`, r.args(ledger.AcctCash)...)
@@ -1025,7 +1048,7 @@ func (r *reportReader) t6(d *report.AuditData) error {
 		var number int
 		var docs []string
 		if err := rows.Scan(&x.Name, &x.Category, &x.IDNumber, &x.Reason, &fen, &org, &purpose, &x.Date, &x.Method,
-			&x.VoucherID, &typ, &number, &docs, &x.Duplicate); err != nil {
+			&x.VoucherID, &typ, &number, &docs, &x.Duplicate, &x.Goods); err != nil {
 			return err
 		}
 		x.Amount, x.OrgName, x.Purpose, x.Voucher = ledger.FromFen(fen), r.orgName(org), ledger.Purpose(purpose), voucherWord(typ, number)

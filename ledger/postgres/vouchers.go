@@ -7,11 +7,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/shopspring/decimal"
 
 	"github.com/fenyang/partyfee/ledger"
 )
@@ -132,11 +134,11 @@ func requestHash(v *ledger.Voucher) string {
 
 // queueVoucher queues the statements writing a validated draft: the voucher
 // (RETURNING what the database assigns; its number is a placeholder until
-// the transaction commits, migrations/00001_baseline.sql), its lines in one statement (so the
-// database checks the balance per fund once), its beneficiaries and the
-// action log. The statements after the voucher name it by currval of the
-// voucher id's sequence. readVoucherBatch reads their results into v.
-func queueVoucher(batch *pgx.Batch, v *ledger.Voucher, actor string, now time.Time, source string) {
+// the transaction commits, migrations/00001_baseline.sql), its lines,
+// beneficiaries and items (queueChildren) and the action log. The statements after the voucher name it by currval of the
+// voucher id's sequence. It returns how many statements it queued after
+// the voucher's; readVoucherBatch reads their results into v.
+func queueVoucher(batch *pgx.Batch, v *ledger.Voucher, actor string, now time.Time, source string) int {
 	var key *string
 	if v.Key != "" {
 		key = &v.Key
@@ -174,7 +176,26 @@ func queueVoucher(batch *pgx.Batch, v *ledger.Voucher, actor string, now time.Ti
 		RETURNING id, number, year, month`,
 		v.Book, v.Type, v.Date, v.Summary, v.Attachments, docTypes, v.Decision, v.Payee, v.PayeeType, v.Method, flow, v.Memo,
 		v.Closing, v.Correcting, reversalOf, correctionOf, key, actor, now, total)
+	n := queueChildren(batch, v, 0)
 	const current = `currval(pg_get_serial_sequence('public.vouchers', 'id'))`
+	batch.Queue(`INSERT INTO actions (book, at, actor, action, voucher_id, source, detail) VALUES ($1, $2, $3, 'make', `+current+`, $4, $5)`,
+		v.Book, now, actor, source, map[string]any{"flow": flow, "total": v.Total().String()})
+	return n + 1
+}
+
+// queueChildren queues the statements writing the children of voucher id
+// (0: the voucher inserted earlier in the same batch, named by currval of
+// the voucher id's sequence): its lines in one statement (so the database
+// checks the balance per fund once), its beneficiaries and its items (the
+// database checks Σ items = the line's amount at commit). It returns the
+// number of statements queued. Making a draft writes them through it, and
+// so does editing one, which writes them again.
+func queueChildren(batch *pgx.Batch, v *ledger.Voucher, voucherID int64) int {
+	id := `currval(pg_get_serial_sequence('public.vouchers', 'id'))`
+	if voucherID != 0 {
+		id = strconv.FormatInt(voucherID, 10)
+	}
+	queued := 1
 	n := len(v.Lines)
 	nos, debits, credits := make([]int32, n), make([]int64, n), make([]int64, n)
 	summaries, accounts, orgs, funds := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
@@ -189,7 +210,7 @@ func queueVoucher(batch *pgx.Batch, v *ledger.Voucher, actor string, now time.Ti
 		debits[i], credits[i] = l.Debit.Fen(), l.Credit.Fen()
 	}
 	batch.Queue(`INSERT INTO voucher_lines (book, voucher_id, line_no, summary, account, org, fund, purpose, debit_fen, credit_fen)
-		SELECT $1, `+current+`, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[])`,
+		SELECT $1, `+id+`, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[])`,
 		v.Book, nos, summaries, accounts, orgs, funds, purposes, debits, credits)
 	if k := len(v.Beneficiaries); k > 0 {
 		seqs, amounts := make([]int32, k), make([]int64, k)
@@ -202,25 +223,39 @@ func queueVoucher(batch *pgx.Batch, v *ledger.Voucher, actor string, now time.Ti
 				kinds[i] = string(ledger.IDResident)
 			}
 		}
+		queued++
 		batch.Queue(`INSERT INTO voucher_beneficiaries (book, voucher_id, seq, name, category, id_number, id_kind, phone, reason, amount_fen)
-			SELECT $1, `+current+`, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[])`,
+			SELECT $1, `+id+`, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[])`,
 			v.Book, seqs, names, cats, ids, kinds, phones, reasons, amounts)
 	}
-	batch.Queue(`INSERT INTO actions (book, at, actor, action, voucher_id, source, detail) VALUES ($1, $2, $3, 'make', `+current+`, $4, $5)`,
-		v.Book, now, actor, source, map[string]any{"flow": flow, "total": v.Total().String()})
+	var lineNos, seqs []int32
+	var names, specs, units, quantities, prices []string
+	var amounts []int64
+	for i := range v.Lines {
+		for j, it := range v.Lines[i].Items {
+			lineNos, seqs = append(lineNos, int32(i+1)), append(seqs, int32(j+1))
+			names, specs, units = append(names, it.Name), append(specs, it.Spec), append(units, it.Unit)
+			quantities, prices = append(quantities, it.Quantity.String()), append(prices, it.UnitPrice.String())
+			amounts = append(amounts, it.Amount.Fen())
+		}
+	}
+	if len(lineNos) > 0 {
+		queued++
+		batch.Queue(`INSERT INTO voucher_items (book, voucher_id, line_no, seq, name, spec, unit, quantity, unit_price, amount_fen)
+			SELECT $1, `+id+`, * FROM unnest($2::int[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[]::numeric[], $8::text[]::numeric[], $9::bigint[])`,
+			v.Book, lineNos, seqs, names, specs, units, quantities, prices, amounts)
+	}
+	return queued
 }
 
 // readVoucherBatch reads the results of the statements queueVoucher
-// queued, in order, filling in the voucher's id, number and period.
-func readVoucherBatch(br pgx.BatchResults, v *ledger.Voucher) error {
+// queued (the voucher's and queued more), in order, filling in the
+// voucher's id, number and period.
+func readVoucherBatch(br pgx.BatchResults, v *ledger.Voucher, queued int) error {
 	if err := br.QueryRow().Scan(&v.ID, &v.Number, &v.Year, &v.Month); err != nil {
 		return err
 	}
-	n := 2 // lines, action
-	if len(v.Beneficiaries) > 0 {
-		n++
-	}
-	for i := 0; i < n; i++ {
+	for i := 0; i < queued; i++ {
 		if _, err := br.Exec(); err != nil {
 			return err
 		}
@@ -478,9 +513,9 @@ func (db *DB) Reverse(ctx context.Context, book, actor string, id int64, date ti
 			return err
 		}
 		batch := &pgx.Batch{}
-		queueVoucher(batch, r, actor, db.Now(), db.Source)
+		queued := queueVoucher(batch, r, actor, db.Now(), db.Source)
 		br := tx.SendBatch(ctx, batch)
-		err = readVoucherBatch(br, r)
+		err = readVoucherBatch(br, r, queued)
 		if cerr := br.Close(); err == nil {
 			err = cerr
 		}
@@ -555,7 +590,8 @@ func loadVoucher(ctx context.Context, q querier, book string, id int64, forUpdat
 	return v, nil
 }
 
-// loadLines fills the lines and beneficiaries of vouchers of one book.
+// loadLines fills the lines (with their items) and beneficiaries of
+// vouchers of one book.
 func loadLines(ctx context.Context, q querier, vs []*ledger.Voucher) error {
 	if len(vs) == 0 {
 		return nil
@@ -577,7 +613,13 @@ func loadLines(ctx context.Context, q querier, vs []*ledger.Voucher) error {
 	if rows, err = q.Query(ctx, beneficiariesSQL, book, ids); err != nil {
 		return err
 	}
-	return scanBeneficiaries(rows, byID)
+	if err := scanBeneficiaries(rows, byID); err != nil {
+		return err
+	}
+	if rows, err = q.Query(ctx, itemsSQL, book, ids); err != nil {
+		return err
+	}
+	return scanItems(rows, byID)
 }
 
 // linesSQL and beneficiariesSQL read the lines and beneficiaries of
@@ -587,7 +629,38 @@ const (
 		FROM voucher_lines WHERE book = $1 AND voucher_id = ANY($2) ORDER BY voucher_id, line_no`
 	beneficiariesSQL = `SELECT voucher_id, name, category, id_number, id_kind, phone, reason, amount_fen
 		FROM voucher_beneficiaries WHERE book = $1 AND voucher_id = ANY($2) ORDER BY voucher_id, seq`
+	itemsSQL = `SELECT voucher_id, line_no, name, spec, unit, quantity::text, unit_price::text, amount_fen
+		FROM voucher_items WHERE book = $1 AND voucher_id = ANY($2) ORDER BY voucher_id, line_no, seq`
 )
+
+// scanItems puts the rows of itemsSQL on the lines of the vouchers in
+// byID (whose lines are loaded).
+func scanItems(rows pgx.Rows, byID map[int64]*ledger.Voucher) error {
+	defer rows.Close()
+	for rows.Next() {
+		var it ledger.Item
+		var vid, amt int64
+		var no int
+		var qty, price string
+		if err := rows.Scan(&vid, &no, &it.Name, &it.Spec, &it.Unit, &qty, &price, &amt); err != nil {
+			return err
+		}
+		var err error
+		if it.Quantity, err = decimal.NewFromString(qty); err != nil {
+			return err
+		}
+		if it.UnitPrice, err = decimal.NewFromString(price); err != nil {
+			return err
+		}
+		it.Amount = ledger.FromFen(amt)
+		v := byID[vid]
+		if no < 1 || no > len(v.Lines) || v.Lines[no-1].No != no {
+			return fmt.Errorf("item of voucher %d names line %d, which is not loaded", vid, no)
+		}
+		v.Lines[no-1].Items = append(v.Lines[no-1].Items, it)
+	}
+	return rows.Err()
+}
 
 // scanLines replaces the lines of the vouchers in byID with rows of linesSQL.
 func scanLines(rows pgx.Rows, byID map[int64]*ledger.Voucher) error {
@@ -718,7 +791,7 @@ func (db *DB) insertVoucher(ctx context.Context, q batchSender, w *ledger.Vouche
 	if w.Key != "" {
 		batch.Queue(`INSERT INTO idempotency (book, key, actor, request_hash) VALUES ($1, $2, $3, $4)`, w.Book, w.Key, actor, hash)
 	}
-	queueVoucher(batch, w, actor, db.Now(), db.Source)
+	queued := queueVoucher(batch, w, actor, db.Now(), db.Source)
 	if w.Key != "" {
 		batch.Queue(`UPDATE idempotency SET voucher_id = currval(pg_get_serial_sequence('public.vouchers', 'id')) WHERE book = $1 AND key = $2`, w.Book, w.Key)
 	}
@@ -729,7 +802,7 @@ func (db *DB) insertVoucher(ctx context.Context, q batchSender, w *ledger.Vouche
 				return err
 			}
 		}
-		if err := readVoucherBatch(br, w); err != nil {
+		if err := readVoucherBatch(br, w, queued); err != nil {
 			return err
 		}
 		if w.Key != "" {

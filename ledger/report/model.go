@@ -142,7 +142,8 @@ type T2Row struct {
 	Memo           string
 }
 
-// T3Row is a row of T3 使用明细: one spending line.
+// T3Row is a row of T3 使用明细: one spending line, or one item of a
+// spending line with items (物品明细).
 type T3Row struct {
 	Org, OrgName string // 使用党组织
 	Date         time.Time
@@ -152,8 +153,9 @@ type T3Row struct {
 	Purpose      ledger.Purpose
 	FundName     string          // 资金来源
 	Item         string          // 品名/受助对象
+	Spec, Unit   string          // 规格, 单位 of an item row
 	Quantity     decimal.Decimal // 数量; blank when zero
-	UnitPrice    ledger.Money    // 单价; blank when zero
+	UnitPrice    decimal.Decimal // 单价 (up to 4 decimals); blank when zero
 	Amount       ledger.Money    // 金额; negative on a red reversal
 	Method       string          // 支付方式: ledger.MethodBank or ledger.MethodCash
 	Payee        string          // 收款人

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/fenyang/partyfee/ledger"
@@ -26,11 +27,10 @@ var BeneficiaryColumns = []string{"凭证键", "姓名", "身份", "证件号", 
 var ItemColumns = []string{"凭证键", "品名", "规格", "单位", "数量", "单价", "金额"}
 
 // Workbook is what a template workbook holds: the vouchers (with their
-// beneficiaries) and notes for the person importing it.
+// beneficiaries and items) and notes for the person importing it.
 type Workbook struct {
 	Drafts []Draft
-	// Notes say what of the file was read but not recorded (the items:
-	// the ledger keeps no item lines yet).
+	// Notes say what of the file was read but not recorded (none today).
 	Notes []string
 }
 
@@ -45,8 +45,11 @@ func Read(r io.Reader, b *ledger.Books) ([]Draft, error) {
 
 // ReadWorkbook parses the workbook r against the book b: the sheet 凭证,
 // then the beneficiaries of the sheet 受益人 onto their vouchers, then the
-// sheet 物品, whose rows are checked (a known 凭证键, amounts) but not
-// recorded, as vouchers have no item lines; a note says so.
+// items of the sheet 物品 onto the spending line of theirs (the one debit
+// line of an expense account bound to a purpose), each row checked (a
+// known 凭证键, 数量 and 单价 > 0 with at most 4 decimals, 数量 × 单价 = 金额
+// to the fen); the voucher's rules, Σ items = the line's amount among
+// them, are checked when it is made.
 func ReadWorkbook(r io.Reader, b *ledger.Books) (*Workbook, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
@@ -90,27 +93,60 @@ func ReadWorkbook(r io.Reader, b *ledger.Books) (*Workbook, error) {
 	if err != nil {
 		return nil, err
 	}
-	items := 0
-	err = eachRow(f, SheetItems, []string{"凭证键", "品名"}, func(row int, cell func(string) string, bad badFunc) error {
-		if _, ok := index[cell("凭证键")]; !ok {
+	err = eachRow(f, SheetItems, []string{"凭证键", "品名", "数量", "单价", "金额"}, func(row int, cell func(string) string, bad badFunc) error {
+		k, ok := index[cell("凭证键")]
+		if !ok {
 			return bad(ledger.ENotFound, "凭证键", "工作表“%s”中没有凭证键 %q", SheetVouchers, cell("凭证键"))
 		}
 		if cell("品名") == "" {
 			return bad(ledger.EInvalid, "品名", "不能为空")
 		}
-		for _, c := range []string{"单价", "金额"} {
-			if _, err := amount(cell(c)); err != nil {
-				return bad(ledger.EInvalidAmount, c, "%s", err)
+		it := ledger.Item{Name: cell("品名"), Spec: cell("规格"), Unit: cell("单位")}
+		var err error
+		if it.Quantity, err = ledger.ParseItemNumber(cell("数量"), "quantity"); err != nil {
+			return bad(ledger.EInvalid, "数量", "%q 不是大于零的数字", cell("数量"))
+		}
+		if it.UnitPrice, err = ledger.ParseItemNumber(cell("单价"), "unit_price"); err != nil {
+			return bad(ledger.EInvalid, "单价", "%q 不是大于零的数字", cell("单价"))
+		}
+		for _, c := range []struct {
+			name string
+			d    decimal.Decimal
+		}{{"数量", it.Quantity}, {"单价", it.UnitPrice}} {
+			if c.d.Sign() <= 0 || !c.d.Equal(c.d.Round(ledger.ItemDecimalsMax)) {
+				return bad(ledger.EInvalid, c.name, "须大于零，最多 %d 位小数", ledger.ItemDecimalsMax)
 			}
 		}
-		items++
+		if it.Amount, err = amount(cell("金额")); err != nil {
+			return bad(ledger.EInvalidAmount, "金额", "%s", err)
+		}
+		if it.Amount.Sign() <= 0 {
+			return bad(ledger.EInvalidAmount, "金额", "金额必须大于零")
+		}
+		if want := ledger.ItemAmount(it.Quantity, it.UnitPrice); !want.Equal(it.Amount) {
+			return bad(ledger.EInvalidAmount, "金额", "数量 × 单价 为 %s，不是 %s", want.Format(), it.Amount.Format())
+		}
+		// The items stand on the voucher's spending line: the one debit
+		// line of an expense account bound to a purpose.
+		v := &drafts[k].Voucher
+		line := -1
+		for i := range v.Lines {
+			a := b.Chart[v.Lines[i].Account]
+			if a != nil && a.Purpose != "" && v.Lines[i].Debit.Sign() > 0 {
+				if line >= 0 {
+					return bad(ledger.EInvalid, "凭证键", "凭证 %s 有多条支出分录，无法确定物品属于哪一条；请拆分凭证", cell("凭证键"))
+				}
+				line = i
+			}
+		}
+		if line < 0 {
+			return bad(ledger.EInvalid, "凭证键", "凭证 %s 没有支出分录（借记有用途的支出科目，如 500101），不能记物品", cell("凭证键"))
+		}
+		v.Lines[line].Items = append(v.Lines[line].Items, it)
 		return nil
 	})
 	if err != nil {
 		return nil, err
-	}
-	if items > 0 {
-		w.Notes = append(w.Notes, fmt.Sprintf("工作表“%s”的 %d 行已检查但未记录：账簿的凭证尚无物品明细，只记录受益人", SheetItems, items))
 	}
 	return w, nil
 }
