@@ -57,9 +57,6 @@ BEGIN
         IF NOT ledger_user_has(NEW.book, NEW.uploaded_by, '{officer,admin}') THEN
             RAISE EXCEPTION USING ERRCODE = 'LE011', COLUMN = 'user', MESSAGE = format('%s is not an officer or admin of book %s', NEW.uploaded_by, NEW.book);
         END IF;
-        IF NEW.uploaded_by <> v.maker AND NOT ledger_user_has(NEW.book, NEW.uploaded_by, '{admin}') THEN
-            RAISE EXCEPTION USING ERRCODE = 'LE006', COLUMN = 'user', MESSAGE = format('only the maker %s or an admin attaches files to voucher %s', v.maker, v.id);
-        END IF;
         SELECT u.scope, l.org INTO r FROM users u
             JOIN voucher_lines l ON l.book = NEW.book AND l.voucher_id = NEW.voucher_id
             JOIN organisations o ON o.book = l.book AND o.code = l.org
@@ -68,6 +65,9 @@ BEGIN
             LIMIT 1;
         IF FOUND THEN
             RAISE EXCEPTION USING ERRCODE = 'LE011', COLUMN = 'user', MESSAGE = format('%s may act only within %s; %s is outside', NEW.uploaded_by, r.scope, r.org);
+        END IF;
+        IF NEW.uploaded_by <> v.maker AND NOT ledger_user_has(NEW.book, NEW.uploaded_by, '{admin}') THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE006', COLUMN = 'user', MESSAGE = format('only the maker %s or an admin attaches files to voucher %s', v.maker, v.id);
         END IF;
         IF NEW.no <> (SELECT coalesce(max(no), 0) + 1 FROM voucher_attachments WHERE book = NEW.book AND voucher_id = NEW.voucher_id) THEN
             RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'no', MESSAGE = format('the next file of voucher %s is numbered %s', NEW.voucher_id,

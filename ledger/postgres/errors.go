@@ -50,6 +50,9 @@ var constraintFields = map[string]string{
 	"beneficiary_roster_id_kind_check":      "id_kind",
 	"org_members_id_number_valid":           "id_number",
 	"org_members_id_kind_check":             "id_kind",
+	"voucher_attachments_size":              "file",
+	"voucher_attachments_hash":              "file",
+	"voucher_attachments_type":              "file",
 }
 
 // schemaError is the refusal of an error that PostgreSQL raises itself (a
