@@ -18,7 +18,7 @@ var (
 	attPNG = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01")
 )
 
-func mustAttachment(t *testing.T, name string, data []byte) *ledger.Attachment {
+func mustAttachment(t testing.TB, name string, data []byte) *ledger.Attachment {
 	t.Helper()
 	a, err := ledger.NewAttachment(name, data, ledger.DefaultAttachmentLimits())
 	if err != nil {
