@@ -91,6 +91,31 @@ type Attachment struct {
 // SHA256Hex is the attachment's hash as 64 lowercase hex digits.
 func (a *Attachment) SHA256Hex() string { return hex.EncodeToString(a.SHA256[:]) }
 
+// Intact reports whether the bytes read (Data) still have the recorded hash.
+func (a *Attachment) Intact() bool { return sha256.Sum256(a.Data) == a.SHA256 }
+
+// AttachmentView is the JSON form of an attachment (CLI --json and the
+// HTTP API): its metadata and hash, never its bytes.
+type AttachmentView struct {
+	VoucherID  int64     `json:"voucher_id"`
+	No         int       `json:"no"`
+	FileName   string    `json:"file_name"`
+	MediaType  string    `json:"media_type"`
+	Size       int64     `json:"size"`
+	SHA256     string    `json:"sha256"`
+	UploadedBy string    `json:"uploaded_by"`
+	UploadedAt time.Time `json:"uploaded_at"`
+}
+
+// View is the JSON form of a, its time shown in loc (nil: UTC).
+func (a *Attachment) View(loc *time.Location) AttachmentView {
+	if loc == nil {
+		loc = time.UTC
+	}
+	return AttachmentView{VoucherID: a.VoucherID, No: a.No, FileName: a.FileName, MediaType: a.MediaType, Size: a.Size,
+		SHA256: a.SHA256Hex(), UploadedBy: a.UploadedBy, UploadedAt: a.UploadedAt.In(loc)}
+}
+
 // SealedAttachment is what a seal of version 2 covers of one attachment.
 type SealedAttachment struct {
 	No        int
@@ -174,4 +199,22 @@ func CanAttach(u *User, v *Voucher, b *Books) error {
 		return Errorf(ESamePerson, "user", "only the maker %s or an admin attaches files to %s", v.Maker, v.Word())
 	}
 	return nil
+}
+
+// CanReadVoucher refuses a user whose scope holds no organisation of v's
+// lines: a scoped user reads the vouchers touching their subtree (and their
+// attachments); a user of the whole book reads every voucher.
+func CanReadVoucher(u *User, v *Voucher, b *Books) error {
+	if u == nil {
+		return Errorf(EUnauthenticated, "user", "no acting user")
+	}
+	if u.Scope == "" {
+		return nil
+	}
+	for _, l := range v.Lines {
+		if b.InScope(u.Scope, l.Org) {
+			return nil
+		}
+	}
+	return Errorf(EForbidden, "id", "%s may read only vouchers touching %s; %s has no line there", u.Name, u.Scope, v.Word())
 }

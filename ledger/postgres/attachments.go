@@ -126,3 +126,21 @@ func loadSealedAttachments(ctx context.Context, q querier, book string, ids []in
 	}
 	return out, rows.Err()
 }
+
+// VoucherFor reads voucher id for actor, refused unless actor may read it
+// (ledger.CanReadVoucher); actor "" reads without a check, as the command
+// line's reads do without --as.
+func (db *DB) VoucherFor(ctx context.Context, book, actor string, id int64) (*ledger.Voucher, error) {
+	v, err := loadVoucher(ctx, db.Pool, book, id, false)
+	if err != nil || actor == "" {
+		return v, mapError(err)
+	}
+	b, u, err := db.actorBooks(ctx, db.Pool, book, actor)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	if err := ledger.CanReadVoucher(u, v, b); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
