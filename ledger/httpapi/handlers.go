@@ -60,6 +60,7 @@ func (s *Server) register() {
 	s.registerReconcileFiles()
 	s.registerVerify()
 	s.registerImports()
+	s.registerAttachments()
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

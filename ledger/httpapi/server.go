@@ -75,6 +75,10 @@ type Options struct {
 	// IdempotencyRetention is how long stored responses of idempotent
 	// writes are kept: default 7 days.
 	IdempotencyRetention time.Duration
+	// Attachments are the limits of an attached scanned original
+	// (attachments.max_bytes, attachments.types); zero takes
+	// ledger.DefaultAttachmentLimits.
+	Attachments ledger.AttachmentLimits
 	// AuditConfig holds the thresholds of the audit rules; nil takes
 	// audit.DefaultConfig.
 	AuditConfig *audit.Config
@@ -144,6 +148,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.DiskFreeMinBytes <= 0 {
 		o.DiskFreeMinBytes = DiskFreeMinBytesDefault
+	}
+	if o.Attachments.MaxBytes <= 0 {
+		o.Attachments = ledger.DefaultAttachmentLimits()
 	}
 	if o.AuditConfig == nil {
 		cfg := audit.DefaultConfig()
