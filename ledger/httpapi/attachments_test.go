@@ -94,7 +94,9 @@ func TestAttachmentsAPI(t *testing.T) {
 
 func TestAttachmentsAPIRefused(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, func(o *httpapi.Options) { o.Attachments = ledger.AttachmentLimits{MaxBytes: 200, Kinds: []string{ledger.KindPDF, ledger.KindPNG}} })
+	e := newEnv(t, func(o *httpapi.Options) {
+		o.Attachments = ledger.AttachmentLimits{MaxBytes: 200, Kinds: []string{ledger.KindPDF, ledger.KindPNG}}
+	})
 	v := attachDraft(e)
 	path := fmt.Sprintf("/api/v1/vouchers/%d/attachments", v.ID)
 	big := append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte("x"), 300)...)
