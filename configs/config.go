@@ -42,7 +42,6 @@ type Config struct {
 	Audit struct {
 		RulesFile string // a rules file; empty: the embedded one
 	}
-	Attachments ledger.AttachmentLimits // attachments.max_bytes, attachments.types
 	Serve struct {
 		Addr, TLSCert, TLSKey                      string
 		BodyLimitBytes                             int64
@@ -58,6 +57,7 @@ type Config struct {
 		Signatures         report.Signatures
 		TimeZone           *time.Location // report.time_zone; nil: Asia/Shanghai
 	}
+	Attachments ledger.AttachmentLimits // attachments.max_bytes, attachments.types
 }
 
 // From reads the keys the commands use out of a loaded (and
