@@ -216,6 +216,27 @@ func TestDemoEndToEnd(t *testing.T) {
 	if !strings.Contains(text, "张附有原始凭证扫描件") {
 		t.Errorf("the demo does not say how many vouchers have scans:\n%s", text)
 	}
+	// 凭证清单 of the February audit workbook shows the files beside the sheets.
+	if x, err := excelize.OpenFile(filepath.Join(outDir, "audit-2020-02.xlsx")); err != nil {
+		t.Errorf("audit workbook: %v", err)
+	} else {
+		found := false
+		for _, sh := range x.GetSheetList() {
+			if !strings.HasPrefix(sh, "凭证清单") {
+				continue
+			}
+			rows, _ := x.GetRows(sh)
+			for _, r := range rows {
+				for _, c := range r {
+					found = found || strings.Contains(c, "（附件1）")
+				}
+			}
+		}
+		x.Close()
+		if !found {
+			t.Error("凭证清单 shows no file count beside 附单据数")
+		}
+	}
 	if res, err := db.Verify(ctx, "FY-DFZH", 0); err != nil || !res.Clean() {
 		t.Errorf("verify after the demo: %v %+v", err, res.Problems)
 	}
