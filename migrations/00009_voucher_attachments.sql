@@ -22,7 +22,9 @@ CREATE TABLE voucher_attachments (
     no          int NOT NULL CHECK (no BETWEEN 1 AND 100),
     file_name   text NOT NULL CHECK (file_name <> '' AND length(file_name) <= 200),
     media_type  text NOT NULL CHECK (media_type IN ('application/pdf', 'image/jpeg', 'image/png')),
-    size        bigint NOT NULL CHECK (size > 0),
+    -- at most ledger.AttachmentMaxBytesMax (64 MiB), whatever the
+    -- configured attachments.max_bytes below it
+    size        bigint NOT NULL CHECK (size > 0 AND size <= 67108864),
     sha256      bytea NOT NULL CHECK (length(sha256) = 32),
     data        bytea NOT NULL,
     uploaded_by text NOT NULL,

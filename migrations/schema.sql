@@ -2085,7 +2085,7 @@ CREATE TABLE public.voucher_attachments (
     CONSTRAINT voucher_attachments_no_check CHECK (((no >= 1) AND (no <= 100))),
     CONSTRAINT voucher_attachments_sha256_check CHECK ((length(sha256) = 32)),
     CONSTRAINT voucher_attachments_size CHECK ((size = length(data))),
-    CONSTRAINT voucher_attachments_size_check CHECK ((size > 0)),
+    CONSTRAINT voucher_attachments_size_check CHECK (((size > 0) AND (size <= 67108864))),
     CONSTRAINT voucher_attachments_type CHECK ((((media_type = 'application/pdf'::text) AND (substr(data, 1, 5) = '\x255044462d'::bytea)) OR ((media_type = 'image/jpeg'::text) AND (substr(data, 1, 3) = '\xffd8ff'::bytea)) OR ((media_type = 'image/png'::text) AND (substr(data, 1, 8) = '\x89504e470d0a1a0a'::bytea))))
 );
 ALTER TABLE ONLY public.voucher_attachments ALTER COLUMN data SET STORAGE EXTERNAL;
