@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/viper"
 
+	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/audit"
 	"github.com/fenyang/partyfee/ledger/bankstmt"
 	"github.com/fenyang/partyfee/ledger/i18n"
@@ -63,6 +64,7 @@ type Config struct {
 		Signatures         report.Signatures
 		TimeZone           *time.Location // report.time_zone; nil: Asia/Shanghai
 	}
+	Attachments ledger.AttachmentLimits // attachments.max_bytes, attachments.types
 }
 
 // From reads the keys the commands use out of a loaded (and
@@ -83,6 +85,7 @@ func From(v *viper.Viper) Config {
 	c.Reconcile.WindowDays = v.GetInt("reconcile.window_days")
 	c.Reconcile.BankLayouts = v.GetString("reconcile.bank_layouts")
 	c.Audit.RulesFile = v.GetString("audit.rules_file")
+	c.Attachments = attachmentLimits(v)
 	s := &c.Serve
 	s.Addr, s.TLSCert, s.TLSKey = v.GetString("serve.addr"), v.GetString("serve.tls_cert"), v.GetString("serve.tls_key")
 	s.BodyLimitBytes, s.DiskFreeMinBytes = v.GetInt64("serve.body_limit_bytes"), v.GetInt64("serve.disk_free_min_bytes")
@@ -142,4 +145,18 @@ func BankLayouts(file string) ([]bankstmt.Layout, error) {
 		return nil, err
 	}
 	return bankstmt.LoadLayouts(data, "bank_layouts.yaml (built in)")
+}
+
+// attachmentLimits reads attachments.max_bytes and attachments.types (a
+// list, or a comma-separated string from the environment).
+func attachmentLimits(v *viper.Viper) ledger.AttachmentLimits {
+	l := ledger.AttachmentLimits{MaxBytes: v.GetInt64("attachments.max_bytes")}
+	for _, k := range v.GetStringSlice("attachments.types") {
+		for _, k := range strings.Split(k, ",") {
+			if k = strings.ToLower(strings.TrimSpace(k)); k != "" {
+				l.Kinds = append(l.Kinds, k)
+			}
+		}
+	}
+	return l
 }

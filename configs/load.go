@@ -214,6 +214,9 @@ func validateConfig(v *viper.Viper, defaults map[string]any) error {
 			return &Error{fmt.Sprintf("configuration key %q: %s", key, ledger.ErrorMessage(err))}
 		}
 	}
+	if err := attachmentLimits(v).Check(); err != nil {
+		return &Error{fmt.Sprintf("configuration key %q: %s", ledger.ErrorField(err), ledger.ErrorMessage(err))}
+	}
 	if z := strings.TrimSpace(v.GetString("report.time_zone")); z != "" {
 		if _, err := time.LoadLocation(z); err != nil {
 			return &Error{fmt.Sprintf("configuration key %q: %q is no time zone (e.g. Asia/Shanghai)", "report.time_zone", z)}

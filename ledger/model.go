@@ -305,7 +305,8 @@ type Voucher struct {
 	Number                                int
 	Date                                  time.Time
 	Summary                               string
-	Attachments                           int
+	Attachments                           int      // 附单据张数: the paper sheets
+	Files                                 int      // 原始凭证附件: the files stored with the voucher (read, never written)
 	DocTypes                              []string // 附件票据类型: 发票, 财政票据, 银行回单, 签收单/花名册
 	Decision                              string   // 决策依据: meeting, date, minutes number
 	Payee                                 string

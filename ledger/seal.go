@@ -9,10 +9,19 @@ import (
 	"time"
 )
 
-// SealVersion is the version of the seal encoding written by SealEncode. It
-// is the first field of every encoding, so a future version can change the
-// fields without ever making an old seal verify against a new layout.
-const SealVersion = 1
+// SealVersion is the version of the seal encoding written for newly posted
+// vouchers (SealEncodeV2, which covers the voucher's attachments). The
+// version is the first field of every encoding and is stored beside each
+// seal, so a seal always verifies against the layout it was made with:
+// `ledger verify` reads both versions.
+const SealVersion = SealVersion2
+
+// The seal encoding versions: 1 (SealEncode) and 2 (SealEncodeV2, version 1's
+// fields plus the attachments' hashes).
+const (
+	SealVersion1 = 1
+	SealVersion2 = 2
+)
 
 // SealSize is the size of a seal in bytes (SHA-256).
 const SealSize = sha256.Size
@@ -26,7 +35,8 @@ const sealTimeLayout = "2006-01-02T15:04:05.000000Z07:00"
 // position seq of its book's hash chain, linked to the previous seal prev.
 // Seal is the SHA-256 of these bytes. The encoding is specified here
 // precisely enough to be re-implemented elsewhere (an auditor's script, say)
-// and is frozen for SealVersion 1: any change means a new version.
+// and is frozen for SealVersion1: any change means a new version (see
+// SealEncodeV2 for version 2, which adds the attachments).
 //
 // # Fields
 //
@@ -110,11 +120,11 @@ const sealTimeLayout = "2006-01-02T15:04:05.000000Z07:00"
 // idempotency key, memo, attachment document types, closing/correcting
 // flags, correction link, line summaries and beneficiaries' phone numbers,
 // reasons and identity document kinds (the number is sealed; its kind is
-// constrained by the database), and a line's items (物品明细): version 1
-// predates them; the database keeps them as they were written while the
-// voucher was a draft (migrations/00007_voucher_items.sql), and their
-// amounts add up to the sealed line's. Changing what is sealed needs a new
-// SealVersion.
+// constrained by the database), a line's items (物品明细: the database
+// keeps them as they were written while the voucher was a draft, and their
+// amounts add up to the sealed line's), and the count of stored files
+// (Files: version 2 seals the files themselves). Changing what is sealed
+// needs a new SealVersion.
 //
 // prev is the previous seal as raw bytes (normally SealSize of them); nil or
 // empty means "first in chain". SealEncode does not check v: it encodes
@@ -127,7 +137,14 @@ func SealEncode(v *Voucher, seq int64, prev []byte) []byte {
 // the extended buffer; verification of a long chain reuses one buffer.
 func AppendSealEncoding(dst []byte, v *Voucher, seq int64, prev []byte) []byte {
 	e := sealEncoder{b: dst}
-	e.int(SealVersion)
+	e.int(SealVersion1)
+	e.body(v, seq)
+	e.prev(prev)
+	return e.b
+}
+
+// body writes fields 2 to 27 of the encoding, the same in versions 1 and 2.
+func (e *sealEncoder) body(v *Voucher, seq int64) {
 	e.str(v.Book)
 	e.int(seq)
 	e.int(v.ID)
@@ -178,7 +195,10 @@ func AppendSealEncoding(dst []byte, v *Voucher, seq int64, prev []byte) []byte {
 		e.str(b.IDNumber)
 		e.money(b.Amount)
 	}
+}
 
+// prev writes the last field: the previous seal in hex.
+func (e *sealEncoder) prev(prev []byte) {
 	var h [2 * SealSize]byte
 	if len(prev) == 0 {
 		for i := range h {
@@ -191,7 +211,6 @@ func AppendSealEncoding(dst []byte, v *Voucher, seq int64, prev []byte) []byte {
 	} else {
 		e.str(hex.EncodeToString(prev))
 	}
-	return e.b
 }
 
 // Seal returns the seal of the posted voucher v at position seq of its

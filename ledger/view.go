@@ -14,6 +14,7 @@ type VoucherView struct {
 	Date          string            `json:"date"`
 	Summary       string            `json:"summary"`
 	Attachments   int               `json:"attachments"`
+	Files         int               `json:"files"` // 原始凭证附件 stored with the voucher
 	DocTypes      []string          `json:"doc_types"`
 	Decision      string            `json:"decision"`
 	Payee         string            `json:"payee"`
@@ -64,7 +65,7 @@ type BeneficiaryView struct {
 // View makes the JSON form of v; chart (may be nil) names the accounts.
 func View(v *Voucher, chart Chart, fullIDs bool) VoucherView {
 	w := VoucherView{ID: v.ID, Book: v.Book, Word: v.Word(), Type: v.Type, Number: v.Number,
-		Period: v.Date.Format("2006-01"), Date: v.Date.Format(time.DateOnly), Summary: v.Summary, Attachments: v.Attachments,
+		Period: v.Date.Format("2006-01"), Date: v.Date.Format(time.DateOnly), Summary: v.Summary, Attachments: v.Attachments, Files: v.Files,
 		DocTypes: v.DocTypes, Decision: v.Decision, Payee: v.Payee, PayeeType: v.PayeeType, Method: v.Method, Flow: v.Flow,
 		Memo: v.Memo, Status: v.Status, StatusName: v.Status.Name(), ReversalOf: v.ReversalOf, Total: v.Total(),
 		Maker: v.Maker, MadeAt: v.MadeAt, Checker: v.Checker, CheckedAt: v.CheckedAt, Cashier: v.Cashier, SignedAt: v.SignedAt,

@@ -843,6 +843,62 @@ END $$;
 ALTER FUNCTION public.seal_heads_check() OWNER TO ledger_owner;
 
 --
+-- Name: voucher_attachments_check(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.voucher_attachments_check() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v record;
+    r record;
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        SELECT id, status, maker INTO v FROM vouchers WHERE book = NEW.book AND id = NEW.voucher_id FOR SHARE;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE012', COLUMN = 'id', MESSAGE = format('voucher %s does not exist in book %s', NEW.voucher_id, NEW.book);
+        END IF;
+        IF v.status <> 'draft' THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE007', COLUMN = 'status', MESSAGE = format('voucher %s is %s; files are attached only to a draft', v.id, v.status);
+        END IF;
+        IF NOT ledger_user_has(NEW.book, NEW.uploaded_by, '{officer,admin}') THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE011', COLUMN = 'user', MESSAGE = format('%s is not an officer or admin of book %s', NEW.uploaded_by, NEW.book);
+        END IF;
+        SELECT u.scope, l.org INTO r FROM users u
+            JOIN voucher_lines l ON l.book = NEW.book AND l.voucher_id = NEW.voucher_id
+            JOIN organisations o ON o.book = l.book AND o.code = l.org
+            WHERE u.book = NEW.book AND u.name = NEW.uploaded_by AND u.scope IS NOT NULL
+              AND position('/' || u.scope || '/' IN '/' || o.path || '/') = 0
+            LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE011', COLUMN = 'user', MESSAGE = format('%s may act only within %s; %s is outside', NEW.uploaded_by, r.scope, r.org);
+        END IF;
+        IF NEW.uploaded_by <> v.maker AND NOT ledger_user_has(NEW.book, NEW.uploaded_by, '{admin}') THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE006', COLUMN = 'user', MESSAGE = format('only the maker %s or an admin attaches files to voucher %s', v.maker, v.id);
+        END IF;
+        IF NEW.no <> (SELECT coalesce(max(no), 0) + 1 FROM voucher_attachments WHERE book = NEW.book AND voucher_id = NEW.voucher_id) THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'no', MESSAGE = format('the next file of voucher %s is numbered %s', NEW.voucher_id,
+                (SELECT coalesce(max(no), 0) + 1 FROM voucher_attachments WHERE book = NEW.book AND voucher_id = NEW.voucher_id));
+        END IF;
+        RETURN NEW;
+    END IF;
+    SELECT id, status INTO v FROM vouchers WHERE book = OLD.book AND id = OLD.voucher_id;
+    IF FOUND AND v.status <> 'draft' THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE008', COLUMN = 'attachments', MESSAGE = format('voucher %s is %s; its files cannot change', v.id, v.status);
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        RETURN OLD;
+    END IF;
+    IF NEW.book <> OLD.book OR NEW.voucher_id <> OLD.voucher_id OR NEW.no <> OLD.no THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE008', COLUMN = 'attachments', MESSAGE = 'a file stays with its voucher and number';
+    END IF;
+    RETURN NEW;
+END $$;
+
+ALTER FUNCTION public.voucher_attachments_check() OWNER TO ledger_owner;
+
+--
 -- Name: voucher_beneficiaries_draft_only(); Type: FUNCTION; Schema: public; Owner: ledger_owner
 --
 
@@ -2279,6 +2335,53 @@ CREATE TABLE public.users (
 ALTER TABLE public.users OWNER TO ledger_owner;
 
 --
+-- Name: voucher_attachments; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.voucher_attachments (
+    book text NOT NULL,
+    voucher_id bigint NOT NULL,
+    no integer NOT NULL,
+    file_name text NOT NULL,
+    media_type text NOT NULL,
+    size bigint NOT NULL,
+    sha256 bytea NOT NULL,
+    data bytea NOT NULL,
+    uploaded_by text NOT NULL,
+    uploaded_at timestamp with time zone NOT NULL,
+    CONSTRAINT voucher_attachments_file_name_check CHECK (((file_name <> ''::text) AND (length(file_name) <= 200))),
+    CONSTRAINT voucher_attachments_hash CHECK ((sha256 = sha256(data))),
+    CONSTRAINT voucher_attachments_media_type_check CHECK ((media_type = ANY (ARRAY['application/pdf'::text, 'image/jpeg'::text, 'image/png'::text]))),
+    CONSTRAINT voucher_attachments_no_check CHECK (((no >= 1) AND (no <= 100))),
+    CONSTRAINT voucher_attachments_sha256_check CHECK ((length(sha256) = 32)),
+    CONSTRAINT voucher_attachments_size CHECK ((size = length(data))),
+    CONSTRAINT voucher_attachments_size_check CHECK (((size > 0) AND (size <= 67108864))),
+    CONSTRAINT voucher_attachments_type CHECK ((((media_type = 'application/pdf'::text) AND (substr(data, 1, 5) = '\x255044462d'::bytea)) OR ((media_type = 'image/jpeg'::text) AND (substr(data, 1, 3) = '\xffd8ff'::bytea)) OR ((media_type = 'image/png'::text) AND (substr(data, 1, 8) = '\x89504e470d0a1a0a'::bytea))))
+);
+ALTER TABLE ONLY public.voucher_attachments ALTER COLUMN data SET STORAGE EXTERNAL;
+
+ALTER TABLE public.voucher_attachments OWNER TO ledger_owner;
+
+--
+-- Name: voucher_attachment_digests; Type: VIEW; Schema: public; Owner: ledger_owner
+--
+
+CREATE VIEW public.voucher_attachment_digests AS
+ SELECT voucher_attachments.book,
+    voucher_attachments.voucher_id,
+    voucher_attachments.no,
+    voucher_attachments.file_name,
+    voucher_attachments.media_type,
+    voucher_attachments.size,
+    voucher_attachments.sha256,
+    sha256(voucher_attachments.data) AS data_sha256,
+    voucher_attachments.uploaded_by,
+    voucher_attachments.uploaded_at
+   FROM public.voucher_attachments;
+
+ALTER TABLE public.voucher_attachment_digests OWNER TO ledger_owner;
+
+--
 -- Name: voucher_beneficiaries; Type: TABLE; Schema: public; Owner: ledger_owner
 --
 
@@ -2749,6 +2852,13 @@ ALTER TABLE ONLY public.users
     ADD CONSTRAINT users_pkey PRIMARY KEY (book, name);
 
 --
+-- Name: voucher_attachments voucher_attachments_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.voucher_attachments
+    ADD CONSTRAINT voucher_attachments_pkey PRIMARY KEY (book, voucher_id, no);
+
+--
 -- Name: voucher_beneficiaries voucher_beneficiaries_id_number_valid; Type: CHECK CONSTRAINT; Schema: public; Owner: ledger_owner
 --
 
@@ -3144,6 +3254,18 @@ CREATE TRIGGER seal_heads_check BEFORE INSERT OR UPDATE ON public.seal_heads FOR
 CREATE TRIGGER seal_heads_no_delete BEFORE DELETE ON public.seal_heads FOR EACH ROW EXECUTE FUNCTION public.ledger_append_only();
 
 --
+-- Name: voucher_attachments voucher_attachments_check; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER voucher_attachments_check BEFORE INSERT OR DELETE OR UPDATE ON public.voucher_attachments FOR EACH ROW EXECUTE FUNCTION public.voucher_attachments_check();
+
+--
+-- Name: voucher_attachments voucher_attachments_no_truncate; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER voucher_attachments_no_truncate BEFORE TRUNCATE ON public.voucher_attachments FOR EACH STATEMENT EXECUTE FUNCTION public.ledger_append_only();
+
+--
 -- Name: voucher_beneficiaries voucher_beneficiaries_append_only; Type: TRIGGER; Schema: public; Owner: ledger_owner
 --
 
@@ -3520,6 +3642,13 @@ ALTER TABLE ONLY public.users
 
 ALTER TABLE ONLY public.users
     ADD CONSTRAINT users_book_scope_fkey FOREIGN KEY (book, scope) REFERENCES public.organisations(book, code);
+
+--
+-- Name: voucher_attachments voucher_attachments_book_voucher_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.voucher_attachments
+    ADD CONSTRAINT voucher_attachments_book_voucher_id_fkey FOREIGN KEY (book, voucher_id) REFERENCES public.vouchers(book, id);
 
 --
 -- Name: voucher_beneficiaries voucher_beneficiaries_book_voucher_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
@@ -3957,6 +4086,73 @@ GRANT SELECT(disabled) ON TABLE public.users TO ledger_auditor;
 --
 
 GRANT SELECT(created_at) ON TABLE public.users TO ledger_auditor;
+
+--
+-- Name: TABLE voucher_attachments; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT ON TABLE public.voucher_attachments TO ledger_app;
+
+--
+-- Name: COLUMN voucher_attachments.book; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT(book) ON TABLE public.voucher_attachments TO ledger_auditor;
+
+--
+-- Name: COLUMN voucher_attachments.voucher_id; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT(voucher_id) ON TABLE public.voucher_attachments TO ledger_auditor;
+
+--
+-- Name: COLUMN voucher_attachments.no; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT(no) ON TABLE public.voucher_attachments TO ledger_auditor;
+
+--
+-- Name: COLUMN voucher_attachments.file_name; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT(file_name) ON TABLE public.voucher_attachments TO ledger_auditor;
+
+--
+-- Name: COLUMN voucher_attachments.media_type; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT(media_type) ON TABLE public.voucher_attachments TO ledger_auditor;
+
+--
+-- Name: COLUMN voucher_attachments.size; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT(size) ON TABLE public.voucher_attachments TO ledger_auditor;
+
+--
+-- Name: COLUMN voucher_attachments.sha256; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT(sha256) ON TABLE public.voucher_attachments TO ledger_auditor;
+
+--
+-- Name: COLUMN voucher_attachments.uploaded_by; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT(uploaded_by) ON TABLE public.voucher_attachments TO ledger_auditor;
+
+--
+-- Name: COLUMN voucher_attachments.uploaded_at; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT(uploaded_at) ON TABLE public.voucher_attachments TO ledger_auditor;
+
+--
+-- Name: TABLE voucher_attachment_digests; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT ON TABLE public.voucher_attachment_digests TO ledger_app;
+GRANT SELECT ON TABLE public.voucher_attachment_digests TO ledger_auditor;
 
 --
 -- Name: TABLE voucher_beneficiaries; Type: ACL; Schema: public; Owner: ledger_owner

@@ -1207,6 +1207,10 @@ func writeVouchers(wb *workbook) error {
 			cells[9] = wb.moneyOrBlank(r.Debit)
 			cells[10] = wb.moneyOrBlank(r.Credit)
 			cells[11] = wb.integer(r.Attachments)
+			if r.Files > 0 {
+				// The stored scans beside the paper sheets: 2（附件1）.
+				cells[11] = wb.styled(wb.st.center, fmt.Sprintf("%d（附件%d）", r.Attachments, r.Files))
+			}
 			cells[12] = wb.text(r.Maker)
 			cells[13] = wb.text(r.Checker)
 			cells[14] = wb.text(r.Cashier)

@@ -89,6 +89,7 @@ func (a *app) apiOptions() (httpapi.Options, error) {
 	return httpapi.Options{
 		Book:                    a.book(),
 		BodyLimitBytes:          sc.BodyLimitBytes,
+		Attachments:             a.cfg.Attachments,
 		DiskFreeMinBytes:        sc.DiskFreeMinBytes,
 		RequestTimeout:          sc.WriteTimeout - min(sc.WriteTimeout/10, 5*time.Second),
 		TokenTTL:                sc.TokenTTL,

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fenyang/partyfee/configs"
+	"github.com/fenyang/partyfee/internal/attachcmd"
 	"github.com/fenyang/partyfee/internal/textout"
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/i18n"
@@ -405,6 +406,7 @@ reversal (voucher reverse), never edited. A voucher is named by its id or as PER
 	}
 	reverse.Flags().StringVar(&rdate, "date", "", "date of the red voucher (default: the original's)")
 	c.AddCommand(reverse)
+	c.AddCommand(attachcmd.Commands(a.attachEnv())...)
 	return c
 }
 

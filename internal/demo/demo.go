@@ -47,7 +47,7 @@ func Run(ctx context.Context, db *postgres.DB, opt Options) error {
 	if err := s.run(); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "共记录 %d 张凭证，用时 %v\n\n", s.vouchers, time.Since(started).Round(time.Millisecond))
+	fmt.Fprintf(out, "共记录 %d 张凭证（其中 %d 张附有原始凭证扫描件），用时 %v\n\n", s.vouchers, s.files, time.Since(started).Round(time.Millisecond))
 	if err := printDemoTotals(ctx, db, out); err != nil {
 		return err
 	}

@@ -215,6 +215,44 @@ func TestDemoEndToEnd(t *testing.T) {
 	if n := count(`SELECT count(*) FROM vouchers WHERE extract(year FROM made_at) <> 2020 OR extract(year FROM posted_at) <> 2020 OR made_at > posted_at`); n != 0 {
 		t.Errorf("%d vouchers with timestamps outside the scenario", n)
 	}
+	// Some vouchers carry generated scans (PDF invoices, PNG sign-off
+	// sheets) whose bytes have their hashes, and their seals (version 2)
+	// verify.
+	for _, media := range []string{"application/pdf", "image/png"} {
+		if n := count(`SELECT count(*) FROM voucher_attachments WHERE media_type = '` + media + `' AND sha256 = sha256(data)`); n < 5 {
+			t.Errorf("%d demo attachments of type %s, want some", n, media)
+		}
+	}
+	if n := count(`SELECT count(*) FROM voucher_attachments a JOIN vouchers v ON v.id = a.voucher_id WHERE v.status <> 'posted'`); n != 0 {
+		t.Errorf("%d demo attachments on vouchers not posted", n)
+	}
+	if !strings.Contains(text, "张附有原始凭证扫描件") {
+		t.Errorf("the demo does not say how many vouchers have scans:\n%s", text)
+	}
+	// 凭证清单 of the February audit workbook shows the files beside the sheets.
+	if x, err := excelize.OpenFile(filepath.Join(outDir, "audit-2020-02.xlsx")); err != nil {
+		t.Errorf("audit workbook: %v", err)
+	} else {
+		found := false
+		for _, sh := range x.GetSheetList() {
+			if !strings.HasPrefix(sh, "凭证清单") {
+				continue
+			}
+			rows, _ := x.GetRows(sh)
+			for _, r := range rows {
+				for _, c := range r {
+					found = found || strings.Contains(c, "（附件1）")
+				}
+			}
+		}
+		x.Close()
+		if !found {
+			t.Error("凭证清单 shows no file count beside 附单据数")
+		}
+	}
+	if res, err := db.Verify(ctx, "FY-DFZH", 0); err != nil || !res.Clean() {
+		t.Errorf("verify after the demo: %v %+v", err, res.Problems)
+	}
 	// Stored balances equal the journal.
 	if n := count(`SELECT count(*) FROM balances b FULL JOIN (SELECT l.account, l.org, l.fund, sum(l.debit_fen - l.credit_fen) AS s ` + posted + `true GROUP BY 1, 2, 3) j
 		ON j.account = b.account AND j.org = b.org AND j.fund = b.fund WHERE coalesce(b.balance_fen, 0) <> coalesce(j.s, 0)`); n != 0 {

@@ -66,6 +66,7 @@ type scenario struct {
 	lastPaid  map[string]time.Time // org|payee → last payment date (avoids accidental split payments)
 	nextID    int
 	vouchers  int
+	files     int // scanned originals attached (scans.go)
 	findings  []postgres.StoredFinding
 	// opt says where the batch writes its workbook and bank statement
 	// (nowhere when OutDir is empty).
@@ -452,8 +453,19 @@ func (s *scenario) spend() error {
 		if pl.plant == "" && left.Cmp(ledger.MustParseMoney("800.00")) < 0 {
 			continue // the branch keeps a reserve
 		}
-		v, err := s.record(maker, otherChecker(maker), r)
+		v, err := s.make(maker, r)
 		if err != nil {
+			return err
+		}
+		// Every fourth ordinary spending has its original scanned.
+		if pl.plant == "" && n%4 == 0 {
+			k, err := s.attachScans(maker, v, r.Purpose)
+			if err != nil {
+				return err
+			}
+			s.files += k
+		}
+		if v, err = s.approve(v, otherChecker(maker)); err != nil {
 			return err
 		}
 		bal[pl.org.Code+"|"+r.Fund] = left

@@ -338,8 +338,9 @@ func (v *view) a08() []Finding {
 	var out []Finding
 	for _, x := range v.windowed() {
 		org := v.voucherOrg(x)
-		if x.Attachments == 0 && !x.Closing && !x.Correcting {
-			expl := fmt.Sprintf("附单据张数为 0（摘要“%s”，金额 %s），既非结账凭证也非更正凭证", x.Summary, yuan(x.Total()))
+		// Paper sheets may be more than the stored files: the larger counts.
+		if max(x.Attachments, x.Files) == 0 && !x.Closing && !x.Correcting {
+			expl := fmt.Sprintf("附单据张数为 0、附件 0 个（摘要“%s”，金额 %s），既非结账凭证也非更正凭证", x.Summary, yuan(x.Total()))
 			out = append(out, v.voucherFinding("A-08", x, org, x.Total(), expl, "none"))
 		}
 		var badTypes []string

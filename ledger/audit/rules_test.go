@@ -358,6 +358,20 @@ func TestA08NoAttachments(t *testing.T) {
 		phrases: []string{"附单据张数为 0", "购买口罩"}, key: key("A-08", x.ID, "jc", "none")})
 }
 
+// Stored files count as documents: paper sheets 0 with a scanned file is
+// not A-08, and neither is a sheet count above the files.
+func TestA08FilesCount(t *testing.T) {
+	f := newFx()
+	x := f.spend("2020-02-10", "jc", "upper", ledger.Procurement, "450.00", "汾阳华联超市", "购买口罩")
+	x.Attachments, x.Files = 0, 1
+	y := f.spend("2020-02-11", "jc", "upper", ledger.Procurement, "100.00", "汾阳华联超市", "购买消毒液")
+	y.Attachments, y.Files = 2, 0
+	z := f.spend("2020-02-12", "jc", "upper", ledger.Procurement, "80.00", "汾阳华联超市", "购买手套")
+	z.Attachments, z.Files, z.DocTypes = 0, 0, nil
+	only(t, f.run(A08), want{rule: "A-08", severity: "MEDIUM", voucher: z, org: "jc", amount: "80.00",
+		phrases: []string{"附件 0 个", "购买手套"}, key: key("A-08", z.ID, "jc", "none")})
+}
+
 func TestA08DocumentType(t *testing.T) {
 	f := newFx()
 	x := f.spend("2020-02-10", "jc", "upper", ledger.Procurement, "450.00", "汾阳华联超市", "购买口罩")

@@ -420,6 +420,10 @@ func TestRoleScopeMatrix(t *testing.T) {
 			v := e.flow(officer, ledger.FlowRequest{Flow: ledger.FlowAllocate, Fund: "FY-UP", Org: "FY-CP-01", Amount: amt("1.00"), Attachments: 1})
 			return fmt.Sprintf("/api/v1/vouchers/%d/value-date", v.ID), map[string]string{"date": "2020-02-11"}
 		}), only(ok, officer, admin)},
+		// Scanned originals: the maker of the draft or an admin in scope.
+		{"attach a file to a branch draft", counted(`voucher_attachments`, func(n int) (string, any) {
+			return fmt.Sprintf("/api/v1/vouchers/%d/attachments", draft().ID), scanPDF
+		}), with(only(made, officer, admin, cpAdmin), cpOfficer, same)},
 		// The voucher template workbook, imported as drafts: officers and
 		// admins, within their scope.
 		{"voucher workbook import", counted(`vouchers`, func(n int) (string, any) {

@@ -61,6 +61,7 @@ func (s *Server) register() {
 	s.registerVerify()
 	s.registerImports()
 	s.registerGrants()
+	s.registerAttachments()
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

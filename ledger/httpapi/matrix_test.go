@@ -79,6 +79,9 @@ func TestRoleScopeReadMatrix(t *testing.T) {
 		{"/api/v1/vouchers", "/api/v1/vouchers", all(ok)},
 		{"/api/v1/vouchers/{id}", fmt.Sprintf("/api/v1/vouchers/%d", v.ID), with(all(ok), no, cpChecker)},
 		{"/api/v1/vouchers/by-number/{word}", "/api/v1/vouchers/by-number/" + word + "?period=2020-02", with(all(ok), no, cpChecker)},
+		{"/api/v1/vouchers/{id}/attachments", fmt.Sprintf("/api/v1/vouchers/%d/attachments", v.ID), with(all(ok), no, cpChecker)},
+		// No file is attached: 404 to whoever may read the voucher.
+		{"/api/v1/vouchers/{id}/attachments/{n}", fmt.Sprintf("/api/v1/vouchers/%d/attachments/1", v.ID), with(all(http.StatusNotFound), no, cpChecker)},
 		{"/api/v1/balances", "/api/v1/balances", all(ok)},
 		{"/api/v1/findings", "/api/v1/findings", all(ok)},
 		{"/api/v1/findings/{id}/history", fmt.Sprintf("/api/v1/findings/%d/history", fs[0].ID), with(all(ok), no, cpChecker)},

@@ -78,6 +78,10 @@ type Options struct {
 	// Reads sends the reports, verify and the auditors' reads to a
 	// streaming replica when it has one; nil: everything on the primary.
 	Reads *postgres.ReadDB
+	// Attachments are the limits of an attached scanned original
+	// (attachments.max_bytes, attachments.types); zero takes
+	// ledger.DefaultAttachmentLimits.
+	Attachments ledger.AttachmentLimits
 	// AuditConfig holds the thresholds of the audit rules; nil takes
 	// audit.DefaultConfig.
 	AuditConfig *audit.Config
@@ -147,6 +151,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.DiskFreeMinBytes <= 0 {
 		o.DiskFreeMinBytes = DiskFreeMinBytesDefault
+	}
+	if o.Attachments.MaxBytes <= 0 {
+		o.Attachments = ledger.DefaultAttachmentLimits()
 	}
 	if o.AuditConfig == nil {
 		cfg := audit.DefaultConfig()

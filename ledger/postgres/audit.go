@@ -176,7 +176,8 @@ func loadAuditVouchers(ctx context.Context, q querier, book string, asOf time.Ti
 			v.decision, v.payee, v.payee_type, v.method, v.flow, v.memo, v.closing, v.correcting, v.status,
 			coalesce(v.reversal_of, 0), coalesce(v.correction_of, 0), coalesce(v.idem_key, ''), v.maker, v.made_at,
 			coalesce(v.checker, ''), v.checked_at, coalesce(v.cashier, ''), v.signed_at, coalesce(v.poster, ''), v.posted_at,
-			l.line_no, l.summary, l.account, l.org, l.fund, coalesce(l.purpose, ''), l.debit_fen, l.credit_fen
+			l.line_no, l.summary, l.account, l.org, l.fund, coalesce(l.purpose, ''), l.debit_fen, l.credit_fen,
+			(SELECT count(*) FROM voucher_attachments a WHERE a.book = v.book AND a.voucher_id = v.id)::int
 		FROM vouchers v LEFT JOIN voucher_lines l ON l.book = v.book AND l.voucher_id = v.id
 		WHERE v.book = $1 AND v.date <= $2
 		ORDER BY v.id, l.line_no`, book, asOf)
@@ -196,7 +197,7 @@ func loadAuditVouchers(ctx context.Context, q querier, book string, asOf time.Ti
 		if err := rows.Scan(&v.ID, &v.Type, &v.Year, &v.Month, &v.Number, &v.Date, &v.Summary, &v.Attachments, &v.DocTypes,
 			&v.Decision, &v.Payee, &v.PayeeType, &v.Method, &v.Flow, &v.Memo, &v.Closing, &v.Correcting, &status,
 			&v.ReversalOf, &v.CorrectionOf, &v.Key, &v.Maker, &madeAt, &v.Checker, &v.CheckedAt, &v.Cashier, &v.SignedAt,
-			&v.Poster, &v.PostedAt, &lineNo, &lSummary, &lAccount, &lOrg, &lFund, &lPurpose, &d, &c); err != nil {
+			&v.Poster, &v.PostedAt, &lineNo, &lSummary, &lAccount, &lOrg, &lFund, &lPurpose, &d, &c, &v.Files); err != nil {
 			return nil, err
 		}
 		i, seen := index[v.ID]

@@ -59,6 +59,9 @@ var constraintFields = map[string]string{
 	"voucher_items_unit_price_valid":        "items.unit_price",
 	"voucher_items_amount_valid":            "items.amount",
 	"voucher_items_amount_is_product":       "items.amount",
+	"voucher_attachments_size":              "file",
+	"voucher_attachments_hash":              "file",
+	"voucher_attachments_type":              "file",
 }
 
 // schemaError is the refusal of an error that PostgreSQL raises itself (a

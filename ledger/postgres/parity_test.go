@@ -418,6 +418,48 @@ var parityTable = []parityRow{
 			return f.inTx(f.tdb.AppURL, func(tx pgx.Tx) error { return rawItems(tx, v.ID, "1 1 100 1 10000") })
 		}, field: "items", state: "LE008"},
 		bulk: unreachable("the bulk import carries no items")},
+	{code: ledger.EInvalidState, rule: "files are attached to a draft only (issue #15)",
+		use: parityPath{run: func(f *fixture) error {
+			v := f.post(receive("1.00"))
+			_, err := f.db.AttachFile(f.ctx, book, "wangfang", v.ID, mustAttachment(f.t, "a.pdf", attPDF))
+			return err
+		}, field: "status", state: "go"},
+		sql: parityPath{run: func(f *fixture) error {
+			v := f.post(receive("1.00"))
+			return f.rawAttach(v.ID, 1, "wangfang", "application/pdf", attPDF, nil)
+		}, field: "status", state: "LE007"},
+		bulk: unreachable("the bulk import carries no files")},
+	{code: ledger.ESamePerson, rule: "only the maker or an admin attaches files (issue #15)",
+		use: parityPath{run: func(f *fixture) error {
+			v := f.mustFlow("wangfang", receive("1.00"))
+			_, err := f.db.AttachFile(f.ctx, book, "liuyang", v.ID, mustAttachment(f.t, "a.pdf", attPDF))
+			return err
+		}, field: "user", state: "go"},
+		sql: parityPath{run: func(f *fixture) error {
+			v := f.mustFlow("wangfang", receive("1.00"))
+			return f.rawAttach(v.ID, 1, "liuyang", "application/pdf", attPDF, nil)
+		}, field: "user", state: "LE006"},
+		bulk: unreachable("the bulk import carries no files")},
+	{code: ledger.EInvalid, rule: "a file's content is of an accepted type, decided by its bytes (issue #15)",
+		use: parityPath{run: func(f *fixture) error {
+			_, err := ledger.NewAttachment("a.pdf", []byte("not a PDF"), ledger.DefaultAttachmentLimits())
+			return err
+		}, field: "file", state: "go"},
+		sql: parityPath{run: func(f *fixture) error {
+			v := f.mustFlow("wangfang", receive("1.00"))
+			return f.rawAttach(v.ID, 1, "wangfang", "application/pdf", []byte("not a PDF"), nil)
+		}, field: "file", state: "23514"},
+		bulk: unreachable("the bulk import carries no files")},
+	{code: ledger.EForbidden, rule: "ledger_app never changes or deletes a stored file (a privilege; the trigger keeps a checked voucher's files even from the owner)",
+		use: unreachable("no use case changes or deletes a file"),
+		sql: parityPath{run: func(f *fixture) error {
+			v := f.mustFlow("wangfang", receive("1.00"))
+			if err := f.rawAttach(v.ID, 1, "wangfang", "application/pdf", attPDF, nil); err != nil {
+				f.t.Fatal(err)
+			}
+			return f.sql(f.tdb.AppURL, `DELETE FROM voucher_attachments WHERE voucher_id = $1`, v.ID)
+		}, field: "-", state: "42501"},
+		bulk: unreachable("the bulk import carries no files")},
 	{code: ledger.ETooLarge, rule: "request bodies are limited",
 		use:  unreachable("the HTTP API's body limit (ledger/httpapi), before any use case"),
 		sql:  unreachable("the HTTP API's body limit"),

@@ -1363,7 +1363,8 @@ func (r *reportReader) journal(accounts []string, daybook bool) iter.Seq2[report
 func (r *reportReader) vouchers() iter.Seq2[report.VoucherLineRow, error] {
 	sql := `SELECT v.id, v.date, v.type, v.number, l.line_no, l.summary, l.account, l.org, l.fund, coalesce(l.purpose, ''),
 			l.debit_fen, l.credit_fen, v.attachments, v.maker, coalesce(v.checker, ''), coalesce(v.cashier, ''), coalesce(v.poster, ''),
-			v.status, coalesce(o.type, ''), coalesce(o.number, 0), o.date
+			v.status, coalesce(o.type, ''), coalesce(o.number, 0), o.date,
+			(SELECT count(*) FROM voucher_attachments a WHERE a.book = v.book AND a.voucher_id = v.id)::int
 		FROM vouchers v
 		JOIN voucher_lines l ON l.book = v.book AND l.voucher_id = v.id
 		LEFT JOIN vouchers o ON o.book = v.book AND o.id = v.reversal_of
@@ -1383,7 +1384,7 @@ func (r *reportReader) vouchers() iter.Seq2[report.VoucherLineRow, error] {
 		for rows.Next() {
 			var x report.VoucherLineRow
 			if err := rows.Scan(&x.VoucherID, &x.Date, &typ, &number, &x.Line, &x.Summary, &x.Account, &org, &fund, &purpose,
-				&debit, &credit, &x.Attachments, &maker, &checker, &cashier, &poster, &status, &otyp, &onumber, &odate); err != nil {
+				&debit, &credit, &x.Attachments, &maker, &checker, &cashier, &poster, &status, &otyp, &onumber, &odate, &x.Files); err != nil {
 				yield(report.VoucherLineRow{}, mapError(err))
 				return
 			}

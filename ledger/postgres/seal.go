@@ -33,8 +33,8 @@ const sealPassMax = 100_000
 //
 // Each batch is one transaction: it locks the head, dequeues its vouchers
 // (skipping any that another sealer took meanwhile), loads them with lines
-// and beneficiaries, computes each seal as ledger.Seal(voucher, seq,
-// previous seal), inserts the seals and advances the head. The database
+// and beneficiaries and the hashes of their attachments, computes each
+// seal as ledger.SealV2(voucher, attachments, seq, previous seal), inserts the seals and advances the head. The database
 // refuses a seal that does not continue the stored chain, so a sealer never
 // extends a chain whose tail was tampered with: it fails, and `ledger
 // verify` says where.
@@ -133,9 +133,13 @@ func (db *DB) sealBatch(ctx context.Context, book string, ids []int64) (int, err
 		if prev == nil {
 			prev = []byte{} // the first seal of a chain links to nothing (not NULL)
 		}
+		files, err := loadSealedAttachments(ctx, tx, book, take)
+		if err != nil {
+			return err
+		}
 		for i, v := range vs {
 			seq++
-			s := ledger.Seal(v, seq, prev)
+			s := ledger.SealV2(v, files[v.ID], seq, prev)
 			seqs[i], vids[i], seals[i], prevs[i] = seq, v.ID, s[:], prev
 			prev = seals[i]
 		}

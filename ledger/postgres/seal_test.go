@@ -106,7 +106,15 @@ func checkChain(t *testing.T, f *fixture) []storedSeal {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := ledger.Seal(v, s.seq, prev); !bytes.Equal(s.seal, want[:]) {
+		files, err := f.db.Attachments(f.ctx, book, s.voucherID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sealed := make([]ledger.SealedAttachment, len(files))
+		for i := range files {
+			sealed[i] = files[i].Sealed()
+		}
+		if want := ledger.SealV2(v, sealed, s.seq, prev); !bytes.Equal(s.seal, want[:]) {
 			t.Fatalf("seq %d (voucher %d): stored seal %x, recomputed %x", s.seq, s.voucherID, s.seal, want)
 		}
 		prev = s.seal

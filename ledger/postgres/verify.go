@@ -45,6 +45,11 @@ const (
 	ProblemPeriodSeal = "period_seal_mismatch"
 	// ProblemVersion: a seal of an encoding version this build does not know.
 	ProblemVersion = "unknown_version"
+	// ProblemAttachment: an attachment of a sealed voucher changed: its
+	// stored bytes no longer have its stored hash, or the stored hashes no
+	// longer match the seal while the ones the action log recorded when
+	// the files were attached do (a file was replaced, added or removed).
+	ProblemAttachment = "attachment_changed"
 )
 
 // VerifyProblemMax bounds the problems listed in a VerifyResult (all are
@@ -265,7 +270,17 @@ func (db *DB) verify(ctx context.Context, book string, fromSeq, toSeq int64, res
 		})
 	}()
 	lc, bc := &chainLineCursor{ch: lines}, &chainBenCursor{ch: bens}
-	err = verifyChainStream(ctx, main, book, fromSeq, toSeq, prev, lc, bc, res)
+	files, err := loadChainAttachments(ctx, main, book, fromSeq, toSeq)
+	if err != nil {
+		cancel()
+		lc.drain()
+		bc.drain()
+		for range 3 {
+			<-errc
+		}
+		return err
+	}
+	err = verifyChainStream(ctx, main, book, fromSeq, toSeq, prev, lc, bc, files, res)
 	if err != nil {
 		cancel()
 	}
@@ -521,7 +536,7 @@ func (c *chainBenCursor) drain() {
 // verifyChainStream reads seals with their vouchers in chain order and checks
 // each against the position before it.
 func verifyChainStream(ctx context.Context, tx pgx.Tx, book string, from, to int64, prev []byte,
-	lines *chainLineCursor, bens *chainBenCursor, res *VerifyResult) error {
+	lines *chainLineCursor, bens *chainBenCursor, files *chainAttachments, res *VerifyResult) error {
 	rows, err := tx.Query(ctx, `SELECT s.seq, s.voucher_id, s.version, s.seal, s.prev, v.id IS NOT NULL,
 			coalesce(v.status, ''), coalesce(v.type, ''), coalesce(v.year, 0), coalesce(v.month, 0), coalesce(v.number, 0),
 			coalesce(v.date, '0001-01-01'), coalesce(v.summary, ''), coalesce(v.attachments, 0), coalesce(v.decision, ''),
@@ -599,14 +614,31 @@ func verifyChainStream(ctx context.Context, tx pgx.Tx, book string, from, to int
 			res.add(ChainProblem{Kind: ProblemVoucherMissing, Seq: seq, VoucherID: voucherID,
 				Message: fmt.Sprintf("voucher %d, sealed at position %d, no longer exists: it was deleted", voucherID, seq)})
 			continue
-		case version != ledger.SealVersion:
+		case version != ledger.SealVersion1 && version != ledger.SealVersion2:
 			res.add(ChainProblem{Kind: ProblemVersion, Seq: seq, VoucherID: voucherID, Voucher: name,
 				Message: fmt.Sprintf("the seal at position %d has encoding version %d, which this ledger does not know", seq, version)})
 			continue
 		}
-		buf = ledger.AppendSealEncoding(buf[:0], &v, seq, storedPrev)
+		stored := files.stored[voucherID]
+		buf, _ = ledger.AppendSealEncodingVersion(buf[:0], version, &v, stored, seq, storedPrev)
 		sum := sha256.Sum256(buf)
 		matches := bytes.Equal(sum[:], seal)
+		if bad := files.rehashed[voucherID]; bad != 0 {
+			res.add(ChainProblem{Kind: ProblemAttachment, Seq: seq, VoucherID: voucherID, Voucher: name,
+				Message: fmt.Sprintf("voucher %s (id %d) at position %d: the stored bytes of its file %d no longer have the file's recorded hash: the file was changed", name, voucherID, seq, bad)})
+			continue
+		}
+		if !matches && version == ledger.SealVersion2 {
+			// Did the voucher's files change? Its seal over the files the
+			// action log recorded when they were attached tells.
+			logged := files.logged[voucherID]
+			b2, _ := ledger.AppendSealEncodingVersion(nil, version, &v, logged, seq, storedPrev)
+			if alt := sha256.Sum256(b2); bytes.Equal(alt[:], seal) {
+				res.add(ChainProblem{Kind: ProblemAttachment, Seq: seq, VoucherID: voucherID, Voucher: name,
+					Message: fmt.Sprintf("voucher %s (id %d) at position %d: its files no longer match its seal (%d stored, %d attached): a file's bytes and hash were replaced, or a file was added or removed", name, voucherID, seq, len(stored), len(logged))})
+				continue
+			}
+		}
 		switch {
 		case !linked && !gap:
 			msg := fmt.Sprintf("voucher %s (id %d) at position %d: its seal does not link to the seal at position %d: vouchers were reordered, inserted or removed", name, voucherID, seq, seq-1)
@@ -851,4 +883,68 @@ func chainVoucherName(year, month int, typ string, number int) string {
 		typ = "记"
 	}
 	return fmt.Sprintf("%04d-%02d:%s-%04d", year, month, typ, number)
+}
+
+// chainAttachments are the files of the sealed vouchers verified, by
+// voucher id: what the seal covers as stored, the number of the first file
+// whose bytes no longer have its stored hash, and the files as the action
+// log recorded them when attached.
+type chainAttachments struct {
+	stored   map[int64][]ledger.SealedAttachment
+	rehashed map[int64]int
+	logged   map[int64][]ledger.SealedAttachment
+}
+
+// loadChainAttachments reads the files of the vouchers sealed at positions
+// from..to, hashing their stored bytes again, and the attach records of the
+// action log of those vouchers.
+func loadChainAttachments(ctx context.Context, tx pgx.Tx, book string, from, to int64) (*chainAttachments, error) {
+	c := &chainAttachments{stored: map[int64][]ledger.SealedAttachment{}, rehashed: map[int64]int{}, logged: map[int64][]ledger.SealedAttachment{}}
+	rows, err := tx.Query(ctx, `SELECT a.voucher_id, a.no, a.sha256, a.size, a.media_type, sha256(a.data) = a.sha256
+		FROM voucher_seals s JOIN voucher_attachments a ON a.book = s.book AND a.voucher_id = s.voucher_id
+		WHERE s.book = $1 AND s.seq BETWEEN $2 AND $3
+		ORDER BY a.voucher_id, a.no`, book, from, to)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var id int64
+		var f ledger.SealedAttachment
+		var sum []byte
+		var same bool
+		if err := rows.Scan(&id, &f.No, &sum, &f.Size, &f.MediaType, &same); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		copy(f.SHA256[:], sum)
+		c.stored[id] = append(c.stored[id], f)
+		if !same && c.rehashed[id] == 0 {
+			c.rehashed[id] = f.No
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = tx.Query(ctx, `SELECT DISTINCT ON (a.voucher_id, (a.detail->>'no')::int) a.voucher_id, (a.detail->>'no')::int,
+			a.detail->>'sha256', (a.detail->>'size')::bigint, a.detail->>'media_type'
+		FROM voucher_seals s JOIN actions a ON a.book = s.book AND a.voucher_id = s.voucher_id AND a.action = $4
+		WHERE s.book = $1 AND s.seq BETWEEN $2 AND $3
+		ORDER BY a.voucher_id, (a.detail->>'no')::int, a.id DESC`, book, from, to, ActAttach)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var f ledger.SealedAttachment
+		var sum string
+		if err := rows.Scan(&id, &f.No, &sum, &f.Size, &f.MediaType); err != nil {
+			return nil, err
+		}
+		if b, err := hex.DecodeString(sum); err == nil && len(b) == len(f.SHA256) {
+			copy(f.SHA256[:], b)
+		}
+		c.logged[id] = append(c.logged[id], f)
+	}
+	return c, rows.Err()
 }

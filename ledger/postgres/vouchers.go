@@ -554,7 +554,8 @@ func (db *DB) VoucherByNumber(ctx context.Context, book string, year, month int,
 
 const voucherColumns = `id, book, type, year, month, number, date, summary, attachments, doc_types, decision, payee, payee_type, method,
 	flow, memo, closing, correcting, status, coalesce(reversal_of, 0), coalesce(correction_of, 0), coalesce(idem_key, ''),
-	maker, made_at, coalesce(checker, ''), checked_at, coalesce(cashier, ''), signed_at, coalesce(poster, ''), posted_at`
+	maker, made_at, coalesce(checker, ''), checked_at, coalesce(cashier, ''), signed_at, coalesce(poster, ''), posted_at,
+	(SELECT count(*) FROM voucher_attachments a WHERE a.book = $1 AND a.voucher_id = id)::int`
 
 func scanVoucher(row pgx.Row) (*ledger.Voucher, error) {
 	v := &ledger.Voucher{}
@@ -563,7 +564,7 @@ func scanVoucher(row pgx.Row) (*ledger.Voucher, error) {
 	err := row.Scan(&v.ID, &v.Book, &v.Type, &v.Year, &v.Month, &v.Number, &v.Date, &v.Summary, &v.Attachments, &v.DocTypes,
 		&v.Decision, &v.Payee, &v.PayeeType, &v.Method, &v.Flow, &v.Memo, &v.Closing, &v.Correcting, &status,
 		&v.ReversalOf, &v.CorrectionOf, &v.Key, &v.Maker, &madeAt, &v.Checker, &v.CheckedAt, &v.Cashier, &v.SignedAt,
-		&v.Poster, &v.PostedAt)
+		&v.Poster, &v.PostedAt, &v.Files)
 	if err != nil {
 		return nil, err
 	}

@@ -326,7 +326,8 @@ type VoucherLineRow struct {
 	OrgName, FundName    string
 	Purpose              ledger.Purpose
 	Debit, Credit        ledger.Money
-	Attachments          int
+	Attachments          int // 附单据数: the paper sheets
+	Files                int // 附件数: the scanned originals stored
 	Maker, Checker       string
 	Cashier, Poster      string
 	Status               ledger.VoucherStatus
