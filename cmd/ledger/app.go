@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/fenyang/partyfee/configs"
+	"github.com/fenyang/partyfee/internal/cli"
 	"github.com/fenyang/partyfee/internal/exit"
 	"github.com/fenyang/partyfee/internal/textout"
 	"github.com/fenyang/partyfee/ledger"
@@ -81,7 +82,7 @@ Without a database URL it runs on a private PostgreSQL cluster in the data direc
 	}
 	root.AddCommand(a.importCommand(), a.reconcileCommand(), a.periodCommand(), a.reportCommand(), a.verifyCommand(),
 		a.serveCommand(), a.userCommand(), a.tokenCommand(), a.demoCommand(), a.benchCommand(),
-		a.exportCommand(), a.templateCommand(), a.backupCommand(), a.restoreCommand(), a.grantCommand())
+		a.exportCommand(), a.templateCommand(), a.backupCommand(), a.restoreCommand(), cli.GrantCommand(a.cliEnv()))
 	root.AddCommand(a.auditCommands()...)
 	textout.RefuseUnknown(root)
 	textout.LocalizeHelp(root, func(c *cobra.Command) i18n.Lang {

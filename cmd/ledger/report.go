@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/fenyang/partyfee/internal/cli"
 	"github.com/fenyang/partyfee/internal/exit"
 	"github.com/fenyang/partyfee/internal/textout"
 	"github.com/fenyang/partyfee/internal/workbook"
@@ -43,7 +44,7 @@ rollup.databases is read from that database. A user reads a lower book only when
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
 			if name == "rollup" {
-				return a.rollup(cmd, period, books, out)
+				return cli.Rollup(a.cliEnv(), cmd, period, books, out)
 			}
 			if name != "audit" {
 				if _, ok := reports.SheetName(name); !ok {

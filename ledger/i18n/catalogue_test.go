@@ -142,7 +142,10 @@ func messageSites(t *testing.T) []site {
 		sites = append(sites, site{format: s, pos: fset.Position(lit.Pos()).String()})
 	}
 	for _, f := range files {
-		inCmd := strings.Contains(filepath.ToSlash(fset.Position(f.Pos()).Filename), "/cmd/")
+		// The command's help texts: cmd/ledger and the command groups it
+		// wires from internal packages.
+		name := filepath.ToSlash(fset.Position(f.Pos()).Filename)
+		inCmd := strings.Contains(name, "/cmd/") || strings.Contains(name, "/internal/cli/") || strings.Contains(name, "/internal/attachcmd/")
 		ast.Inspect(f, func(n ast.Node) bool {
 			// Help texts of the command: cobra's Short and Long, and the
 			// usage text of each flag, are keys rendered with i18n.Text.

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"cmp"
@@ -21,8 +21,8 @@ import (
 	"github.com/fenyang/partyfee/ledger/postgres"
 )
 
-// grantCommand: grants across books (下拨下级账套) and who reads the roll-up.
-func (a *app) grantCommand() *cobra.Command {
+// GrantCommand is `ledger grant`: grants to another book and who reads the roll-up.
+func GrantCommand(e Env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "grant",
 		Short: "Grants to another book: make, list, export, receive; roll-up readers",
@@ -38,7 +38,7 @@ book is in another database, export the posted grant and receive the file there 
 	mk := &cobra.Command{
 		Use: "make", Short: "Make a draft grant voucher to an organisation of another book", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			actor, err := a.actor()
+			actor, err := e.Actor()
 			if err != nil {
 				return err
 			}
@@ -47,22 +47,22 @@ book is in another database, export the posted grant and receive the file there 
 			if req.Amount, err = ledger.ParseAmount(r.amount); err != nil {
 				return err
 			}
-			if req.Date, err = a.dateOrToday(r.date); err != nil {
+			if req.Date, err = dateOrToday(e, r.date); err != nil {
 				return err
 			}
-			db, err := a.openDB(cmd.Context())
+			db, err := e.OpenDB(cmd.Context())
 			if err != nil {
 				return err
 			}
-			v, replayed, err := db.MakeGrant(cmd.Context(), a.book(), actor, req)
+			v, replayed, err := db.MakeGrant(cmd.Context(), e.Book(), actor, req)
 			if err != nil {
 				return err
 			}
-			b, err := db.LoadBooks(cmd.Context(), a.book())
+			b, err := db.LoadBooks(cmd.Context(), e.Book())
 			if err != nil {
 				return err
 			}
-			return a.printVoucher(v, b.Chart, replayed)
+			return e.PrintVoucher(v, b.Chart, replayed)
 		},
 	}
 	f := mk.Flags()
@@ -81,33 +81,33 @@ book is in another database, export the posted grant and receive the file there 
 	list := &cobra.Command{
 		Use: "list", Short: "List the grants this book made or received, with their 在途 state", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := a.openDB(cmd.Context())
+			db, err := e.OpenDB(cmd.Context())
 			if err != nil {
 				return err
 			}
-			gs, err := db.Grants(cmd.Context(), a.book())
+			gs, err := db.Grants(cmd.Context(), e.Book())
 			if err != nil {
 				return err
 			}
-			if a.jsonOut() {
-				return a.printJSON(gs)
+			if e.JSON() {
+				return e.PrintJSON(gs)
 			}
-			return textout.Grants(a.stdout, a.cfg.Locale, gs)
+			return textout.Grants(e.Stdout(), e.Config().Locale, gs)
 		},
 	}
 	var out string
 	export := &cobra.Command{
 		Use: "export VOUCHER --out FILE.json", Short: "Write a posted grant for a lower book in another database", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := a.openDB(cmd.Context())
+			db, err := e.OpenDB(cmd.Context())
 			if err != nil {
 				return err
 			}
-			id, err := a.voucherRef(cmd, db, args[0])
+			id, err := e.VoucherRef(cmd, db, args[0])
 			if err != nil {
 				return err
 			}
-			g, err := db.ExportGrant(cmd.Context(), a.book(), id)
+			g, err := db.ExportGrant(cmd.Context(), e.Book(), id)
 			if err != nil {
 				return err
 			}
@@ -116,7 +116,7 @@ book is in another database, export the posted grant and receive the file there 
 				return err
 			}
 			if out == "" {
-				_, err = a.stdout.Write(append(data, '\n'))
+				_, err = e.Stdout().Write(append(data, '\n'))
 				return err
 			}
 			return workbook.WriteFile(out, func(w io.Writer) error { _, err := w.Write(append(data, '\n')); return err })
@@ -126,7 +126,7 @@ book is in another database, export the posted grant and receive the file there 
 	receive := &cobra.Command{
 		Use: "receive FILE.json", Short: "Record a grant exported by an upper book in another database, as a draft receipt", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			actor, err := a.actor()
+			actor, err := e.Actor()
 			if err != nil {
 				return err
 			}
@@ -138,7 +138,7 @@ book is in another database, export the posted grant and receive the file there 
 			if err := json.Unmarshal(data, &g); err != nil {
 				return ledger.Errorf(ledger.EInvalid, "file", "%s is not a grant export: %v", args[0], err)
 			}
-			db, err := a.openDB(cmd.Context())
+			db, err := e.OpenDB(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -150,25 +150,25 @@ book is in another database, export the posted grant and receive the file there 
 			if err != nil {
 				return err
 			}
-			return a.printVoucher(v, b.Chart, replayed)
+			return e.PrintVoucher(v, b.Chart, replayed)
 		},
 	}
 	reader := &cobra.Command{
 		Use: "reader BOOK/USER", Short: "Let a user of an upper book read this book in the roll-up (admin of the whole book)", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			actor, err := a.actor()
+			actor, err := e.Actor()
 			if err != nil {
 				return err
 			}
 			rb, ru, _ := strings.Cut(args[0], "/")
-			db, err := a.openDB(cmd.Context())
+			db, err := e.OpenDB(cmd.Context())
 			if err != nil {
 				return err
 			}
-			if err := db.GrantRollupReader(cmd.Context(), a.book(), actor, rb, ru); err != nil {
+			if err := db.GrantRollupReader(cmd.Context(), e.Book(), actor, rb, ru); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "%s\n", i18n.T(a.cfg.Locale, "%s of book %s may read book %s in the roll-up", ru, rb, a.book()))
+			fmt.Fprintf(e.Stdout(), "%s\n", i18n.T(e.Config().Locale, "%s of book %s may read book %s in the roll-up", ru, rb, e.Book()))
 			return nil
 		},
 	}
@@ -177,15 +177,15 @@ book is in another database, export the posted grant and receive the file there 
 }
 
 // dateOrToday parses a --date, or gives today in the book's time zone.
-func (a *app) dateOrToday(s string) (time.Time, error) {
+func dateOrToday(e Env, s string) (time.Time, error) {
 	if s == "" {
-		return ledger.Today(time.Now(), a.cfg.Report.TimeZone), nil
+		return ledger.Today(time.Now(), e.Config().Report.TimeZone), nil
 	}
 	return ledger.ParseDate(s)
 }
 
-// rollup writes the roll-up across books (report rollup).
-func (a *app) rollup(cmd *cobra.Command, period, books, out string) error {
+// Rollup writes the roll-up across books (`ledger report rollup`).
+func Rollup(e Env, cmd *cobra.Command, period, books, out string) error {
 	if period == "" {
 		return exit.Usagef("--period is required (2020-02, 2020-02..2020-03 or 2020)")
 	}
@@ -193,7 +193,7 @@ func (a *app) rollup(cmd *cobra.Command, period, books, out string) error {
 	if err != nil {
 		return err
 	}
-	db, err := a.openDB(cmd.Context())
+	db, err := e.OpenDB(cmd.Context())
 	if err != nil {
 		return err
 	}
@@ -202,18 +202,18 @@ func (a *app) rollup(cmd *cobra.Command, period, books, out string) error {
 		if codes, err = db.BookCodes(cmd.Context()); err != nil {
 			return err
 		}
-		for code := range a.cfg.Rollup.Databases {
+		for code := range e.Config().Rollup.Databases {
 			if !slices.Contains(codes, code) {
 				codes = append(codes, code)
 			}
 		}
 		slices.Sort(codes)
 	}
-	req := workbook.RollupRequest{Period: p, ReaderBook: a.book(), Reader: a.cfg.User}
+	req := workbook.RollupRequest{Period: p, ReaderBook: e.Book(), Reader: e.Config().User}
 	for _, code := range codes {
 		code = strings.TrimSpace(code)
 		src := workbook.RollupSource{Book: code, DB: db, Source: "本库"}
-		if url := a.cfg.Rollup.Databases[code]; url != "" {
+		if url := e.Config().Rollup.Databases[code]; url != "" {
 			other, err := postgres.Open(cmd.Context(), url, postgres.Options{MaxConns: 2})
 			if err != nil {
 				return err
@@ -230,15 +230,15 @@ func (a *app) rollup(cmd *cobra.Command, period, books, out string) error {
 	if out == "" {
 		out = "rollup-" + strings.ReplaceAll(p.Label(), "..", "_") + ".xlsx"
 	}
-	preparer := a.cfg.Report.Preparer
-	if u, err := db.LoadUser(cmd.Context(), a.book(), a.cfg.User); preparer == "" && err == nil {
+	preparer := e.Config().Report.Preparer
+	if u, err := db.LoadUser(cmd.Context(), e.Book(), e.Config().User); preparer == "" && err == nil {
 		preparer = cmp.Or(u.FullName, u.Name)
 	}
-	if err := workbook.WriteRollup(out, r, preparer, a.cfg.Report.Reviewer, a.cfg.Report.Signatures); err != nil {
+	if err := workbook.WriteRollup(out, r, preparer, e.Config().Report.Reviewer, e.Config().Report.Signatures); err != nil {
 		return err
 	}
-	if a.jsonOut() {
-		return a.printJSON(map[string]any{"out": out, "rollup": r})
+	if e.JSON() {
+		return e.PrintJSON(map[string]any{"out": out, "rollup": r})
 	}
-	return textout.Rollup(a.stdout, a.cfg.Locale, r, out)
+	return textout.Rollup(e.Stdout(), e.Config().Locale, r, out)
 }
