@@ -403,7 +403,7 @@ func classifySQL(pendingOnly bool) string {
 		JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id
 		JOIN accounts a ON a.book = l.book AND a.code = l.account
 		JOIN funds f ON f.book = l.book AND f.code = l.fund
-		WHERE l.book = $1 AND v.status = 'posted' AND `+effDateSQL+` BETWEEN $2 AND $3 AND f.kind IN ('upper', 'matching')
+		WHERE l.book = $1 AND v.status = 'posted' AND ` + effDateSQL + ` BETWEEN $2 AND $3 AND f.kind IN ('upper', 'matching')
 	), flags AS (
 		SELECT voucher_id, fund, bool_or(income) AS income, bool_or(spend) AS spend FROM x GROUP BY 1, 2
 	), g AS (
@@ -773,7 +773,7 @@ const spendLinesSQL = `FROM voucher_lines l
 	JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id
 	JOIN accounts a ON a.book = l.book AND a.code = l.account
 	JOIN funds f ON f.book = l.book AND f.code = l.fund
-	WHERE l.book = $1 AND v.status = 'posted' AND v.date BETWEEN $2 AND $3 AND a.purpose IS NOT NULL AND `+notYearFlowSQL+`
+	WHERE l.book = $1 AND v.status = 'posted' AND v.date BETWEEN $2 AND $3 AND a.purpose IS NOT NULL AND ` + notYearFlowSQL + `
 	  AND f.kind IN ('upper', 'matching') AND (cardinality($4::text[]) = 0 OR l.org = ANY($4::text[]))`
 
 // methodSQL is a voucher's payment method: as recorded, or cash when it
@@ -809,7 +809,7 @@ func (r *reportReader) t3() iter.Seq2[report.T3Row, error] {
 		LEFT JOIN LATERAL (SELECT count(*)::int AS n, (array_agg(b.name ORDER BY b.seq))[1:` + fmt.Sprint(itemNamesMax) + `] AS names
 			FROM voucher_beneficiaries b WHERE b.book = v.book AND b.voucher_id = coalesce(v.reversal_of, v.id)) ben ON true
 		` + join + `
-		WHERE l.book = $1 AND v.status = 'posted' AND v.date BETWEEN $2 AND $3 AND a.purpose IS NOT NULL AND `+notYearFlowSQL+`
+		WHERE l.book = $1 AND v.status = 'posted' AND v.date BETWEEN $2 AND $3 AND a.purpose IS NOT NULL AND ` + notYearFlowSQL + `
 		  AND f.kind IN ('upper', 'matching') AND ` + scopeSQL("l.org") + `
 		ORDER BY v.date, v.type COLLATE "C", v.number, v.id, l.line_no`
 	return func(yield func(report.T3Row, error) bool) {
