@@ -187,3 +187,160 @@ func mapSQL(err error) error {
 	}
 	return postgres.MapError(err)
 }
+
+// yearFixture is a book with a year of activity in February 2020 (FY-UP
+// received, allocated to two branches, partly spent) and its clock in
+// January 2021.
+func yearFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := newFixture(t, nil)
+	f.fund("10000.00", map[string]string{"FY-CP-01": "4000.00", "FY-CP-02": "3000.00"})
+	f.post(ledger.FlowRequest{Flow: ledger.FlowSpend, Fund: "FY-UP", Org: "FY-CP-01", Purpose: ledger.Procurement, Amount: money("1200.00"), Attachments: 1})
+	f.post(ledger.FlowRequest{Flow: ledger.FlowSpend, Fund: "FY-UP", Org: "FY-CP-02", Purpose: ledger.Relief, Amount: money("500.00"), Attachments: 1})
+	f.db.Now = func() time.Time { return time.Date(2021, 1, 5, 8, 0, 0, 0, time.UTC) }
+	return f
+}
+
+func TestYearCloseMovesIncomeAndExpenseIntoSurplus(t *testing.T) {
+	t.Parallel()
+	f := yearFixture(t)
+	_, err := f.db.YearClose(f.ctx, book, "sunlixin", 2020)
+	wantCode(t, err, ledger.EInvalidState, "year") // February is open
+	for m := 2; m <= 11; m++ {
+		if err := f.closeMonth(2020, m); err != nil {
+			t.Fatalf("close 2020-%02d: %v", m, err)
+		}
+	}
+	// December closes the year only after the year-end close.
+	err = f.closeMonth(2020, 12)
+	wantCode(t, postgres.MapError(err), ledger.EInvalidState, "year")
+	_, err = f.db.YearClose(f.ctx, book, "wangfang", 2020)
+	wantCode(t, err, ledger.EForbidden, "user")
+
+	vs, err := f.db.YearClose(f.ctx, book, "sunlixin", 2020)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vs) != 1 {
+		t.Fatalf("year-end close made %d vouchers, want 1 (one fund)", len(vs))
+	}
+	v := vs[0]
+	if v.Maker != ledger.SystemUser || v.Flow != ledger.FlowYearClose || !v.Date.Equal(day("2020-12-31")) || v.Status != ledger.StatusDraft {
+		t.Fatalf("closing voucher = %+v", v)
+	}
+	if _, err := f.db.YearClose(f.ctx, book, "sunlixin", 2020); ledger.ErrorCode(err) != ledger.EInvalidState {
+		t.Fatalf("second run with a draft pending: %v", err)
+	}
+	if err := f.approve(v); err != nil {
+		t.Fatalf("post the closing voucher: %v", err)
+	}
+	// Income and expense are zero; 党费结余 holds what is left, per
+	// organisation and fund: the special fund stays earmarked.
+	for _, k := range []struct{ account, org string }{{"420101", "FY"}, {"500101", "FY-CP-01"}, {"500103", "FY-CP-02"}} {
+		if got := f.balance(k.account, k.org, "FY-UP"); !got.IsZero() {
+			t.Fatalf("%s %s after the close = %s", k.account, k.org, got)
+		}
+	}
+	for org, want := range map[string]string{"FY": "-10000.00", "FY-CP-01": "1200.00", "FY-CP-02": "500.00"} {
+		if got := f.balance(ledger.AcctSurplusSpecial, org, "FY-UP"); !got.Equal(money(want)) {
+			t.Fatalf("300102 %s = %s, want %s", org, got, want)
+		}
+	}
+	if again, err := f.db.YearClose(f.ctx, book, "sunlixin", 2020); err != nil || len(again) != 0 {
+		t.Fatalf("a run with nothing left made %d vouchers: %v", len(again), err)
+	}
+	if err := f.closeMonth(2020, 12); err != nil {
+		t.Fatalf("close December: %v", err)
+	}
+	if n := f.count(`SELECT count(*) FROM years WHERE book = $1 AND year = 2020 AND status = 'closed'`, book); n != 1 {
+		t.Fatal("closing December did not close the year")
+	}
+	// No voucher in a closed year, in Go and in SQL.
+	_, err = f.flow("wangfang", ledger.FlowRequest{Flow: ledger.FlowReceive, Fund: "FY-UP", Amount: money("1.00"), Date: day("2020-12-31"), Attachments: 1})
+	wantCode(t, err, ledger.EPeriodClosed, "date")
+	_, err = f.db.Pool.Exec(f.ctx, `INSERT INTO years (book, year, status, closed_at, closed_by) VALUES ($1, 2021, 'closed', now(), 'system')`, book)
+	wantCode(t, postgres.MapError(err), ledger.EInvalidState, "year")
+
+	// 2021 opens with 2020's closing balances, per account, organisation
+	// and fund.
+	f.post(ledger.FlowRequest{Flow: ledger.FlowSpend, Fund: "FY-UP", Org: "FY-CP-01", Purpose: ledger.Procurement, Amount: money("100.00"), Date: day("2021-01-04"), Attachments: 1})
+	y2020, jan := auditData(f, "2020"), auditData(f, "2021-01")
+	closing := map[string]ledger.Money{}
+	for _, r := range y2020.Balances {
+		closing[r.Account] = r.ClosingDebit.Sub(r.ClosingCredit)
+	}
+	for _, r := range jan.Balances {
+		if got := r.OpeningDebit.Sub(r.OpeningCredit); !got.Equal(closing[r.Account]) {
+			t.Errorf("account %s: 2021 年初余额 %s, 2020 期末余额 %s", r.Account, got, closing[r.Account])
+		}
+		if a := f.books().Chart[r.Account]; a != nil && (a.Type == ledger.Income || a.Type == ledger.Expense) && !(r.OpeningDebit.IsZero() && r.OpeningCredit.IsZero()) {
+			t.Errorf("income or expense account %s opens 2021 with a balance", r.Account)
+		}
+	}
+	t1 := map[[2]string]ledger.Money{}
+	for _, r := range y2020.T1 {
+		t1[[2]string{r.Org, r.Fund}] = r.Closing
+	}
+	if len(t1) == 0 {
+		t.Fatal("T1 of 2020 is empty")
+	}
+	for _, r := range jan.T1 {
+		if want := t1[[2]string{r.Org, r.Fund}]; !r.Opening.Equal(want) {
+			t.Errorf("T1 %s %s: 2021 期初结余 %s, 2020 期末结余 %s", r.Org, r.Fund, r.Opening, want)
+		}
+	}
+	var keys int
+	if err := f.db.Pool.QueryRow(f.ctx, `WITH c AS (
+			SELECT l.account, l.org, l.fund, sum(l.debit_fen - l.credit_fen) FILTER (WHERE v.date <= '2020-12-31') AS closing,
+			       sum(l.debit_fen - l.credit_fen) FILTER (WHERE v.date < '2021-01-01') AS opening
+			FROM voucher_lines l JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id
+			WHERE l.book = $1 AND v.status = 'posted' GROUP BY 1, 2, 3)
+		SELECT count(*) FROM c WHERE closing IS DISTINCT FROM opening`, book).Scan(&keys); err != nil || keys != 0 {
+		t.Fatalf("%d keys open 2021 with other than 2020's closing (%v)", keys, err)
+	}
+}
+
+func TestYearReopenRules(t *testing.T) {
+	t.Parallel()
+	f := yearFixture(t)
+	for m := 2; m <= 11; m++ {
+		if err := f.closeMonth(2020, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	vs, err := f.db.YearClose(f.ctx, book, "sunlixin", 2020)
+	if err != nil || len(vs) != 1 {
+		t.Fatalf("year close: %v", err)
+	}
+	if err := f.approve(vs[0]); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, f.db.ReopenYear(f.ctx, book, "sunlixin", 2020, "更正"), ledger.EInvalidState, "year") // not closed yet
+	if err := f.closeMonth(2020, 12); err != nil {
+		t.Fatal(err)
+	}
+	dec, _ := ledger.ParsePeriod("2020-12")
+	wantCode(t, f.db.ReopenPeriod(f.ctx, book, "sunlixin", dec, "补记"), ledger.EInvalidState, "year")
+	wantCode(t, f.db.ReopenYear(f.ctx, book, "liqiang", 2020, "更正"), ledger.EForbidden, "user")
+	wantCode(t, f.db.ReopenYear(f.ctx, book, "sunlixin", 2020, "  "), ledger.EInvalid, "reason")
+	wantCode(t, f.db.ReopenYear(f.ctx, book, ledger.SystemUser, 2020, "更正"), ledger.EForbidden, "user")
+	// Raw SQL: no re-open without its event by an admin of the whole book.
+	_, err = f.db.Pool.Exec(f.ctx, `UPDATE years SET status = 'open' WHERE book = $1 AND year = 2020`, book)
+	wantCode(t, postgres.MapError(err), ledger.EForbidden, "user")
+	_, err = f.db.Pool.Exec(f.ctx, `INSERT INTO year_events (book, year, action, actor, at, reason) VALUES ($1, 2020, 'reopen', 'liqiang', now(), 'x')`, book)
+	wantCode(t, postgres.MapError(err), ledger.EForbidden, "user")
+
+	if err := f.db.ReopenYear(f.ctx, book, "sunlixin", 2020, "补记12月31日利息收入"); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.count(`SELECT count(*) FROM year_events WHERE book = $1 AND year = 2020 AND action = 'reopen' AND actor = 'sunlixin' AND reason = '补记12月31日利息收入'`, book); n != 1 {
+		t.Fatal("the re-open is not logged")
+	}
+	if err := f.db.ReopenPeriod(f.ctx, book, "sunlixin", dec, "补记利息"); err != nil {
+		t.Fatalf("re-open December of a re-opened year: %v", err)
+	}
+	ys, err := f.db.Years(f.ctx, book)
+	if err != nil || len(ys) != 1 || ys[0].Status != "open" {
+		t.Fatalf("years = %+v, %v", ys, err)
+	}
+}
