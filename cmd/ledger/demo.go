@@ -13,7 +13,7 @@ import (
 )
 
 func (a *app) demoCommand() *cobra.Command {
-	var outDir string
+	var outDir, through string
 	var reset bool
 	c := &cobra.Command{
 		Use:   "demo",
@@ -50,11 +50,12 @@ computed from the ledger. It refuses a database that already has vouchers unless
 			if err := os.MkdirAll(outDir, 0o755); err != nil {
 				return err
 			}
-			return demo.Run(ctx, db, demo.Options{OutDir: outDir, Out: a.stdout, Preparer: a.cfg.Report.Preparer, Reviewer: a.cfg.Report.Reviewer})
+			return demo.Run(ctx, db, demo.Options{OutDir: outDir, Out: a.stdout, Preparer: a.cfg.Report.Preparer, Reviewer: a.cfg.Report.Reviewer, Through: through})
 		},
 	}
 	c.Flags().StringVar(&outDir, "out", "out", "directory for the workbooks and the bank statement")
 	c.Flags().BoolVar(&reset, "reset", false, "drop everything in the database first")
+	c.Flags().StringVar(&through, "through", "", "record the year through this month (2020-12: every month closed and the year-end close)")
 	return c
 }
 

@@ -28,6 +28,10 @@ type Options struct {
 	// workbooks (the audit workbook names the officer who made the
 	// vouchers as its preparer).
 	Preparer, Reviewer string
+	// Through, when set (YYYY-MM, up to 2020-12), goes on after March:
+	// monthly activity to that month, each month closed, and in December
+	// the year-end close.
+	Through string
 }
 
 // Run records the scenario on db, an empty ledger database, prints the
