@@ -55,6 +55,7 @@ func (s *Server) register() {
 	s.registerVoucherLookup()
 	s.registerFindings()
 	s.registerBatch()
+	s.registerYear()
 	s.registerFacts()
 	s.registerUsers()
 	s.registerReconcileFiles()
