@@ -95,3 +95,20 @@ func TestDemoThroughDecember(t *testing.T) {
 		t.Fatalf("%d balances per account, organisation and fund differ from 2020's closing (%v)", keys, err)
 	}
 }
+
+// TestDemoThroughRefusesOtherMonths: --through names a month of 2020 from
+// March on, and a refused one records nothing.
+func TestDemoThroughRefusesOtherMonths(t *testing.T) {
+	t.Parallel()
+	tdb := pgtest.NewDatabase(t)
+	db := tdb.Open(t, tdb.AppURL)
+	for _, m := range []string{"2020-02", "2021-01", "2020", "December"} {
+		err := Run(context.Background(), db, Options{Out: &bytes.Buffer{}, Through: m})
+		if ledger.ErrorCode(err) != ledger.EInvalid || ledger.ErrorField(err) != "through" {
+			t.Errorf("--through %s: %v", m, err)
+		}
+	}
+	if has, err := db.HasVouchers(context.Background()); err != nil || has {
+		t.Fatalf("a refused demo recorded vouchers (%v)", err)
+	}
+}
