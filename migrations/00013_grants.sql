@@ -18,7 +18,8 @@
 
 ALTER TABLE vouchers DROP CONSTRAINT vouchers_flow_check;
 ALTER TABLE vouchers ADD CONSTRAINT vouchers_flow_check
-    CHECK (flow IN ('receive', 'match', 'allocate', 'spend', 'return', 'general', 'reversal', 'correction', 'import', 'donation', 'remit', 'grant'));
+    CHECK (flow IN ('receive', 'match', 'allocate', 'spend', 'return', 'general', 'reversal', 'correction', 'import', 'donation', 'remit',
+        'opening', 'opening_ytd', 'year_close', 'grant'));
 
 CREATE TABLE grants (
     book       text NOT NULL,
@@ -171,9 +172,10 @@ CREATE TRIGGER grants_after_post AFTER UPDATE OF status ON vouchers
     FOR EACH ROW WHEN (NEW.flow = 'grant' AND NEW.status = 'posted' AND OLD.status <> 'posted')
     EXECUTE FUNCTION grants_after_post();
 
--- The receipt's maker: `system` may make a draft only as the receipt of a
--- posted grant to this book (its key names the grant, and a key is used
--- once per book); everyone else is an officer or admin of the book.
+-- The receipt's maker: `system` makes the year-end close (00010) and a
+-- draft as the receipt of a posted grant to this book (its key names the
+-- grant, and a key is used once per book); everyone else is an officer or
+-- admin of the book.
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION ledger_system_may_make(p_book text, p_key text) RETURNS boolean
 LANGUAGE plpgsql STABLE SET search_path = public, pg_temp AS $$
@@ -203,7 +205,7 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'LE007', COLUMN = 'status', MESSAGE = 'a voucher is made as a draft';
     END IF;
     IF NOT ledger_user_has(NEW.book, NEW.maker, '{officer,admin}')
-       AND NOT (NEW.maker = 'system' AND ledger_system_may_make(NEW.book, NEW.idem_key)) THEN
+       AND NOT (NEW.maker = 'system' AND (NEW.flow = 'year_close' OR ledger_system_may_make(NEW.book, NEW.idem_key))) THEN
         RAISE EXCEPTION USING ERRCODE = 'LE011', COLUMN = 'maker', MESSAGE = format('%s is not an officer or admin of book %s', NEW.maker, NEW.book);
     END IF;
     IF NEW.reversal_of IS NOT NULL AND NOT EXISTS (

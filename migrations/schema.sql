@@ -797,6 +797,25 @@ END $$;
 ALTER FUNCTION public.periods_before_update() OWNER TO ledger_owner;
 
 --
+-- Name: periods_close_year(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.periods_close_year() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF NEW.month = 12 AND OLD.status = 'open' AND NEW.status = 'closed' THEN
+        INSERT INTO years (book, year, status, closed_at, closed_by) VALUES (NEW.book, NEW.year, 'closed', NEW.closed_at, NEW.closed_by)
+            ON CONFLICT (book, year) DO UPDATE SET status = 'closed', closed_at = excluded.closed_at, closed_by = excluded.closed_by;
+        INSERT INTO year_events (book, year, action, actor, at) VALUES (NEW.book, NEW.year, 'close', NEW.closed_by, NEW.closed_at);
+    END IF;
+    RETURN NULL;
+END $$;
+
+ALTER FUNCTION public.periods_close_year() OWNER TO ledger_owner;
+
+--
 -- Name: periods_reopen_needs_event(); Type: FUNCTION; Schema: public; Owner: ledger_owner
 --
 
@@ -816,6 +835,44 @@ BEGIN
 END $$;
 
 ALTER FUNCTION public.periods_reopen_needs_event() OWNER TO ledger_owner;
+
+--
+-- Name: periods_year_end(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.periods_year_end() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    r record;
+BEGIN
+    IF NEW.month <> 12 THEN
+        RETURN NEW;
+    END IF;
+    IF OLD.status = 'open' AND NEW.status = 'closed' THEN
+        SELECT l.account, l.org, l.fund, sum(l.debit_fen - l.credit_fen) AS n INTO r
+        FROM voucher_lines l
+        JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id
+        JOIN accounts a ON a.book = l.book AND a.code = l.account
+        WHERE l.book = NEW.book AND v.status = 'posted' AND v.date <= make_date(NEW.year, 12, 31) AND a.type IN ('income', 'expense')
+        GROUP BY 1, 2, 3 HAVING sum(l.debit_fen - l.credit_fen) <> 0
+        ORDER BY 1, 2, 3 LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE007', COLUMN = 'year',
+                MESSAGE = format('December %s closes the year: account %s of %s, fund %s, still has %s; make the year-end close (year close %s) and post it first',
+                                 NEW.year, r.account, r.org, r.fund, r.n / 100.0, NEW.year);
+        END IF;
+    ELSIF OLD.status = 'closed' AND NEW.status = 'open' THEN
+        IF EXISTS (SELECT 1 FROM years WHERE book = NEW.book AND year = NEW.year AND status = 'closed') THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE007', COLUMN = 'year',
+                MESSAGE = format('year %s is closed; re-open the year before its December', NEW.year);
+        END IF;
+    END IF;
+    RETURN NEW;
+END $$;
+
+ALTER FUNCTION public.periods_year_end() OWNER TO ledger_owner;
 
 --
 -- Name: seal_heads_check(); Type: FUNCTION; Schema: public; Owner: ledger_owner
@@ -1297,7 +1354,7 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'LE007', COLUMN = 'status', MESSAGE = 'a voucher is made as a draft';
     END IF;
     IF NOT ledger_user_has(NEW.book, NEW.maker, '{officer,admin}')
-       AND NOT (NEW.maker = 'system' AND ledger_system_may_make(NEW.book, NEW.idem_key)) THEN
+       AND NOT (NEW.maker = 'system' AND (NEW.flow = 'year_close' OR ledger_system_may_make(NEW.book, NEW.idem_key))) THEN
         RAISE EXCEPTION USING ERRCODE = 'LE011', COLUMN = 'maker', MESSAGE = format('%s is not an officer or admin of book %s', NEW.maker, NEW.book);
     END IF;
     IF NEW.reversal_of IS NOT NULL AND NOT EXISTS (
@@ -1541,6 +1598,116 @@ BEGIN
 END $$;
 
 ALTER FUNCTION public.vouchers_take_number() OWNER TO ledger_owner;
+
+--
+-- Name: vouchers_year_rules(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.vouchers_year_rules() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    y integer := extract(year FROM NEW.date);
+BEGIN
+    IF EXISTS (SELECT 1 FROM years WHERE book = NEW.book AND year = y AND status = 'closed') THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE004', COLUMN = 'date', MESSAGE = format('year %s of book %s is closed', y, NEW.book);
+    END IF;
+    IF NEW.flow IN ('opening', 'opening_ytd') THEN
+        IF NOT ledger_is_book_admin(NEW.book, NEW.maker) THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE011', COLUMN = 'maker',
+                MESSAGE = format('%s is not an admin of the whole book %s: only one enters opening balances', NEW.maker, NEW.book);
+        END IF;
+        IF extract(day FROM NEW.date) <> 1 THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'date', MESSAGE = 'opening balances are dated the first day of the first open month';
+        END IF;
+        IF NEW.flow = 'opening_ytd' AND extract(month FROM NEW.date) = 1 THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'date', MESSAGE = 'a book opened in January has no movements of the year before it';
+        END IF;
+        IF EXISTS (SELECT 1 FROM periods WHERE book = NEW.book AND status = 'closed') THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE004', COLUMN = 'date',
+                MESSAGE = format('a month of book %s is closed: its opening balances are locked', NEW.book);
+        END IF;
+        IF EXISTS (SELECT 1 FROM vouchers WHERE book = NEW.book AND flow = NEW.flow AND status <> 'void') THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE007', COLUMN = 'flow',
+                MESSAGE = format('book %s has its opening balances already; void the draft or reverse the posted one first', NEW.book);
+        END IF;
+        IF EXISTS (SELECT 1 FROM vouchers WHERE book = NEW.book AND status <> 'void' AND (date < NEW.date
+                   OR flow IN ('opening', 'opening_ytd') AND date <> NEW.date)) THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE007', COLUMN = 'date',
+                MESSAGE = format('book %s has vouchers before %s: opening balances come first', NEW.book, NEW.date);
+        END IF;
+    ELSIF NEW.flow = 'year_close' THEN
+        IF NEW.maker <> 'system' AND NOT ledger_is_book_admin(NEW.book, NEW.maker) THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE011', COLUMN = 'maker',
+                MESSAGE = format('%s is neither the batch nor an admin of the whole book %s: they make the year-end close', NEW.maker, NEW.book);
+        END IF;
+        IF extract(month FROM NEW.date) <> 12 OR extract(day FROM NEW.date) <> 31 THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'date', MESSAGE = 'the year-end close is dated 31 December';
+        END IF;
+        IF EXISTS (SELECT 1 FROM periods WHERE book = NEW.book AND year = y AND month < 12 AND status = 'open') THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE007', COLUMN = 'year',
+                MESSAGE = format('the year-end close of %s needs January to November closed', y);
+        END IF;
+    END IF;
+    IF NEW.reversal_of IS NOT NULL
+       AND EXISTS (SELECT 1 FROM vouchers o WHERE o.book = NEW.book AND o.id = NEW.reversal_of AND o.flow IN ('opening', 'opening_ytd'))
+       AND EXISTS (SELECT 1 FROM periods WHERE book = NEW.book AND status = 'closed') THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE004', COLUMN = 'reversal_of',
+            MESSAGE = format('a month of book %s is closed: its opening balances are locked', NEW.book);
+    END IF;
+    RETURN NEW;
+END $$;
+
+ALTER FUNCTION public.vouchers_year_rules() OWNER TO ledger_owner;
+
+--
+-- Name: year_events_before_insert(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.year_events_before_insert() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF NEW.action = 'reopen' AND NOT ledger_is_book_admin(NEW.book, NEW.actor) THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE011', COLUMN = 'user',
+            MESSAGE = format('%s is not an admin of the whole book %s: only one re-opens a closed year', NEW.actor, NEW.book);
+    END IF;
+    RETURN NEW;
+END $$;
+
+ALTER FUNCTION public.year_events_before_insert() OWNER TO ledger_owner;
+
+--
+-- Name: years_before_write(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.years_before_write() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF NEW.status = 'closed' AND (TG_OP = 'INSERT' OR OLD.status = 'open') THEN
+        IF NOT EXISTS (SELECT 1 FROM periods WHERE book = NEW.book AND year = NEW.year AND month = 12 AND status = 'closed') THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE007', COLUMN = 'year', MESSAGE = format('year %s closes with its December', NEW.year);
+        END IF;
+    ELSIF TG_OP = 'UPDATE' AND OLD.status = 'closed' AND NEW.status = 'open' THEN
+        IF NOT EXISTS (SELECT 1 FROM year_events e WHERE e.book = NEW.book AND e.year = NEW.year AND e.action = 'reopen'
+                       AND e.xmin = pg_current_xact_id()::xid AND ledger_is_book_admin(e.book, e.actor)) THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE011', COLUMN = 'user',
+                MESSAGE = format('year %s is re-opened only with a re-open event by an admin of the whole book in the same transaction', NEW.year);
+        END IF;
+        IF EXISTS (SELECT 1 FROM years WHERE book = NEW.book AND year > NEW.year AND status = 'closed') THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE007', COLUMN = 'year', MESSAGE = format('year %s is not the latest closed year', NEW.year);
+        END IF;
+        NEW.closed_at := NULL;
+        NEW.closed_by := NULL;
+    END IF;
+    RETURN NEW;
+END $$;
+
+ALTER FUNCTION public.years_before_write() OWNER TO ledger_owner;
 
 SET default_tablespace = '';
 
@@ -2552,7 +2719,7 @@ CREATE TABLE public.vouchers (
     CONSTRAINT vouchers_check CHECK ((((year)::numeric = EXTRACT(year FROM date)) AND ((month)::numeric = EXTRACT(month FROM date)))),
     CONSTRAINT vouchers_check1 CHECK (((status = ANY (ARRAY['draft'::text, 'void'::text])) OR (checker IS NOT NULL))),
     CONSTRAINT vouchers_check2 CHECK (((status <> 'posted'::text) OR ((poster IS NOT NULL) AND (posted_at IS NOT NULL)))),
-    CONSTRAINT vouchers_flow_check CHECK ((flow = ANY (ARRAY['receive'::text, 'match'::text, 'allocate'::text, 'spend'::text, 'return'::text, 'general'::text, 'reversal'::text, 'correction'::text, 'import'::text, 'donation'::text, 'remit'::text, 'grant'::text]))),
+    CONSTRAINT vouchers_flow_check CHECK ((flow = ANY (ARRAY['receive'::text, 'match'::text, 'allocate'::text, 'spend'::text, 'return'::text, 'general'::text, 'reversal'::text, 'correction'::text, 'import'::text, 'donation'::text, 'remit'::text, 'opening'::text, 'opening_ytd'::text, 'year_close'::text, 'grant'::text]))),
     CONSTRAINT vouchers_method_check CHECK ((method = ANY (ARRAY[''::text, 'bank'::text, 'cash'::text]))),
     CONSTRAINT vouchers_number_check CHECK ((number <> 0)),
     CONSTRAINT vouchers_payee_type_check CHECK ((payee_type = ANY (ARRAY[''::text, 'supplier'::text, 'host_unit'::text, 'individual'::text, 'org'::text, 'upper_org'::text]))),
@@ -2577,6 +2744,55 @@ ALTER TABLE public.vouchers ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     NO MAXVALUE
     CACHE 1
 );
+
+--
+-- Name: year_events; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.year_events (
+    book text NOT NULL,
+    id bigint NOT NULL,
+    year integer NOT NULL,
+    action text NOT NULL,
+    actor text NOT NULL,
+    at timestamp with time zone NOT NULL,
+    reason text DEFAULT ''::text NOT NULL,
+    CONSTRAINT year_events_action_check CHECK ((action = ANY (ARRAY['close'::text, 'reopen'::text]))),
+    CONSTRAINT year_events_check CHECK (((action <> 'reopen'::text) OR (btrim(reason) <> ''::text))),
+    CONSTRAINT year_events_reason_check CHECK ((length(reason) <= 1000))
+);
+
+ALTER TABLE public.year_events OWNER TO ledger_owner;
+
+--
+-- Name: year_events_id_seq; Type: SEQUENCE; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE public.year_events ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.year_events_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: years; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.years (
+    book text NOT NULL,
+    year integer NOT NULL,
+    status text NOT NULL,
+    closed_at timestamp with time zone,
+    closed_by text,
+    CONSTRAINT years_check CHECK (((status = 'closed'::text) = ((closed_at IS NOT NULL) AND (closed_by IS NOT NULL)))),
+    CONSTRAINT years_status_check CHECK ((status = ANY (ARRAY['open'::text, 'closed'::text]))),
+    CONSTRAINT years_year_check CHECK (((year >= 1900) AND (year <= 9999)))
+);
+
+ALTER TABLE public.years OWNER TO ledger_owner;
 
 --
 -- Name: accounts accounts_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
@@ -2936,6 +3152,20 @@ ALTER TABLE ONLY public.vouchers
     ADD CONSTRAINT vouchers_pkey PRIMARY KEY (book, id);
 
 --
+-- Name: year_events year_events_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.year_events
+    ADD CONSTRAINT year_events_pkey PRIMARY KEY (book, id);
+
+--
+-- Name: years years_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.years
+    ADD CONSTRAINT years_pkey PRIMARY KEY (book, year);
+
+--
 -- Name: actions_voucher; Type: INDEX; Schema: public; Owner: ledger_owner
 --
 
@@ -3224,10 +3454,22 @@ CREATE TRIGGER period_events_before_insert BEFORE INSERT ON public.period_events
 CREATE TRIGGER periods_before_update BEFORE UPDATE ON public.periods FOR EACH ROW EXECUTE FUNCTION public.periods_before_update();
 
 --
+-- Name: periods periods_close_year; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER periods_close_year AFTER UPDATE ON public.periods FOR EACH ROW EXECUTE FUNCTION public.periods_close_year();
+
+--
 -- Name: periods periods_reopen_needs_event; Type: TRIGGER; Schema: public; Owner: ledger_owner
 --
 
 CREATE TRIGGER periods_reopen_needs_event BEFORE UPDATE ON public.periods FOR EACH ROW EXECUTE FUNCTION public.periods_reopen_needs_event();
+
+--
+-- Name: periods periods_year_end; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER periods_year_end BEFORE UPDATE ON public.periods FOR EACH ROW EXECUTE FUNCTION public.periods_year_end();
 
 --
 -- Name: publicity publicity_append_only; Type: TRIGGER; Schema: public; Owner: ledger_owner
@@ -3390,6 +3632,36 @@ CREATE TRIGGER vouchers_refer_to_vouchers BEFORE INSERT ON public.vouchers FOR E
 --
 
 CREATE CONSTRAINT TRIGGER vouchers_take_number AFTER INSERT ON public.vouchers DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((new.status = 'draft'::text)) EXECUTE FUNCTION public.vouchers_take_number();
+
+--
+-- Name: vouchers vouchers_year_rules; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER vouchers_year_rules BEFORE INSERT ON public.vouchers FOR EACH ROW EXECUTE FUNCTION public.vouchers_year_rules();
+
+--
+-- Name: year_events year_events_append_only; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER year_events_append_only BEFORE DELETE OR UPDATE ON public.year_events FOR EACH ROW EXECUTE FUNCTION public.ledger_append_only();
+
+--
+-- Name: year_events year_events_before_insert; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER year_events_before_insert BEFORE INSERT ON public.year_events FOR EACH ROW EXECUTE FUNCTION public.year_events_before_insert();
+
+--
+-- Name: years years_before_write; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER years_before_write BEFORE INSERT OR UPDATE ON public.years FOR EACH ROW EXECUTE FUNCTION public.years_before_write();
+
+--
+-- Name: years years_no_delete; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER years_no_delete BEFORE DELETE ON public.years FOR EACH ROW EXECUTE FUNCTION public.ledger_no_delete();
 
 --
 -- Name: accounts accounts_book_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
@@ -3684,6 +3956,20 @@ ALTER TABLE ONLY public.voucher_seals
 
 ALTER TABLE ONLY public.voucher_value_dates
     ADD CONSTRAINT voucher_value_dates_book_voucher_id_fkey FOREIGN KEY (book, voucher_id) REFERENCES public.vouchers(book, id);
+
+--
+-- Name: year_events year_events_book_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.year_events
+    ADD CONSTRAINT year_events_book_fkey FOREIGN KEY (book) REFERENCES public.books(book);
+
+--
+-- Name: years years_book_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.years
+    ADD CONSTRAINT years_book_fkey FOREIGN KEY (book) REFERENCES public.books(book);
 
 --
 -- Name: SCHEMA public; Type: ACL; Schema: -; Owner: pg_database_owner
@@ -4208,6 +4494,20 @@ GRANT SELECT ON TABLE public.vouchers TO ledger_auditor;
 --
 
 GRANT SELECT ON SEQUENCE public.vouchers_id_seq TO ledger_app;
+
+--
+-- Name: TABLE year_events; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT ON TABLE public.year_events TO ledger_app;
+GRANT SELECT ON TABLE public.year_events TO ledger_auditor;
+
+--
+-- Name: TABLE years; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.years TO ledger_app;
+GRANT SELECT ON TABLE public.years TO ledger_auditor;
 
 --
 -- PostgreSQL database dump complete

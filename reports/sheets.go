@@ -1104,7 +1104,13 @@ func writeJournal(wb *workbook, j journal, rows func(func(report.JournalRow, err
 	}
 	start := func(account, name string, balance, yd, yc ledger.Money) error {
 		s = journalState{open: true, account: account, name: name, balance: balance, debit: ledger.Zero, credit: ledger.Zero, yDebit: yd, yCred: yc}
-		cells := line(wb.st.text, wb.date(d.From), wb.text(""), "期初余额", blanks(), wb.moneyOrBlank(ledger.Zero), wb.moneyOrBlank(ledger.Zero))
+		// A period that starts a year opens with last year's closing
+		// balances (上年结转): 年初余额.
+		label := "期初余额"
+		if d.From.Month() == 1 && d.From.Day() == 1 {
+			label = "年初余额"
+		}
+		cells := line(wb.st.text, wb.date(d.From), wb.text(""), label, blanks(), wb.moneyOrBlank(ledger.Zero), wb.moneyOrBlank(ledger.Zero))
 		_, _, err := t.add(cells, false)
 		return err
 	}

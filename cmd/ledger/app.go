@@ -82,7 +82,8 @@ Without a database URL it runs on a private PostgreSQL cluster in the data direc
 	}
 	root.AddCommand(a.importCommand(), a.reconcileCommand(), a.periodCommand(), a.reportCommand(), a.verifyCommand(),
 		a.serveCommand(), a.userCommand(), a.tokenCommand(), a.demoCommand(), a.benchCommand(),
-		a.exportCommand(), a.templateCommand(), a.backupCommand(), a.restoreCommand(), cli.GrantCommand(a.cliEnv()))
+		a.exportCommand(), a.templateCommand(), a.backupCommand(), a.restoreCommand(), a.openingCommand(), a.yearCommand(),
+		cli.GrantCommand(a.cliEnv()))
 	root.AddCommand(a.auditCommands()...)
 	textout.RefuseUnknown(root)
 	textout.LocalizeHelp(root, func(c *cobra.Command) i18n.Lang {

@@ -14,7 +14,7 @@ import (
 )
 
 func (a *app) demoCommand() *cobra.Command {
-	var outDir, setupFile string
+	var outDir, setupFile, through string
 	var reset bool
 	c := &cobra.Command{
 		Use:   "demo",
@@ -51,7 +51,7 @@ computed from the ledger. It refuses a database that already has vouchers unless
 			if err := os.MkdirAll(outDir, 0o755); err != nil {
 				return err
 			}
-			opt := demo.Options{OutDir: outDir, Out: a.stdout, Preparer: a.cfg.Report.Preparer, Reviewer: a.cfg.Report.Reviewer}
+			opt := demo.Options{OutDir: outDir, Out: a.stdout, Preparer: a.cfg.Report.Preparer, Reviewer: a.cfg.Report.Reviewer, Through: through}
 			if setupFile != "" {
 				if opt.Setup, err = configs.ReadSetup(setupFile); err != nil {
 					return err
@@ -63,6 +63,7 @@ computed from the ledger. It refuses a database that already has vouchers unless
 	c.Flags().StringVar(&outDir, "out", "out", "directory for the workbooks and the bank statement")
 	c.Flags().StringVar(&setupFile, "setup", "", "another setup holding Fenyang's book, e.g. configs/demo/shanxi.yaml: the 90,000.00 comes as a grant from the book above")
 	c.Flags().BoolVar(&reset, "reset", false, "drop everything in the database first")
+	c.Flags().StringVar(&through, "through", "", "record the year through this month (2020-12: every month closed and the year-end close)")
 	return c
 }
 

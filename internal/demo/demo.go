@@ -33,6 +33,10 @@ type Options struct {
 	// with a book above Fenyang's (configs/demo/shanxi.yaml) records the
 	// 90,000.00 as one grant from it and writes the roll-up as well.
 	Setup *ledger.Setup
+	// Through, when set (YYYY-MM, up to 2020-12), goes on after March:
+	// monthly activity to that month, each month closed, and in December
+	// the year-end close.
+	Through string
 }
 
 // Run records the scenario on db, an empty ledger database, prints the
@@ -44,8 +48,18 @@ func Run(ctx context.Context, db *postgres.DB, opt Options) error {
 	db.Now = func() time.Time { return s.clock }
 	started := time.Now()
 	fmt.Fprintln(out, "汾阳市疫情防控专项党费 — 记录 2020 年 2—3 月（随机种子", demoSeed, "）")
+	last, err := s.throughMonth()
+	if err != nil {
+		return err
+	}
 	if err := s.run(); err != nil {
 		return err
+	}
+	if last > 0 {
+		fmt.Fprintf(out, "继续记录到 2020-%02d：每月结账%s\n", last, map[bool]string{true: "，12 月年结", false: ""}[last == 12])
+		if err := s.restOfYear(last); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(out, "共记录 %d 张凭证（其中 %d 张附有原始凭证扫描件），用时 %v\n\n", s.vouchers, s.files, time.Since(started).Round(time.Millisecond))
 	if err := printDemoTotals(ctx, db, out); err != nil {

@@ -332,14 +332,15 @@ func (v *view) a07() []Finding {
 }
 
 // a08 — 无票据: no attachments on a voucher that is neither a closing nor a
-// correcting voucher, or an attached document of a type outside the
+// correcting voucher nor the opening balances (期初, carried from the books
+// before), or an attached document of a type outside the
 // accepted list.
 func (v *view) a08() []Finding {
 	var out []Finding
 	for _, x := range v.windowed() {
 		org := v.voucherOrg(x)
 		// Paper sheets may be more than the stored files: the larger counts.
-		if max(x.Attachments, x.Files) == 0 && !x.Closing && !x.Correcting {
+		if max(x.Attachments, x.Files) == 0 && !x.Closing && !x.Correcting && !ledger.OpeningFlow(x.Flow) {
 			expl := fmt.Sprintf("附单据张数为 0、附件 0 个（摘要“%s”，金额 %s），既非结账凭证也非更正凭证", x.Summary, yuan(x.Total()))
 			out = append(out, v.voucherFinding("A-08", x, org, x.Total(), expl, "none"))
 		}

@@ -354,6 +354,8 @@ func TestA08NoAttachments(t *testing.T) {
 	x.Attachments, x.DocTypes = 0, nil
 	c := f.spend("2020-02-11", "jc", "upper", ledger.Procurement, "100.00", "汾阳华联超市", "结转")
 	c.Attachments, c.Closing = 0, true
+	o := f.spend("2020-02-01", "jc", "upper", ledger.Procurement, "100.00", "", "期初本年累计发生额")
+	o.Attachments, o.DocTypes, o.Flow = 0, nil, ledger.FlowOpeningYTD
 	only(t, f.run(A08), want{rule: "A-08", severity: "MEDIUM", voucher: x, org: "jc", amount: "450.00",
 		phrases: []string{"附单据张数为 0", "购买口罩"}, key: key("A-08", x.ID, "jc", "none")})
 }

@@ -385,6 +385,15 @@ func TestRoleScopeMatrix(t *testing.T) {
 		// Re-opening a closed month is an act on the whole book: never a
 		// branch's admin (defect 2 of issue 14).
 		{"reopen a closed month", closedJanuary, only(ok, admin)},
+		// Opening balances and the year: an admin of the whole book (the
+		// book has vouchers and open months: the rules refuse them then).
+		{"opening balances", counted(`vouchers`, func(n int) (string, any) {
+			return "/api/v1/openings", map[string]any{"month": "2020-02", "rows": []map[string]string{{"account": "100201", "org": "FY", "fund": "FY-UP", "balance": "1.00"}}}
+		}), only(http.StatusUnprocessableEntity, admin)},
+		{"year-end close", counted(`vouchers`, func(n int) (string, any) { return "/api/v1/years/2020/close", nil }), only(stateConflict, admin)},
+		{"re-open a year", counted(`year_events`, func(n int) (string, any) {
+			return "/api/v1/years/2020/reopen", map[string]string{"reason": "更正"}
+		}), only(stateConflict, admin)},
 		// The facts the audit rules read: officers and admins, within
 		// their scope (a record for the whole book is outside any scope).
 		{"publicity for the book", counted(`publicity`, func(n int) (string, any) {

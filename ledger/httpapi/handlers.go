@@ -55,6 +55,7 @@ func (s *Server) register() {
 	s.registerVoucherLookup()
 	s.registerFindings()
 	s.registerBatch()
+	s.registerYear()
 	s.registerFacts()
 	s.registerUsers()
 	s.registerReconcileFiles()
@@ -539,7 +540,7 @@ func (s *Server) listVouchers(c *call) (int, any, error) {
 	if f.Status != "" && !slices.Contains([]string{"draft", "checked", "signed", "posted", "void"}, f.Status) {
 		return 0, nil, ledger.Errorf(ledger.EInvalid, "status", "status is draft, checked, signed, posted or void")
 	}
-	if f.Flow != "" && !slices.Contains([]string{"receive", "match", "allocate", "spend", "return", "general", "reversal", "correction", "import", "donation", "remit"}, f.Flow) {
+	if f.Flow != "" && !slices.Contains([]string{"receive", "match", "allocate", "spend", "return", "general", "reversal", "correction", "import", "donation", "remit", ledger.FlowOpening, ledger.FlowOpeningYTD, ledger.FlowYearClose}, f.Flow) {
 		return 0, nil, ledger.Errorf(ledger.EInvalid, "flow", "unknown flow %q", f.Flow)
 	}
 	if a := q.Get("after_id"); a != "" {

@@ -86,6 +86,7 @@ func TestRoleScopeReadMatrix(t *testing.T) {
 		{"/api/v1/findings", "/api/v1/findings", all(ok)},
 		{"/api/v1/findings/{id}/history", fmt.Sprintf("/api/v1/findings/%d/history", fs[0].ID), with(all(ok), no, cpChecker)},
 		{"/api/v1/periods", "/api/v1/periods", all(ok)},
+		{"/api/v1/years", "/api/v1/years", all(ok)},
 		{"/api/v1/publicity", "/api/v1/publicity", all(ok)},
 		{"/api/v1/roster", "/api/v1/roster", all(ok)},
 		{"/api/v1/members", "/api/v1/members", all(ok)},

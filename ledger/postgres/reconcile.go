@@ -519,10 +519,13 @@ func (r *recRun) checkStoredBalances(ctx context.Context) error {
 	return nil
 }
 
-// Account prefixes of SPEC §3's conservation.
+// Account prefixes of SPEC §3's conservation. 党费结余 (3001, a credit
+// balance) counts on the side of the assets, debit positive: the year-end
+// close moves income and spending into it, and an opening carries last
+// year's into the book.
 var (
 	recIncomePrefixes = []string{ledger.AcctUpperIncome + "%", ledger.AcctMatching + "%"}
-	recAssetPrefixes  = []string{ledger.AcctBank + "%", ledger.AcctPending + "%", "5001%", ledger.AcctGrantOut + "%"}
+	recAssetPrefixes  = []string{ledger.AcctBank + "%", ledger.AcctPending + "%", "5001%", ledger.AcctGrantOut + "%", "3001%"}
 )
 
 // checkConservation: per special fund, Σ income (420101 + 4801) = bank

@@ -408,7 +408,7 @@ func classifySQL(pendingOnly bool) string {
 		JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id
 		JOIN accounts a ON a.book = l.book AND a.code = l.account
 		JOIN funds f ON f.book = l.book AND f.code = l.fund
-		WHERE l.book = $1 AND v.status = 'posted' AND v.date BETWEEN $2 AND $3 AND f.kind IN ('upper', 'matching')
+		WHERE l.book = $1 AND v.status = 'posted' AND ` + effDateSQL + ` BETWEEN $2 AND $3 AND f.kind IN ('upper', 'matching')
 	), flags AS (
 		SELECT voucher_id, fund, bool_or(income) AS income, bool_or(spend) AS spend FROM x GROUP BY 1, 2
 	), g AS (
@@ -477,13 +477,13 @@ func (r *reportReader) flows(pendingOnly bool) (map[orgFundKey]*flowSums, error)
 		avail = "a.restricted AND NOT a.cash"
 	}
 	rows, err := r.tx.Query(r.ctx, `SELECT l.org, l.fund,
-			coalesce(sum(l.debit_fen - l.credit_fen) FILTER (WHERE v.date < $2), 0)::bigint,
+			coalesce(sum(l.debit_fen - l.credit_fen) FILTER (WHERE `+effDateSQL+` < $2), 0)::bigint,
 			sum(l.debit_fen - l.credit_fen)::bigint
 		FROM voucher_lines l
 		JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id
 		JOIN accounts a ON a.book = l.book AND a.code = l.account
 		JOIN funds f ON f.book = l.book AND f.code = l.fund
-		WHERE l.book = $1 AND v.status = 'posted' AND v.date <= $3 AND `+avail+`
+		WHERE l.book = $1 AND v.status = 'posted' AND `+effDateSQL+` <= $3 AND `+avail+`
 		  AND f.kind IN ('upper', 'matching') AND `+scopeSQL("l.org")+`
 		GROUP BY 1, 2`, r.args()...)
 	if err != nil {
@@ -778,7 +778,7 @@ const spendLinesSQL = `FROM voucher_lines l
 	JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id
 	JOIN accounts a ON a.book = l.book AND a.code = l.account
 	JOIN funds f ON f.book = l.book AND f.code = l.fund
-	WHERE l.book = $1 AND v.status = 'posted' AND v.date BETWEEN $2 AND $3 AND a.purpose IS NOT NULL
+	WHERE l.book = $1 AND v.status = 'posted' AND v.date BETWEEN $2 AND $3 AND a.purpose IS NOT NULL AND ` + notYearFlowSQL + `
 	  AND f.kind IN ('upper', 'matching') AND (cardinality($4::text[]) = 0 OR l.org = ANY($4::text[]))`
 
 // methodSQL is a voucher's payment method: as recorded, or cash when it
@@ -821,7 +821,7 @@ func (r *reportReader) t3() iter.Seq2[report.T3Row, error] {
 			FROM voucher_beneficiaries b WHERE b.book = v.book AND b.voucher_id = coalesce(v.reversal_of, v.id)) ben ON true
 		LEFT JOIN voucher_items it ON it.book = l.book AND it.voucher_id = coalesce(v.reversal_of, v.id) AND it.line_no = l.line_no
 		` + join + `
-		WHERE l.book = $1 AND v.status = 'posted' AND v.date BETWEEN $2 AND $3 AND a.purpose IS NOT NULL
+		WHERE l.book = $1 AND v.status = 'posted' AND v.date BETWEEN $2 AND $3 AND a.purpose IS NOT NULL AND ` + notYearFlowSQL + `
 		  AND f.kind IN ('upper', 'matching') AND ` + scopeSQL("l.org") + `
 		ORDER BY v.date, v.type COLLATE "C", v.number, v.id, l.line_no, it.seq`
 	return func(yield func(report.T3Row, error) bool) {
@@ -1170,14 +1170,14 @@ type balanceSums struct{ open, pd, pc, yd, yc int64 }
 // year.
 func (r *reportReader) balances(d *report.AuditData) error {
 	rows, err := r.tx.Query(r.ctx, `SELECT l.account,
-			coalesce(sum(l.debit_fen - l.credit_fen) FILTER (WHERE v.date < $2), 0)::bigint,
-			coalesce(sum(l.debit_fen) FILTER (WHERE v.date >= $2), 0)::bigint,
-			coalesce(sum(l.credit_fen) FILTER (WHERE v.date >= $2), 0)::bigint,
-			coalesce(sum(l.debit_fen) FILTER (WHERE v.date >= $5), 0)::bigint,
-			coalesce(sum(l.credit_fen) FILTER (WHERE v.date >= $5), 0)::bigint
+			coalesce(sum(l.debit_fen - l.credit_fen) FILTER (WHERE `+effDateSQL+` < $2), 0)::bigint,
+			coalesce(sum(l.debit_fen) FILTER (WHERE `+effDateSQL+` >= $2), 0)::bigint,
+			coalesce(sum(l.credit_fen) FILTER (WHERE `+effDateSQL+` >= $2), 0)::bigint,
+			coalesce(sum(l.debit_fen) FILTER (WHERE `+effDateSQL+` >= $5 AND v.flow <> 'opening'), 0)::bigint,
+			coalesce(sum(l.credit_fen) FILTER (WHERE `+effDateSQL+` >= $5 AND v.flow <> 'opening'), 0)::bigint
 		FROM voucher_lines l
 		JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id
-		WHERE l.book = $1 AND v.status = 'posted' AND v.date <= $3 AND `+voucherScopeSQL+`
+		WHERE l.book = $1 AND v.status = 'posted' AND `+effDateSQL+` <= $3 AND `+voucherScopeSQL+`
 		GROUP BY 1`, r.args(r.yearStart)...)
 	if err != nil {
 		return err
@@ -1280,11 +1280,11 @@ func (r *reportReader) journal(accounts []string, daybook bool) iter.Seq2[report
 		fail := func(err error) { yield(report.JournalRow{}, mapError(err)) }
 		open := map[string]balanceSums{}
 		rows, err := r.tx.Query(r.ctx, `SELECT l.account, sum(l.debit_fen - l.credit_fen)::bigint,
-				coalesce(sum(l.debit_fen) FILTER (WHERE v.date >= $5), 0)::bigint,
-				coalesce(sum(l.credit_fen) FILTER (WHERE v.date >= $5), 0)::bigint
+				coalesce(sum(l.debit_fen) FILTER (WHERE `+effDateSQL+` >= $5 AND v.flow <> 'opening'), 0)::bigint,
+				coalesce(sum(l.credit_fen) FILTER (WHERE `+effDateSQL+` >= $5 AND v.flow <> 'opening'), 0)::bigint
 			FROM voucher_lines l
 			JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id
-			WHERE l.book = $1 AND v.status = 'posted' AND v.date < $2 AND $2 <= $3::date AND l.account = ANY($6) AND `+voucherScopeSQL+`
+			WHERE l.book = $1 AND v.status = 'posted' AND `+effDateSQL+` < $2 AND $2 <= $3::date AND l.account = ANY($6) AND `+voucherScopeSQL+`
 			GROUP BY 1`, r.args(r.yearStart, codes)...)
 		if err != nil {
 			fail(err)
@@ -1323,7 +1323,7 @@ func (r *reportReader) journal(accounts []string, daybook bool) iter.Seq2[report
 				l.debit_fen, l.credit_fen, v.method, v.memo
 			FROM voucher_lines l
 			JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id
-			WHERE l.book = $1 AND v.status = 'posted' AND v.date BETWEEN $2 AND $3 AND l.account = ANY($5) AND `+voucherScopeSQL+`
+			WHERE l.book = $1 AND v.status = 'posted' AND `+effDateSQL+` BETWEEN $2 AND $3 AND l.account = ANY($5) AND `+voucherScopeSQL+`
 			ORDER BY l.account COLLATE "C", v.date, v.type COLLATE "C", v.number, v.id, l.line_no`, r.args(codes)...)
 		if err != nil {
 			fail(err)
@@ -1427,3 +1427,14 @@ func (r *reportReader) params(org string) map[string]string {
 		"本年累计":  "自 " + r.yearStart.Format(time.DateOnly) + " 起",
 	}
 }
+
+// effDateSQL is the date a posted voucher v counts on in the statements:
+// its own, but the opening balances (期初) count before the book's first
+// month — the balances at the start of the year on the last day of the year
+// before, the year's movements before that month on the month's eve — so
+// that the month opens with them and 本年累计 includes the movements.
+const effDateSQL = `(CASE v.flow WHEN 'opening' THEN make_date(v.year, 1, 1) - 1 WHEN 'opening_ytd' THEN v.date - 1 ELSE v.date END)`
+
+// notYearFlowSQL leaves the opening and year-end closing vouchers out of
+// the spending tables: they carry balances, not uses.
+const notYearFlowSQL = `v.flow NOT IN ('opening', 'opening_ytd', 'year_close')`
