@@ -135,8 +135,9 @@ func requestHash(v *ledger.Voucher) string {
 // the transaction commits, migrations/00001_baseline.sql), its lines in one statement (so the
 // database checks the balance per fund once), its beneficiaries and the
 // action log. The statements after the voucher name it by currval of the
-// voucher id's sequence. readVoucherBatch reads their results into v.
-func queueVoucher(batch *pgx.Batch, v *ledger.Voucher, actor string, now time.Time, source string) {
+// voucher id's sequence. readVoucherBatch reads their results into v; n is
+// the number of statements queued after the voucher's.
+func queueVoucher(batch *pgx.Batch, v *ledger.Voucher, actor string, now time.Time, source string) (n int) {
 	var key *string
 	if v.Key != "" {
 		key = &v.Key
@@ -166,7 +167,22 @@ func queueVoucher(batch *pgx.Batch, v *ledger.Voucher, actor string, now time.Ti
 		RETURNING id, number, year, month`,
 		v.Book, v.Type, v.Date, v.Summary, v.Attachments, docTypes, v.Decision, v.Payee, v.PayeeType, v.Method, flow, v.Memo,
 		v.Closing, v.Correcting, reversalOf, correctionOf, key, actor, now)
-	const current = `currval(pg_get_serial_sequence('public.vouchers', 'id'))`
+	n = queueVoucherChildren(batch, v, currentVoucherID)
+	batch.Queue(`INSERT INTO actions (book, at, actor, action, voucher_id, source, detail) VALUES ($1, $2, $3, 'make', `+currentVoucherID+`, $4, $5)`,
+		v.Book, now, actor, source, map[string]any{"flow": flow, "total": v.Total().String()})
+	return n + 1
+}
+
+// currentVoucherID names the voucher inserted last in this session.
+const currentVoucherID = `currval(pg_get_serial_sequence('public.vouchers', 'id'))`
+
+// queueVoucherChildren queues the statements writing what belongs to
+// voucher v, named by the SQL expression id: its lines in one statement
+// (so the database checks the balance per fund once) and its
+// beneficiaries. A new draft and an edited one (EditVoucher) are written
+// by it alike. It returns the number of statements queued.
+func queueVoucherChildren(batch *pgx.Batch, v *ledger.Voucher, id string) int {
+	queued := 1
 	n := len(v.Lines)
 	nos, debits, credits := make([]int32, n), make([]int64, n), make([]int64, n)
 	summaries, accounts, orgs, funds := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
@@ -181,7 +197,7 @@ func queueVoucher(batch *pgx.Batch, v *ledger.Voucher, actor string, now time.Ti
 		debits[i], credits[i] = l.Debit.Fen(), l.Credit.Fen()
 	}
 	batch.Queue(`INSERT INTO voucher_lines (book, voucher_id, line_no, summary, account, org, fund, purpose, debit_fen, credit_fen)
-		SELECT $1, `+current+`, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[])`,
+		SELECT $1, `+id+`, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[])`,
 		v.Book, nos, summaries, accounts, orgs, funds, purposes, debits, credits)
 	if k := len(v.Beneficiaries); k > 0 {
 		seqs, amounts := make([]int32, k), make([]int64, k)
@@ -195,23 +211,21 @@ func queueVoucher(batch *pgx.Batch, v *ledger.Voucher, actor string, now time.Ti
 			}
 		}
 		batch.Queue(`INSERT INTO voucher_beneficiaries (book, voucher_id, seq, name, category, id_number, id_kind, phone, reason, amount_fen)
-			SELECT $1, `+current+`, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[])`,
+			SELECT $1, `+id+`, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[])`,
 			v.Book, seqs, names, cats, ids, kinds, phones, reasons, amounts)
+		queued++
 	}
-	batch.Queue(`INSERT INTO actions (book, at, actor, action, voucher_id, source, detail) VALUES ($1, $2, $3, 'make', `+current+`, $4, $5)`,
-		v.Book, now, actor, source, map[string]any{"flow": flow, "total": v.Total().String()})
+	return queued
 }
 
 // readVoucherBatch reads the results of the statements queueVoucher
-// queued, in order, filling in the voucher's id, number and period.
-func readVoucherBatch(br pgx.BatchResults, v *ledger.Voucher) error {
+// queued, in order, filling in the voucher's id, number and period; n is
+// what queueVoucher returned.
+func readVoucherBatch(br pgx.BatchResults, v *ledger.Voucher, n int) error {
 	if err := br.QueryRow().Scan(&v.ID, &v.Number, &v.Year, &v.Month); err != nil {
 		return err
 	}
-	n := 2 // lines, action
-	if len(v.Beneficiaries) > 0 {
-		n++
-	}
+	v.Version = 1
 	for i := 0; i < n; i++ {
 		if _, err := br.Exec(); err != nil {
 			return err
@@ -470,9 +484,9 @@ func (db *DB) Reverse(ctx context.Context, book, actor string, id int64, date ti
 			return err
 		}
 		batch := &pgx.Batch{}
-		queueVoucher(batch, r, actor, db.Now(), db.Source)
+		n := queueVoucher(batch, r, actor, db.Now(), db.Source)
 		br := tx.SendBatch(ctx, batch)
-		err = readVoucherBatch(br, r)
+		err = readVoucherBatch(br, r, n)
 		if cerr := br.Close(); err == nil {
 			err = cerr
 		}
@@ -511,7 +525,7 @@ func (db *DB) VoucherByNumber(ctx context.Context, book string, year, month int,
 
 const voucherColumns = `id, book, type, year, month, number, date, summary, attachments, doc_types, decision, payee, payee_type, method,
 	flow, memo, closing, correcting, status, coalesce(reversal_of, 0), coalesce(correction_of, 0), coalesce(idem_key, ''),
-	maker, made_at, coalesce(checker, ''), checked_at, coalesce(cashier, ''), signed_at, coalesce(poster, ''), posted_at`
+	maker, made_at, coalesce(checker, ''), checked_at, coalesce(cashier, ''), signed_at, coalesce(poster, ''), posted_at, version`
 
 func scanVoucher(row pgx.Row) (*ledger.Voucher, error) {
 	v := &ledger.Voucher{}
@@ -520,7 +534,7 @@ func scanVoucher(row pgx.Row) (*ledger.Voucher, error) {
 	err := row.Scan(&v.ID, &v.Book, &v.Type, &v.Year, &v.Month, &v.Number, &v.Date, &v.Summary, &v.Attachments, &v.DocTypes,
 		&v.Decision, &v.Payee, &v.PayeeType, &v.Method, &v.Flow, &v.Memo, &v.Closing, &v.Correcting, &status,
 		&v.ReversalOf, &v.CorrectionOf, &v.Key, &v.Maker, &madeAt, &v.Checker, &v.CheckedAt, &v.Cashier, &v.SignedAt,
-		&v.Poster, &v.PostedAt)
+		&v.Poster, &v.PostedAt, &v.Version)
 	if err != nil {
 		return nil, err
 	}
@@ -710,7 +724,7 @@ func (db *DB) insertVoucher(ctx context.Context, q batchSender, w *ledger.Vouche
 	if w.Key != "" {
 		batch.Queue(`INSERT INTO idempotency (book, key, actor, request_hash) VALUES ($1, $2, $3, $4)`, w.Book, w.Key, actor, hash)
 	}
-	queueVoucher(batch, w, actor, db.Now(), db.Source)
+	n := queueVoucher(batch, w, actor, db.Now(), db.Source)
 	if w.Key != "" {
 		batch.Queue(`UPDATE idempotency SET voucher_id = currval(pg_get_serial_sequence('public.vouchers', 'id')) WHERE book = $1 AND key = $2`, w.Book, w.Key)
 	}
@@ -721,7 +735,7 @@ func (db *DB) insertVoucher(ctx context.Context, q batchSender, w *ledger.Vouche
 				return err
 			}
 		}
-		if err := readVoucherBatch(br, w); err != nil {
+		if err := readVoucherBatch(br, w, n); err != nil {
 			return err
 		}
 		if w.Key != "" {
