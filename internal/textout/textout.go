@@ -244,7 +244,7 @@ func Voucher(w io.Writer, v *ledger.Voucher, chart ledger.Chart, replayed bool) 
 	if replayed {
 		fmt.Fprintln(w, "(idempotency key seen before: the first voucher is shown, nothing new was made)")
 	}
-	fmt.Fprintf(w, "记账凭证 %s  id %d  %s  %s\n", Safe(v.Word()), v.ID, v.Date.Format(time.DateOnly), v.Status.Name())
+	fmt.Fprintf(w, "记账凭证 %s  id %d  %s  %s  第%d版\n", Safe(v.Word()), v.ID, v.Date.Format(time.DateOnly), v.Status.Name(), v.Version)
 	fmt.Fprintf(w, "摘要: %s   附单据 %d 张", Safe(v.Summary), v.Attachments)
 	if v.Decision != "" {
 		fmt.Fprintf(w, "   决策依据: %s", Safe(v.Decision))
