@@ -199,11 +199,11 @@ func (a *app) voucherRef(cmd *cobra.Command, db *postgres.DB, ref string) (int64
 func (a *app) voucherCommand() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "voucher",
-		Short: "The voucher workflow: add, edit, list, show, check, uncheck, sign, post, void, reverse",
+		Short: "The voucher workflow: add, list, show, check, uncheck, sign, post, void, reverse",
 		Long: `Vouchers move draft → checked → (signed by the cashier, for cash/bank vouchers) → posted.
 A checker who is not the maker checks and posts; only the same checker unchecks; a cashier who is neither
-maker nor checker signs; the maker or an admin edits or voids a draft. Posted vouchers are corrected by a
-red reversal (voucher reverse), never edited. A voucher is named by its id or as PERIOD:字-号 (2020-02:记-12).`,
+maker nor checker signs; the maker or an admin voids a draft. Posted vouchers are corrected by a red
+reversal (voucher reverse), never edited. A voucher is named by its id or as PERIOD:字-号 (2020-02:记-12).`,
 		Example: "  ledger voucher list --period 2020-02\n  ledger --as liqiang voucher check 2020-02:记-3\n  ledger --as liqiang voucher post 17",
 	}
 	add := &cobra.Command{
@@ -292,7 +292,7 @@ red reversal (voucher reverse), never edited. A voucher is named by its id or as
 	list.Flags().Int64Var(&lf.after, "after", 0, "page on: only ids greater than this")
 	list.Flags().IntVar(&lf.limit, "limit", 1000, "at most this many (cap 1000)")
 	show := &cobra.Command{
-		Use: "show VOUCHER", Short: "Show a voucher with its lines and its history (versions, who, when, what changed)", Args: cobra.ExactArgs(1),
+		Use: "show VOUCHER", Short: "Show a voucher with its lines", Args: cobra.ExactArgs(1),
 		Example: "  ledger voucher show 2020-02:记-1\n  ledger voucher show 42 --json",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			db, err := a.openDB(cmd.Context())
