@@ -110,7 +110,9 @@ const sealTimeLayout = "2006-01-02T15:04:05.000000Z07:00"
 // idempotency key, memo, attachment document types, closing/correcting
 // flags, correction link, line summaries and beneficiaries' phone numbers,
 // reasons and identity document kinds (the number is sealed; its kind is
-// constrained by the database). Changing what is sealed needs a new
+// constrained by the database), and the version (the count of the draft's
+// edits: the content sealed is the last version's, and the action log
+// keeps every earlier one). Changing what is sealed needs a new
 // SealVersion.
 //
 // prev is the previous seal as raw bytes (normally SealSize of them); nil or

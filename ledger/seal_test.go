@@ -399,7 +399,7 @@ func TestSealCoversVoucherFields(t *testing.T) {
 			"Payee", "PayeeType", "Method", "Flow", "ReversalOf", "Lines", "Beneficiaries",
 			"Maker", "Checker", "Cashier", "Poster", "MadeAt", "CheckedAt", "SignedAt", "PostedAt",
 			// not sealed
-			"DocTypes", "Memo", "Closing", "Correcting", "Status", "CorrectionOf", "Key",
+			"DocTypes", "Memo", "Closing", "Correcting", "Status", "CorrectionOf", "Key", "Version",
 		},
 		reflect.TypeFor[ledger.Line](): {
 			"No", "Account", "Org", "Fund", "Purpose", "Debit", "Credit",
