@@ -155,3 +155,23 @@ func CanMakeVouchers(u *User) error {
 	}
 	return Errorf(EForbidden, "user", "%s lacks the role to %s a voucher (needs %s)", u.Name, ActMake, "officer or admin")
 }
+
+// CanEditDraft refuses u unless u may edit draft v: its maker, or an admin
+// whose scope holds every organisation of its lines (the organisations of
+// the new lines are authorized as a new voucher's). The state and version
+// are CheckEdit's.
+func CanEditDraft(u *User, v *Voucher, b *Books) error {
+	if u == nil {
+		return Errorf(EUnauthenticated, "user", "no acting user")
+	}
+	if !u.Has(RoleOfficer) && !u.Has(RoleAdmin) {
+		return CanMakeVouchers(u)
+	}
+	if err := Authorize(u, ActRead, v, b, false); err != nil {
+		return err
+	}
+	if u.Name != v.Maker && !u.Has(RoleAdmin) {
+		return Errorf(ESamePerson, "user", "only the maker %s or an admin edits %s", v.Maker, v.Word())
+	}
+	return nil
+}

@@ -324,6 +324,10 @@ type Voucher struct {
 	Key                                   string
 	Maker, Checker, Cashier, Poster       string
 	MadeAt, CheckedAt, SignedAt, PostedAt *time.Time
+
+	// Version counts the draft's edits: 1 as made, one more per edit
+	// (ledger/edit.go). Not part of a request's content (requestHash).
+	Version int `json:"-"`
 }
 
 // Word returns the voucher's 字号, e.g. 记-0012.

@@ -122,9 +122,11 @@ const sealTimeLayout = "2006-01-02T15:04:05.000000Z07:00"
 // reasons and identity document kinds (the number is sealed; its kind is
 // constrained by the database), a line's items (物品明细: the database
 // keeps them as they were written while the voucher was a draft, and their
-// amounts add up to the sealed line's), and the count of stored files
-// (Files: version 2 seals the files themselves). Changing what is sealed
-// needs a new SealVersion.
+// amounts add up to the sealed line's), the count of stored files (Files:
+// version 2 seals the files themselves) and the version (the count of the
+// draft's edits: the content sealed is the last version's, and the action
+// log keeps every earlier one). Changing what is sealed needs a new
+// SealVersion.
 //
 // prev is the previous seal as raw bytes (normally SealSize of them); nil or
 // empty means "first in chain". SealEncode does not check v: it encodes

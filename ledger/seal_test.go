@@ -399,7 +399,7 @@ func TestSealCoversVoucherFields(t *testing.T) {
 			"Payee", "PayeeType", "Method", "Flow", "ReversalOf", "Lines", "Beneficiaries",
 			"Maker", "Checker", "Cashier", "Poster", "MadeAt", "CheckedAt", "SignedAt", "PostedAt",
 			// not sealed
-			"DocTypes", "Memo", "Closing", "Correcting", "Status", "CorrectionOf", "Key",
+			"DocTypes", "Memo", "Closing", "Correcting", "Status", "CorrectionOf", "Key", "Version",
 			"Files", // the count; version 2 seals the files themselves (SealEncodeV2)
 		},
 		reflect.TypeFor[ledger.Line](): {

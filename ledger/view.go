@@ -22,6 +22,7 @@ type VoucherView struct {
 	Method        string            `json:"method"`
 	Flow          string            `json:"flow"`
 	Memo          string            `json:"memo,omitempty"`
+	Version       int               `json:"version"`
 	Status        VoucherStatus     `json:"status"`
 	StatusName    string            `json:"status_name"`
 	ReversalOf    int64             `json:"reversal_of,omitempty"`
@@ -67,7 +68,7 @@ func View(v *Voucher, chart Chart, fullIDs bool) VoucherView {
 	w := VoucherView{ID: v.ID, Book: v.Book, Word: v.Word(), Type: v.Type, Number: v.Number,
 		Period: v.Date.Format("2006-01"), Date: v.Date.Format(time.DateOnly), Summary: v.Summary, Attachments: v.Attachments, Files: v.Files,
 		DocTypes: v.DocTypes, Decision: v.Decision, Payee: v.Payee, PayeeType: v.PayeeType, Method: v.Method, Flow: v.Flow,
-		Memo: v.Memo, Status: v.Status, StatusName: v.Status.Name(), ReversalOf: v.ReversalOf, Total: v.Total(),
+		Memo: v.Memo, Version: v.Version, Status: v.Status, StatusName: v.Status.Name(), ReversalOf: v.ReversalOf, Total: v.Total(),
 		Maker: v.Maker, MadeAt: v.MadeAt, Checker: v.Checker, CheckedAt: v.CheckedAt, Cashier: v.Cashier, SignedAt: v.SignedAt,
 		Poster: v.Poster, PostedAt: v.PostedAt, Lines: []LineView{}}
 	if w.DocTypes == nil {

@@ -256,6 +256,59 @@ END $$;
 ALTER FUNCTION public.ledger_append_only() OWNER TO ledger_owner;
 
 --
+-- Name: ledger_clear_draft(text, bigint); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.ledger_clear_draft(p_book text, p_id bigint) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $_$
+DECLARE
+    v record;
+    t regclass;
+BEGIN
+    SELECT x.status, x.xmin = pg_current_xact_id()::xid AS edited INTO v FROM vouchers x WHERE x.book = p_book AND x.id = p_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE012', COLUMN = 'id', MESSAGE = format('voucher %s does not exist', p_id);
+    END IF;
+    IF v.status <> 'draft' THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE008', COLUMN = 'status', MESSAGE = format('voucher %s is %s: only a draft is edited', p_id, v.status);
+    END IF;
+    IF NOT v.edited THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE008', COLUMN = 'version',
+            MESSAGE = format('the children of voucher %s are cleared only by the transaction that edits it', p_id);
+    END IF;
+    FOR t IN SELECT c.rel FROM (SELECT DISTINCT g.tgrelid::regclass AS rel FROM pg_trigger g
+                                WHERE g.tgfoid = 'ledger_draft_child_delete'::regproc) c
+             ORDER BY c.rel = 'voucher_lines'::regclass, c.rel::text LOOP
+        EXECUTE format('DELETE FROM %s WHERE book = $1 AND voucher_id = $2', t) USING p_book, p_id;
+    END LOOP;
+END $_$;
+
+ALTER FUNCTION public.ledger_clear_draft(p_book text, p_id bigint) OWNER TO ledger_owner;
+
+--
+-- Name: ledger_draft_child_delete(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.ledger_draft_child_delete() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v record;
+BEGIN
+    SELECT x.status, x.xmin = pg_current_xact_id()::xid AS edited INTO v FROM vouchers x WHERE x.book = OLD.book AND x.id = OLD.voucher_id;
+    IF NOT FOUND OR v.status <> 'draft' OR NOT v.edited THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE008',
+            MESSAGE = format('%s of voucher %s are deleted only by an edit of the draft', TG_TABLE_NAME, OLD.voucher_id);
+    END IF;
+    RETURN OLD;
+END $$;
+
+ALTER FUNCTION public.ledger_draft_child_delete() OWNER TO ledger_owner;
+
+--
 -- Name: ledger_id_number_ok(text, text); Type: FUNCTION; Schema: public; Owner: ledger_owner
 --
 
@@ -1330,6 +1383,64 @@ END $$;
 ALTER FUNCTION public.vouchers_after_post() OWNER TO ledger_owner;
 
 --
+-- Name: vouchers_before_edit(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.vouchers_before_edit() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    st text;
+BEGIN
+    IF OLD.status <> 'draft' THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE008', COLUMN = 'status',
+            MESSAGE = format('voucher %s is %s: only a draft is edited', OLD.id, OLD.status);
+    END IF;
+    IF NEW.version IS NOT DISTINCT FROM OLD.version THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE008', COLUMN = 'edited_by',
+            MESSAGE = format('voucher %s: who edited it changes only with its version', OLD.id);
+    END IF;
+    IF NEW.version <> OLD.version + 1 THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE007', COLUMN = 'version',
+            MESSAGE = format('voucher %s is at version %s; an edit of it makes version %s', OLD.id, OLD.version, OLD.version + 1);
+    END IF;
+    IF NEW.type <> OLD.type THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'type',
+            MESSAGE = format('an edit keeps the voucher type %s of voucher %s; void it and enter it again', OLD.type, OLD.id);
+    END IF;
+    IF extract(year FROM NEW.date) <> OLD.year OR extract(month FROM NEW.date) <> OLD.month THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'date',
+            MESSAGE = format('an edit keeps voucher %s in %s-%s; void it and enter it again', OLD.id, OLD.year, lpad(OLD.month::text, 2, '0'));
+    END IF;
+    IF (NEW.book, NEW.id, NEW.year, NEW.month, NEW.number, NEW.flow, NEW.reversal_of, NEW.correction_of, NEW.idem_key,
+        NEW.maker, NEW.made_at, NEW.status, NEW.total_fen, NEW.checker, NEW.checked_at, NEW.cashier, NEW.signed_at,
+        NEW.poster, NEW.posted_at, NEW.voided_by, NEW.voided_at)
+       IS DISTINCT FROM
+       (OLD.book, OLD.id, OLD.year, OLD.month, OLD.number, OLD.flow, OLD.reversal_of, OLD.correction_of, OLD.idem_key,
+        OLD.maker, OLD.made_at, OLD.status, OLD.total_fen, OLD.checker, OLD.checked_at, OLD.cashier, OLD.signed_at,
+        OLD.poster, OLD.posted_at, OLD.voided_by, OLD.voided_at) THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE008',
+            MESSAGE = format('voucher %s: an edit changes its header and lines, not its number, flow, maker or workflow', OLD.id);
+    END IF;
+    IF NEW.edited_by IS NULL OR NEW.edited_at IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'edited_by', MESSAGE = 'who edits the voucher is recorded';
+    END IF;
+    IF NEW.edited_by <> OLD.maker AND NOT ledger_user_has(OLD.book, NEW.edited_by, '{admin}') THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE006', COLUMN = 'edited_by',
+            MESSAGE = format('only the maker %s or an admin edits voucher %s', OLD.maker, OLD.id);
+    END IF;
+    SELECT status INTO st FROM periods WHERE book = OLD.book AND year = OLD.year AND month = OLD.month FOR SHARE;
+    IF st = 'closed' THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE004', COLUMN = 'date',
+            MESSAGE = format('period %s-%s of book %s is closed', OLD.year, lpad(OLD.month::text, 2, '0'), OLD.book);
+    END IF;
+    RETURN NEW;
+END $$;
+
+ALTER FUNCTION public.vouchers_before_edit() OWNER TO ledger_owner;
+
+--
 -- Name: vouchers_before_insert(); Type: FUNCTION; Schema: public; Owner: ledger_owner
 --
 
@@ -1503,6 +1614,29 @@ BEGIN
 END $$;
 
 ALTER FUNCTION public.vouchers_check_window() OWNER TO ledger_owner;
+
+--
+-- Name: vouchers_edit_complete(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.vouchers_edit_complete() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM voucher_lines l WHERE l.book = NEW.book AND l.voucher_id = NEW.id) THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'lines',
+            MESSAGE = format('the edit of voucher %s left it without lines', NEW.id);
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM actions a WHERE a.book = NEW.book AND a.voucher_id = NEW.id AND a.action = 'edit'
+                   AND a.detail->>'version' = NEW.version::text) THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'version',
+            MESSAGE = format('version %s of voucher %s is not in the action log', NEW.version, NEW.id);
+    END IF;
+    RETURN NULL;
+END $$;
+
+ALTER FUNCTION public.vouchers_edit_complete() OWNER TO ledger_owner;
 
 --
 -- Name: vouchers_made_as_draft(); Type: FUNCTION; Schema: public; Owner: ledger_owner
@@ -2715,6 +2849,9 @@ CREATE TABLE public.vouchers (
     voided_at timestamp with time zone,
     total_fen bigint DEFAULT 0 NOT NULL,
     total numeric(16,2) GENERATED ALWAYS AS (((total_fen)::numeric / 100.0)) STORED,
+    version integer DEFAULT 1 NOT NULL,
+    edited_by text,
+    edited_at timestamp with time zone,
     CONSTRAINT vouchers_attachments_check CHECK (((attachments >= 0) AND (attachments <= 9999))),
     CONSTRAINT vouchers_check CHECK ((((year)::numeric = EXTRACT(year FROM date)) AND ((month)::numeric = EXTRACT(month FROM date)))),
     CONSTRAINT vouchers_check1 CHECK (((status = ANY (ARRAY['draft'::text, 'void'::text])) OR (checker IS NOT NULL))),
@@ -2726,6 +2863,7 @@ CREATE TABLE public.vouchers (
     CONSTRAINT vouchers_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'checked'::text, 'signed'::text, 'posted'::text, 'void'::text]))),
     CONSTRAINT vouchers_summary_check CHECK (((summary <> ''::text) AND (length(summary) <= 500))),
     CONSTRAINT vouchers_type_check CHECK ((type <> ''::text)),
+    CONSTRAINT vouchers_version_check CHECK ((version >= 1)),
     CONSTRAINT vouchers_void_recorded CHECK (((status = 'void'::text) = (voided_at IS NOT NULL)))
 )
 WITH (fillfactor='70');
@@ -3511,7 +3649,13 @@ CREATE TRIGGER voucher_attachments_no_truncate BEFORE TRUNCATE ON public.voucher
 -- Name: voucher_beneficiaries voucher_beneficiaries_append_only; Type: TRIGGER; Schema: public; Owner: ledger_owner
 --
 
-CREATE TRIGGER voucher_beneficiaries_append_only BEFORE DELETE OR UPDATE ON public.voucher_beneficiaries FOR EACH ROW EXECUTE FUNCTION public.ledger_append_only();
+CREATE TRIGGER voucher_beneficiaries_append_only BEFORE UPDATE ON public.voucher_beneficiaries FOR EACH ROW EXECUTE FUNCTION public.ledger_append_only();
+
+--
+-- Name: voucher_beneficiaries voucher_beneficiaries_draft_child_delete; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER voucher_beneficiaries_draft_child_delete BEFORE DELETE ON public.voucher_beneficiaries FOR EACH ROW EXECUTE FUNCTION public.ledger_draft_child_delete();
 
 --
 -- Name: voucher_beneficiaries voucher_beneficiaries_draft_only; Type: TRIGGER; Schema: public; Owner: ledger_owner
@@ -3524,6 +3668,12 @@ CREATE TRIGGER voucher_beneficiaries_draft_only AFTER INSERT ON public.voucher_b
 --
 
 CREATE TRIGGER voucher_items_after_insert AFTER INSERT ON public.voucher_items REFERENCING NEW TABLE AS new_items FOR EACH STATEMENT EXECUTE FUNCTION public.voucher_items_after_insert();
+
+--
+-- Name: voucher_items voucher_items_draft_child_delete; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER voucher_items_draft_child_delete BEFORE DELETE ON public.voucher_items FOR EACH ROW EXECUTE FUNCTION public.ledger_draft_child_delete();
 
 --
 -- Name: voucher_items voucher_items_immutable; Type: TRIGGER; Schema: public; Owner: ledger_owner
@@ -3547,7 +3697,13 @@ CREATE TRIGGER voucher_lines_after_insert AFTER INSERT ON public.voucher_lines R
 -- Name: voucher_lines voucher_lines_append_only; Type: TRIGGER; Schema: public; Owner: ledger_owner
 --
 
-CREATE TRIGGER voucher_lines_append_only BEFORE DELETE OR UPDATE ON public.voucher_lines FOR EACH ROW EXECUTE FUNCTION public.ledger_append_only();
+CREATE TRIGGER voucher_lines_append_only BEFORE UPDATE ON public.voucher_lines FOR EACH ROW EXECUTE FUNCTION public.ledger_append_only();
+
+--
+-- Name: voucher_lines voucher_lines_draft_child_delete; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER voucher_lines_draft_child_delete BEFORE DELETE ON public.voucher_lines FOR EACH ROW EXECUTE FUNCTION public.ledger_draft_child_delete();
 
 --
 -- Name: voucher_seals voucher_seals_after_insert; Type: TRIGGER; Schema: public; Owner: ledger_owner
@@ -3580,6 +3736,12 @@ CREATE TRIGGER voucher_value_dates_no_delete BEFORE DELETE ON public.voucher_val
 CREATE TRIGGER vouchers_after_post AFTER UPDATE ON public.vouchers REFERENCING OLD TABLE AS old_v NEW TABLE AS new_v FOR EACH STATEMENT EXECUTE FUNCTION public.vouchers_after_post();
 
 --
+-- Name: vouchers vouchers_before_edit; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER vouchers_before_edit BEFORE UPDATE ON public.vouchers FOR EACH ROW WHEN (((new.version IS DISTINCT FROM old.version) OR (new.edited_by IS DISTINCT FROM old.edited_by) OR (new.edited_at IS DISTINCT FROM old.edited_at))) EXECUTE FUNCTION public.vouchers_before_edit();
+
+--
 -- Name: vouchers vouchers_before_insert; Type: TRIGGER; Schema: public; Owner: ledger_owner
 --
 
@@ -3589,13 +3751,19 @@ CREATE TRIGGER vouchers_before_insert BEFORE INSERT ON public.vouchers FOR EACH 
 -- Name: vouchers vouchers_before_update; Type: TRIGGER; Schema: public; Owner: ledger_owner
 --
 
-CREATE TRIGGER vouchers_before_update BEFORE UPDATE ON public.vouchers FOR EACH ROW WHEN (((old.number > 0) OR (new.number = old.number))) EXECUTE FUNCTION public.vouchers_before_update();
+CREATE TRIGGER vouchers_before_update BEFORE UPDATE ON public.vouchers FOR EACH ROW WHEN ((((old.number > 0) OR (new.number = old.number)) AND (new.version = old.version))) EXECUTE FUNCTION public.vouchers_before_update();
 
 --
 -- Name: vouchers vouchers_check_window; Type: TRIGGER; Schema: public; Owner: ledger_owner
 --
 
 CREATE TRIGGER vouchers_check_window BEFORE INSERT OR UPDATE OF date, total_fen ON public.vouchers FOR EACH ROW EXECUTE FUNCTION public.vouchers_check_window();
+
+--
+-- Name: vouchers vouchers_edit_complete; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE CONSTRAINT TRIGGER vouchers_edit_complete AFTER UPDATE ON public.vouchers DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((new.version IS DISTINCT FROM old.version)) EXECUTE FUNCTION public.vouchers_edit_complete();
 
 --
 -- Name: vouchers vouchers_made_as_draft; Type: TRIGGER; Schema: public; Owner: ledger_owner
@@ -3983,6 +4151,13 @@ GRANT USAGE ON SCHEMA public TO ledger_auditor;
 --
 
 REVOKE ALL ON FUNCTION public.books_bump_revision() FROM PUBLIC;
+
+--
+-- Name: FUNCTION ledger_clear_draft(p_book text, p_id bigint); Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+REVOKE ALL ON FUNCTION public.ledger_clear_draft(p_book text, p_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.ledger_clear_draft(p_book text, p_id bigint) TO ledger_app;
 
 --
 -- Name: FUNCTION ledger_import_approved(p_book text, p_actor text, p_at timestamp with time zone, v_row integer[], v_key text[], v_date date[], v_type text[], v_summary text[], v_attachments integer[], v_maker integer[], v_checker integer[], v_cashier integer[], v_poster integer[], p_names text[], l_voucher integer[], l_no integer[], l_row integer[], l_summary text[], l_key integer[], l_debit bigint[], l_credit bigint[], k_account text[], k_org text[], k_fund text[], k_purpose text[]); Type: ACL; Schema: public; Owner: ledger_owner

@@ -321,10 +321,19 @@ reversal (voucher reverse), never edited. A voucher is named by its id or as PER
 			if err != nil {
 				return err
 			}
-			return a.printVoucher(v, b.Chart, false)
+			h, err := db.VoucherHistory(cmd.Context(), a.book(), id)
+			if err != nil {
+				return err
+			}
+			if a.jsonOut() {
+				return a.printJSON(textout.WithHistory(ledger.View(v, b.Chart, false).In(a.cfg.Report.TimeZone), h, a.cfg.Report.TimeZone))
+			}
+			textout.Voucher(a.stdout, a.lang(), v, b.Chart, false)
+			textout.History(a.stdout, h, a.cfg.Report.TimeZone)
+			return nil
 		},
 	}
-	c.AddCommand(add, list, show)
+	c.AddCommand(add, list, show, a.voucherEditCommand())
 	steps := []struct {
 		act   ledger.Action
 		short string

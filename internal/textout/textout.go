@@ -274,7 +274,7 @@ func Voucher(w io.Writer, lang i18n.Lang, v *ledger.Voucher, chart ledger.Chart,
 	if replayed {
 		fmt.Fprintln(w, i18n.T(lang, "(idempotency key seen before: the first voucher is shown, nothing new was made)"))
 	}
-	fmt.Fprintf(w, "记账凭证 %s  id %d  %s  %s\n", Safe(v.Word()), v.ID, v.Date.Format(time.DateOnly), v.Status.Name())
+	fmt.Fprintf(w, "记账凭证 %s  id %d  %s  %s  第%d版\n", Safe(v.Word()), v.ID, v.Date.Format(time.DateOnly), v.Status.Name(), v.Version)
 	fmt.Fprintf(w, "摘要: %s   附单据 %d 张（附件 %d 个）", Safe(v.Summary), v.Attachments, v.Files)
 	if v.Decision != "" {
 		fmt.Fprintf(w, "   决策依据: %s", Safe(v.Decision))

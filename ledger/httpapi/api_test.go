@@ -358,6 +358,18 @@ func TestRoleScopeMatrix(t *testing.T) {
 		{"post", onVoucher("post", signed), only(ok, checker, admin)},
 		{"void", onVoucher("void", draft), with(only(ok, officer, admin, cpAdmin), cpOfficer, same)},
 		{"reverse", onVoucher("reverse", postedV), only(made, officer, admin)},
+		{"edit", func() (string, any, func() string) {
+			v := draft()
+			lines := []map[string]string{
+				{"account": "500101", "org": "FY-CP-01", "fund": "FY-UP", "purpose": "procurement", "debit": "12.00"},
+				{"account": "121801", "org": "FY-CP-01", "fund": "FY-UP", "credit": "12.00"}}
+			body := map[string]any{"version": 1, "date": "2020-02-10", "summary": "修改", "attachments": 2,
+				"payee": "汾阳市医药公司", "payee_type": "supplier", "lines": lines}
+			return fmt.Sprintf("/api/v1/vouchers/%d/edit", v.ID), body, func() string {
+				w := e.voucher(v.ID)
+				return fmt.Sprint(w.Version, w.Summary, w.Total(), vouchers())
+			}
+		}, with(only(ok, officer, admin, cpAdmin), cpOfficer, same)},
 		// A token by its id: its own user, or an admin who manages that
 		// user; to anyone else it does not exist (defect 3 of issue 14).
 		{"revoke an officer's token", revokeOf(officer), reach(officer, admin)},

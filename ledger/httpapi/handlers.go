@@ -51,6 +51,7 @@ func (s *Server) register() {
 		post("/api/v1/vouchers/{id}/"+string(a), s.transition(a))
 	}
 	post("/api/v1/vouchers/{id}/reverse", s.reverse)
+	s.registerEdit()
 	get("/api/v1/balances", s.balances)
 	s.registerVoucherLookup()
 	s.registerFindings()
@@ -479,6 +480,23 @@ func (s *Server) createVoucher(c *call) (execFunc, error) {
 	if err := decodeStrict(c.body, &in, "", false); err != nil {
 		return nil, err
 	}
+	v, err := in.voucher(c)
+	if err != nil {
+		return nil, err
+	}
+	b, err := s.loadBooks(c.r.Context(), c.user.Book)
+	if err != nil {
+		return nil, err
+	}
+	if err := ledger.ValidateVoucher(v, b); err != nil {
+		return nil, err
+	}
+	return s.makeVoucher(c, v, b)
+}
+
+// voucher is the general voucher the body describes, made (or edited) by
+// c's user with c's idempotency key.
+func (in *voucherBody) voucher(c *call) (*ledger.Voucher, error) {
 	if len(in.Lines) > ledger.LinesMax {
 		return nil, ledger.Errorf(ledger.EInvalid, "lines", "a voucher has at most %d lines", ledger.LinesMax)
 	}
@@ -510,14 +528,7 @@ func (s *Server) createVoucher(c *call) (execFunc, error) {
 	if v.Beneficiaries, err = beneficiaries(in.Beneficiaries); err != nil {
 		return nil, err
 	}
-	b, err := s.loadBooks(c.r.Context(), c.user.Book)
-	if err != nil {
-		return nil, err
-	}
-	if err := ledger.ValidateVoucher(v, b); err != nil {
-		return nil, err
-	}
-	return s.makeVoucher(c, v, b)
+	return v, nil
 }
 
 // listVouchers pages through vouchers by id (creation order, stable):
@@ -581,6 +592,10 @@ func (s *Server) listVouchers(c *call) (int, any, error) {
 }
 
 func (s *Server) getVoucher(c *call) (int, any, error) {
+	q, err := query(c.r, "history")
+	if err != nil {
+		return 0, nil, err
+	}
 	id, err := pathID(c.r)
 	if err != nil {
 		return 0, nil, err
@@ -596,7 +611,11 @@ func (s *Server) getVoucher(c *call) (int, any, error) {
 	if err := mayRead(c.user, v, b); err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, ledger.View(v, b.Chart, false).In(s.opt.TimeZone), nil
+	view := ledger.View(v, b.Chart, false).In(s.opt.TimeZone)
+	if q.Get("history") == "true" {
+		return s.withHistory(c, view)
+	}
+	return http.StatusOK, view, nil
 }
 
 // transition moves a voucher one step of the workflow.

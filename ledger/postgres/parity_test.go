@@ -282,12 +282,67 @@ var parityTable = []parityRow{
 				"X,2020-02-12,记,划拨,100201,FY,FY-UP,,,1.00,1,wangfang,liqiang,liqiang,")
 		}, field: "row 8: cashier", state: "go"}},
 	{code: ledger.EImmutable, rule: "a posted voucher is never changed; corrections are reversals",
-		use: unreachable("no use case edits a checked or posted voucher; voiding a posted one is invalid_state (SPEC §3's table)"),
+		use: parityPath{run: func(f *fixture) error {
+			v := f.post(receive("1.00"))
+			_, err := f.edit("wangfang", v, 1, func(w *ledger.Voucher) { w.Summary = "改" })
+			return err
+		}, field: "status", state: "go"},
 		sql: parityPath{run: func(f *fixture) error {
 			v := f.post(receive("1.00"))
 			return f.sql(f.tdb.AppURL, `UPDATE vouchers SET summary = '改' WHERE id = $1`, v.ID)
 		}, field: "-", state: "LE008"},
 		bulk: unreachable("an import only adds new posted vouchers; a key imported before is skipped or idempotency_conflict")},
+	{code: ledger.EImmutable, rule: "a checked voucher is not edited; it is unchecked first",
+		use: parityPath{run: func(f *fixture) error {
+			id := f.checkedVoucher(allocate("FY-CP-01", "1.00"))
+			v, err := f.db.Voucher(f.ctx, book, id)
+			if err != nil {
+				return err
+			}
+			_, err = f.edit("wangfang", v, 1, func(w *ledger.Voucher) { w.Summary = "改" })
+			return err
+		}, field: "status", state: "go"},
+		sql: parityPath{run: func(f *fixture) error {
+			id := f.checkedVoucher(allocate("FY-CP-01", "1.00"))
+			return f.sql(f.tdb.AppURL, `UPDATE vouchers SET version = 2, edited_by = 'wangfang', edited_at = now(), summary = '改' WHERE id = $1`, id)
+		}, field: "status", state: "LE008"},
+		bulk: unreachable("an import edits nothing")},
+	{code: ledger.EInvalidState, rule: "an edit names the version it changes; a stale one is refused",
+		use: parityPath{run: func(f *fixture) error {
+			v := f.mustFlow("wangfang", allocate("FY-CP-01", "1.00"))
+			if _, err := f.edit("wangfang", v, 1, func(w *ledger.Voucher) { w.Summary = "一" }); err != nil {
+				f.t.Fatal(err)
+			}
+			_, err := f.edit("wangfang", v, 1, func(w *ledger.Voucher) { w.Summary = "二" })
+			return err
+		}, field: "version", state: "go"},
+		sql: parityPath{run: func(f *fixture) error {
+			v := f.mustFlow("wangfang", allocate("FY-CP-01", "1.00"))
+			return f.sql(f.tdb.AppURL, `UPDATE vouchers SET version = 3, edited_by = 'wangfang', edited_at = now() WHERE id = $1`, v.ID)
+		}, field: "version", state: "LE007"},
+		bulk: unreachable("an import edits nothing")},
+	{code: ledger.EInvalid, rule: "an edit keeps the voucher's month (and so its number): void and re-enter",
+		use: parityPath{run: func(f *fixture) error {
+			v := f.mustFlow("wangfang", allocate("FY-CP-01", "1.00"))
+			_, err := f.edit("wangfang", v, 1, func(w *ledger.Voucher) { w.Date = day("2020-03-02") })
+			return err
+		}, field: "date", state: "go"},
+		sql: parityPath{run: func(f *fixture) error {
+			v := f.mustFlow("wangfang", allocate("FY-CP-01", "1.00"))
+			return f.sql(f.tdb.AppURL, `UPDATE vouchers SET version = 2, edited_by = 'wangfang', edited_at = now(), date = '2020-03-02' WHERE id = $1`, v.ID)
+		}, field: "date", state: "LE010"},
+		bulk: unreachable("an import edits nothing")},
+	{code: ledger.ESamePerson, rule: "a draft is edited by its maker or an admin",
+		use: parityPath{run: func(f *fixture) error {
+			v := f.mustFlow("wangfang", allocate("FY-CP-01", "1.00"))
+			_, err := f.edit("liuyang", v, 1, func(w *ledger.Voucher) { w.Summary = "改" })
+			return err
+		}, field: "user", state: "go"},
+		sql: parityPath{run: func(f *fixture) error {
+			v := f.mustFlow("wangfang", allocate("FY-CP-01", "1.00"))
+			return f.sql(f.tdb.AppURL, `UPDATE vouchers SET version = 2, edited_by = 'liuyang', edited_at = now() WHERE id = $1`, v.ID)
+		}, field: "edited_by", state: "LE006"},
+		bulk: unreachable("an import edits nothing")},
 	{code: ledger.EIdempotencyConflict, rule: "a key names one request",
 		use: parityPath{run: func(f *fixture) error {
 			a := generalVoucher(dr("121801", "FY-CP-01", "FY-UP", "1.00"), cr("100201", "FY", "FY-UP", "1.00"))

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -134,11 +133,13 @@ func requestHash(v *ledger.Voucher) string {
 
 // queueVoucher queues the statements writing a validated draft: the voucher
 // (RETURNING what the database assigns; its number is a placeholder until
-// the transaction commits, migrations/00001_baseline.sql), its lines,
-// beneficiaries and items (queueChildren) and the action log. The statements after the voucher name it by currval of the
-// voucher id's sequence. It returns how many statements it queued after
-// the voucher's; readVoucherBatch reads their results into v.
-func queueVoucher(batch *pgx.Batch, v *ledger.Voucher, actor string, now time.Time, source string) int {
+// the transaction commits, migrations/00001_baseline.sql), its lines in one
+// statement (so the database checks the balance per fund once), its
+// beneficiaries and items (queueVoucherChildren) and the action log. The
+// statements after the voucher name it by currval of the voucher id's
+// sequence. readVoucherBatch reads their results into v; n is the number of
+// statements queued after the voucher's.
+func queueVoucher(batch *pgx.Batch, v *ledger.Voucher, actor string, now time.Time, source string) (n int) {
 	var key *string
 	if v.Key != "" {
 		key = &v.Key
@@ -176,25 +177,22 @@ func queueVoucher(batch *pgx.Batch, v *ledger.Voucher, actor string, now time.Ti
 		RETURNING id, number, year, month`,
 		v.Book, v.Type, v.Date, v.Summary, v.Attachments, docTypes, v.Decision, v.Payee, v.PayeeType, v.Method, flow, v.Memo,
 		v.Closing, v.Correcting, reversalOf, correctionOf, key, actor, now, total)
-	n := queueChildren(batch, v, 0)
-	const current = `currval(pg_get_serial_sequence('public.vouchers', 'id'))`
-	batch.Queue(`INSERT INTO actions (book, at, actor, action, voucher_id, source, detail) VALUES ($1, $2, $3, 'make', `+current+`, $4, $5)`,
+	n = queueVoucherChildren(batch, v, currentVoucherID)
+	batch.Queue(`INSERT INTO actions (book, at, actor, action, voucher_id, source, detail) VALUES ($1, $2, $3, 'make', `+currentVoucherID+`, $4, $5)`,
 		v.Book, now, actor, source, map[string]any{"flow": flow, "total": v.Total().String()})
 	return n + 1
 }
 
-// queueChildren queues the statements writing the children of voucher id
-// (0: the voucher inserted earlier in the same batch, named by currval of
-// the voucher id's sequence): its lines in one statement (so the database
-// checks the balance per fund once), its beneficiaries and its items (the
-// database checks Σ items = the line's amount at commit). It returns the
-// number of statements queued. Making a draft writes them through it, and
-// so does editing one, which writes them again.
-func queueChildren(batch *pgx.Batch, v *ledger.Voucher, voucherID int64) int {
-	id := `currval(pg_get_serial_sequence('public.vouchers', 'id'))`
-	if voucherID != 0 {
-		id = strconv.FormatInt(voucherID, 10)
-	}
+// currentVoucherID names the voucher inserted last in this session.
+const currentVoucherID = `currval(pg_get_serial_sequence('public.vouchers', 'id'))`
+
+// queueVoucherChildren queues the statements writing what belongs to
+// voucher v, named by the SQL expression id: its lines in one statement
+// (so the database checks the balance per fund once), its beneficiaries and
+// its items (the database checks Σ items = the line's amount at commit). A
+// new draft and an edited one (EditVoucher) are written by it alike. It
+// returns the number of statements queued.
+func queueVoucherChildren(batch *pgx.Batch, v *ledger.Voucher, id string) int {
 	queued := 1
 	n := len(v.Lines)
 	nos, debits, credits := make([]int32, n), make([]int64, n), make([]int64, n)
@@ -227,6 +225,7 @@ func queueChildren(batch *pgx.Batch, v *ledger.Voucher, voucherID int64) int {
 		batch.Queue(`INSERT INTO voucher_beneficiaries (book, voucher_id, seq, name, category, id_number, id_kind, phone, reason, amount_fen)
 			SELECT $1, `+id+`, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[])`,
 			v.Book, seqs, names, cats, ids, kinds, phones, reasons, amounts)
+		queued++
 	}
 	var lineNos, seqs []int32
 	var names, specs, units, quantities, prices []string
@@ -249,13 +248,14 @@ func queueChildren(batch *pgx.Batch, v *ledger.Voucher, voucherID int64) int {
 }
 
 // readVoucherBatch reads the results of the statements queueVoucher
-// queued (the voucher's and queued more), in order, filling in the
-// voucher's id, number and period.
-func readVoucherBatch(br pgx.BatchResults, v *ledger.Voucher, queued int) error {
+// queued, in order, filling in the voucher's id, number and period; n is
+// what queueVoucher returned.
+func readVoucherBatch(br pgx.BatchResults, v *ledger.Voucher, n int) error {
 	if err := br.QueryRow().Scan(&v.ID, &v.Number, &v.Year, &v.Month); err != nil {
 		return err
 	}
-	for i := 0; i < queued; i++ {
+	v.Version = 1
+	for i := 0; i < n; i++ {
 		if _, err := br.Exec(); err != nil {
 			return err
 		}
@@ -513,9 +513,9 @@ func (db *DB) Reverse(ctx context.Context, book, actor string, id int64, date ti
 			return err
 		}
 		batch := &pgx.Batch{}
-		queued := queueVoucher(batch, r, actor, db.Now(), db.Source)
+		n := queueVoucher(batch, r, actor, db.Now(), db.Source)
 		br := tx.SendBatch(ctx, batch)
-		err = readVoucherBatch(br, r, queued)
+		err = readVoucherBatch(br, r, n)
 		if cerr := br.Close(); err == nil {
 			err = cerr
 		}
@@ -555,7 +555,7 @@ func (db *DB) VoucherByNumber(ctx context.Context, book string, year, month int,
 const voucherColumns = `id, book, type, year, month, number, date, summary, attachments, doc_types, decision, payee, payee_type, method,
 	flow, memo, closing, correcting, status, coalesce(reversal_of, 0), coalesce(correction_of, 0), coalesce(idem_key, ''),
 	maker, made_at, coalesce(checker, ''), checked_at, coalesce(cashier, ''), signed_at, coalesce(poster, ''), posted_at,
-	(SELECT count(*) FROM voucher_attachments a WHERE a.book = $1 AND a.voucher_id = id)::int`
+	(SELECT count(*) FROM voucher_attachments a WHERE a.book = $1 AND a.voucher_id = id)::int, version`
 
 func scanVoucher(row pgx.Row) (*ledger.Voucher, error) {
 	v := &ledger.Voucher{}
@@ -564,7 +564,7 @@ func scanVoucher(row pgx.Row) (*ledger.Voucher, error) {
 	err := row.Scan(&v.ID, &v.Book, &v.Type, &v.Year, &v.Month, &v.Number, &v.Date, &v.Summary, &v.Attachments, &v.DocTypes,
 		&v.Decision, &v.Payee, &v.PayeeType, &v.Method, &v.Flow, &v.Memo, &v.Closing, &v.Correcting, &status,
 		&v.ReversalOf, &v.CorrectionOf, &v.Key, &v.Maker, &madeAt, &v.Checker, &v.CheckedAt, &v.Cashier, &v.SignedAt,
-		&v.Poster, &v.PostedAt, &v.Files)
+		&v.Poster, &v.PostedAt, &v.Files, &v.Version)
 	if err != nil {
 		return nil, err
 	}
@@ -792,7 +792,7 @@ func (db *DB) insertVoucher(ctx context.Context, q batchSender, w *ledger.Vouche
 	if w.Key != "" {
 		batch.Queue(`INSERT INTO idempotency (book, key, actor, request_hash) VALUES ($1, $2, $3, $4)`, w.Book, w.Key, actor, hash)
 	}
-	queued := queueVoucher(batch, w, actor, db.Now(), db.Source)
+	n := queueVoucher(batch, w, actor, db.Now(), db.Source)
 	if w.Key != "" {
 		batch.Queue(`UPDATE idempotency SET voucher_id = currval(pg_get_serial_sequence('public.vouchers', 'id')) WHERE book = $1 AND key = $2`, w.Book, w.Key)
 	}
@@ -803,7 +803,7 @@ func (db *DB) insertVoucher(ctx context.Context, q batchSender, w *ledger.Vouche
 				return err
 			}
 		}
-		if err := readVoucherBatch(br, w, queued); err != nil {
+		if err := readVoucherBatch(br, w, n); err != nil {
 			return err
 		}
 		if w.Key != "" {
