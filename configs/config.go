@@ -51,6 +51,9 @@ type Config struct {
 		TrustedProxies                             string // checked by the API when it starts
 		LoginWindow                                time.Duration
 	}
+	Web struct {
+		SessionIdle, SessionMax time.Duration // web.session_idle, web.session_max
+	}
 	Report struct {
 		Preparer, Reviewer string
 		Signatures         report.Signatures
@@ -81,6 +84,7 @@ func From(v *viper.Viper) Config {
 	s.ShutdownTimeout, s.TokenTTL = v.GetDuration("serve.shutdown_timeout"), v.GetDuration("serve.token_ttl")
 	s.LoginAttemptsMax, s.LoginWindow = v.GetInt("serve.login_attempts_max"), v.GetDuration("serve.login_window")
 	s.LoginAddressAttemptsMax, s.TrustedProxies = v.GetInt("serve.login_address_attempts_max"), v.GetString("serve.trusted_proxies")
+	c.Web.SessionIdle, c.Web.SessionMax = v.GetDuration("web.session_idle"), v.GetDuration("web.session_max")
 	c.Report.Preparer = strings.TrimSpace(v.GetString("report.preparer"))
 	c.Report.Reviewer = strings.TrimSpace(v.GetString("report.reviewer"))
 	c.Report.Signatures = report.Signatures{

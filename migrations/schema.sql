@@ -1271,6 +1271,21 @@ END $$;
 
 ALTER FUNCTION public.vouchers_take_number() OWNER TO ledger_owner;
 
+--
+-- Name: web_sessions_end_disabled(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.web_sessions_end_disabled() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    DELETE FROM web_sessions WHERE book = NEW.book AND user_name = NEW.name;
+    RETURN NEW;
+END $$;
+
+ALTER FUNCTION public.web_sessions_end_disabled() OWNER TO ledger_owner;
+
 SET default_tablespace = '';
 
 SET default_table_access_method = heap;
@@ -2176,6 +2191,39 @@ ALTER TABLE public.vouchers ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 );
 
 --
+-- Name: web_sessions; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.web_sessions (
+    id bigint NOT NULL,
+    book text NOT NULL,
+    user_name text NOT NULL,
+    session_hash bytea NOT NULL,
+    csrf_secret text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_seen timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    CONSTRAINT web_sessions_check CHECK ((expires_at > created_at)),
+    CONSTRAINT web_sessions_csrf_secret_check CHECK (((length(csrf_secret) >= 32) AND (length(csrf_secret) <= 128))),
+    CONSTRAINT web_sessions_session_hash_check CHECK ((length(session_hash) = 32))
+);
+
+ALTER TABLE public.web_sessions OWNER TO ledger_owner;
+
+--
+-- Name: web_sessions_id_seq; Type: SEQUENCE; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE public.web_sessions ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.web_sessions_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: accounts accounts_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
 --
 
@@ -2491,6 +2539,20 @@ ALTER TABLE ONLY public.vouchers
     ADD CONSTRAINT vouchers_pkey PRIMARY KEY (book, id);
 
 --
+-- Name: web_sessions web_sessions_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.web_sessions
+    ADD CONSTRAINT web_sessions_pkey PRIMARY KEY (id);
+
+--
+-- Name: web_sessions web_sessions_session_hash_key; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.web_sessions
+    ADD CONSTRAINT web_sessions_session_hash_key UNIQUE (session_hash);
+
+--
 -- Name: actions_voucher; Type: INDEX; Schema: public; Owner: ledger_owner
 --
 
@@ -2585,6 +2647,18 @@ CREATE UNIQUE INDEX vouchers_one_reversal ON public.vouchers USING btree (book, 
 --
 
 CREATE INDEX vouchers_period ON public.vouchers USING btree (book, year, month, status);
+
+--
+-- Name: web_sessions_expires; Type: INDEX; Schema: public; Owner: ledger_owner
+--
+
+CREATE INDEX web_sessions_expires ON public.web_sessions USING btree (expires_at);
+
+--
+-- Name: web_sessions_user; Type: INDEX; Schema: public; Owner: ledger_owner
+--
+
+CREATE INDEX web_sessions_user ON public.web_sessions USING btree (book, user_name);
 
 --
 -- Name: accounts accounts_bump_revision; Type: TRIGGER; Schema: public; Owner: ledger_owner
@@ -2777,6 +2851,12 @@ CREATE TRIGGER seal_heads_check BEFORE INSERT OR UPDATE ON public.seal_heads FOR
 --
 
 CREATE TRIGGER seal_heads_no_delete BEFORE DELETE ON public.seal_heads FOR EACH ROW EXECUTE FUNCTION public.ledger_append_only();
+
+--
+-- Name: users users_end_web_sessions; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER users_end_web_sessions AFTER UPDATE OF disabled ON public.users FOR EACH ROW WHEN ((new.disabled AND (NOT old.disabled))) EXECUTE FUNCTION public.web_sessions_end_disabled();
 
 --
 -- Name: voucher_beneficiaries voucher_beneficiaries_append_only; Type: TRIGGER; Schema: public; Owner: ledger_owner
@@ -3144,6 +3224,13 @@ ALTER TABLE ONLY public.voucher_seals
 
 ALTER TABLE ONLY public.voucher_value_dates
     ADD CONSTRAINT voucher_value_dates_book_voucher_id_fkey FOREIGN KEY (book, voucher_id) REFERENCES public.vouchers(book, id);
+
+--
+-- Name: web_sessions web_sessions_book_user_name_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.web_sessions
+    ADD CONSTRAINT web_sessions_book_user_name_fkey FOREIGN KEY (book, user_name) REFERENCES public.users(book, name) ON DELETE CASCADE;
 
 --
 -- Name: SCHEMA public; Type: ACL; Schema: -; Owner: pg_database_owner
@@ -3573,6 +3660,12 @@ GRANT SELECT ON TABLE public.vouchers TO ledger_auditor;
 --
 
 GRANT SELECT ON SEQUENCE public.vouchers_id_seq TO ledger_app;
+
+--
+-- Name: TABLE web_sessions; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.web_sessions TO ledger_app;
 
 --
 -- PostgreSQL database dump complete

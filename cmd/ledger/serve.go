@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +16,8 @@ import (
 	"github.com/fenyang/partyfee/internal/textout"
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/httpapi"
+	"github.com/fenyang/partyfee/ledger/postgres"
+	"github.com/fenyang/partyfee/ledger/web"
 )
 
 func (a *app) serveCommand() *cobra.Command {
@@ -50,7 +53,13 @@ on stderr, one per request.`,
 			if a.server != nil {
 				opt.DataDir = a.dataDir()
 			}
-			srv := httpapi.New(db, opt)
+			var srv *httpapi.Server
+			pages, err := a.webPages(db, log, func(r *http.Request) string { return srv.ClientAddr(r) })
+			if err != nil {
+				return err
+			}
+			opt.Pages, opt.SessionIdle = pages, a.cfg.Web.SessionIdle
+			srv = httpapi.New(db, opt)
 			sc := a.cfg.Serve
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
@@ -67,6 +76,19 @@ on stderr, one per request.`,
 	}
 	c.Flags().StringVar(&addr, "addr", "", "listen address HOST:PORT (default serve.addr, 127.0.0.1:8080)")
 	return c
+}
+
+// webPages is the web workbench mounted next to the API (web.* keys).
+func (a *app) webPages(db *postgres.DB, log *slog.Logger, clientAddr func(*http.Request) string) (http.Handler, error) {
+	wc, sc := a.cfg.Web, a.cfg.Serve
+	if wc.SessionIdle <= 0 || wc.SessionMax <= 0 {
+		return nil, exit.Usagef("web.session_idle and web.session_max must be positive durations")
+	}
+	return web.New(db, web.Options{
+		Book: a.book(), TimeZone: a.cfg.Report.TimeZone, SessionIdle: wc.SessionIdle, SessionMax: wc.SessionMax,
+		LoginAttemptsMax: sc.LoginAttemptsMax, LoginAddressAttemptsMax: sc.LoginAddressAttemptsMax, LoginWindow: sc.LoginWindow,
+		ClientAddr: clientAddr, Secure: sc.TLSCert != "" && sc.TLSKey != "", Log: log,
+	}), nil
 }
 
 // apiOptions are the HTTP API's settings from the configuration.

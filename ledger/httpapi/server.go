@@ -476,6 +476,11 @@ func (s *Server) clientAddr(r *http.Request) string {
 	return host
 }
 
+// ClientAddr is the client address of r as the API's login limits and log
+// see it (the trusted proxies' X-Forwarded-For considered); the web pages
+// count their sign-ins against the same address.
+func (s *Server) ClientAddr(r *http.Request) string { return s.clientAddr(r) }
+
 // trusted reports whether addr is one of the trusted proxies.
 func (s *Server) trusted(addr string) bool {
 	a, err := netip.ParseAddr(addr)

@@ -95,12 +95,16 @@ func (db *DB) SessionUser(ctx context.Context, id string, idle time.Duration) (*
 	now := db.Now().UTC()
 	var s Session
 	var u *ledger.User
-	var ended bool
+	var ended, missing bool
 	err := db.runTx(ctx, func(tx pgx.Tx) error {
-		ended = false
+		ended, missing = false, false
 		err := tx.QueryRow(ctx, `SELECT id, book, user_name, csrf_secret, created_at, last_seen, expires_at FROM web_sessions
 			WHERE session_hash = $1 FOR UPDATE`, hashSession(id)).
 			Scan(&s.ID, &s.Book, &s.User, &s.CSRF, &s.CreatedAt, &s.LastSeen, &s.ExpiresAt)
+		if err == pgx.ErrNoRows {
+			missing = true
+			return nil
+		}
 		if err != nil {
 			return err
 		}
@@ -121,7 +125,7 @@ func (db *DB) SessionUser(ctx context.Context, id string, idle time.Duration) (*
 		return err
 	})
 	switch {
-	case err == pgx.ErrNoRows:
+	case err == nil && missing:
 		return fail(unknown)
 	case err != nil && ledger.ErrorCode(err) == ledger.EUnauthenticated:
 		return fail(ledger.Errorf(ledger.EUnauthenticated, "session", "the session's user is disabled; sign in again"))
