@@ -71,7 +71,7 @@ func TestLoginRefusalsAndHeaders(t *testing.T) {
 	b := e.browser()
 	p := b.post("/login", url.Values{"username": {"wangfang"}, "password": {"wrong password"}}, false)
 	wantStatus(t, p, http.StatusUnauthorized, "wrong password")
-	wantBody(t, p, "wrong password", "用户名或密码")
+	wantBody(t, p, "wrong password", "密码错误")
 	if c := p.header.Get("Set-Cookie"); c != "" {
 		t.Errorf("a failed sign-in set a cookie: %s", c)
 	}
@@ -89,7 +89,7 @@ func TestLoginRefusalsAndHeaders(t *testing.T) {
 	}
 	p = b.post("/login", url.Values{"username": {"wangfang"}, "password": {passwords["wangfang"]}}, false)
 	wantStatus(t, p, http.StatusTooManyRequests, "the sixth attempt")
-	wantBody(t, p, "the sixth attempt", "尝试")
+	wantBody(t, p, "the sixth attempt", "登录失败次数过多")
 
 	// A good sign-in: the cookie is HttpOnly and SameSite=Strict, and the
 	// next page is the one asked for, never another site.
@@ -146,7 +146,7 @@ func TestQueueChecksAndPostsASelection(t *testing.T) {
 	// Posting again is refused, naming the voucher and the reason.
 	p = b.post("/queue", url.Values{"act": {"post"}, "id": {fmt.Sprint(e.spend.ID)}}, true)
 	wantStatus(t, p, http.StatusConflict, "post a posted voucher")
-	wantBody(t, p, "post a posted voucher", e.spend.Word(), "已记账")
+	wantBody(t, p, "post a posted voucher", e.spend.Word(), "只有已审核")
 }
 
 func TestMakerCannotCheckOwnVoucher(t *testing.T) {
