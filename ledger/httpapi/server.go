@@ -6,8 +6,11 @@
 //
 // Every request except the public ones (GET /healthz, GET /readyz,
 // GET /api/v1/openapi.json, POST /api/v1/tokens) carries
-// "Authorization: Bearer TOKEN", checked before routing, so an unknown path
+// "Authorization: Bearer TOKEN" (or the web workbench's session cookie with
+// its CSRF token in X-CSRF-Token), checked before routing, so an unknown path
 // without a token is 401, not 404. Every write carries an Idempotency-Key.
+// Options.Pages, when set, serves every path outside /api/ and the probes
+// (the web workbench, ledger/web).
 package httpapi
 
 import (

@@ -426,3 +426,15 @@ func TestAPIAcceptsTheSessionWithItsCSRFHeader(t *testing.T) {
 		t.Error("the API write with the session did not happen")
 	}
 }
+
+func TestServerFaultIsAChinesePageWithoutDetails(t *testing.T) {
+	e := newEnv(t)
+	b := e.login("wangfang")
+	e.db.Pool.Close() // every database call fails from now on
+	p := b.get("/vouchers")
+	if p.status < 500 {
+		t.Fatalf("a page without its database: %d", p.status)
+	}
+	wantBody(t, p, "a page without its database", `lang="zh-CN"`, "错误")
+	wantNot(t, p, "a page without its database", "goroutine", "pgx", "closed pool", ".go:", "{")
+}
