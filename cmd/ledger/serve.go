@@ -24,14 +24,17 @@ func (a *app) serveCommand() *cobra.Command {
 	var addr string
 	c := &cobra.Command{
 		Use:   "serve",
-		Short: "Serve the HTTP JSON API under /api/v1",
+		Short: "Serve the web workbench (/) and the HTTP JSON API (/api/v1)",
 		Long: `serve runs the JSON API (see /api/v1/openapi.json) until SIGTERM or SIGINT, then stops
 accepting connections and lets in-flight requests finish within serve.shutdown_timeout.
 
 Public: GET /healthz, GET /readyz, GET /api/v1/openapi.json and POST /api/v1/tokens (user name and
 password → a token). Every other request needs "Authorization: Bearer TOKEN"; every write needs an
 Idempotency-Key header. TLS is on when serve.tls_cert and serve.tls_key are set. Logs are JSON lines
-on stderr, one per request.`,
+on stderr, one per request.
+
+The web workbench (财务工作台) is served on the same port: open / in a browser and sign in
+with a user name and password; sessions follow web.session_idle and web.session_max.`,
 		Example: "  ledger serve\n  ledger serve --addr 0.0.0.0:8443   # with serve.tls_cert and serve.tls_key set\n  LEDGER_SERVE_ADDR=127.0.0.1:9090 ledger serve",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
