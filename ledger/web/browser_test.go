@@ -69,22 +69,32 @@ func TestBrowserChecksPostsSignsAndPrints(t *testing.T) {
 		chromedp.WindowSize(1280, 900), chromedp.Flag("lang", "zh-CN"))
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
+	tab, cancel := chromedp.NewContext(actx)
 	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
+	// Each step has its own deadline (the machine may be busy); the tab
+	// outlives a step that ran out, so the failure screenshot can be taken.
+	stepCtx := func() (context.Context, context.CancelFunc) { return context.WithTimeout(tab, 90*time.Second) }
+	// Start the browser on the tab's own context: one started by a step
+	// would end with the step.
+	if err := chromedp.Do(tab); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
 
 	// failed saves a screenshot of the page and fails the test.
 	failed := func(what string, err error) {
 		t.Helper()
 		path := filepath.Join(dir, "failure.png")
-		if png, serr := chromedp.Run(ctx, chromedp.FullScreenshot(100)); serr == nil {
+		sctx, scancel := context.WithTimeout(tab, 20*time.Second)
+		defer scancel()
+		if png, serr := chromedp.Run(sctx, chromedp.FullScreenshot(100)); serr == nil {
 			os.WriteFile(path, png, 0o644)
 		}
 		t.Fatalf("%s: %v (screenshot %s)", what, err, path)
 	}
 	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
+		ctx, cancel := stepCtx()
+		defer cancel()
 		if err := chromedp.Do(ctx, steps...); err != nil {
 			failed(what, err)
 		}
@@ -92,6 +102,8 @@ func TestBrowserChecksPostsSignsAndPrints(t *testing.T) {
 	// submit clicks a button that loads a page and checks its status.
 	submit := func(what, sel string) {
 		t.Helper()
+		ctx, cancel := stepCtx()
+		defer cancel()
 		res, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(sel)))
 		if err != nil {
 			failed(what, err)
@@ -102,6 +114,8 @@ func TestBrowserChecksPostsSignsAndPrints(t *testing.T) {
 	}
 	shot := func(name string) {
 		t.Helper()
+		ctx, cancel := stepCtx()
+		defer cancel()
 		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 		if err != nil {
 			failed("screenshot "+name, err)
@@ -112,6 +126,8 @@ func TestBrowserChecksPostsSignsAndPrints(t *testing.T) {
 	}
 	notice := func() string {
 		t.Helper()
+		ctx, cancel := stepCtx()
+		defer cancel()
 		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("p.notice")))
 		if err != nil {
 			failed("read the notice", err)
@@ -165,7 +181,9 @@ func TestBrowserChecksPostsSignsAndPrints(t *testing.T) {
 	}
 	do("open the print view", chromedp.Navigate(fmt.Sprintf("%s/vouchers/%d/print", base, receive.ID)), chromedp.WaitVisible(chromedp.CSS(".voucher-form")))
 	shot("print.png")
-	pdf, err := chromedp.Run(ctx, chromedp.PrintToPDF(chromedp.PDFPreferCSSPageSize()))
+	pctx, pcancel := stepCtx()
+	defer pcancel()
+	pdf, err := chromedp.Run(pctx, chromedp.PrintToPDF(chromedp.PDFPreferCSSPageSize()))
 	if err != nil {
 		failed("print to PDF", err)
 	}
