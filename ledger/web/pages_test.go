@@ -403,6 +403,8 @@ func TestPasswordChange(t *testing.T) {
 func TestAPIAcceptsTheSessionWithItsCSRFHeader(t *testing.T) {
 	e := newEnv(t)
 	b := e.login("wangfang")
+	// Page scripts read the token from the layout's meta tag.
+	wantBody(t, b.get("/"), "the layout", `<meta name="csrf-token" content="`+b.csrf+`">`)
 	get := func(header bool) page {
 		req, _ := http.NewRequest(http.MethodGet, e.ts.URL+"/api/v1/me", nil)
 		if header {
