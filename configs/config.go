@@ -59,6 +59,9 @@ type Config struct {
 		// roll-up is read from (rollup.databases).
 		Databases map[string]string
 	}
+	Web struct {
+		SessionIdle, SessionMax time.Duration // web.session_idle, web.session_max
+	}
 	Report struct {
 		Preparer, Reviewer string
 		Signatures         report.Signatures
@@ -98,6 +101,7 @@ func From(v *viper.Viper) Config {
 		// viper lower-cases keys; book codes are upper case.
 		c.Rollup.Databases[strings.ToUpper(book)] = url
 	}
+	c.Web.SessionIdle, c.Web.SessionMax = v.GetDuration("web.session_idle"), v.GetDuration("web.session_max")
 	c.Report.Preparer = strings.TrimSpace(v.GetString("report.preparer"))
 	c.Report.Reviewer = strings.TrimSpace(v.GetString("report.reviewer"))
 	c.Report.Signatures = report.Signatures{

@@ -25,6 +25,7 @@ var durationKeys = map[string]bool{
 	"database.statement_timeout": true, "database.connect_timeout": true, "database.replica_wait_max": true,
 	"serve.read_timeout": true, "serve.write_timeout": true, "serve.shutdown_timeout": true,
 	"serve.token_ttl": true, "serve.login_window": true,
+	"web.session_idle": true, "web.session_max": true,
 }
 
 // flagKeys binds global flags to configuration keys.

@@ -1796,6 +1796,21 @@ END $$;
 ALTER FUNCTION public.vouchers_year_rules() OWNER TO ledger_owner;
 
 --
+-- Name: web_sessions_end_disabled(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.web_sessions_end_disabled() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    DELETE FROM web_sessions WHERE book = NEW.book AND user_name = NEW.name;
+    RETURN NEW;
+END $$;
+
+ALTER FUNCTION public.web_sessions_end_disabled() OWNER TO ledger_owner;
+
+--
 -- Name: year_events_before_insert(); Type: FUNCTION; Schema: public; Owner: ledger_owner
 --
 
@@ -2884,6 +2899,39 @@ ALTER TABLE public.vouchers ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 );
 
 --
+-- Name: web_sessions; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.web_sessions (
+    id bigint NOT NULL,
+    book text NOT NULL,
+    user_name text NOT NULL,
+    session_hash bytea NOT NULL,
+    csrf_secret text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_seen timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    CONSTRAINT web_sessions_check CHECK ((expires_at > created_at)),
+    CONSTRAINT web_sessions_csrf_secret_check CHECK (((length(csrf_secret) >= 32) AND (length(csrf_secret) <= 128))),
+    CONSTRAINT web_sessions_session_hash_check CHECK ((length(session_hash) = 32))
+);
+
+ALTER TABLE public.web_sessions OWNER TO ledger_owner;
+
+--
+-- Name: web_sessions_id_seq; Type: SEQUENCE; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE public.web_sessions ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.web_sessions_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: year_events; Type: TABLE; Schema: public; Owner: ledger_owner
 --
 
@@ -3290,6 +3338,20 @@ ALTER TABLE ONLY public.vouchers
     ADD CONSTRAINT vouchers_pkey PRIMARY KEY (book, id);
 
 --
+-- Name: web_sessions web_sessions_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.web_sessions
+    ADD CONSTRAINT web_sessions_pkey PRIMARY KEY (id);
+
+--
+-- Name: web_sessions web_sessions_session_hash_key; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.web_sessions
+    ADD CONSTRAINT web_sessions_session_hash_key UNIQUE (session_hash);
+
+--
 -- Name: year_events year_events_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
 --
 
@@ -3398,6 +3460,18 @@ CREATE INDEX vouchers_date ON public.vouchers USING btree (book, date);
 --
 
 CREATE UNIQUE INDEX vouchers_one_reversal ON public.vouchers USING btree (book, reversal_of) WHERE ((reversal_of IS NOT NULL) AND (voided_at IS NULL));
+
+--
+-- Name: web_sessions_expires; Type: INDEX; Schema: public; Owner: ledger_owner
+--
+
+CREATE INDEX web_sessions_expires ON public.web_sessions USING btree (expires_at);
+
+--
+-- Name: web_sessions_user; Type: INDEX; Schema: public; Owner: ledger_owner
+--
+
+CREATE INDEX web_sessions_user ON public.web_sessions USING btree (book, user_name);
 
 --
 -- Name: accounts accounts_bump_revision; Type: TRIGGER; Schema: public; Owner: ledger_owner
@@ -3632,6 +3706,12 @@ CREATE TRIGGER seal_heads_check BEFORE INSERT OR UPDATE ON public.seal_heads FOR
 --
 
 CREATE TRIGGER seal_heads_no_delete BEFORE DELETE ON public.seal_heads FOR EACH ROW EXECUTE FUNCTION public.ledger_append_only();
+
+--
+-- Name: users users_end_web_sessions; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER users_end_web_sessions AFTER UPDATE OF disabled ON public.users FOR EACH ROW WHEN ((new.disabled AND (NOT old.disabled))) EXECUTE FUNCTION public.web_sessions_end_disabled();
 
 --
 -- Name: voucher_attachments voucher_attachments_check; Type: TRIGGER; Schema: public; Owner: ledger_owner
@@ -4124,6 +4204,13 @@ ALTER TABLE ONLY public.voucher_seals
 
 ALTER TABLE ONLY public.voucher_value_dates
     ADD CONSTRAINT voucher_value_dates_book_voucher_id_fkey FOREIGN KEY (book, voucher_id) REFERENCES public.vouchers(book, id);
+
+--
+-- Name: web_sessions web_sessions_book_user_name_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.web_sessions
+    ADD CONSTRAINT web_sessions_book_user_name_fkey FOREIGN KEY (book, user_name) REFERENCES public.users(book, name) ON DELETE CASCADE;
 
 --
 -- Name: year_events year_events_book_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
@@ -4669,6 +4756,12 @@ GRANT SELECT ON TABLE public.vouchers TO ledger_auditor;
 --
 
 GRANT SELECT ON SEQUENCE public.vouchers_id_seq TO ledger_app;
+
+--
+-- Name: TABLE web_sessions; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.web_sessions TO ledger_app;
 
 --
 -- Name: TABLE year_events; Type: ACL; Schema: public; Owner: ledger_owner

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -16,20 +17,25 @@ import (
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/httpapi"
 	"github.com/fenyang/partyfee/ledger/i18n"
+	"github.com/fenyang/partyfee/ledger/postgres"
+	"github.com/fenyang/partyfee/ledger/web"
 )
 
 func (a *app) serveCommand() *cobra.Command {
 	var addr string
 	c := &cobra.Command{
 		Use:   "serve",
-		Short: "Serve the HTTP JSON API under /api/v1",
+		Short: "Serve the web workbench (/) and the HTTP JSON API (/api/v1)",
 		Long: `serve runs the JSON API (see /api/v1/openapi.json) until SIGTERM or SIGINT, then stops
 accepting connections and lets in-flight requests finish within serve.shutdown_timeout.
 
 Public: GET /healthz, GET /readyz, GET /api/v1/openapi.json and POST /api/v1/tokens (user name and
 password → a token). Every other request needs "Authorization: Bearer TOKEN"; every write needs an
 Idempotency-Key header. TLS is on when serve.tls_cert and serve.tls_key are set. Logs are JSON lines
-on stderr, one per request.`,
+on stderr, one per request.
+
+The web workbench (财务工作台) is served on the same port: open / in a browser and sign in
+with a user name and password; sessions follow web.session_idle and web.session_max.`,
 		Example: "  ledger serve\n  ledger serve --addr 0.0.0.0:8443   # with serve.tls_cert and serve.tls_key set\n  LEDGER_SERVE_ADDR=127.0.0.1:9090 ledger serve",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -52,7 +58,13 @@ on stderr, one per request.`,
 			if a.server != nil {
 				opt.DataDir = a.dataDir()
 			}
-			srv := httpapi.New(db, opt)
+			var srv *httpapi.Server
+			pages, err := a.webPages(db, log, func(r *http.Request) string { return srv.ClientAddr(r) })
+			if err != nil {
+				return err
+			}
+			opt.Pages, opt.SessionIdle = pages, a.cfg.Web.SessionIdle
+			srv = httpapi.New(db, opt)
 			sc := a.cfg.Serve
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
@@ -69,6 +81,19 @@ on stderr, one per request.`,
 	}
 	c.Flags().StringVar(&addr, "addr", "", "listen address HOST:PORT (default serve.addr, 127.0.0.1:8080)")
 	return c
+}
+
+// webPages is the web workbench mounted next to the API (web.* keys).
+func (a *app) webPages(db *postgres.DB, log *slog.Logger, clientAddr func(*http.Request) string) (http.Handler, error) {
+	wc, sc := a.cfg.Web, a.cfg.Serve
+	if wc.SessionIdle <= 0 || wc.SessionMax <= 0 {
+		return nil, exit.Usagef("web.session_idle and web.session_max must be positive durations")
+	}
+	return web.New(db, web.Options{
+		Book: a.book(), TimeZone: a.cfg.Report.TimeZone, SessionIdle: wc.SessionIdle, SessionMax: wc.SessionMax,
+		LoginAttemptsMax: sc.LoginAttemptsMax, LoginAddressAttemptsMax: sc.LoginAddressAttemptsMax, LoginWindow: sc.LoginWindow,
+		ClientAddr: clientAddr, Secure: sc.TLSCert != "" && sc.TLSKey != "", Log: log,
+	}), nil
 }
 
 // apiOptions are the HTTP API's settings from the configuration.

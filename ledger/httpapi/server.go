@@ -6,13 +6,17 @@
 //
 // Every request except the public ones (GET /healthz, GET /readyz,
 // GET /api/v1/openapi.json, POST /api/v1/tokens) carries
-// "Authorization: Bearer TOKEN", checked before routing, so an unknown path
+// "Authorization: Bearer TOKEN" (or the web workbench's session cookie with
+// its CSRF token in X-CSRF-Token), checked before routing, so an unknown path
 // without a token is 401, not 404. Every write carries an Idempotency-Key.
+// Options.Pages, when set, serves every path outside /api/ and the probes
+// (the web workbench, ledger/web).
 package httpapi
 
 import (
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"crypto/tls"
 	"encoding/hex"
 	"errors"
@@ -107,6 +111,15 @@ type Options struct {
 	// surfaces as 503 unavailable on the writes it refuses.
 	DataDir          string
 	DiskFreeMinBytes int64
+	// SessionIdle is the idle timeout of web sessions (web.session_idle):
+	// a request carrying the web workbench's session cookie (and its CSRF
+	// token in X-CSRF-Token) is the session's user unless the session was
+	// idle this long. 0: sessions end only at their expiry.
+	SessionIdle time.Duration
+	// Pages serves every request outside /api/ and the probes: the web
+	// workbench (ledger/web), mounted on the same port. nil: such requests
+	// are the API's 401/404.
+	Pages http.Handler
 	// Log receives the structured request log; nil discards it.
 	Log *slog.Logger
 }
@@ -341,6 +354,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if method == http.MethodHead {
 		method = http.MethodGet
 	}
+	if s.opt.Pages != nil && isPage(r.URL.Path) {
+		ri.route = "pages"
+		s.opt.Pages.ServeHTTP(sw, r)
+		return
+	}
 	if !s.public[method+" "+r.URL.Path] {
 		if err := s.authenticate(r, ri); err != nil {
 			if ledger.ErrorCode(err) == ledger.EUnauthenticated {
@@ -358,10 +376,25 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(sw, r)
 }
 
-// authenticate checks the bearer token of r.
+// authenticate checks the bearer token of r or, without an Authorization
+// header, the web session cookie with its CSRF token in the X-CSRF-Token
+// header: page scripts of the web workbench call the API as the signed-in
+// user. The CSRF token is required on every method, so that a page of
+// another site can neither write nor read through the cookie.
 func (s *Server) authenticate(r *http.Request, ri *reqInfo) error {
 	h := r.Header.Get("Authorization")
 	scheme, token, ok := strings.Cut(h, " ")
+	if c, err := r.Cookie(postgres.SessionCookie); h == "" && err == nil && c.Value != "" {
+		u, sess, err := s.db.SessionUser(r.Context(), c.Value, s.opt.SessionIdle)
+		if err != nil {
+			return err
+		}
+		if !csrfEqual(r.Header.Get(postgres.CSRFHeader), sess.CSRF) {
+			return ledger.Errorf(ledger.EForbidden, postgres.CSRFHeader, "a request with the session cookie needs the session's CSRF token in the X-CSRF-Token header")
+		}
+		ri.user, ri.token = u, postgres.TokenInfo{Book: sess.Book, User: sess.User, CreatedAt: sess.CreatedAt, ExpiresAt: sess.ExpiresAt}
+		return nil
+	}
 	if h == "" {
 		return ledger.Errorf(ledger.EUnauthenticated, "Authorization", "this request needs \"Authorization: Bearer TOKEN\" (get a token with POST /api/v1/tokens)")
 	}
@@ -374,6 +407,17 @@ func (s *Server) authenticate(r *http.Request, ri *reqInfo) error {
 	}
 	ri.user, ri.token = u, tok
 	return nil
+}
+
+// csrfEqual compares a CSRF token in constant time.
+func csrfEqual(got, want string) bool {
+	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// isPage reports whether path belongs to the web pages rather than the
+// API: everything but /api/… and the probes.
+func isPage(path string) bool {
+	return path != "/api" && !strings.HasPrefix(path, "/api/") && path != "/healthz" && path != "/readyz"
 }
 
 // notRouted answers a request the router has no route for with a JSON 404
@@ -444,6 +488,11 @@ func (s *Server) clientAddr(r *http.Request) string {
 	}
 	return host
 }
+
+// ClientAddr is the client address of r as the API's login limits and log
+// see it (the trusted proxies' X-Forwarded-For considered); the web pages
+// count their sign-ins against the same address.
+func (s *Server) ClientAddr(r *http.Request) string { return s.clientAddr(r) }
 
 // trusted reports whether addr is one of the trusted proxies.
 func (s *Server) trusted(addr string) bool {

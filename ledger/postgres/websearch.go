@@ -1,0 +1,151 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/fenyang/partyfee/ledger"
+)
+
+// BookChoice is a book offered at sign-in.
+type BookChoice struct {
+	Book string
+	Name string
+}
+
+// BookChoices lists the books of the database by code.
+func (db *DB) BookChoices(ctx context.Context) ([]BookChoice, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT book, name FROM books ORDER BY book`)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	var out []BookChoice
+	for rows.Next() {
+		var c BookChoice
+		if err := rows.Scan(&c.Book, &c.Name); err != nil {
+			return nil, mapError(err)
+		}
+		out = append(out, c)
+	}
+	return out, mapError(rows.Err())
+}
+
+// VoucherSearch selects vouchers for the web's 凭证查询 and work queues.
+// Every field is optional; the results come in id order, keyset-paged by
+// AfterID.
+type VoucherSearch struct {
+	Book           string
+	From, To       time.Time // dates, inclusive
+	Number         int       // 凭证号
+	Summary        string    // a part of the voucher's or a line's 摘要
+	Payee          string    // a part of the 收款人
+	AmountMin      int64     // the voucher's total in fen, inclusive (0: open)
+	AmountMax      int64     // (0: open)
+	Org            string    // a line's organisation is in this subtree
+	Fund           string    // a line's fund
+	Purpose        string    // a line's purpose
+	Statuses       []string  // one of these states
+	Maker          string
+	AfterID        int64
+	Limit          int // at most ListLimitMax
+	WithoutDetails bool
+}
+
+// likePattern escapes s for LIKE and wraps it in %.
+func likePattern(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(s) + "%"
+}
+
+// SearchVouchers lists the vouchers f selects with their lines and
+// beneficiaries (unless WithoutDetails), in id order; a full page means
+// there may be more after its last id.
+func (db *DB) SearchVouchers(ctx context.Context, f VoucherSearch) ([]*ledger.Voucher, error) {
+	if f.Limit <= 0 || f.Limit > ListLimitMax {
+		f.Limit = ListLimitMax
+	}
+	args := []any{f.Book}
+	where := []string{"v.book = $1"}
+	add := func(cond string, val any) {
+		args = append(args, val)
+		where = append(where, strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(args))))
+	}
+	if !f.From.IsZero() {
+		add("v.date >= ?", f.From)
+	}
+	if !f.To.IsZero() {
+		add("v.date <= ?", f.To)
+	}
+	if f.Number > 0 {
+		add("v.number = ?", f.Number)
+	}
+	if f.Summary != "" {
+		add(`(v.summary LIKE ? OR EXISTS (SELECT 1 FROM voucher_lines l WHERE l.book = v.book AND l.voucher_id = v.id AND l.summary LIKE ?))`, likePattern(f.Summary))
+	}
+	if f.Payee != "" {
+		add("v.payee LIKE ?", likePattern(f.Payee))
+	}
+	if f.AmountMin > 0 {
+		add("(SELECT sum(l.debit_fen) FROM voucher_lines l WHERE l.book = v.book AND l.voucher_id = v.id) >= ?", f.AmountMin)
+	}
+	if f.AmountMax > 0 {
+		add("(SELECT sum(l.debit_fen) FROM voucher_lines l WHERE l.book = v.book AND l.voucher_id = v.id) <= ?", f.AmountMax)
+	}
+	if f.Fund != "" {
+		add("EXISTS (SELECT 1 FROM voucher_lines l WHERE l.book = v.book AND l.voucher_id = v.id AND l.fund = ?)", f.Fund)
+	}
+	if f.Purpose != "" {
+		add("EXISTS (SELECT 1 FROM voucher_lines l WHERE l.book = v.book AND l.voucher_id = v.id AND l.purpose = ?)", f.Purpose)
+	}
+	if f.Org != "" {
+		add(`EXISTS (SELECT 1 FROM voucher_lines l
+			JOIN organisations o ON o.book = l.book AND o.code = l.org
+			JOIN organisations s ON s.book = l.book AND s.code = ?
+			WHERE l.book = v.book AND l.voucher_id = v.id AND (o.path = s.path OR o.path LIKE s.path || '/%'))`, f.Org)
+	}
+	if len(f.Statuses) > 0 {
+		add("v.status = ANY(?)", f.Statuses)
+	}
+	if f.Maker != "" {
+		add("v.maker = ?", f.Maker)
+	}
+	if f.AfterID > 0 {
+		add("v.id > ?", f.AfterID)
+	}
+	args = append(args, f.Limit)
+	sql := `SELECT ` + voucherColumns + ` FROM vouchers v WHERE ` + strings.Join(where, " AND ") +
+		fmt.Sprintf(" ORDER BY v.id LIMIT $%d", len(args))
+	rows, err := db.Pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	var out []*ledger.Voucher
+	for rows.Next() {
+		v, err := scanVoucher(rows)
+		if err != nil {
+			rows.Close()
+			return nil, mapError(err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapError(err)
+	}
+	// The lines decide what a scoped user may see, so they are read even
+	// when the caller shows none of them.
+	if err := loadLines(ctx, db.Pool, out); err != nil {
+		return nil, mapError(err)
+	}
+	return out, nil
+}
+
+// ReversedBy returns the id of the red voucher (not void) cancelling
+// voucher id, 0 when there is none.
+func (db *DB) ReversedBy(ctx context.Context, book string, id int64) (int64, error) {
+	var rid int64
+	err := db.Pool.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM vouchers WHERE book = $1 AND reversal_of = $2 AND status <> 'void'`, book, id).Scan(&rid)
+	return rid, mapError(err)
+}
