@@ -28,13 +28,19 @@ import (
 var notByBook = map[string]string{
 	"goose_db_version": "the migration tool's bookkeeping, one row per applied migration: a reference table on a distributed engine",
 	"login_attempts":   "the failed-login rate limit, keyed by user or client address before a login has named its book: kept per node (or a reference table); it holds no ledger data",
+	"web_sessions":     "a browser session is looked up by its cookie's hash before its book is known, like an API token: it carries the book and its foreign key to users holds it",
 	"api_tokens":       "a token is looked up by its hash before its book is known, so its key is the token id; it carries the book and its foreign key to users holds it: a reference table, or the id made book-qualified on a distributed engine",
 }
 
 // crossBookJoins are the statements allowed to join rows of different
-// books (file: the joined table), each with its reason. The roll-up across
-// books (上级汇总) will be the one entry; nothing else reads across books.
-var crossBookJoins = map[string]string{}
+// books (file: the joined table), each with its reason: the grants across
+// books, whose two sides are linked by data (a grant names the lower book,
+// a receipt the upper one), read together when both books are in one
+// database. The roll-up itself reads each book on its own and matches the
+// grants in Go, so that it works over several databases alike.
+var crossBookJoins = map[string]string{
+	"grants.go: grant_receipts": "a book's grants with their receipts in the lower book (ledger grant list), when both are here",
+}
 
 func ledgerTables(t *testing.T, ctx context.Context, conn *pgx.Conn) map[string]bool {
 	t.Helper()
@@ -149,8 +155,11 @@ func TestEveryKeyHoldsTheBook(t *testing.T) {
 var (
 	joinPattern = regexp.MustCompile(`(?is)\bJOIN\s+(?:LATERAL\s+)?([a-z_][a-z_0-9.]*)(?:\s+(?:AS\s+)?([a-z_][a-z_0-9]*))?\s+(ON|USING)\b`)
 	// joinEnd ends a join condition: the next clause or statement.
-	joinEnd  = regexp.MustCompile(`(?is)\b(?:LEFT|RIGHT|FULL|INNER|CROSS|JOIN|WHERE|GROUP|ORDER|LIMIT|UNION|WINDOW|HAVING|RETURNING|SELECT)\b|;`)
-	bookWord = regexp.MustCompile(`(?i)\bbook\b`)
+	joinEnd = regexp.MustCompile(`(?is)\b(?:LEFT|RIGHT|FULL|INNER|CROSS|JOIN|WHERE|GROUP|ORDER|LIMIT|UNION|WINDOW|HAVING|RETURNING|SELECT)\b|;`)
+	// bookWord: the condition equates a book with a book (x.book =
+	// y.book, or both to one parameter: x.book = $1), or joins USING it; a
+	// book equated with another column (r.book = g.to_book) crosses books.
+	bookWord = regexp.MustCompile(`(?is)(?:\bbook\s*=\s*(?:[a-z_][a-z_0-9]*\.)?book\b|\bbook\s*=\s*(?:\$\d|p_book\b)|\$\d+\s*=\s*(?:[a-z_][a-z_0-9]*\.)?book\b|\busing\s*\([^)]*\bbook\b)`)
 )
 
 // sqlTexts returns the string literals of the adapter's Go files and the
