@@ -129,6 +129,8 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /vouchers", s.auth(s.vouchers))
 	s.mux.Handle("GET /vouchers/export", s.auth(s.exportVouchers))
 	s.mux.Handle("GET /vouchers/print", s.auth(s.printMonth))
+	s.mux.Handle("GET /vouchers/new", s.auth(s.newVoucherPage))
+	s.mux.Handle("POST /vouchers/new", s.auth(s.createVoucherForm))
 	s.mux.Handle("GET /vouchers/{id}", s.auth(s.voucher))
 	s.mux.Handle("GET /vouchers/{id}/print", s.auth(s.printVoucher))
 	s.mux.Handle("POST /vouchers/{id}/{act}", s.auth(s.act))
