@@ -108,6 +108,12 @@ func TestBrowserVoucherEntryAndBooks(t *testing.T) {
 	if got := text("#total-credit"); got != "300.50" {
 		t.Errorf("合计 of the credits: %q", got)
 	}
+	// Enter on the last field of the last line that has an amount opens a new line
+	do("fill line 4", chromedp.SendKeys(line(4, "debit"), "1"), chromedp.SendKeys(line(4, "credit"), "1\r"), chromedp.WaitVisible(line(5, "summary")),
+		chromedp.SendKeys(line(4, "debit"), "\b"), chromedp.SendKeys(line(4, "credit"), "\b"))
+	if got := text("#total-debit"); got != "300.50" {
+		t.Errorf("合计 after clearing line 4: %q", got)
+	}
 	do("fill the beneficiary", chromedp.SendKeys(chromedp.CSS("input[name=ben_name]"), "张三"),
 		chromedp.SetValue(chromedp.CSS("select[name=ben_category]"), "党员"),
 		chromedp.SendKeys(chromedp.CSS("input[name=ben_id]"), "110105194912310021"))

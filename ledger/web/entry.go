@@ -119,8 +119,14 @@ func (s *Server) renderEntry(w http.ResponseWriter, r *http.Request, status int,
 		s.fail(w, r, err)
 		return
 	}
+	root := ""
+	if o := rq.books.Root(); o != nil {
+		root = o.Code
+	}
 	for _, row := range rows {
-		if a := rq.books.Chart[row.Account]; a != nil && a.Restricted && !a.Cash {
+		// a branch spends its pending-settlement balance; the book's own
+		// organisation spends from the bank
+		if a := rq.books.Chart[row.Account]; a != nil && a.Restricted && (!a.Cash || a.Code == ledger.AcctBank && row.Org == root) {
 			d.Available = append(d.Available, fundBalance{Org: row.Org, Fund: row.Fund, Amount: row.Own})
 		}
 	}

@@ -45,6 +45,8 @@ func TestVoucherEntryPage(t *testing.T) {
 	if strings.Contains(p.body, "<script>") {
 		t.Error("the entry page has an inline script")
 	}
+	// the book's own organisation spends from the bank: its balance is the one shown
+	wantBody(t, e.login("wangfang").get("/vouchers/new?flow=spend"), "the entry page of the book's officer", `data-fund="FY-UP" data-fen="8500000"`)
 	wantStatus(t, b.get("/vouchers/new?flow=steal"), http.StatusUnprocessableEntity, "an unknown flow")
 	wantStatus(t, e.login("fengqing").get("/vouchers/new"), http.StatusForbidden, "an auditor's entry page")
 }

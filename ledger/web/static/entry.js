@@ -107,6 +107,12 @@
     }
   });
 
+  // Enter in the grid never submits the form (a keypress may come apart
+  // from its keydown)
+  body.addEventListener("keypress", function (e) {
+    if (e.key === "Enter" && e.target.tagName === "INPUT") { e.preventDefault(); }
+  });
+
   var weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
   function checkID(inp) {
     var v = inp.value.trim().toUpperCase(), hint = inp.parentNode.querySelector(".id-hint"), msg = "";
