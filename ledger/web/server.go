@@ -132,6 +132,7 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /vouchers/{id}", s.auth(s.voucher))
 	s.mux.Handle("GET /vouchers/{id}/print", s.auth(s.printVoucher))
 	s.mux.Handle("POST /vouchers/{id}/{act}", s.auth(s.act))
+	s.auditRoutes()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, ledger.Errorf(ledger.ENotFound, "path", "no page %s", r.URL.Path))
 	})

@@ -1,0 +1,114 @@
+package web_test
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/audit"
+	"github.com/fenyang/partyfee/ledger/postgres"
+)
+
+// recordFindings evaluates the audit rules over February 2020 and records
+// the findings, as `ledger audit --period 2020-02` does.
+func (e *env) recordFindings() []postgres.StoredFinding {
+	e.t.Helper()
+	ctx := context.Background()
+	p, err := ledger.ParsePeriod("2020-02")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	in, err := e.db.AuditInput(ctx, book, p.From, p.To)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	cfg := audit.DefaultConfig()
+	fs, err := e.db.RecordFindings(ctx, book, p, audit.Evaluate(in, &cfg), e.now())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if len(fs) == 0 {
+		e.t.Fatal("the fixture's February has no finding")
+	}
+	return fs
+}
+
+func TestAuditFindingsPages(t *testing.T) {
+	e := newEnv(t)
+	fs := e.recordFindings()
+	for _, f := range fs {
+		t.Logf("finding %d %s %s %s org=%q voucher=%d", f.ID, f.Rule, f.Severity, f.Type, f.Org, f.VoucherID)
+	}
+	f := fs[0]
+	b := e.login("fengqing")
+	p := b.get("/audit/findings?period=2020-02")
+	wantStatus(t, p, http.StatusOK, "the findings of February")
+	wantBody(t, p, "the findings of February", "审计发现", fmt.Sprintf(`href="/audit/findings/%d"`, f.ID), f.Rule, fmt.Sprintf("共 %d 条", len(fs)))
+
+	p = b.get("/audit/findings?period=2020-02&rule=A-99")
+	wantStatus(t, p, http.StatusOK, "an unknown rule")
+	wantBody(t, p, "an unknown rule", "没有审计发现", "共 0 条")
+	wantStatus(t, b.get("/audit/findings?period=2020-13"), http.StatusUnprocessableEntity, "a bad period")
+	wantStatus(t, b.get("/audit/findings?org=NOPE"), http.StatusNotFound, "an unknown organisation")
+
+	id := fmt.Sprint(f.ID)
+	p = b.get("/audit/findings/" + id)
+	wantStatus(t, p, http.StatusOK, "a finding")
+	wantBody(t, p, "a finding", "认定意见", "/audit/findings/"+id+"/ack", "暂无处理记录")
+	if f.VoucherID != 0 {
+		wantBody(t, p, "a finding", fmt.Sprintf(`href="/vouchers/%d"`, f.VoucherID))
+	}
+	wantStatus(t, b.get("/audit/findings/999999"), http.StatusNotFound, "no such finding")
+
+	// Without the CSRF token nothing moves.
+	wantStatus(t, b.post("/audit/findings/"+id+"/ack", url.Values{"note": {"属实"}}, false), http.StatusForbidden, "ack without CSRF")
+	// An officer may read but not acknowledge; the page offers no form.
+	o := e.login("wangfang")
+	p = o.get("/audit/findings/" + id)
+	wantStatus(t, p, http.StatusOK, "a finding for an officer")
+	wantNot(t, p, "a finding for an officer", "/ack", "/rectify")
+	wantStatus(t, o.post("/audit/findings/"+id+"/ack", url.Values{"note": {"属实"}}, true), http.StatusForbidden, "an officer's ack")
+
+	p = b.post("/audit/findings/"+id+"/ack", url.Values{"note": {"情况属实，限期整改"}, "deadline": {"2020-02-20"}}, true)
+	if p.status != http.StatusSeeOther || p.header.Get("Location") != "/audit/findings/"+id+"?done=ack" {
+		t.Fatalf("ack: %d %s\n%s", p.status, p.header.Get("Location"), p.body)
+	}
+	p = b.get("/audit/findings/" + id + "?done=ack")
+	wantBody(t, p, "an acknowledged finding", "已认定该问题", "情况属实，限期整改", "2020-02-20", "登记整改", "/rectify")
+	wantNot(t, p, "an acknowledged finding", "已逾期")
+	wantStatus(t, b.post("/audit/findings/"+id+"/ack", url.Values{"note": {"again"}}, true), http.StatusConflict, "a second ack")
+
+	// After the deadline the finding stands out as overdue, on its page,
+	// in the list and in the export.
+	e.advance(15 * 24 * time.Hour)
+	b = e.login("fengqing")
+	wantBody(t, b.get("/audit/findings/"+id), "an overdue finding", "已逾期")
+	p = b.get("/audit/findings?state=acknowledged")
+	wantBody(t, p, "the overdue list", "已逾期", `class="overdue"`, "共 1 条")
+	p = b.get("/audit/findings/export?state=acknowledged")
+	wantStatus(t, p, http.StatusOK, "the export")
+	if ct := p.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/csv") {
+		t.Errorf("the export is %q", ct)
+	}
+	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(p.body, "\ufeff"))).ReadAll()
+	if err != nil || len(recs) != 2 || recs[0][0] != "编号" || recs[1][0] != id || !slices.Contains(recs[1], audit.FindingStateName(audit.FindingAcknowledged)+"（已逾期）") || !slices.Contains(recs[1], "2020-02-20") {
+		t.Errorf("the export of the acknowledged findings (%v): %q", err, recs)
+	}
+
+	p = b.post("/audit/findings/"+id+"/rectify", url.Values{"note": {"已退回款项"}}, true)
+	wantStatus(t, p, http.StatusSeeOther, "rectify")
+	p = b.get("/audit/findings/" + id)
+	wantBody(t, p, "a rectified finding", "已整改", "已退回款项", "情况属实，限期整改")
+	wantNot(t, p, "a rectified finding", "已逾期", `action="/audit/findings/`+id+`/rectify"`)
+	got, err := e.db.Findings(context.Background(), book, postgres.FindingFilter{State: audit.FindingRectified})
+	if err != nil || len(got) != 1 || got[0].ID != f.ID || got[0].UpdatedBy != "fengqing" {
+		t.Errorf("rectified findings %+v, %v", got, err)
+	}
+}
