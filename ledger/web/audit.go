@@ -1,8 +1,10 @@
 package web
 
 // auditRoutes registers the auditors' workbench (审计): the findings
-// pages (audit_findings.go).
+// overview (audit_overview.go) and the findings pages (audit_findings.go).
 func (s *Server) auditRoutes() {
+	s.mux.Handle("GET /audit", s.auth(s.auditOverview))
+	s.mux.Handle("POST /audit/run", s.auth(s.auditRun))
 	s.mux.Handle("GET /audit/findings", s.auth(s.auditFindings))
 	s.mux.Handle("GET /audit/findings/export", s.auth(s.exportFindings))
 	s.mux.Handle("GET /audit/findings/{id}", s.auth(s.auditFinding))

@@ -112,3 +112,47 @@ func TestAuditFindingsPages(t *testing.T) {
 		t.Errorf("rectified findings %+v, %v", got, err)
 	}
 }
+
+func TestAuditOverview(t *testing.T) {
+	e := newEnv(t)
+	// The fixture's spend of FY-CP-01 posted: 1,234.50 of 物资采购.
+	e.approve(e.spend)
+	b := e.login("fengqing")
+	p := b.get("/audit?period=2020-02")
+	wantStatus(t, p, http.StatusOK, "the overview")
+	wantBody(t, p, "the overview", "审计总览", "90,000.00", "玖万元整", "1,234.50", "本期间尚未执行", "重新执行审计", "未封存")
+	link := "/vouchers?" + url.Values{"period": {"2020-02"}, "purpose": {string(ledger.Procurement)}, "status": {"posted"}}.Encode()
+	wantBody(t, p, "the overview", `href="`+strings.ReplaceAll(link, "&", "&amp;")+`"`)
+	// The figure's link yields exactly the vouchers behind it.
+	p = b.get(link)
+	wantStatus(t, p, http.StatusOK, "the vouchers of 物资采购")
+	wantBody(t, p, "the vouchers of 物资采购", fmt.Sprintf(`href="/vouchers/%d"`, e.spend.ID))
+	wantNot(t, p, "the vouchers of 物资采购", fmt.Sprintf(`href="/vouchers/%d"`, e.receive.ID), fmt.Sprintf(`href="/vouchers/%d"`, e.sibling.ID))
+
+	// An officer has no overview and may not run the rules.
+	o := e.login("wangfang")
+	wantStatus(t, o.get("/audit?period=2020-02"), http.StatusForbidden, "an officer's overview")
+	wantStatus(t, o.post("/audit/run", url.Values{"period": {"2020-02"}}, true), http.StatusForbidden, "an officer's run")
+	wantStatus(t, b.post("/audit/run", url.Values{"period": {"2020-02"}}, false), http.StatusForbidden, "a run without CSRF")
+	wantStatus(t, b.get("/audit?period=2020-13"), http.StatusUnprocessableEntity, "a bad period")
+
+	p = b.post("/audit/run", url.Values{"period": {"2020-02"}}, true)
+	if p.status != http.StatusSeeOther || !strings.HasPrefix(p.header.Get("Location"), "/audit?") {
+		t.Fatalf("run: %d %s\n%s", p.status, p.header.Get("Location"), p.body)
+	}
+	fs, err := e.db.Findings(context.Background(), book, postgres.FindingFilter{})
+	if err != nil || len(fs) == 0 {
+		t.Fatalf("findings after the run: %v, %v", fs, err)
+	}
+	p = b.get(p.header.Get("Location"))
+	wantBody(t, p, "the overview after a run", "已重新执行审计规则", fmt.Sprintf("发现 %d 条", len(fs)))
+	wantNot(t, p, "the overview after a run", "本期间尚未执行")
+	high := 0
+	for _, f := range fs {
+		if f.Severity == audit.SeverityHigh && f.State == audit.FindingOpen {
+			high++
+		}
+	}
+	hl := "/audit/findings?" + url.Values{"period": {"2020-02"}, "severity": {"HIGH"}, "state": {"open"}}.Encode()
+	wantBody(t, p, "the overview after a run", fmt.Sprintf(`href="%s">%d</a>`, strings.ReplaceAll(hl, "&", "&amp;"), high))
+}

@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/audit"
 	"github.com/fenyang/partyfee/ledger/i18n"
 	"github.com/fenyang/partyfee/ledger/postgres"
 )
@@ -65,6 +66,9 @@ type Options struct {
 	Secure bool
 	// Log receives errors; nil discards them.
 	Log *slog.Logger
+	// AuditConfig is the audit rules' configuration for the overview's
+	// re-run (the API's); nil is audit.DefaultConfig.
+	AuditConfig *audit.Config
 }
 
 // check refuses settings left unset.
@@ -103,6 +107,10 @@ func New(db *postgres.DB, opt Options) *Server {
 	}
 	if opt.TimeZone == nil {
 		opt.TimeZone, _ = ledger.LoadTimeZone("")
+	}
+	if opt.AuditConfig == nil {
+		c := audit.DefaultConfig()
+		opt.AuditConfig = &c
 	}
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
