@@ -156,4 +156,3 @@ func orZero(m ledger.Money) ledger.Money {
 	}
 	return m
 }
-
