@@ -156,3 +156,46 @@ func TestAuditOverview(t *testing.T) {
 	hl := "/audit/findings?" + url.Values{"period": {"2020-02"}, "severity": {"HIGH"}, "state": {"open"}}.Encode()
 	wantBody(t, p, "the overview after a run", fmt.Sprintf(`href="%s">%d</a>`, strings.ReplaceAll(hl, "&", "&amp;"), high))
 }
+
+func TestAuditSearchAndReveal(t *testing.T) {
+	e := newEnv(t)
+	const idNumber = "142301197001011236"
+	pay := func(actor, org, amount string) *ledger.Voucher {
+		a := ledger.MustParseMoney(amount)
+		return e.flow(actor, ledger.FlowRequest{Flow: ledger.FlowSpend, Org: org, Fund: "FY-UP", Purpose: ledger.Condolence, Amount: a,
+			Payee: "张三", PayeeType: ledger.PayeeIndividual, Attachments: 1,
+			Beneficiaries: []ledger.Beneficiary{{Name: "张三", Category: "群众", IDNumber: idNumber, Amount: a}}})
+	}
+	v1, v2 := pay("cp01officer", "FY-CP-01", "500.00"), pay("cp02officer", "FY-CP-02", "300.00")
+	b := e.login("fengqing")
+	p := b.get("/audit/search?q=" + idNumber)
+	wantStatus(t, p, http.StatusOK, "the search by ID number")
+	wantBody(t, p, "the search by ID number", "共 2 笔", ledger.MaskID(idNumber), fmt.Sprintf(`href="/vouchers/%d"`, v1.ID), fmt.Sprintf(`href="/vouchers/%d"`, v2.ID))
+	wantNot(t, p, "the search by ID number", ">"+idNumber+"<", "value=\""+idNumber+"\"><")
+	wantBody(t, b.get("/audit/search?q=%E5%BC%A0"), "the search by name", "共 2 笔")
+	wantBody(t, b.get("/audit/search?repeat=1&period=2020-02&days=3"), "paid more than once", "共 2 笔", fmt.Sprintf(`href="/vouchers/%d"`, v2.ID))
+	wantBody(t, b.get("/audit/search?q=142301197001011237"), "another number", "共 0 笔")
+	wantStatus(t, e.login("wangfang").get("/audit/search?q="+idNumber), http.StatusForbidden, "an officer's search")
+
+	// Showing the whole number needs a reason and leaves a row in the
+	// action log.
+	count := func() int {
+		var n int
+		if err := e.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM actions WHERE book = $1 AND action = 'reveal_id' AND actor = 'fengqing' AND voucher_id = $2`, book, v2.ID).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	wantStatus(t, b.post("/audit/reveal", url.Values{"voucher": {fmt.Sprint(v2.ID)}, "seq": {"1"}, "reason": {" "}}, true), http.StatusUnprocessableEntity, "a reveal without reason")
+	wantStatus(t, b.post("/audit/reveal", url.Values{"voucher": {fmt.Sprint(v2.ID)}, "seq": {"1"}, "reason": {"核对"}}, false), http.StatusForbidden, "a reveal without CSRF")
+	if n := count(); n != 0 {
+		t.Fatalf("%d reveals logged before any was made", n)
+	}
+	p = b.post("/audit/reveal", url.Values{"voucher": {fmt.Sprint(v2.ID)}, "seq": {"1"}, "reason": {"核对重复领取"}}, true)
+	wantStatus(t, p, http.StatusOK, "a reveal")
+	wantBody(t, p, "a reveal", idNumber, "张三", "已记入操作日志")
+	if n := count(); n != 1 {
+		t.Errorf("%d reveals logged, want 1", n)
+	}
+	wantStatus(t, b.post("/audit/reveal", url.Values{"voucher": {fmt.Sprint(v2.ID)}, "seq": {"2"}, "reason": {"核对"}}, true), http.StatusNotFound, "no such beneficiary")
+}
