@@ -132,6 +132,8 @@ func TestAuditOverview(t *testing.T) {
 	// An officer has no overview and may not run the rules.
 	o := e.login("wangfang")
 	wantStatus(t, o.get("/audit?period=2020-02"), http.StatusForbidden, "an officer's overview")
+	wantNot(t, o.get("/"), "an officer's menu", `href="/audit"`)
+	wantBody(t, b.get("/"), "an auditor's menu", `href="/audit"`)
 	wantStatus(t, o.post("/audit/run", url.Values{"period": {"2020-02"}}, true), http.StatusForbidden, "an officer's run")
 	wantStatus(t, b.post("/audit/run", url.Values{"period": {"2020-02"}}, false), http.StatusForbidden, "a run without CSRF")
 	wantStatus(t, b.get("/audit?period=2020-13"), http.StatusUnprocessableEntity, "a bad period")
