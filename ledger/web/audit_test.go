@@ -201,3 +201,22 @@ func TestAuditSearchAndReveal(t *testing.T) {
 	}
 	wantStatus(t, b.post("/audit/reveal", url.Values{"voucher": {fmt.Sprint(v2.ID)}, "seq": {"2"}, "reason": {"核对"}}, true), http.StatusNotFound, "no such beneficiary")
 }
+
+// An auditor reads every voucher but is offered no act on it, and the
+// server refuses one anyway.
+func TestAuditorHasNoWriteControl(t *testing.T) {
+	e := newEnv(t)
+	b := e.login("fengqing")
+	for _, v := range []*ledger.Voucher{e.spend, e.receive} {
+		p := b.get(fmt.Sprintf("/vouchers/%d", v.ID))
+		wantStatus(t, p, http.StatusOK, "a voucher for the auditor")
+		wantNot(t, p, "a voucher for the auditor", fmt.Sprintf(`action="/vouchers/%d/`, v.ID))
+	}
+	p := b.get("/queue")
+	wantNot(t, p, "the auditor's queue", "data-needs-pick")
+	wantStatus(t, b.post(fmt.Sprintf("/vouchers/%d/check", e.spend.ID), nil, true), http.StatusForbidden, "the auditor's check")
+	wantStatus(t, b.post(fmt.Sprintf("/vouchers/%d/reverse", e.receive.ID), nil, true), http.StatusForbidden, "the auditor's reversal")
+	if e.status(e.spend.ID) != ledger.StatusDraft || e.status(e.receive.ID) != ledger.StatusPosted {
+		t.Error("the auditor changed a voucher")
+	}
+}
