@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/audit"
@@ -35,6 +36,7 @@ type overviewData struct {
 	Totals   *recon.Totals // nil for a user of one branch (the totals are the book's)
 	Income   []figure
 	Spent    []figure
+	Unspent  []figure // 已拨未用 (121801) per organisation at the period's end
 	Findings []findingCount
 	States   []string
 	Run      postgres.AuditRun
@@ -91,6 +93,30 @@ func (s *Server) auditOverview(w http.ResponseWriter, r *http.Request) {
 		for _, p := range ledger.Purposes {
 			d.Spent = append(d.Spent, figure{Label: p.Name(), Money: orZero(t.SpentByPurpose[p]), Link: posted(url.Values{"purpose": {string(p)}})})
 		}
+	}
+	bals, err := s.db.Balances(ctx, rq.user.Book, rq.user.Scope, "", pr.To)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	unspent := map[string]ledger.Money{}
+	var orgs []string
+	for _, b := range bals {
+		if b.Account != ledger.AcctPending || b.Own.IsZero() {
+			continue
+		}
+		if f := rq.books.Funds[b.Fund]; f == nil || !f.Kind.Special() {
+			continue
+		}
+		if _, ok := unspent[b.Org]; !ok {
+			orgs = append(orgs, b.Org)
+			unspent[b.Org] = ledger.Zero
+		}
+		unspent[b.Org] = unspent[b.Org].Add(b.Own)
+	}
+	for _, o := range orgs {
+		d.Unspent = append(d.Unspent, figure{Label: rq.view.OrgName(o), Money: unspent[o],
+			Link: vouchersLink(url.Values{"org": {o}, "to": {pr.To.Format(time.DateOnly)}, "status": {string(ledger.StatusPosted)}})})
 	}
 	fs, err := s.findingRows(ctx, rq, postgres.FindingFilter{Period: &pr})
 	if err != nil {

@@ -129,6 +129,10 @@ func TestAuditOverview(t *testing.T) {
 	wantBody(t, p, "the vouchers of 物资采购", fmt.Sprintf(`href="/vouchers/%d"`, e.spend.ID))
 	wantNot(t, p, "the vouchers of 物资采购", fmt.Sprintf(`href="/vouchers/%d"`, e.receive.ID), fmt.Sprintf(`href="/vouchers/%d"`, e.sibling.ID))
 
+	// FY-CP-01 received 5,000.00 and spent 1,234.50: 3,765.50 unspent.
+	unspent := "/vouchers?" + url.Values{"org": {"FY-CP-01"}, "status": {"posted"}, "to": {"2020-02-29"}}.Encode()
+	wantBody(t, b.get("/audit?period=2020-02"), "the overview", `href="`+strings.ReplaceAll(unspent, "&", "&amp;")+`" class="figure">3,765.50</a>`)
+
 	// An officer has no overview and may not run the rules.
 	o := e.login("wangfang")
 	wantStatus(t, o.get("/audit?period=2020-02"), http.StatusForbidden, "an officer's overview")
