@@ -145,10 +145,19 @@ func (s *Server) exportFindings(w http.ResponseWriter, r *http.Request) {
 		if x.Overdue {
 			state += "（已逾期）"
 		}
-		c.Write([]string{strconv.FormatInt(x.ID, 10), x.Rule, x.Type, x.SeverityName, x.Voucher, date, rq.view.OrgName(x.Org),
-			x.Amount.Format(), x.Explanation, x.Responsible, state, dl, x.Note})
+		c.Write([]string{strconv.FormatInt(x.ID, 10), x.Rule, cell(x.Type), x.SeverityName, x.Voucher, date, cell(rq.view.OrgName(x.Org)),
+			x.Amount.Format(), cell(x.Explanation), cell(x.Responsible), state, dl, cell(x.Note)})
 	}
 	c.Flush()
+}
+
+// cell keeps a text a spreadsheet would read as a formula (=, +, -, @ or
+// a tab first) a text by a leading apostrophe.
+func cell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 type findingData struct {

@@ -102,11 +102,17 @@ func TestAuditFindingsPages(t *testing.T) {
 		t.Errorf("the export of the acknowledged findings (%v): %q", err, recs)
 	}
 
-	p = b.post("/audit/findings/"+id+"/rectify", url.Values{"note": {"已退回款项"}}, true)
+	p = b.post("/audit/findings/"+id+"/rectify", url.Values{"note": {"=已退回款项"}}, true)
 	wantStatus(t, p, http.StatusSeeOther, "rectify")
 	p = b.get("/audit/findings/" + id)
 	wantBody(t, p, "a rectified finding", "已整改", "已退回款项", "情况属实，限期整改")
 	wantNot(t, p, "a rectified finding", "已逾期", `action="/audit/findings/`+id+`/rectify"`)
+	// A note that reads as a formula stays text in the export.
+	p = b.get("/audit/findings/export?state=rectified")
+	recs, err = csv.NewReader(strings.NewReader(strings.TrimPrefix(p.body, "\ufeff"))).ReadAll()
+	if err != nil || len(recs) != 2 || recs[1][len(recs[1])-1] != "'=已退回款项" {
+		t.Errorf("the export of the rectified findings (%v): %q", err, recs)
+	}
 	got, err := e.db.Findings(context.Background(), book, postgres.FindingFilter{State: audit.FindingRectified})
 	if err != nil || len(got) != 1 || got[0].ID != f.ID || got[0].UpdatedBy != "fengqing" {
 		t.Errorf("rectified findings %+v, %v", got, err)
