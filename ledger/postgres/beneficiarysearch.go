@@ -124,3 +124,34 @@ func (db *DB) RevealIDNumber(ctx context.Context, book, actor string, id int64, 
 	})
 	return number, mapError(err)
 }
+
+// Reveal is one showing of a whole ID number in the action log.
+type Reveal struct {
+	At        time.Time
+	Actor     string
+	VoucherID int64
+	Seq       int
+	Name      string
+	Reason    string
+}
+
+// Reveals lists the showings of whole ID numbers, newest first (at most
+// ListLimitMax).
+func (db *DB) Reveals(ctx context.Context, book string) ([]Reveal, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT at, actor, coalesce(voucher_id, 0), coalesce((detail->>'seq')::int, 0),
+			coalesce(detail->>'name', ''), coalesce(detail->>'reason', '')
+		FROM actions WHERE book = $1 AND action = 'reveal_id' ORDER BY id DESC LIMIT $2`, book, ListLimitMax)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	out := []Reveal{}
+	for rows.Next() {
+		var r Reveal
+		if err := rows.Scan(&r.At, &r.Actor, &r.VoucherID, &r.Seq, &r.Name, &r.Reason); err != nil {
+			return nil, mapError(err)
+		}
+		out = append(out, r)
+	}
+	return out, mapError(rows.Err())
+}

@@ -7,6 +7,7 @@ func (s *Server) auditRoutes() {
 	s.mux.Handle("POST /audit/run", s.auth(s.auditRun))
 	s.mux.Handle("GET /audit/search", s.auth(s.auditSearch))
 	s.mux.Handle("POST /audit/reveal", s.auth(s.revealID))
+	s.mux.Handle("GET /audit/reveals", s.auth(s.reveals))
 	s.mux.Handle("GET /audit/findings", s.auth(s.auditFindings))
 	s.mux.Handle("GET /audit/findings/export", s.auth(s.exportFindings))
 	s.mux.Handle("GET /audit/findings/{id}", s.auth(s.auditFinding))

@@ -167,3 +167,19 @@ func (s *Server) revealID(w http.ResponseWriter, r *http.Request) {
 	}
 	s.render(w, r, http.StatusOK, "audit_reveal", page{Title: "查看完整身份证号", Menu: "audit", Data: d})
 }
+
+// reveals answers GET /audit/reveals: who saw which whole ID number, when
+// and why; for an admin of the whole book.
+func (s *Server) reveals(w http.ResponseWriter, r *http.Request) {
+	rq := current(r)
+	if err := ledger.CanActBookWide(rq.user, "open the audit overview"); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rs, err := s.db.Reveals(r.Context(), rq.user.Book)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "audit_reveals", page{Title: "身份证号查看记录", Menu: "audit", Data: rs})
+}

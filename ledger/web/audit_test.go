@@ -209,6 +209,13 @@ func TestAuditSearchAndReveal(t *testing.T) {
 	if n := count(); n != 1 {
 		t.Errorf("%d reveals logged, want 1", n)
 	}
+	// The admin sees who looked, at what and why; the auditor may not.
+	wantStatus(t, b.get("/audit/reveals"), http.StatusForbidden, "the auditor's reveal log")
+	admin := e.login("sunlixin")
+	p = admin.get("/audit/reveals")
+	wantStatus(t, p, http.StatusOK, "the reveal log")
+	wantBody(t, p, "the reveal log", "冯清", "核对重复领取", "张三", fmt.Sprintf(`href="/vouchers/%d"`, v2.ID))
+	wantNot(t, p, "the reveal log", idNumber)
 	wantStatus(t, b.post("/audit/reveal", url.Values{"voucher": {fmt.Sprint(v2.ID)}, "seq": {"2"}, "reason": {"核对"}}, true), http.StatusNotFound, "no such beneficiary")
 }
 
@@ -230,3 +237,6 @@ func TestAuditorHasNoWriteControl(t *testing.T) {
 		t.Error("the auditor changed a voucher")
 	}
 }
+
+// The demo's admin of the whole book.
+func init() { passwords["sunlixin"] = "demo-admin-1" }
