@@ -89,10 +89,14 @@ func (a *app) webPages(db *postgres.DB, log *slog.Logger, clientAddr func(*http.
 	if wc.SessionIdle <= 0 || wc.SessionMax <= 0 {
 		return nil, exit.Usagef("web.session_idle and web.session_max must be positive durations")
 	}
+	auditCfg, err := a.auditRulesConfig()
+	if err != nil {
+		return nil, err
+	}
 	return web.New(db, web.Options{
 		Book: a.book(), TimeZone: a.cfg.Report.TimeZone, SessionIdle: wc.SessionIdle, SessionMax: wc.SessionMax,
 		LoginAttemptsMax: sc.LoginAttemptsMax, LoginAddressAttemptsMax: sc.LoginAddressAttemptsMax, LoginWindow: sc.LoginWindow,
-		ClientAddr: clientAddr, Secure: sc.TLSCert != "" && sc.TLSKey != "", Log: log,
+		ClientAddr: clientAddr, Secure: sc.TLSCert != "" && sc.TLSKey != "", Log: log, AuditConfig: auditCfg,
 	}), nil
 }
 

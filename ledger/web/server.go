@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/audit"
 	"github.com/fenyang/partyfee/ledger/i18n"
 	"github.com/fenyang/partyfee/ledger/postgres"
 )
@@ -65,6 +66,9 @@ type Options struct {
 	Secure bool
 	// Log receives errors; nil discards them.
 	Log *slog.Logger
+	// AuditConfig is the audit rules' configuration for the overview's
+	// re-run (the API's); nil is audit.DefaultConfig.
+	AuditConfig *audit.Config
 }
 
 // check refuses settings left unset.
@@ -104,6 +108,10 @@ func New(db *postgres.DB, opt Options) *Server {
 	if opt.TimeZone == nil {
 		opt.TimeZone, _ = ledger.LoadTimeZone("")
 	}
+	if opt.AuditConfig == nil {
+		c := audit.DefaultConfig()
+		opt.AuditConfig = &c
+	}
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -140,6 +148,7 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /books/balances", s.auth(s.balancesPage))
 	s.mux.Handle("GET /books/ledger", s.auth(s.ledgerPage))
 	s.mux.Handle("GET /books/orgs", s.auth(s.orgBalancesPage))
+	s.auditRoutes()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, ledger.Errorf(ledger.ENotFound, "path", "no page %s", r.URL.Path))
 	})

@@ -1,0 +1,185 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/postgres"
+)
+
+// The auditors' search for people (查询受益人): by name or whole ID
+// number, and the people paid more than once (by several branches, or
+// several times within N days). ID numbers are masked; showing one whole
+// is a POST with a reason, recorded in the action log.
+
+type searchPayment struct {
+	postgres.BeneficiaryPayment
+	Masked string
+}
+
+type auditSearchData struct {
+	Q, Period, Days string
+	Repeat          bool
+	Searched        bool
+	Rows            []searchPayment
+}
+
+// looksLikeID tells an ID number (15 or 18 characters, digits with a
+// final X) from a name.
+func looksLikeID(q string) bool {
+	if len(q) != 15 && len(q) != 18 {
+		return false
+	}
+	for i, c := range q {
+		if !(c >= '0' && c <= '9' || i == len(q)-1 && (c == 'X' || c == 'x')) {
+			return false
+		}
+	}
+	return true
+}
+
+// auditSearch answers GET /audit/search?q=&period=&repeat=1&days=.
+func (s *Server) auditSearch(w http.ResponseWriter, r *http.Request) {
+	rq := current(r)
+	if err := ledger.CanAudit(rq.user, "open the audit overview"); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	d := auditSearchData{Q: strings.TrimSpace(q.Get("q")), Period: q.Get("period"), Days: q.Get("days"), Repeat: q.Get("repeat") != ""}
+	if d.Q == "" && !d.Repeat {
+		s.render(w, r, http.StatusOK, "audit_search", page{Title: "审计查询", Menu: "audit", Data: d})
+		return
+	}
+	d.Searched = true
+	f := postgres.BeneficiarySearch{Book: rq.user.Book, Repeated: d.Repeat}
+	if looksLikeID(d.Q) {
+		f.IDNumber = d.Q
+	} else {
+		f.Name = d.Q
+	}
+	if d.Period != "" {
+		p, err := ledger.ParsePeriod(d.Period)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		f.From, f.To = p.From, p.To
+	}
+	days := 0
+	if d.Days != "" {
+		n, err := strconv.Atoi(d.Days)
+		if err != nil || n < 0 {
+			s.fail(w, r, ledger.Errorf(ledger.EInvalid, "days", "%q is not a number of days", d.Days))
+			return
+		}
+		days = n
+	}
+	ps, err := s.db.SearchBeneficiaries(r.Context(), f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var rows []postgres.BeneficiaryPayment
+	for _, p := range ps {
+		if rq.user.Scope == "" || p.Org != "" && rq.books.InScope(rq.user.Scope, p.Org) {
+			rows = append(rows, p)
+		}
+	}
+	if d.Repeat {
+		rows = paidMoreThanOnce(rows, days)
+	}
+	for _, p := range rows {
+		d.Rows = append(d.Rows, searchPayment{BeneficiaryPayment: p, Masked: ledger.MaskID(p.IDNumber)})
+	}
+	s.render(w, r, http.StatusOK, "audit_search", page{Title: "审计查询", Menu: "audit", Data: d})
+}
+
+// paidMoreThanOnce keeps the people (rows ordered by ID number and date)
+// paid by several organisations, or twice within days days (days 0: any
+// two payments).
+func paidMoreThanOnce(rows []postgres.BeneficiaryPayment, days int) []postgres.BeneficiaryPayment {
+	var out []postgres.BeneficiaryPayment
+	for i := 0; i < len(rows); {
+		j := i
+		for j < len(rows) && rows[j].IDNumber == rows[i].IDNumber {
+			j++
+		}
+		g := rows[i:j]
+		keep := false
+		for k := 1; k < len(g); k++ {
+			if g[k].Org != g[0].Org || days == 0 || g[k].Date.Sub(g[k-1].Date) <= time.Duration(days)*24*time.Hour {
+				keep = true
+			}
+		}
+		if keep {
+			out = append(out, g...)
+		}
+		i = j
+	}
+	return out
+}
+
+type revealData struct {
+	P      searchPayment
+	Number string
+}
+
+// revealID answers POST /audit/reveal (voucher, seq, reason): the whole ID
+// number of one beneficiary, recorded in the action log.
+func (s *Server) revealID(w http.ResponseWriter, r *http.Request) {
+	rq := current(r)
+	if err := ledger.CanAudit(rq.user, "open the audit overview"); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	id, err := strconv.ParseInt(r.PostFormValue("voucher"), 10, 64)
+	if err != nil || id <= 0 {
+		s.fail(w, r, ledger.Errorf(ledger.ENotFound, "id", "no voucher %q", r.PostFormValue("voucher")))
+		return
+	}
+	seq, err := strconv.Atoi(r.PostFormValue("seq"))
+	if err != nil || seq <= 0 {
+		s.fail(w, r, ledger.Errorf(ledger.ENotFound, "seq", "voucher %d has no beneficiary %d", id, seq))
+		return
+	}
+	v, err := s.db.Voucher(r.Context(), rq.user.Book, id)
+	if err == nil {
+		err = mayRead(rq.user, v, rq.books)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	number, err := s.db.RevealIDNumber(r.Context(), rq.user.Book, rq.user.Name, id, seq, r.PostFormValue("reason"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := revealData{Number: number, P: searchPayment{BeneficiaryPayment: postgres.BeneficiaryPayment{VoucherID: id, Seq: seq, Word: v.Word(), Date: v.Date}}}
+	for i, b := range v.Beneficiaries {
+		if i+1 == seq {
+			d.P.Name, d.P.Amount = b.Name, b.Amount
+		}
+	}
+	s.render(w, r, http.StatusOK, "audit_reveal", page{Title: "查看完整身份证号", Menu: "audit", Data: d})
+}
+
+// reveals answers GET /audit/reveals: who saw which whole ID number, when
+// and why; for an admin of the whole book.
+func (s *Server) reveals(w http.ResponseWriter, r *http.Request) {
+	rq := current(r)
+	if err := ledger.CanActBookWide(rq.user, "open the audit overview"); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rs, err := s.db.Reveals(r.Context(), rq.user.Book)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "audit_reveals", page{Title: "身份证号查看记录", Menu: "audit", Data: rs})
+}
