@@ -3750,16 +3750,16 @@ CREATE TRIGGER voucher_beneficiaries_draft_only AFTER INSERT ON public.voucher_b
 CREATE TRIGGER voucher_items_after_insert AFTER INSERT ON public.voucher_items REFERENCING NEW TABLE AS new_items FOR EACH STATEMENT EXECUTE FUNCTION public.voucher_items_after_insert();
 
 --
--- Name: voucher_items voucher_items_draft_child_delete; Type: TRIGGER; Schema: public; Owner: ledger_owner
---
-
-CREATE TRIGGER voucher_items_draft_child_delete BEFORE DELETE ON public.voucher_items FOR EACH ROW EXECUTE FUNCTION public.ledger_draft_child_delete();
-
---
 -- Name: voucher_items voucher_items_immutable; Type: TRIGGER; Schema: public; Owner: ledger_owner
 --
 
 CREATE TRIGGER voucher_items_immutable BEFORE DELETE OR UPDATE ON public.voucher_items FOR EACH ROW EXECUTE FUNCTION public.voucher_items_immutable();
+
+--
+-- Name: voucher_items voucher_items_only_by_edit; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER voucher_items_only_by_edit BEFORE DELETE ON public.voucher_items FOR EACH ROW EXECUTE FUNCTION public.ledger_draft_child_delete();
 
 --
 -- Name: voucher_items voucher_items_sum; Type: TRIGGER; Schema: public; Owner: ledger_owner

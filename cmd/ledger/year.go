@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"fmt"
 	"os"
 	"strconv"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/fenyang/partyfee/configs"
 	"github.com/fenyang/partyfee/internal/exit"
 	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/i18n"
 	"github.com/fenyang/partyfee/ledger/postgres"
 )
 
@@ -60,19 +62,32 @@ func (a *app) withDB(fn func(cmd *cobra.Command, db *postgres.DB, actor string, 
 func (a *app) yearCommand() *cobra.Command {
 	c := &cobra.Command{Use: "year", Short: "The year-end close (年结): make the closing vouchers, re-open a closed year",
 		Example: "  ledger --as sunlixin year close 2020\n  ledger --as sunlixin year reopen 2020 --reason '补记12月利息'"}
-	closeCmd := &cobra.Command{Use: "close YYYY", Args: cobra.ExactArgs(1),
+	closeCmd := &cobra.Command{Use: "close YYYY", Args: cobra.ExactArgs(1), Example: "  ledger --as sunlixin year close 2020",
 		Short: "Make the closing vouchers (结转) of a year once January to November are closed; closing December then closes the year",
 		RunE: a.withDB(func(cmd *cobra.Command, db *postgres.DB, actor string, args []string) error {
-			y, _ := strconv.Atoi(args[0])
+			y, err := strconv.Atoi(args[0])
+			if err != nil {
+				return ledger.Errorf(ledger.EInvalid, "year", "%q is not a year (2020)", args[0])
+			}
 			vs, err := db.YearClose(cmd.Context(), a.book(), actor, y)
 			return cmp.Or(err, a.printVouchers(cmd, db, vs, false))
 		})}
 	var reason string
-	reopen := &cobra.Command{Use: "reopen YYYY --reason TEXT", Args: cobra.ExactArgs(1),
+	reopen := &cobra.Command{Use: "reopen YYYY --reason TEXT", Args: cobra.ExactArgs(1), Example: "  ledger --as sunlixin year reopen 2020 --reason '补记12月利息'",
 		Short: "Re-open the latest closed year (an admin of the whole book, with a reason; logged)",
 		RunE: a.withDB(func(cmd *cobra.Command, db *postgres.DB, actor string, args []string) error {
-			y, _ := strconv.Atoi(args[0])
-			return cmp.Or(db.ReopenYear(cmd.Context(), a.book(), actor, y, reason), a.printJSON(map[string]any{"year": y, "status": "open"}))
+			y, err := strconv.Atoi(args[0])
+			if err != nil {
+				return ledger.Errorf(ledger.EInvalid, "year", "%q is not a year (2020)", args[0])
+			}
+			if err := db.ReopenYear(cmd.Context(), a.book(), actor, y, reason); err != nil {
+				return err
+			}
+			if a.jsonOut() {
+				return a.printJSON(map[string]any{"year": y, "status": "open"})
+			}
+			fmt.Fprintln(a.stdout, i18n.T(a.lang(), "year %d is open again", y))
+			return nil
 		})}
 	reopen.Flags().StringVar(&reason, "reason", "", "why the year is re-opened (required; logged)")
 	c.AddCommand(closeCmd, reopen)

@@ -36,7 +36,8 @@ book is in another database, export the posted grant and receive the file there 
 	var r struct{ fund, org, amount, date, decision, summary, key, toBook, toOrg, toFund string }
 	var attachments int
 	mk := &cobra.Command{
-		Use: "make", Short: "Make a draft grant voucher to an organisation of another book", Args: cobra.NoArgs,
+		Use: "make", Example: "  ledger --book LL-DFZH --as llofficer grant make --fund LL-UP --amount 90000.00 --to-book FY-DFZH --to-org FY --to-fund FY-UP --date 2020-02-03",
+		Short: "Make a draft grant voucher to an organisation of another book", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			actor, err := e.Actor()
 			if err != nil {
@@ -79,7 +80,8 @@ book is in another database, export the posted grant and receive the file there 
 	f.StringVar(&r.toFund, "to-fund", "", "the upper-level fund of that book the money is recorded in")
 
 	list := &cobra.Command{
-		Use: "list", Short: "List the grants this book made or received, with their 在途 state", Args: cobra.NoArgs,
+		Use: "list", Example: "  ledger --book FY-DFZH grant list\n  ledger --book LL-DFZH grant list --json",
+		Short: "List the grants this book made or received, with their 在途 state", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			db, err := e.OpenDB(cmd.Context())
 			if err != nil {
@@ -97,7 +99,8 @@ book is in another database, export the posted grant and receive the file there 
 	}
 	var out string
 	export := &cobra.Command{
-		Use: "export VOUCHER --out FILE.json", Short: "Write a posted grant for a lower book in another database", Args: cobra.ExactArgs(1),
+		Use: "export VOUCHER --out FILE.json", Example: "  ledger --book LL-DFZH grant export 2020-02:记-2 --out grant.json",
+		Short: "Write a posted grant for a lower book in another database", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			db, err := e.OpenDB(cmd.Context())
 			if err != nil {
@@ -124,7 +127,8 @@ book is in another database, export the posted grant and receive the file there 
 	}
 	export.Flags().StringVar(&out, "out", "", "the file to write (default standard output)")
 	receive := &cobra.Command{
-		Use: "receive FILE.json", Short: "Record a grant exported by an upper book in another database, as a draft receipt", Args: cobra.ExactArgs(1),
+		Use: "receive FILE.json", Example: "  ledger --book FY-DFZH --as wangfang grant receive grant.json",
+		Short: "Record a grant exported by an upper book in another database, as a draft receipt", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			actor, err := e.Actor()
 			if err != nil {
@@ -154,7 +158,8 @@ book is in another database, export the posted grant and receive the file there 
 		},
 	}
 	reader := &cobra.Command{
-		Use: "reader BOOK/USER", Short: "Let a user of an upper book read this book in the roll-up (admin of the whole book)", Args: cobra.ExactArgs(1),
+		Use: "reader BOOK/USER", Example: "  ledger --book FY-DFZH --as sunlixin grant reader LL-DFZH/llauditor",
+		Short: "Let a user of an upper book read this book in the roll-up (admin of the whole book)", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			actor, err := e.Actor()
 			if err != nil {

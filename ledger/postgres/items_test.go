@@ -236,3 +236,35 @@ func TestItemsInReports(t *testing.T) {
 		t.Fatalf("T6 goods %v", goods)
 	}
 }
+
+// TestEditReplacesItems: editing a draft writes its item lines again with
+// its lines (an item removed is gone, a new one is there), and a check
+// that fails at commit (items not adding up) leaves the draft as it was.
+func TestEditReplacesItems(t *testing.T) {
+	f := newFixture(t, nil)
+	f.fund("1000.00", map[string]string{"FY-CP-01": "500.00"})
+	v := f.mustFlow("wangfang", itemSpend("100.00", testItem("口罩", "", "盒", "2", "30", "60.00"), testItem("酒精", "500ml", "瓶", "4", "10", "40.00")))
+	next := *v
+	next.Lines = append([]ledger.Line(nil), v.Lines...)
+	next.Lines[0].Items = []ledger.Item{testItem("测温枪", "", "把", "1", "100", "100.00")}
+	out, err := f.db.EditVoucher(f.ctx, "wangfang", v.ID, 1, &next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Version != 2 || len(out.Lines[0].Items) != 1 || out.Lines[0].Items[0].Name != "测温枪" {
+		t.Fatalf("after the edit: version %d, items %+v", out.Version, out.Lines[0].Items)
+	}
+	if n := f.count(`SELECT count(*) FROM voucher_items WHERE book = $1 AND voucher_id = $2`, book, v.ID); n != 1 {
+		t.Fatalf("%d item rows after the edit, want 1", n)
+	}
+	bad := *out
+	bad.Lines = append([]ledger.Line(nil), out.Lines...)
+	bad.Lines[0].Items = []ledger.Item{testItem("测温枪", "", "把", "1", "90", "90.00")}
+	if _, err := f.db.EditVoucher(f.ctx, "wangfang", v.ID, 2, &bad); ledger.ErrorCode(err) != ledger.EInvalidAmount {
+		t.Fatalf("items not adding up to the line: %v", err)
+	}
+	w, err := f.db.Voucher(f.ctx, book, v.ID)
+	if err != nil || w.Version != 2 || len(w.Lines[0].Items) != 1 || w.Lines[0].Items[0].Amount.String() != "100.00" {
+		t.Fatalf("a refused edit changed the draft: %+v %v", w, err)
+	}
+}

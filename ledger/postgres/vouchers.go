@@ -225,7 +225,6 @@ func queueVoucherChildren(batch *pgx.Batch, v *ledger.Voucher, id string) int {
 		batch.Queue(`INSERT INTO voucher_beneficiaries (book, voucher_id, seq, name, category, id_number, id_kind, phone, reason, amount_fen)
 			SELECT $1, `+id+`, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[])`,
 			v.Book, seqs, names, cats, ids, kinds, phones, reasons, amounts)
-		queued++
 	}
 	var lineNos, seqs []int32
 	var names, specs, units, quantities, prices []string
