@@ -214,10 +214,10 @@ func Rollup(e Env, cmd *cobra.Command, period, books, out string) error {
 		}
 		slices.Sort(codes)
 	}
-	req := workbook.RollupRequest{Period: p, ReaderBook: e.Book(), Reader: e.Config().User}
+	req := postgres.RollupRequest{Period: p, ReaderBook: e.Book(), Reader: e.Config().User}
 	for _, code := range codes {
 		code = strings.TrimSpace(code)
-		src := workbook.RollupSource{Book: code, DB: db, Source: "本库"}
+		src := postgres.RollupSource{Book: code, DB: db, Source: "本库"}
 		if url := e.Config().Rollup.Databases[code]; url != "" {
 			other, err := postgres.Open(cmd.Context(), url, postgres.Options{MaxConns: 2})
 			if err != nil {
@@ -228,7 +228,7 @@ func Rollup(e Env, cmd *cobra.Command, period, books, out string) error {
 		}
 		req.Sources = append(req.Sources, src)
 	}
-	r, err := workbook.BuildRollup(cmd.Context(), req, db.Now)
+	r, err := postgres.BuildRollup(cmd.Context(), req, db.Now)
 	if err != nil {
 		return err
 	}

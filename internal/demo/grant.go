@@ -8,6 +8,7 @@ import (
 	"github.com/fenyang/partyfee/internal/workbook"
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/i18n"
+	"github.com/fenyang/partyfee/ledger/postgres"
 	"github.com/fenyang/partyfee/ledger/report"
 )
 
@@ -133,11 +134,11 @@ func (s *scenario) rollupWorkbook() error {
 	if err != nil {
 		return err
 	}
-	req := workbook.RollupRequest{Period: p, ReaderBook: s.upper.code}
+	req := postgres.RollupRequest{Period: p, ReaderBook: s.upper.code}
 	for _, b := range []string{s.upper.code, demoBook} {
-		req.Sources = append(req.Sources, workbook.RollupSource{Book: b, DB: s.db, Source: "本库"})
+		req.Sources = append(req.Sources, postgres.RollupSource{Book: b, DB: s.db, Source: "本库"})
 	}
-	r, err := workbook.BuildRollup(s.ctx, req, s.db.Now)
+	r, err := postgres.BuildRollup(s.ctx, req, s.db.Now)
 	if err != nil {
 		return err
 	}

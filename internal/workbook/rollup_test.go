@@ -118,9 +118,9 @@ func TestRollupAcrossDatabases(t *testing.T) {
 	post(t, lower, "FY-DFZH", r.ID, "liqiang", "zhaomin")
 
 	p, _ := ledger.ParsePeriod("2020-02")
-	req := RollupRequest{Period: p, ReaderBook: "LL-DFZH", Reader: "llauditor", Sources: []RollupSource{
+	req := postgres.RollupRequest{Period: p, ReaderBook: "LL-DFZH", Reader: "llauditor", Sources: []postgres.RollupSource{
 		{Book: "LL-DFZH", DB: upper, Source: "upper"}, {Book: "FY-DFZH", DB: lower, Source: "lower"}}}
-	roll, err := BuildRollup(ctx, req, upper.Now)
+	roll, err := postgres.BuildRollup(ctx, req, upper.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +160,7 @@ func TestRollupAcrossDatabases(t *testing.T) {
 
 	// An officer reads no roll-up, not even of the own book.
 	req.Reader = "llofficer"
-	if _, err := BuildRollup(ctx, req, upper.Now); ledger.ErrorCode(err) != ledger.EForbidden {
+	if _, err := postgres.BuildRollup(ctx, req, upper.Now); ledger.ErrorCode(err) != ledger.EForbidden {
 		t.Fatalf("an ungranted reader: %v", err)
 	}
 }

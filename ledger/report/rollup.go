@@ -46,7 +46,7 @@ type RollupFund struct {
 }
 
 // SpentTotal is the spending of all purposes.
-func (f *RollupFund) SpentTotal() ledger.Money {
+func (f RollupFund) SpentTotal() ledger.Money {
 	t := ledger.Zero
 	for _, m := range f.Spent {
 		t = t.Add(m)
@@ -55,7 +55,15 @@ func (f *RollupFund) SpentTotal() ledger.Money {
 }
 
 // Conserved reports whether the fund's conservation holds.
-func (f *RollupFund) Conserved() bool { return f.Income.Equal(f.Assets) }
+func (f RollupFund) Conserved() bool { return f.Income.Equal(f.Assets) }
+
+// SpentOn is the spending on purpose (procurement, condolence, relief).
+func (f RollupFund) SpentOn(purpose string) ledger.Money {
+	if m, ok := f.Spent[ledger.Purpose(purpose)]; ok {
+		return m
+	}
+	return ledger.Zero
+}
 
 // RollupFindings counts one book's audit findings of one severity.
 type RollupFindings struct {
@@ -87,7 +95,7 @@ type RollupTransfer struct {
 }
 
 // InTransit is what was sent and not yet recorded as received.
-func (t *RollupTransfer) InTransit() ledger.Money { return t.Sent.Sub(t.Received) }
+func (t RollupTransfer) InTransit() ledger.Money { return t.Sent.Sub(t.Received) }
 
 // Transfers matches the grants sent by the upper books with the receipts
 // recorded by the lower ones. read names the books whose receipts were

@@ -6,6 +6,8 @@ func (s *Server) auditRoutes() {
 	s.mux.Handle("GET /audit", s.auth(s.auditOverview))
 	s.mux.Handle("POST /audit/run", s.auth(s.auditRun))
 	s.mux.Handle("GET /audit/search", s.auth(s.auditSearch))
+	s.mux.Handle("GET /audit/rollup", s.auth(s.auditRollup))
+	s.mux.Handle("GET /audit/rollup.xlsx", s.auth(s.auditRollupWorkbook))
 	s.mux.Handle("POST /audit/reveal", s.auth(s.revealID))
 	s.mux.Handle("GET /audit/reveals", s.auth(s.reveals))
 	s.mux.Handle("GET /audit/findings", s.auth(s.auditFindings))
