@@ -93,4 +93,3 @@ func BuildRollup(ctx context.Context, req RollupRequest, now func() time.Time) (
 func rollupGrant(g GrantRead) report.RollupGrant {
 	return report.RollupGrant{FromBook: g.FromBook, ToBook: g.ToBook, FromVoucher: g.FromVoucher, Fund: g.Fund, Amount: ledger.FromFen(g.AmountFen)}
 }
-
