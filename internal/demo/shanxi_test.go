@@ -41,6 +41,11 @@ func TestShanxiDemo(t *testing.T) {
 			t.Errorf("the demo's output lacks %q:\n%s", want, text)
 		}
 	}
+	// Fenyang's spending is the single-book demo's to the fen (the same
+	// random sequence): 使用合计 of February–March.
+	if !regexp.MustCompile(`使用合计\s+237,930\.00`).MatchString(text) {
+		t.Errorf("Fenyang's spending differs from the single-book demo's 237,930.00:\n%s", text)
+	}
 	if !regexp.MustCompile(`省市下拨\s+90,000\.00`).MatchString(text) {
 		t.Errorf("the demo's totals lack 省市下拨 90,000.00:\n%s", text)
 	}
