@@ -133,7 +133,10 @@ func TestCloseRacingWritersStaysLive(t *testing.T) {
 	if took > 15*time.Second {
 		t.Fatalf("the close racing %d writers took %v", writers, took)
 	}
-	if s := time.Duration(slowest.Load()); s > 2*time.Second {
+	// A read stays well under the close's own lock wait: before the fix
+	// reads queued behind the writers for the whole close (30 s); 6 s is
+	// margin for a loaded machine under the race detector.
+	if s := time.Duration(slowest.Load()); s > 6*time.Second {
 		t.Fatalf("a read took %v while the close raced the writers", s)
 	}
 	if made.Load() == 0 {
