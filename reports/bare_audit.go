@@ -28,7 +28,7 @@ func WriteBareAudit(w io.Writer, d *report.AuditData) error {
 	b := &bareBook{f: excelize.NewFile()}
 	defer b.f.Close()
 	steps := []func(*bareBook, *report.AuditData) error{bareCover, bareT1, bareT2, bareT3, bareT4, bareT5, bareT6, bareT7, bareT8, bareT9,
-		bareBalances, bareTrial, bareDetail, bareCashJournal, bareBankJournal, bareVouchers}
+		bareBalances, bareTrial, bareGeneral, bareDetail, bareExpense, bareCashJournal, bareBankJournal, bareVouchers}
 	for i, step := range steps {
 		if err := step(b, d); err != nil {
 			return fmt.Errorf("%s: %w", SheetNames[i], err)
@@ -502,4 +502,98 @@ func WriteBareReconcile(w io.Writer, d *report.ReconcileData) error {
 		return err
 	}
 	return b.f.Write(w)
+}
+
+// bareGeneral writes the cells of 总账 as writeGeneral does, one row per
+// first-level account and month, plain values.
+func bareGeneral(b *bareBook, d *report.AuditData) error {
+	if err := b.sheet(SheetGeneral, heads(generalColumns)...); err != nil {
+		return err
+	}
+	for i := range d.General {
+		r := &d.General[i]
+		closing := r.Closing()
+		cells := b.buf(len(generalColumns))
+		cells[0], cells[1], cells[2], cells[3] = r.Account, r.Name, r.Month.Format("2006-01"), direction(r.Opening)
+		cells[4], cells[5], cells[6] = bareMoney(r.Opening.Abs()), bareMoney(r.Debit), bareMoney(r.Credit)
+		cells[7], cells[8], cells[9], cells[10] = bareMoney(r.YearDebit), bareMoney(r.YearCredit), direction(closing), bareMoney(closing.Abs())
+		if err := b.put(cells); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// bareExpense writes the cells of the 多栏式 支出明细账 as writeExpense
+// does: per account 期初余额, its entries with the running balance and the
+// debit in its purpose's column, 本月合计 and 本年累计, plain values.
+func bareExpense(b *bareBook, d *report.AuditData) error {
+	cols := expenseColumns()
+	if err := b.sheet(SheetExpense, heads(cols)...); err != nil {
+		return err
+	}
+	if d.Expense == nil {
+		return nil
+	}
+	var (
+		open                    bool
+		account                 string
+		balance, debit, credit  ledger.Money
+		yDebit, yCredit         ledger.Money
+		byPurpose, yearPurposes map[ledger.Purpose]ledger.Money
+	)
+	line := func(date any, voucher, summary, org string, dr, cr ledger.Money, analysis map[ledger.Purpose]ledger.Money) error {
+		cells := b.buf(len(cols))
+		cells[0], cells[1], cells[2], cells[3] = date, voucher, summary, org
+		cells[4], cells[5], cells[6], cells[7] = bareMoney(dr), bareMoney(cr), direction(balance), bareMoney(balance.Abs())
+		for k, p := range ledger.Purposes {
+			cells[expenseAnalysis-1+k] = bareMoney(analysis[p])
+		}
+		return b.put(cells)
+	}
+	closeAccount := func() error {
+		if !open {
+			return nil
+		}
+		if err := line(bareDate(d.To), "", "本月合计", "", debit, credit, byPurpose); err != nil {
+			return err
+		}
+		year := map[ledger.Purpose]ledger.Money{}
+		for _, p := range ledger.Purposes {
+			year[p] = yearPurposes[p].Add(byPurpose[p])
+		}
+		return line(bareDate(d.To), "", "本年累计", "", yDebit.Add(debit), yCredit.Add(credit), year)
+	}
+	for r, err := range d.Expense {
+		if err != nil {
+			return err
+		}
+		if r.Kind == report.JournalOpening || !open || r.Account != account {
+			if err := closeAccount(); err != nil {
+				return err
+			}
+			open, account = true, r.Account
+			balance, debit, credit, yDebit, yCredit = ledger.Zero, ledger.Zero, ledger.Zero, ledger.Zero, ledger.Zero
+			byPurpose, yearPurposes = map[ledger.Purpose]ledger.Money{}, map[ledger.Purpose]ledger.Money{}
+			if r.Kind == report.JournalOpening {
+				balance, yDebit, yCredit = r.Balance, r.YearDebit, r.YearCredit
+				for p, m := range r.YearByPurpose {
+					yearPurposes[p] = m
+				}
+			}
+			if err := line(bareDate(d.From), "", "期初余额（"+r.Account+" "+r.AccountName+"）", "", ledger.Zero, ledger.Zero, nil); err != nil {
+				return err
+			}
+			if r.Kind == report.JournalOpening {
+				continue
+			}
+		}
+		balance = balance.Add(r.Debit).Sub(r.Credit)
+		debit, credit = debit.Add(r.Debit), credit.Add(r.Credit)
+		byPurpose[r.Purpose] = byPurpose[r.Purpose].Add(r.Debit)
+		if err := line(bareDate(r.Date), r.Voucher, r.Summary, r.OrgName, r.Debit, r.Credit, map[ledger.Purpose]ledger.Money{r.Purpose: r.Debit}); err != nil {
+			return err
+		}
+	}
+	return closeAccount()
 }
