@@ -359,3 +359,19 @@ func TestLanguages(t *testing.T) {
 		t.Errorf("Parse(en-US): %v %v", l, err)
 	}
 }
+
+// TestDomainWordsInChinese: a voucher's state and a fund's kind passed to a
+// refusal read in Chinese, and stay codes in English.
+func TestDomainWordsInChinese(t *testing.T) {
+	err := ledger.Errorf(ledger.EImmutable, "status", "%s is %s: only a draft is edited (a checked voucher is unchecked first; a posted one is corrected by a reversal)", "记-0003", ledger.StatusPosted)
+	if got := Message(ZhCN, err); !strings.Contains(got, "已记账") || strings.Contains(got, "posted") {
+		t.Errorf("zh-CN: %q", got)
+	}
+	if got := Message(En, err); !strings.Contains(got, "is posted") {
+		t.Errorf("en: %q", got)
+	}
+	err = ledger.Errorf(ledger.EInvalid, "fund", "only special funds (upper, matching) are allocated down; %s is %s", "FY-GEN", ledger.FundGeneral)
+	if got := Message(ZhCN, err); !strings.Contains(got, "一般党费") {
+		t.Errorf("zh-CN fund kind: %q", got)
+	}
+}

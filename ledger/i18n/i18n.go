@@ -154,6 +154,15 @@ func Message(lang Lang, err error) string {
 func localArgs(lang Lang, args []any) []any {
 	var out []any
 	for i, a := range args {
+		// A voucher's state and a fund's kind are words of the domain:
+		// 已记账, 上级下拨 in Chinese, the code in English.
+		if name := domainWord(lang, a); name != "" {
+			if out == nil {
+				out = append([]any(nil), args...)
+			}
+			out[i] = name
+			continue
+		}
 		if p, ok := a.(ledger.Phrase); ok {
 			if out == nil {
 				out = append([]any(nil), args...)
@@ -175,6 +184,21 @@ func localArgs(lang Lang, args []any) []any {
 		return args
 	}
 	return out
+}
+
+// domainWord is the Chinese name of a voucher state or fund kind argument
+// ("" for English, or for any other argument).
+func domainWord(lang Lang, a any) string {
+	if lang == En {
+		return ""
+	}
+	switch v := a.(type) {
+	case ledger.VoucherStatus:
+		return v.Name()
+	case ledger.FundKind:
+		return v.Name()
+	}
+	return ""
 }
 
 // Describe is the one line a person reads for a refusal:
