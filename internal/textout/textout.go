@@ -200,7 +200,7 @@ func Verify(w io.Writer, lang i18n.Lang, res *postgres.VerifyResult, printed boo
 			if p.Seq > 0 {
 				at = T("position %d", p.Seq)
 			}
-			fmt.Fprintf(w, "  %-14s %-22s %s\n", at, p.Kind, p.Message)
+			fmt.Fprintf(w, "  %-14s %-22s %s\n", at, p.Kind, ProblemText(lang, p))
 		}
 		if n := res.ProblemCount - int64(len(res.Problems)); n > 0 {
 			fmt.Fprintln(w, T("  … and %d more", n))
@@ -480,4 +480,32 @@ func VerifyBroken(lang i18n.Lang, res *postgres.VerifyResult) string {
 		what += i18n.T(lang, ": voucher id %d", p.VoucherID)
 	}
 	return i18n.T(lang, "verify: the chain of book %s is broken (%d problems; first %s)", res.Book, res.ProblemCount, what)
+}
+
+// problemTexts are the Chinese descriptions of verify's problem kinds; the
+// voucher (when it still exists) is named before them. English keeps the
+// problem's own message, which carries every figure.
+var problemTexts = map[string]string{
+	postgres.ProblemContent:        "内容与其封印不符：金额、科目、党组织、收款人、日期等封存字段被改动",
+	postgres.ProblemLink:           "封印与前一位置的封印不衔接：凭证被重排、插入或删除",
+	postgres.ProblemGap:            "封存链在此缺位：该位置的凭证及其封印被删除",
+	postgres.ProblemVoucherMissing: "已封存的凭证不复存在：被删除",
+	postgres.ProblemNotPosted:      "已封存，但状态不是已记账",
+	postgres.ProblemUnsealed:       "已记账但没有封印，也不在等待封存：绕过应用写入，或封存程序未运行",
+	postgres.ProblemHead:           "链头记录与封存链不一致：链尾被截去，或封印被绕过封存程序追加",
+	postgres.ProblemPeriodSeal:     "期间封存值与封存链在记录位置的封印不一致",
+	postgres.ProblemVersion:        "封印的编码版本不为本程序所知",
+	postgres.ProblemAttachment:     "原始凭证附件被改动：文件内容与记录的哈希不符，或附件被替换、增删",
+}
+
+// ProblemText describes a problem of verify in lang.
+func ProblemText(lang i18n.Lang, p postgres.ChainProblem) string {
+	zh, ok := problemTexts[p.Kind]
+	if lang == i18n.En || !ok {
+		return OneLine(p.Message)
+	}
+	if p.Voucher != "" {
+		return "凭证 " + p.Voucher + "：" + zh
+	}
+	return zh
 }
