@@ -59,7 +59,7 @@ with a user name and password; sessions follow web.session_idle and web.session_
 				opt.DataDir = a.dataDir()
 			}
 			var srv *httpapi.Server
-			pages, err := a.webPages(db, log, func(r *http.Request) string { return srv.ClientAddr(r) })
+			pages, err := a.webPages(db, opt.Reads, log, func(r *http.Request) string { return srv.ClientAddr(r) })
 			if err != nil {
 				return err
 			}
@@ -84,7 +84,7 @@ with a user name and password; sessions follow web.session_idle and web.session_
 }
 
 // webPages is the web workbench mounted next to the API (web.* keys).
-func (a *app) webPages(db *postgres.DB, log *slog.Logger, clientAddr func(*http.Request) string) (http.Handler, error) {
+func (a *app) webPages(db *postgres.DB, reads *postgres.ReadDB, log *slog.Logger, clientAddr func(*http.Request) string) (http.Handler, error) {
 	wc, sc := a.cfg.Web, a.cfg.Serve
 	if wc.SessionIdle <= 0 || wc.SessionMax <= 0 {
 		return nil, exit.Usagef("web.session_idle and web.session_max must be positive durations")
@@ -96,7 +96,7 @@ func (a *app) webPages(db *postgres.DB, log *slog.Logger, clientAddr func(*http.
 	return web.New(db, web.Options{
 		Book: a.book(), TimeZone: a.cfg.Report.TimeZone, SessionIdle: wc.SessionIdle, SessionMax: wc.SessionMax,
 		LoginAttemptsMax: sc.LoginAttemptsMax, LoginAddressAttemptsMax: sc.LoginAddressAttemptsMax, LoginWindow: sc.LoginWindow,
-		ClientAddr: clientAddr, Secure: sc.TLSCert != "" && sc.TLSKey != "", Log: log, AuditConfig: auditCfg,
+		ClientAddr: clientAddr, Secure: sc.TLSCert != "" && sc.TLSKey != "", Log: log, AuditConfig: auditCfg, Reads: reads,
 	}), nil
 }
 

@@ -83,7 +83,7 @@ func (s *Server) findingFilter(r *http.Request) (postgres.FindingFilter, finding
 }
 
 func (s *Server) findingRows(ctx context.Context, rq *request, f postgres.FindingFilter) ([]findingRow, error) {
-	fs, err := s.db.Findings(ctx, rq.user.Book, f)
+	fs, err := s.reader(ctx).Findings(ctx, rq.user.Book, f)
 	if err != nil {
 		return nil, err
 	}

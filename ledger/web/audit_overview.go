@@ -80,7 +80,7 @@ func (s *Server) auditOverview(w http.ResponseWriter, r *http.Request) {
 		return vouchersLink(q)
 	}
 	if rq.user.Scope == "" {
-		if d.Totals, err = s.db.Totals(ctx, rq.user.Book, pr.From, pr.To); err != nil {
+		if d.Totals, err = s.reader(r.Context()).Totals(ctx, rq.user.Book, pr.From, pr.To); err != nil {
 			s.fail(w, r, err)
 			return
 		}
@@ -94,7 +94,7 @@ func (s *Server) auditOverview(w http.ResponseWriter, r *http.Request) {
 			d.Spent = append(d.Spent, figure{Label: p.Name(), Money: orZero(t.SpentByPurpose[p]), Link: posted(url.Values{"purpose": {string(p)}})})
 		}
 	}
-	bals, err := s.db.Balances(ctx, rq.user.Book, rq.user.Scope, "", pr.To)
+	bals, err := s.reader(r.Context()).Balances(ctx, rq.user.Book, rq.user.Scope, "", pr.To)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -135,12 +135,12 @@ func (s *Server) auditOverview(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Findings = append(d.Findings, c)
 	}
-	if d.Run, d.HasRun, err = s.db.LastAuditRun(ctx, rq.user.Book, pr); err != nil {
+	if d.Run, d.HasRun, err = s.reader(r.Context()).LastAuditRun(ctx, rq.user.Book, pr); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	if pr.From.Year() == pr.To.Year() && pr.From.Month() == pr.To.Month() {
-		if _, head, err := s.db.PeriodSeal(ctx, rq.user.Book, pr.From.Year(), int(pr.From.Month())); err == nil {
+		if _, head, err := s.reader(r.Context()).PeriodSeal(ctx, rq.user.Book, pr.From.Year(), int(pr.From.Month())); err == nil {
 			d.Seal = head
 		}
 	}

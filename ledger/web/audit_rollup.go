@@ -32,18 +32,18 @@ func (s *Server) rollup(r *http.Request) (string, *report.Rollup, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	codes, err := s.db.BookCodes(r.Context())
+	codes, err := s.reader(r.Context()).BookCodes(r.Context())
 	if err != nil {
 		return "", nil, err
 	}
 	req := postgres.RollupRequest{Period: pr, ReaderBook: rq.user.Book, Reader: rq.user.Name}
 	for _, c := range codes {
-		ok, err := s.db.MayReadRollup(r.Context(), c, rq.user.Book, rq.user.Name)
+		ok, err := s.reader(r.Context()).MayReadRollup(r.Context(), c, rq.user.Book, rq.user.Name)
 		if err != nil {
 			return "", nil, err
 		}
 		if ok {
-			req.Sources = append(req.Sources, postgres.RollupSource{Book: c, DB: s.db, Source: "本库"})
+			req.Sources = append(req.Sources, postgres.RollupSource{Book: c, DB: s.reader(r.Context()), Source: "本库"})
 		}
 	}
 	roll, err := postgres.BuildRollup(r.Context(), req, s.db.Now)

@@ -78,7 +78,7 @@ func (s *Server) auditSearch(w http.ResponseWriter, r *http.Request) {
 		}
 		days = n
 	}
-	ps, err := s.db.SearchBeneficiaries(r.Context(), f)
+	ps, err := s.reader(r.Context()).SearchBeneficiaries(r.Context(), f)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -66,6 +66,10 @@ type Options struct {
 	Secure bool
 	// Log receives errors; nil discards them.
 	Log *slog.Logger
+	// Reads sends the auditors' pages (overview, search, findings, the
+	// roll-up) to a streaming replica when one is configured; nil: the
+	// primary.
+	Reads *postgres.ReadDB
 	// AuditConfig is the audit rules' configuration for the overview's
 	// re-run (the API's); nil is audit.DefaultConfig.
 	AuditConfig *audit.Config
