@@ -36,24 +36,11 @@ func (db *DB) makeGrant(ctx context.Context, book, actor string, r *ledger.Grant
 	if err != nil {
 		return nil, false, err
 	}
-	if err := ledger.ValidateVoucher(w, b); err != nil {
+	hash, err := db.checkNewDraft(w, b, u)
+	if err != nil {
 		return nil, false, err
 	}
-	if err := ledger.CheckDate(w, b, db.Now()); err != nil {
-		return nil, false, err
-	}
-	if err := ledger.Authorize(u, ledger.ActMake, w, b, b.Book.RequireCashierSign); err != nil {
-		return nil, false, err
-	}
-	if err := ledger.CheckActive(w, b); err != nil {
-		return nil, false, err
-	}
-	var hash string
 	if w.Key != "" {
-		if len(w.Key) > 200 {
-			return nil, false, ledger.Errorf(ledger.EInvalid, "key", "an idempotency key has at most 200 characters")
-		}
-		hash = requestHash(w)
 		if out, found, err := replayKey(ctx, db.Pool, w.Book, w.Key, actor, hash); err != nil || found {
 			return out, found, err
 		}

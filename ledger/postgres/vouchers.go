@@ -50,26 +50,11 @@ func (db *DB) createVoucher(ctx context.Context, actor string, v *ledger.Voucher
 		// Reverse derives them from the posted original.
 		return nil, false, ledger.Errorf(ledger.EInvalid, "reversal_of", "a red reversal is made from the voucher it cancels (voucher reverse), not by hand")
 	}
-	if err := ledger.ValidateVoucher(&w, b); err != nil {
+	// A key used before fails the batch's first statement; the first
+	// request's voucher is looked up then.
+	hash, err := db.checkNewDraft(&w, b, u)
+	if err != nil {
 		return nil, false, err
-	}
-	if err := ledger.CheckDate(&w, b, db.Now()); err != nil {
-		return nil, false, err
-	}
-	if err := ledger.Authorize(u, ledger.ActMake, &w, b, b.Book.RequireCashierSign); err != nil {
-		return nil, false, err
-	}
-	if err := ledger.CheckActive(&w, b); err != nil {
-		return nil, false, err
-	}
-	var hash string
-	if w.Key != "" {
-		if len(w.Key) > 200 {
-			return nil, false, ledger.Errorf(ledger.EInvalid, "key", "an idempotency key has at most 200 characters")
-		}
-		// A key used before fails the batch's first statement; the
-		// first request's voucher is looked up then.
-		hash = requestHash(&w)
 	}
 	err = db.insertVoucher(ctx, db.Pool, &w, actor, hash)
 	if err != nil {
@@ -88,6 +73,32 @@ func (db *DB) createVoucher(ctx context.Context, actor string, v *ledger.Voucher
 		return nil, false, err
 	}
 	return &w, false, nil
+}
+
+// checkNewDraft runs the checks of a new draft w made by u: the voucher's
+// rules, its date window, the maker's role and scope, active
+// organisations, and the length of its idempotency key. It returns the
+// request's hash for the key ("" without one).
+func (db *DB) checkNewDraft(w *ledger.Voucher, b *ledger.Books, u *ledger.User) (string, error) {
+	if err := ledger.ValidateVoucher(w, b); err != nil {
+		return "", err
+	}
+	if err := ledger.CheckDate(w, b, db.Now()); err != nil {
+		return "", err
+	}
+	if err := ledger.Authorize(u, ledger.ActMake, w, b, b.Book.RequireCashierSign); err != nil {
+		return "", err
+	}
+	if err := ledger.CheckActive(w, b); err != nil {
+		return "", err
+	}
+	if w.Key == "" {
+		return "", nil
+	}
+	if len(w.Key) > 200 {
+		return "", ledger.Errorf(ledger.EInvalid, "key", "an idempotency key has at most 200 characters")
+	}
+	return requestHash(w), nil
 }
 
 // replayKey looks an idempotency key up: found with the first request's

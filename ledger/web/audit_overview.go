@@ -70,6 +70,7 @@ func (s *Server) auditOverview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
+	rdb := s.reader(ctx) // one choice of database (and one wait for the replica) per page
 	d := overviewData{Period: period, Range: pr, CanRun: true,
 		States: []string{audit.FindingOpen, audit.FindingAcknowledged, audit.FindingRectified}}
 	posted := func(extra url.Values) string {
@@ -80,7 +81,7 @@ func (s *Server) auditOverview(w http.ResponseWriter, r *http.Request) {
 		return vouchersLink(q)
 	}
 	if rq.user.Scope == "" {
-		if d.Totals, err = s.reader(r.Context()).Totals(ctx, rq.user.Book, pr.From, pr.To); err != nil {
+		if d.Totals, err = rdb.Totals(ctx, rq.user.Book, pr.From, pr.To); err != nil {
 			s.fail(w, r, err)
 			return
 		}
@@ -94,7 +95,7 @@ func (s *Server) auditOverview(w http.ResponseWriter, r *http.Request) {
 			d.Spent = append(d.Spent, figure{Label: p.Name(), Money: orZero(t.SpentByPurpose[p]), Link: posted(url.Values{"purpose": {string(p)}})})
 		}
 	}
-	bals, err := s.reader(r.Context()).Balances(ctx, rq.user.Book, rq.user.Scope, "", pr.To)
+	bals, err := rdb.Balances(ctx, rq.user.Book, rq.user.Scope, "", pr.To)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -135,12 +136,12 @@ func (s *Server) auditOverview(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Findings = append(d.Findings, c)
 	}
-	if d.Run, d.HasRun, err = s.reader(r.Context()).LastAuditRun(ctx, rq.user.Book, pr); err != nil {
+	if d.Run, d.HasRun, err = rdb.LastAuditRun(ctx, rq.user.Book, pr); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	if pr.From.Year() == pr.To.Year() && pr.From.Month() == pr.To.Month() {
-		if _, head, err := s.reader(r.Context()).PeriodSeal(ctx, rq.user.Book, pr.From.Year(), int(pr.From.Month())); err == nil {
+		if _, head, err := rdb.PeriodSeal(ctx, rq.user.Book, pr.From.Year(), int(pr.From.Month())); err == nil {
 			d.Seal = head
 		}
 	}

@@ -32,18 +32,19 @@ func (s *Server) rollup(r *http.Request) (string, *report.Rollup, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	codes, err := s.reader(r.Context()).BookCodes(r.Context())
+	rdb := s.reader(r.Context()) // one choice of database (and one wait for the replica) per page
+	codes, err := rdb.BookCodes(r.Context())
 	if err != nil {
 		return "", nil, err
 	}
 	req := postgres.RollupRequest{Period: pr, ReaderBook: rq.user.Book, Reader: rq.user.Name}
 	for _, c := range codes {
-		ok, err := s.reader(r.Context()).MayReadRollup(r.Context(), c, rq.user.Book, rq.user.Name)
+		ok, err := rdb.MayReadRollup(r.Context(), c, rq.user.Book, rq.user.Name)
 		if err != nil {
 			return "", nil, err
 		}
 		if ok {
-			req.Sources = append(req.Sources, postgres.RollupSource{Book: c, DB: s.reader(r.Context()), Source: "本库"})
+			req.Sources = append(req.Sources, postgres.RollupSource{Book: c, DB: rdb, Source: "本库"})
 		}
 	}
 	roll, err := postgres.BuildRollup(r.Context(), req, s.db.Now)
