@@ -251,6 +251,13 @@ func TestEmbeddedRecoversAfterKill9(t *testing.T) {
 }
 
 func TestEmbeddedStopsOnSIGTERM(t *testing.T) {
+	t.Run("psql running", func(t *testing.T) { stopsOnSIGTERM(t, 300*time.Millisecond) })
+	// The signal arrives as the server comes up, while pg_ctl may still be
+	// waiting for it: the start is cut short and the server stopped.
+	t.Run("while starting", func(t *testing.T) { stopsOnSIGTERM(t, 0) })
+}
+
+func stopsOnSIGTERM(t *testing.T, after time.Duration) {
 	dir := dataDir(t)
 	c := ledgerCmd(t, nil, "--data-dir", dir, "db", "shell", "--", "-c", "select pg_sleep(30)")
 	if err := c.Start(); err != nil {
@@ -259,7 +266,7 @@ func TestEmbeddedStopsOnSIGTERM(t *testing.T) {
 	for i := 0; i < 1000 && !(processAlive(postmasterPID(dir)) && serverReady(dir)); i++ {
 		time.Sleep(10 * time.Millisecond)
 	}
-	time.Sleep(300 * time.Millisecond)
+	time.Sleep(after)
 	pid := postmasterPID(dir)
 	c.Process.Signal(syscall.SIGTERM)
 	c.Wait()

@@ -620,6 +620,13 @@ func (s *Server) Acquire(ctx context.Context) error {
 	}
 	defer unlock()
 	if err := s.start(ctx); err != nil {
+		// A start cut short (e.g. SIGTERM while pg_ctl waits for the
+		// server to accept connections) may leave a server that nobody
+		// registered: stop it unless another process uses it.
+		if s.Running() && len(s.liveClients()) == 0 && !s.pinned() {
+			s.logf("stopping PostgreSQL after a failed start")
+			s.stop(context.WithoutCancel(ctx))
+		}
 		return err
 	}
 	if err := os.MkdirAll(s.clientsDir(), 0o700); err != nil {
