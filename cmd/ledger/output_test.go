@@ -28,8 +28,9 @@ func TestCLIOutputSpeaksTheLocale(t *testing.T) {
 		t.Errorf("voucher list --json: exit %d\n%s", code, out)
 	}
 	out, _, code = l.run(t, "voucher", "show", "2020-02:记-1")
-	if code != 0 || !regexp.MustCompile(`合计（大写）：人民币[壹贰叁肆伍陆柒捌玖拾佰仟万亿元角分整零]+`).MatchString(out) {
-		t.Errorf("voucher show: exit %d\n%s", code, out)
+	if code != 0 || !regexp.MustCompile(`合计（大写）：人民币[壹贰叁肆伍陆柒捌玖拾佰仟万亿元角分整零]+`).MatchString(out) ||
+		!regexp.MustCompile(`制单 \p{Han}{2,3}  审核 \p{Han}{2,3}`).MatchString(out) {
+		t.Errorf("voucher show (people by full name): exit %d\n%s", code, out)
 	}
 	out, _, code = l.run(t, "period", "list")
 	if code != 0 || !strings.Contains(out, "月份") || !strings.Contains(out, "未结账") || strings.Contains(out, "open") {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -188,8 +189,25 @@ func (a *app) printVoucher(v *ledger.Voucher, chart ledger.Chart, replayed bool)
 		}
 		return a.printJSON(out{ledger.View(v, chart, false).In(a.cfg.Report.TimeZone), replayed})
 	}
-	textout.Voucher(a.stdout, a.lang(), v, chart, replayed)
+	textout.Voucher(a.stdout, a.lang(), v, chart, a.people(), replayed)
 	return nil
+}
+
+// people maps the book's logins to full names for printing ("制单 王芳");
+// empty when the database is not open or cannot say.
+func (a *app) people() map[string]string {
+	out := map[string]string{}
+	if a.db == nil {
+		return out
+	}
+	us, err := a.db.Users(context.Background(), a.book())
+	if err != nil {
+		return out
+	}
+	for _, u := range us {
+		out[u.Name] = u.FullName
+	}
+	return out
 }
 
 // voucherRef resolves a voucher argument: an id, or PERIOD:字-号 such as
@@ -328,7 +346,7 @@ reversal (voucher reverse), never edited. A voucher is named by its id or as PER
 			if a.jsonOut() {
 				return a.printJSON(textout.WithHistory(ledger.View(v, b.Chart, false).In(a.cfg.Report.TimeZone), h, a.cfg.Report.TimeZone))
 			}
-			textout.Voucher(a.stdout, a.lang(), v, b.Chart, false)
+			textout.Voucher(a.stdout, a.lang(), v, b.Chart, a.people(), false)
 			textout.History(a.stdout, h, a.cfg.Report.TimeZone)
 			return nil
 		},

@@ -268,9 +268,10 @@ func Capitals(m ledger.Money) string {
 	return "人民币" + s
 }
 
-// Voucher prints a voucher with its lines, beneficiaries and people;
+// Voucher prints a voucher with its lines, beneficiaries and people (by
+// full name from people, login → name; the login when it has none);
 // replayed says an idempotency key returned it.
-func Voucher(w io.Writer, lang i18n.Lang, v *ledger.Voucher, chart ledger.Chart, replayed bool) {
+func Voucher(w io.Writer, lang i18n.Lang, v *ledger.Voucher, chart ledger.Chart, people map[string]string, replayed bool) {
 	if replayed {
 		fmt.Fprintln(w, i18n.T(lang, "(idempotency key seen before: the first voucher is shown, nothing new was made)"))
 	}
@@ -301,17 +302,23 @@ func Voucher(w io.Writer, lang i18n.Lang, v *ledger.Voucher, chart ledger.Chart,
 	for _, p := range v.Beneficiaries {
 		fmt.Fprintf(w, "受助对象: %s（%s，%s）%s\n", Safe(p.Name), Safe(p.Category), Safe(ledger.MaskID(p.IDNumber)), p.Amount.Format())
 	}
-	people := "制单 " + Safe(v.Maker)
+	person := func(login string) string {
+		if n := people[login]; n != "" {
+			return Safe(n)
+		}
+		return Safe(login)
+	}
+	signed := "制单 " + person(v.Maker)
 	if v.Checker != "" {
-		people += "  审核 " + Safe(v.Checker)
+		signed += "  审核 " + person(v.Checker)
 	}
 	if v.Cashier != "" {
-		people += "  出纳 " + Safe(v.Cashier)
+		signed += "  出纳 " + person(v.Cashier)
 	}
 	if v.Poster != "" {
-		people += "  记账 " + Safe(v.Poster)
+		signed += "  记账 " + person(v.Poster)
 	}
-	fmt.Fprintln(w, people)
+	fmt.Fprintln(w, signed)
 }
 
 // itemTable prints the item lines (物品明细) of v's lines, if any.
