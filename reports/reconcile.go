@@ -380,7 +380,7 @@ func writeRecChecks(w *recWriter) error {
 	last := w.row
 	if len(d.Funds) > 0 {
 		w.row++
-		if err := w.put(w.text(w.st.section, "专项党费资金守恒（期末）：收入 = 银行存款 + 待报账 + 支出 + 拨出")); err != nil {
+		if err := w.put(w.text(w.st.section, "专项党费资金守恒（期末）：收入 + 党费结余 = 银行存款 + 待报账 + 支出 + 拨出")); err != nil {
 			return err
 		}
 		if err := w.header("资金来源", "名称", "收入（420101+4801）", "银行存款 100201", "待报账 121801", "支出 5001xx"); err != nil {
@@ -393,11 +393,12 @@ func writeRecChecks(w *recWriter) error {
 				w.money(w.st.money, fd.Bank), w.money(w.st.money, fd.Pending), w.money(w.st.money, fd.Spent)); err != nil {
 				return err
 			}
-			diff := fd.Bank.Add(fd.Pending).Add(fd.Spent).Add(fd.Grants).Sub(fd.Income)
+			diff := fd.Bank.Add(fd.Pending).Add(fd.Spent).Add(fd.Grants).Sub(fd.Income).Sub(fd.Carried)
 			r := w.row
-			if err := w.put(w.text(w.st.total, ""), w.text(w.st.total, "拨出 5501 / 差额"), w.money(w.st.totalMoney, fd.Grants),
-				excelize.Cell{StyleID: w.st.totalMoney, Formula: fmt.Sprintf("D%d+E%d+F%d+C%d-C%d", r, r, r, r+1, r), Value: diff.Decimal().InexactFloat64()},
-				w.text(w.st.total, ""), w.text(w.st.total, "")); err != nil {
+			if err := w.put(w.text(w.st.total, ""), w.text(w.st.total, "拨出 5501 / 党费结余 3001 / 差额"), w.money(w.st.totalMoney, fd.Grants),
+				w.money(w.st.totalMoney, fd.Carried),
+				excelize.Cell{StyleID: w.st.totalMoney, Formula: fmt.Sprintf("D%d+E%d+F%d+C%d-C%d-D%d", r, r, r, r+1, r, r+1), Value: diff.Decimal().InexactFloat64()},
+				w.text(w.st.total, "")); err != nil {
 				return err
 			}
 		}

@@ -92,8 +92,8 @@ func Reconcile(w io.Writer, lang i18n.Lang, res *recon.ReconcileResult, out stri
 		fmt.Fprintln(w, T("voided (numbers kept, not a discrepancy): %s", strings.Join(res.Voided, ", ")))
 	}
 	for _, c := range res.Conservation {
-		fmt.Fprintln(w, T("conservation %s: income %s = bank %s + pending %s + spent %s + grants %s", c.Fund, c.Income.Format(), c.Bank.Format(),
-			c.Pending.Format(), c.Spent.Format(), c.Grants.Format()))
+		fmt.Fprintln(w, T("conservation %s: income %s + carried forward %s = bank %s + pending %s + spent %s + grants %s", c.Fund, c.Income.Format(),
+			c.Carried.Format(), c.Bank.Format(), c.Pending.Format(), c.Spent.Format(), c.Grants.Format()))
 	}
 	if b := res.Bank; b != nil {
 		t := b.Table

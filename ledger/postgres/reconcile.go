@@ -612,21 +612,23 @@ func (r *recRun) checkConservation(ctx context.Context) error {
 			coalesce(sum(k.opening + k.pdebit - k.pcredit) FILTER (WHERE k.account LIKE $3), 0),
 			coalesce(sum(k.opening + k.pdebit - k.pcredit) FILTER (WHERE k.account LIKE $4), 0),
 			coalesce(sum(k.opening + k.pdebit - k.pcredit) FILTER (WHERE k.account LIKE $5), 0),
-			coalesce(sum(k.opening + k.pdebit - k.pcredit) FILTER (WHERE k.account LIKE $6), 0)
+			coalesce(sum(k.opening + k.pdebit - k.pcredit) FILTER (WHERE k.account LIKE $6), 0),
+			coalesce(sum(k.pcredit - k.pdebit - k.opening) FILTER (WHERE k.account LIKE $7), 0)
 		FROM funds f LEFT JOIN rec_keys k ON k.fund = f.code
 		WHERE f.book = $1 AND f.kind IN ('upper', 'matching')
 		GROUP BY f.code, f.name ORDER BY f.code`, book, recIncomePrefixes, recAssetPrefixes[0], recAssetPrefixes[1],
-		recAssetPrefixes[2], recAssetPrefixes[3])
+		recAssetPrefixes[2], recAssetPrefixes[3], recAssetPrefixes[4])
 	if err != nil {
 		return err
 	}
 	for rows.Next() {
 		var c recon.ConservationRow
-		var inc, bank, pend, spent, grants int64
-		if err := rows.Scan(&c.Fund, &c.FundName, &inc, &bank, &pend, &spent, &grants); err != nil {
+		var inc, bank, pend, spent, grants, carried int64
+		if err := rows.Scan(&c.Fund, &c.FundName, &inc, &bank, &pend, &spent, &grants, &carried); err != nil {
 			rows.Close()
 			return err
 		}
+		c.Carried = ledger.FromFen(carried)
 		c.Income, c.Bank, c.Pending, c.Spent, c.Grants = ledger.FromFen(inc), ledger.FromFen(bank), ledger.FromFen(pend), ledger.FromFen(spent), ledger.FromFen(grants)
 		r.res.Conservation = append(r.res.Conservation, c)
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/postgres"
+	"github.com/fenyang/partyfee/ledger/recon"
 	"github.com/fenyang/partyfee/ledger/report"
 )
 
@@ -297,6 +298,31 @@ func TestYearCloseMovesIncomeAndExpenseIntoSurplus(t *testing.T) {
 			WHERE l.book = $1 AND v.status = 'posted' GROUP BY 1, 2, 3)
 		SELECT count(*) FROM c WHERE closing IS DISTINCT FROM opening`, book).Scan(&keys); err != nil || keys != 0 {
 		t.Fatalf("%d keys open 2021 with other than 2020's closing (%v)", keys, err)
+	}
+	// January's reconciliation counts 党费结余 in the conservation of the
+	// special fund: 10,000 received less 1,700 spent in 2020 was carried.
+	jan21, err := ledger.ParsePeriod("2021-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.db.Reconcile(f.ctx, postgres.ReconcileOptions{Book: book, Period: jan21})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range res.Checks {
+		if c.Name == recon.CheckConservation && !c.Passed() {
+			t.Errorf("conservation after the year close: %+v", c)
+		}
+	}
+	var up *recon.ConservationRow
+	for i := range res.Conservation {
+		if res.Conservation[i].Fund == "FY-UP" {
+			up = &res.Conservation[i]
+		}
+	}
+	if up == nil || !up.Carried.Equal(money("8300.00")) || !up.Income.IsZero() ||
+		!up.Income.Add(up.Carried).Equal(up.Bank.Add(up.Pending).Add(up.Spent).Add(up.Grants)) {
+		t.Fatalf("FY-UP conservation in 2021-01 = %+v, want 党费结余 8,300.00 and both sides equal", up)
 	}
 }
 

@@ -172,10 +172,12 @@ type TrialRow struct {
 }
 
 // ConservationRow shows SPEC §3's conservation for one special fund at the
-// period end: Income = Bank + Pending + Spent + Granted.
+// period end: Income + Carried = Bank + Pending + Spent + Granted, where
+// Carried is 党费结余 (3001, credit-positive): what earlier years' closes
+// (年结) moved out of income and spending.
 type ConservationRow struct {
-	Fund, FundName                       string
-	Income, Bank, Pending, Spent, Grants ledger.Money
+	Fund, FundName                                string
+	Income, Carried, Bank, Pending, Spent, Grants ledger.Money
 }
 
 // StatementInfo describes the bank statement a run used.

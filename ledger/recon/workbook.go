@@ -40,7 +40,7 @@ func ReconcileWorkbookData(res *ReconcileResult, b *ledger.Books, generatedAt ti
 			Message: x.Msg, OrgName: orgName(x.Org)})
 	}
 	for _, c := range res.Conservation {
-		d.Funds = append(d.Funds, report.ReconcileFund{Fund: c.Fund, FundName: c.FundName, Income: c.Income, Bank: c.Bank, Pending: c.Pending,
+		d.Funds = append(d.Funds, report.ReconcileFund{Fund: c.Fund, FundName: c.FundName, Income: c.Income, Carried: c.Carried, Bank: c.Bank, Pending: c.Pending,
 			Spent: c.Spent, Grants: c.Grants})
 	}
 	for _, r := range res.Trial {

@@ -63,8 +63,8 @@ type ReconcileDiscrepancy struct {
 // ReconcileFund is the conservation of one special fund at the period end:
 // Income = Bank + Pending + Spent + Grants.
 type ReconcileFund struct {
-	Fund, FundName                       string
-	Income, Bank, Pending, Spent, Grants ledger.Money
+	Fund, FundName                                string
+	Income, Carried, Bank, Pending, Spent, Grants ledger.Money
 }
 
 // ReconcileBank is the bank reconciliation of the period.
