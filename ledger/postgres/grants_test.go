@@ -235,6 +235,29 @@ func TestGrantRefused(t *testing.T) {
 // TestGrantAcrossDatabases: the lower book lives in another database and
 // takes the grant from its export, once.
 func TestGrantAcrossDatabases(t *testing.T) {
+	exp, lower := grantToAnotherDatabase(t)
+	ctx := context.Background()
+	v1, replayed, err := lower.ReceiveGrant(ctx, "wangfang", exp)
+	if err != nil || replayed {
+		t.Fatalf("receive: %v (replayed %v)", err, replayed)
+	}
+	v2, replayed, err := lower.ReceiveGrant(ctx, "wangfang", exp)
+	if err != nil || !replayed || v2.ID != v1.ID {
+		t.Fatalf("receive again: %v, replayed %v, %d want %d", err, replayed, v2.ID, v1.ID)
+	}
+	if v1.Total().String() != "300.00" || v1.Maker != "wangfang" || v1.Lines[0].Org != "FY" {
+		t.Fatalf("receipt = %+v", v1)
+	}
+	bad := *exp
+	bad.ToBook = "FY-OTHER"
+	_, _, err = lower.ReceiveGrant(ctx, "wangfang", &bad)
+	wantCode(t, err, ledger.ENotFound, "-")
+}
+
+// grantToAnotherDatabase posts a grant of 300.00 from 吕梁 to a Fenyang
+// book kept in another database, and returns its export and that database.
+func grantToAnotherDatabase(t *testing.T) (*ledger.GrantReceipt, *postgres.DB) {
+	t.Helper()
 	_, upper := twoBooks(t)
 	ctx := context.Background()
 	fundUpper(t, upper, "300.00")
@@ -276,21 +299,59 @@ func TestGrantAcrossDatabases(t *testing.T) {
 	if err := lower.ApplySetup(ctx, &ledger.Setup{Books: []ledger.BookSetup{fy}}); err != nil {
 		t.Fatal(err)
 	}
-	v1, replayed, err := lower.ReceiveGrant(ctx, "wangfang", exp)
-	if err != nil || replayed {
-		t.Fatalf("receive: %v (replayed %v)", err, replayed)
+	return exp, lower
+}
+
+// TestGrantReceivedConcurrently: eight officers take the same grant at
+// once; one receipt is made, and every one of them gets it back.
+func TestGrantReceivedConcurrently(t *testing.T) {
+	exp, lower := grantToAnotherDatabase(t)
+	const n = 8
+	type got struct {
+		id       int64
+		replayed bool
+		err      error
 	}
-	v2, replayed, err := lower.ReceiveGrant(ctx, "wangfang", exp)
-	if err != nil || !replayed || v2.ID != v1.ID {
-		t.Fatalf("receive again: %v, replayed %v, %d want %d", err, replayed, v2.ID, v1.ID)
+	out := make(chan got, n)
+	start := make(chan struct{})
+	for range n {
+		go func() {
+			<-start
+			v, replayed, err := lower.ReceiveGrant(context.Background(), "wangfang", exp)
+			g := got{replayed: replayed, err: err}
+			if v != nil {
+				g.id = v.ID
+			}
+			out <- g
+		}()
 	}
-	if v1.Total().String() != "300.00" || v1.Maker != "wangfang" || v1.Lines[0].Org != "FY" {
-		t.Fatalf("receipt = %+v", v1)
+	close(start)
+	var first int64
+	made := 0
+	for range n {
+		g := <-out
+		if g.err != nil {
+			t.Fatalf("a concurrent receipt failed: %v", g.err)
+		}
+		if first == 0 {
+			first = g.id
+		}
+		if g.id != first {
+			t.Fatalf("receipts %d and %d for one grant", first, g.id)
+		}
+		if !g.replayed {
+			made++
+		}
 	}
-	bad := *exp
-	bad.ToBook = "FY-OTHER"
-	_, _, err = lower.ReceiveGrant(ctx, "wangfang", &bad)
-	wantCode(t, err, ledger.ENotFound, "-")
+	if made != 1 {
+		t.Fatalf("%d calls say they made the receipt, want 1", made)
+	}
+	if c := countIn(t, lower, `SELECT count(*) FROM vouchers WHERE book = 'FY-ELSEWHERE'`); c != 1 {
+		t.Fatalf("%d vouchers in the lower book, want 1", c)
+	}
+	if c := countIn(t, lower, `SELECT count(*) FROM grant_receipts WHERE book = 'FY-ELSEWHERE'`); c != 1 {
+		t.Fatalf("%d grant receipts, want 1", c)
+	}
 }
 
 func grantRequestKey(amount, key string) *ledger.GrantRequest {
