@@ -42,10 +42,10 @@ type batchData struct {
 	Events     []batchEvent
 	Layouts    []batchLayout
 	WindowDays int
-	Job        *jobState    // a run of the page's, running or ended
+	Job        *jobState // a run of the page's, running or ended
 	JobID      string
-	JobPage    string // the page of the run
-	JobKind    string // what the run does, in Chinese
+	JobPage    string       // the page of the run
+	JobKind    string       // what the run does, in Chinese
 	JobGone    bool         // the run asked for is no longer known
 	Result     *batchResult // the ended run's result
 }
