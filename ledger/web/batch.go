@@ -173,6 +173,7 @@ func (s *Server) batchData(ctx context.Context, rq *request, p ledger.PeriodRang
 		}
 	}
 	d.Latest = latest
+	d.ClosedBy = batchPerson(rq.view, d.ClosedBy)
 	d.CanClose = d.CanAct && d.Status != "closed"
 	d.CanReopen = d.CanAct && d.Status == "closed" && latest == d.Period
 	evs, err := s.db.PeriodEvents(ctx, u.Book)
@@ -181,7 +182,7 @@ func (s *Server) batchData(ctx context.Context, rq *request, p ledger.PeriodRang
 	}
 	for _, e := range evs {
 		if e.Year == year && e.Month == month {
-			d.Events = append(d.Events, batchEvent{Action: periodAction(e.Action), Actor: e.Actor, Reason: e.Reason, At: e.At})
+			d.Events = append(d.Events, batchEvent{Action: periodAction(e.Action), Actor: batchPerson(rq.view, e.Actor), Reason: e.Reason, At: e.At})
 		}
 	}
 	slices.Reverse(d.Events)

@@ -135,7 +135,7 @@ func (s *Server) batchResult(rq *request, j *batchJob) (*batchResult, int) {
 	v := rq.view
 	out.Clean, out.Vouchers, out.Voided, out.Conservation = res.Status == recon.StatusClean, res.Vouchers, res.Voided, res.Conservation
 	out.Closed, out.AlreadyClosed = res.Closed, res.AlreadyClosed
-	out.ClosedBy, out.ClosedAt, out.Seal, out.NoStatementReason = res.ClosedBy, res.ClosedAt, res.Seal, res.NoStatementReason
+	out.ClosedBy, out.ClosedAt, out.Seal, out.NoStatementReason = batchPerson(v, res.ClosedBy), res.ClosedAt, res.Seal, res.NoStatementReason
 	out.Findings = len(res.Findings)
 	for _, c := range res.Checks {
 		bc := batchCheck{Title: c.Title, Count: c.Count, Note: checkNote(c.Note)}
@@ -238,6 +238,15 @@ func moneyText(s string) string {
 		return s
 	}
 	return m.Format()
+}
+
+// batchPerson names who closed or re-opened a month: a person by full
+// name, the scheduled batch as such.
+func batchPerson(v *viewer, name string) string {
+	if name == ledger.SystemUser {
+		return "系统（定时批处理）"
+	}
+	return v.Person(name)
 }
 
 // periodAction is a close or re-open in Chinese.
