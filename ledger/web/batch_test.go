@@ -117,8 +117,9 @@ func (b *browser) finish(p page, what string) page {
 			t.Fatalf("%s: the run's status %d\n%s", what, s.status, s.body)
 		}
 		var st struct {
-			Finished bool   `json:"finished"`
-			Page     string `json:"page"`
+			Finished    bool   `json:"finished"`
+			Page        string `json:"page"`
+			Done, Total int
 		}
 		if err := json.Unmarshal([]byte(s.body), &st); err != nil {
 			t.Fatalf("%s: the run's status %q: %v", what, s.body, err)
@@ -126,6 +127,10 @@ func (b *browser) finish(p page, what string) page {
 		if st.Finished {
 			if st.Page != loc {
 				t.Errorf("%s: the run's page is %q, the redirect %q", what, st.Page, loc)
+			}
+			// Every step of the batch was reported on the way.
+			if st.Total == 0 || st.Done != st.Total {
+				t.Errorf("%s: the run ended at step %d of %d", what, st.Done, st.Total)
 			}
 			return b.get(st.Page)
 		}
