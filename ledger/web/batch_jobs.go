@@ -133,7 +133,7 @@ func (js *batchJobs) start(u *ledger.User, p ledger.PeriodRange, kind string, lo
 				j.mu.Unlock()
 			})
 		}()
-		if err != nil && ledger.ErrorCode(err) == ledger.EInternal || err != nil && ledger.ErrorCode(err) == "" {
+		if code := ledger.ErrorCode(err); err != nil && (code == ledger.EInternal || code == "") {
 			log.Error("month end run failed", "kind", kind, "period", p.Label(), "err", err.Error())
 		}
 		j.mu.Lock()
