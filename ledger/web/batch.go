@@ -186,6 +186,16 @@ func (s *Server) batchData(ctx context.Context, rq *request, p ledger.PeriodRang
 		}
 	}
 	slices.Reverse(d.Events)
+	if wholeBook {
+		me, err := s.db.MonthEnd(ctx, u.Book, year, month)
+		if err != nil {
+			return nil, err
+		}
+		d.Records = &me
+		if me.LastRun != nil {
+			d.LastRunBy = batchPerson(rq.view, me.LastRun.By)
+		}
+	}
 	for _, l := range s.opt.Batch.Layouts {
 		d.Layouts = append(d.Layouts, batchLayout{Name: l.Name, Title: layoutTitle(l)})
 	}

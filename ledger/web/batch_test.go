@@ -249,7 +249,8 @@ func TestBatchPages(t *testing.T) {
 	p = c.get("/batch?period=2020-02")
 	wantStatus(t, p, http.StatusOK, "a branch admin's /batch")
 	wantBody(t, p, "a branch admin's /batch", "已结账", "仅由全账套的管理员执行")
-	wantNot(t, p, "a branch admin's /batch", `action="/batch/reopen"`, `action="/batch/close"`, `action="/batch/statement"`, "/batch/workbook")
+	wantNot(t, p, "a branch admin's /batch", `action="/batch/reopen"`, `action="/batch/close"`, `action="/batch/statement"`, "/batch/workbook",
+		"bank-statement-2020-02.csv", "最近记录的运行")
 	for _, act := range []string{"reopen", "close", "preview"} {
 		p = c.post("/batch/"+act, url.Values{"period": {"2020-02"}, "reason": {"补记"}}, true)
 		wantStatus(t, p, http.StatusForbidden, "a branch admin's "+act)
@@ -263,7 +264,8 @@ func TestBatchPages(t *testing.T) {
 	wantBody(t, s.get("/"), "the admin's menu", `href="/batch"`)
 	p = s.get("/batch?period=2020-02")
 	wantStatus(t, p, http.StatusOK, "the admin's /batch")
-	wantBody(t, p, "the admin's /batch", "已结账", `action="/batch/reopen"`, "结账")
+	wantBody(t, p, "the admin's /batch", "已结账", `action="/batch/reopen"`, "结账", "系统（定时批处理）",
+		"bank-statement-2020-02.csv（格式 icbc", "全部通过，已结账")
 	wantNot(t, p, "the admin's /batch of a closed month", `action="/batch/close"`, `action="/batch/statement"`)
 	wantStatus(t, s.get("/batch?period=2020-13"), http.StatusUnprocessableEntity, "a bad month")
 	wantStatus(t, s.get("/batch?period=2020"), http.StatusUnprocessableEntity, "a year")
@@ -326,6 +328,10 @@ func TestBatchPages(t *testing.T) {
 	p = s.finish(s.post("/batch/close", url.Values{"period": {"2020-02"}}, true), "close February")
 	wantStatus(t, p, http.StatusOK, "February's close")
 	wantBody(t, p, "February's close", "2020年2月已结账（孙立新", "已结账")
+	wantBody(t, s.get("/batch?period=2020-02"), "February closed again", `class="batch-last-run">2020-`, "全部通过")
+	if p := s.get("/batch?period=2020-03"); !strings.Contains(p.body, "未上传") {
+		t.Errorf("March has a stored statement:\n%s", p.body)
+	}
 	if st := e.periodStatus(2020, 2); st.Status != "closed" || st.ClosedBy != "sunlixin" || len(st.Seal) != 64 {
 		t.Fatalf("February after the close: %+v", st)
 	}

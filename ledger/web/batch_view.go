@@ -10,6 +10,7 @@ import (
 	"github.com/fenyang/partyfee/ledger/audit"
 	"github.com/fenyang/partyfee/ledger/bankrec"
 	"github.com/fenyang/partyfee/ledger/i18n"
+	"github.com/fenyang/partyfee/ledger/postgres"
 	"github.com/fenyang/partyfee/ledger/recon"
 )
 
@@ -40,6 +41,10 @@ type batchData struct {
 	Vouchers   int
 	Latest     string // the book's latest closed month, "" when none
 	Events     []batchEvent
+	// The batch's records of the month (auditors and admins of the whole
+	// book): the stored bank statement and the latest run.
+	Records    *postgres.MonthEnd
+	LastRunBy  string
 	Layouts    []batchLayout
 	WindowDays int
 	Job        *jobState // a run of the page's, running or ended
