@@ -93,10 +93,16 @@ func (a *app) webPages(db *postgres.DB, reads *postgres.ReadDB, log *slog.Logger
 	if err != nil {
 		return nil, err
 	}
+	layouts, err := a.bankLayouts()
+	if err != nil {
+		return nil, err
+	}
 	return web.New(db, web.Options{
 		Book: a.book(), TimeZone: a.cfg.Report.TimeZone, SessionIdle: wc.SessionIdle, SessionMax: wc.SessionMax,
 		LoginAttemptsMax: sc.LoginAttemptsMax, LoginAddressAttemptsMax: sc.LoginAddressAttemptsMax, LoginWindow: sc.LoginWindow,
 		ClientAddr: clientAddr, Secure: sc.TLSCert != "" && sc.TLSKey != "", Log: log, AuditConfig: auditCfg, Reads: reads,
+		Batch: web.BatchOptions{Layouts: layouts, WindowDays: a.cfg.Reconcile.WindowDays, Preparer: a.cfg.Report.Preparer,
+			Reviewer: a.cfg.Report.Reviewer},
 	}), nil
 }
 

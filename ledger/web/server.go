@@ -73,6 +73,8 @@ type Options struct {
 	// AuditConfig is the audit rules' configuration for the overview's
 	// re-run (the API's); nil is audit.DefaultConfig.
 	AuditConfig *audit.Config
+	// Batch configures the month end of /batch (batch.go).
+	Batch BatchOptions
 }
 
 // check refuses settings left unset.
@@ -153,6 +155,7 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /books/ledger", s.auth(s.ledgerPage))
 	s.mux.Handle("GET /books/orgs", s.auth(s.orgBalancesPage))
 	s.auditRoutes()
+	s.batchRoutes()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, ledger.Errorf(ledger.ENotFound, "path", "no page %s", r.URL.Path))
 	})
