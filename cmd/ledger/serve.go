@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/fenyang/partyfee/configs"
 	"github.com/fenyang/partyfee/internal/exit"
 	"github.com/fenyang/partyfee/internal/textout"
 	"github.com/fenyang/partyfee/ledger"
@@ -97,6 +98,7 @@ func (a *app) webPages(db *postgres.DB, reads *postgres.ReadDB, log *slog.Logger
 		Book: a.book(), TimeZone: a.cfg.Report.TimeZone, SessionIdle: wc.SessionIdle, SessionMax: wc.SessionMax,
 		LoginAttemptsMax: sc.LoginAttemptsMax, LoginAddressAttemptsMax: sc.LoginAddressAttemptsMax, LoginWindow: sc.LoginWindow,
 		ClientAddr: clientAddr, Secure: sc.TLSCert != "" && sc.TLSKey != "", Log: log, AuditConfig: auditCfg, Reads: reads,
+		ParseSetup: func(data []byte, name string) (*ledger.Setup, error) { return configs.ParseSetup(data, name, nil) },
 	}), nil
 }
 

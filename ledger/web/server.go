@@ -73,6 +73,10 @@ type Options struct {
 	// AuditConfig is the audit rules' configuration for the overview's
 	// re-run (the API's); nil is audit.DefaultConfig.
 	AuditConfig *audit.Config
+	// ParseSetup parses an uploaded setup file for 系统管理 (the parser of
+	// `ledger setup`, with no included or chart file); nil: the page
+	// refuses the upload.
+	ParseSetup func(data []byte, name string) (*ledger.Setup, error)
 }
 
 // check refuses settings left unset.
@@ -153,6 +157,7 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /books/ledger", s.auth(s.ledgerPage))
 	s.mux.Handle("GET /books/orgs", s.auth(s.orgBalancesPage))
 	s.auditRoutes()
+	s.adminRoutes()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, ledger.Errorf(ledger.ENotFound, "path", "no page %s", r.URL.Path))
 	})
