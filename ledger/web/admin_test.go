@@ -16,10 +16,8 @@ import (
 	"github.com/fenyang/partyfee/ledger"
 )
 
-func init() {
-	passwords["sunlixin"] = "demo-admin-1"
-	passwords["cp01admin"] = "cp01-admin-pw"
-}
+// A branch's admin (addScopedAdmin).
+func init() { passwords["cp01admin"] = "cp01-admin-pw" }
 
 // addScopedAdmin adds cp01admin, an admin of the branch FY-CP-01 (its
 // two Party groups below it).
