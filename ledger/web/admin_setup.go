@@ -141,6 +141,12 @@ func (s *Server) setupRefused(w http.ResponseWriter, r *http.Request, d adminSet
 		s.fail(w, r, err)
 		return
 	}
+	// The YAML decoder's own words (line, key) have no catalogue entry:
+	// they are quoted under a Chinese heading.
+	var le *ledger.Error
+	if errors.As(err, &le) && le.Format == "" && le.Msg != "" {
+		fe.Message = "文件格式有误：" + le.Msg
+	}
 	d.Err = fe
 	s.setupPage(w, r, statusOf(ledger.ErrorCode(err)), d)
 }

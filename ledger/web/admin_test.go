@@ -307,7 +307,7 @@ func TestAdminSetupPreviewAndApply(t *testing.T) {
 		parts      []string
 	}{
 		{"an unknown role", strings.Replace(demo, "roles: [cashier]", "roles: [treasurer]", 1), http.StatusUnprocessableEntity, []string{"books[0].users[4].roles", "treasurer"}},
-		{"an unknown key", strings.Replace(demo, "    funds:\n", "    fundz: []\n    funds:\n", 1), http.StatusUnprocessableEntity, []string{"fundz", "setup.yaml"}},
+		{"an unknown key", strings.Replace(demo, "    funds:\n", "    fundz: []\n    funds:\n", 1), http.StatusUnprocessableEntity, []string{"fundz", "setup.yaml", "文件格式有误"}},
 		{"a bad date", strings.Replace(demo, `set_up: "2000-01-01"`, `set_up: "2000-13-01"`, 1), http.StatusUnprocessableEntity, []string{"books[0].organisations[0].set_up"}},
 		{"another book", strings.Replace(demo, "code: FY-DFZH", "code: OTHER", 1), http.StatusForbidden, []string{"books[0].code", "OTHER"}},
 		{"an empty file", "", http.StatusUnprocessableEntity, []string{"<code>file</code>"}},
