@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/fenyang/partyfee/configs"
 	"github.com/fenyang/partyfee/internal/exit"
 	"github.com/fenyang/partyfee/internal/textout"
 	"github.com/fenyang/partyfee/ledger"
@@ -103,6 +104,7 @@ func (a *app) webPages(db *postgres.DB, reads *postgres.ReadDB, log *slog.Logger
 		ClientAddr: clientAddr, Secure: sc.TLSCert != "" && sc.TLSKey != "", Log: log, AuditConfig: auditCfg, Reads: reads,
 		Batch: web.BatchOptions{Layouts: layouts, WindowDays: a.cfg.Reconcile.WindowDays, Preparer: a.cfg.Report.Preparer,
 			Reviewer: a.cfg.Report.Reviewer},
+		ParseSetup: func(data []byte, name string) (*ledger.Setup, error) { return configs.ParseSetup(data, name, nil) },
 	}), nil
 }
 

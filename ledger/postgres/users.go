@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"strings"
 	"sync"
@@ -28,6 +29,13 @@ func checkPasswordText(pw string) error {
 // user without one: it can then only use tokens made by `ledger token
 // create`).
 func (db *DB) AddUser(ctx context.Context, book string, u ledger.User, password string) (*ledger.User, error) {
+	return db.AddUserAs(ctx, book, "", u, password)
+}
+
+// AddUserAs is AddUser by actor, an admin who manages users of u's scope
+// (ledger.CanManageUsers, checked in the transaction); "" is the
+// operator (ledger user add). The action log names actor.
+func (db *DB) AddUserAs(ctx context.Context, book, actor string, u ledger.User, password string) (*ledger.User, error) {
 	if err := ledger.CheckUserText(&u); err != nil {
 		return nil, err
 	}
@@ -57,6 +65,11 @@ func (db *DB) AddUser(ctx context.Context, book string, u ledger.User, password 
 	}
 	var out *ledger.User
 	err := db.runTx(ctx, func(tx pgx.Tx) error {
+		if actor != "" {
+			if err := canManage(ctx, tx, book, actor, u.Scope, "scope"); err != nil {
+				return err
+			}
+		}
 		var n int
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM users WHERE book = $1 AND name = $2`, book, u.Name).Scan(&n); err != nil {
 			return err
@@ -76,7 +89,7 @@ func (db *DB) AddUser(ctx context.Context, book string, u ledger.User, password 
 			book, u.Name, u.FullName, roles, scope, hash); err != nil {
 			return err
 		}
-		if err := logAction(ctx, tx, book, ledger.SystemUser, "user_add", 0, db.Now(), db.Source,
+		if err := logAction(ctx, tx, book, cmp.Or(actor, ledger.SystemUser), "user_add", 0, db.Now(), db.Source,
 			map[string]any{"user": u.Name, "roles": roles, "scope": u.Scope}); err != nil {
 			return err
 		}
@@ -89,11 +102,23 @@ func (db *DB) AddUser(ctx context.Context, book string, u ledger.User, password 
 
 // SetPassword sets the password of user name of book.
 func (db *DB) SetPassword(ctx context.Context, book, name, password string) error {
+	return db.SetPasswordAs(ctx, book, "", name, password)
+}
+
+// SetPasswordAs is SetPassword by actor, an admin who manages user name
+// (checked in the transaction); "" is the operator or the user changing
+// their own password. The action log names actor.
+func (db *DB) SetPasswordAs(ctx context.Context, book, actor, name, password string) error {
 	if err := checkPasswordText(password); err != nil {
 		return err
 	}
 	hash := hashPassword(password)
 	return db.runTx(ctx, func(tx pgx.Tx) error {
+		if actor != "" {
+			if err := canManageUser(ctx, tx, book, actor, name); err != nil {
+				return err
+			}
+		}
 		tag, err := tx.Exec(ctx, `UPDATE users SET password_hash = $3 WHERE book = $1 AND name = $2`, book, name, hash)
 		if err != nil {
 			return err
@@ -101,7 +126,7 @@ func (db *DB) SetPassword(ctx context.Context, book, name, password string) erro
 		if tag.RowsAffected() == 0 {
 			return ledger.Errorf(ledger.ENotFound, "user", "user %s does not exist in book %s", name, book)
 		}
-		return logAction(ctx, tx, book, ledger.SystemUser, "user_password", 0, db.Now(), db.Source, map[string]any{"user": name})
+		return logAction(ctx, tx, book, cmp.Or(actor, ledger.SystemUser), "user_password", 0, db.Now(), db.Source, map[string]any{"user": name})
 	})
 }
 

@@ -76,7 +76,8 @@ func newEnv(t *testing.T) *env {
 	var api *httpapi.Server
 	pages := web.New(db, web.Options{Book: book, TimeZone: loc, SessionIdle: sessionIdle, SessionMax: 12 * time.Hour,
 		LoginAttemptsMax: 5, LoginAddressAttemptsMax: 50, LoginWindow: 15 * time.Minute,
-		ClientAddr: func(r *http.Request) string { return api.ClientAddr(r) }})
+		ClientAddr: func(r *http.Request) string { return api.ClientAddr(r) },
+		ParseSetup: func(data []byte, name string) (*ledger.Setup, error) { return configs.ParseSetup(data, name, nil) }})
 	api = httpapi.New(db, httpapi.Options{Book: book, BodyLimitBytes: 1 << 20, RequestTimeout: 60 * time.Second, TokenTTL: time.Hour,
 		LoginAttemptsMax: 5, LoginAddressAttemptsMax: 50, LoginWindow: 15 * time.Minute, ReconcileWindowDays: 10,
 		SessionIdle: sessionIdle, Pages: pages})

@@ -75,6 +75,10 @@ type Options struct {
 	AuditConfig *audit.Config
 	// Batch configures the month end of /batch (batch.go).
 	Batch BatchOptions
+	// ParseSetup parses an uploaded setup file for 系统管理 (the parser of
+	// `ledger setup`, with no included or chart file); nil: the page
+	// refuses the upload.
+	ParseSetup func(data []byte, name string) (*ledger.Setup, error)
 }
 
 // check refuses settings left unset.
@@ -156,6 +160,7 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /books/orgs", s.auth(s.orgBalancesPage))
 	s.auditRoutes()
 	s.batchRoutes()
+	s.adminRoutes()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, ledger.Errorf(ledger.ENotFound, "path", "no page %s", r.URL.Path))
 	})
