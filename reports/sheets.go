@@ -506,7 +506,7 @@ func writeT5(wb *workbook) error {
 		vals := e.Sums
 		sub := wb.totalCells(len(cols), "")
 		sub[0] = excelize.Cell{StyleID: wb.st.totalInt, Value: e.Level + 1}
-		sub[2] = excelize.Cell{StyleID: wb.st.totalIndent[ind], Value: "小计：" + r.Name}
+		sub[2] = excelize.Cell{StyleID: wb.st.totalIndent[ind], Value: T5Subtotal(r.Name)}
 		next := t.nextPart()
 		for k := 0; k < 5; k++ {
 			sub[t5Opening-1+k] = wb.total(t5Opening+k, spansOf(refs), next, vals[k])
@@ -737,48 +737,46 @@ func writeT9(wb *workbook) error {
 		return cellRef{p: p, col: 5, row: r, val: val}, err
 	}
 	// side writes an opening balance, its two sections of items and the
-	// adjusted balance: base + Σ plus − Σ minus.
-	side := func(baseLabel string, base ledger.Money, plusLabel string, plus []report.T9Item, minusLabel string, minus []report.T9Item) (cellRef, error) {
-		b, err := line(baseLabel, wb.money(base), base)
+	// adjusted balance: base + Σ plus − Σ minus (report.T9Table.Sides).
+	side := func(sd report.T9Side) (cellRef, error) {
+		b, err := line(sd.BaseLabel, wb.money(sd.Base), sd.Base)
 		if err != nil {
 			return cellRef{}, err
 		}
-		section := func(label string, items []report.T9Item) (cellRef, error) {
-			if _, err := line(label, excelize.Cell{StyleID: st.text}, ledger.Zero); err != nil {
+		section := func(sc report.T9Section) (cellRef, error) {
+			if _, err := line(sc.Label, excelize.Cell{StyleID: st.text}, ledger.Zero); err != nil {
 				return cellRef{}, err
 			}
 			var rows []pos
-			s := ledger.Zero
-			for _, it := range items {
+			for _, it := range sc.Items {
 				cells := []any{wb.text(""), wb.date(it.Date), wb.text(it.Ref), wb.text(it.Summary), wb.money(it.Amount)}
 				p, r, err := t.add(cells, true)
 				if err != nil {
 					return cellRef{}, err
 				}
 				rows = append(rows, pos{p, r})
-				s = s.Add(it.Amount)
 			}
-			return line("　　小计", wb.total(5, spansOf(rows), t.nextPart(), s), s)
+			return line("　　小计", wb.total(5, spansOf(rows), t.nextPart(), sc.Sum), sc.Sum)
 		}
-		plusRef, err := section(plusLabel, plus)
+		plusRef, err := section(sd.Plus)
 		if err != nil {
 			return cellRef{}, err
 		}
-		minusRef, err := section(minusLabel, minus)
+		minusRef, err := section(sd.Minus)
 		if err != nil {
 			return cellRef{}, err
 		}
-		adj := base.Add(plusRef.val).Sub(minusRef.val)
 		next := t.nextPart()
 		f := b.formula(next) + "+" + plusRef.formula(next) + "-" + minusRef.formula(next)
-		return line("调节后的存款余额", wb.formulaMoney(st.totalMoney, f, adj), adj)
+		return line("调节后的存款余额", wb.formulaMoney(st.totalMoney, f, sd.Adjusted), sd.Adjusted)
 	}
-	book, err := side("银行存款日记账余额", x.BookBalance, "加：银行已收、单位未收", x.BankReceived, "减：银行已付、单位未付", x.BankPaid)
+	sides := x.Sides()
+	book, err := side(sides[0])
 	if err != nil {
 		return err
 	}
 	t.skip()
-	bank, err := side("银行对账单余额", x.BankBalance, "加：单位已收、银行未收", x.BookReceived, "减：单位已付、银行未付", x.BookPaid)
+	bank, err := side(sides[1])
 	if err != nil {
 		return err
 	}

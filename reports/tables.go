@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/fenyang/partyfee/ledger"
+	"github.com/fenyang/partyfee/ledger/report"
 )
 
 // What the tables T1…T9 show besides their numbers — titles, column heads
@@ -58,3 +59,9 @@ func PurposeName(p ledger.Purpose) string { return purposeName(p) }
 
 // T3Item is T3's 品名/受助对象 of a row.
 var T3Item = t3Item
+
+// InfoLine is the second row of the tables: book, period and scope.
+func InfoLine(d *report.AuditData) string { return (&workbook{d: d}).infoLine() }
+
+// T5Subtotal is the label of an organisation's 小计 in T5.
+func T5Subtotal(name string) string { return "小计：" + name }

@@ -279,3 +279,40 @@ func BuildT7(rows []T7Row) (groups []T7Group, total T7Group) {
 	}
 	return groups, total
 }
+
+// T9Section is a section of outstanding items of one side of T9 with its
+// 小计.
+type T9Section struct {
+	Label string
+	Items []T9Item
+	Sum   ledger.Money
+}
+
+// T9Side is one side of the 银行存款余额调节表: a balance, the items to add
+// and to subtract, and the adjusted balance Base + Plus.Sum − Minus.Sum.
+type T9Side struct {
+	BaseLabel   string
+	Base        ledger.Money
+	Plus, Minus T9Section
+	Adjusted    ledger.Money
+}
+
+// Sides returns the book's side (银行存款日记账余额) and the bank's
+// (银行对账单余额) of x; the two adjusted balances are equal when the
+// reconciliation holds.
+func (x *T9Table) Sides() [2]T9Side {
+	section := func(label string, items []T9Item) T9Section {
+		s := T9Section{Label: label, Items: items, Sum: ledger.Zero}
+		for _, it := range items {
+			s.Sum = s.Sum.Add(it.Amount)
+		}
+		return s
+	}
+	side := func(label string, base ledger.Money, plus, minus T9Section) T9Side {
+		return T9Side{BaseLabel: label, Base: base, Plus: plus, Minus: minus, Adjusted: base.Add(plus.Sum).Sub(minus.Sum)}
+	}
+	return [2]T9Side{
+		side("银行存款日记账余额", x.BookBalance, section("加：银行已收、单位未收", x.BankReceived), section("减：银行已付、单位未付", x.BankPaid)),
+		side("银行对账单余额", x.BankBalance, section("加：单位已收、银行未收", x.BookReceived), section("减：单位已付、银行未付", x.BookPaid)),
+	}
+}
