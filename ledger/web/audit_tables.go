@@ -47,9 +47,9 @@ func tableSheet(name string) (string, bool) {
 }
 
 type tableCell struct {
-	Text string
-	Num  bool   // an amount or a count: right-aligned
-	Link string // the vouchers behind it
+	Text  string
+	Class string // "num" an amount or a count (right-aligned), "date" a date
+	Link  string // the vouchers behind it
 }
 
 type tableRow struct {
@@ -294,11 +294,11 @@ func (b *tableBuilder) add(class string, cells ...tableCell) {
 
 func txt(s string) tableCell { return tableCell{Text: s} }
 
-func money(m ledger.Money) tableCell { return tableCell{Text: m.Format(), Num: true} }
+func money(m ledger.Money) tableCell { return tableCell{Text: m.Format(), Class: "num"} }
 
 func moneyOrBlank(m ledger.Money) tableCell {
 	if m.IsZero() {
-		return tableCell{Num: true}
+		return tableCell{Class: "num"}
 	}
 	return money(m)
 }
@@ -308,11 +308,11 @@ func linked(c tableCell, href string) tableCell {
 	return c
 }
 
-func count(n int) tableCell { return tableCell{Text: strconv.Itoa(n), Num: true} }
+func count(n int) tableCell { return tableCell{Text: strconv.Itoa(n), Class: "num"} }
 
 func countOrBlank(n int) tableCell {
 	if n == 0 {
-		return tableCell{Num: true}
+		return tableCell{Class: "num"}
 	}
 	return count(n)
 }
@@ -321,7 +321,7 @@ func day(t time.Time) tableCell {
 	if t.IsZero() {
 		return tableCell{}
 	}
-	return tableCell{Text: t.Format(time.DateOnly)}
+	return tableCell{Text: t.Format(time.DateOnly), Class: "date"}
 }
 
 func voucherCell(id int64, word string) tableCell {
@@ -335,10 +335,10 @@ func voucherCell(id int64, word string) tableCell {
 // 0.00% format shows it; blank when den is zero.
 func ratio(num, den ledger.Money) tableCell {
 	if den.IsZero() {
-		return tableCell{Num: true}
+		return tableCell{Class: "num"}
 	}
 	r := num.Decimal().DivRound(den.Decimal(), 6).Shift(2).StringFixed(2)
-	return tableCell{Text: r + "%", Num: true}
+	return tableCell{Text: r + "%", Class: "num"}
 }
 
 // blanks is n empty cells.
@@ -415,7 +415,7 @@ func (b *tableBuilder) t3(d *report.AuditData) error {
 				continue
 			}
 			b.v.Shown = n
-			qty, price := tableCell{Num: true}, tableCell{Num: true}
+			qty, price := tableCell{Class: "num"}, tableCell{Class: "num"}
 			if !r.Quantity.IsZero() {
 				qty.Text = r.Quantity.String()
 			}
@@ -446,7 +446,7 @@ func (b *tableBuilder) t4(d *report.AuditData) error {
 			ratio(r.Amount, tot.Amount), money(r.Cash), count(r.NoReceipt), count(r.Persons))
 	}
 	// The 合计 of 占比% adds up the rows' ratios, as the sheet's SUM does.
-	pct := tableCell{Num: true}
+	pct := tableCell{Class: "num"}
 	if !tot.Amount.IsZero() {
 		sum := decimal.Zero
 		for _, r := range rows {
