@@ -374,7 +374,11 @@ func (b *tableBuilder) t1(d *report.AuditData) error {
 	for _, g := range t.Groups {
 		for _, i := range g.Rows {
 			r := &d.T1[i]
-			b.add("", append([]tableCell{txt(r.OrgName), txt(r.FundName)}, amounts(r.Amounts(), r.Org, url.Values{"fund": {r.Fund}})...)...)
+			cells := []tableCell{txt(r.OrgName), txt(r.FundName)}
+			for _, m := range r.Amounts() {
+				cells = append(cells, money(m))
+			}
+			b.add("", cells...)
 		}
 		b.add("sub", append([]tableCell{txt("小计"), txt(reports.T1GroupLabel(g))}, amounts(g.Sub, "", url.Values{"fund": {g.Fund}})...)...)
 	}
