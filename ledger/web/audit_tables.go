@@ -352,8 +352,9 @@ var tableBuilders = map[string]func(*tableBuilder, *report.AuditData) error{
 
 // t1Flows are the flows behind T1's amount columns (期初结余 and 期末结余
 // are balances: no link).
+// 本期拨出 counts the grants to other books as well.
 var t1Flows = [8][]string{nil, {ledger.FlowReceive, ledger.FlowMatch}, {ledger.FlowAllocate}, {ledger.FlowReturn},
-	{ledger.FlowAllocate}, {ledger.FlowSpend}, {ledger.FlowReturn}, nil}
+	{ledger.FlowAllocate, ledger.FlowGrant}, {ledger.FlowSpend}, {ledger.FlowReturn}, nil}
 
 func (b *tableBuilder) t1(d *report.AuditData) error {
 	t, err := report.BuildT1(d.T1)

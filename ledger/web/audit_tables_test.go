@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -173,12 +174,32 @@ func TestAuditT1PageEqualsWorkbook(t *testing.T) {
 	// A second allocation and a return make more rows and columns.
 	e.approve(e.flow("wangfang", ledger.FlowRequest{Flow: ledger.FlowAllocate, Fund: "FY-UP", Org: "FY-CP-02", Amount: ledger.MustParseMoney("800.00"), Attachments: 1}))
 	e.approve(e.sibling)
+	// A red voucher cancelling the sibling's spending counts in 本期使用 and
+	// is among the vouchers its total links to.
+	red, err := e.db.Reverse(t.Context(), book, "wangfang", e.sibling.ID, time.Date(2020, 2, 12, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []struct {
+		who string
+		act ledger.Action
+	}{{"liqiang", ledger.ActCheck}, {"liqiang", ledger.ActPost}} {
+		if _, err := e.db.Transition(t.Context(), book, s.who, red.ID, s.act); err != nil {
+			t.Fatalf("%s %s %s: %v", s.who, s.act, red.Word(), err)
+		}
+	}
 	e.approve(e.flow("wangfang", ledger.FlowRequest{Flow: ledger.FlowReturn, Fund: "FY-UP", Org: "FY-CP-01", Amount: ledger.MustParseMoney("65.50"), Attachments: 1}))
 	a := e.login("fengqing")
 	for _, period := range []string{"2020-02", "2020", "2020-01..2020-03"} {
 		p := a.get("/audit/tables/t1?period=" + period)
 		wantStatus(t, p, http.StatusOK, "T1 "+period)
-		rows, _ := tableRows(t, p.body, "t1")
+		rows, links := tableRows(t, p.body, "t1")
+		if used := rows[len(rows)-1][7]; used != "1,234.50" {
+			t.Errorf("%s: T1 合计 本期使用 %s", period, used)
+		}
+		v := a.get(links[len(links)-1][7])
+		wantBody(t, v, "the vouchers of 本期使用", e.spend.Word()+"<", e.sibling.Word()+"<", red.Word()+"<")
+		wantNot(t, v, "the vouchers of 本期使用", e.receive.Word()+"<", e.allocate.Word()+"<")
 		x := a.get("/audit/workbook.xlsx?period=" + period)
 		wantStatus(t, x, http.StatusOK, "the workbook "+period)
 		f := openXLSX(t, x)

@@ -39,7 +39,7 @@ var statuses = []string{"draft", "checked", "signed", "posted", "void"}
 
 // searchFlows are the flows ?flow= selects (the drill-down of the audit
 // tables' totals); a red reversal counts as the flow it cancels.
-var searchFlows = []string{ledger.FlowReceive, ledger.FlowMatch, ledger.FlowAllocate, ledger.FlowSpend, ledger.FlowReturn}
+var searchFlows = []string{ledger.FlowReceive, ledger.FlowMatch, ledger.FlowAllocate, ledger.FlowSpend, ledger.FlowReturn, ledger.FlowGrant}
 
 // parseSearch reads the filter of r's query into a search for the user;
 // a scoped user's organisation filter stays within the scope.
@@ -114,7 +114,7 @@ func (s *Server) parseSearch(r *http.Request) (searchForm, postgres.VoucherSearc
 	}
 	for _, fl := range q["flow"] {
 		if !slices.Contains(searchFlows, fl) {
-			return f, vs, ledger.Errorf(ledger.EInvalid, "flow", "flow is receive, match, allocate, spend or return")
+			return f, vs, ledger.Errorf(ledger.EInvalid, "flow", "flow is receive, match, allocate, spend, return or grant")
 		}
 		vs.Flows = append(vs.Flows, fl)
 	}
