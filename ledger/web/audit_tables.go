@@ -14,6 +14,7 @@ import (
 
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/audit"
+	"github.com/fenyang/partyfee/ledger/postgres"
 	"github.com/fenyang/partyfee/ledger/report"
 	"github.com/fenyang/partyfee/reports"
 )
@@ -202,16 +203,27 @@ func (s *Server) auditWorkbook(w http.ResponseWriter, r *http.Request, sheet, ba
 		s.fail(w, r, err)
 		return
 	}
-	d, closeData, err := s.reader(r.Context()).AuditData(r.Context(), rq.user.Book, pr, org)
+	// The cover names the replica the workbook was read from, as the API's.
+	rdb, src := s.db, (*report.ReadSource)(nil)
+	if s.opt.Reads != nil && s.opt.Reads.Replica != nil {
+		rdb, src = s.opt.Reads.For(r.Context(), postgres.ReadLatest)
+	}
+	d, closeData, err := rdb.AuditData(r.Context(), rq.user.Book, pr, org)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	defer closeData()
-	d.GeneratedAt, d.GeneratedBy = s.db.Now(), rq.user.Name
-	d.Preparer = rq.user.FullName
+	d.GeneratedAt, d.GeneratedBy, d.Source = s.db.Now(), rq.user.Name, src
+	d.Preparer = s.opt.ReportPreparer
+	if d.Preparer == "" {
+		d.Preparer = rq.user.FullName
+	}
 	if d.Preparer == "" {
 		d.Preparer = rq.user.Name
+	}
+	if s.opt.ReportReviewer != "" {
+		d.Reviewer = s.opt.ReportReviewer
 	}
 	name := "审计报表-" + strings.ReplaceAll(period, "..", "_")
 	if base != "" {

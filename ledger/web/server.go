@@ -73,6 +73,10 @@ type Options struct {
 	// AuditConfig is the audit rules' configuration for the overview's
 	// re-run (the API's); nil is audit.DefaultConfig.
 	AuditConfig *audit.Config
+	// ReportPreparer and ReportReviewer are the workbook's 制表人 and 审核人
+	// (report.preparer, report.reviewer); "" is the acting user and the
+	// book's checker.
+	ReportPreparer, ReportReviewer string
 }
 
 // check refuses settings left unset.
