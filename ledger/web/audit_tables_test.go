@@ -115,7 +115,8 @@ func TestAuditTablesPages(t *testing.T) {
 	// Refusals are Chinese pages.
 	p = a.get("/audit/tables/t1?period=2020-13")
 	wantStatus(t, p, http.StatusUnprocessableEntity, "a bad period")
-	if !regexp.MustCompile(`<p[^>]*>[^<]*[\p{Han}]`).MatchString(p.body) || strings.Contains(p.body, "is not a") {
+	if m := regexp.MustCompile(`<p class="message">([^<]*)</p>`).FindStringSubmatch(p.body); m == nil ||
+		!regexp.MustCompile(`\p{Han}`).MatchString(m[1]) || strings.Contains(m[1], "is not a") || !strings.Contains(m[1], "2020-13") {
 		t.Errorf("the bad period's page is not Chinese:\n%s", p.body)
 	}
 	p = a.get("/audit/tables/t10?period=2020-02")
