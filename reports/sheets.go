@@ -2,7 +2,6 @@ package reports
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -115,68 +114,34 @@ const (
 	t1Closing
 )
 
-func t1Amounts(r *report.T1Row) [8]ledger.Money {
-	return [8]ledger.Money{r.Opening, r.Income, r.AllocatedIn, r.Recovered, r.AllocatedOut, r.Used, r.Returned, r.Closing}
-}
-
-// fundKindRank orders the fund groups of T1.
-func fundKindRank(k ledger.FundKind) int {
-	switch k {
-	case ledger.FundUpper:
-		return 0
-	case ledger.FundMatching:
-		return 1
-	case ledger.FundGeneral:
-		return 2
-	case ledger.FundDonation:
-		return 3
-	}
-	return 4
-}
+// t1Columns are the columns of T1.
+var t1Columns = []column{{"党组织", 28}, {"资金来源", 30}, {"期初结余", 15}, {"本期收入", 15}, {"本期拨入", 15},
+	{"本期收回", 15}, {"本期拨出", 15}, {"本期使用", 15}, {"本期退回", 15}, {"期末结余", 15}}
 
 // writeT1 writes one block of rows per fund (upper-level funds first, then
-// matching), each closed by a 小计, and the book's 合计. Every total is a
-// SUM of the rows it covers: the 合计 adds the organisation rows (not the
-// 小计 rows). Within the book an allocation is 拨出 at the city and 拨入 at
-// the branch, and a return is 退回 at the branch and 收回 at the city, so
-// in the 合计 拨入 equals 拨出 and 收回 equals 退回: they cancel in the
-// 期末结余, and the 合计 本期收入 is the income of the book, upper + matching.
+// matching), each closed by a 小计, and the book's 合计 (report.BuildT1).
+// Every total is a SUM of the rows it covers: the 合计 adds the
+// organisation rows (not the 小计 rows). Within the book an allocation is
+// 拨出 at the city and 拨入 at the branch, and a return is 退回 at the
+// branch and 收回 at the city, so in the 合计 拨入 equals 拨出 and 收回
+// equals 退回: they cancel in the 期末结余, and the 合计 本期收入 is the
+// income of the book, upper + matching.
 func writeT1(wb *workbook) error {
 	d := wb.d
-	cols := []column{{"党组织", 28}, {"资金来源", 30}, {"期初结余", 15}, {"本期收入", 15}, {"本期拨入", 15},
-		{"本期收回", 15}, {"本期拨出", 15}, {"本期使用", 15}, {"本期退回", 15}, {"期末结余", 15}}
-	t, err := wb.newTable(SheetT1, "专项党费收支总表", cols, 1, 1)
+	t1, err := report.BuildT1(d.T1)
 	if err != nil {
 		return err
 	}
-	for i := range d.T1 {
-		r := &d.T1[i]
-		want := sum(r.Opening, r.Income, r.AllocatedIn, r.Recovered).Sub(sum(r.AllocatedOut, r.Used, r.Returned))
-		if !want.Equal(r.Closing) {
-			return ledger.Errorf(ledger.EInvalid, fmt.Sprintf("T1[%d]", i),
-				"%s %s: 期初+收入+拨入+收回−拨出−使用−退回 = %s, 期末结余 is %s", r.OrgName, r.FundName, want, r.Closing)
-		}
+	t, err := wb.newTable(SheetT1, tableTitles[SheetT1], t1Columns, 1, 1)
+	if err != nil {
+		return err
 	}
-	// Group the rows by fund, funds ordered by kind then first appearance.
-	var funds []string
-	byFund := map[string][]int{}
-	for i, r := range d.T1 {
-		if _, ok := byFund[r.Fund]; !ok {
-			funds = append(funds, r.Fund)
-		}
-		byFund[r.Fund] = append(byFund[r.Fund], i)
-	}
-	slices.SortStableFunc(funds, func(a, b string) int {
-		return fundKindRank(d.T1[byFund[a][0]].FundKind) - fundKindRank(d.T1[byFund[b][0]].FundKind)
-	})
 	var all []pos
-	var tot [8]ledger.Money
-	for _, fund := range funds {
+	for _, g := range t1.Groups {
 		var rows []pos
-		var sub [8]ledger.Money
-		for _, i := range byFund[fund] {
+		for _, i := range g.Rows {
 			r := &d.T1[i]
-			a := t1Amounts(r)
+			a := r.Amounts()
 			cells := make([]any, 10)
 			cells[0] = wb.text(r.OrgName)
 			cells[1] = wb.text(r.FundName)
@@ -193,31 +158,21 @@ func writeT1(wb *workbook) error {
 				return err
 			}
 			rows = append(rows, pos{p, rr})
-			for k := range a {
-				sub[k] = sub[k].Add(a[k])
-			}
 		}
-		first := &d.T1[byFund[fund][0]]
 		cells := wb.totalCells(10, "小计")
-		cells[1] = excelize.Cell{StyleID: wb.st.totalIndent[0], Value: first.FundName + "（" + first.FundKind.Name() + "）"}
+		cells[1] = excelize.Cell{StyleID: wb.st.totalIndent[0], Value: T1GroupLabel(g)}
 		next := t.nextPart()
 		for k := 0; k < 8; k++ {
-			cells[2+k] = wb.total(t1Opening+k, spansOf(rows), next, sub[k])
+			cells[2+k] = wb.total(t1Opening+k, spansOf(rows), next, g.Sub[k])
 		}
 		if _, _, err := t.add(cells, false); err != nil {
 			return err
 		}
 		all = append(all, rows...)
-		for k := range sub {
-			tot[k] = tot[k].Add(sub[k])
-		}
-		switch first.FundKind {
-		case ledger.FundUpper:
-			wb.sum.Totals.Upper = wb.sum.Totals.Upper.Add(sub[1])
-		case ledger.FundMatching:
-			wb.sum.Totals.Matching = wb.sum.Totals.Matching.Add(sub[1])
-		}
 	}
+	tot := t1.Total
+	wb.sum.Totals.Upper = wb.sum.Totals.Upper.Add(t1.Upper)
+	wb.sum.Totals.Matching = wb.sum.Totals.Matching.Add(t1.Matching)
 	cells := wb.totalCells(10, "合计")
 	last := t.totalPart()
 	for k := 0; k < 8; k++ {
@@ -235,6 +190,11 @@ func writeT1(wb *workbook) error {
 	T.Opening, T.Income, T.AllocatedIn, T.Recovered = tot[0], tot[1], tot[2], tot[3]
 	T.AllocatedOut, T.Used, T.Returned, T.Closing = tot[4], tot[5], tot[6], tot[7]
 	return nil
+}
+
+// T1GroupLabel is the label of a fund's 小计 in T1: 名称（上级下拨）.
+func T1GroupLabel(g report.T1Group) string {
+	return g.FundName + "（" + g.FundKind.Name() + "）"
 }
 
 // nextPart is the part the next ordinary row goes to.
@@ -279,12 +239,15 @@ const (
 
 // ---- T2 拨付情况 ----
 
+// t2Columns are the columns of T2.
+var t2Columns = []column{{"序号", 6}, {"文件依据(文号)", 18}, {"决策依据(会议纪要号/日期)", 24}, {"资金来源", 16}, {"到账日期", 11},
+	{"到账金额", 14}, {"拨付对象(党组织)", 24}, {"依托单位", 18}, {"拨付日期", 11}, {"拨付金额", 14}, {"凭证字号", 10},
+	{"拨付方式", 8}, {"未拨付余额", 14}, {"滞留天数", 8}, {"备注", 20}}
+
 func writeT2(wb *workbook) error {
 	d := wb.d
-	cols := []column{{"序号", 6}, {"文件依据(文号)", 18}, {"决策依据(会议纪要号/日期)", 24}, {"资金来源", 16}, {"到账日期", 11},
-		{"到账金额", 14}, {"拨付对象(党组织)", 24}, {"依托单位", 18}, {"拨付日期", 11}, {"拨付金额", 14}, {"凭证字号", 10},
-		{"拨付方式", 8}, {"未拨付余额", 14}, {"滞留天数", 8}, {"备注", 20}}
-	t, err := wb.newTable(SheetT2, "专项党费拨付情况表", cols, 1, 1)
+	cols := t2Columns
+	t, err := wb.newTable(SheetT2, tableTitles[SheetT2], cols, 1, 1)
 	if err != nil {
 		return err
 	}
@@ -328,7 +291,7 @@ const t3Amount = 11
 func writeT3(wb *workbook) error {
 	// 21 columns do not fit a page at a readable size: T3 prints in
 	// column groups, 序号 repeated on each (planPrint).
-	t, err := wb.newTableRepeat(SheetT3, "专项党费使用情况明细表", t3Columns, 1, 1, 1)
+	t, err := wb.newTableRepeat(SheetT3, tableTitles[SheetT3], t3Columns, 1, 1, 1)
 	if err != nil {
 		return err
 	}
@@ -409,39 +372,17 @@ func t3Item(r *report.T3Row) string {
 
 // ---- T4 按用途汇总 ----
 
+// t4Columns are the columns of T4.
+var t4Columns = []column{{"用途类别", 16}, {"笔数", 8}, {"金额", 16}, {"占比%", 10}, {"其中现金支付", 16}, {"无票据笔数", 10}, {"慰问/救助人次", 12}}
+
 func writeT4(wb *workbook) error {
-	cols := []column{{"用途类别", 16}, {"笔数", 8}, {"金额", 16}, {"占比%", 10}, {"其中现金支付", 16}, {"无票据笔数", 10}, {"慰问/救助人次", 12}}
-	t, err := wb.newTable(SheetT4, "专项党费按用途分类汇总表", cols, 1, 1)
+	cols := t4Columns
+	t, err := wb.newTable(SheetT4, tableTitles[SheetT4], cols, 1, 1)
 	if err != nil {
 		return err
 	}
 	// One row per purpose, in report order, then any other purpose met.
-	rows := make([]report.T4Row, 0, len(ledger.Purposes))
-	for _, p := range ledger.Purposes {
-		rows = append(rows, report.T4Row{Purpose: p, Amount: ledger.Zero, Cash: ledger.Zero})
-	}
-	for _, in := range wb.d.T4 {
-		i := slices.IndexFunc(rows, func(r report.T4Row) bool { return r.Purpose == in.Purpose })
-		if i < 0 {
-			rows = append(rows, report.T4Row{Purpose: in.Purpose, Amount: ledger.Zero, Cash: ledger.Zero})
-			i = len(rows) - 1
-		}
-		r := &rows[i]
-		r.Count += in.Count
-		r.Amount = r.Amount.Add(in.Amount)
-		r.Cash = r.Cash.Add(in.Cash)
-		r.NoReceipt += in.NoReceipt
-		r.Persons += in.Persons
-	}
-	var tot report.T4Row
-	tot.Amount, tot.Cash = ledger.Zero, ledger.Zero
-	for _, r := range rows {
-		tot.Count += r.Count
-		tot.Amount = tot.Amount.Add(r.Amount)
-		tot.Cash = tot.Cash.Add(r.Cash)
-		tot.NoReceipt += r.NoReceipt
-		tot.Persons += r.Persons
-	}
+	rows, tot := report.BuildT4(wb.d.T4)
 	var pctSum float64
 	for _, r := range rows {
 		pc := wb.pct(r.Amount, tot.Amount, wb.st.pct)
@@ -502,125 +443,86 @@ const (
 	t5Rate
 )
 
-type t5Sums [5]ledger.Money
+// t5Columns are the columns of T5.
+var t5Columns = []column{{"层级", 6}, {"党组织编码", 12}, {"党组织", 30}, {"类型", 14}, {"书记", 10}, {"依托单位", 20},
+	{"期初结余", 14}, {"拨入金额", 14}, {"已使用", 14}, {"退回", 14}, {"结余", 14}, {"使用率%", 9},
+	{"最近使用日期", 12}, {"滞留天数", 8}, {"撤销日期", 11}}
 
-func (a t5Sums) add(b t5Sums) t5Sums {
-	for i := range a {
-		a[i] = a[i].Add(b[i])
+// T5Kind is the 类型 of a T5 row: its category, or its kind's name.
+func T5Kind(r *report.T5Row) string {
+	if r.Category != "" {
+		return r.Category
 	}
-	return a
+	return orgKindNames[r.Kind]
 }
 
-// writeT5 writes the organisations depth first, each row with the
-// organisation's own amounts; an organisation with children is followed,
-// after its subtree, by a 小计 row rolling up the subtree (a SUM of its own
-// row and of its children's rows or 小计 rows). The 合计 adds up the roots.
-// Below the table a small block lists the organisations that received or
-// spent money, for the chart of allocated against spent.
+// writeT5 writes the organisations depth first (report.BuildT5), each row
+// with the organisation's own amounts; an organisation with children is
+// followed, after its subtree, by a 小计 row rolling up the subtree (a SUM
+// of its own row and of its children's rows or 小计 rows). The 合计 adds
+// up the roots. Below the table a small block lists the organisations that
+// received or spent money, for the chart of allocated against spent.
 func writeT5(wb *workbook) error {
 	rows := wb.d.T5
-	cols := []column{{"层级", 6}, {"党组织编码", 12}, {"党组织", 30}, {"类型", 14}, {"书记", 10}, {"依托单位", 20},
-		{"期初结余", 14}, {"拨入金额", 14}, {"已使用", 14}, {"退回", 14}, {"结余", 14}, {"使用率%", 9},
-		{"最近使用日期", 12}, {"滞留天数", 8}, {"撤销日期", 11}}
-	t, err := wb.newTable(SheetT5, "专项党费按党组织汇总表", cols, 1, 1)
+	cols := t5Columns
+	t5, err := report.BuildT5(rows)
 	if err != nil {
 		return err
 	}
-	idx := map[string]int{}
-	for i, r := range rows {
-		if _, dup := idx[r.Org]; dup {
-			return ledger.Errorf(ledger.EInvalid, fmt.Sprintf("T5[%d]", i), "organisation %s is listed twice", r.Org)
-		}
-		idx[r.Org] = i
-		if !sum(r.Opening, r.In).Sub(sum(r.Used, r.Returned)).Equal(r.Closing) {
-			return ledger.Errorf(ledger.EInvalid, fmt.Sprintf("T5[%d]", i), "%s: 期初+拨入−已使用−退回 ≠ 结余 %s", r.Name, r.Closing)
-		}
-	}
-	children := map[string][]int{}
-	var roots []int
-	for i, r := range rows {
-		if _, ok := idx[r.Parent]; ok && r.Parent != "" && r.Parent != r.Org {
-			children[r.Parent] = append(children[r.Parent], i)
-		} else {
-			roots = append(roots, i)
-		}
+	t, err := wb.newTable(SheetT5, tableTitles[SheetT5], cols, 1, 1)
+	if err != nil {
+		return err
 	}
 	type own struct {
 		pos pos
 		row *report.T5Row
 	}
 	var owns []own
-	seen := 0
-	var emit func(i, level int) (pos, t5Sums, error)
-	emit = func(i, level int) (pos, t5Sums, error) {
-		seen++
-		r := &rows[i]
-		ind := min(level, indentMax)
-		kind := r.Category
-		if kind == "" {
-			kind = orgKindNames[r.Kind]
-		}
-		row := t.cur.row + 1
-		if !t.fits(1) {
-			row = t.firstRow()
-		}
-		cells := []any{wb.integer(level + 1), wb.styled(wb.st.code, r.Org), wb.styled(wb.st.indent[ind], r.Name), wb.text(kind),
-			wb.text(r.Secretary), wb.text(r.HostUnit), wb.money(r.Opening), wb.money(r.In), wb.money(r.Used), wb.money(r.Returned),
-			wb.formulaMoney(wb.st.money, fmt.Sprintf("G%d+H%d-I%d-J%d", row, row, row, row), r.Closing),
-			wb.pct(r.Used, r.Opening.Add(r.In), wb.st.pct), wb.date(r.LastUsed), wb.intOrBlank(r.DaysIdle), wb.date(r.Dissolved)}
-		p, rr, err := t.add(cells, true)
-		if err != nil {
-			return pos{}, t5Sums{}, err
-		}
-		mine := pos{p, rr}
-		owns = append(owns, own{mine, r})
-		vals := t5Sums{r.Opening, r.In, r.Used, r.Returned, r.Closing}
-		kids := children[r.Org]
-		if len(kids) == 0 {
-			return mine, vals, nil
-		}
-		if level >= ledger.OrgDepthMax {
-			return pos{}, t5Sums{}, ledger.Errorf(ledger.EInvalid, "T5", "organisation tree deeper than %d at %s", ledger.OrgDepthMax, r.Org)
-		}
-		refs := []pos{mine}
-		for _, c := range kids {
-			cp, cv, err := emit(c, level+1)
-			if err != nil {
-				return pos{}, t5Sums{}, err
+	at := make([]pos, len(t5.Entries))
+	for k, e := range t5.Entries {
+		r := &rows[e.Row]
+		ind := min(e.Level, indentMax)
+		if !e.Subtotal {
+			row := t.cur.row + 1
+			if !t.fits(1) {
+				row = t.firstRow()
 			}
-			refs = append(refs, cp)
-			vals = vals.add(cv)
+			cells := []any{wb.integer(e.Level + 1), wb.styled(wb.st.code, r.Org), wb.styled(wb.st.indent[ind], r.Name), wb.text(T5Kind(r)),
+				wb.text(r.Secretary), wb.text(r.HostUnit), wb.money(r.Opening), wb.money(r.In), wb.money(r.Used), wb.money(r.Returned),
+				wb.formulaMoney(wb.st.money, fmt.Sprintf("G%d+H%d-I%d-J%d", row, row, row, row), r.Closing),
+				wb.pct(r.Used, r.Opening.Add(r.In), wb.st.pct), wb.date(r.LastUsed), wb.intOrBlank(r.DaysIdle), wb.date(r.Dissolved)}
+			p, rr, err := t.add(cells, true)
+			if err != nil {
+				return err
+			}
+			at[k] = pos{p, rr}
+			owns = append(owns, own{at[k], r})
+			continue
 		}
+		refs := make([]pos, len(e.Parts))
+		for i, x := range e.Parts {
+			refs[i] = at[x]
+		}
+		vals := e.Sums
 		sub := wb.totalCells(len(cols), "")
-		sub[0] = excelize.Cell{StyleID: wb.st.totalInt, Value: level + 1}
-		sub[2] = excelize.Cell{StyleID: wb.st.totalIndent[ind], Value: "小计：" + r.Name}
+		sub[0] = excelize.Cell{StyleID: wb.st.totalInt, Value: e.Level + 1}
+		sub[2] = excelize.Cell{StyleID: wb.st.totalIndent[ind], Value: T5Subtotal(r.Name)}
 		next := t.nextPart()
 		for k := 0; k < 5; k++ {
 			sub[t5Opening-1+k] = wb.total(t5Opening+k, spansOf(refs), next, vals[k])
 		}
 		sub[t5Rate-1] = wb.pct(vals[2], vals[0].Add(vals[1]), wb.st.totalPct)
-		p, rr, err = t.add(sub, false)
-		if err != nil {
-			return pos{}, t5Sums{}, err
-		}
-		return pos{p, rr}, vals, nil
-	}
-	var top []pos
-	var tot t5Sums
-	for k := range tot {
-		tot[k] = ledger.Zero
-	}
-	for _, i := range roots {
-		rp, rv, err := emit(i, 0)
+		p, rr, err := t.add(sub, false)
 		if err != nil {
 			return err
 		}
-		top = append(top, rp)
-		tot = tot.add(rv)
+		at[k] = pos{p, rr}
 	}
-	if seen != len(rows) {
-		return ledger.Errorf(ledger.EInvalid, "T5", "the organisation tree has a cycle (%d of %d organisations reachable from a root)", seen, len(rows))
+	var top []pos
+	for _, e := range t5.Roots {
+		top = append(top, at[e])
 	}
+	tot := t5.Total
 	cells := wb.totalCells(len(cols), "合计")
 	last := t.totalPart()
 	for k := 0; k < 5; k++ {
@@ -691,11 +593,14 @@ func writeT5(wb *workbook) error {
 
 // ---- T6 慰问救助花名册 ----
 
+// t6Columns are the columns of T6.
+var t6Columns = []column{{"序号", 6}, {"姓名", 10}, {"身份", 12}, {"证件号码(脱敏)", 22}, {"所属党组织/单位", 24}, {"事由", 24},
+	{"用途类别", 12}, {"金额", 12}, {"物品", 18}, {"发放日期", 11}, {"发放方式", 8}, {"凭证字号", 10},
+	{"领取人签字/回执", 14}, {"重复标记", 8}}
+
 func writeT6(wb *workbook) error {
-	cols := []column{{"序号", 6}, {"姓名", 10}, {"身份", 12}, {"证件号码(脱敏)", 22}, {"所属党组织/单位", 24}, {"事由", 24},
-		{"用途类别", 12}, {"金额", 12}, {"物品", 18}, {"发放日期", 11}, {"发放方式", 8}, {"凭证字号", 10},
-		{"领取人签字/回执", 14}, {"重复标记", 8}}
-	t, err := wb.newTable(SheetT6, "慰问/救助对象花名册", cols, 1, 1)
+	cols := t6Columns
+	t, err := wb.newTable(SheetT6, tableTitles[SheetT6], cols, 1, 1)
 	if err != nil {
 		return err
 	}
@@ -727,69 +632,61 @@ func writeT6(wb *workbook) error {
 
 // ---- T7 公示表 ----
 
+// t7Columns are the columns of T7.
+var t7Columns = []column{{"党组织", 26}, {"用途类别", 12}, {"笔数", 8}, {"金额", 14}, {"慰问/救助人次", 12}, {"使用情况", 44}, {"公示日期", 11}}
+
+// T7Uses is T7's 使用情况 of a row.
+func T7Uses(r *report.T7Row) string { return strings.Join(r.Uses, "；") }
+
 func writeT7(wb *workbook) error {
-	cols := []column{{"党组织", 26}, {"用途类别", 12}, {"笔数", 8}, {"金额", 14}, {"慰问/救助人次", 12}, {"使用情况", 44}, {"公示日期", 11}}
-	t, err := wb.newTable(SheetT7, "专项党费使用情况公示表", cols, 1, 1)
+	cols := t7Columns
+	t, err := wb.newTable(SheetT7, tableTitles[SheetT7], cols, 1, 1)
 	if err != nil {
 		return err
 	}
-	var orgs []string
-	byOrg := map[string][]int{}
-	for i, r := range wb.d.T7 {
-		if _, ok := byOrg[r.Org]; !ok {
-			orgs = append(orgs, r.Org)
-		}
-		byOrg[r.Org] = append(byOrg[r.Org], i)
-	}
+	groups, tot := report.BuildT7(wb.d.T7)
 	var all []pos
-	var tc, tp int
-	ta := ledger.Zero
-	for _, org := range orgs {
+	for _, g := range groups {
 		var rows []pos
-		var c, pn int
-		a := ledger.Zero
-		for _, i := range byOrg[org] {
+		for _, i := range g.Rows {
 			r := &wb.d.T7[i]
 			cells := []any{wb.text(r.OrgName), wb.text(purposeName(r.Purpose)), wb.integer(r.Count), wb.money(r.Amount),
-				wb.integer(r.Persons), wb.styled(wb.st.wrap, strings.Join(r.Uses, "；")), wb.date(r.PublishedOn)}
+				wb.integer(r.Persons), wb.styled(wb.st.wrap, T7Uses(r)), wb.date(r.PublishedOn)}
 			p, rr, err := t.add(cells, true)
 			if err != nil {
 				return err
 			}
 			rows = append(rows, pos{p, rr})
-			c += r.Count
-			pn += r.Persons
-			a = a.Add(r.Amount)
 		}
-		cells := wb.totalCells(len(cols), "小计："+wb.d.T7[byOrg[org][0]].OrgName)
-		cells[0] = excelize.Cell{StyleID: wb.st.totalIndent[0], Value: "小计：" + wb.d.T7[byOrg[org][0]].OrgName}
+		cells := wb.totalCells(len(cols), "小计："+g.OrgName)
+		cells[0] = excelize.Cell{StyleID: wb.st.totalIndent[0], Value: "小计：" + g.OrgName}
 		next := t.nextPart()
-		cells[2] = wb.totalInt(3, spansOf(rows), next, c)
-		cells[3] = wb.total(4, spansOf(rows), next, a)
-		cells[4] = wb.totalInt(5, spansOf(rows), next, pn)
+		cells[2] = wb.totalInt(3, spansOf(rows), next, g.Count)
+		cells[3] = wb.total(4, spansOf(rows), next, g.Amount)
+		cells[4] = wb.totalInt(5, spansOf(rows), next, g.Persons)
 		if _, _, err := t.add(cells, false); err != nil {
 			return err
 		}
 		all = append(all, rows...)
-		tc += c
-		tp += pn
-		ta = ta.Add(a)
 	}
 	cells := wb.totalCells(len(cols), "合计")
 	last := t.totalPart()
-	cells[2] = wb.totalInt(3, spansOf(all), last, tc)
-	cells[3] = wb.total(4, spansOf(all), last, ta)
-	cells[4] = wb.totalInt(5, spansOf(all), last, tp)
+	cells[2] = wb.totalInt(3, spansOf(all), last, tot.Count)
+	cells[3] = wb.total(4, spansOf(all), last, tot.Amount)
+	cells[4] = wb.totalInt(5, spansOf(all), last, tot.Persons)
 	_, _, err = t.addTotal(cells)
 	return err
 }
 
 // ---- T8 异常清单 ----
 
+// t8Columns are the columns of T8.
+var t8Columns = []column{{"规则编号", 9}, {"问题类型", 12}, {"严重程度", 6}, {"凭证字号", 9}, {"日期", 11}, {"党组织", 16},
+	{"金额", 12}, {"说明", 28}, {"责任人", 10}, {"整改期限", 11}, {"整改状态", 8}}
+
 func writeT8(wb *workbook) error {
-	cols := []column{{"规则编号", 9}, {"问题类型", 12}, {"严重程度", 6}, {"凭证字号", 9}, {"日期", 11}, {"党组织", 16},
-		{"金额", 12}, {"说明", 28}, {"责任人", 10}, {"整改期限", 11}, {"整改状态", 8}}
-	t, err := wb.newTable(SheetT8, "专项党费异常情况清单", cols, 1, 0)
+	cols := t8Columns
+	t, err := wb.newTable(SheetT8, tableTitles[SheetT8], cols, 1, 0)
 	if err != nil {
 		return err
 	}
@@ -808,8 +705,11 @@ func writeT8(wb *workbook) error {
 
 // ---- T9 余额调节表 ----
 
+// t9Columns are the columns of T9.
+var t9Columns = []column{{"项目", 30}, {"日期", 11}, {"凭证字号/单据号", 16}, {"摘要", 36}, {"金额", 16}}
+
 func writeT9(wb *workbook) error {
-	cols := []column{{"项目", 30}, {"日期", 11}, {"凭证字号/单据号", 16}, {"摘要", 36}, {"金额", 16}}
+	cols := t9Columns
 	x := wb.d.T9
 	// The reconciliation is of the book's bank account: the row shows the
 	// account instead of the organisation scope.
@@ -820,7 +720,7 @@ func writeT9(wb *workbook) error {
 			info += "　截至：" + x.AsOf.Format("2006-01-02")
 		}
 	}
-	t := &table{wb: wb, base: SheetT9, title: "银行存款余额调节表", cols: cols, heads: 1, noFilter: true, info: info}
+	t := &table{wb: wb, base: SheetT9, title: tableTitles[SheetT9], cols: cols, heads: 1, noFilter: true, info: info}
 	wb.tables = append(wb.tables, t)
 	if err := t.newPart(); err != nil {
 		return err
@@ -837,48 +737,46 @@ func writeT9(wb *workbook) error {
 		return cellRef{p: p, col: 5, row: r, val: val}, err
 	}
 	// side writes an opening balance, its two sections of items and the
-	// adjusted balance: base + Σ plus − Σ minus.
-	side := func(baseLabel string, base ledger.Money, plusLabel string, plus []report.T9Item, minusLabel string, minus []report.T9Item) (cellRef, error) {
-		b, err := line(baseLabel, wb.money(base), base)
+	// adjusted balance: base + Σ plus − Σ minus (report.T9Table.Sides).
+	side := func(sd report.T9Side) (cellRef, error) {
+		b, err := line(sd.BaseLabel, wb.money(sd.Base), sd.Base)
 		if err != nil {
 			return cellRef{}, err
 		}
-		section := func(label string, items []report.T9Item) (cellRef, error) {
-			if _, err := line(label, excelize.Cell{StyleID: st.text}, ledger.Zero); err != nil {
+		section := func(sc report.T9Section) (cellRef, error) {
+			if _, err := line(sc.Label, excelize.Cell{StyleID: st.text}, ledger.Zero); err != nil {
 				return cellRef{}, err
 			}
 			var rows []pos
-			s := ledger.Zero
-			for _, it := range items {
+			for _, it := range sc.Items {
 				cells := []any{wb.text(""), wb.date(it.Date), wb.text(it.Ref), wb.text(it.Summary), wb.money(it.Amount)}
 				p, r, err := t.add(cells, true)
 				if err != nil {
 					return cellRef{}, err
 				}
 				rows = append(rows, pos{p, r})
-				s = s.Add(it.Amount)
 			}
-			return line("　　小计", wb.total(5, spansOf(rows), t.nextPart(), s), s)
+			return line("　　小计", wb.total(5, spansOf(rows), t.nextPart(), sc.Sum), sc.Sum)
 		}
-		plusRef, err := section(plusLabel, plus)
+		plusRef, err := section(sd.Plus)
 		if err != nil {
 			return cellRef{}, err
 		}
-		minusRef, err := section(minusLabel, minus)
+		minusRef, err := section(sd.Minus)
 		if err != nil {
 			return cellRef{}, err
 		}
-		adj := base.Add(plusRef.val).Sub(minusRef.val)
 		next := t.nextPart()
 		f := b.formula(next) + "+" + plusRef.formula(next) + "-" + minusRef.formula(next)
-		return line("调节后的存款余额", wb.formulaMoney(st.totalMoney, f, adj), adj)
+		return line("调节后的存款余额", wb.formulaMoney(st.totalMoney, f, sd.Adjusted), sd.Adjusted)
 	}
-	book, err := side("银行存款日记账余额", x.BookBalance, "加：银行已收、单位未收", x.BankReceived, "减：银行已付、单位未付", x.BankPaid)
+	sides := x.Sides()
+	book, err := side(sides[0])
 	if err != nil {
 		return err
 	}
 	t.skip()
-	bank, err := side("银行对账单余额", x.BankBalance, "加：单位已收、银行未收", x.BookReceived, "减：单位已付、银行未付", x.BookPaid)
+	bank, err := side(sides[1])
 	if err != nil {
 		return err
 	}

@@ -104,7 +104,8 @@ func (a *app) webPages(db *postgres.DB, reads *postgres.ReadDB, log *slog.Logger
 		ClientAddr: clientAddr, Secure: sc.TLSCert != "" && sc.TLSKey != "", Log: log, AuditConfig: auditCfg, Reads: reads,
 		Batch: web.BatchOptions{Layouts: layouts, WindowDays: a.cfg.Reconcile.WindowDays, Preparer: a.cfg.Report.Preparer,
 			Reviewer: a.cfg.Report.Reviewer},
-		ParseSetup: func(data []byte, name string) (*ledger.Setup, error) { return configs.ParseSetup(data, name, nil) },
+		ParseSetup:     func(data []byte, name string) (*ledger.Setup, error) { return configs.ParseSetup(data, name, nil) },
+		ReportPreparer: a.cfg.Report.Preparer, ReportReviewer: a.cfg.Report.Reviewer,
 	}), nil
 }
 

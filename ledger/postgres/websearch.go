@@ -52,6 +52,10 @@ type VoucherSearch struct {
 	AfterID        int64
 	Limit          int // at most ListLimitMax
 	WithoutDetails bool
+
+	// Flows are the flows (ledger.FlowReceive …) of the vouchers, a red
+	// reversal counting as the flow of the voucher it cancels.
+	Flows []string
 }
 
 // likePattern escapes s for LIKE and wraps it in %.
@@ -111,6 +115,9 @@ func (db *DB) SearchVouchers(ctx context.Context, f VoucherSearch) ([]*ledger.Vo
 	}
 	if f.Maker != "" {
 		add("v.maker = ?", f.Maker)
+	}
+	if len(f.Flows) > 0 {
+		add(`(v.flow = ANY(?) OR EXISTS (SELECT 1 FROM vouchers o WHERE o.book = v.book AND o.id = v.reversal_of AND o.flow = ANY($`+fmt.Sprint(len(args)+1)+`)))`, f.Flows)
 	}
 	if f.AfterID > 0 {
 		add("v.id > ?", f.AfterID)

@@ -37,6 +37,10 @@ type searchData struct {
 
 var statuses = []string{"draft", "checked", "signed", "posted", "void"}
 
+// searchFlows are the flows ?flow= selects (the drill-down of the audit
+// tables' totals); a red reversal counts as the flow it cancels.
+var searchFlows = []string{ledger.FlowReceive, ledger.FlowMatch, ledger.FlowAllocate, ledger.FlowSpend, ledger.FlowReturn, ledger.FlowGrant}
+
 // parseSearch reads the filter of r's query into a search for the user;
 // a scoped user's organisation filter stays within the scope.
 func (s *Server) parseSearch(r *http.Request) (searchForm, postgres.VoucherSearch, error) {
@@ -107,6 +111,12 @@ func (s *Server) parseSearch(r *http.Request) (searchForm, postgres.VoucherSearc
 			return f, vs, ledger.Errorf(ledger.EForbidden, "org", "%s may act only within %s; %s is outside", rq.user.Name, rq.user.Scope, f.Org)
 		}
 		vs.Org = f.Org
+	}
+	for _, fl := range q["flow"] {
+		if !slices.Contains(searchFlows, fl) {
+			return f, vs, ledger.Errorf(ledger.EInvalid, "flow", "flow is receive, match, allocate, spend, return or grant")
+		}
+		vs.Flows = append(vs.Flows, fl)
 	}
 	if a := q.Get("after"); a != "" {
 		if vs.AfterID, err = strconv.ParseInt(a, 10, 64); err != nil || vs.AfterID < 0 {

@@ -79,6 +79,10 @@ type Options struct {
 	// `ledger setup`, with no included or chart file); nil: the page
 	// refuses the upload.
 	ParseSetup func(data []byte, name string) (*ledger.Setup, error)
+	// ReportPreparer and ReportReviewer are the workbook's 制表人 and 审核人
+	// (report.preparer, report.reviewer); "" is the acting user and the
+	// book's checker.
+	ReportPreparer, ReportReviewer string
 }
 
 // check refuses settings left unset.
