@@ -38,6 +38,8 @@ type benchBulk struct {
 	period   ledger.PeriodRange
 	diskMiB  float64
 	children map[string]benchChildResult
+	pages    *benchWeb // the web workbench over it, once started
+	findings bool      // the month's findings are recorded
 }
 
 func (e *benchEnv) bulkDB(ctx context.Context) (*benchBulk, error) {
