@@ -63,6 +63,7 @@ func (a *app) benchCommand() *cobra.Command {
 	f.IntVar(&opt.Runs, "runs", 1, "run each workload this many times; each row reports the median run and the spread")
 	f.DurationVar(&opt.Duration, "duration", 0, "how long each side of online and hot runs (default from the scale, 1s to 20s)")
 	f.BoolVar(&opt.Keep, "keep", false, "keep the temporary data directory (and its cluster's data) after the run")
+	f.BoolVar(&opt.ReuseBulk, "reuse-bulk", false, "reuse the bulk database of --data-dir when it holds N vouchers (for the web rows)")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a pprof CPU profile of the run to this file")
 	f.StringVar(&child.Kind, "child", "", "internal: run one side of a workload as a child process")
 	f.StringVar(&child.URL, "child-url", "", "internal: the database of the child")

@@ -28,6 +28,11 @@ type Options struct {
 	Duration time.Duration // per side of each online and hot measurement; 0: DefaultDuration
 	DataDir  string        // the private cluster's data directory; "": a temporary one
 	Keep     bool          // keep a temporary data directory
+	// ReuseBulk opens the bulk database left in DataDir by an earlier run
+	// when it holds Scale vouchers, instead of writing and sealing it
+	// again (for iterating on the web rows; the other bulk workloads
+	// want a fresh one).
+	ReuseBulk bool
 	// Runs is how many times each workload runs (0 or 1: once); each row
 	// then reports the median run and the spread, and keeps every run.
 	Runs     int

@@ -43,6 +43,11 @@ type benchBulk struct {
 }
 
 func (e *benchEnv) bulkDB(ctx context.Context) (*benchBulk, error) {
+	if e.opt.ReuseBulk {
+		if b, err := e.reuseBulk(ctx); b != nil || err != nil {
+			return b, err
+		}
+	}
 	d, err := e.database(ctx, "bench_bulk")
 	if err != nil {
 		return nil, err

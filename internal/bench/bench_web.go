@@ -16,6 +16,7 @@ import (
 	"github.com/fenyang/partyfee/ledger/audit"
 	"github.com/fenyang/partyfee/ledger/httpapi"
 	"github.com/fenyang/partyfee/ledger/postgres"
+	"github.com/fenyang/partyfee/ledger/postgres/embedded"
 	"github.com/fenyang/partyfee/ledger/web"
 )
 
@@ -256,4 +257,35 @@ func (b *benchBulk) webAuditWorkload(ctx context.Context) ([]Result, error) {
 		return nil, err
 	}
 	return b.webRows(ctx, "web-audit", reqs, webAuditTargetMS)
+}
+
+// reuseBulk opens the bulk database of an earlier run in the same data
+// directory when it holds exactly Scale posted vouchers; nil when there is
+// none (then the bulk database is written afresh).
+func (e *benchEnv) reuseBulk(ctx context.Context) (*benchBulk, error) {
+	const name = "bench_bulk"
+	d := &benchDatabase{env: e, name: name, appURL: e.server.URL(name, "ledger_app"), superURL: e.server.URL(name, embedded.Superuser)}
+	db, err := postgres.Open(ctx, d.appURL, postgres.Options{MaxConns: e.opt.Pool.MaxConns, ConnectTimeout: e.opt.Pool.ConnectTimeout})
+	if err != nil {
+		return nil, nil // no such database
+	}
+	var n int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM vouchers WHERE book = $1 AND status = 'posted'`, benchBook).Scan(&n); err != nil || n != e.opt.Scale {
+		db.Close()
+		e.opt.logf("bulk: the kept database holds %d vouchers, not %d: writing it afresh", n, e.opt.Scale)
+		return nil, nil
+	}
+	d.db = db
+	e.closers = append(e.closers, func(context.Context) { db.Close() })
+	if d.books, err = db.LoadBooks(ctx, benchBook); err != nil {
+		return nil, err
+	}
+	// Migrations newer than the kept database's (an index being tried).
+	if _, err := postgres.Migrate(ctx, e.server.URL(name, "ledger_owner"), nil); err != nil {
+		return nil, err
+	}
+	e.opt.logf("bulk: reusing the kept database of %d vouchers", n)
+	b := &benchBulk{benchDatabase: d, n: n, children: map[string]benchChildResult{}}
+	b.period, _ = ledger.ParsePeriod(benchPeriod)
+	return b, nil
 }
