@@ -2,7 +2,11 @@ package postgres
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/fenyang/partyfee/ledger"
 )
@@ -22,26 +26,61 @@ type AccountTurnover struct {
 // lines of an organisation in orgs (nil: every organisation) and of fund
 // ("" : every fund), in account order.
 func (db *DB) Turnover(ctx context.Context, book string, orgs []string, fund string, from, to time.Time) ([]AccountTurnover, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT l.account, sum(l.debit_fen), sum(l.credit_fen)
-		FROM voucher_lines l JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id
-		WHERE l.book = $1 AND v.status = 'posted' AND v.date BETWEEN $2 AND $3
-		  AND ($4::text[] IS NULL OR l.org = ANY($4)) AND ($5 = '' OR l.fund = $5)
-		GROUP BY l.account ORDER BY l.account`, book, from, to, orgs, fund)
-	if err != nil {
-		return nil, mapError(err)
-	}
-	defer rows.Close()
+	w := lineFilter{args: []any{book, from, to}}
+	w.orgsFund(orgs, fund)
 	var out []AccountTurnover
-	for rows.Next() {
-		var t AccountTurnover
-		var d, c int64
-		if err := rows.Scan(&t.Account, &d, &c); err != nil {
-			return nil, mapError(err)
+	err := db.runTx(ctx, func(tx pgx.Tx) error {
+		out = nil
+		if _, err := tx.Exec(ctx, interactive); err != nil {
+			return err
 		}
-		t.Debit, t.Credit = ledger.FromFen(d), ledger.FromFen(c)
-		out = append(out, t)
+		rows, err := tx.Query(ctx, `SELECT l.account, sum(l.debit_fen), sum(l.credit_fen)
+			FROM voucher_lines l JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id
+			WHERE l.book = $1 AND v.status = 'posted' AND v.date BETWEEN $2 AND $3`+w.sql+`
+			GROUP BY l.account ORDER BY l.account`, w.args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var t AccountTurnover
+			var d, c int64
+			if err := rows.Scan(&t.Account, &d, &c); err != nil {
+				return err
+			}
+			t.Debit, t.Credit = ledger.FromFen(d), ledger.FromFen(c)
+			out = append(out, t)
+		}
+		return rows.Err()
+	}, snapshot)
+	return out, mapError(err)
+}
+
+// interactive is set in the transaction of a page's read: the plans of
+// these sums cost enough to be compiled (jit_above_cost), which takes
+// longer than a page may.
+const interactive = `SET LOCAL jit = off`
+
+// lineFilter adds the optional conditions on a line's organisation and
+// fund to a query's arguments, written out only when they are set so that
+// the plan can use voucher_lines_key (book, account, org, fund).
+type lineFilter struct {
+	sql  string
+	args []any
+}
+
+func (w *lineFilter) add(cond string, val any) {
+	w.args = append(w.args, val)
+	w.sql += " AND " + strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(w.args)))
+}
+
+func (w *lineFilter) orgsFund(orgs []string, fund string) {
+	if orgs != nil {
+		w.add("l.org = ANY(?)", orgs)
 	}
-	return out, mapError(rows.Err())
+	if fund != "" {
+		w.add("l.fund = ?", fund)
+	}
 }
 
 // LedgerQuery selects the posted lines of one account for a 明细账: of
@@ -99,47 +138,51 @@ func (db *DB) Ledger(ctx context.Context, q LedgerQuery) (LedgerPage, error) {
 	if q.After != nil {
 		c = *q.After
 	}
-	after := q.After != nil
-	var p LedgerPage
-	var md, mc, yd, yc, bm, bp int64
 	// The lines of the key come by the index voucher_lines_key (book,
 	// account, org, fund); each joins its voucher by the primary key.
-	err := db.Pool.QueryRow(ctx, `SELECT
-			coalesce(sum(l.debit_fen) FILTER (WHERE v.date >= $6), 0), coalesce(sum(l.credit_fen) FILTER (WHERE v.date >= $6), 0),
+	w := lineFilter{args: []any{q.Book, q.Account, q.YearStart, q.From, q.To, q.After != nil, c.Date, c.Number, c.VoucherID, c.LineNo}}
+	w.orgsFund(q.Orgs, q.Fund)
+	sums := `SELECT
+			coalesce(sum(l.debit_fen) FILTER (WHERE v.date >= $4), 0), coalesce(sum(l.credit_fen) FILTER (WHERE v.date >= $4), 0),
 			coalesce(sum(l.debit_fen), 0), coalesce(sum(l.credit_fen), 0),
-			coalesce(sum(l.debit_fen - l.credit_fen) FILTER (WHERE v.date < $6), 0),
-			coalesce(sum(l.debit_fen - l.credit_fen) FILTER (WHERE $8 AND v.date >= $6 AND (v.date, v.number, v.id, l.line_no) <= ($9, $10, $11, $12)), 0)
+			coalesce(sum(l.debit_fen - l.credit_fen) FILTER (WHERE v.date < $4), 0),
+			coalesce(sum(l.debit_fen - l.credit_fen) FILTER (WHERE $6 AND v.date >= $4 AND (v.date, v.number, v.id, l.line_no) <= ($7, $8, $9, $10)), 0)
 		FROM voucher_lines l JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id
-		WHERE l.book = $1 AND l.account = $2 AND ($3::text[] IS NULL OR l.org = ANY($3)) AND ($4 = '' OR l.fund = $4)
-		  AND v.status = 'posted' AND v.date BETWEEN $5 AND $7`,
-		q.Book, q.Account, q.Orgs, q.Fund, q.YearStart, q.From, q.To, after, c.Date, c.Number, c.VoucherID, c.LineNo).
-		Scan(&md, &mc, &yd, &yc, &bm, &bp)
-	if err != nil {
-		return p, mapError(err)
-	}
-	p.MonthDebit, p.MonthCredit, p.YearDebit, p.YearCredit = ledger.FromFen(md), ledger.FromFen(mc), ledger.FromFen(yd), ledger.FromFen(yc)
-	p.BeforeMonth, p.BeforePage = ledger.FromFen(bm), ledger.FromFen(bp)
-	rows, err := db.Pool.Query(ctx, `SELECT v.date, v.number, v.id, l.line_no, v.type, coalesce(nullif(l.summary, ''), v.summary), l.debit_fen, l.credit_fen
+		WHERE l.book = $1 AND l.account = $2 AND v.status = 'posted' AND v.date BETWEEN $3 AND $5` + w.sql
+	page := `SELECT v.date, v.number, v.id, l.line_no, v.type, coalesce(nullif(l.summary, ''), v.summary), l.debit_fen, l.credit_fen
 		FROM voucher_lines l JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id
-		WHERE l.book = $1 AND l.account = $2 AND ($3::text[] IS NULL OR l.org = ANY($3)) AND ($4 = '' OR l.fund = $4)
-		  AND v.status = 'posted' AND v.date BETWEEN $5 AND $6
-		  AND (NOT $7 OR (v.date, v.number, v.id, l.line_no) > ($8, $9, $10, $11))
-		ORDER BY v.date, v.number, v.id, l.line_no LIMIT $12`,
-		q.Book, q.Account, q.Orgs, q.Fund, q.From, q.To, after, c.Date, c.Number, c.VoucherID, c.LineNo, q.Limit+1)
-	if err != nil {
-		return p, mapError(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var l LedgerLine
-		var d, cr int64
-		if err := rows.Scan(&l.Date, &l.Number, &l.VoucherID, &l.LineNo, &l.Type, &l.Summary, &d, &cr); err != nil {
-			return p, mapError(err)
+		WHERE l.book = $1 AND l.account = $2 AND v.status = 'posted' AND v.date BETWEEN $4 AND $5 AND $3::date IS NOT NULL
+		  AND (NOT $6 OR (v.date, v.number, v.id, l.line_no) > ($7, $8, $9, $10))` + w.sql +
+		` ORDER BY v.date, v.number, v.id, l.line_no LIMIT ` + strconv.Itoa(q.Limit+1)
+	var p LedgerPage
+	err := db.runTx(ctx, func(tx pgx.Tx) error {
+		p = LedgerPage{}
+		if _, err := tx.Exec(ctx, interactive); err != nil {
+			return err
 		}
-		l.Debit, l.Credit = ledger.FromFen(d), ledger.FromFen(cr)
-		p.Lines = append(p.Lines, l)
-	}
-	if err := rows.Err(); err != nil {
+		var md, mc, yd, yc, bm, bp int64
+		if err := tx.QueryRow(ctx, sums, w.args...).Scan(&md, &mc, &yd, &yc, &bm, &bp); err != nil {
+			return err
+		}
+		p.MonthDebit, p.MonthCredit, p.YearDebit, p.YearCredit = ledger.FromFen(md), ledger.FromFen(mc), ledger.FromFen(yd), ledger.FromFen(yc)
+		p.BeforeMonth, p.BeforePage = ledger.FromFen(bm), ledger.FromFen(bp)
+		rows, err := tx.Query(ctx, page, w.args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var l LedgerLine
+			var d, cr int64
+			if err := rows.Scan(&l.Date, &l.Number, &l.VoucherID, &l.LineNo, &l.Type, &l.Summary, &d, &cr); err != nil {
+				return err
+			}
+			l.Debit, l.Credit = ledger.FromFen(d), ledger.FromFen(cr)
+			p.Lines = append(p.Lines, l)
+		}
+		return rows.Err()
+	}, snapshot)
+	if err != nil {
 		return p, mapError(err)
 	}
 	if len(p.Lines) > q.Limit {
