@@ -14,6 +14,18 @@ SET client_min_messages = warning;
 SET row_security = off;
 
 --
+-- Name: pg_trgm; Type: EXTENSION; Schema: -; Owner: -
+--
+
+CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
+
+--
+-- Name: EXTENSION pg_trgm; Type: COMMENT; Schema: -; Owner: 
+--
+
+COMMENT ON EXTENSION pg_trgm IS 'text similarity measurement and index searching based on trigrams';
+
+--
 -- Name: audit_findings_after_update(); Type: FUNCTION; Schema: public; Owner: ledger_owner
 --
 
@@ -3444,6 +3456,12 @@ CREATE INDEX seal_pending_order ON public.seal_pending USING btree (book, posted
 CREATE INDEX voucher_beneficiaries_id ON public.voucher_beneficiaries USING btree (book, id_number);
 
 --
+-- Name: voucher_beneficiaries_name_trgm; Type: INDEX; Schema: public; Owner: ledger_owner
+--
+
+CREATE INDEX voucher_beneficiaries_name_trgm ON public.voucher_beneficiaries USING gin (name public.gin_trgm_ops);
+
+--
 -- Name: voucher_lines_key; Type: INDEX; Schema: public; Owner: ledger_owner
 --
 
@@ -3460,6 +3478,12 @@ CREATE INDEX vouchers_date ON public.vouchers USING btree (book, date);
 --
 
 CREATE UNIQUE INDEX vouchers_one_reversal ON public.vouchers USING btree (book, reversal_of) WHERE ((reversal_of IS NOT NULL) AND (voided_at IS NULL));
+
+--
+-- Name: vouchers_payee_trgm; Type: INDEX; Schema: public; Owner: ledger_owner
+--
+
+CREATE INDEX vouchers_payee_trgm ON public.vouchers USING gin (payee public.gin_trgm_ops);
 
 --
 -- Name: web_sessions_expires; Type: INDEX; Schema: public; Owner: ledger_owner

@@ -14,7 +14,7 @@ func (a *app) benchCommand() *cobra.Command {
 	var cpuProfile string
 	var child bench.ChildArgs
 	c := &cobra.Command{
-		Use:   "bench [--scale N] [--only NAME] [--json] [--data-dir DIR]",
+		Use:   "bench [--scale N] [--only NAME[,NAME…]] [--json] [--data-dir DIR]",
 		Short: "Measure the ledger against bare baselines on this machine (SPEC §9)",
 		Long:  bench.Help,
 		Example: `  ledger bench
@@ -59,10 +59,11 @@ func (a *app) benchCommand() *cobra.Command {
 	}
 	f := c.Flags()
 	f.IntVar(&opt.Scale, "scale", 10000, "N, the vouchers of the bulk workloads (verify, reconcile, workbook, import)")
-	f.StringVar(&opt.Only, "only", "", "run one workload: online, "+strings.Join(bench.Workloads, ", "))
+	f.StringVar(&opt.Only, "only", "", "run these workloads, separated by commas: online, "+strings.Join(bench.Workloads, ", "))
 	f.IntVar(&opt.Runs, "runs", 1, "run each workload this many times; each row reports the median run and the spread")
 	f.DurationVar(&opt.Duration, "duration", 0, "how long each side of online and hot runs (default from the scale, 1s to 20s)")
 	f.BoolVar(&opt.Keep, "keep", false, "keep the temporary data directory (and its cluster's data) after the run")
+	f.BoolVar(&opt.ReuseBulk, "reuse-bulk", false, "reuse the bulk database of --data-dir when it holds N vouchers (for the web rows)")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a pprof CPU profile of the run to this file")
 	f.StringVar(&child.Kind, "child", "", "internal: run one side of a workload as a child process")
 	f.StringVar(&child.URL, "child-url", "", "internal: the database of the child")

@@ -19,15 +19,20 @@ import (
 
 // Workloads are the workloads of SPEC §9 in the order they run; each
 // name is what --only accepts (online runs online-16 and online-64).
-var Workloads = []string{"online-16", "online-64", "hot", "import", "verify", "reconcile", "workbook", "replica"}
+var Workloads = []string{"online-16", "online-64", "hot", "import", "verify", "reconcile", "workbook", "replica", "web", "web-audit"}
 
 // Options are the settings of one `ledger bench` run.
 type Options struct {
 	Scale    int           // N: vouchers of the bulk workloads
-	Only     string        // a workload name, "online", or "" for all
+	Only     string        // workload names separated by commas ("online" is both online rows), or "" for all
 	Duration time.Duration // per side of each online and hot measurement; 0: DefaultDuration
 	DataDir  string        // the private cluster's data directory; "": a temporary one
 	Keep     bool          // keep a temporary data directory
+	// ReuseBulk opens the bulk database left in DataDir by an earlier run
+	// when it holds Scale vouchers, instead of writing and sealing it
+	// again (for iterating on the web rows; the other bulk workloads
+	// want a fresh one).
+	ReuseBulk bool
 	// Runs is how many times each workload runs (0 or 1: once); each row
 	// then reports the median run and the spread, and keeps every run.
 	Runs     int
@@ -52,13 +57,15 @@ type Options struct {
 }
 
 func (o *Options) selected(name string) bool {
-	switch o.Only {
-	case "":
+	if o.Only == "" {
 		return true
-	case "online":
-		return strings.HasPrefix(name, "online")
 	}
-	return o.Only == name
+	for _, only := range strings.Split(o.Only, ",") {
+		if only == name || only == "online" && strings.HasPrefix(name, "online") {
+			return true
+		}
+	}
+	return false
 }
 
 func (o *Options) logf(format string, args ...any) {
@@ -176,6 +183,11 @@ prints our figure, the baseline's, their ratio, the target and whether it is met
   replica               online posting (16 clients) while the audit workbook of the N vouchers is
                         written over and over from the primary, then from a streaming replica made
                         for the run, against posting alone: the drop in each case (no target)
+  web, web-audit        the web workbench over the N vouchers (served in-process, signed in): a fixed
+                        set of page requests (BENCHMARKS.md), each kind 50 times, timed to the last
+                        byte: p95 per kind and over all ≤ 100 ms (web: 凭证查询, 明细账, 科目余额表,
+                        组织余额) and ≤ 300 ms (web-audit: 审计总览, the search for people, findings,
+                        the overview's drill-downs); no baseline
 
 --runs R repeats each workload R times: each row is then the median run, with the spread of the
 ratios in its note and every run kept in the JSON ("runs"). The online rows' details give the
@@ -257,8 +269,12 @@ func Run(ctx context.Context, opt Options) (Report, error) {
 	if opt.Scale < ScaleMin {
 		return Report{}, exit.Usagef("--scale must be at least %d", ScaleMin)
 	}
-	if opt.Only != "" && opt.Only != "online" && !slices.Contains(Workloads, opt.Only) {
-		return Report{}, exit.Usagef("--only: unknown workload %q (online, %s)", opt.Only, strings.Join(Workloads, ", "))
+	if opt.Only != "" {
+		for _, only := range strings.Split(opt.Only, ",") {
+			if only != "online" && !slices.Contains(Workloads, only) {
+				return Report{}, exit.Usagef("--only: unknown workload %q (online, %s)", only, strings.Join(Workloads, ", "))
+			}
+		}
 	}
 	if opt.Duration <= 0 {
 		opt.Duration = DefaultDuration(opt.Scale)
@@ -316,7 +332,7 @@ func run(ctx context.Context, opt Options) ([]Result, Machine, error) {
 			return out, env.machine, fmt.Errorf("import: %w", err)
 		}
 	}
-	if opt.selected("verify") || opt.selected("reconcile") || opt.selected("workbook") || opt.selected("replica") {
+	if opt.selected("verify") || opt.selected("reconcile") || opt.selected("workbook") || opt.selected("replica") || opt.selected("web") || opt.selected("web-audit") {
 		bulk, err := env.bulkDB(ctx)
 		if err != nil {
 			return out, env.machine, err
@@ -339,6 +355,16 @@ func run(ctx context.Context, opt Options) ([]Result, Machine, error) {
 		if opt.selected("replica") {
 			if err := add(env.replica(ctx, on, bulk)); err != nil {
 				return out, env.machine, fmt.Errorf("replica: %w", err)
+			}
+		}
+		for _, w := range []struct {
+			name string
+			run  func(context.Context) ([]Result, error)
+		}{{"web", bulk.webWorkload}, {"web-audit", bulk.webAuditWorkload}} {
+			if opt.selected(w.name) {
+				if err := add(opt.repeat(w.name, func() ([]Result, error) { return w.run(ctx) })); err != nil {
+					return out, env.machine, fmt.Errorf("%s: %w", w.name, err)
+				}
 			}
 		}
 	}

@@ -38,9 +38,16 @@ type benchBulk struct {
 	period   ledger.PeriodRange
 	diskMiB  float64
 	children map[string]benchChildResult
+	pages    *benchWeb // the web workbench over it, once started
+	findings bool      // the month's findings are recorded
 }
 
 func (e *benchEnv) bulkDB(ctx context.Context) (*benchBulk, error) {
+	if e.opt.ReuseBulk {
+		if b, err := e.reuseBulk(ctx); b != nil || err != nil {
+			return b, err
+		}
+	}
 	d, err := e.database(ctx, "bench_bulk")
 	if err != nil {
 		return nil, err

@@ -23,8 +23,9 @@ type BalanceRow struct {
 
 // Balances returns balances rolled up the organisation tree: for org (""
 // for the whole book) and its subtree, optionally one fund, from the stored
-// balances or, with asOf set, recomputed from posted lines dated on or
-// before asOf.
+// balances or, with asOf set, as they stood at the end of asOf: posted
+// lines dated on or before asOf, read from whichever side of asOf holds
+// fewer vouchers (balancesAsOfSQL).
 func (db *DB) Balances(ctx context.Context, book, org, fund string, asOf time.Time) ([]BalanceRow, error) {
 	b, err := loadBooks(ctx, db.Pool, book)
 	if err != nil {
@@ -39,10 +40,9 @@ func (db *DB) Balances(ctx context.Context, book, org, fund string, asOf time.Ti
 	sql := `SELECT account, org, fund, balance_fen FROM balances WHERE book = $1 AND ($2 = '' OR fund = $2)`
 	args := []any{book, fund}
 	if !asOf.IsZero() {
-		sql = `SELECT l.account, l.org, l.fund, sum(l.debit_fen - l.credit_fen) FROM voucher_lines l
-			JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id
-			WHERE l.book = $1 AND ($2 = '' OR l.fund = $2) AND v.status = 'posted' AND v.date <= $3
-			GROUP BY l.account, l.org, l.fund`
+		if sql, err = db.balancesAsOfSQL(ctx, book, asOf); err != nil {
+			return nil, mapError(err)
+		}
 		args = append(args, asOf)
 	}
 	rows, err := db.Pool.Query(ctx, sql, args...)

@@ -1,10 +1,11 @@
 package web
 
 import (
-	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -12,9 +13,10 @@ import (
 	"github.com/fenyang/partyfee/ledger/postgres"
 )
 
-// 账簿: 科目余额表, 明细账 and the balances by the organisation tree, read
-// from the stored balances (postgres.Balances) and the posted vouchers
-// (postgres.SearchVouchers); a scoped user reads their subtree only.
+// 账簿: 科目余额表, 明细账 and the balances by the organisation tree: the
+// balances from the stored ones (postgres.Balances), the debits and
+// credits of a range summed in SQL (postgres.Turnover, postgres.Ledger),
+// the 明细账 keyset-paged; a scoped user reads their subtree only.
 
 // signed is a balance shown with its direction: 借, 贷 or 平, never a
 // negative credit balance.
@@ -60,26 +62,20 @@ func booksOrg(r *http.Request) (string, error) {
 	return org, nil
 }
 
-// postedVouchers reads every posted voucher f selects, page by page.
-func (s *Server) postedVouchers(ctx context.Context, f postgres.VoucherSearch) ([]*ledger.Voucher, error) {
-	f.Statuses, f.Limit = []string{"posted"}, postgres.ListLimitMax
-	var out []*ledger.Voucher
-	for {
-		vs, err := s.db.SearchVouchers(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, vs...)
-		if len(vs) < f.Limit {
-			return out, nil
-		}
-		f.AfterID = vs[len(vs)-1].ID
+// subtree lists org and the organisations below it; nil for "" (the
+// whole book), which the reads take as every organisation.
+func subtree(b *ledger.Books, org string) []string {
+	if org == "" {
+		return nil
 	}
-}
-
-// inSubtree reports whether org is org root or below it ("" is the book).
-func inSubtree(b *ledger.Books, root, org string) bool {
-	return root == "" || slices.Contains(b.Ancestors(org), root)
+	var out []string
+	for code := range b.Orgs {
+		if slices.Contains(b.Ancestors(code), org) {
+			out = append(out, code)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // sumByAccount adds the own balances of rows by account.
@@ -117,30 +113,30 @@ func (s *Server) balancesPage(w http.ResponseWriter, r *http.Request) {
 	}
 	org, _ := booksOrg(r)
 	fund := r.URL.Query().Get("fund")
-	opening, err := s.db.Balances(r.Context(), rq.user.Book, org, fund, pr.From.AddDate(0, 0, -1))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	// The closing balances from the stored ones; the month's debits and
+	// credits summed in SQL; the opening balances are the closing ones
+	// less the month's movement.
 	closing, err := s.db.Balances(r.Context(), rq.user.Book, org, fund, pr.To)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	vs, err := s.postedVouchers(r.Context(), postgres.VoucherSearch{Book: rq.user.Book, From: pr.From, To: pr.To, Org: org, Fund: fund})
+	turnover, err := s.db.Turnover(r.Context(), rq.user.Book, subtree(rq.books, org), fund, pr.From, pr.To)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	open, shut := sumByAccount(opening), sumByAccount(closing)
+	shut := sumByAccount(closing)
 	dr, cr := map[string]ledger.Money{}, map[string]ledger.Money{}
-	for _, v := range vs {
-		for _, l := range v.Lines {
-			if inSubtree(rq.books, org, l.Org) && (fund == "" || l.Fund == fund) {
-				dr[l.Account] = dr[l.Account].Add(l.Debit)
-				cr[l.Account] = cr[l.Account].Add(l.Credit)
-			}
-		}
+	for _, t := range turnover {
+		dr[t.Account], cr[t.Account] = t.Debit, t.Credit
+	}
+	open := map[string]ledger.Money{}
+	for c, m := range shut {
+		open[c] = m
+	}
+	for c := range dr {
+		open[c] = open[c].Sub(dr[c]).Add(cr[c])
 	}
 	codes := map[string]bool{}
 	for _, m := range []map[string]ledger.Money{open, shut, dr, cr} {
@@ -167,6 +163,9 @@ func (s *Server) balancesPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "books_balances", page{Title: "科目余额表", Menu: "books", Data: d})
 }
 
+// ledgerPageSize is the lines of one page of a 明细账.
+const ledgerPageSize = 200
+
 type ledgerRow struct {
 	Date      time.Time
 	VoucherID int64
@@ -180,14 +179,49 @@ type ledgerRow struct {
 type ledgerData struct {
 	Period, Account, Org, Fund string
 	Opening                    signed
+	Carried                    bool // a later page: the first row is the balance carried from the page before
 	Rows                       []ledgerRow
 	MonthDebit, MonthCredit    ledger.Money
 	YearDebit, YearCredit      ledger.Money
 	Closing                    signed
+	Next                       string // the next page's URL, "" on the last
 }
 
-// ledgerPage answers GET /books/ledger?account=&org=&fund=&period=: 明细账
-// with the running balance, 本月合计 and 本年累计.
+// parseLedgerCursor reads ?after= of a 明细账: the date, voucher number,
+// voucher id and line number of the previous page's last line.
+func parseLedgerCursor(a string) (*postgres.LedgerCursor, error) {
+	if a == "" {
+		return nil, nil
+	}
+	bad := ledger.Errorf(ledger.EInvalid, "after", "after is the last line of the previous page")
+	f := strings.Split(a, "_")
+	if len(f) != 4 {
+		return nil, bad
+	}
+	d, err := ledger.ParseDate(f[0])
+	if err != nil {
+		return nil, bad
+	}
+	c := &postgres.LedgerCursor{Date: d}
+	if c.Number, err = strconv.Atoi(f[1]); err != nil {
+		return nil, bad
+	}
+	if c.VoucherID, err = strconv.ParseInt(f[2], 10, 64); err != nil {
+		return nil, bad
+	}
+	if c.LineNo, err = strconv.Atoi(f[3]); err != nil {
+		return nil, bad
+	}
+	return c, nil
+}
+
+func formatLedgerCursor(c postgres.LedgerCursor) string {
+	return fmt.Sprintf("%s_%d_%d_%d", c.Date.Format(time.DateOnly), c.Number, c.VoucherID, c.LineNo)
+}
+
+// ledgerPage answers GET /books/ledger?account=&org=&fund=&period=&after=:
+// 明细账 with the running balance, 本月合计 and 本年累计, keyset-paged
+// (下一页 carries the last line's place).
 func (s *Server) ledgerPage(w http.ResponseWriter, r *http.Request) {
 	rq := current(r)
 	q := r.URL.Query()
@@ -206,53 +240,43 @@ func (s *Server) ledgerPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, ledger.Errorf(ledger.ENotFound, "account", "account %s does not exist", account))
 		return
 	}
+	after, err := parseLedgerCursor(q.Get("after"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	// The balance at the month's end from the stored balances; the rest
+	// is the month's and the year's lines, summed in SQL.
+	closing, err := s.db.Balances(r.Context(), rq.user.Book, org, fund, pr.To)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	yearStart := time.Date(pr.From.Year(), 1, 1, 0, 0, 0, 0, pr.From.Location())
-	before, err := s.db.Balances(r.Context(), rq.user.Book, org, fund, yearStart.AddDate(0, 0, -1))
+	lp, err := s.db.Ledger(r.Context(), postgres.LedgerQuery{Book: rq.user.Book, Account: account, Fund: fund, Orgs: subtree(rq.books, org),
+		YearStart: yearStart, From: pr.From, To: pr.To, After: after, Limit: ledgerPageSize})
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	vs, err := s.postedVouchers(r.Context(), postgres.VoucherSearch{Book: rq.user.Book, From: yearStart, To: pr.To, Org: org, Fund: fund})
-	if err != nil {
-		s.fail(w, r, err)
-		return
+	end := sumByAccount(closing)[account]
+	opening := end.Sub(lp.MonthDebit).Add(lp.MonthCredit)
+	d := ledgerData{Period: p, Account: account, Org: org, Fund: fund, Opening: direction(opening), Carried: after != nil,
+		MonthDebit: lp.MonthDebit, MonthCredit: lp.MonthCredit, YearDebit: lp.YearDebit, YearCredit: lp.YearCredit, Closing: direction(end)}
+	bal := opening.Add(lp.BeforePage)
+	if after != nil {
+		d.Opening = direction(bal)
 	}
-	slices.SortStableFunc(vs, func(a, b *ledger.Voucher) int {
-		if c := a.Date.Compare(b.Date); c != 0 {
-			return c
-		}
-		return a.Number - b.Number
-	})
-	bal := sumByAccount(before)[account]
-	d := ledgerData{Period: p, Account: account, Org: org, Fund: fund}
-	for _, v := range vs {
-		for _, l := range v.Lines {
-			if l.Account != account || !inSubtree(rq.books, org, l.Org) || (fund != "" && l.Fund != fund) {
-				continue
-			}
-			if v.Date.Before(pr.From) {
-				bal = bal.Add(l.Debit).Sub(l.Credit)
-				d.YearDebit, d.YearCredit = d.YearDebit.Add(l.Debit), d.YearCredit.Add(l.Credit)
-				continue
-			}
-			if len(d.Rows) == 0 && d.Opening.Dir == "" {
-				d.Opening = direction(bal)
-			}
-			bal = bal.Add(l.Debit).Sub(l.Credit)
-			d.MonthDebit, d.MonthCredit = d.MonthDebit.Add(l.Debit), d.MonthCredit.Add(l.Credit)
-			summary := l.Summary
-			if summary == "" {
-				summary = v.Summary
-			}
-			d.Rows = append(d.Rows, ledgerRow{Date: v.Date, VoucherID: v.ID, Word: v.Word(), Summary: summary, Debit: l.Debit, Credit: l.Credit,
-				Balance: direction(bal)})
-		}
+	for _, l := range lp.Lines {
+		bal = bal.Add(l.Debit).Sub(l.Credit)
+		d.Rows = append(d.Rows, ledgerRow{Date: l.Date, VoucherID: l.VoucherID, Word: l.Word(), Summary: l.Summary, Debit: l.Debit, Credit: l.Credit,
+			Balance: direction(bal)})
 	}
-	if d.Opening.Dir == "" {
-		d.Opening = direction(bal.Sub(d.MonthDebit).Add(d.MonthCredit))
+	if lp.More {
+		next := r.URL.Query()
+		next.Set("after", formatLedgerCursor(lp.Lines[len(lp.Lines)-1].LedgerCursor))
+		d.Next = withQuery("/books/ledger", next)
 	}
-	d.YearDebit, d.YearCredit = d.YearDebit.Add(d.MonthDebit), d.YearCredit.Add(d.MonthCredit)
-	d.Closing = direction(bal)
 	s.render(w, r, http.StatusOK, "books_ledger", page{Title: "明细账", Menu: "books", Data: d})
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/fenyang/partyfee/ledger"
 )
@@ -60,4 +61,25 @@ func TestBooksByOrganisationAndScope(t *testing.T) {
 	p = c.get("/books/orgs?as_of=2020-02-29")
 	wantStatus(t, p, http.StatusOK, "a branch's 组织余额")
 	wantNot(t, p, "a branch's 组织余额", "90,000.00")
+}
+
+// TestBooksLedgerPages reads the bank's 明细账 from the place after its
+// first line: the page carries the balance over (承前页 90,000.00) and
+// holds the allocation only; a malformed place is refused.
+func TestBooksLedgerPages(t *testing.T) {
+	e := newEnv(t)
+	b := e.login("wangfang")
+	base := "/books/ledger?account=" + ledger.AcctBank + "&period=2020-02"
+	first := b.get(base)
+	wantStatus(t, first, http.StatusOK, "明细账")
+	wantBody(t, first, "明细账", "期初余额", fmt.Sprintf(`href="/vouchers/%d"`, e.receive.ID))
+	wantNot(t, first, "明细账", "下一页", "承前页") // two lines fit one page
+	r := e.receive
+	p := b.get(fmt.Sprintf("%s&after=%s_%d_%d_1", base, r.Date.Format(time.DateOnly), r.Number, r.ID))
+	wantStatus(t, p, http.StatusOK, "the 明细账 after the receipt")
+	wantBody(t, p, "the 明细账 after the receipt", "承前页", "90,000.00", fmt.Sprintf(`href="/vouchers/%d"`, e.allocate.ID), "85,000.00")
+	wantNot(t, p, "the 明细账 after the receipt", fmt.Sprintf(`href="/vouchers/%d"`, e.receive.ID), "期初余额")
+	for _, bad := range []string{"x", "2020-02-01_1_2", "2020-13-01_1_2_1", "2020-02-01_a_2_1"} {
+		wantStatus(t, b.get(base+"&after="+bad), http.StatusUnprocessableEntity, "after="+bad)
+	}
 }
