@@ -97,6 +97,7 @@ func (a *app) webPages(db *postgres.DB, reads *postgres.ReadDB, log *slog.Logger
 		Book: a.book(), TimeZone: a.cfg.Report.TimeZone, SessionIdle: wc.SessionIdle, SessionMax: wc.SessionMax,
 		LoginAttemptsMax: sc.LoginAttemptsMax, LoginAddressAttemptsMax: sc.LoginAddressAttemptsMax, LoginWindow: sc.LoginWindow,
 		ClientAddr: clientAddr, Secure: sc.TLSCert != "" && sc.TLSKey != "", Log: log, AuditConfig: auditCfg, Reads: reads,
+		Attachments: a.cfg.Attachments,
 	}), nil
 }
 
