@@ -332,10 +332,13 @@ func entryVoucher(d *entryData, u *ledger.User) (*ledger.Voucher, error) {
 			return ledger.Money{}, nil
 		}
 		m, err := ledger.ParseMoney(s)
-		if err != nil {
-			return m, ledger.Errorf(ledger.EInvalid, field, "%s is not an amount: %s", s, ledger.ErrorMessage(err))
+		if le, ok := err.(*ledger.Error); ok {
+			// ParseMoney's refusal, translated as it is, at this field
+			c := *le
+			c.Field = field
+			return m, &c
 		}
-		return m, nil
+		return m, err
 	}
 	for i, l := range d.Lines {
 		p := fmt.Sprintf("lines[%d].", i+1)

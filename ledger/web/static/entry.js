@@ -129,6 +129,7 @@
     hint.textContent = msg;
     hint.className = "id-hint small" + (msg && msg !== "✓" ? " error" : "");
   }
+  document.querySelectorAll("#beneficiaries .idcard").forEach(function (i) { if (i.value) { checkID(i); } });
   document.getElementById("beneficiaries").addEventListener("input", function (e) {
     if (e.target.classList.contains("idcard")) { checkID(e.target); }
   });
@@ -301,7 +302,7 @@
   "use strict";
   // Files: dropped on the zone or chosen, listed (images as thumbnails)
   // before the form sends them.
-  var zone = document.getElementById("dropzone"), input = document.getElementById("files");
+  var zone = document.querySelector(".dropzone"), input = document.getElementById("files");
   function preview() {
     var ul = document.getElementById("file-preview");
     ul.textContent = "";
