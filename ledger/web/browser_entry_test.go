@@ -276,8 +276,7 @@ func TestBrowserVoucherEntryAndBooks(t *testing.T) {
 		t.Fatalf("after the edit: version %d, total %s, lines %+v, files %d", v.Version, v.Total(), v.Lines, v.Files)
 	}
 
-	do("open 科目余额表", chromedp.Navigate(base+"/books/balances?period=2020-02"), chromedp.WaitVisible(chromedp.CSS("table.books")),
-	)
+	do("open 科目余额表", chromedp.Navigate(base+"/books/balances?period=2020-02"), chromedp.WaitVisible(chromedp.CSS("table.books")))
 	submit("open the 明细账 of a figure", `a[href^="/books/ledger?account=`+ledger.AcctPending+`"]`, 200, "table.books")
 	if h := text("main h1"); !strings.Contains(h, "明细账") {
 		t.Fatalf("the figure opened %q", h)
