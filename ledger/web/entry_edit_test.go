@@ -247,6 +247,9 @@ func TestVoucherEditPage(t *testing.T) {
 	// the 修改 link of the voucher page and of the lists of drafts
 	wantBody(t, b.get(fmt.Sprintf("/vouchers/%d", id)), "the draft's page", fmt.Sprintf(`href="%s"`, path))
 	wantBody(t, b.get("/"), "the dashboard's drafts", fmt.Sprintf(`href="%s"`, path))
+	wantBody(t, b.get("/queue"), "the queue's drafts", `id="drafts"`, fmt.Sprintf(`href="%s"`, path))
+	// the checker's queue lists the draft to check, without the link
+	wantNot(t, e.login("liqiang").get("/queue"), "the checker's queue", fmt.Sprintf(`href="%s"`, path))
 
 	// saved with the version read: the next version, the new amount
 	p = b.postMultipart(path, draftForm(e.spend, 1, "1000.00"), nil, true)
