@@ -225,7 +225,7 @@ func canEdit(u *ledger.User, v *ledger.Voucher, b *ledger.Books) bool {
 // CanEdit reports whether the page's user may edit draft x (the 修改 link
 // of a list).
 func (v *viewer) CanEdit(x *ledger.Voucher) bool {
-	return v.user != nil && canEdit(v.user, x, v.books)
+	return v != nil && v.user != nil && x != nil && canEdit(v.user, x, v.books)
 }
 
 // isImage reports whether a stored file is shown as a thumbnail.
