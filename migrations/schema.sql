@@ -2616,6 +2616,20 @@ CREATE TABLE public.rollup_readers (
 ALTER TABLE public.rollup_readers OWNER TO ledger_owner;
 
 --
+-- Name: saved_summaries; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.saved_summaries (
+    book text NOT NULL,
+    user_name text NOT NULL,
+    text text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT saved_summaries_text_check CHECK ((((char_length(text) >= 1) AND (char_length(text) <= 100)) AND (text = btrim(text))))
+);
+
+ALTER TABLE public.saved_summaries OWNER TO ledger_owner;
+
+--
 -- Name: seal_heads; Type: TABLE; Schema: public; Owner: ledger_owner
 --
 
@@ -3243,6 +3257,13 @@ ALTER TABLE ONLY public.reconcile_runs
 
 ALTER TABLE ONLY public.rollup_readers
     ADD CONSTRAINT rollup_readers_pkey PRIMARY KEY (book, reader_book, reader);
+
+--
+-- Name: saved_summaries saved_summaries_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.saved_summaries
+    ADD CONSTRAINT saved_summaries_pkey PRIMARY KEY (book, user_name, text);
 
 --
 -- Name: seal_heads seal_heads_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
@@ -4167,6 +4188,13 @@ ALTER TABLE ONLY public.rollup_readers
     ADD CONSTRAINT rollup_readers_book_fkey FOREIGN KEY (book) REFERENCES public.books(book);
 
 --
+-- Name: saved_summaries saved_summaries_book_user_name_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.saved_summaries
+    ADD CONSTRAINT saved_summaries_book_user_name_fkey FOREIGN KEY (book, user_name) REFERENCES public.users(book, name) ON DELETE CASCADE;
+
+--
 -- Name: seal_heads seal_heads_book_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
 --
 
@@ -4596,6 +4624,12 @@ GRANT SELECT ON TABLE public.reconcile_runs TO ledger_auditor;
 
 GRANT SELECT,INSERT ON TABLE public.rollup_readers TO ledger_app;
 GRANT SELECT ON TABLE public.rollup_readers TO ledger_auditor;
+
+--
+-- Name: TABLE saved_summaries; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT,DELETE ON TABLE public.saved_summaries TO ledger_app;
 
 --
 -- Name: TABLE seal_heads; Type: ACL; Schema: public; Owner: ledger_owner

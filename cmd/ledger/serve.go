@@ -106,6 +106,7 @@ func (a *app) webPages(db *postgres.DB, reads *postgres.ReadDB, log *slog.Logger
 			Reviewer: a.cfg.Report.Reviewer},
 		ParseSetup:     func(data []byte, name string) (*ledger.Setup, error) { return configs.ParseSetup(data, name, nil) },
 		ReportPreparer: a.cfg.Report.Preparer, ReportReviewer: a.cfg.Report.Reviewer,
+		Attachments: a.cfg.Attachments,
 	}), nil
 }
 

@@ -16,9 +16,17 @@ import (
 )
 
 // TestBrowserVoucherEntryAndBooks drives headless Chromium as a branch
-// officer: a condolence spend with two lines and a beneficiary made in the
-// grid (the 大写 follows the typing), saved as a draft; then 科目余额表 →
+// officer: a condolence spend with two lines, a beneficiary and an item
+// (慰问品, 数量 × 单价 checked against 金额 as typed) made in the grid (the
+// 大写 follows the typing), saved as a draft; a PNG scan attached on its
+// page; the draft edited (a new amount) and saved again; then 科目余额表 →
 // 明细账 → the voucher.
+//
+// Every step that loads a page waits for that page's answer (RunResponse)
+// and then for an element only that page has: waiting for an element the
+// page being left also has (the sign-in page has a "main h1") would let
+// the next navigation race the form's, and a GET sent before the sign-in
+// answered set the cookie goes to /login, where the grid never appears.
 func TestBrowserVoucherEntryAndBooks(t *testing.T) {
 	exe := chromium(t)
 	e := newEnv(t)
@@ -50,6 +58,35 @@ func TestBrowserVoucherEntryAndBooks(t *testing.T) {
 			failed(what, err)
 		}
 	}
+	// submit clicks sel, which loads a page, waits for its answer and
+	// checks its status, then waits for sel2 on the page loaded.
+	submit := func(what, sel string, status int, then string) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(tab, 90*time.Second)
+		defer cancel()
+		res, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(sel)))
+		if err != nil {
+			failed(what, err)
+		}
+		if res.Status != int64(status) {
+			failed(what, fmt.Errorf("status %d, want %d", res.Status, status))
+		}
+		if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(then))); err != nil {
+			failed(what, err)
+		}
+	}
+	shot := func(name string) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(tab, 90*time.Second)
+		defer cancel()
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			failed("screenshot "+name, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	text := func(sel string) string {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(tab, 90*time.Second)
@@ -70,15 +107,27 @@ func TestBrowserVoucherEntryAndBooks(t *testing.T) {
 		}
 		return s
 	}
+	value := func(sel chromedp.CSS) string {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(tab, 90*time.Second)
+		defer cancel()
+		s, err := chromedp.Run(ctx, chromedp.Value(sel))
+		if err != nil {
+			failed("read the value of "+string(sel), err)
+		}
+		return s
+	}
+	notice := func() string { return text("p.notice") }
 	base := e.ts.URL
 	line := func(n int, field string) chromedp.CSS {
 		return chromedp.CSS(fmt.Sprintf("#lines tr.line:nth-of-type(%d) .%s", n, field))
 	}
 
-	do("sign in", chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.CSS("input[name=username]")),
+	do("open the sign-in page", chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.CSS("input[name=username]")),
 		chromedp.SendKeys(chromedp.CSS("input[name=username]"), "cp01officer"),
-		chromedp.SendKeys(chromedp.CSS("input[name=password]"), passwords["cp01officer"]),
-		chromedp.Click(chromedp.CSS("button[type=submit]")), chromedp.WaitVisible(chromedp.CSS("main h1")))
+		chromedp.SendKeys(chromedp.CSS("input[name=password]"), passwords["cp01officer"]))
+	// the dashboard's menu, which the sign-in page has not
+	submit("sign in", "button[type=submit]", 200, "header.topbar")
 	do("open 凭证录入", chromedp.Navigate(base+"/vouchers/new?flow=spend"), chromedp.WaitVisible(chromedp.CSS("#lines")))
 	if got := text("#daxie"); got != "零元整" {
 		t.Errorf("大写 of an empty grid: %q", got)
@@ -127,14 +176,40 @@ func TestBrowserVoucherEntryAndBooks(t *testing.T) {
 	if got := text(".id-hint"); got != "✓" {
 		t.Errorf("a right identity number reads %q", got)
 	}
-	png, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
-	if err != nil {
-		failed("screenshot", err)
+	// an item: 慰问品 2 套 × 150.25; the amount fills itself, then a
+	// typed amount that is not 数量 × 单价 is flagged
+	item := func(field string) chromedp.CSS { return chromedp.CSS("#items tr.item:nth-of-type(1) ." + field) }
+	do("fill the item", chromedp.SendKeys(item("item-name"), "慰问品（米面油）"), chromedp.SendKeys(chromedp.CSS("input[name=item_unit]"), "套"),
+		chromedp.SendKeys(item("item-qty"), "2"), chromedp.SendKeys(item("item-price"), "150.25"))
+	if got := value(item("item-amount")); got != "300.50" {
+		t.Errorf("the item's amount filled in as %q", got)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "web-voucher-entry.png"), png, 0o644); err != nil {
-		t.Fatal(err)
+	if got := text("#items tr.item:nth-of-type(1) .item-check"); got != "✓" {
+		t.Errorf("a right item reads %q", got)
 	}
-	do("save", chromedp.Click(chromedp.CSS("#save")), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	if got := text("#items-check"); !strings.Contains(got, "300.50 ✓") {
+		t.Errorf("the items' sum reads %q", got)
+	}
+	do("mistype the item's amount", chromedp.SendKeys(item("item-amount"), strings.Repeat("\b", 6)+"300.05"))
+	if got := text("#items tr.item:nth-of-type(1) .item-check"); !strings.Contains(got, "与金额不符") {
+		t.Errorf("a wrong item amount reads %q", got)
+	}
+	if got := text("#items-check"); !strings.Contains(got, "不符") {
+		t.Errorf("items that do not add up read %q", got)
+	}
+	do("correct the item's amount", chromedp.SendKeys(item("item-amount"), strings.Repeat("\b", 6)+"300.50"))
+	if got := text("#items tr.item:nth-of-type(1) .item-check"); got != "✓" {
+		t.Errorf("the corrected item reads %q", got)
+	}
+	// 常用摘要: the summary of line 1 saved by the panel (the page script
+	// asks the page), then offered to every line
+	do("save a summary", chromedp.Click(line(1, "summary")), chromedp.Click(chromedp.CSS("#add-summary button")),
+		chromedp.WaitVisible(chromedp.CSS(`#summary-list .use-summary[data-text="专项党费报账"]`)))
+	if list, err := e.db.SavedSummaries(context.Background(), book, "cp01officer"); err != nil || len(list) != 1 || list[0] != "专项党费报账" {
+		t.Errorf("the saved summaries: %q %v", list, err)
+	}
+	shot("web-voucher-entry.png")
+	submit("save", "#save", 200, "#files-count")
 	if loc := location(); !strings.Contains(loc, "/vouchers/") || strings.Contains(loc, "/new") {
 		t.Fatalf("after saving the browser is at %s", loc)
 	}
@@ -143,18 +218,81 @@ func TestBrowserVoucherEntryAndBooks(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(vs) != 1 || vs[0].Status != ledger.StatusDraft || len(vs[0].Lines) != 2 || len(vs[0].Beneficiaries) != 1 ||
-		!vs[0].Total().Equal(ledger.MustParseMoney("300.50")) {
+		!vs[0].Total().Equal(ledger.MustParseMoney("300.50")) || len(vs[0].Lines[0].Items) != 1 || vs[0].Lines[0].Items[0].Name != "慰问品（米面油）" {
 		t.Fatalf("the saved vouchers: %+v", vs)
 	}
+	id := vs[0].ID
 
-	do("open 科目余额表", chromedp.Navigate(base+"/books/balances?period=2020-02"), chromedp.WaitVisible(chromedp.CSS("table.books")),
-		chromedp.Click(chromedp.CSS(`a[href^="/books/ledger?account=`+ledger.AcctPending+`"]`)), chromedp.WaitVisible(chromedp.CSS("table.books")))
+	// a scan attached on its page: a thumbnail, and the count beside 附单据
+	scan := filepath.Join(t.TempDir(), "签收单.png")
+	if err := os.WriteFile(scan, pngFile(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	do("choose the scan", chromedp.SetUploadFiles(chromedp.CSS("#files"), []string{scan}), chromedp.WaitVisible(chromedp.CSS("#file-preview img.thumb")))
+	submit("attach the scan", "#attach", 200, fmt.Sprintf(`ul.files img[src="/vouchers/%d/attachments/1"]`, id))
+	if got := text("#files-count"); got != "附件 1 个" {
+		t.Errorf("the count beside 附单据 reads %q", got)
+	}
+	if n := len(mustFiles(t, e, id)); n != 1 {
+		t.Fatalf("%d files stored", n)
+	}
+
+	// edited: the amount becomes 400.50 (the item 2 × 200.25, the beneficiary's too)
+	submit("open the edit page", "#edit", 200, "#lines")
+	if got := value(item("item-name")); got != "慰问品（米面油）" {
+		t.Errorf("the edit page's item reads %q", got)
+	}
+	if got := text("#daxie"); got != "叁佰元伍角整" {
+		t.Errorf("大写 of the draft: %q", got)
+	}
+	// retype a prefilled field (the caret of a field focused by the test
+	// stands at its start)
+	retype := func(sel chromedp.CSS, v string) chromedp.Action[chromedp.Void] {
+		clear := chromedp.Evaluate[bool](fmt.Sprintf(`(document.querySelector(%q).value = "") === ""`, string(sel)))
+		return chromedp.Steps(chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+			_, err := chromedp.Run(ctx, clear)
+			return err
+		}), chromedp.SendKeys(sel, v))
+	}
+	do("change the amount", retype(line(1, "debit"), "400.50"), retype(line(2, "credit"), "400.50"),
+		retype(item("item-price"), "200.25"), retype(item("item-amount"), "400.50"), retype(chromedp.CSS("input[name=ben_amount]"), "400.50"))
+	if got := text("#daxie"); got != "肆佰元伍角整" {
+		t.Errorf("大写 after the change: %q", got)
+	}
+	if got := text("#items tr.item:nth-of-type(1) .item-check"); got != "✓" {
+		t.Errorf("the edited item reads %q", got)
+	}
+	shot("web-voucher-edit.png")
+	submit("save the edit", "#save", 200, "#files-count")
+	if n := notice(); !strings.Contains(n, "已保存修改") {
+		t.Errorf("the notice after the edit: %q", n)
+	}
+	v, err := e.db.Voucher(context.Background(), book, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Version != 2 || !v.Total().Equal(ledger.MustParseMoney("400.50")) || !v.Lines[0].Items[0].Amount.Equal(ledger.MustParseMoney("400.50")) ||
+		v.Files != 1 {
+		t.Fatalf("after the edit: version %d, total %s, lines %+v, files %d", v.Version, v.Total(), v.Lines, v.Files)
+	}
+
+	do("open 科目余额表", chromedp.Navigate(base+"/books/balances?period=2020-02"), chromedp.WaitVisible(chromedp.CSS("table.books")))
+	submit("open the 明细账 of a figure", `a[href^="/books/ledger?account=`+ledger.AcctPending+`"]`, 200, "table.books")
 	if h := text("main h1"); !strings.Contains(h, "明细账") {
 		t.Fatalf("the figure opened %q", h)
 	}
-	do("open the voucher of a line", chromedp.Click(chromedp.CSS(fmt.Sprintf(`a[href="/vouchers/%d"]`, e.allocate.ID))),
-		chromedp.WaitVisible(chromedp.CSS("main h1")))
+	submit("open the voucher of a line", fmt.Sprintf(`a[href="/vouchers/%d"]`, e.allocate.ID), 200, "#files-count")
 	if loc := location(); !strings.HasSuffix(loc, fmt.Sprintf("/vouchers/%d", e.allocate.ID)) {
 		t.Errorf("the 明细账 line opened %s", loc)
 	}
+}
+
+// mustFiles lists the stored files of voucher id.
+func mustFiles(t *testing.T, e *env, id int64) []ledger.Attachment {
+	t.Helper()
+	fs, err := e.db.Attachments(context.Background(), book, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fs
 }

@@ -28,10 +28,20 @@ type entryLine struct {
 	Error                                               string
 }
 
-// entryBeneficiary is one beneficiary row as typed.
+// entryBeneficiary is one beneficiary row as typed. Kind and Phone are
+// not in the grid: a draft's are carried through its edit unchanged.
 type entryBeneficiary struct {
 	Name, Category, IDNumber, Amount, Reason string
+	Kind, Phone                              string
 	Error                                    string
+}
+
+// entryItem is one item row (物品明细) as typed: Line is the number of the
+// grid line it belongs to (a procurement or goods line's debit).
+type entryItem struct {
+	Line, Name, Spec, Unit, Quantity, UnitPrice, Amount string
+	Error                                               string
+	at                                                  string // its field prefix, lines[i].items[j], once placed
 }
 
 // option is a picker entry: a code and its name.
@@ -44,10 +54,29 @@ type entryData struct {
 	Payee, PayeeType, Method                    string
 	Lines                                       []entryLine
 	Beneficiaries                               []entryBeneficiary
+	Items                                       []entryItem
 	Accounts, Orgs, Funds, PayeeTypes, Purposes []option
 	Available                                   []fundBalance     // the scope's available balance per branch and fund
 	Errors                                      map[string]string // header field → message
 	Error                                       string            // a message not bound to a field
+	Summaries                                   []string          // the user's saved summaries (常用摘要)
+	FilesMax                                    int               // files of one submit
+	FileBytesMax                                int64             // bytes of one file
+
+	// The draft being edited (/vouchers/{id}/edit): its id, word, the
+	// version the form was read at, and its stored files.
+	ID      int64
+	Word    string
+	Version int
+	Files   []ledger.Attachment
+}
+
+// Action is where the form is sent.
+func (d *entryData) Action() string {
+	if d.ID != 0 {
+		return fmt.Sprintf("/vouchers/%d/edit", d.ID)
+	}
+	return "/vouchers/new"
 }
 
 // entryOptions fills the pickers: leaf accounts, the organisations of the
@@ -113,7 +142,16 @@ func (s *Server) renderEntry(w http.ResponseWriter, r *http.Request, status int,
 	if len(d.Beneficiaries) == 0 {
 		d.Beneficiaries = append(d.Beneficiaries, entryBeneficiary{})
 	}
+	if len(d.Items) == 0 {
+		d.Items = append(d.Items, entryItem{Line: "1"})
+	}
+	d.FilesMax, d.FileBytesMax = entryFilesMax, s.opt.Attachments.MaxBytes
 	entryOptions(d, rq.user, rq.books)
+	var err error
+	if d.Summaries, err = s.db.SavedSummaries(r.Context(), rq.user.Book, rq.user.Name); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	rows, err := s.db.Balances(r.Context(), rq.user.Book, rq.user.Scope, "", time.Time{})
 	if err != nil {
 		s.fail(w, r, err)
@@ -130,7 +168,11 @@ func (s *Server) renderEntry(w http.ResponseWriter, r *http.Request, status int,
 			d.Available = append(d.Available, fundBalance{Org: row.Org, Fund: row.Fund, Amount: row.Own})
 		}
 	}
-	s.render(w, r, status, "entry", page{Title: "凭证录入", Menu: "new", Data: d})
+	title := "凭证录入"
+	if d.ID != 0 {
+		title = "修改凭证 " + d.Word
+	}
+	s.render(w, r, status, "entry", page{Title: title, Menu: "new", Data: d})
 }
 
 // prefillLines gives a flow's lines their accounts (SPEC §3's table), the
@@ -177,31 +219,11 @@ func (s *Server) createVoucherForm(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	f := r.PostForm
-	d := entryData{Flow: f.Get("flow"), Type: f.Get("type"), Date: f.Get("date"), Attachments: f.Get("attachments"),
-		Decision: f.Get("decision"), Summary: f.Get("summary"), Payee: f.Get("payee"), PayeeType: f.Get("payee_type"),
-		Method: f.Get("method")}
-	at := func(k string, i int) string {
-		if vs := f[k]; i < len(vs) {
-			return strings.TrimSpace(vs[i])
-		}
-		return ""
-	}
-	for i := range f["line_account"] {
-		l := entryLine{Summary: at("line_summary", i), Account: at("line_account", i), Org: at("line_org", i), Fund: at("line_fund", i),
-			Purpose: at("line_purpose", i), Debit: at("line_debit", i), Credit: at("line_credit", i)}
-		if l.Account == "" && l.Debit == "" && l.Credit == "" && l.Summary == "" {
-			continue
-		}
-		d.Lines = append(d.Lines, l)
-	}
-	for i := range f["ben_name"] {
-		x := entryBeneficiary{Name: at("ben_name", i), Category: at("ben_category", i), IDNumber: at("ben_id", i),
-			Amount: at("ben_amount", i), Reason: at("ben_reason", i)}
-		if x.Name == "" && x.IDNumber == "" && x.Amount == "" {
-			continue
-		}
-		d.Beneficiaries = append(d.Beneficiaries, x)
+	files, err := s.formFiles(r)
+	d := readEntryForm(r)
+	if err != nil {
+		s.refuseEntry(w, r, &d, err)
+		return
 	}
 	v, err := entryVoucher(&d, u)
 	if err == nil {
@@ -217,17 +239,71 @@ func (s *Server) createVoucherForm(w http.ResponseWriter, r *http.Request) {
 		var out *ledger.Voucher
 		out, _, err = s.db.CreateVoucher(r.Context(), u.Name, v)
 		if err == nil {
-			http.Redirect(w, r, fmt.Sprintf("/vouchers/%d?done=made", out.ID), http.StatusSeeOther)
+			s.attachAfterSave(w, r, out.ID, files, "made")
 			return
 		}
 	}
+	s.refuseEntry(w, r, &d, err)
+}
+
+// refuseEntry answers a refused grid: the form again with the error at
+// its field, or the error page for a refusal of the user or a fault.
+func (s *Server) refuseEntry(w http.ResponseWriter, r *http.Request, d *entryData, err error) {
 	code := ledger.ErrorCode(err)
-	if code == "" || code == ledger.EInternal || code == ledger.EUnauthenticated || code == ledger.EForbidden {
+	if code == "" || code == ledger.EInternal || code == ledger.EUnauthenticated || code == ledger.EForbidden || code == ledger.EUnavailable {
 		s.fail(w, r, err)
 		return
 	}
-	placeError(&d, err)
-	s.renderEntry(w, r, statusOf(code), &d)
+	placeError(d, err)
+	s.renderEntry(w, r, statusOf(code), d)
+}
+
+// readEntryForm reads the grid as typed; rows left empty are dropped, and
+// an item's line number follows its line.
+func readEntryForm(r *http.Request) entryData {
+	f := r.PostForm
+	d := entryData{Flow: f.Get("flow"), Type: f.Get("type"), Date: f.Get("date"), Attachments: f.Get("attachments"),
+		Decision: f.Get("decision"), Summary: f.Get("summary"), Payee: f.Get("payee"), PayeeType: f.Get("payee_type"),
+		Method: f.Get("method")}
+	d.Version, _ = strconv.Atoi(f.Get("version"))
+	at := func(k string, i int) string {
+		if vs := f[k]; i < len(vs) {
+			return strings.TrimSpace(vs[i])
+		}
+		return ""
+	}
+	renumber := map[string]string{} // the grid's line number → the voucher's
+	for i := range f["line_account"] {
+		l := entryLine{Summary: at("line_summary", i), Account: at("line_account", i), Org: at("line_org", i), Fund: at("line_fund", i),
+			Purpose: at("line_purpose", i), Debit: at("line_debit", i), Credit: at("line_credit", i)}
+		if l.Account == "" && l.Debit == "" && l.Credit == "" && l.Summary == "" {
+			continue
+		}
+		d.Lines = append(d.Lines, l)
+		renumber[strconv.Itoa(i+1)] = strconv.Itoa(len(d.Lines))
+	}
+	for i := range f["ben_name"] {
+		x := entryBeneficiary{Name: at("ben_name", i), Category: at("ben_category", i), IDNumber: at("ben_id", i),
+			Amount: at("ben_amount", i), Reason: at("ben_reason", i), Kind: at("ben_kind", i), Phone: at("ben_phone", i)}
+		if x.Name == "" && x.IDNumber == "" && x.Amount == "" {
+			continue
+		}
+		d.Beneficiaries = append(d.Beneficiaries, x)
+	}
+	for i := range f["item_name"] {
+		x := entryItem{Line: at("item_line", i), Name: at("item_name", i), Spec: at("item_spec", i), Unit: at("item_unit", i),
+			Quantity: at("item_qty", i), UnitPrice: at("item_price", i), Amount: at("item_amount", i)}
+		if x.Name == "" && x.Spec == "" && x.Quantity == "" && x.UnitPrice == "" && x.Amount == "" {
+			continue
+		}
+		if n, ok := renumber[x.Line]; ok {
+			x.Line = n
+		} else {
+			x.Line = "" // an empty or missing line: refused by entryVoucher
+		}
+		d.Items = append(d.Items, x)
+	}
+	return d
 }
 
 // entryVoucher makes the voucher of a typed form.
@@ -256,10 +332,13 @@ func entryVoucher(d *entryData, u *ledger.User) (*ledger.Voucher, error) {
 			return ledger.Money{}, nil
 		}
 		m, err := ledger.ParseMoney(s)
-		if err != nil {
-			return m, ledger.Errorf(ledger.EInvalid, field, "%s is not an amount: %s", s, ledger.ErrorMessage(err))
+		if le, ok := err.(*ledger.Error); ok {
+			// ParseMoney's refusal, translated as it is, at this field
+			c := *le
+			c.Field = field
+			return m, &c
 		}
-		return m, nil
+		return m, err
 	}
 	for i, l := range d.Lines {
 		p := fmt.Sprintf("lines[%d].", i+1)
@@ -274,11 +353,27 @@ func entryVoucher(d *entryData, u *ledger.User) (*ledger.Voucher, error) {
 	}
 	for i, x := range d.Beneficiaries {
 		p := fmt.Sprintf("beneficiaries[%d].", i+1)
-		bn := ledger.Beneficiary{Name: x.Name, Category: x.Category, IDNumber: x.IDNumber, Reason: x.Reason}
+		bn := ledger.Beneficiary{Name: x.Name, Category: x.Category, IDNumber: x.IDNumber, Reason: x.Reason,
+			IDKind: ledger.IDKind(x.Kind), Phone: x.Phone}
 		if bn.Amount, err = money(x.Amount, p+"amount"); err != nil {
 			return nil, err
 		}
 		v.Beneficiaries = append(v.Beneficiaries, bn)
+	}
+	for i := range d.Items {
+		x := &d.Items[i]
+		n, _ := strconv.Atoi(x.Line)
+		if n < 1 || n > len(v.Lines) {
+			x.at = fmt.Sprintf("items[%d]", i+1)
+			return nil, ledger.Errorf(ledger.EInvalid, x.at+".line", "item %d names line %q; give the number of a line with its amount", i+1, x.Line)
+		}
+		l := &v.Lines[n-1]
+		x.at = fmt.Sprintf("lines[%d].items[%d]", n, len(l.Items)+1)
+		it, err := ledger.ParseItemFields(x.at+".", x.Name, x.Spec, x.Unit, x.Quantity, x.UnitPrice, x.Amount)
+		if err != nil {
+			return nil, err
+		}
+		l.Items = append(l.Items, it)
 	}
 	return v, nil
 }
@@ -292,6 +387,12 @@ func placeError(d *entryData, err error) {
 		field = le.Field
 	}
 	d.Errors = map[string]string{}
+	for i := range d.Items {
+		if at := d.Items[i].at; at != "" && (field == at || strings.HasPrefix(field, at+".")) {
+			d.Items[i].Error = msg
+			return
+		}
+	}
 	for i := range d.Lines {
 		if strings.HasPrefix(field, fmt.Sprintf("lines[%d]", i+1)) {
 			d.Lines[i].Error = msg
@@ -305,7 +406,7 @@ func placeError(d *entryData, err error) {
 		}
 	}
 	switch field {
-	case "date", "type", "attachments", "decision", "payee", "payee_type", "method", "summary":
+	case "date", "type", "attachments", "decision", "payee", "payee_type", "method", "summary", "version", "file", "file_name":
 		d.Errors[field] = msg
 		return
 	}

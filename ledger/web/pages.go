@@ -154,6 +154,11 @@ type voucherData struct {
 	ReversedBy int64
 	Can        map[string]bool // the acts the user may do now
 	Today      string
+	// The stored files (entry_files.go), whether the user may attach
+	// more or edit the draft, and the largest file accepted.
+	Files              []ledger.Attachment
+	CanAttach, CanEdit bool
+	FileBytesMax       int64
 }
 
 // voucher answers GET /vouchers/{id}: the voucher with its lines,
@@ -177,6 +182,10 @@ func (s *Server) voucher(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if d.ReversedBy, err = s.db.ReversedBy(r.Context(), rq.user.Book, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.voucherFiles(r, &d); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -307,7 +316,8 @@ func (s *Server) printMonth(w http.ResponseWriter, r *http.Request) {
 // doneNotice is the notice of a redirect after an act (?done=check&n=2).
 func doneNotice(r *http.Request) string {
 	q := r.URL.Query()
-	name := map[string]string{"check": "审核", "uncheck": "取消审核", "sign": "出纳签字", "post": "记账", "void": "作废", "reverse": "红字冲销"}[q.Get("done")]
+	name := map[string]string{"check": "审核", "uncheck": "取消审核", "sign": "出纳签字", "post": "记账", "void": "作废", "reverse": "红字冲销",
+		"edited": "保存修改", "attach": "上传附件"}[q.Get("done")]
 	if name == "" {
 		return ""
 	}

@@ -83,6 +83,10 @@ type Options struct {
 	// (report.preparer, report.reviewer); "" is the acting user and the
 	// book's checker.
 	ReportPreparer, ReportReviewer string
+	// Attachments are the limits of a scanned original (the API's:
+	// attachments.max_bytes, attachments.types); zero takes
+	// ledger.DefaultAttachmentLimits.
+	Attachments ledger.AttachmentLimits
 }
 
 // check refuses settings left unset.
@@ -129,6 +133,9 @@ func New(db *postgres.DB, opt Options) *Server {
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	if opt.Attachments.MaxBytes <= 0 {
+		opt.Attachments = ledger.DefaultAttachmentLimits()
+	}
 	s := &Server{db: db, opt: opt, log: opt.Log, mux: http.NewServeMux(), pages: parsePages()}
 	s.routes()
 	return s
@@ -152,7 +159,8 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /vouchers/export", s.auth(s.exportVouchers))
 	s.mux.Handle("GET /vouchers/print", s.auth(s.printMonth))
 	s.mux.Handle("GET /vouchers/new", s.auth(s.newVoucherPage))
-	s.mux.Handle("POST /vouchers/new", s.auth(s.createVoucherForm))
+	s.mux.Handle("POST /vouchers/new", s.uploads(s.auth(s.createVoucherForm)))
+	s.entryRoutes()
 	s.mux.Handle("GET /vouchers/import", s.auth(s.importPage))
 	s.mux.Handle("GET /vouchers/import/template", s.auth(s.importTemplate))
 	s.mux.Handle("POST /vouchers/import", s.auth(s.importUpload))
@@ -317,6 +325,8 @@ func statusOf(code string) int {
 		return http.StatusNotFound
 	case ledger.ERateLimited:
 		return http.StatusTooManyRequests
+	case ledger.ETooLarge:
+		return http.StatusRequestEntityTooLarge
 	case ledger.EUnavailable:
 		return http.StatusServiceUnavailable
 	case ledger.EInternal, "":

@@ -147,13 +147,14 @@ func parsePages() map[string]*template.Template {
 // one request: people by full name, organisations by name (the code in a
 // title), accounts as "500101 物资采购".
 type viewer struct {
+	user   *ledger.User // the page's user
 	books  *ledger.Books
 	people map[string]string
 	loc    *time.Location
 }
 
 func (s *Server) newViewer(ctx context.Context, rq *request) *viewer {
-	v := &viewer{books: rq.books, people: map[string]string{}, loc: s.opt.TimeZone}
+	v := &viewer{user: rq.user, books: rq.books, people: map[string]string{}, loc: s.opt.TimeZone}
 	if us, err := s.db.Users(ctx, rq.user.Book); err == nil {
 		for _, u := range us {
 			v.people[u.Name] = u.FullName

@@ -1,6 +1,9 @@
 // 凭证录入: live totals, 差额 and 大写; Enter/Tab move on and a new line
 // appears at the end; the available balance of a spending line; the
-// identity number checked as it is typed. The form works without it.
+// identity number checked as it is typed; items' 数量 × 单价 checked
+// against 金额 to the fen and their sum against the line; files dropped or
+// chosen shown before they are sent; 常用摘要 picked, saved and removed.
+// The form works without it.
 (function () {
   "use strict";
   var form = document.getElementById("entry");
@@ -126,6 +129,7 @@
     hint.textContent = msg;
     hint.className = "id-hint small" + (msg && msg !== "✓" ? " error" : "");
   }
+  document.querySelectorAll("#beneficiaries .idcard").forEach(function (i) { if (i.value) { checkID(i); } });
   document.getElementById("beneficiaries").addEventListener("input", function (e) {
     if (e.target.classList.contains("idcard")) { checkID(e.target); }
   });
@@ -136,5 +140,200 @@
     tr.querySelector(".id-hint").textContent = "";
     tb.appendChild(tr);
   });
+
+  // Items: 数量 × 单价 rounded half up to the fen (as ledger.ItemAmount),
+  // exact in BigInt with up to 4 decimals each.
+  var itemsBody = document.querySelector("#items tbody");
+  function dec(s) {
+    s = (s || "").trim();
+    if (!/^\d+(\.\d+)?$/.test(s)) { return null; }
+    var p = s.split("."), f = p[1] || "";
+    return { n: BigInt(p[0] + f), scale: f.length };
+  }
+  function product(q, p) {
+    var n = q.n * p.n, scale = q.scale + p.scale;
+    if (scale <= 2) { return n * (10n ** BigInt(2 - scale)); }
+    var d = 10n ** BigInt(scale - 2), r = n % d;
+    n = n / d;
+    return 2n * r >= d ? n + 1n : n;
+  }
+  function fmtBig(f) { return fmt(Number(f)); }
+  function plainFen(f) { var s = f.toString().padStart(3, "0"); return s.slice(0, -2) + "." + s.slice(-2); }
+  function checkItems() {
+    if (!itemsBody) { return; }
+    var sums = {}, notes = [];
+    itemsBody.querySelectorAll("tr.item").forEach(function (tr) {
+      var hint = tr.querySelector(".item-check"), amt = tr.querySelector(".item-amount");
+      var q = dec(tr.querySelector(".item-qty").value), p = dec(tr.querySelector(".item-price").value);
+      var a = fen(amt.value), msg = "", bad = false;
+      if (q && p) {
+        var want = product(q, p);
+        if (amt.value.trim() === "") { msg = "应为 " + fmtBig(want); } else if (isNaN(a)) { msg = "金额格式有误"; bad = true; } else if (BigInt(a) === want) { msg = "✓"; } else {
+          msg = "数量×单价＝" + fmtBig(want) + "，与金额不符"; bad = true;
+        }
+      } else if (tr.querySelector(".item-qty").value.trim() || tr.querySelector(".item-price").value.trim()) {
+        msg = "数量、单价应为正数（最多4位小数）"; bad = true;
+      }
+      hint.textContent = msg;
+      hint.className = "item-check small" + (bad ? " error" : "");
+      var line = tr.querySelector(".item-line").value.trim();
+      if (tr.querySelector(".item-name").value.trim() !== "" && !isNaN(a) && a > 0) {
+        sums[line] = (sums[line] || 0) + a;
+      }
+    });
+    var rows = body.querySelectorAll("tr.line"), mismatch = false;
+    Object.keys(sums).sort().forEach(function (line) {
+      var tr = rows[parseInt(line, 10) - 1], dr = tr ? fen(tr.querySelector(".debit").value) : NaN;
+      if (isNaN(dr)) { notes.push("第" + line + "行不存在或金额有误"); mismatch = true; return; }
+      if (dr === sums[line]) { notes.push("第" + line + "行物品合计 " + fmt(sums[line]) + " ✓"); } else {
+        notes.push("第" + line + "行物品合计 " + fmt(sums[line]) + "，借方 " + fmt(dr) + "，不符"); mismatch = true;
+      }
+    });
+    var out = document.getElementById("items-check");
+    out.textContent = notes.join("；");
+    out.className = "small" + (mismatch ? " error" : "");
+  }
+  if (itemsBody) {
+    itemsBody.addEventListener("input", function (e) {
+      var tr = e.target.closest("tr.item");
+      if (!tr) { return; }
+      var amt = tr.querySelector(".item-amount");
+      if (e.target === amt) { delete amt.dataset.auto; } else if (amt.value.trim() === "" || amt.dataset.auto) {
+        var q = dec(tr.querySelector(".item-qty").value), p = dec(tr.querySelector(".item-price").value);
+        if (q && p) { amt.value = plainFen(product(q, p)); amt.dataset.auto = "1"; } else if (amt.dataset.auto) { amt.value = ""; }
+      }
+    });
+    itemsBody.addEventListener("keypress", function (e) {
+      if (e.key === "Enter" && e.target.tagName === "INPUT") { e.preventDefault(); }
+    });
+    document.getElementById("add-item").addEventListener("click", function () {
+      var rows = itemsBody.querySelectorAll("tr.item"), last = rows[rows.length - 1];
+      var tr = last.cloneNode(true);
+      tr.querySelectorAll("input").forEach(function (i) { if (!i.classList.contains("item-line")) { i.value = ""; } delete i.dataset.auto; });
+      tr.querySelector(".item-check").textContent = "";
+      itemsBody.appendChild(tr);
+      tr.querySelector(".item-name").focus();
+    });
+    form.addEventListener("input", checkItems);
+    checkItems();
+  }
+
+  // 常用摘要: a click puts the text into the summary last typed in (or the
+  // first empty one); saving and removing ask the page and redraw the list.
+  var lastSummary = null;
+  body.addEventListener("focusin", function (e) { if (e.target.classList.contains("summary")) { lastSummary = e.target; } });
+  var panel = document.getElementById("summary-panel");
+  function csrf() { var m = document.querySelector('meta[name="csrf-token"]'); return m ? m.content : ""; }
+  function drawSummaries(list) {
+    var ul = document.getElementById("summary-list"), dl = document.getElementById("summaries");
+    ul.textContent = "";
+    dl.textContent = "";
+    if (list.length === 0) {
+      var none = document.createElement("li");
+      none.className = "empty";
+      none.textContent = "还没有常用摘要";
+      ul.appendChild(none);
+    }
+    list.forEach(function (t) {
+      var li = document.createElement("li"), use = document.createElement("button");
+      use.type = "button";
+      use.className = "link use-summary";
+      use.dataset.text = t;
+      use.textContent = t;
+      var f = document.createElement("form");
+      f.method = "post";
+      f.action = "/summaries/remove";
+      f.className = "inline remove-summary";
+      [["csrf", csrf()], ["text", t], ["next", location.pathname]].forEach(function (kv) {
+        var h = document.createElement("input");
+        h.type = "hidden"; h.name = kv[0]; h.value = kv[1];
+        f.appendChild(h);
+      });
+      var x = document.createElement("button");
+      x.type = "submit"; x.className = "link"; x.title = "删除"; x.textContent = "×";
+      f.appendChild(x);
+      li.appendChild(use);
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(f);
+      ul.appendChild(li);
+      var o = document.createElement("option");
+      o.value = t;
+      dl.appendChild(o);
+    });
+  }
+  function send(path, text) {
+    var err = document.getElementById("summary-error");
+    err.textContent = "";
+    return fetch(path, { method: "POST", credentials: "same-origin",
+      headers: { "X-CSRF-Token": csrf(), "Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ text: text }).toString() })
+      .then(function (res) { return res.json(); })
+      .then(function (j) { if (j.error) { err.textContent = j.error; return false; } drawSummaries(j.summaries || []); return true; })
+      .catch(function () { err.textContent = "保存失败，请稍后再试"; return false; });
+  }
+  if (panel) {
+    panel.addEventListener("click", function (e) {
+      var b = e.target.closest(".use-summary");
+      if (!b) { return; }
+      var target = lastSummary;
+      if (!target) {
+        target = Array.prototype.find.call(body.querySelectorAll(".summary"), function (i) { return i.value === ""; });
+      }
+      if (target) { target.value = b.dataset.text; target.focus(); recalc(); }
+    });
+    panel.addEventListener("submit", function (e) {
+      var f = e.target;
+      e.preventDefault();
+      if (f.id === "add-summary") {
+        var t = document.getElementById("summary-text");
+        if (t.value.trim() === "" && lastSummary) { t.value = lastSummary.value; }
+        send("/summaries", t.value).then(function (ok) { if (ok) { t.value = ""; } });
+      } else if (f.classList.contains("remove-summary")) {
+        send("/summaries/remove", f.querySelector('input[name="text"]').value);
+      }
+    });
+  }
   recalc();
+}());
+
+// Files (the entry grid and a draft's page): dropped on the zone or
+// chosen, listed (images as thumbnails) before the form sends them.
+(function () {
+  "use strict";
+  // Files: dropped on the zone or chosen, listed (images as thumbnails)
+  // before the form sends them.
+  var zone = document.querySelector(".dropzone"), input = document.getElementById("files");
+  function preview() {
+    var ul = document.getElementById("file-preview");
+    ul.textContent = "";
+    Array.prototype.forEach.call(input.files, function (f) {
+      var li = document.createElement("li");
+      if (/^image\/(png|jpeg)$/.test(f.type)) {
+        var img = document.createElement("img");
+        img.className = "thumb";
+        img.alt = f.name;
+        var rd = new FileReader();
+        rd.onload = function () { img.src = rd.result; };
+        rd.readAsDataURL(f);
+        li.appendChild(img);
+      } else {
+        var icon = document.createElement("span");
+        icon.className = "file-icon";
+        icon.textContent = f.type === "application/pdf" ? "PDF" : "?";
+        li.appendChild(icon);
+      }
+      li.appendChild(document.createTextNode(" " + f.name + " (" + Math.ceil(f.size / 1024) + " KB)"));
+      ul.appendChild(li);
+    });
+  }
+  if (zone && input) {
+    input.addEventListener("change", preview);
+    zone.addEventListener("dragover", function (e) { e.preventDefault(); zone.classList.add("over"); });
+    zone.addEventListener("dragleave", function () { zone.classList.remove("over"); });
+    zone.addEventListener("drop", function (e) {
+      e.preventDefault();
+      zone.classList.remove("over");
+      if (e.dataTransfer && e.dataTransfer.files.length) { input.files = e.dataTransfer.files; preview(); }
+    });
+  }
 }());
