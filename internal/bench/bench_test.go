@@ -145,6 +145,10 @@ func TestBenchJSON(t *testing.T) {
 			if *w.Ours <= 0 || *w.Baseline <= 0 || w.Pass != nil {
 				t.Errorf("%s: want posting rates with and without the workbook, without a target: %+v", w.Name, w)
 			}
+		case strings.HasPrefix(w.Name, "web"):
+			if *w.Ours <= 0 || *w.Baseline != 0 || w.Pass == nil || *w.Target == "" {
+				t.Errorf("%s: want a p95 against an absolute target, without a baseline: %+v (ours %v)", w.Name, w, *w.Ours)
+			}
 		case w.Name == "reconcile-audit-rules":
 			if *w.Ours <= 0 || w.Pass != nil {
 				t.Errorf("%s: want a figure of ours without a target, got ours %v pass %v", w.Name, *w.Ours, w.Pass)
@@ -157,7 +161,9 @@ func TestBenchJSON(t *testing.T) {
 	}
 	for _, name := range append(slices.Clone(Workloads), "online-16-p99", "online-64-p99", "workbook-rss", "reconcile-audit-rules", "reconcile-workbook",
 		"reconcile-workbook-rss", "audit-workbook", "audit-workbook-rss", "replica-primary",
-		"online-16-pg-cpu", "online-16-wal", "online-16-go-cpu", "online-64-pg-cpu", "online-64-wal", "online-64-go-cpu") {
+		"online-16-pg-cpu", "online-16-wal", "online-16-go-cpu", "online-64-pg-cpu", "online-64-wal", "online-64-go-cpu",
+		"web-vouchers-payee", "web-vouchers-org", "web-ledger", "web-balances", "web-orgs", "web-audit-overview", "web-audit-search-name",
+		"web-audit-search-id", "web-audit-findings", "web-audit-drill-spent", "web-audit-drill-unspent") {
 		if !seen[name] {
 			t.Errorf("workload %s missing from %s", name, out)
 		}
@@ -301,6 +307,28 @@ func TestBenchImportChecksTheLedger(t *testing.T) {
 		}
 		if st.diskMiB = clean.diskMiB; st != clean {
 			t.Errorf("%s changed back: %+v, want %+v", c.name, st, clean)
+		}
+	}
+}
+
+// TestOnlySelects holds --only: names separated by commas, "online" for
+// both online rows, every workload without it.
+func TestOnlySelects(t *testing.T) {
+	for _, c := range []struct {
+		only, name string
+		want       bool
+	}{
+		{"", "web", true}, {"web", "web", true}, {"web", "web-audit", false}, {"web,web-audit", "web-audit", true},
+		{"online", "online-64", true}, {"hot,online", "online-16", true}, {"web,web-audit", "verify", false},
+	} {
+		o := Options{Only: c.only}
+		if got := o.selected(c.name); got != c.want {
+			t.Errorf("--only %q selects %s: %v, want %v", c.only, c.name, got, c.want)
+		}
+	}
+	for _, only := range []string{"web,nope", "web,", "verify,workbooks"} {
+		if _, err := Run(context.Background(), Options{Scale: ScaleMin, Only: only}); err == nil || !strings.Contains(err.Error(), "unknown workload") {
+			t.Errorf("--only %q: %v, want an unknown workload", only, err)
 		}
 	}
 }
