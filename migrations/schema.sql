@@ -268,6 +268,21 @@ END $$;
 ALTER FUNCTION public.ledger_append_only() OWNER TO ledger_owner;
 
 --
+-- Name: ledger_auth_changed(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.ledger_auth_changed() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    PERFORM pg_notify('ledger_auth', TG_TABLE_NAME);
+    RETURN NULL;
+END $$;
+
+ALTER FUNCTION public.ledger_auth_changed() OWNER TO ledger_owner;
+
+--
 -- Name: ledger_clear_draft(text, bigint); Type: FUNCTION; Schema: public; Owner: ledger_owner
 --
 
@@ -3537,6 +3552,12 @@ CREATE TRIGGER accounts_keep_codes BEFORE DELETE OR UPDATE OF book, code ON publ
 CREATE TRIGGER actions_append_only BEFORE DELETE OR UPDATE ON public.actions FOR EACH ROW EXECUTE FUNCTION public.ledger_append_only();
 
 --
+-- Name: api_tokens api_tokens_auth_changed; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER api_tokens_auth_changed AFTER DELETE OR UPDATE OR TRUNCATE ON public.api_tokens FOR EACH STATEMENT EXECUTE FUNCTION public.ledger_auth_changed();
+
+--
 -- Name: audit_findings audit_findings_after_update; Type: TRIGGER; Schema: public; Owner: ledger_owner
 --
 
@@ -3751,6 +3772,12 @@ CREATE TRIGGER seal_heads_check BEFORE INSERT OR UPDATE ON public.seal_heads FOR
 --
 
 CREATE TRIGGER seal_heads_no_delete BEFORE DELETE ON public.seal_heads FOR EACH ROW EXECUTE FUNCTION public.ledger_append_only();
+
+--
+-- Name: users users_auth_changed; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER users_auth_changed AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON public.users FOR EACH STATEMENT EXECUTE FUNCTION public.ledger_auth_changed();
 
 --
 -- Name: users users_end_web_sessions; Type: TRIGGER; Schema: public; Owner: ledger_owner

@@ -439,11 +439,12 @@ func (o *benchOnline) online(ctx context.Context, name string, clients int) ([]R
 	addWaits(rate.Detail, "", &oursPG, ours.units)
 	addWaits(rate.Detail, "baseline_", &barePG, bare.units)
 	// Go CPU: the server's (this process, while the clients ran in a
-	// child), the clients' (the child), and the baseline's bare clients
-	// (this process).
+	// child; the sampler's own thread apart), the clients' (the child),
+	// and the baseline's bare clients (this process, likewise).
 	if ours.requests > 0 {
 		rate.Detail["server_go_cpu_ms_per_request"] = round4(ms(oursPG.goCPU) / float64(ours.requests))
 		rate.Detail["client_go_cpu_ms_per_request"] = round4(ms(clientCPU) / float64(ours.requests))
+		rate.Detail["sampler_go_cpu_ms_per_request"] = round4(ms(oursPG.samplerCPU) / float64(ours.requests))
 	}
 	if bare.requests > 0 {
 		rate.Detail["baseline_go_cpu_ms_per_tx"] = round4(ms(barePG.goCPU) / float64(bare.requests))

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -35,9 +36,10 @@ type pgSampler struct {
 	backends, cluster *procCPU
 	backendCPU        time.Duration // the side's backends
 	clusterCPU        time.Duration // every process of the cluster
-	goCPU             time.Duration // this process (the in-process server, the bare clients)
+	goCPU             time.Duration // this process (the in-process server, the bare clients), the sampler's own thread excepted
 	goCPU0            time.Duration
-	cpuKnown          bool // the processes' CPU could be read
+	samplerCPU        time.Duration // the sampler's own thread (its queries and /proc reads)
+	cpuKnown          bool          // the processes' CPU could be read
 }
 
 const (
@@ -113,7 +115,16 @@ func (d *benchDatabase) startPGSampler(ctx context.Context, role string) (*pgSam
 }
 
 func (s *pgSampler) loop(ctx context.Context) {
-	defer close(s.done)
+	// The sampler runs on a thread of its own, so that what it costs (a
+	// query every 10 ms, /proc read every 100 ms) is measured apart and
+	// left out of the figure of the process it observes.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	cpu0 := threadCPU()
+	defer func() {
+		s.samplerCPU = threadCPU() - cpu0
+		close(s.done)
+	}()
 	t := time.NewTicker(pgSampleEvery)
 	defer t.Stop()
 	for tick := 1; ; tick++ {
@@ -149,7 +160,7 @@ func (s *pgSampler) loop(ctx context.Context) {
 func (s *pgSampler) finish(ctx context.Context) {
 	close(s.stop)
 	<-s.done
-	s.goCPU = selfCPU() - s.goCPU0
+	s.goCPU = selfCPU() - s.goCPU0 - s.samplerCPU
 	s.readProcs(ctx, false)
 	s.mu.Lock()
 	s.backends.refresh()
@@ -224,6 +235,7 @@ func (s *pgSampler) merge(o *pgSampler) {
 	s.backendCPU += o.backendCPU
 	s.clusterCPU += o.clusterCPU
 	s.goCPU += o.goCPU
+	s.samplerCPU += o.samplerCPU
 	s.cpuKnown = s.cpuKnown || o.cpuKnown
 }
 

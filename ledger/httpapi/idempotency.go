@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -22,6 +23,9 @@ type call struct {
 	user *ledger.User
 	body []byte
 	key  string // the Idempotency-Key of a write
+	// inline marks a write whose use case writes the idempotency record
+	// in its own transaction (postgres.APIRecord).
+	inline bool
 }
 
 // readFunc answers a read: a status and a value to encode, or an error.
@@ -77,7 +81,7 @@ func (s *Server) write(h writeFunc) http.HandlerFunc {
 		}
 		c.body = body
 		exec, err := h(c)
-		return prepared{exec: exec, hash: requestHash(c.r.Method, c.r.URL.Path, body)}, err
+		return prepared{exec: exec, hash: requestHash(c.r.Method, c.r.URL.Path, body), inline: c.inline}, err
 	})
 }
 
@@ -88,6 +92,7 @@ type prepared struct {
 	exec   execFunc
 	hash   string
 	reveal func() any
+	inline bool // see call.inline
 }
 
 // idempotent is the common part of the write routes: the key is checked,
@@ -108,7 +113,7 @@ func (s *Server) idempotent(prepare func(c *call) (prepared, error)) http.Handle
 		}
 		req := postgres.APIRequest{Book: c.user.Book, User: c.user.Name, Key: c.key, Method: r.Method, Path: r.URL.Path,
 			Hash: p.hash, Instance: s.instance}
-		status, answer, replayed := s.once(r.Context(), ri, req, p.exec)
+		status, answer, replayed := s.once(r.Context(), ri, req, p.exec, p.inline)
 		if replayed {
 			ri.replay = true
 			w.Header().Set("Idempotency-Replayed", "true")
@@ -157,7 +162,17 @@ func requestHash(method, path string, body []byte) string {
 
 // once runs exec at most once per (user, key): it returns the status and
 // encoded answer, and whether the answer is a replay.
-func (s *Server) once(ctx context.Context, ri *reqInfo, req postgres.APIRequest, exec execFunc) (int, []byte, bool) {
+//
+// An inline write runs at once, its use case writing the key's record in
+// its own transaction (postgres.APIRecord): no claim is committed before
+// it and, for a workflow step, no answer after it. A key claimed already
+// makes the use case write nothing (postgres.ErrAPIKeyTaken); the key is
+// then claimed as for any other write, which replays the stored answer,
+// refuses another request, waits for a pending one or takes it over. An
+// answer the use case did not store (a refusal, say) is stored after it
+// unless the key was claimed meanwhile, which again replays or refuses:
+// every answer given is the one stored for the key.
+func (s *Server) once(ctx context.Context, ri *reqInfo, req postgres.APIRequest, exec execFunc, inline bool) (int, []byte, bool) {
 	fail := func(err error) (int, []byte, bool) {
 		status, body := s.errorAnswer(ctx, ri, err)
 		ri.code = body.Code
@@ -177,6 +192,15 @@ func (s *Server) once(ctx context.Context, ri *reqInfo, req postgres.APIRequest,
 		return fail(&ledger.Error{Code: ledger.EUnavailable, Msg: "busy", Err: ctx.Err()})
 	}
 	defer func() { <-s.writing }()
+	if inline {
+		rec := &postgres.APIRecord{Req: req}
+		status, v, err := exec(postgres.WithAPIRecord(ctx, rec), false)
+		if !errors.Is(err, postgres.ErrAPIKeyTaken) {
+			if status, answer, done := s.finish(ctx, ri, req, rec, status, v, err); done {
+				return status, answer, false
+			}
+		}
+	}
 	retry := false
 	deadline := time.Now().Add(idemWait)
 	for {
@@ -217,13 +241,27 @@ func (s *Server) once(ctx context.Context, ri *reqInfo, req postgres.APIRequest,
 		}
 	}
 	status, v, err := exec(ctx, retry)
+	status, answer, _ := s.finish(ctx, ri, req, &postgres.APIRecord{Req: req, Claimed: true}, status, v, err)
+	return status, answer, false
+}
+
+// finish stores the answer of a write that ran under rec: nothing more
+// when the use case stored it, the answer of its claim when it claimed
+// the key, else claim and answer in one insert. Answers of 500 and 503 are
+// not stored (a claim is released). done is false when the key turned out
+// to be claimed by another request meanwhile: the answer was not stored
+// and must not be given.
+func (s *Server) finish(ctx context.Context, ri *reqInfo, req postgres.APIRequest, rec *postgres.APIRecord, status int, v any, err error) (int, []byte, bool) {
 	var answer []byte
-	if err != nil {
+	switch {
+	case err != nil:
 		var body ErrorBody
 		status, body = s.errorAnswer(ctx, ri, err)
 		ri.code = body.Code
 		answer = encode(body)
-	} else {
+	case rec.Stored:
+		return rec.Status, rec.Body, true
+	default:
 		answer = encode(v)
 	}
 	// The request's own deadline may have passed; storing the answer gets
@@ -231,18 +269,33 @@ func (s *Server) once(ctx context.Context, ri *reqInfo, req postgres.APIRequest,
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	if status >= 500 {
-		if err := s.db.ReleaseAPIRequest(sctx, req); err != nil {
-			s.log.Warn("releasing an idempotency key", "request_id", ri.id, "err", err.Error())
+		if rec.Claimed {
+			if err := s.db.ReleaseAPIRequest(sctx, req); err != nil {
+				s.log.Warn("releasing an idempotency key", "request_id", ri.id, "err", err.Error())
+			}
 		}
-		return status, answer, false
+		return status, answer, true
 	}
-	if err := s.db.CompleteAPIRequest(sctx, req, status, answer); err != nil {
+	var serr error
+	if rec.Claimed {
+		serr = s.db.CompleteAPIRequest(sctx, req, status, answer)
+	} else {
+		var stored bool
+		stored, serr = s.db.StoreAPIAnswer(sctx, req, status, answer)
+		if serr == nil && !stored {
+			return 0, nil, false
+		}
+	}
+	if serr != nil {
 		// The write is done but its answer is not stored: the client is
-		// told to retry, and the retry takes the claim over (retry = true).
-		s.log.Warn("storing an idempotent answer", "request_id", ri.id, "err", err.Error())
-		return fail(&ledger.Error{Code: ledger.EUnavailable, Msg: "storing the answer", Err: err})
+		// told to retry, and the retry takes the claim over (retry = true)
+		// or, without a claim, runs the request again.
+		s.log.Warn("storing an idempotent answer", "request_id", ri.id, "err", serr.Error())
+		status, body := s.errorAnswer(ctx, ri, &ledger.Error{Code: ledger.EUnavailable, Msg: "storing the answer", Err: serr})
+		ri.code = body.Code
+		return status, encode(body), true
 	}
-	return status, answer, false
+	return status, answer, true
 }
 
 // enter waits until no other request of this process holds key.

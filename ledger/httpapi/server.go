@@ -572,6 +572,18 @@ func (s *Server) Run(ctx context.Context, ln net.Listener, cfg ServeConfig) erro
 		stopPurge()
 		<-purgeDone
 	}()
+	// Tokens authenticated from memory while the database's notice of
+	// every token and user change is heard (postgres.WatchAuth).
+	watchDone := make(chan struct{})
+	watchCtx, stopWatch := context.WithCancel(context.WithoutCancel(ctx))
+	go func() {
+		defer close(watchDone)
+		s.db.WatchAuth(watchCtx)
+	}()
+	defer func() {
+		stopWatch()
+		<-watchDone
+	}()
 	scheme := "http"
 	if tlsOn {
 		scheme = "https"

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
 	"io"
 	"sync"
 	"time"
@@ -180,4 +181,68 @@ func (db *DB) PurgeAPIRequests(ctx context.Context, before time.Time) (int64, er
 		return 0, mapError(err)
 	}
 	return tag.RowsAffected(), nil
+}
+
+// APIRecord is the idempotency record of an HTTP request written by the
+// use case itself, in its own transaction, instead of a claim committed
+// before the use case and an answer committed after it. The API passes it
+// in the context (WithAPIRecord); a use case that knows it writes:
+//
+//   - a workflow step (Transition): the claim with its answer, one insert
+//     in the step's own statement. Answer gives the answer from the voucher
+//     after the step; Stored, Status and Body say what was stored.
+//   - a new draft (CreateVoucher): the claim, in the draft's own batch;
+//     its answer (which holds the number taken at commit) is stored after
+//     the commit (CompleteAPIRequest). Claimed says so.
+//
+// A key that is claimed already fails the use case with ErrAPIKeyTaken and
+// writes nothing: the caller then claims the key as before and replays or
+// refuses. Use cases that do not know the record ignore it; the caller
+// then stores their answer itself.
+type APIRecord struct {
+	Req    APIRequest
+	Answer func(v *ledger.Voucher) (status int, body []byte)
+
+	Claimed bool
+	Stored  bool
+	Status  int
+	Body    []byte
+}
+
+// ErrAPIKeyTaken is what a use case returns when the idempotency key of
+// its APIRecord is claimed already; it wrote nothing.
+var ErrAPIKeyTaken = errors.New("the idempotency key is claimed already")
+
+type apiRecordKey struct{}
+
+// WithAPIRecord returns a context carrying rec to the use case it runs.
+func WithAPIRecord(ctx context.Context, rec *APIRecord) context.Context {
+	return context.WithValue(ctx, apiRecordKey{}, rec)
+}
+
+// APIRecordOf returns the APIRecord in ctx, or nil.
+func APIRecordOf(ctx context.Context) *APIRecord {
+	rec, _ := ctx.Value(apiRecordKey{}).(*APIRecord)
+	return rec
+}
+
+// isAPIKeyTaken reports whether err is the unique violation of a claimed
+// idempotency key.
+func isAPIKeyTaken(err error) bool { return isUniqueViolation(err, "api_idempotency_pkey") }
+
+// StoreAPIAnswer stores the claim and the answer of a request in one
+// insert, for a write whose use case did not write its record: it reports
+// false, storing nothing, when the key is claimed already (the caller then
+// replays or refuses as ClaimAPIRequest says).
+func (db *DB) StoreAPIAnswer(ctx context.Context, req APIRequest, status int, body []byte) (bool, error) {
+	if req.Key == "" || len(req.Key) > APIKeyLenMax {
+		return false, ledger.Errorf(ledger.EInvalid, "Idempotency-Key", "an idempotency key has 1 to %d characters", APIKeyLenMax)
+	}
+	tag, err := db.execAsync(ctx, `INSERT INTO api_idempotency (book, user_name, key, method, path, request_hash, instance, status, response, completed_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now()) ON CONFLICT DO NOTHING`,
+		req.Book, req.User, req.Key, req.Method, req.Path, req.Hash, req.Instance, status, packResponse(body))
+	if err != nil {
+		return false, mapError(err)
+	}
+	return tag.RowsAffected() == 1, nil
 }

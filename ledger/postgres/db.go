@@ -42,6 +42,7 @@ type DB struct {
 	AfterPost func()
 
 	books bookCache
+	auth  authCache
 
 	sideOnce sync.Once
 	side     *DB

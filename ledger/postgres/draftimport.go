@@ -73,7 +73,7 @@ func (db *DB) ImportDrafts(ctx context.Context, book, actor string, in []DraftIn
 					continue
 				}
 			}
-			err = db.insertVoucher(ctx, tx, &w, actor, hash)
+			err = db.insertVoucher(ctx, tx, &w, actor, hash, nil)
 			if err != nil {
 				return wrap(mapError(err))
 			}

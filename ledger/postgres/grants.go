@@ -46,7 +46,7 @@ func (db *DB) makeGrant(ctx context.Context, book, actor string, r *ledger.Grant
 		}
 	}
 	err = db.runTx(ctx, func(tx pgx.Tx) error {
-		if err := db.insertVoucher(ctx, tx, w, actor, hash); err != nil {
+		if err := db.insertVoucher(ctx, tx, w, actor, hash, nil); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO grants (book, voucher_id, to_book, to_org, to_fund, amount_fen) VALUES ($1, $2, $3, $4, $5, $6)`,
@@ -133,7 +133,7 @@ func (db *DB) receiveGrant(ctx context.Context, actor string, g *ledger.GrantRec
 	}
 	hash := requestHash(w)
 	err = db.runTx(ctx, func(tx pgx.Tx) error {
-		if err := db.insertVoucher(ctx, tx, w, actor, hash); err != nil {
+		if err := db.insertVoucher(ctx, tx, w, actor, hash, nil); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO grant_receipts (book, voucher_id, from_book, from_voucher, amount_fen) VALUES ($1, $2, $3, $4, $5)`,

@@ -33,6 +33,7 @@ func (db *DB) ApplySetup(ctx context.Context, s *ledger.Setup) error {
 // book, so actor must be an admin of the whole book of every book s
 // names. "" is the installation's own run (ledger setup without --as).
 func (db *DB) ApplySetupAs(ctx context.Context, s *ledger.Setup, actor string) error {
+	defer db.auth.clear() // this process answers from the change on (authCache)
 	if err := ledger.CheckSetupText(s); err != nil {
 		return err
 	}

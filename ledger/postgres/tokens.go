@@ -106,6 +106,12 @@ func (db *DB) Authenticate(ctx context.Context, token string) (*ledger.User, Tok
 	if len(token) != tokenLen || !strings.HasPrefix(token, TokenPrefix) {
 		return bad(ledger.Errorf(ledger.EUnauthenticated, "token", "the bearer token is malformed"))
 	}
+	hash := hashToken(token)
+	now := time.Now()
+	if u, info, ok := db.auth.get(string(hash), now); ok {
+		return u, info, nil
+	}
+	gen, cached := db.auth.generation()
 	u := &ledger.User{}
 	var info TokenInfo
 	var roles []string
@@ -114,7 +120,7 @@ func (db *DB) Authenticate(ctx context.Context, token string) (*ledger.User, Tok
 	err := db.Pool.QueryRow(ctx, `SELECT t.id, t.book, t.user_name, t.created_at, t.expires_at, t.revoked_at, t.expires_at <= now(),
 			u.full_name, u.roles, u.scope, u.disabled
 		FROM api_tokens t JOIN users u ON u.book = t.book AND u.name = t.user_name
-		WHERE t.token_hash = $1`, hashToken(token)).
+		WHERE t.token_hash = $1`, hash).
 		Scan(&info.ID, &info.Book, &info.User, &info.CreatedAt, &info.ExpiresAt, &info.RevokedAt, &expired,
 			&u.FullName, &roles, &scope, &disabled)
 	if err == pgx.ErrNoRows {
@@ -138,6 +144,9 @@ func (db *DB) Authenticate(ctx context.Context, token string) (*ledger.User, Tok
 	if scope != nil {
 		u.Scope = *scope
 	}
+	if cached {
+		db.auth.put(string(hash), gen, u, info, now)
+	}
 	return u, info, nil
 }
 
@@ -156,6 +165,7 @@ func (db *DB) Token(ctx context.Context, book string, id int64) (TokenInfo, erro
 // RevokeToken revokes token id of book; revoking a revoked token is a
 // no-op that keeps the first revocation time.
 func (db *DB) RevokeToken(ctx context.Context, book string, id int64) (TokenInfo, error) {
+	defer db.auth.clear() // this process answers from the change on (authCache)
 	var info TokenInfo
 	err := db.runTx(ctx, func(tx pgx.Tx) error {
 		info = TokenInfo{ID: id}
@@ -227,6 +237,7 @@ func (db *DB) CreateTokenAs(ctx context.Context, book, actor, user string, ttl t
 // revoke without --as). A token outside actor's reach is not_found, as
 // one that does not exist. The revocation is logged.
 func (db *DB) RevokeTokenAs(ctx context.Context, book, actor string, id int64) (TokenInfo, error) {
+	defer db.auth.clear() // this process answers from the change on (authCache)
 	var info TokenInfo
 	err := db.runTx(ctx, func(tx pgx.Tx) error {
 		var owner string

@@ -70,6 +70,7 @@ func (db *DB) User(ctx context.Context, book, name string) (UserInfo, error) {
 // no old token back. A user does not disable themselves. Setting the state
 // the user already has changes nothing.
 func (db *DB) SetUserDisabled(ctx context.Context, book, actor, name string, disabled bool) (UserInfo, error) {
+	defer db.auth.clear() // this process answers from the change on (authCache)
 	if disabled && actor == name {
 		return UserInfo{}, ledger.Errorf(ledger.EInvalid, "name", "%s cannot disable their own account", actor)
 	}

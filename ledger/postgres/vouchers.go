@@ -56,8 +56,12 @@ func (db *DB) createVoucher(ctx context.Context, actor string, v *ledger.Voucher
 	if err != nil {
 		return nil, false, err
 	}
-	err = db.insertVoucher(ctx, db.Pool, &w, actor, hash)
+	rec := APIRecordOf(ctx)
+	err = db.insertVoucher(ctx, db.Pool, &w, actor, hash, rec)
 	if err != nil {
+		if rec != nil && isAPIKeyTaken(err) {
+			return nil, false, ErrAPIKeyTaken
+		}
 		if w.Key != "" && isUniqueViolation(err, "idempotency_pkey") {
 			// A concurrent request with the same key committed first.
 			out, found, rerr := replayKey(ctx, db.Pool, w.Book, w.Key, actor, hash)
@@ -66,6 +70,9 @@ func (db *DB) createVoucher(ctx context.Context, actor string, v *ledger.Voucher
 			}
 		}
 		return nil, false, err
+	}
+	if rec != nil {
+		rec.Claimed = true
 	}
 	// queueVoucher filled in what the database assigned (id, period,
 	// timestamps); the number was taken at commit.
@@ -312,6 +319,9 @@ func (db *DB) Transition(ctx context.Context, book, actor string, id int64, act 
 			}
 		}
 	})
+	if errors.Is(err, ErrAPIKeyTaken) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -350,28 +360,50 @@ func (db *DB) transition(ctx context.Context, book, actor string, id int64, act 
 		}
 	}
 	now := db.Now().Round(time.Microsecond).UTC()
-	tag, err := db.Pool.Exec(ctx, `WITH moved AS (UPDATE vouchers SET `+set+` WHERE book = $1 AND id = $2 AND status = $5 RETURNING id)
+	after := *v
+	switch act {
+	case ledger.ActCheck:
+		after.Status, after.Checker, after.CheckedAt = ledger.StatusChecked, actor, &now
+	case ledger.ActUncheck:
+		after.Status, after.Checker, after.CheckedAt = ledger.StatusDraft, "", nil
+	case ledger.ActSign:
+		after.Status, after.Cashier, after.SignedAt = ledger.StatusSigned, actor, &now
+	case ledger.ActVoid:
+		after.Status = ledger.StatusVoid
+	case ledger.ActPost:
+		after.Status, after.Poster, after.PostedAt = ledger.StatusPosted, actor, &now
+	}
+	args := []any{book, id, actor, now, string(v.Status), db.Source, string(act)}
+	record := ""
+	rec := APIRecordOf(ctx)
+	var status int
+	var body []byte
+	if rec != nil && rec.Answer != nil {
+		// The API's idempotency record, claim and answer in one row,
+		// written by the step's own statement: the step and its answer
+		// commit together or not at all.
+		status, body = rec.Answer(&after)
+		r := rec.Req
+		args = append(args, r.User, r.Key, r.Method, r.Path, r.Hash, r.Instance, status, packResponse(body))
+		record = `, recorded AS (INSERT INTO api_idempotency (book, user_name, key, method, path, request_hash, instance, status, response, completed_at)
+			SELECT $1, $8, $9, $10, $11, $12, $13, $14, $15, now() FROM moved)`
+	}
+	tag, err := db.Pool.Exec(ctx, `WITH moved AS (UPDATE vouchers SET `+set+` WHERE book = $1 AND id = $2 AND status = $5 RETURNING id)`+record+`
 		INSERT INTO actions (book, at, actor, action, voucher_id, source, detail) SELECT $1, $4, $3, $7, id, $6, '{}' FROM moved`,
-		book, id, actor, now, string(v.Status), db.Source, string(act))
+		args...)
 	if err != nil {
+		if rec != nil && isAPIKeyTaken(err) {
+			return nil, false, ErrAPIKeyTaken
+		}
 		return nil, false, err
 	}
 	if tag.RowsAffected() == 0 {
 		return nil, false, nil
 	}
-	switch act {
-	case ledger.ActCheck:
-		v.Status, v.Checker, v.CheckedAt = ledger.StatusChecked, actor, &now
-	case ledger.ActUncheck:
-		v.Status, v.Checker, v.CheckedAt = ledger.StatusDraft, "", nil
-	case ledger.ActSign:
-		v.Status, v.Cashier, v.SignedAt = ledger.StatusSigned, actor, &now
-	case ledger.ActVoid:
-		v.Status = ledger.StatusVoid
-	case ledger.ActPost:
-		v.Status, v.Poster, v.PostedAt = ledger.StatusPosted, actor, &now
+	if record != "" {
+		rec.Stored, rec.Status, rec.Body = true, status, body
 	}
-	return v, true, nil
+	return &after, true, nil
 }
 
 // checkPostable checks what posting needs, for a clear error before the
@@ -796,9 +828,16 @@ type batchSender interface {
 
 // insertVoucher writes w and its lines in one batch (one round trip) and,
 // when w has an idempotency key, claims the key for it in the same batch:
-// a key used before fails the batch's first statement. w.ID is set.
-func (db *DB) insertVoucher(ctx context.Context, q batchSender, w *ledger.Voucher, actor, hash string) error {
+// a key used before fails the batch's first statement. With rec, the API
+// request's idempotency key is claimed first in the same batch (see
+// APIRecord). w.ID is set.
+func (db *DB) insertVoucher(ctx context.Context, q batchSender, w *ledger.Voucher, actor, hash string, rec *APIRecord) error {
 	batch := &pgx.Batch{}
+	if rec != nil {
+		r := rec.Req
+		batch.Queue(`INSERT INTO api_idempotency (book, user_name, key, method, path, request_hash, instance) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			r.Book, r.User, r.Key, r.Method, r.Path, r.Hash, r.Instance)
+	}
 	if w.Key != "" {
 		batch.Queue(`INSERT INTO idempotency (book, key, actor, request_hash) VALUES ($1, $2, $3, $4)`, w.Book, w.Key, actor, hash)
 	}
@@ -808,6 +847,11 @@ func (db *DB) insertVoucher(ctx context.Context, q batchSender, w *ledger.Vouche
 	}
 	br := q.SendBatch(ctx, batch)
 	err := func() error {
+		if rec != nil {
+			if _, err := br.Exec(); err != nil {
+				return err
+			}
+		}
 		if w.Key != "" {
 			if _, err := br.Exec(); err != nil {
 				return err

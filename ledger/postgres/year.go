@@ -99,7 +99,7 @@ func (db *DB) Opening(ctx context.Context, book, actor string, month time.Time, 
 			if v.Key != "" {
 				hash = requestHash(v)
 			}
-			if err := db.insertVoucher(ctx, tx, v, actor, hash); err != nil {
+			if err := db.insertVoucher(ctx, tx, v, actor, hash, nil); err != nil {
 				return err
 			}
 			ids = append(ids, v.ID)
@@ -192,7 +192,7 @@ func (db *DB) YearClose(ctx context.Context, book, actor string, year int) ([]*l
 			if err := ledger.ValidateVoucher(v, b); err != nil {
 				return fmt.Errorf("year-end close of %d: %w", year, err)
 			}
-			if err := db.insertVoucher(ctx, tx, v, ledger.SystemUser, ""); err != nil {
+			if err := db.insertVoucher(ctx, tx, v, ledger.SystemUser, "", nil); err != nil {
 				return err
 			}
 			ids = append(ids, v.ID)

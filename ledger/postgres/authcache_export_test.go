@@ -1,0 +1,9 @@
+package postgres
+
+// AuthCacheState tells the tests whether db's token cache is on, its
+// generation and how many requests it answered.
+func AuthCacheState(db *DB) (on bool, gen uint64, hits int64) {
+	db.auth.mu.Lock()
+	defer db.auth.mu.Unlock()
+	return db.auth.on, db.auth.gen, db.auth.hits
+}
