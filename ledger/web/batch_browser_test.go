@@ -96,7 +96,7 @@ func TestBrowserBatch(t *testing.T) {
 		}
 	}
 	if s := text("the checks", "table.batch-checks tbody"); strings.Contains(s, "不符") || !strings.Contains(s, "通过") {
-		t.Errorf("the checks with the statement:\n%s", s)
+		t.Errorf("the checks with the statement: %q", s)
 	}
 	ctx, scancel := stepCtx()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))

@@ -50,10 +50,17 @@ func newDemoEnv(t *testing.T) *demoEnv {
 	if err := demo.Run(ctx, db, demo.Options{OutDir: out, Out: &log}); err != nil {
 		t.Fatalf("demo: %v\n%s", err, log.String())
 	}
+	// The pages get their own handle on the clock of April (the demo's
+	// keeps the demo's clock), and every posted voucher is sealed, as the
+	// sealer of `ledger serve` does.
+	db = tdb.Open(t, tdb.AppURL)
 	db.Source = "http"
 	e := &env{t: t, db: db}
 	e.clock.Store(time.Date(2020, 4, 1, 9, 0, 0, 0, time.UTC).UnixNano())
 	db.Now = e.now
+	if _, err := db.SealPending(ctx, book); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := db.AddUser(ctx, book, ledger.User{Name: "cp01admin", FullName: "白晓东", Roles: []ledger.Role{ledger.RoleAdmin}, Scope: "FY-CP-01"},
 		batchPasswords["cp01admin"]); err != nil {
 		t.Fatal(err)
@@ -169,6 +176,9 @@ func (e *demoEnv) highFindingInMarch() postgres.StoredFinding {
 		Date: time.Date(2020, 3, 20, 0, 0, 0, 0, time.UTC)})
 	e.approve(v)
 	ctx := context.Background()
+	if _, err := e.db.SealPending(ctx, book); err != nil {
+		e.t.Fatal(err)
+	}
 	p, _ := ledger.ParsePeriod("2020-03")
 	in, err := e.db.AuditInput(ctx, book, p.From, p.To)
 	if err != nil {
