@@ -223,6 +223,13 @@ func current(r *http.Request) *request {
 	return rq
 }
 
+// postLimit is the largest body a page accepts: the entry grid's files
+// (entryFilesMax of the largest attachment) with the rest of the form, and
+// at least the workbook and statement uploads' bounds.
+func (s *Server) postLimit() int64 {
+	return max(entryFilesMax*s.opt.Attachments.MaxBytes+uploadSlackBytes, importMaxBytes+uploadSlackBytes, statementMaxBytes+uploadSlackBytes)
+}
+
 // auth loads the session of r's cookie; without a live session a GET goes
 // to /login (with the page to come back to) and any other method is
 // refused. A POST must carry the session's CSRF token (form field csrf or
@@ -245,6 +252,14 @@ func (s *Server) auth(h func(http.ResponseWriter, *http.Request)) http.Handler {
 			return
 		}
 		if r.Method == http.MethodPost {
+			// Bound every form before the CSRF check reads it: at most
+			// the largest upload a page takes (the entry grid's files).
+			limit := s.postLimit()
+			if r.ContentLength > limit {
+				s.fail(w, r, ledger.Errorf(ledger.ETooLarge, "file", "the upload has %d bytes; at most %d are accepted", r.ContentLength, limit))
+				return
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 			token := r.Header.Get(postgres.CSRFHeader)
 			if token == "" {
 				token = r.PostFormValue("csrf")
