@@ -287,9 +287,16 @@ func (t *Tally) Finish(res *ReconcileResult) {
 	if res.Findings == nil {
 		res.Findings = []ReconcileFinding{}
 	}
+	// A check may count more than it lists (the lists are bounded): any
+	// count makes the run one with discrepancies.
 	res.Status = StatusClean
 	if len(res.Discrepancies) > 0 {
 		res.Status = StatusDiscrepancies
+	}
+	for _, n := range t.counts {
+		if n > 0 {
+			res.Status = StatusDiscrepancies
+		}
 	}
 	for _, c := range checkOrder {
 		cr := CheckResult{Name: c.Name, Title: c.Title, Ran: t.ran[c.Name], Count: t.counts[c.Name], Note: t.notes[c.Name]}
