@@ -154,6 +154,7 @@ type voucherData struct {
 	ReversedBy int64
 	Can        map[string]bool // the acts the user may do now
 	Today      string
+	Files      []ledger.Attachment // the scanned originals, without their bytes
 }
 
 // voucher answers GET /vouchers/{id}: the voucher with its lines,
@@ -177,6 +178,10 @@ func (s *Server) voucher(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if d.ReversedBy, err = s.db.ReversedBy(r.Context(), rq.user.Book, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if d.Files, err = s.db.Attachments(r.Context(), rq.user.Book, id); err != nil {
 		s.fail(w, r, err)
 		return
 	}
