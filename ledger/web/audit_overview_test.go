@@ -234,6 +234,11 @@ func TestOverviewScopeAndVerify(t *testing.T) {
 	wantStatus(t, a.post("/audit/verify", url.Values{"period": {"2020-02"}}, true), http.StatusForbidden, "a branch auditor's verify")
 
 	b := e.login("fengqing")
+	// A range and a year; March's spending counts in the range only.
+	p = b.get("/audit?period=2020-02..2020-03")
+	wantBody(t, p, "the overview of a range", "2020年2月1日 至 2020年3月31日", "3,574.50")
+	wantBody(t, b.get("/audit?period=2020"), "the overview of a year", "2020年1月1日 至 2020年12月31日", "3,574.50")
+	wantStatus(t, b.get("/audit?period=2020-02&org=NOPE"), http.StatusNotFound, "an unknown organisation")
 	p = b.get("/audit?period=2020-02&org=FY-CP-02")
 	wantStatus(t, p, http.StatusOK, "a subtree's overview")
 	wantBody(t, p, "a subtree's overview", "2,000.00", "26 天")
