@@ -37,30 +37,31 @@ func (db *DB) BookChoices(ctx context.Context) ([]BookChoice, error) {
 // Every field is optional; the results come in id order, keyset-paged by
 // AfterID.
 type VoucherSearch struct {
-	Book      string
-	From, To  time.Time // dates, inclusive
-	Number    int       // 凭证号
-	Summary   string    // a part of the voucher's or a line's 摘要
-	Payee     string    // a part of the 收款人
-	AmountMin int64     // the voucher's total in fen, inclusive (0: open)
-	AmountMax int64     // (0: open)
-	Org       string    // a line's organisation is in this subtree
-	Fund      string    // a line's fund
-	Purpose   string    // a line's purpose
-	Statuses  []string  // one of these states
-	Maker     string
-	// The filters of one line (穿透查询 from a figure): when any is set, a
-	// voucher has a line that meets all of them together with Fund,
-	// Purpose (the account's) and Org (exactly, with OrgOnly).
-	Accounts       []string // the line's account is one of these or below it
-	AccountType    string   // the line's account is of this type (income, expense, …)
-	Kinds          []string // the line's fund is of one of these kinds
-	Side           string   // debit or credit: the line is on that side
-	OrgOnly        bool     // Org is the line's organisation itself, not its subtree
-	Flow           string   // the voucher's flow (receive, allocate, spend, return, …)
+	Book           string
+	From, To       time.Time // dates, inclusive
+	Number         int       // 凭证号
+	Summary        string    // a part of the voucher's or a line's 摘要
+	Payee          string    // a part of the 收款人
+	AmountMin      int64     // the voucher's total in fen, inclusive (0: open)
+	AmountMax      int64     // (0: open)
+	Org            string    // a line's organisation is in this subtree
+	Fund           string    // a line's fund
+	Purpose        string    // a line's purpose
+	Statuses       []string  // one of these states
+	Maker          string
 	AfterID        int64
 	Limit          int // at most ListLimitMax
 	WithoutDetails bool
+
+	// The filters of one line (穿透查询 from a figure): when any is set, a
+	// voucher has a line that meets all of them together with Fund,
+	// Purpose (the account's) and Org (exactly, with OrgOnly).
+	Accounts    []string // the line's account is one of these or below it
+	AccountType string   // the line's account is of this type (income, expense, …)
+	Kinds       []string // the line's fund is of one of these kinds
+	Side        string   // debit or credit: the line is on that side
+	OrgOnly     bool     // Org is the line's organisation itself, not its subtree
+	Flow        string   // the voucher's flow (receive, allocate, spend, return, …)
 }
 
 // likePattern escapes s for LIKE and wraps it in %.

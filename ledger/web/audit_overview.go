@@ -251,7 +251,7 @@ func (s *Server) overview(ctx context.Context, rdb *postgres.DB, rq *request, pe
 		}
 		own := url.Values{"org": {b.Org}, "own": {"1"}, "kind": {"special"}}
 		pending := with(own, url.Values{"account": {ledger.AcctPending}})
-		ret := retention(b.Moves, pr.To)
+		ret := recon.Retention(b.Moves, pr.To)
 		row := branchRow{Org: b.Org, Name: rq.view.OrgName(b.Org), Days: ret.Days, Since: ret.Since,
 			Allocated: figure{Money: b.Allocated, Measure: measureDebit, Count: -1, Link: drillLink(period, pr, false, with(pending, url.Values{"side": {"debit"}}))},
 			Spent:     figure{Money: b.Spent, Measure: measureDebitNet, Count: -1, Link: drillLink(period, pr, false, with(own, url.Values{"account": {overviewSpentAccts}}))},
@@ -314,11 +314,6 @@ func (s *Server) overview(ctx context.Context, rdb *postgres.DB, rq *request, pe
 		}
 	}
 	return d, nil
-}
-
-// retention is recon.Retention of an organisation's moves at day.
-func retention(moves []recon.PendingMove, day time.Time) recon.Retained {
-	return recon.Retention(moves, day)
 }
 
 // countLink counts the vouchers the /vouchers link yields for the user.
