@@ -2692,6 +2692,48 @@ CREATE TABLE public.users (
 ALTER TABLE public.users OWNER TO ledger_owner;
 
 --
+-- Name: verify_runs; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.verify_runs (
+    book text NOT NULL,
+    id bigint NOT NULL,
+    at timestamp with time zone NOT NULL,
+    actor text NOT NULL,
+    source text NOT NULL,
+    period text DEFAULT ''::text NOT NULL,
+    from_seq bigint NOT NULL,
+    last_seq bigint NOT NULL,
+    checked bigint NOT NULL,
+    problems bigint NOT NULL,
+    pending integer NOT NULL,
+    first_problem text DEFAULT ''::text NOT NULL,
+    CONSTRAINT verify_runs_actor_check CHECK ((actor <> ''::text)),
+    CONSTRAINT verify_runs_checked_check CHECK ((checked >= 0)),
+    CONSTRAINT verify_runs_from_seq_check CHECK ((from_seq >= 1)),
+    CONSTRAINT verify_runs_last_seq_check CHECK ((last_seq >= 0)),
+    CONSTRAINT verify_runs_pending_check CHECK ((pending >= 0)),
+    CONSTRAINT verify_runs_period_check CHECK (((period = ''::text) OR (period ~ '^[0-9]{4}-[0-9]{2}$'::text))),
+    CONSTRAINT verify_runs_problems_check CHECK ((problems >= 0)),
+    CONSTRAINT verify_runs_source_check CHECK ((source <> ''::text))
+);
+
+ALTER TABLE public.verify_runs OWNER TO ledger_owner;
+
+--
+-- Name: verify_runs_id_seq; Type: SEQUENCE; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE public.verify_runs ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.verify_runs_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: voucher_attachments; Type: TABLE; Schema: public; Owner: ledger_owner
 --
 
@@ -3302,6 +3344,13 @@ ALTER TABLE ONLY public.users
     ADD CONSTRAINT users_pkey PRIMARY KEY (book, name);
 
 --
+-- Name: verify_runs verify_runs_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.verify_runs
+    ADD CONSTRAINT verify_runs_pkey PRIMARY KEY (book, id);
+
+--
 -- Name: voucher_attachments voucher_attachments_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
 --
 
@@ -3484,6 +3533,12 @@ CREATE INDEX reconcile_runs_period ON public.reconcile_runs USING btree (book, y
 --
 
 CREATE INDEX seal_pending_order ON public.seal_pending USING btree (book, posted_at, voucher_id);
+
+--
+-- Name: verify_runs_book; Type: INDEX; Schema: public; Owner: ledger_owner
+--
+
+CREATE INDEX verify_runs_book ON public.verify_runs USING btree (book, id);
 
 --
 -- Name: voucher_beneficiaries_id; Type: INDEX; Schema: public; Owner: ledger_owner
@@ -3784,6 +3839,18 @@ CREATE TRIGGER users_auth_changed AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE O
 --
 
 CREATE TRIGGER users_end_web_sessions AFTER UPDATE OF disabled ON public.users FOR EACH ROW WHEN ((new.disabled AND (NOT old.disabled))) EXECUTE FUNCTION public.web_sessions_end_disabled();
+
+--
+-- Name: verify_runs verify_runs_append_only; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER verify_runs_append_only BEFORE DELETE OR UPDATE ON public.verify_runs FOR EACH ROW EXECUTE FUNCTION public.ledger_append_only();
+
+--
+-- Name: verify_runs verify_runs_no_truncate; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER verify_runs_no_truncate BEFORE TRUNCATE ON public.verify_runs FOR EACH STATEMENT EXECUTE FUNCTION public.ledger_no_delete();
 
 --
 -- Name: voucher_attachments voucher_attachments_check; Type: TRIGGER; Schema: public; Owner: ledger_owner
@@ -4241,6 +4308,13 @@ ALTER TABLE ONLY public.users
 
 ALTER TABLE ONLY public.users
     ADD CONSTRAINT users_book_scope_fkey FOREIGN KEY (book, scope) REFERENCES public.organisations(book, code);
+
+--
+-- Name: verify_runs verify_runs_book_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.verify_runs
+    ADD CONSTRAINT verify_runs_book_fkey FOREIGN KEY (book) REFERENCES public.books(book);
 
 --
 -- Name: voucher_attachments voucher_attachments_book_voucher_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
@@ -4719,6 +4793,13 @@ GRANT SELECT(disabled) ON TABLE public.users TO ledger_auditor;
 --
 
 GRANT SELECT(created_at) ON TABLE public.users TO ledger_auditor;
+
+--
+-- Name: TABLE verify_runs; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT ON TABLE public.verify_runs TO ledger_app;
+GRANT SELECT ON TABLE public.verify_runs TO ledger_auditor;
 
 --
 -- Name: TABLE voucher_attachments; Type: ACL; Schema: public; Owner: ledger_owner

@@ -95,6 +95,9 @@ Exit status 0: the chain is intact; 4: it is broken (the problems are printed).`
 			if err != nil {
 				return err
 			}
+			if err := a.recordVerify(cmd.Context(), &res); err != nil {
+				return err
+			}
 			if err := a.printVerify(&res, seal != ""); err != nil {
 				return err
 			}
@@ -112,6 +115,16 @@ Exit status 0: the chain is intact; 4: it is broken (the problems are printed).`
 	f.StringVar(&period, "period", "", "check the seal recorded when this month (YYYY-MM) was closed")
 	f.StringVar(&seal, "seal", "", "with --period: a seal printed on a report (64 hex digits) to check against the database")
 	return c
+}
+
+// recordVerify stores the run on the primary, for the auditors' overview.
+func (a *app) recordVerify(ctx context.Context, res *postgres.VerifyResult) error {
+	db, err := a.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = db.RecordVerify(ctx, a.book(), a.cfg.User, "cli", res, db.Now())
+	return err
 }
 
 func (a *app) printVerify(res *postgres.VerifyResult, printed bool) error {

@@ -129,6 +129,13 @@ func TestVerifyCommand(t *testing.T) {
 	if n := queryInt(t, tdb.SuperURL, `SELECT count(*) FROM voucher_seals`); n != 3 {
 		t.Fatalf("%d seals after verify, want still 3", n)
 	}
+	// Every run was recorded for the auditors' overview, the last one broken.
+	if n := queryInt(t, tdb.SuperURL, `SELECT count(*) FROM verify_runs WHERE source = 'cli'`); n != 6 {
+		t.Errorf("%d runs of verify recorded, want 6", n)
+	}
+	if n := queryInt(t, tdb.SuperURL, `SELECT problems FROM verify_runs ORDER BY id DESC LIMIT 1`); n != 1 {
+		t.Errorf("the last recorded run has %d problems, want 1", n)
+	}
 }
 
 func TestVerifyCommandPeriodSeal(t *testing.T) {

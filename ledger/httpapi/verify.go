@@ -65,5 +65,8 @@ func (s *Server) verify(c *call) (int, any, error) {
 	} else if res, err = db.Verify(c.r.Context(), c.user.Book, from); err != nil {
 		return 0, nil, err
 	}
+	if _, err := s.db.RecordVerify(c.r.Context(), c.user.Book, c.user.Name, "http", &res, s.db.Now()); err != nil {
+		return 0, nil, err
+	}
 	return http.StatusOK, verifyAnswer{Clean: res.Clean(), VerifyResult: res}, nil
 }

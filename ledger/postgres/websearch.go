@@ -56,6 +56,14 @@ type VoucherSearch struct {
 	// Flows are the flows (ledger.FlowReceive …) of the vouchers, a red
 	// reversal counting as the flow of the voucher it cancels.
 	Flows []string
+	// The filters of one line (穿透查询 from a figure): when any is set, a
+	// voucher has a line that meets all of them together with Fund,
+	// Purpose (the account's) and Org (exactly, with OrgOnly).
+	Accounts    []string // the line's account is one of these or below it
+	AccountType string   // the line's account is of this type (income, expense, …)
+	Kinds       []string // the line's fund is of one of these kinds
+	Side        string   // debit or credit: the line is on that side
+	OrgOnly     bool     // Org is the line's organisation itself, not its subtree
 }
 
 // likePattern escapes s for LIKE and wraps it in %.
@@ -71,6 +79,16 @@ func (db *DB) SearchVouchers(ctx context.Context, f VoucherSearch) ([]*ledger.Vo
 	if f.Limit <= 0 || f.Limit > ListLimitMax {
 		f.Limit = ListLimitMax
 	}
+	where, args := f.where()
+	args = append(args, f.Limit)
+	sql := `SELECT ` + voucherColumns + ` FROM vouchers v WHERE ` + strings.Join(where, " AND ") +
+		fmt.Sprintf(" ORDER BY v.id LIMIT $%d", len(args))
+	return db.searchVouchers(ctx, sql, args)
+}
+
+// where is the condition of f on vouchers v (without the page's limit)
+// and its arguments.
+func (f *VoucherSearch) where() ([]string, []any) {
 	args := []any{f.Book}
 	where := []string{"v.book = $1"}
 	add := func(cond string, val any) {
@@ -125,9 +143,15 @@ func (db *DB) SearchVouchers(ctx context.Context, f VoucherSearch) ([]*ledger.Vo
 	if f.AfterID > 0 {
 		add("v.id > ?", f.AfterID)
 	}
-	args = append(args, f.Limit)
-	sql := `SELECT ` + voucherColumns + ` FROM vouchers v WHERE ` + strings.Join(where, " AND ") +
-		fmt.Sprintf(" ORDER BY v.id LIMIT $%d", len(args))
+	if f.lineFiltered() {
+		cond, largs := f.lineCondition(len(args))
+		args = append(args, largs...)
+		where = append(where, "EXISTS (SELECT 1 FROM voucher_lines l "+lineJoins+" WHERE l.book = v.book AND l.voucher_id = v.id AND "+cond+")")
+	}
+	return where, args
+}
+
+func (db *DB) searchVouchers(ctx context.Context, sql string, args []any) ([]*ledger.Voucher, error) {
 	rows, err := db.Pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, mapError(err)

@@ -81,7 +81,7 @@ func (s *Server) adminOrgs(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "admin_orgs", page{Title: "组织机构", Menu: "admin", Data: d})
 }
 
-type fundRow struct {
+type adminFundRow struct {
 	*ledger.Fund
 	KindName string
 	Purposes string
@@ -89,7 +89,7 @@ type fundRow struct {
 
 type adminFundsData struct {
 	Nav   adminNav
-	Funds []fundRow
+	Funds []adminFundRow
 }
 
 // adminFunds answers GET /admin/funds: the funds with their kinds and the
@@ -106,9 +106,9 @@ func (s *Server) adminFunds(w http.ResponseWriter, r *http.Request) {
 		for _, p := range f.Purposes {
 			ps = append(ps, p.Name())
 		}
-		d.Funds = append(d.Funds, fundRow{Fund: f, KindName: f.Kind.Name(), Purposes: strings.Join(ps, "、")})
+		d.Funds = append(d.Funds, adminFundRow{Fund: f, KindName: f.Kind.Name(), Purposes: strings.Join(ps, "、")})
 	}
-	slices.SortFunc(d.Funds, func(a, b fundRow) int { return cmp.Compare(a.Code, b.Code) })
+	slices.SortFunc(d.Funds, func(a, b adminFundRow) int { return cmp.Compare(a.Code, b.Code) })
 	s.render(w, r, http.StatusOK, "admin_funds", page{Title: "资金来源", Menu: "admin", Data: d})
 }
 

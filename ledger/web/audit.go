@@ -5,6 +5,7 @@ package web
 func (s *Server) auditRoutes() {
 	s.mux.Handle("GET /audit", s.auth(s.auditOverview))
 	s.mux.Handle("POST /audit/run", s.auth(s.auditRun))
+	s.mux.Handle("POST /audit/verify", s.auth(s.auditVerify))
 	s.mux.Handle("GET /audit/search", s.auth(s.auditSearch))
 	s.mux.Handle("GET /audit/rollup", s.auth(s.auditRollup))
 	s.mux.Handle("GET /audit/rollup.xlsx", s.auth(s.auditRollupWorkbook))

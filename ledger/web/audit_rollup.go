@@ -28,6 +28,11 @@ func (s *Server) rollup(r *http.Request) (string, *report.Rollup, error) {
 	if err := ledger.CanAudit(rq.user, "read the roll-up across books"); err != nil {
 		return "", nil, err
 	}
+	// The roll-up's figures are whole books': a user of one branch would
+	// read the other branches' money through them.
+	if rq.user.Scope != "" {
+		return "", nil, ledger.Errorf(ledger.EForbidden, "user", "%s may act only within %s; the roll-up across books shows whole books", rq.user.Name, rq.user.Scope)
+	}
 	period, pr, err := s.overviewPeriod(r)
 	if err != nil {
 		return "", nil, err

@@ -25,6 +25,11 @@ type auditSearchData struct {
 	Repeat          bool
 	Searched        bool
 	Rows            []searchPayment
+	// A saved query's: its name and title, and the payments it found
+	// (cash, split; repeat fills Rows).
+	Saved, SavedTitle string
+	Payments          []postgres.Payment
+	Saves             []savedQueryCount // the saved queries' links (without counts)
 }
 
 // looksLikeID tells an ID number (15 or 18 characters, digits with a
@@ -49,7 +54,40 @@ func (s *Server) auditSearch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	d := auditSearchData{Q: strings.TrimSpace(q.Get("q")), Period: q.Get("period"), Days: q.Get("days"), Repeat: q.Get("repeat") != ""}
+	d := auditSearchData{Q: strings.TrimSpace(q.Get("q")), Period: q.Get("period"), Days: q.Get("days"), Repeat: q.Get("repeat") != "", Saved: q.Get("saved")}
+	period := d.Period
+	if period == "" {
+		period = ledger.InZone(s.db.Now(), s.opt.TimeZone).Format("2006-01")
+	}
+	for _, n := range []string{savedRepeat, savedCash, savedSplit} {
+		d.Saves = append(d.Saves, savedQueryCount{Name: n, Title: savedQueryNames[n], Link: savedLink(n, period)})
+	}
+	switch d.Saved {
+	case "", savedRepeat:
+	case savedCash, savedSplit:
+		pr, err := ledger.ParsePeriod(period)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		cash, split, err := s.savedPayments(r.Context(), s.reader(r.Context()), rq, pr)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		d.Payments, d.Searched, d.Period, d.SavedTitle = cash, true, period, savedQueryNames[d.Saved]
+		if d.Saved == savedSplit {
+			d.Payments = split
+		}
+		s.render(w, r, http.StatusOK, "audit_search", page{Title: "审计查询 · " + d.SavedTitle, Menu: "audit", Data: d})
+		return
+	default:
+		s.fail(w, r, ledger.Errorf(ledger.ENotFound, "saved", "no saved query %q", d.Saved))
+		return
+	}
+	if d.Saved == savedRepeat {
+		d.Repeat, d.SavedTitle = true, savedQueryNames[savedRepeat]
+	}
 	if d.Q == "" && !d.Repeat {
 		s.render(w, r, http.StatusOK, "audit_search", page{Title: "审计查询", Menu: "audit", Data: d})
 		return
@@ -83,12 +121,7 @@ func (s *Server) auditSearch(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	var rows []postgres.BeneficiaryPayment
-	for _, p := range ps {
-		if rq.user.Scope == "" || p.Org != "" && rq.books.InScope(rq.user.Scope, p.Org) {
-			rows = append(rows, p)
-		}
-	}
+	rows := inScope(rq, ps)
 	if d.Repeat {
 		rows = paidMoreThanOnce(rows, days)
 	}

@@ -127,7 +127,7 @@ func TestAuditOverview(t *testing.T) {
 	p := b.get("/audit?period=2020-02")
 	wantStatus(t, p, http.StatusOK, "the overview")
 	wantBody(t, p, "the overview", "审计总览", "90,000.00", "玖万元整", "1,234.50", "本期间尚未执行", "重新执行审计", "未封存")
-	link := "/vouchers?" + url.Values{"period": {"2020-02"}, "purpose": {string(ledger.Procurement)}, "status": {"posted"}}.Encode()
+	link := "/vouchers?" + url.Values{"period": {"2020-02"}, "account": {"5001"}, "kind": {"special"}, "purpose": {string(ledger.Procurement)}, "status": {"posted"}}.Encode()
 	wantBody(t, p, "the overview", `href="`+strings.ReplaceAll(link, "&", "&amp;")+`"`)
 	// The figure's link yields exactly the vouchers behind it.
 	p = b.get(link)
@@ -136,8 +136,8 @@ func TestAuditOverview(t *testing.T) {
 	wantNot(t, p, "the vouchers of 物资采购", fmt.Sprintf(`href="/vouchers/%d"`, e.receive.ID), fmt.Sprintf(`href="/vouchers/%d"`, e.sibling.ID))
 
 	// FY-CP-01 received 5,000.00 and spent 1,234.50: 3,765.50 unspent.
-	unspent := "/vouchers?" + url.Values{"org": {"FY-CP-01"}, "status": {"posted"}, "to": {"2020-02-29"}}.Encode()
-	wantBody(t, b.get("/audit?period=2020-02"), "the overview", `href="`+strings.ReplaceAll(unspent, "&", "&amp;")+`" class="figure">3,765.50</a>`)
+	unspent := "/vouchers?" + url.Values{"org": {"FY-CP-01"}, "own": {"1"}, "kind": {"special"}, "account": {ledger.AcctPending}, "status": {"posted"}, "to": {"2020-02-29"}}.Encode()
+	wantBody(t, b.get("/audit?period=2020-02"), "the overview", `href="`+strings.ReplaceAll(unspent, "&", "&amp;")+`" class="figure" data-measure="debit-credit">3,765.50</a>`)
 
 	// An officer has no overview and may not run the rules.
 	o := e.login("wangfang")

@@ -21,6 +21,7 @@ const exportRowsMax = 20000
 // searchForm is the filter of 凭证查询 as the form holds it.
 type searchForm struct {
 	Period, From, To, Number, Summary, Payee, AmountMin, AmountMax, Org, Fund, Purpose, Status, Maker string
+	Drill                                                                                             drillForm
 }
 
 type searchData struct {
@@ -44,8 +45,11 @@ var searchFlows = []string{ledger.FlowReceive, ledger.FlowMatch, ledger.FlowAllo
 // parseSearch reads the filter of r's query into a search for the user;
 // a scoped user's organisation filter stays within the scope.
 func (s *Server) parseSearch(r *http.Request) (searchForm, postgres.VoucherSearch, error) {
-	rq := current(r)
-	q := r.URL.Query()
+	return parseSearchQuery(current(r), r.URL.Query())
+}
+
+// parseSearchQuery reads the filter of q for the user of rq.
+func parseSearchQuery(rq *request, q url.Values) (searchForm, postgres.VoucherSearch, error) {
 	f := searchForm{Period: q.Get("period"), From: q.Get("from"), To: q.Get("to"), Number: q.Get("number"), Summary: strings.TrimSpace(q.Get("summary")),
 		Payee: strings.TrimSpace(q.Get("payee")), AmountMin: q.Get("amount_min"), AmountMax: q.Get("amount_max"), Org: q.Get("org"),
 		Fund: q.Get("fund"), Purpose: q.Get("purpose"), Status: q.Get("status"), Maker: q.Get("maker")}
@@ -118,6 +122,9 @@ func (s *Server) parseSearch(r *http.Request) (searchForm, postgres.VoucherSearc
 		}
 		vs.Flows = append(vs.Flows, fl)
 	}
+	if err := parseDrill(q, rq.books, &f.Drill, &vs); err != nil {
+		return f, vs, err
+	}
 	if a := q.Get("after"); a != "" {
 		if vs.AfterID, err = strconv.ParseInt(a, 10, 64); err != nil || vs.AfterID < 0 {
 			return f, vs, ledger.Errorf(ledger.EInvalid, "after", "after is the last id of the previous page")
@@ -138,6 +145,14 @@ func (s *Server) vouchers(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	if form.Drill.active() {
+		sum, err := s.db.SumVouchers(r.Context(), f)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		form.Drill.setSum(sum)
 	}
 	d := searchData{Form: form, Purposes: []ledger.Purpose{ledger.Procurement, ledger.Condolence, ledger.Relief}}
 	for _, v := range vs {

@@ -166,6 +166,7 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /vouchers/import", s.auth(s.importUpload))
 	s.mux.Handle("GET /vouchers/{id}", s.auth(s.voucher))
 	s.mux.Handle("GET /vouchers/{id}/print", s.auth(s.printVoucher))
+	s.mux.Handle("GET /vouchers/{id}/files/{no}", s.auth(s.voucherFile))
 	s.mux.Handle("POST /vouchers/{id}/{act}", s.auth(s.act))
 	s.mux.Handle("GET /books/balances", s.auth(s.balancesPage))
 	s.mux.Handle("GET /books/ledger", s.auth(s.ledgerPage))
@@ -182,7 +183,7 @@ func (s *Server) routes() {
 func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-src 'self'; object-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Content-Type-Options", "nosniff")
