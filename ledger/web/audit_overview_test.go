@@ -82,8 +82,12 @@ func TestVoucherFilesInPage(t *testing.T) {
 	// The sibling branch's officer may not read FY-CP-01's voucher, nor its files.
 	o := e.login("cp02officer")
 	wantStatus(t, o.get(fmt.Sprintf("/vouchers/%d/files/1", e.spend.ID)), http.StatusForbidden, "another branch's file")
-	// A voucher without files shows no section.
-	wantNot(t, b.get(fmt.Sprintf("/vouchers/%d", e.receive.ID)), "a voucher without files", "原始凭证附件")
+	// A voucher without files says so and shows no preview.
+	none := b.get(fmt.Sprintf("/vouchers/%d", e.receive.ID))
+	wantNot(t, none, "a voucher without files", "附件预览")
+	if !strings.Contains(none.body, "没有附件") {
+		t.Errorf("a voucher without files does not say 没有附件")
+	}
 }
 
 // The roll-up's figures are whole books': an auditor of one branch is
