@@ -56,6 +56,10 @@ type VoucherSearch struct {
 	// Flows are the flows (ledger.FlowReceive …) of the vouchers, a red
 	// reversal counting as the flow of the voucher it cancels.
 	Flows []string
+
+	// Beneficiaries selects the vouchers that pay beneficiaries (T6): the
+	// voucher, or the one a red voucher reverses, lists them.
+	Beneficiaries bool
 }
 
 // likePattern escapes s for LIKE and wraps it in %.
@@ -121,6 +125,9 @@ func (db *DB) SearchVouchers(ctx context.Context, f VoucherSearch) ([]*ledger.Vo
 	}
 	if len(f.Flows) > 0 {
 		add(`(v.flow = ANY(?) OR EXISTS (SELECT 1 FROM vouchers o WHERE o.book = v.book AND o.id = v.reversal_of AND o.flow = ANY($`+fmt.Sprint(len(args)+1)+`)))`, f.Flows)
+	}
+	if f.Beneficiaries {
+		where = append(where, payingBeneficiariesSQL)
 	}
 	if f.AfterID > 0 {
 		add("v.id > ?", f.AfterID)

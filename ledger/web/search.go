@@ -118,6 +118,9 @@ func (s *Server) parseSearch(r *http.Request) (searchForm, postgres.VoucherSearc
 		}
 		vs.Flows = append(vs.Flows, fl)
 	}
+	if err := parseHas(q, &vs); err != nil {
+		return f, vs, err
+	}
 	if a := q.Get("after"); a != "" {
 		if vs.AfterID, err = strconv.ParseInt(a, 10, 64); err != nil || vs.AfterID < 0 {
 			return f, vs, ledger.Errorf(ledger.EInvalid, "after", "after is the last id of the previous page")
