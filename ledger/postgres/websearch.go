@@ -64,6 +64,10 @@ type VoucherSearch struct {
 	Kinds       []string // the line's fund is of one of these kinds
 	Side        string   // debit or credit: the line is on that side
 	OrgOnly     bool     // Org is the line's organisation itself, not its subtree
+
+	// Beneficiaries selects the vouchers that pay beneficiaries (T6): the
+	// voucher, or the one a red voucher reverses, lists them.
+	Beneficiaries bool
 }
 
 // likePattern escapes s for LIKE and wraps it in %.
@@ -139,6 +143,9 @@ func (f *VoucherSearch) where() ([]string, []any) {
 	}
 	if len(f.Flows) > 0 {
 		add(`(v.flow = ANY(?) OR EXISTS (SELECT 1 FROM vouchers o WHERE o.book = v.book AND o.id = v.reversal_of AND o.flow = ANY($`+fmt.Sprint(len(args)+1)+`)))`, f.Flows)
+	}
+	if f.Beneficiaries {
+		where = append(where, payingBeneficiariesSQL)
 	}
 	if f.AfterID > 0 {
 		add("v.id > ?", f.AfterID)

@@ -518,7 +518,7 @@ func (b *tableBuilder) t6(d *report.AuditData) error {
 	}
 	row := blanks(14)
 	row[0] = txt("合计")
-	row[7] = money(total) // no filter of 凭证查询 selects exactly the payments to beneficiaries
+	row[7] = linked(money(total), b.vouchers("", nil, url.Values{"has": {hasBeneficiaries}}))
 	b.add("total", row...)
 	return nil
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -197,7 +198,7 @@ func (s *Server) batchData(ctx context.Context, rq *request, p ledger.PeriodRang
 		}
 	}
 	for _, l := range s.opt.Batch.Layouts {
-		d.Layouts = append(d.Layouts, batchLayout{Name: l.Name, Title: layoutTitle(l)})
+		d.Layouts = append(d.Layouts, batchLayout{Name: l.Name, Title: layoutTitle(l), Description: cmp.Or(l.Description, l.Name)})
 	}
 	d.CanUpload = d.CanAct && d.Status != "closed" && len(d.Layouts) > 0
 	return d, nil

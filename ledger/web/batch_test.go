@@ -275,7 +275,8 @@ func TestBatchPages(t *testing.T) {
 	p = s.get("/batch?period=2020-02")
 	wantStatus(t, p, http.StatusOK, "the admin's /batch")
 	wantBody(t, p, "the admin's /batch", "已结账", `action="/batch/reopen"`, "结账", "系统（定时批处理）",
-		"bank-statement-2020-02.csv（格式 icbc", "全部通过，已结账")
+		"bank-statement-2020-02.csv（格式：工商银行企业网银账户明细（借方发生额/贷方发生额），", "全部通过，已结账")
+	wantNot(t, p, "the admin's /batch", "格式 icbc", "格式：icbc")
 	wantNot(t, p, "the admin's /batch of a closed month", `action="/batch/close"`, `action="/batch/statement"`)
 	wantStatus(t, s.get("/batch?period=2020-13"), http.StatusUnprocessableEntity, "a bad month")
 	wantStatus(t, s.get("/batch?period=2020"), http.StatusUnprocessableEntity, "a year")

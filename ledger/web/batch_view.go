@@ -17,7 +17,7 @@ import (
 // The view of /batch: the month's state and the result of a run, every
 // word in Chinese.
 
-type batchLayout struct{ Name, Title string }
+type batchLayout struct{ Name, Title, Description string }
 
 // batchEvent is a close or re-open of the month.
 type batchEvent struct {

@@ -125,6 +125,9 @@ func parseSearchQuery(rq *request, q url.Values) (searchForm, postgres.VoucherSe
 	if err := parseDrill(q, rq.books, &f.Drill, &vs); err != nil {
 		return f, vs, err
 	}
+	if err := parseHas(q, &vs); err != nil {
+		return f, vs, err
+	}
 	if a := q.Get("after"); a != "" {
 		if vs.AfterID, err = strconv.ParseInt(a, 10, 64); err != nil || vs.AfterID < 0 {
 			return f, vs, ledger.Errorf(ledger.EInvalid, "after", "after is the last id of the previous page")

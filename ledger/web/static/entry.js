@@ -87,9 +87,28 @@
     tr.querySelector(".summary").value = last.querySelector(".summary").value;
     tr.querySelector(".org").value = last.querySelector(".org").value;
     tr.querySelector(".fund").value = last.querySelector(".fund").value;
+    tr.querySelectorAll(".account, .org, .fund").forEach(showName);
     body.appendChild(tr);
     return tr;
   }
+
+  // showName writes the name of the code typed in a picker (科目, 党组织,
+  // 资金来源) beside it, as its list names it.
+  function showName(inp) {
+    var span = inp.parentNode.querySelector(".code-name"), dl = inp.list, v = inp.value.trim(), name = "";
+    if (!span || !dl) { return; }
+    for (var i = 0; i < dl.options.length; i++) {
+      if (dl.options[i].value === v) {
+        name = dl.options[i].textContent;
+        if (name.indexOf(v + " ") === 0) { name = name.slice(v.length + 1); }
+        break;
+      }
+    }
+    span.textContent = name;
+  }
+  body.addEventListener("input", function (e) {
+    if (e.target.matches(".account, .org, .fund")) { showName(e.target); }
+  });
 
   form.addEventListener("input", recalc);
   form.addEventListener("change", recalc);
