@@ -138,22 +138,28 @@ func (db *DB) Ledger(ctx context.Context, q LedgerQuery) (LedgerPage, error) {
 	if q.After != nil {
 		c = *q.After
 	}
-	// The lines of the key come by the index voucher_lines_key (book,
-	// account, org, fund); each joins its voucher by the primary key.
+	// The key's own lines come first, by the index voucher_lines_key
+	// (book, account, org, fund), whatever their dates; each then reads
+	// its voucher by the primary key (the lateral subquery is kept as it
+	// is written: a nested loop, never a scan of the month's vouchers to
+	// hash them). A page and its sums cost the key's lines, not the
+	// month's.
 	w := lineFilter{args: []any{q.Book, q.Account, q.YearStart, q.From, q.To, q.After != nil, c.Date, c.Number, c.VoucherID, c.LineNo}}
 	w.orgsFund(q.Orgs, q.Fund)
-	sums := `SELECT
-			coalesce(sum(l.debit_fen) FILTER (WHERE v.date >= $4), 0), coalesce(sum(l.credit_fen) FILTER (WHERE v.date >= $4), 0),
-			coalesce(sum(l.debit_fen), 0), coalesce(sum(l.credit_fen), 0),
-			coalesce(sum(l.debit_fen - l.credit_fen) FILTER (WHERE v.date < $4), 0),
-			coalesce(sum(l.debit_fen - l.credit_fen) FILTER (WHERE $6 AND v.date >= $4 AND (v.date, v.number, v.id, l.line_no) <= ($7, $8, $9, $10)), 0)
-		FROM voucher_lines l JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id
-		WHERE l.book = $1 AND l.account = $2 AND v.status = 'posted' AND v.date BETWEEN $3 AND $5` + w.sql
-	page := `SELECT v.date, v.number, v.id, l.line_no, v.type, coalesce(nullif(l.summary, ''), v.summary), l.debit_fen, l.credit_fen
-		FROM voucher_lines l JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id
-		WHERE l.book = $1 AND l.account = $2 AND v.status = 'posted' AND v.date BETWEEN $4 AND $5 AND $3::date IS NOT NULL
-		  AND (NOT $6 OR (v.date, v.number, v.id, l.line_no) > ($7, $8, $9, $10))` + w.sql +
-		` ORDER BY v.date, v.number, v.id, l.line_no LIMIT ` + strconv.Itoa(q.Limit+1)
+	keyLines := `WITH k AS MATERIALIZED (SELECT l.voucher_id, l.line_no, l.summary, l.debit_fen, l.credit_fen FROM voucher_lines l
+			WHERE l.book = $1 AND l.account = $2` + w.sql + `)`
+	vouchersOf := ` FROM k CROSS JOIN LATERAL (SELECT v.date, v.number, v.id, v.type, v.summary FROM vouchers v
+			WHERE v.book = $1 AND v.id = k.voucher_id AND v.status = 'posted' AND v.date BETWEEN %s AND $5 OFFSET 0) v`
+	sums := keyLines + `SELECT
+			coalesce(sum(k.debit_fen) FILTER (WHERE v.date >= $4), 0), coalesce(sum(k.credit_fen) FILTER (WHERE v.date >= $4), 0),
+			coalesce(sum(k.debit_fen), 0), coalesce(sum(k.credit_fen), 0),
+			coalesce(sum(k.debit_fen - k.credit_fen) FILTER (WHERE v.date < $4), 0),
+			coalesce(sum(k.debit_fen - k.credit_fen) FILTER (WHERE $6 AND v.date >= $4 AND (v.date, v.number, v.id, k.line_no) <= ($7, $8, $9, $10)), 0)` +
+		strings.Replace(vouchersOf, "%s", "$3", 1)
+	page := keyLines + `SELECT v.date, v.number, v.id, k.line_no, v.type, coalesce(nullif(k.summary, ''), v.summary), k.debit_fen, k.credit_fen` +
+		strings.Replace(vouchersOf, "%s", "$4", 1) + `
+		WHERE $3::date IS NOT NULL AND (NOT $6 OR (v.date, v.number, v.id, k.line_no) > ($7, $8, $9, $10))
+		ORDER BY v.date, v.number, v.id, k.line_no LIMIT ` + strconv.Itoa(q.Limit+1)
 	var p LedgerPage
 	err := db.runTx(ctx, func(tx pgx.Tx) error {
 		p = LedgerPage{}
