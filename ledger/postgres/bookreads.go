@@ -142,48 +142,59 @@ func (db *DB) Ledger(ctx context.Context, q LedgerQuery) (LedgerPage, error) {
 	// (book, account, org, fund), whatever their dates; each then reads
 	// its voucher by the primary key (the lateral subquery is kept as it
 	// is written: a nested loop, never a scan of the month's vouchers to
-	// hash them). A page and its sums cost the key's lines, not the
-	// month's.
+	// hash them). The year's posted lines of the key (j) are read once;
+	// the sums and the page both come from them, in one statement. A page
+	// costs the key's lines, not the month's.
 	w := lineFilter{args: []any{q.Book, q.Account, q.YearStart, q.From, q.To, q.After != nil, c.Date, c.Number, c.VoucherID, c.LineNo}}
 	w.orgsFund(q.Orgs, q.Fund)
-	keyLines := `WITH k AS MATERIALIZED (SELECT l.voucher_id, l.line_no, l.summary, l.debit_fen, l.credit_fen FROM voucher_lines l
-			WHERE l.book = $1 AND l.account = $2` + w.sql + `)`
-	vouchersOf := ` FROM k CROSS JOIN LATERAL (SELECT v.date, v.number, v.id, v.type, v.summary FROM vouchers v
-			WHERE v.book = $1 AND v.id = k.voucher_id AND v.status = 'posted' AND v.date BETWEEN %s AND $5 OFFSET 0) v`
-	sums := keyLines + `SELECT
-			coalesce(sum(k.debit_fen) FILTER (WHERE v.date >= $4), 0), coalesce(sum(k.credit_fen) FILTER (WHERE v.date >= $4), 0),
-			coalesce(sum(k.debit_fen), 0), coalesce(sum(k.credit_fen), 0),
-			coalesce(sum(k.debit_fen - k.credit_fen) FILTER (WHERE v.date < $4), 0),
-			coalesce(sum(k.debit_fen - k.credit_fen) FILTER (WHERE $6 AND v.date >= $4 AND (v.date, v.number, v.id, k.line_no) <= ($7, $8, $9, $10)), 0)` +
-		strings.Replace(vouchersOf, "%s", "$3", 1)
-	page := keyLines + `SELECT v.date, v.number, v.id, k.line_no, v.type, coalesce(nullif(k.summary, ''), v.summary), k.debit_fen, k.credit_fen` +
-		strings.Replace(vouchersOf, "%s", "$4", 1) + `
-		WHERE $3::date IS NOT NULL AND (NOT $6 OR (v.date, v.number, v.id, k.line_no) > ($7, $8, $9, $10))
-		ORDER BY v.date, v.number, v.id, k.line_no LIMIT ` + strconv.Itoa(q.Limit+1)
+	query := `WITH k AS MATERIALIZED (SELECT l.voucher_id, l.line_no, l.summary, l.debit_fen, l.credit_fen FROM voucher_lines l
+			WHERE l.book = $1 AND l.account = $2` + w.sql + `),
+		j AS MATERIALIZED (SELECT v.date, v.number, v.id, k.line_no, v.type, coalesce(nullif(k.summary, ''), v.summary) AS summary, k.debit_fen, k.credit_fen
+			FROM k CROSS JOIN LATERAL (SELECT v.date, v.number, v.id, v.type, v.summary FROM vouchers v
+				WHERE v.book = $1 AND v.id = k.voucher_id AND v.status = 'posted' AND v.date BETWEEN $3 AND $5 OFFSET 0) v),
+		s AS (SELECT
+			coalesce(sum(debit_fen) FILTER (WHERE date >= $4), 0) AS md, coalesce(sum(credit_fen) FILTER (WHERE date >= $4), 0) AS mc,
+			coalesce(sum(debit_fen), 0) AS yd, coalesce(sum(credit_fen), 0) AS yc,
+			coalesce(sum(debit_fen - credit_fen) FILTER (WHERE date < $4), 0) AS bm,
+			coalesce(sum(debit_fen - credit_fen) FILTER (WHERE $6 AND date >= $4 AND (date, number, id, line_no) <= ($7, $8, $9, $10)), 0) AS bp
+			FROM j)
+		SELECT s.md, s.mc, s.yd, s.yc, s.bm, s.bp, p.date, p.number, p.id, p.line_no, p.type, p.summary, p.debit_fen, p.credit_fen
+		FROM s LEFT JOIN LATERAL (SELECT * FROM j WHERE date >= $4 AND (NOT $6 OR (date, number, id, line_no) > ($7, $8, $9, $10))
+			ORDER BY date, number, id, line_no LIMIT ` + strconv.Itoa(q.Limit+1) + `) p ON true
+		ORDER BY p.date, p.number, p.id, p.line_no`
 	var p LedgerPage
 	err := db.runTx(ctx, func(tx pgx.Tx) error {
 		p = LedgerPage{}
 		if _, err := tx.Exec(ctx, interactive); err != nil {
 			return err
 		}
-		var md, mc, yd, yc, bm, bp int64
-		if err := tx.QueryRow(ctx, sums, w.args...).Scan(&md, &mc, &yd, &yc, &bm, &bp); err != nil {
-			return err
-		}
-		p.MonthDebit, p.MonthCredit, p.YearDebit, p.YearCredit = ledger.FromFen(md), ledger.FromFen(mc), ledger.FromFen(yd), ledger.FromFen(yc)
-		p.BeforeMonth, p.BeforePage = ledger.FromFen(bm), ledger.FromFen(bp)
-		rows, err := tx.Query(ctx, page, w.args...)
+		rows, err := tx.Query(ctx, query, w.args...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var l LedgerLine
-			var d, cr int64
-			if err := rows.Scan(&l.Date, &l.Number, &l.VoucherID, &l.LineNo, &l.Type, &l.Summary, &d, &cr); err != nil {
+			var md, mc, yd, yc, bm, bp int64
+			var (
+				l      LedgerLine
+				date   *time.Time
+				number *int
+				id     *int64
+				lineNo *int
+				typ    *string
+				sum    *string
+				d, cr  *int64
+			)
+			if err := rows.Scan(&md, &mc, &yd, &yc, &bm, &bp, &date, &number, &id, &lineNo, &typ, &sum, &d, &cr); err != nil {
 				return err
 			}
-			l.Debit, l.Credit = ledger.FromFen(d), ledger.FromFen(cr)
+			p.MonthDebit, p.MonthCredit, p.YearDebit, p.YearCredit = ledger.FromFen(md), ledger.FromFen(mc), ledger.FromFen(yd), ledger.FromFen(yc)
+			p.BeforeMonth, p.BeforePage = ledger.FromFen(bm), ledger.FromFen(bp)
+			if date == nil { // no line on the page: the sums' row alone
+				continue
+			}
+			l.Date, l.Number, l.VoucherID, l.LineNo, l.Type, l.Summary = *date, *number, *id, *lineNo, *typ, *sum
+			l.Debit, l.Credit = ledger.FromFen(*d), ledger.FromFen(*cr)
 			p.Lines = append(p.Lines, l)
 		}
 		return rows.Err()
