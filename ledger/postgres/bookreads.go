@@ -117,7 +117,8 @@ func (l LedgerLine) Word() string {
 }
 
 // LedgerPage is a page of a 明细账 with the sums the page needs: the
-// month's and the year's debits and credits, what the year's lines before
+// month's and the year's debits and credits, the balance at the month's
+// end, what the year's lines before
 // From and the month's lines before the page move the balance by
 // (debit-positive), and whether lines follow the page.
 type LedgerPage struct {
@@ -126,6 +127,7 @@ type LedgerPage struct {
 	YearDebit, YearCredit   ledger.Money
 	BeforeMonth             ledger.Money // the year's lines dated before From
 	BeforePage              ledger.Money // the month's lines before the page's first
+	Closing                 ledger.Money // the key's balance at the end of To (debit-positive)
 	More                    bool
 }
 
@@ -138,46 +140,66 @@ func (db *DB) Ledger(ctx context.Context, q LedgerQuery) (LedgerPage, error) {
 	if q.After != nil {
 		c = *q.After
 	}
-	// The lines of the key come by the index voucher_lines_key (book,
-	// account, org, fund); each joins its voucher by the primary key.
+	// The key's own lines come first, by the index voucher_lines_key
+	// (book, account, org, fund), whatever their dates; each then reads
+	// its voucher by the primary key (the lateral subquery is kept as it
+	// is written: a nested loop, never a scan of the month's vouchers to
+	// hash them). The year's posted lines of the key (j) are read once;
+	// the sums and the page both come from them, in one statement. The
+	// closing balance is the key's stored balances less its lines dated
+	// after To. A page costs the key's lines, not the month's.
 	w := lineFilter{args: []any{q.Book, q.Account, q.YearStart, q.From, q.To, q.After != nil, c.Date, c.Number, c.VoucherID, c.LineNo}}
 	w.orgsFund(q.Orgs, q.Fund)
-	sums := `SELECT
-			coalesce(sum(l.debit_fen) FILTER (WHERE v.date >= $4), 0), coalesce(sum(l.credit_fen) FILTER (WHERE v.date >= $4), 0),
-			coalesce(sum(l.debit_fen), 0), coalesce(sum(l.credit_fen), 0),
-			coalesce(sum(l.debit_fen - l.credit_fen) FILTER (WHERE v.date < $4), 0),
-			coalesce(sum(l.debit_fen - l.credit_fen) FILTER (WHERE $6 AND v.date >= $4 AND (v.date, v.number, v.id, l.line_no) <= ($7, $8, $9, $10)), 0)
-		FROM voucher_lines l JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id
-		WHERE l.book = $1 AND l.account = $2 AND v.status = 'posted' AND v.date BETWEEN $3 AND $5` + w.sql
-	page := `SELECT v.date, v.number, v.id, l.line_no, v.type, coalesce(nullif(l.summary, ''), v.summary), l.debit_fen, l.credit_fen
-		FROM voucher_lines l JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id
-		WHERE l.book = $1 AND l.account = $2 AND v.status = 'posted' AND v.date BETWEEN $4 AND $5 AND $3::date IS NOT NULL
-		  AND (NOT $6 OR (v.date, v.number, v.id, l.line_no) > ($7, $8, $9, $10))` + w.sql +
-		` ORDER BY v.date, v.number, v.id, l.line_no LIMIT ` + strconv.Itoa(q.Limit+1)
+	query := `WITH k AS MATERIALIZED (SELECT l.voucher_id, l.line_no, l.summary, l.debit_fen, l.credit_fen FROM voucher_lines l
+			WHERE l.book = $1 AND l.account = $2` + w.sql + `),
+		j AS MATERIALIZED (SELECT v.date, v.number, v.id, k.line_no, v.type, coalesce(nullif(k.summary, ''), v.summary) AS summary, k.debit_fen, k.credit_fen
+			FROM k CROSS JOIN LATERAL (SELECT v.date, v.number, v.id, v.type, v.summary FROM vouchers v
+				WHERE v.book = $1 AND v.id = k.voucher_id AND v.status = 'posted' AND v.date >= $3 OFFSET 0) v),
+		s AS (SELECT
+			coalesce(sum(debit_fen) FILTER (WHERE date BETWEEN $4 AND $5), 0) AS md, coalesce(sum(credit_fen) FILTER (WHERE date BETWEEN $4 AND $5), 0) AS mc,
+			coalesce(sum(debit_fen) FILTER (WHERE date <= $5), 0) AS yd, coalesce(sum(credit_fen) FILTER (WHERE date <= $5), 0) AS yc,
+			coalesce(sum(debit_fen - credit_fen) FILTER (WHERE date < $4), 0) AS bm,
+			coalesce(sum(debit_fen - credit_fen) FILTER (WHERE $6 AND date BETWEEN $4 AND $5 AND (date, number, id, line_no) <= ($7, $8, $9, $10)), 0) AS bp,
+			(SELECT coalesce(sum(b.balance_fen), 0) FROM balances b WHERE b.book = $1 AND b.account = $2` + strings.ReplaceAll(w.sql, "l.", "b.") + `)
+				- coalesce(sum(debit_fen - credit_fen) FILTER (WHERE date > $5), 0) AS cl
+			FROM j)
+		SELECT s.md, s.mc, s.yd, s.yc, s.bm, s.bp, s.cl, p.date, p.number, p.id, p.line_no, p.type, p.summary, p.debit_fen, p.credit_fen
+		FROM s LEFT JOIN LATERAL (SELECT * FROM j WHERE date BETWEEN $4 AND $5 AND (NOT $6 OR (date, number, id, line_no) > ($7, $8, $9, $10))
+			ORDER BY date, number, id, line_no LIMIT ` + strconv.Itoa(q.Limit+1) + `) p ON true
+		ORDER BY p.date, p.number, p.id, p.line_no`
 	var p LedgerPage
 	err := db.runTx(ctx, func(tx pgx.Tx) error {
 		p = LedgerPage{}
 		if _, err := tx.Exec(ctx, interactive); err != nil {
 			return err
 		}
-		var md, mc, yd, yc, bm, bp int64
-		if err := tx.QueryRow(ctx, sums, w.args...).Scan(&md, &mc, &yd, &yc, &bm, &bp); err != nil {
-			return err
-		}
-		p.MonthDebit, p.MonthCredit, p.YearDebit, p.YearCredit = ledger.FromFen(md), ledger.FromFen(mc), ledger.FromFen(yd), ledger.FromFen(yc)
-		p.BeforeMonth, p.BeforePage = ledger.FromFen(bm), ledger.FromFen(bp)
-		rows, err := tx.Query(ctx, page, w.args...)
+		rows, err := tx.Query(ctx, query, w.args...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var l LedgerLine
-			var d, cr int64
-			if err := rows.Scan(&l.Date, &l.Number, &l.VoucherID, &l.LineNo, &l.Type, &l.Summary, &d, &cr); err != nil {
+			var md, mc, yd, yc, bm, bp, cl int64
+			var (
+				l      LedgerLine
+				date   *time.Time
+				number *int
+				id     *int64
+				lineNo *int
+				typ    *string
+				sum    *string
+				d, cr  *int64
+			)
+			if err := rows.Scan(&md, &mc, &yd, &yc, &bm, &bp, &cl, &date, &number, &id, &lineNo, &typ, &sum, &d, &cr); err != nil {
 				return err
 			}
-			l.Debit, l.Credit = ledger.FromFen(d), ledger.FromFen(cr)
+			p.MonthDebit, p.MonthCredit, p.YearDebit, p.YearCredit = ledger.FromFen(md), ledger.FromFen(mc), ledger.FromFen(yd), ledger.FromFen(yc)
+			p.BeforeMonth, p.BeforePage, p.Closing = ledger.FromFen(bm), ledger.FromFen(bp), ledger.FromFen(cl)
+			if date == nil { // no line on the page: the sums' row alone
+				continue
+			}
+			l.Date, l.Number, l.VoucherID, l.LineNo, l.Type, l.Summary = *date, *number, *id, *lineNo, *typ, *sum
+			l.Debit, l.Credit = ledger.FromFen(*d), ledger.FromFen(*cr)
 			p.Lines = append(p.Lines, l)
 		}
 		return rows.Err()

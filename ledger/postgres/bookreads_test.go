@@ -190,6 +190,17 @@ func TestBookReadsAgreeWithGoSums(t *testing.T) {
 			md, mc = md+d, mc+c
 			want = append(want, fmt.Sprintf("%s %d %d", x.v.Word(), d, c))
 		}
+		// The closing balance agrees with the stored balances as of To.
+		bals, err := f.db.Balances(f.ctx, book, org, "", q.To)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var closing int64
+		for _, b := range bals {
+			if b.Account == ledger.AcctPending {
+				closing += b.Own.Fen()
+			}
+		}
 		var got []string
 		var before int64
 		for page := 0; ; page++ {
@@ -200,6 +211,9 @@ func TestBookReadsAgreeWithGoSums(t *testing.T) {
 			if p.MonthDebit.Fen() != md || p.MonthCredit.Fen() != mc || p.YearDebit.Fen() != yd || p.YearCredit.Fen() != yc || p.BeforeMonth.Fen() != bm {
 				t.Errorf("ledger %q page %d sums: month %s/%s year %s/%s before %s; want %d/%d %d/%d %d", org, page,
 					p.MonthDebit, p.MonthCredit, p.YearDebit, p.YearCredit, p.BeforeMonth, md, mc, yd, yc, bm)
+			}
+			if p.Closing.Fen() != closing {
+				t.Errorf("ledger %q page %d: closing %s, want %d (the stored balances)", org, page, p.Closing, closing)
 			}
 			if p.BeforePage.Fen() != before {
 				t.Errorf("ledger %q page %d: before the page %s, want %d", org, page, p.BeforePage, before)
@@ -216,6 +230,31 @@ func TestBookReadsAgreeWithGoSums(t *testing.T) {
 		}
 		if len(want) < 2 || org == "" && len(want) <= q.Limit || fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("ledger %q lines:\n got %v\nwant %v", org, got, want)
+		}
+	}
+
+	// The closing balance of a month followed by posted lines of the key
+	// (February, with March's): the stored balances less the later lines.
+	for _, org := range []string{"", "FY-CP-02"} {
+		for _, to := range []string{"2020-02-04", "2020-02-29"} {
+			p, err := f.db.Ledger(f.ctx, postgres.LedgerQuery{Book: book, Account: ledger.AcctPending, Orgs: subtree(org),
+				YearStart: day("2020-01-01"), From: day("2020-02-01"), To: day(to), Limit: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			bals, err := f.db.Balances(f.ctx, book, org, "", day(to))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var closing int64
+			for _, b := range bals {
+				if b.Account == ledger.AcctPending {
+					closing += b.Own.Fen()
+				}
+			}
+			if p.Closing.Fen() != closing {
+				t.Errorf("ledger %q to %s: closing %s, want %d (the stored balances)", org, to, p.Closing, closing)
+			}
 		}
 	}
 }

@@ -245,13 +245,13 @@ func (s *Server) ledgerPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	// The balance at the month's end from the stored balances; the rest
-	// is the month's and the year's lines, summed in SQL.
-	closing, err := s.db.Balances(r.Context(), rq.user.Book, org, fund, pr.To)
-	if err != nil {
-		s.fail(w, r, err)
+	if fund != "" && rq.books.Funds[fund] == nil {
+		s.fail(w, r, ledger.Errorf(ledger.ENotFound, "fund", "fund %s does not exist", fund))
 		return
 	}
+	// The balance at the month's end is the key's stored balances less
+	// its later lines; the rest is the month's and the year's lines of
+	// the key, summed in SQL.
 	yearStart := time.Date(pr.From.Year(), 1, 1, 0, 0, 0, 0, pr.From.Location())
 	lp, err := s.db.Ledger(r.Context(), postgres.LedgerQuery{Book: rq.user.Book, Account: account, Fund: fund, Orgs: subtree(rq.books, org),
 		YearStart: yearStart, From: pr.From, To: pr.To, After: after, Limit: ledgerPageSize})
@@ -259,7 +259,7 @@ func (s *Server) ledgerPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	end := sumByAccount(closing)[account]
+	end := lp.Closing
 	opening := end.Sub(lp.MonthDebit).Add(lp.MonthCredit)
 	d := ledgerData{Period: p, Account: account, Org: org, Fund: fund, Opening: direction(opening), Carried: after != nil,
 		MonthDebit: lp.MonthDebit, MonthCredit: lp.MonthCredit, YearDebit: lp.YearDebit, YearCredit: lp.YearCredit, Closing: direction(end)}
