@@ -300,7 +300,7 @@ func TestPrintView(t *testing.T) {
 	b := e.login("wangfang")
 	p := b.get(fmt.Sprintf("/vouchers/%d/print", e.receive.ID))
 	wantStatus(t, p, http.StatusOK, "print")
-	wantBody(t, p, "print", "记 账 凭 证", "玖万元整", "会计主管", "记账：李强", "出纳：赵敏", "审核：李强", "制单：王芳", "layout-paper", "附单据 <b>2</b> 张")
+	wantBody(t, p, "print", "记 账 凭 证", "玖万元整", "会计主管", "记账：李强", "出纳：赵敏", "审核：李强", "制单：王芳", "layout-paper", "附单据 <b>2</b> 张", "人民币玖万元整")
 	wantNot(t, p, "print", `class="topbar"`)
 	wantBody(t, b.get(fmt.Sprintf("/vouchers/%d/print?layout=a4", e.receive.ID)), "print on A4", "layout-a4")
 	// A month in number order.

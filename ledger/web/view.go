@@ -29,21 +29,22 @@ var funcs = template.FuncMap{
 		return t.Format(time.DateOnly)
 	},
 	"dateCN": dateCN,
-	// daxie is the 大写 of an amount (整 included); a negative amount
-	// (a red voucher) reads 负….
+	// daxie is the 大写 of an amount as a form writes it, with the 人民币
+	// prefix (整 included); a negative amount (a red voucher) reads
+	// 人民币负….
 	"daxie": func(m ledger.Money) string {
 		if m.Sign() < 0 {
 			s, err := ledger.ToDaXie(m.Neg())
 			if err != nil {
 				return ""
 			}
-			return "负" + s
+			return "人民币负" + s
 		}
 		s, err := ledger.ToDaXie(m)
 		if err != nil {
 			return ""
 		}
-		return s
+		return "人民币" + s
 	},
 	"status": func(s ledger.VoucherStatus) string { return s.Name() },
 	"purpose": func(p ledger.Purpose) string {
