@@ -7,6 +7,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -21,7 +22,26 @@ import (
 	"github.com/fenyang/partyfee/ledger/web"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) {
+	// Chromium reads file names (an upload's 签收单.png) in the process's
+	// locale: under the C locale of a bare environment (env -i, CI) it
+	// cannot open a Chinese name. The browser tests run it in UTF-8.
+	if !utf8Locale() {
+		os.Setenv("LC_ALL", "C.UTF-8")
+	}
+	pgtest.Main(m)
+}
+
+// utf8Locale reports whether the environment's locale is a UTF-8 one.
+func utf8Locale() bool {
+	for _, k := range []string{"LC_ALL", "LC_CTYPE", "LANG"} {
+		if v := os.Getenv(k); v != "" {
+			v = strings.ToLower(v)
+			return strings.Contains(v, "utf-8") || strings.Contains(v, "utf8")
+		}
+	}
+	return false
+}
 
 const book = "FY-DFZH"
 
