@@ -45,9 +45,6 @@ type BatchOptions struct {
 	// the month's end are normal (reconcile.window_days); ≤ 0 is SPEC §7's
 	// default, 10.
 	WindowDays int
-	// Preparer and Reviewer are printed on the reconciliation workbook
-	// (report.preparer, report.reviewer); an empty preparer is the user.
-	Preparer, Reviewer string
 }
 
 func (o BatchOptions) windowDays() int {
@@ -438,11 +435,11 @@ func (s *Server) batchWorkbook(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	preparer := s.opt.Batch.Preparer
+	preparer := s.opt.ReportPreparer
 	if preparer == "" {
 		preparer = u.FullName
 	}
-	d := recon.ReconcileWorkbookData(res, rq.books, s.db.Now(), u.Name, preparer, s.opt.Batch.Reviewer)
+	d := recon.ReconcileWorkbookData(res, rq.books, s.db.Now(), u.Name, preparer, s.opt.ReportReviewer)
 	var buf bytes.Buffer
 	if err := reports.WriteReconcile(&buf, d); err != nil {
 		s.fail(w, r, err)
