@@ -702,6 +702,9 @@ BEGIN
         ON CONFLICT (book, account, org, fund) DO UPDATE
             SET balance_fen = b.balance_fen + excluded.balance_fen, updated_at = excluded.updated_at;
 
+    -- The posted lines and the day's turnover (00021).
+    PERFORM ledger_post_turnover(p_book, ids);
+
     -- The sealer's queue.
     INSERT INTO seal_pending (book, voucher_id, posted_at) SELECT p_book, unnest(ids), p_at;
     RETURN ids;
@@ -785,6 +788,31 @@ BEGIN
 END $$;
 
 ALTER FUNCTION public.ledger_no_delete() OWNER TO ledger_owner;
+
+--
+-- Name: ledger_post_turnover(text, bigint[]); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.ledger_post_turnover(p_book text, p_ids bigint[]) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+    INSERT INTO posted_lines (book, account, org, fund, date, number, voucher_id, line_no, debit_fen, credit_fen)
+        SELECT l.book, l.account, l.org, l.fund, v.date, v.number, v.id, l.line_no, l.debit_fen, l.credit_fen
+        FROM vouchers v JOIN voucher_lines l ON l.book = v.book AND l.voucher_id = v.id
+        WHERE v.book = p_book AND v.id = ANY (p_ids);
+    INSERT INTO turnover AS t (book, account, org, fund, date, flow, debit_fen, credit_fen)
+        SELECT l.book, l.account, l.org, l.fund, v.date, coalesce(o.flow, v.flow), sum(l.debit_fen), sum(l.credit_fen)
+        FROM vouchers v JOIN voucher_lines l ON l.book = v.book AND l.voucher_id = v.id
+        LEFT JOIN vouchers o ON o.book = v.book AND o.id = v.reversal_of
+        WHERE v.book = p_book AND v.id = ANY (p_ids)
+        GROUP BY 1, 2, 3, 4, 5, 6
+        ORDER BY 1, 2, 3, 4, 5, 6
+        ON CONFLICT (book, account, org, fund, date, flow) DO UPDATE
+            SET debit_fen = t.debit_fen + excluded.debit_fen, credit_fen = t.credit_fen + excluded.credit_fen;
+$$;
+
+ALTER FUNCTION public.ledger_post_turnover(p_book text, p_ids bigint[]) OWNER TO ledger_owner;
 
 --
 -- Name: ledger_system_may_make(text, text); Type: FUNCTION; Schema: public; Owner: ledger_owner
@@ -1404,6 +1432,16 @@ BEGIN
         ORDER BY l.book, l.account, l.org, l.fund
         ON CONFLICT (book, account, org, fund) DO UPDATE
             SET balance_fen = b.balance_fen + excluded.balance_fen, updated_at = excluded.updated_at;
+
+    -- The posted lines and the day's turnover, after the balance rows
+    -- (00021): their rows of a key are written only by a transaction
+    -- holding that key's balance row, so they add no lock order of their own.
+    FOR r IN SELECT n.book, array_agg(n.id ORDER BY n.id) AS ids
+             FROM new_v n JOIN old_v ov ON ov.book = n.book AND ov.id = n.id
+             WHERE n.status = 'posted' AND ov.status <> 'posted'
+             GROUP BY n.book ORDER BY n.book LOOP
+        PERFORM ledger_post_turnover(r.book, r.ids);
+    END LOOP;
     RETURN NULL;
 END $$;
 
@@ -2533,6 +2571,25 @@ CREATE TABLE public.periods (
 ALTER TABLE public.periods OWNER TO ledger_owner;
 
 --
+-- Name: posted_lines; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.posted_lines (
+    book text NOT NULL,
+    account text NOT NULL,
+    org text NOT NULL,
+    fund text NOT NULL,
+    date date NOT NULL,
+    number integer NOT NULL,
+    voucher_id bigint NOT NULL,
+    line_no integer NOT NULL,
+    debit_fen bigint NOT NULL,
+    credit_fen bigint NOT NULL
+);
+
+ALTER TABLE public.posted_lines OWNER TO ledger_owner;
+
+--
 -- Name: publicity; Type: TABLE; Schema: public; Owner: ledger_owner
 --
 
@@ -2671,6 +2728,24 @@ CREATE TABLE public.seal_pending (
 );
 
 ALTER TABLE public.seal_pending OWNER TO ledger_owner;
+
+--
+-- Name: turnover; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.turnover (
+    book text NOT NULL,
+    account text NOT NULL,
+    org text NOT NULL,
+    fund text NOT NULL,
+    date date NOT NULL,
+    flow text NOT NULL,
+    debit_fen bigint NOT NULL,
+    credit_fen bigint NOT NULL
+)
+WITH (fillfactor='70');
+
+ALTER TABLE public.turnover OWNER TO ledger_owner;
 
 --
 -- Name: users; Type: TABLE; Schema: public; Owner: ledger_owner
@@ -3288,6 +3363,13 @@ ALTER TABLE ONLY public.periods
     ADD CONSTRAINT periods_pkey PRIMARY KEY (book, year, month);
 
 --
+-- Name: posted_lines posted_lines_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.posted_lines
+    ADD CONSTRAINT posted_lines_pkey PRIMARY KEY (book, account, org, fund, date, number, voucher_id, line_no);
+
+--
 -- Name: publicity publicity_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
 --
 
@@ -3335,6 +3417,13 @@ ALTER TABLE ONLY public.seal_heads
 
 ALTER TABLE ONLY public.seal_pending
     ADD CONSTRAINT seal_pending_pkey PRIMARY KEY (book, voucher_id);
+
+--
+-- Name: turnover turnover_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.turnover
+    ADD CONSTRAINT turnover_pkey PRIMARY KEY (book, account, org, fund, date, flow);
 
 --
 -- Name: users users_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
@@ -3533,6 +3622,12 @@ CREATE INDEX reconcile_runs_period ON public.reconcile_runs USING btree (book, y
 --
 
 CREATE INDEX seal_pending_order ON public.seal_pending USING btree (book, posted_at, voucher_id);
+
+--
+-- Name: turnover_date; Type: INDEX; Schema: public; Owner: ledger_owner
+--
+
+CREATE INDEX turnover_date ON public.turnover USING btree (book, date);
 
 --
 -- Name: verify_runs_book; Type: INDEX; Schema: public; Owner: ledger_owner
@@ -3803,6 +3898,18 @@ CREATE TRIGGER periods_reopen_needs_event BEFORE UPDATE ON public.periods FOR EA
 --
 
 CREATE TRIGGER periods_year_end BEFORE UPDATE ON public.periods FOR EACH ROW EXECUTE FUNCTION public.periods_year_end();
+
+--
+-- Name: posted_lines posted_lines_append_only; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER posted_lines_append_only BEFORE DELETE OR UPDATE ON public.posted_lines FOR EACH ROW EXECUTE FUNCTION public.ledger_append_only();
+
+--
+-- Name: posted_lines posted_lines_no_truncate; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER posted_lines_no_truncate BEFORE TRUNCATE ON public.posted_lines FOR EACH STATEMENT EXECUTE FUNCTION public.ledger_no_delete();
 
 --
 -- Name: publicity publicity_append_only; Type: TRIGGER; Schema: public; Owner: ledger_owner
@@ -4407,6 +4514,12 @@ REVOKE ALL ON FUNCTION public.ledger_import_approved(p_book text, p_actor text, 
 GRANT ALL ON FUNCTION public.ledger_import_approved(p_book text, p_actor text, p_at timestamp with time zone, v_row integer[], v_key text[], v_date date[], v_type text[], v_summary text[], v_attachments integer[], v_maker integer[], v_checker integer[], v_cashier integer[], v_poster integer[], p_names text[], l_voucher integer[], l_no integer[], l_row integer[], l_summary text[], l_key integer[], l_debit bigint[], l_credit bigint[], k_account text[], k_org text[], k_fund text[], k_purpose text[]) TO ledger_app;
 
 --
+-- Name: FUNCTION ledger_post_turnover(p_book text, p_ids bigint[]); Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+REVOKE ALL ON FUNCTION public.ledger_post_turnover(p_book text, p_ids bigint[]) FROM PUBLIC;
+
+--
 -- Name: TABLE accounts; Type: ACL; Schema: public; Owner: ledger_owner
 --
 
@@ -4706,6 +4819,13 @@ GRANT SELECT,INSERT,UPDATE ON TABLE public.periods TO ledger_app;
 GRANT SELECT ON TABLE public.periods TO ledger_auditor;
 
 --
+-- Name: TABLE posted_lines; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT ON TABLE public.posted_lines TO ledger_app;
+GRANT SELECT ON TABLE public.posted_lines TO ledger_auditor;
+
+--
 -- Name: TABLE publicity; Type: ACL; Schema: public; Owner: ledger_owner
 --
 
@@ -4745,6 +4865,13 @@ GRANT SELECT ON TABLE public.seal_heads TO ledger_auditor;
 
 GRANT SELECT,INSERT,DELETE ON TABLE public.seal_pending TO ledger_app;
 GRANT SELECT ON TABLE public.seal_pending TO ledger_auditor;
+
+--
+-- Name: TABLE turnover; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT ON TABLE public.turnover TO ledger_app;
+GRANT SELECT ON TABLE public.turnover TO ledger_auditor;
 
 --
 -- Name: TABLE users; Type: ACL; Schema: public; Owner: ledger_owner

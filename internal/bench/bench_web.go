@@ -44,6 +44,9 @@ type webRequest struct {
 	user string
 	path string
 	want string // text the page contains when it answered the question
+	// aside: a request a page makes after it is shown (the overview's
+	// saved-query counts): its own row, outside the row over all.
+	aside bool
 }
 
 // benchWeb is the web workbench served over the bulk database.
@@ -138,18 +141,19 @@ func (b *benchBulk) webOfficerRequests() []webRequest {
 	q := url.Values{"payee": {payee}, "amount_min": {ledger.FromFen(max(fen-100, 1)).String()}, "amount_max": {ledger.FromFen(fen + 100).String()}}
 	end := b.period.To.Format(time.DateOnly)
 	return []webRequest{
-		{"vouchers-payee", "wangfang", "/vouchers?" + q.Encode(), payee},
-		{"vouchers-org", "wangfang", "/vouchers?" + url.Values{"org": {"FY-CP-05"}, "purpose": {"procurement"}, "period": {benchPeriod}}.Encode(), b.fullPage(b.n / 11)},
-		{"ledger", "wangfang", "/books/ledger?" + url.Values{"account": {ledger.AcctProcurement}, "org": {"FY-CP-01"}, "fund": {benchFund}, "period": {benchPeriod}}.Encode(), "本年累计"},
-		{"balances", "wangfang", "/books/balances?period=" + benchPeriod, "500101"},
-		{"orgs", "wangfang", "/books/orgs?as_of=" + end, "FY-CP-11"},
+		{"vouchers-payee", "wangfang", "/vouchers?" + q.Encode(), payee, false},
+		{"vouchers-org", "wangfang", "/vouchers?" + url.Values{"org": {"FY-CP-05"}, "purpose": {"procurement"}, "period": {benchPeriod}}.Encode(), b.fullPage(b.n / 11), false},
+		{"ledger", "wangfang", "/books/ledger?" + url.Values{"account": {ledger.AcctProcurement}, "org": {"FY-CP-01"}, "fund": {benchFund}, "period": {benchPeriod}}.Encode(), "本年累计", false},
+		{"balances", "wangfang", "/books/balances?period=" + benchPeriod, "500101", false},
+		{"orgs", "wangfang", "/books/orgs?as_of=" + end, "FY-CP-11", false},
 	}
 }
 
 // webAuditRequests are the web-audit row's: the overview of the month,
 // the search by a beneficiary's name and by an ID number, the findings of
-// the month, and two drill-downs from the overview's figures (本期使用 of
-// 物资采购; 已拨未用 of a branch).
+// the month, two drill-downs from the overview's figures (本期使用 of
+// 物资采购; 已拨未用 of a branch), and apart, the saved queries' counts
+// the overview's script asks for.
 func (b *benchBulk) webAuditRequests(ctx context.Context) ([]webRequest, error) {
 	k := max(20, b.n/2/10*10) // every tenth spending voucher pays two people
 	var name, id string
@@ -158,15 +162,19 @@ func (b *benchBulk) webAuditRequests(ctx context.Context) ([]webRequest, error) 
 		WHERE b.book = $1 AND v.year = 2020 AND v.month = 2 AND v.number = $2 AND b.seq = 1`, benchBook, k).Scan(&name, &id); err != nil {
 		return nil, fmt.Errorf("the beneficiary of voucher %d: %w", k, err)
 	}
-	drill := url.Values{"period": {benchPeriod}, "status": {string(ledger.StatusPosted)}, "purpose": {string(ledger.Procurement)}}
-	unspent := url.Values{"org": {"FY-CP-03"}, "to": {b.period.To.Format(time.DateOnly)}, "status": {string(ledger.StatusPosted)}}
+	// The links of the overview's figures, as it writes them (audit_overview.go).
+	drill := url.Values{"period": {benchPeriod}, "status": {string(ledger.StatusPosted)}, "kind": {"special"},
+		"account": {"5001"}, "purpose": {string(ledger.Procurement)}}
+	unspent := url.Values{"org": {"FY-CP-03"}, "own": {"1"}, "kind": {"special"}, "account": {ledger.AcctPending},
+		"to": {b.period.To.Format(time.DateOnly)}, "status": {string(ledger.StatusPosted)}}
 	return []webRequest{
-		{"overview", "fengqing", "/audit?period=" + benchPeriod, "审计总览"},
-		{"search-name", "fengqing", "/audit/search?" + url.Values{"q": {name}}.Encode(), name},
-		{"search-id", "fengqing", "/audit/search?" + url.Values{"q": {id}}.Encode(), name},
-		{"findings", "fengqing", "/audit/findings?period=" + benchPeriod, "审计发现"},
-		{"drill-spent", "fengqing", "/vouchers?" + drill.Encode(), b.fullPage(b.n - 12)},
-		{"drill-unspent", "fengqing", "/vouchers?" + unspent.Encode(), b.fullPage(b.n / 11)},
+		{"overview", "fengqing", "/audit?period=" + benchPeriod, "审计总览", false},
+		{"search-name", "fengqing", "/audit/search?" + url.Values{"q": {name}}.Encode(), name, false},
+		{"search-id", "fengqing", "/audit/search?" + url.Values{"q": {id}}.Encode(), name, false},
+		{"findings", "fengqing", "/audit/findings?period=" + benchPeriod, "审计发现", false},
+		{"drill-spent", "fengqing", "/vouchers?" + drill.Encode(), "drill-debit", false},
+		{"drill-unspent", "fengqing", "/vouchers?" + unspent.Encode(), "drill-debit", false},
+		{"saved-counts", "fengqing", "/audit/saved-counts?period=" + benchPeriod, `"split":`, true},
 	}, nil
 }
 
@@ -219,7 +227,9 @@ func (b *benchBulk) webRows(ctx context.Context, name string, reqs []webRequest,
 				return nil, err
 			}
 			per[i].lat = append(per[i].lat, t)
-			all.lat = append(all.lat, t)
+			if !q.aside {
+				all.lat = append(all.lat, t)
+			}
 		}
 	}
 	elapsed := time.Since(start)
@@ -231,7 +241,9 @@ func (b *benchBulk) webRows(ctx context.Context, name string, reqs []webRequest,
 	for i, q := range reqs {
 		r := newResult(name+"-"+q.kind, "ms p95", per[i].percentile(0.95), 0, target{"at most", targetMS})
 		r.Detail = map[string]float64{"p50_ms": per[i].percentile(0.5), "max_ms": per[i].percentile(1)}
-		if r.Pass != nil && !*r.Pass {
+		if q.aside {
+			r.Note = "after the page, by its script; not in " + name
+		} else if r.Pass != nil && !*r.Pass {
 			missed = append(missed, q.kind)
 		}
 		out = append(out, r)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -324,6 +325,13 @@ func CopyBaseline(ctx context.Context, db *postgres.DB, book string, n int, seed
 				SELECT $1, $2, $3, $4, a.restricted, $5 FROM accounts a WHERE a.book = $1 AND a.code = $2
 				ON CONFLICT (book, account, org, fund) DO UPDATE SET balance_fen = b.balance_fen + excluded.balance_fen`,
 				book, k.Account, k.Org, k.Fund, d); err != nil {
+				return err
+			}
+		}
+		// The posted lines and the turnover by day, as the importer writes
+		// them (migration 00021).
+		for _, q := range []string{derivePostedLines, deriveTurnover} {
+			if _, err := tx.Exec(ctx, strings.ReplaceAll(q, "$RANGE", "v.book = $1 AND v.id BETWEEN $2 AND $3"), book, firstID, firstID-1+nv); err != nil {
 				return err
 			}
 		}

@@ -23,9 +23,8 @@ type BalanceRow struct {
 
 // Balances returns balances rolled up the organisation tree: for org (""
 // for the whole book) and its subtree, optionally one fund, from the stored
-// balances or, with asOf set, as they stood at the end of asOf: posted
-// lines dated on or before asOf, read from whichever side of asOf holds
-// fewer vouchers (balancesAsOfSQL).
+// balances or, with asOf set, as they stood at the end of asOf: the stored
+// balances less the turnover dated after asOf (balancesAsOfSQL).
 func (db *DB) Balances(ctx context.Context, book, org, fund string, asOf time.Time) ([]BalanceRow, error) {
 	b, err := loadBooks(ctx, db.Pool, book)
 	if err != nil {
@@ -40,9 +39,7 @@ func (db *DB) Balances(ctx context.Context, book, org, fund string, asOf time.Ti
 	sql := `SELECT account, org, fund, balance_fen FROM balances WHERE book = $1 AND ($2 = '' OR fund = $2)`
 	args := []any{book, fund}
 	if !asOf.IsZero() {
-		if sql, err = db.balancesAsOfSQL(ctx, book, asOf); err != nil {
-			return nil, mapError(err)
-		}
+		sql = balancesAsOfSQL
 		args = append(args, asOf)
 	}
 	rows, err := db.Pool.Query(ctx, sql, args...)

@@ -11,9 +11,10 @@ import (
 	"github.com/fenyang/partyfee/ledger"
 )
 
-// The reads of the web's 账簿 pages (科目余额表, 明细账): sums and pages of
-// posted lines computed in SQL, so that a page costs the rows it shows
-// and one aggregate, never a read of every voucher into Go.
+// The reads of the web's 账簿 pages (科目余额表, 明细账): sums from the
+// turnover by day and pages from the posted lines (migration 00021), so
+// that a page costs the rows it shows and its keys' days, never a read of
+// the month's vouchers.
 
 // AccountTurnover is what the posted lines of one account add up to in a
 // range of dates.
@@ -35,8 +36,8 @@ func (db *DB) Turnover(ctx context.Context, book string, orgs []string, fund str
 			return err
 		}
 		rows, err := tx.Query(ctx, `SELECT l.account, sum(l.debit_fen), sum(l.credit_fen)
-			FROM voucher_lines l JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id
-			WHERE l.book = $1 AND v.status = 'posted' AND v.date BETWEEN $2 AND $3`+w.sql+`
+			FROM turnover l
+			WHERE l.book = $1 AND l.date BETWEEN $2 AND $3`+w.sql+`
 			GROUP BY l.account ORDER BY l.account`, w.args...)
 		if err != nil {
 			return err
@@ -75,7 +76,10 @@ func (w *lineFilter) add(cond string, val any) {
 }
 
 func (w *lineFilter) orgsFund(orgs []string, fund string) {
-	if orgs != nil {
+	switch {
+	case len(orgs) == 1: // an equality, so that an index on the key keeps its order after it
+		w.add("l.org = ?", orgs[0])
+	case orgs != nil:
 		w.add("l.org = ANY(?)", orgs)
 	}
 	if fund != "" {
@@ -140,33 +144,47 @@ func (db *DB) Ledger(ctx context.Context, q LedgerQuery) (LedgerPage, error) {
 	if q.After != nil {
 		c = *q.After
 	}
-	// The key's own lines come first, by the index voucher_lines_key
-	// (book, account, org, fund), whatever their dates; each then reads
-	// its voucher by the primary key (the lateral subquery is kept as it
-	// is written: a nested loop, never a scan of the month's vouchers to
-	// hash them). The year's posted lines of the key (j) are read once;
-	// the sums and the page both come from them, in one statement. The
-	// closing balance is the key's stored balances less its lines dated
-	// after To. A page costs the key's lines, not the month's.
+	// The sums come from the key's turnover by day; the page is a range of
+	// posted_lines' primary key (key, date, number, voucher, line) for each
+	// key (organisation and fund) the selection holds, as its balance rows
+	// name them, merged (a subtree or every fund costs a page's lines a
+	// key, never a sort of their month); each line of the page reads its
+	// voucher's 凭证字 and 摘要 by their primary keys; the
+	// balance before the page is the turnover of the month's days before
+	// the cursor's day and that day's posted lines up to the cursor. The
+	// closing balance is the key's stored balances less its turnover
+	// dated after To. A page costs its lines and the key's days.
 	w := lineFilter{args: []any{q.Book, q.Account, q.YearStart, q.From, q.To, q.After != nil, c.Date, c.Number, c.VoucherID, c.LineNo}}
 	w.orgsFund(q.Orgs, q.Fund)
-	query := `WITH k AS MATERIALIZED (SELECT l.voucher_id, l.line_no, l.summary, l.debit_fen, l.credit_fen FROM voucher_lines l
-			WHERE l.book = $1 AND l.account = $2` + w.sql + `),
-		j AS MATERIALIZED (SELECT v.date, v.number, v.id, k.line_no, v.type, coalesce(nullif(k.summary, ''), v.summary) AS summary, k.debit_fen, k.credit_fen
-			FROM k CROSS JOIN LATERAL (SELECT v.date, v.number, v.id, v.type, v.summary FROM vouchers v
-				WHERE v.book = $1 AND v.id = k.voucher_id AND v.status = 'posted' AND v.date >= $3 OFFSET 0) v),
-		s AS (SELECT
-			coalesce(sum(debit_fen) FILTER (WHERE date BETWEEN $4 AND $5), 0) AS md, coalesce(sum(credit_fen) FILTER (WHERE date BETWEEN $4 AND $5), 0) AS mc,
-			coalesce(sum(debit_fen) FILTER (WHERE date <= $5), 0) AS yd, coalesce(sum(credit_fen) FILTER (WHERE date <= $5), 0) AS yc,
-			coalesce(sum(debit_fen - credit_fen) FILTER (WHERE date < $4), 0) AS bm,
-			coalesce(sum(debit_fen - credit_fen) FILTER (WHERE $6 AND date BETWEEN $4 AND $5 AND (date, number, id, line_no) <= ($7, $8, $9, $10)), 0) AS bp,
-			(SELECT coalesce(sum(b.balance_fen), 0) FROM balances b WHERE b.book = $1 AND b.account = $2` + strings.ReplaceAll(w.sql, "l.", "b.") + `)
-				- coalesce(sum(debit_fen - credit_fen) FILTER (WHERE date > $5), 0) AS cl
-			FROM j)
-		SELECT s.md, s.mc, s.yd, s.yc, s.bm, s.bp, s.cl, p.date, p.number, p.id, p.line_no, p.type, p.summary, p.debit_fen, p.credit_fen
-		FROM s LEFT JOIN LATERAL (SELECT * FROM j WHERE date BETWEEN $4 AND $5 AND (NOT $6 OR (date, number, id, line_no) > ($7, $8, $9, $10))
-			ORDER BY date, number, id, line_no LIMIT ` + strconv.Itoa(q.Limit+1) + `) p ON true
-		ORDER BY p.date, p.number, p.id, p.line_no`
+	limit := strconv.Itoa(q.Limit + 1)
+	from := "l.date >= $4" // the first page
+	if q.After != nil {
+		// after the cursor: a range of the index, not a filter on the month
+		from = "(l.date, l.number, l.voucher_id, l.line_no) > ($7, $8, $9, $10)"
+	}
+	query := `WITH t AS (SELECT
+			coalesce(sum(l.debit_fen) FILTER (WHERE l.date BETWEEN $4 AND $5), 0) AS md,
+			coalesce(sum(l.credit_fen) FILTER (WHERE l.date BETWEEN $4 AND $5), 0) AS mc,
+			coalesce(sum(l.debit_fen) FILTER (WHERE l.date <= $5), 0) AS yd,
+			coalesce(sum(l.credit_fen) FILTER (WHERE l.date <= $5), 0) AS yc,
+			coalesce(sum(l.debit_fen - l.credit_fen) FILTER (WHERE l.date < $4), 0) AS bm,
+			coalesce(sum(l.debit_fen - l.credit_fen) FILTER (WHERE $6 AND l.date >= $4 AND l.date < $7), 0) AS bd,
+			coalesce(sum(l.debit_fen - l.credit_fen) FILTER (WHERE l.date > $5), 0) AS later
+			FROM turnover l WHERE l.book = $1 AND l.account = $2 AND l.date >= $3` + w.sql + `),
+		c AS (SELECT coalesce(sum(l.debit_fen - l.credit_fen), 0) AS bc FROM posted_lines l
+			WHERE $6 AND l.book = $1 AND l.account = $2` + w.sql + ` AND l.date = $7 AND (l.number, l.voucher_id, l.line_no) <= ($8, $9, $10)),
+		b AS (SELECT coalesce(sum(b.balance_fen), 0) AS bal FROM balances b WHERE b.book = $1 AND b.account = $2` + strings.ReplaceAll(w.sql, "l.", "b.") + `)
+		SELECT t.md, t.mc, t.yd, t.yc, t.bm, t.bd + c.bc, b.bal - t.later, p.date, p.number, p.voucher_id, p.line_no, p.type, p.summary, p.debit_fen, p.credit_fen
+		FROM t CROSS JOIN c CROSS JOIN b LEFT JOIN LATERAL (
+			SELECT l.date, l.number, l.voucher_id, l.line_no, v.type, coalesce(nullif(vl.summary, ''), v.summary) AS summary, l.debit_fen, l.credit_fen
+			FROM (SELECT l.* FROM (SELECT b.org, b.fund FROM balances b WHERE b.book = $1 AND b.account = $2` + strings.ReplaceAll(w.sql, "l.", "b.") + `) k
+				CROSS JOIN LATERAL (SELECT l.date, l.number, l.voucher_id, l.line_no, l.debit_fen, l.credit_fen FROM posted_lines l
+					WHERE l.book = $1 AND l.account = $2 AND l.org = k.org AND l.fund = k.fund AND ` + from + ` AND l.date <= $5
+					ORDER BY l.date, l.number, l.voucher_id, l.line_no LIMIT ` + limit + `) l
+				ORDER BY l.date, l.number, l.voucher_id, l.line_no LIMIT ` + limit + `) l
+			JOIN vouchers v ON v.book = $1 AND v.id = l.voucher_id
+			JOIN voucher_lines vl ON vl.book = $1 AND vl.voucher_id = l.voucher_id AND vl.line_no = l.line_no) p ON true
+		ORDER BY p.date, p.number, p.voucher_id, p.line_no`
 	var p LedgerPage
 	err := db.runTx(ctx, func(tx pgx.Tx) error {
 		p = LedgerPage{}
@@ -214,28 +232,12 @@ func (db *DB) Ledger(ctx context.Context, q LedgerQuery) (LedgerPage, error) {
 }
 
 // balancesAsOfSQL is the query of the balances (account, org, fund, fen)
-// at the end of day $3 for book $1 and fund $2 ("": every fund). Either
-// sum of the posted lines dated up to $3, or the stored balances (every
-// posted line) less the posted lines dated after $3: the first reads the
-// vouchers before the day, the second those after it, and the stored
-// balances answer a recent day at the cost of its few later vouchers. The
-// side is the one holding fewer days of the book's vouchers.
-func (db *DB) balancesAsOfSQL(ctx context.Context, book string, asOf time.Time) (string, error) {
-	var first, last *time.Time
-	if err := db.Pool.QueryRow(ctx, `SELECT (SELECT min(date) FROM vouchers WHERE book = $1), (SELECT max(date) FROM vouchers WHERE book = $1)`,
-		book).Scan(&first, &last); err != nil {
-		return "", err
-	}
-	if first == nil || asOf.Sub(*first) <= last.Sub(asOf) {
-		return `SELECT l.account, l.org, l.fund, sum(l.debit_fen - l.credit_fen) FROM voucher_lines l
-			JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id
-			WHERE l.book = $1 AND ($2 = '' OR l.fund = $2) AND v.status = 'posted' AND v.date <= $3
-			GROUP BY l.account, l.org, l.fund`, nil
-	}
-	return `SELECT b.account, b.org, b.fund, b.balance_fen - coalesce(x.fen, 0) FROM balances b
-		LEFT JOIN (SELECT l.account, l.org, l.fund, sum(l.debit_fen - l.credit_fen) AS fen FROM voucher_lines l
-			JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id
-			WHERE l.book = $1 AND ($2 = '' OR l.fund = $2) AND v.status = 'posted' AND v.date > $3
-			GROUP BY l.account, l.org, l.fund) x USING (account, org, fund)
-		WHERE b.book = $1 AND ($2 = '' OR b.fund = $2)`, nil
-}
+// at the end of day $3 for book $1 and fund $2 ("": every fund): the
+// stored balances (every posted line) less the turnover dated after $3,
+// read in one statement, so from one snapshot (the posting writes both in
+// one transaction). A recent day costs its few later days.
+const balancesAsOfSQL = `SELECT b.account, b.org, b.fund, b.balance_fen - coalesce(x.fen, 0) AS fen FROM balances b
+	LEFT JOIN (SELECT t.account, t.org, t.fund, sum(t.debit_fen - t.credit_fen) AS fen FROM turnover t
+		WHERE t.book = $1 AND ($2 = '' OR t.fund = $2) AND t.date > $3
+		GROUP BY t.account, t.org, t.fund) x USING (account, org, fund)
+	WHERE b.book = $1 AND ($2 = '' OR b.fund = $2)`

@@ -97,7 +97,7 @@ func TestBookReadsAgreeWithGoSums(t *testing.T) {
 	}
 
 	// Balances as of a day: before, inside (both halves) and after the
-	// vouchers' dates, so that both sides of balancesAsOfSQL answer.
+	// vouchers' dates.
 	for _, asOf := range []string{"2020-01-31", "2020-02-05", "2020-02-14", "2020-03-14", "2020-03-20", "2020-12-31"} {
 		for _, fund := range []string{"", "FY-UP"} {
 			want := map[string]int64{}

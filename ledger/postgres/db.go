@@ -44,6 +44,8 @@ type DB struct {
 	books bookCache
 	auth  authCache
 
+	searchChunk int64 // ids a search by lines tests at a time (0: searchChunk)
+
 	sideOnce sync.Once
 	side     *DB
 	sideErr  error

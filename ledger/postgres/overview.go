@@ -27,21 +27,20 @@ type BranchFigure struct {
 func (db *DB) BranchFigures(ctx context.Context, book, org string, from, to time.Time) ([]BranchFigure, error) {
 	rows, err := db.Pool.Query(ctx, `
 		SELECT l.org,
-			coalesce(sum(l.debit_fen) FILTER (WHERE v.date >= $2 AND l.account LIKE $5), 0),
-			coalesce(sum(l.debit_fen - l.credit_fen) FILTER (WHERE v.date >= $2 AND l.account LIKE '5001%'), 0),
-			coalesce(sum(l.credit_fen) FILTER (WHERE v.date >= $2 AND l.account LIKE $5 AND v.flow = 'return'), 0),
+			coalesce(sum(l.debit_fen) FILTER (WHERE l.date >= $2 AND l.account LIKE $5), 0),
+			coalesce(sum(l.debit_fen - l.credit_fen) FILTER (WHERE l.date >= $2 AND l.account LIKE '5001%'), 0),
+			coalesce(sum(l.credit_fen) FILTER (WHERE l.date >= $2 AND l.account LIKE $5 AND l.flow = 'return'), 0),
 			coalesce(sum(l.debit_fen - l.credit_fen) FILTER (WHERE l.account LIKE $5), 0)
-		FROM voucher_lines l
-		JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id
+		FROM turnover l
 		JOIN funds f ON f.book = l.book AND f.code = l.fund AND f.kind IN ('upper', 'matching')
 		JOIN organisations o ON o.book = l.book AND o.code = l.org
-		WHERE l.book = $1 AND v.status = 'posted' AND v.date <= $3 AND (l.account LIKE $5 OR l.account LIKE '5001%')
+		WHERE l.book = $1 AND l.date <= $3 AND (l.account LIKE $5 OR l.account LIKE '5001%')
 		  AND ($4 = '' OR EXISTS (SELECT 1 FROM organisations s WHERE s.book = l.book AND s.code = $4 AND (o.path = s.path OR o.path LIKE s.path || '/%')))
 		GROUP BY l.org ORDER BY l.org`, book, from, to, org, ledger.AcctPending+"%")
 	if err != nil {
 		return nil, mapError(err)
 	}
-	var out []BranchFigure
+	var res []BranchFigure
 	at := map[string]int{}
 	for rows.Next() {
 		var b BranchFigure
@@ -54,21 +53,26 @@ func (db *DB) BranchFigures(ctx context.Context, book, org string, from, to time
 			continue
 		}
 		b.Allocated, b.Spent, b.Returned, b.Unspent = ledger.FromFen(a), ledger.FromFen(s), ledger.FromFen(r), ledger.FromFen(u)
-		at[b.Org] = len(out)
-		out = append(out, b)
+		at[b.Org] = len(res)
+		res = append(res, b)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, mapError(err)
 	}
+	// The unspent money's moves by day: the day's debits (allocations, less
+	// any red reversal of one) come in before its credits go out. First in,
+	// first out, what is left and its oldest day depend only on how much
+	// came in up to each day and how much went out in all (a restricted
+	// balance never goes below zero), so a day's sums give the 滞留 of the
+	// lines one by one.
 	rows, err = db.Pool.Query(ctx, `
-		SELECT l.org, v.date, l.debit_fen - l.credit_fen
-		FROM voucher_lines l
-		JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id
+		SELECT l.org, l.date, sum(l.debit_fen), sum(l.credit_fen)
+		FROM turnover l
 		JOIN funds f ON f.book = l.book AND f.code = l.fund AND f.kind IN ('upper', 'matching')
 		JOIN organisations o ON o.book = l.book AND o.code = l.org
-		WHERE l.book = $1 AND v.status = 'posted' AND v.date <= $2 AND l.account LIKE $4
+		WHERE l.book = $1 AND l.date <= $2 AND l.account LIKE $4
 		  AND ($3 = '' OR EXISTS (SELECT 1 FROM organisations s WHERE s.book = l.book AND s.code = $3 AND (o.path = s.path OR o.path LIKE s.path || '/%')))
-		ORDER BY l.org, v.date, v.id, l.line_no`, book, to, org, ledger.AcctPending+"%")
+		GROUP BY l.org, l.date ORDER BY l.org, l.date`, book, to, org, ledger.AcctPending+"%")
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -76,15 +80,22 @@ func (db *DB) BranchFigures(ctx context.Context, book, org string, from, to time
 	for rows.Next() {
 		var o string
 		var d time.Time
-		var fen int64
-		if err := rows.Scan(&o, &d, &fen); err != nil {
+		var in, out int64
+		if err := rows.Scan(&o, &d, &in, &out); err != nil {
 			return nil, mapError(err)
 		}
-		if i, ok := at[o]; ok {
-			out[i].Moves = append(out[i].Moves, recon.PendingMove{Date: d, Amount: ledger.FromFen(fen)})
+		i, ok := at[o]
+		if !ok {
+			continue
+		}
+		if in != 0 {
+			res[i].Moves = append(res[i].Moves, recon.PendingMove{Date: d, Amount: ledger.FromFen(in)})
+		}
+		if out != 0 {
+			res[i].Moves = append(res[i].Moves, recon.PendingMove{Date: d, Amount: ledger.FromFen(-out)})
 		}
 	}
-	return out, mapError(rows.Err())
+	return res, mapError(rows.Err())
 }
 
 // FundConservation is SPEC §3's conservation of one special fund at a day
@@ -101,22 +112,22 @@ func (c FundConservation) Holds() bool {
 }
 
 // ConservationAt reads the conservation of every special fund of book from
-// the posted vouchers dated on or before day, with the reconciliation's
-// accounts (recIncomePrefixes, recAssetPrefixes).
+// its balances at the end of day (the stored balances less the turnover
+// after it), with the reconciliation's accounts (recIncomePrefixes,
+// recAssetPrefixes).
 func (db *DB) ConservationAt(ctx context.Context, book string, day time.Time) ([]FundConservation, error) {
-	rows, err := db.Pool.Query(ctx, `
+	rows, err := db.Pool.Query(ctx, `WITH l AS (`+balancesAsOfSQL+`)
 		SELECT f.code, f.name,
-			coalesce(sum(l.credit_fen - l.debit_fen) FILTER (WHERE l.account LIKE ANY ($3)), 0),
-			coalesce(sum(l.debit_fen - l.credit_fen) FILTER (WHERE l.account LIKE $4), 0),
-			coalesce(sum(l.debit_fen - l.credit_fen) FILTER (WHERE l.account LIKE $5), 0),
-			coalesce(sum(l.debit_fen - l.credit_fen) FILTER (WHERE l.account LIKE $6), 0),
-			coalesce(sum(l.debit_fen - l.credit_fen) FILTER (WHERE l.account LIKE $7), 0),
-			coalesce(sum(l.credit_fen - l.debit_fen) FILTER (WHERE l.account LIKE $8), 0)
+			coalesce(sum(-l.fen) FILTER (WHERE l.account LIKE ANY ($4)), 0),
+			coalesce(sum(l.fen) FILTER (WHERE l.account LIKE $5), 0),
+			coalesce(sum(l.fen) FILTER (WHERE l.account LIKE $6), 0),
+			coalesce(sum(l.fen) FILTER (WHERE l.account LIKE $7), 0),
+			coalesce(sum(l.fen) FILTER (WHERE l.account LIKE $8), 0),
+			coalesce(sum(-l.fen) FILTER (WHERE l.account LIKE $9), 0)
 		FROM funds f
-		LEFT JOIN (voucher_lines l JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id AND v.status = 'posted' AND v.date <= $2)
-			ON l.book = f.book AND l.fund = f.code
+		LEFT JOIN l ON l.fund = f.code
 		WHERE f.book = $1 AND f.kind IN ('upper', 'matching')
-		GROUP BY f.code, f.name ORDER BY f.code`, book, day, recIncomePrefixes,
+		GROUP BY f.code, f.name ORDER BY f.code`, book, "", day, recIncomePrefixes,
 		recAssetPrefixes[0], recAssetPrefixes[1], recAssetPrefixes[2], recAssetPrefixes[3], recAssetPrefixes[4])
 	if err != nil {
 		return nil, mapError(err)

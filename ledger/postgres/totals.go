@@ -11,30 +11,70 @@ import (
 )
 
 // Totals computes control totals of posted vouchers dated in [from, to]
-// (balances as of to) for the special funds (upper, matching).
+// (balances as of to) for the special funds (upper, matching), from the
+// vouchers' own lines: the reconciliation's independent sums.
 func (db *DB) Totals(ctx context.Context, book string, from, to time.Time) (*recon.Totals, error) {
-	t := &recon.Totals{From: from, To: to, IncomeByKind: map[ledger.FundKind]ledger.Money{}, SpentByPurpose: map[ledger.Purpose]ledger.Money{},
-		Income: ledger.Zero, Allocated: ledger.Zero, Returned: ledger.Zero, Spent: ledger.Zero, Bank: ledger.Zero, Pending: ledger.Zero}
-	rows, err := db.Pool.Query(ctx, `
-		SELECT f.kind, a.code, a.type, coalesce(a.purpose, ''), v.reversal_of IS NOT NULL,
+	t, err := db.totals(ctx, book, from, to, `
+		SELECT f.kind, a.code, a.type, coalesce(a.purpose, ''),
 		       sum(l.debit_fen) FILTER (WHERE v.date >= $2), sum(l.credit_fen) FILTER (WHERE v.date >= $2),
-		       sum(l.debit_fen - l.credit_fen)
+		       sum(l.debit_fen - l.credit_fen),
+		       sum(l.credit_fen) FILTER (WHERE v.date >= $2 AND l.account = '`+ledger.AcctPending+`' AND CASE WHEN v.reversal_of IS NULL THEN v.flow
+		           ELSE (SELECT o.flow FROM vouchers o WHERE o.book = v.book AND o.id = v.reversal_of) END = 'return')
 		FROM voucher_lines l
 		JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id
 		JOIN accounts a ON a.book = l.book AND a.code = l.account
 		JOIN funds f ON f.book = l.book AND f.code = l.fund
 		WHERE l.book = $1 AND v.status = 'posted' AND v.date <= $3
-		GROUP BY 1, 2, 3, 4, 5`, book, from, to)
+		GROUP BY 1, 2, 3, 4`)
+	if err != nil {
+		return nil, err
+	}
+	var n int64
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM vouchers WHERE book = $1 AND status = 'posted' AND date BETWEEN $2 AND $3`, book, from, to).Scan(&n); err != nil {
+		return nil, mapError(err)
+	}
+	t.Vouchers = int(n)
+	return t, nil
+}
+
+// TotalsByDay computes Totals' figures from the turnover by day (migration
+// 00021), for the pages: its cost is the book's keys and days, not its
+// lines. It does not count the vouchers (Vouchers is -1).
+func (db *DB) TotalsByDay(ctx context.Context, book string, from, to time.Time) (*recon.Totals, error) {
+	t, err := db.totals(ctx, book, from, to, `
+		SELECT f.kind, a.code, a.type, coalesce(a.purpose, ''),
+		       sum(l.debit_fen) FILTER (WHERE l.date >= $2), sum(l.credit_fen) FILTER (WHERE l.date >= $2),
+		       sum(l.debit_fen - l.credit_fen),
+		       sum(l.credit_fen) FILTER (WHERE l.date >= $2 AND l.flow = 'return')
+		FROM turnover l
+		JOIN accounts a ON a.book = l.book AND a.code = l.account
+		JOIN funds f ON f.book = l.book AND f.code = l.fund
+		WHERE l.book = $1 AND l.date <= $3
+		GROUP BY 1, 2, 3, 4`)
+	if err != nil {
+		return nil, err
+	}
+	t.Vouchers = -1
+	return t, nil
+}
+
+// totals adds up the rows of query ($1 book, $2 from, $3 to): per fund
+// kind and account (code, type, purpose), the debits and credits dated
+// in [from, to], the balance at to and the credits of return vouchers in
+// [from, to] (a red reversal of a return among them, with its red credit).
+func (db *DB) totals(ctx context.Context, book string, from, to time.Time, query string) (*recon.Totals, error) {
+	t := &recon.Totals{From: from, To: to, IncomeByKind: map[ledger.FundKind]ledger.Money{}, SpentByPurpose: map[ledger.Purpose]ledger.Money{},
+		Income: ledger.Zero, Allocated: ledger.Zero, Returned: ledger.Zero, Spent: ledger.Zero, Bank: ledger.Zero, Pending: ledger.Zero}
+	rows, err := db.Pool.Query(ctx, query, book, from, to)
 	if err != nil {
 		return nil, mapError(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var kind, code, typ, purpose string
-		var red bool
-		var d, c *int64
+		var d, c, ret *int64
 		var bal int64
-		if err := rows.Scan(&kind, &code, &typ, &purpose, &red, &d, &c, &bal); err != nil {
+		if err := rows.Scan(&kind, &code, &typ, &purpose, &d, &c, &bal, &ret); err != nil {
 			return nil, mapError(err)
 		}
 		fk := ledger.FundKind(kind)
@@ -51,6 +91,7 @@ func (db *DB) Totals(ctx context.Context, book string, from, to time.Time) (*rec
 			// ordinary credits are settlements (spending) or returns.
 			t.Allocated = t.Allocated.Add(debit)
 			t.Pending = t.Pending.Add(ledger.FromFen(bal))
+			t.Returned = t.Returned.Add(ledger.FromFen(deref(ret)))
 		case code == ledger.AcctBank:
 			t.Bank = t.Bank.Add(ledger.FromFen(bal))
 		case purpose != "":
@@ -63,20 +104,6 @@ func (db *DB) Totals(ctx context.Context, book string, from, to time.Time) (*rec
 		return nil, mapError(err)
 	}
 	t.Income = orZero(t.IncomeByKind[ledger.FundUpper]).Add(orZero(t.IncomeByKind[ledger.FundMatching]))
-	var ret, n int64
-	if err := db.Pool.QueryRow(ctx, `
-		SELECT coalesce(sum(l.credit_fen), 0) FROM voucher_lines l
-		JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id
-		JOIN funds f ON f.book = l.book AND f.code = l.fund
-		WHERE l.book = $1 AND v.status = 'posted' AND v.flow = 'return' AND l.account = $4
-		  AND f.kind IN ('upper', 'matching') AND v.date BETWEEN $2 AND $3`, book, from, to, ledger.AcctPending).Scan(&ret); err != nil {
-		return nil, mapError(err)
-	}
-	t.Returned = ledger.FromFen(ret)
-	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM vouchers WHERE book = $1 AND status = 'posted' AND date BETWEEN $2 AND $3`, book, from, to).Scan(&n); err != nil {
-		return nil, mapError(err)
-	}
-	t.Vouchers = int(n)
 	return t, nil
 }
 

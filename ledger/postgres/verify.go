@@ -948,3 +948,18 @@ func loadChainAttachments(ctx context.Context, tx pgx.Tx, book string, from, to 
 	}
 	return c, rows.Err()
 }
+
+// ClosedPeriodSeal is the seal recorded when the month was closed (the
+// chain's head over its vouchers, periods.seal), "" while it is open.
+func (db *DB) ClosedPeriodSeal(ctx context.Context, book string, year, month int) (string, error) {
+	var seal *string
+	err := db.Pool.QueryRow(ctx, `SELECT seal FROM periods WHERE book = $1 AND year = $2 AND month = $3 AND status = 'closed'`,
+		book, year, month).Scan(&seal)
+	if errors.Is(err, pgx.ErrNoRows) || err == nil && seal == nil {
+		return "", nil
+	}
+	if err != nil {
+		return "", mapError(err)
+	}
+	return *seal, nil
+}

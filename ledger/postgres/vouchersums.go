@@ -96,3 +96,63 @@ func (db *DB) SumVouchers(ctx context.Context, f VoucherSearch) (VoucherSum, err
 	s.Debit, s.Credit = ledger.FromFen(d), ledger.FromFen(c)
 	return s, nil
 }
+
+// byDay tells whether the turnover by day answers f's sums: posted
+// vouchers only, selected by their dates, flows and line filters alone.
+func (f *VoucherSearch) byDay() bool {
+	return len(f.Statuses) == 1 && f.Statuses[0] == string(ledger.StatusPosted) &&
+		f.Number == 0 && f.Summary == "" && f.Payee == "" && f.AmountMin == 0 && f.AmountMax == 0 &&
+		f.Maker == "" && !f.Beneficiaries
+}
+
+// SumVouchersByDay adds up what SumVouchers does from the turnover by day
+// (migration 00021), when f's filters allow it (ok): a figure's lines
+// whatever their number, at the cost of the keys' days. The vouchers are
+// not counted (Vouchers is -1): the turnover holds sums, not vouchers.
+//
+// It equals SumVouchers: a line meeting the line filters (with Fund,
+// Purpose and Org) makes its voucher meet them, so the lines SumVouchers
+// adds are exactly the posted lines meeting them dated in [From, To] of a
+// voucher of one of Flows, which the turnover holds by day and flow (a
+// red reversal under the flow it cancels, as Flows selects it). Side
+// keeps one column: a line carries its amount on one side only.
+func (db *DB) SumVouchersByDay(ctx context.Context, f VoucherSearch) (VoucherSum, bool, error) {
+	s := VoucherSum{Vouchers: -1}
+	if !f.byDay() {
+		return s, false, nil
+	}
+	args := []any{f.Book}
+	where := []string{"l.book = $1"}
+	add := func(cond string, val any) {
+		args = append(args, val)
+		where = append(where, strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(args))))
+	}
+	if !f.From.IsZero() {
+		add("l.date >= ?", f.From)
+	}
+	if !f.To.IsZero() {
+		add("l.date <= ?", f.To)
+	}
+	if len(f.Flows) > 0 {
+		add("l.flow = ANY (?)", f.Flows)
+	}
+	side := f.Side
+	f.Side = "" // both columns of a day's row; the side picks one below
+	cond, largs := f.lineCondition(len(args))
+	args = append(args, largs...)
+	where = append(where, cond)
+	var d, c int64
+	err := db.Pool.QueryRow(ctx, `SELECT coalesce(sum(l.debit_fen), 0), coalesce(sum(l.credit_fen), 0)
+		FROM turnover l `+lineJoins+` WHERE `+strings.Join(where, " AND "), args...).Scan(&d, &c)
+	if err != nil {
+		return s, true, mapError(err)
+	}
+	switch side {
+	case "debit":
+		c = 0
+	case "credit":
+		d = 0
+	}
+	s.Debit, s.Credit = ledger.FromFen(d), ledger.FromFen(c)
+	return s, true, nil
+}

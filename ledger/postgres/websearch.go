@@ -68,6 +68,9 @@ type VoucherSearch struct {
 	// Beneficiaries selects the vouchers that pay beneficiaries (T6): the
 	// voucher, or the one a red voucher reverses, lists them.
 	Beneficiaries bool
+
+	perRow bool  // the lines' conditions are tested voucher by voucher (SearchVouchers)
+	below  int64 // ids at most this (0: any)
 }
 
 // likePattern escapes s for LIKE and wraps it in %.
@@ -83,11 +86,80 @@ func (db *DB) SearchVouchers(ctx context.Context, f VoucherSearch) ([]*ledger.Vo
 	if f.Limit <= 0 || f.Limit > ListLimitMax {
 		f.Limit = ListLimitMax
 	}
+	if !f.byLines() {
+		where, args := f.where()
+		args = append(args, f.Limit)
+		sql := `SELECT ` + voucherColumns + ` FROM vouchers v WHERE ` + strings.Join(where, " AND ") +
+			fmt.Sprintf(" ORDER BY v.id LIMIT $%d", len(args))
+		return db.searchVouchers(ctx, sql, args)
+	}
+	// A filter on the vouchers' lines (organisation, fund, purpose, a
+	// figure's line) either holds for many vouchers or for few, and the
+	// planner cannot tell which. Many: the page is found among the next
+	// vouchers by id, each tested by its own lines (a range of ids at a
+	// time, searchChunk of them); few: from the lines that meet it, every
+	// one of them gathered and sorted by voucher. The first is tried for
+	// searchChunks ranges, then the second takes over from where it
+	// stopped; either way the page is the next Limit vouchers by id.
+	var last int64
+	if err := db.Pool.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM vouchers WHERE book = $1`, f.Book).Scan(&last); err != nil {
+		return nil, mapError(err)
+	}
+	chunk := int64(searchChunk)
+	if db.searchChunk > 0 {
+		chunk = db.searchChunk
+	}
+	var out []*ledger.Voucher
+	for range searchChunks {
+		if f.AfterID >= last || len(out) == f.Limit {
+			return out, nil
+		}
+		c := f
+		c.perRow, c.below = true, f.AfterID+chunk
+		where, args := c.where()
+		args = append(args, f.Limit-len(out))
+		vs, err := db.searchVouchers(ctx, `SELECT `+voucherColumns+` FROM vouchers v WHERE `+strings.Join(where, " AND ")+
+			fmt.Sprintf(" ORDER BY v.id LIMIT $%d", len(args)), args)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, vs...)
+		f.AfterID = c.below
+		if len(vs) > 0 && len(out) == f.Limit {
+			return out, nil
+		}
+	}
+	if f.AfterID >= last {
+		return out, nil
+	}
+	f.Limit -= len(out)
 	where, args := f.where()
 	args = append(args, f.Limit)
-	sql := `SELECT ` + voucherColumns + ` FROM vouchers v WHERE ` + strings.Join(where, " AND ") +
-		fmt.Sprintf(" ORDER BY v.id LIMIT $%d", len(args))
-	return db.searchVouchers(ctx, sql, args)
+	vs, err := db.searchVouchers(ctx, `SELECT `+voucherColumns+` FROM vouchers v WHERE `+strings.Join(where, " AND ")+
+		fmt.Sprintf(" ORDER BY v.id LIMIT $%d", len(args)), args)
+	return append(out, vs...), err
+}
+
+// The ranges of ids a search by the vouchers' lines tests voucher by
+// voucher before it reads the lines that meet it instead.
+const (
+	searchChunk  = 4096
+	searchChunks = 6
+)
+
+// byLines tells whether f selects by the vouchers' lines.
+func (f *VoucherSearch) byLines() bool {
+	return f.Org != "" || f.Fund != "" || f.Purpose != "" || f.lineFiltered()
+}
+
+// sub closes a condition's subquery on a voucher's lines: tested voucher
+// by voucher in a range of ids (OFFSET 0 keeps it a subplan, never a join
+// over every line that meets it).
+func (f *VoucherSearch) sub() string {
+	if f.perRow {
+		return " OFFSET 0)"
+	}
+	return ")"
 }
 
 // where is the condition of f on vouchers v (without the page's limit)
@@ -123,17 +195,17 @@ func (f *VoucherSearch) where() ([]string, []any) {
 		add("v.total_fen <= ?", f.AmountMax)
 	}
 	if f.Fund != "" {
-		add("EXISTS (SELECT 1 FROM voucher_lines l WHERE l.book = v.book AND l.voucher_id = v.id AND l.fund = ?)", f.Fund)
+		add("EXISTS (SELECT 1 FROM voucher_lines l WHERE l.book = v.book AND l.voucher_id = v.id AND l.fund = ?"+f.sub(), f.Fund)
 	}
 	if f.Purpose != "" {
-		add("EXISTS (SELECT 1 FROM voucher_lines l WHERE l.book = v.book AND l.voucher_id = v.id AND l.purpose = ?)", f.Purpose)
+		add("EXISTS (SELECT 1 FROM voucher_lines l WHERE l.book = v.book AND l.voucher_id = v.id AND l.purpose = ?"+f.sub(), f.Purpose)
 	}
 	if f.Org != "" {
 		// The subtree's codes once (an uncorrelated, hashed subquery),
 		// then each voucher's lines by the primary key.
 		add(`EXISTS (SELECT 1 FROM voucher_lines l WHERE l.book = v.book AND l.voucher_id = v.id AND l.org IN (
 			SELECT o.code FROM organisations o JOIN organisations s ON s.book = o.book AND s.code = ?
-			WHERE o.book = $1 AND (o.path = s.path OR o.path LIKE s.path || '/%')))`, f.Org)
+			WHERE o.book = $1 AND (o.path = s.path OR o.path LIKE s.path || '/%'))`+f.sub(), f.Org)
 	}
 	if len(f.Statuses) > 0 {
 		add("v.status = ANY(?)", f.Statuses)
@@ -150,10 +222,13 @@ func (f *VoucherSearch) where() ([]string, []any) {
 	if f.AfterID > 0 {
 		add("v.id > ?", f.AfterID)
 	}
+	if f.below > 0 {
+		add("v.id <= ?", f.below)
+	}
 	if f.lineFiltered() {
 		cond, largs := f.lineCondition(len(args))
 		args = append(args, largs...)
-		where = append(where, "EXISTS (SELECT 1 FROM voucher_lines l "+lineJoins+" WHERE l.book = v.book AND l.voucher_id = v.id AND "+cond+")")
+		where = append(where, "EXISTS (SELECT 1 FROM voucher_lines l "+lineJoins+" WHERE l.book = v.book AND l.voucher_id = v.id AND "+cond+f.sub())
 	}
 	return where, args
 }

@@ -4,6 +4,7 @@ package web
 // overview (audit_overview.go), the search for people (audit_search.go) and the findings pages (audit_findings.go).
 func (s *Server) auditRoutes() {
 	s.mux.Handle("GET /audit", s.auth(s.auditOverview))
+	s.mux.Handle("GET /audit/saved-counts", s.auth(s.savedCounts))
 	s.mux.Handle("POST /audit/run", s.auth(s.auditRun))
 	s.mux.Handle("POST /audit/verify", s.auth(s.auditVerify))
 	s.mux.Handle("GET /audit/search", s.auth(s.auditSearch))

@@ -24,6 +24,7 @@ type drillForm struct {
 	Hidden              url.Values           // the filters, kept by the search form
 	DebitNet, CreditNet ledger.Money         // Debit − Credit and Credit − Debit
 	Described           string               // the filters in Chinese
+	CountLink           string               // the search counting its vouchers, when Sum does not (Vouchers -1)
 }
 
 // fund kinds of the kind filter ("special": upper and matching).

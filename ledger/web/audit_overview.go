@@ -21,8 +21,11 @@ import (
 // fund at the period's end, the findings by severity and state, the
 // saved queries' counts, the last recorded verify and audit runs and the
 // period seal. Every figure links to /vouchers with the filter that yields
-// exactly its vouchers (穿透查询, audit_drill.go). The page reads what is
-// stored; re-running the rules or the chain check is a POST.
+// exactly its vouchers (穿透查询, audit_drill.go), where they are counted.
+// The figures come from the turnover by day (TotalsByDay, BranchFigures,
+// ConservationAt): a view costs the book's keys and days, not its lines.
+// The page reads what is stored; re-running the rules or the chain check
+// is a POST.
 
 // Measures of a figure: how the lines of its vouchers add up to it.
 const (
@@ -39,7 +42,6 @@ type figure struct {
 	Money   ledger.Money
 	Link    string // /vouchers?… yielding exactly its vouchers
 	Measure string // how the linked lines add up to Money
-	Count   int    // the linked vouchers (-1: not counted on this page)
 }
 
 type findingCount struct {
@@ -77,12 +79,13 @@ type overviewData struct {
 	Funds                []fundRow
 	Findings             []findingCount
 	States               []string
-	Queries              []savedQueryCount
+	Queries              []savedQueryCount // without their counts
+	CountsURL            string            // the counts, as JSON
 	Run                  postgres.AuditRun
 	HasRun               bool
 	Verify               postgres.VerifyRun
 	HasVerify, CanVerify bool
-	Seal                 string // the month's seal head, "" when not sealed or not one month
+	Seal                 string // the seal recorded when the month was closed, "" while open or not one month
 	CanRun               bool
 	Orgs                 []*ledger.Organisation
 }
@@ -182,7 +185,7 @@ func (s *Server) overview(ctx context.Context, rdb *postgres.DB, rq *request, pe
 		return q
 	}
 	if d.BookWide {
-		t, err := rdb.Totals(ctx, rq.user.Book, pr.From, pr.To)
+		t, err := rdb.TotalsByDay(ctx, rq.user.Book, pr.From, pr.To)
 		if err != nil {
 			return nil, err
 		}
@@ -211,15 +214,6 @@ func (s *Server) overview(ctx context.Context, rdb *postgres.DB, rq *request, pe
 			figure{Label: "本期使用合计", Money: t.Spent, Measure: measureDebitNet, Link: drillLink(period, pr, false, spent)},
 			figure{Label: "期末银行存款（专项）", Money: t.Bank, Measure: measureDebitNet, Link: drillLink(period, pr, true, with(special, url.Values{"account": {ledger.AcctBank}}))},
 			figure{Label: "期末已拨未用", Money: t.Pending, Measure: measureDebitNet, Link: drillLink(period, pr, true, pending)})
-		for _, fs := range [][]figure{d.Income, d.Flows} {
-			for i := range fs {
-				n, err := countLink(ctx, rdb, rq, fs[i].Link)
-				if err != nil {
-					return nil, err
-				}
-				fs[i].Count = n
-			}
-		}
 		cons, err := rdb.ConservationAt(ctx, rq.user.Book, pr.To)
 		if err != nil {
 			return nil, err
@@ -227,7 +221,7 @@ func (s *Server) overview(ctx context.Context, rdb *postgres.DB, rq *request, pe
 		for _, c := range cons {
 			fund := url.Values{"fund": {c.Fund}}
 			part := func(label string, m ledger.Money, measure string, accounts ...string) figure {
-				return figure{Label: label, Money: m, Measure: measure, Count: -1,
+				return figure{Label: label, Money: m, Measure: measure,
 					Link: drillLink(period, pr, true, with(fund, url.Values{"account": accounts}))}
 			}
 			d.Funds = append(d.Funds, fundRow{Fund: c.Fund, Name: c.FundName, Holds: c.Holds(),
@@ -253,11 +247,11 @@ func (s *Server) overview(ctx context.Context, rdb *postgres.DB, rq *request, pe
 		pending := with(own, url.Values{"account": {ledger.AcctPending}})
 		ret := recon.Retention(b.Moves, pr.To)
 		row := branchRow{Org: b.Org, Name: rq.view.OrgName(b.Org), Days: ret.Days, Since: ret.Since,
-			Allocated: figure{Money: b.Allocated, Measure: measureDebit, Count: -1, Link: drillLink(period, pr, false, with(pending, url.Values{"side": {"debit"}}))},
-			Spent:     figure{Money: b.Spent, Measure: measureDebitNet, Count: -1, Link: drillLink(period, pr, false, with(own, url.Values{"account": {overviewSpentAccts}}))},
-			Returned: figure{Money: b.Returned, Measure: measureCredit, Count: -1,
+			Allocated: figure{Money: b.Allocated, Measure: measureDebit, Link: drillLink(period, pr, false, with(pending, url.Values{"side": {"debit"}}))},
+			Spent:     figure{Money: b.Spent, Measure: measureDebitNet, Link: drillLink(period, pr, false, with(own, url.Values{"account": {overviewSpentAccts}}))},
+			Returned: figure{Money: b.Returned, Measure: measureCredit,
 				Link: drillLink(period, pr, false, with(pending, url.Values{"side": {"credit"}, "flow": {ledger.FlowReturn}}))},
-			Unspent:  figure{Money: b.Unspent, Measure: measureDebitNet, Count: -1, Link: drillLink(period, pr, true, pending)},
+			Unspent:  figure{Money: b.Unspent, Measure: measureDebitNet, Link: drillLink(period, pr, true, pending)},
 			DaysLink: drillLink(period, pr, true, with(pending, url.Values{"side": {"debit"}})),
 		}
 		d.Branches = append(d.Branches, row)
@@ -276,7 +270,6 @@ func (s *Server) overview(ctx context.Context, rdb *postgres.DB, rq *request, pe
 		total.Spent.Measure, total.Spent.Link = measureDebitNet, drillLink(period, pr, false, with(sub, url.Values{"account": {overviewSpentAccts}}))
 		total.Returned.Measure, total.Returned.Link = measureCredit, drillLink(period, pr, false, with(pending, url.Values{"side": {"credit"}, "flow": {ledger.FlowReturn}}))
 		total.Unspent.Measure, total.Unspent.Link = measureDebitNet, drillLink(period, pr, true, pending)
-		total.Allocated.Count, total.Spent.Count, total.Returned.Count, total.Unspent.Count = -1, -1, -1, -1
 		d.BranchTotal = &total
 	}
 	fs, err := s.findingRows(ctx, rq, postgres.FindingFilter{Period: &pr, Org: org})
@@ -299,9 +292,13 @@ func (s *Server) overview(ctx context.Context, rdb *postgres.DB, rq *request, pe
 		}
 		d.Findings = append(d.Findings, c)
 	}
-	if d.Queries, err = s.savedQueryCounts(ctx, rdb, rq, period, pr); err != nil {
-		return nil, err
+	// The saved queries read every payment of the period: their counts
+	// come by a request of their own (/audit/saved-counts), filled in by
+	// the page's script, so that the overview does not wait for them.
+	for _, name := range []string{savedRepeat, savedCash, savedSplit} {
+		d.Queries = append(d.Queries, savedQueryCount{Name: name, Title: savedQueryNames[name], Link: savedLink(name, period)})
 	}
+	d.CountsURL = "/audit/saved-counts?" + url.Values{"period": {period}}.Encode()
 	if d.Run, d.HasRun, err = rdb.LastAuditRun(ctx, rq.user.Book, pr); err != nil {
 		return nil, err
 	}
@@ -309,25 +306,11 @@ func (s *Server) overview(ctx context.Context, rdb *postgres.DB, rq *request, pe
 		return nil, err
 	}
 	if pr.From.Year() == pr.To.Year() && pr.From.Month() == pr.To.Month() {
-		if _, head, err := rdb.PeriodSeal(ctx, rq.user.Book, pr.From.Year(), int(pr.From.Month())); err == nil {
-			d.Seal = head
+		if d.Seal, err = rdb.ClosedPeriodSeal(ctx, rq.user.Book, pr.From.Year(), int(pr.From.Month())); err != nil {
+			return nil, err
 		}
 	}
 	return d, nil
-}
-
-// countLink counts the vouchers the /vouchers link yields for the user.
-func countLink(ctx context.Context, db *postgres.DB, rq *request, link string) (int, error) {
-	u, err := url.Parse(link)
-	if err != nil {
-		return 0, err
-	}
-	vs, err := linkSearch(rq, u.Query())
-	if err != nil {
-		return 0, err
-	}
-	sum, err := db.SumVouchers(ctx, vs)
-	return sum.Vouchers, err
 }
 
 // auditRun answers POST /audit/run (period): evaluates the audit rules

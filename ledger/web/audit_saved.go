@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -17,7 +19,7 @@ import (
 // threshold (A-09's), and the split payments (A-10's: two or more
 // payments by one organisation to one payee, each below the approval
 // threshold, within the window, together at least the threshold). The
-// overview shows each one's count, linking to its result.
+// overview shows each one's count (savedCounts), linking to its result.
 
 // Names of the saved queries.
 const (
@@ -162,4 +164,32 @@ func approvalThreshold(b *ledger.Books, org string, def ledger.Money) ledger.Mon
 		}
 	}
 	return def
+}
+
+// savedCounts answers GET /audit/saved-counts?period=: each saved query's
+// count over the period for the user, as JSON ({"repeat": 0, "cash": 1,
+// "split": 2}), which the overview's script writes beside its links.
+func (s *Server) savedCounts(w http.ResponseWriter, r *http.Request) {
+	rq := current(r)
+	if err := ledger.CanAudit(rq.user, "open the audit overview"); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	period, pr, err := s.overviewPeriod(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	cs, err := s.savedQueryCounts(r.Context(), s.reader(r.Context()), rq, period, pr)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := map[string]int{}
+	for _, c := range cs {
+		out[c.Name] = c.Count
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(out)
 }

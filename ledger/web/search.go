@@ -150,7 +150,21 @@ func (s *Server) vouchers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if form.Drill.active() {
-		sum, err := s.db.SumVouchers(r.Context(), f)
+		// The sums from the turnover by day when the filters allow it; the
+		// vouchers are counted when they fit on this first page, or on
+		// request (?count=1: every matching voucher read).
+		sum, ok, err := s.db.SumVouchersByDay(r.Context(), f)
+		switch {
+		case err != nil:
+		case !ok || r.URL.Query().Get("count") == "1":
+			sum, err = s.db.SumVouchers(r.Context(), f)
+		case f.AfterID == 0 && len(vs) < f.Limit:
+			sum.Vouchers = len(vs)
+		default:
+			q := r.URL.Query()
+			q.Set("count", "1")
+			form.Drill.CountLink = withQuery("/vouchers", q)
+		}
 		if err != nil {
 			s.fail(w, r, err)
 			return
