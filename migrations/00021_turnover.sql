@@ -54,10 +54,12 @@ CREATE TRIGGER posted_lines_no_truncate BEFORE TRUNCATE ON posted_lines
 
 -- ledger_post_turnover writes the posted lines and the turnover of the
 -- vouchers p_ids of p_book, which were posted in this transaction. The
--- turnover rows are written in key order.
+-- turnover rows are written in key order. PL/pgSQL, so that a session
+-- plans its two statements once (a SQL function's are planned per call).
 -- +goose StatementBegin
-CREATE FUNCTION ledger_post_turnover(p_book text, p_ids bigint[]) RETURNS void LANGUAGE sql
+CREATE FUNCTION ledger_post_turnover(p_book text, p_ids bigint[]) RETURNS void LANGUAGE plpgsql
 SET search_path = public, pg_temp AS $$
+BEGIN
     INSERT INTO posted_lines (book, account, org, fund, date, number, voucher_id, line_no, debit_fen, credit_fen)
         SELECT l.book, l.account, l.org, l.fund, v.date, v.number, v.id, l.line_no, l.debit_fen, l.credit_fen
         FROM vouchers v JOIN voucher_lines l ON l.book = v.book AND l.voucher_id = v.id
@@ -71,7 +73,7 @@ SET search_path = public, pg_temp AS $$
         ORDER BY 1, 2, 3, 4, 5, 6
         ON CONFLICT (book, account, org, fund, date, flow) DO UPDATE
             SET debit_fen = t.debit_fen + excluded.debit_fen, credit_fen = t.credit_fen + excluded.credit_fen;
-$$;
+END $$;
 -- +goose StatementEnd
 REVOKE ALL ON FUNCTION ledger_post_turnover FROM PUBLIC;
 

@@ -794,9 +794,10 @@ ALTER FUNCTION public.ledger_no_delete() OWNER TO ledger_owner;
 --
 
 CREATE FUNCTION public.ledger_post_turnover(p_book text, p_ids bigint[]) RETURNS void
-    LANGUAGE sql
+    LANGUAGE plpgsql
     SET search_path TO 'public', 'pg_temp'
     AS $$
+BEGIN
     INSERT INTO posted_lines (book, account, org, fund, date, number, voucher_id, line_no, debit_fen, credit_fen)
         SELECT l.book, l.account, l.org, l.fund, v.date, v.number, v.id, l.line_no, l.debit_fen, l.credit_fen
         FROM vouchers v JOIN voucher_lines l ON l.book = v.book AND l.voucher_id = v.id
@@ -810,7 +811,7 @@ CREATE FUNCTION public.ledger_post_turnover(p_book text, p_ids bigint[]) RETURNS
         ORDER BY 1, 2, 3, 4, 5, 6
         ON CONFLICT (book, account, org, fund, date, flow) DO UPDATE
             SET debit_fen = t.debit_fen + excluded.debit_fen, credit_fen = t.credit_fen + excluded.credit_fen;
-$$;
+END $$;
 
 ALTER FUNCTION public.ledger_post_turnover(p_book text, p_ids bigint[]) OWNER TO ledger_owner;
 
