@@ -2689,6 +2689,25 @@ CREATE TABLE public.rollup_readers (
 ALTER TABLE public.rollup_readers OWNER TO ledger_owner;
 
 --
+-- Name: saved_query_counts; Type: TABLE; Schema: public; Owner: ledger_owner
+--
+
+CREATE TABLE public.saved_query_counts (
+    book text NOT NULL,
+    period_from date NOT NULL,
+    period_to date NOT NULL,
+    at timestamp with time zone NOT NULL,
+    name text NOT NULL,
+    org text NOT NULL,
+    count integer NOT NULL,
+    CONSTRAINT saved_query_counts_check CHECK ((period_to >= period_from)),
+    CONSTRAINT saved_query_counts_count_check CHECK ((count >= 0)),
+    CONSTRAINT saved_query_counts_name_check CHECK ((name = ANY (ARRAY['repeat'::text, 'cash'::text, 'split'::text])))
+);
+
+ALTER TABLE public.saved_query_counts OWNER TO ledger_owner;
+
+--
 -- Name: saved_summaries; Type: TABLE; Schema: public; Owner: ledger_owner
 --
 
@@ -3399,6 +3418,13 @@ ALTER TABLE ONLY public.rollup_readers
     ADD CONSTRAINT rollup_readers_pkey PRIMARY KEY (book, reader_book, reader);
 
 --
+-- Name: saved_query_counts saved_query_counts_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.saved_query_counts
+    ADD CONSTRAINT saved_query_counts_pkey PRIMARY KEY (book, period_from, period_to, at, name, org);
+
+--
 -- Name: saved_summaries saved_summaries_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
 --
 
@@ -3925,6 +3951,18 @@ CREATE TRIGGER publicity_append_only BEFORE DELETE OR UPDATE ON public.publicity
 CREATE TRIGGER reconcile_runs_append_only BEFORE DELETE OR UPDATE ON public.reconcile_runs FOR EACH ROW EXECUTE FUNCTION public.ledger_append_only();
 
 --
+-- Name: saved_query_counts saved_query_counts_append_only; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER saved_query_counts_append_only BEFORE DELETE OR UPDATE ON public.saved_query_counts FOR EACH ROW EXECUTE FUNCTION public.ledger_append_only();
+
+--
+-- Name: saved_query_counts saved_query_counts_no_truncate; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER saved_query_counts_no_truncate BEFORE TRUNCATE ON public.saved_query_counts FOR EACH STATEMENT EXECUTE FUNCTION public.ledger_no_delete();
+
+--
 -- Name: seal_heads seal_heads_check; Type: TRIGGER; Schema: public; Owner: ledger_owner
 --
 
@@ -4390,6 +4428,13 @@ ALTER TABLE ONLY public.rollup_readers
     ADD CONSTRAINT rollup_readers_book_fkey FOREIGN KEY (book) REFERENCES public.books(book);
 
 --
+-- Name: saved_query_counts saved_query_counts_book_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.saved_query_counts
+    ADD CONSTRAINT saved_query_counts_book_fkey FOREIGN KEY (book) REFERENCES public.books(book);
+
+--
 -- Name: saved_summaries saved_summaries_book_user_name_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
 --
 
@@ -4846,6 +4891,13 @@ GRANT SELECT ON TABLE public.reconcile_runs TO ledger_auditor;
 
 GRANT SELECT,INSERT ON TABLE public.rollup_readers TO ledger_app;
 GRANT SELECT ON TABLE public.rollup_readers TO ledger_auditor;
+
+--
+-- Name: TABLE saved_query_counts; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT,INSERT ON TABLE public.saved_query_counts TO ledger_app;
+GRANT SELECT ON TABLE public.saved_query_counts TO ledger_auditor;
 
 --
 -- Name: TABLE saved_summaries; Type: ACL; Schema: public; Owner: ledger_owner

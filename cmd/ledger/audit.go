@@ -69,7 +69,7 @@ built-in configs/audit.yaml, or the file named by the configuration key audit.ru
 			if err != nil {
 				return err
 			}
-			stored, err := db.RecordFindings(cmd.Context(), a.book(), p, audit.Evaluate(in, cfg), db.Now())
+			stored, err := db.RecordAuditRun(cmd.Context(), a.book(), p, cfg, audit.Evaluate(in, cfg), db.Now())
 			if err != nil {
 				return err
 			}

@@ -204,7 +204,7 @@ func (b *benchBulk) recordFindings(ctx context.Context) (int, error) {
 		c := audit.DefaultConfig()
 		cfg = &c
 	}
-	fs, err := b.db.RecordFindings(ctx, benchBook, b.period, audit.Evaluate(in, cfg), b.db.Now())
+	fs, err := b.db.RecordAuditRun(ctx, benchBook, b.period, cfg, audit.Evaluate(in, cfg), b.db.Now())
 	return len(fs), err
 }
 

@@ -164,7 +164,7 @@ func (s *scenario) closeMonth(m int) error {
 	if err != nil {
 		return err
 	}
-	stored, err := s.db.RecordFindings(s.ctx, demoBook, p, audit.Evaluate(in, &cfg), s.clock)
+	stored, err := s.db.RecordAuditRun(s.ctx, demoBook, p, &cfg, audit.Evaluate(in, &cfg), s.clock)
 	if err != nil {
 		return err
 	}

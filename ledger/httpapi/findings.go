@@ -76,7 +76,7 @@ func (s *Server) auditRun(c *call) (execFunc, error) {
 		if err != nil {
 			return 0, nil, err
 		}
-		stored, err := s.db.RecordFindings(ctx, c.user.Book, p, audit.Evaluate(input, s.opt.AuditConfig), s.db.Now())
+		stored, err := s.db.RecordAuditRun(ctx, c.user.Book, p, s.opt.AuditConfig, audit.Evaluate(input, s.opt.AuditConfig), s.db.Now())
 		if err != nil {
 			return 0, nil, err
 		}

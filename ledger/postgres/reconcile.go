@@ -1138,7 +1138,7 @@ func (r *recRun) checkFindings(ctx context.Context) error {
 		return err
 	}
 	if !sameFindings(fs, stored) {
-		if stored, err = r.db.RecordFindings(ctx, book, period, fs, r.db.Now()); err != nil {
+		if stored, err = r.db.RecordAuditRun(ctx, book, period, cfg, fs, r.db.Now()); err != nil {
 			return err
 		}
 	}

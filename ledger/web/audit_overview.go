@@ -79,8 +79,9 @@ type overviewData struct {
 	Funds                []fundRow
 	Findings             []findingCount
 	States               []string
-	Queries              []savedQueryCount // without their counts
-	CountsURL            string            // the counts, as JSON
+	Queries              []savedQueryCount
+	CountsAt             time.Time // the audit run that counted Queries
+	CountsURL            string    // the counts, as JSON, when no audit run of the period counted them
 	Run                  postgres.AuditRun
 	HasRun               bool
 	Verify               postgres.VerifyRun
@@ -292,13 +293,9 @@ func (s *Server) overview(ctx context.Context, rdb *postgres.DB, rq *request, pe
 		}
 		d.Findings = append(d.Findings, c)
 	}
-	// The saved queries read every payment of the period: their counts
-	// come by a request of their own (/audit/saved-counts), filled in by
-	// the page's script, so that the overview does not wait for them.
-	for _, name := range []string{savedRepeat, savedCash, savedSplit} {
-		d.Queries = append(d.Queries, savedQueryCount{Name: name, Title: savedQueryNames[name], Link: savedLink(name, period)})
+	if err := s.overviewSavedCounts(ctx, rdb, rq, d); err != nil {
+		return nil, err
 	}
-	d.CountsURL = "/audit/saved-counts?" + url.Values{"period": {period}}.Encode()
 	if d.Run, d.HasRun, err = rdb.LastAuditRun(ctx, rq.user.Book, pr); err != nil {
 		return nil, err
 	}
@@ -314,8 +311,9 @@ func (s *Server) overview(ctx context.Context, rdb *postgres.DB, rq *request, pe
 }
 
 // auditRun answers POST /audit/run (period): evaluates the audit rules
-// over the period as of its last day and records the findings, as the
-// API's POST /api/v1/audit-runs does; then back to the overview.
+// over the period as of its last day and records the findings and the
+// saved queries' counts (RecordAuditRun), as the API's POST
+// /api/v1/audit-runs does; then back to the overview.
 func (s *Server) auditRun(w http.ResponseWriter, r *http.Request) {
 	rq := current(r)
 	if err := ledger.CanAudit(rq.user, "run the audit rules"); err != nil {
@@ -329,7 +327,7 @@ func (s *Server) auditRun(w http.ResponseWriter, r *http.Request) {
 	}
 	in, err := s.db.AuditInput(r.Context(), rq.user.Book, pr.From, pr.To)
 	if err == nil {
-		_, err = s.db.RecordFindings(r.Context(), rq.user.Book, pr, audit.Evaluate(in, s.opt.AuditConfig), s.db.Now())
+		_, err = s.db.RecordAuditRun(r.Context(), rq.user.Book, pr, s.opt.AuditConfig, audit.Evaluate(in, s.opt.AuditConfig), s.db.Now())
 	}
 	if err != nil {
 		s.fail(w, r, err)
@@ -373,4 +371,46 @@ func orZero(m ledger.Money) ledger.Money {
 		return ledger.Zero
 	}
 	return m
+}
+
+// overviewSavedCounts sets the saved queries of the overview: their counts
+// as the last audit run of the period recorded them (the whole book's, or
+// the scope's organisations' added up; the people paid more than once,
+// which cross organisations, counted afresh for a scoped user), else none,
+// and the page's script asks /audit/saved-counts for them: reading every
+// payment of the period, they are not the page's to wait for.
+func (s *Server) overviewSavedCounts(ctx context.Context, rdb *postgres.DB, rq *request, d *overviewData) error {
+	for _, name := range []string{savedRepeat, savedCash, savedSplit} {
+		d.Queries = append(d.Queries, savedQueryCount{Name: name, Title: savedQueryNames[name], Link: savedLink(name, d.Period), Count: -1})
+	}
+	c, ok, err := rdb.LastSavedCounts(ctx, rq.user.Book, d.Range)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		d.CountsURL = "/audit/saved-counts?" + url.Values{"period": {d.Period}}.Encode()
+		return nil
+	}
+	d.CountsAt = c.At
+	for i := range d.Queries {
+		q := &d.Queries[i]
+		switch {
+		case rq.user.Scope == "":
+			q.Count = c.Whole[q.Name]
+		case q.Name == savedRepeat:
+			reps, err := s.repeatedPayments(ctx, rdb, rq, d.Range, savedRepeatDays)
+			if err != nil {
+				return err
+			}
+			q.Count = len(reps)
+		default:
+			q.Count = 0
+			for org, n := range c.ByOrg[q.Name] {
+				if rq.books.InScope(rq.user.Scope, org) {
+					q.Count += n
+				}
+			}
+		}
+	}
+	return nil
 }

@@ -112,8 +112,10 @@ func (e *env) addUser(u ledger.User) {
 	}
 }
 
-// An auditor of one branch.
-func init() { passwords["cp01auditor"] = "cp01-auditor-pw" }
+// Auditors of one branch.
+func init() {
+	passwords["cp01auditor"], passwords["cp02auditor"] = "cp01-auditor-pw", "cp02-auditor-pw"
+}
 
 // overviewBook posts a February of several flows on the fixture: the
 // matching income, allocations to both branches (FY-CP-02's on 2020-02-03),
@@ -224,6 +226,21 @@ func TestOverviewFiguresAddUp(t *testing.T) {
 		wantBody(t, b.get(l), "the result of "+name, fmt.Sprintf("共 %d 笔", n))
 	}
 	wantBody(t, b.get("/audit/search?saved=split&period=2020-02"), "split payments", "西口超市", "600.00", "500.00")
+
+	// After an audit run of the month the overview shows the counts it
+	// recorded, with its time, without a request of their own; a branch's
+	// auditor sees the branch's (the split payments are FY-CP-01's, the
+	// cash one too).
+	wantStatus(t, b.post("/audit/run", url.Values{"period": {"2020-02"}}, true), http.StatusSeeOther, "the audit run")
+	p = b.get("/audit?period=2020-02")
+	wantNot(t, p, "the overview after a run", "data-counts=")
+	wantBody(t, p, "the overview after a run", `class="small saved-at"`)
+	e.addUser(ledger.User{Name: "cp02auditor", FullName: "贾核", Roles: []ledger.Role{ledger.RoleAuditor}, Scope: "FY-CP-02"})
+	c2 := e.login("cp02auditor").get("/audit?period=2020-02")
+	for name, n := range map[string]int{"cash": 1, "split": 2, "repeat": 0} {
+		wantBody(t, p, "the recorded count of "+name, fmt.Sprintf(`class="saved-%s" data-saved="%s">%d 笔</a>`, name, name, n))
+		wantBody(t, c2, "FY-CP-02's count of "+name, fmt.Sprintf(`class="saved-%s" data-saved="%s">0 笔</a>`, name, name))
+	}
 	wantStatus(t, b.get("/audit/search?saved=nope"), http.StatusNotFound, "an unknown saved query")
 	wantStatus(t, b.get("/vouchers?kind=nope"), http.StatusUnprocessableEntity, "an unknown kind")
 	wantStatus(t, b.get("/vouchers?account=9999"), http.StatusNotFound, "an unknown account")

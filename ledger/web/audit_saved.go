@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/postgres"
@@ -21,16 +20,14 @@ import (
 // threshold, within the window, together at least the threshold). The
 // overview shows each one's count (savedCounts), linking to its result.
 
-// Names of the saved queries.
+// Names of the saved queries, and N of "paid twice within N days" when
+// ?days= is not given.
 const (
-	savedRepeat = "repeat"
-	savedCash   = "cash"
-	savedSplit  = "split"
+	savedRepeat     = postgres.SavedRepeat
+	savedCash       = postgres.SavedCash
+	savedSplit      = postgres.SavedSplit
+	savedRepeatDays = postgres.SavedRepeatDays
 )
-
-// savedRepeatDays is N of "paid twice within N days" when ?days= is not
-// given.
-const savedRepeatDays = 30
 
 var savedQueryNames = map[string]string{savedRepeat: "重复领取", savedCash: "大额现金支付", savedSplit: "拆分支付"}
 
@@ -73,7 +70,7 @@ func (s *Server) repeatedPayments(ctx context.Context, db *postgres.DB, rq *requ
 	if err != nil {
 		return nil, err
 	}
-	return paidMoreThanOnce(inScope(rq, ps), days), nil
+	return postgres.PaidMoreThanOnce(inScope(rq, ps), days), nil
 }
 
 func inScope(rq *request, ps []postgres.BeneficiaryPayment) []postgres.BeneficiaryPayment {
@@ -89,81 +86,14 @@ func inScope(rq *request, ps []postgres.BeneficiaryPayment) []postgres.Beneficia
 // savedPayments are the period's cash payments over the threshold and its
 // split payments, within the user's scope.
 func (s *Server) savedPayments(ctx context.Context, db *postgres.DB, rq *request, pr ledger.PeriodRange) (cash, split []postgres.Payment, err error) {
-	ps, err := db.Payments(ctx, rq.user.Book, pr.From, pr.To)
+	cash, split, err = db.SavedPayments(ctx, rq.user.Book, pr, s.opt.AuditConfig)
 	if err != nil {
 		return nil, nil, err
 	}
-	ps = slices.DeleteFunc(ps, func(p postgres.Payment) bool {
+	out := func(p postgres.Payment) bool {
 		return rq.user.Scope != "" && (p.Org == "" || !rq.books.InScope(rq.user.Scope, p.Org))
-	})
-	cfg := s.opt.AuditConfig
-	return cashOver(ps, cfg.CashThreshold), splitPayments(ps, cfg.SplitWindowDays, func(org string) ledger.Money {
-		return approvalThreshold(rq.books, org, cfg.SplitThreshold)
-	}), nil
-}
-
-// cashOver keeps the payments in cash of at least t.
-func cashOver(ps []postgres.Payment, t ledger.Money) []postgres.Payment {
-	var out []postgres.Payment
-	for _, p := range ps {
-		if p.Cash && p.Amount.Cmp(t) >= 0 {
-			out = append(out, p)
-		}
 	}
-	return out
-}
-
-// splitPayments keeps the payments (ordered by organisation, payee and
-// date) that make a split: two or more by one organisation to one payee,
-// each below the organisation's threshold, the last at most days after the
-// first, together at least the threshold.
-func splitPayments(ps []postgres.Payment, days int, threshold func(org string) ledger.Money) []postgres.Payment {
-	var out []postgres.Payment
-	for i := 0; i < len(ps); {
-		j := i
-		for j < len(ps) && ps[j].Org == ps[i].Org && ps[j].Payee == ps[i].Payee {
-			j++
-		}
-		g, t := ps[i:j], threshold(ps[i].Org)
-		in := make([]bool, len(g))
-		for a := range g {
-			if ps[i].Payee == "" || g[a].Amount.Cmp(t) >= 0 {
-				continue
-			}
-			sum, members := ledger.Zero, []int{}
-			for b := a; b < len(g) && g[b].Date.Sub(g[a].Date) <= time.Duration(days)*24*time.Hour; b++ {
-				if g[b].Amount.Cmp(t) < 0 {
-					sum, members = sum.Add(g[b].Amount), append(members, b)
-				}
-			}
-			if len(members) >= 2 && sum.Cmp(t) >= 0 {
-				for _, m := range members {
-					in[m] = true
-				}
-			}
-		}
-		for a := range g {
-			if in[a] {
-				out = append(out, g[a])
-			}
-		}
-		i = j
-	}
-	return out
-}
-
-// approvalThreshold is the organisation's approval threshold, else its
-// nearest ancestor's, else def (A-10's).
-func approvalThreshold(b *ledger.Books, org string, def ledger.Money) ledger.Money {
-	for o := b.Orgs[org]; o != nil; o = b.Orgs[o.Parent] {
-		if o.ApprovalThreshold != nil {
-			return *o.ApprovalThreshold
-		}
-		if o.Parent == "" || o.Parent == o.Code {
-			break
-		}
-	}
-	return def
+	return slices.DeleteFunc(cash, out), slices.DeleteFunc(split, out), nil
 }
 
 // savedCounts answers GET /audit/saved-counts?period=: each saved query's

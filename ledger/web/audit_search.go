@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/postgres"
@@ -123,37 +122,12 @@ func (s *Server) auditSearch(w http.ResponseWriter, r *http.Request) {
 	}
 	rows := inScope(rq, ps)
 	if d.Repeat {
-		rows = paidMoreThanOnce(rows, days)
+		rows = postgres.PaidMoreThanOnce(rows, days)
 	}
 	for _, p := range rows {
 		d.Rows = append(d.Rows, searchPayment{BeneficiaryPayment: p, Masked: ledger.MaskID(p.IDNumber)})
 	}
 	s.render(w, r, http.StatusOK, "audit_search", page{Title: "审计查询", Menu: "audit", Data: d})
-}
-
-// paidMoreThanOnce keeps the people (rows ordered by ID number and date)
-// paid by several organisations, or twice within days days (days 0: any
-// two payments).
-func paidMoreThanOnce(rows []postgres.BeneficiaryPayment, days int) []postgres.BeneficiaryPayment {
-	var out []postgres.BeneficiaryPayment
-	for i := 0; i < len(rows); {
-		j := i
-		for j < len(rows) && rows[j].IDNumber == rows[i].IDNumber {
-			j++
-		}
-		g := rows[i:j]
-		keep := false
-		for k := 1; k < len(g); k++ {
-			if g[k].Org != g[0].Org || days == 0 || g[k].Date.Sub(g[k-1].Date) <= time.Duration(days)*24*time.Hour {
-				keep = true
-			}
-		}
-		if keep {
-			out = append(out, g...)
-		}
-		i = j
-	}
-	return out
 }
 
 type revealData struct {
