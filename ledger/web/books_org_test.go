@@ -22,6 +22,11 @@ func TestBooksBalancesChooseOrganisation(t *testing.T) {
 	wantBody(t, p, "the branch's 科目余额表", `<option value="FY-CP-01" selected>`,
 		`href="/books/ledger?account=`+ledger.AcctPending+`&amp;org=FY-CP-01&amp;period=2020-02"`, "5,000.00")
 	wantNot(t, p, "the branch's 科目余额表", "90,000.00", `href="/books/ledger?account=`+ledger.AcctBank)
+	// the branch's 明细账 returns to the branch's 科目余额表
+	wantBody(t, b.get("/books/ledger?account="+ledger.AcctPending+"&org=FY-CP-01&fund=FY-UP&period=2020-02"), "the branch's 明细账",
+		`href="/books/balances?period=2020-02&org=FY-CP-01&fund=FY-UP" id="back-balances"`)
+	wantBody(t, b.get("/books/ledger?account="+ledger.AcctBank+"&period=2020-02"), "the book's 明细账",
+		`href="/books/balances?period=2020-02" id="back-balances"`)
 	// a fund in the address stays when the form is sent again
 	wantBody(t, b.get("/books/balances?period=2020-02&fund=FY-UP"), "a fund's 科目余额表", `<input type="hidden" name="fund" value="FY-UP">`)
 
