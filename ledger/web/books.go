@@ -96,6 +96,7 @@ type trialRow struct {
 
 type trialData struct {
 	Period, Org, Fund string
+	Orgs              []option // the organisations of the user's scope, to choose one
 	Rows              []trialRow
 	Debit, Credit     ledger.Money
 }
@@ -147,6 +148,12 @@ func (s *Server) balancesPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	d := trialData{Period: p, Org: org, Fund: fund}
+	for _, o := range rq.books.Orgs {
+		if o.Kind != ledger.OrgExternal && rq.books.InScope(rq.user.Scope, o.Code) {
+			d.Orgs = append(d.Orgs, option{o.Code, o.Name})
+		}
+	}
+	slices.SortFunc(d.Orgs, func(a, b option) int { return strings.Compare(a.Code, b.Code) })
 	for c := range codes {
 		q := url.Values{"account": {c}, "period": {p}}
 		if org != "" {

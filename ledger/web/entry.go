@@ -204,6 +204,9 @@ func prefillLines(flow string, u *ledger.User, b *ledger.Books) []entryLine {
 		}
 		return pair(ledger.AcctProcurement, org, ledger.AcctPending, org, "专项党费报账")
 	case ledger.FlowReturn:
+		if org == root {
+			org = "" // the branch returning money, named by the officer (as for an allocation)
+		}
 		return pair(ledger.AcctBank, root, ledger.AcctPending, org, "临时党支部结余专项党费退回")
 	}
 	return nil

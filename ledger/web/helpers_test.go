@@ -75,6 +75,15 @@ func (e *env) advance(d time.Duration) { e.clock.Add(int64(d)) }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	e := newBareEnv(t)
+	e.fixture()
+	return e
+}
+
+// newBareEnv is newEnv without the vouchers of fixture: the demo's setup
+// and no voucher yet.
+func newBareEnv(t *testing.T) *env {
+	t.Helper()
 	tdb := pgtest.NewDatabase(t)
 	db := tdb.Open(t, tdb.AppURL)
 	db.Source = "http"
@@ -103,7 +112,12 @@ func newEnv(t *testing.T) *env {
 		SessionIdle: sessionIdle, Pages: pages})
 	e.ts = httptest.NewServer(api.Handler())
 	t.Cleanup(e.ts.Close)
+	return e
+}
 
+// fixture makes newEnv's vouchers.
+func (e *env) fixture() {
+	e.t.Helper()
 	e.receive = e.flow("wangfang", ledger.FlowRequest{Flow: ledger.FlowReceive, Fund: "FY-UP", Amount: ledger.MustParseMoney("90000.00"),
 		Attachments: 2, Decision: "晋组通〔2020〕8号"})
 	e.approve(e.receive)
@@ -113,7 +127,6 @@ func newEnv(t *testing.T) *env {
 		Amount: ledger.MustParseMoney("1234.50"), Payee: "汾阳市医药药材有限公司", PayeeType: ledger.PayeeSupplier, Attachments: 2})
 	e.sibling = e.flow("cp02officer", ledger.FlowRequest{Flow: ledger.FlowSpend, Org: "FY-CP-02", Fund: "FY-UP", Purpose: ledger.Procurement,
 		Amount: ledger.MustParseMoney("30.00"), Payee: "西口超市", PayeeType: ledger.PayeeSupplier, Attachments: 1})
-	return e
 }
 
 func (e *env) flow(actor string, r ledger.FlowRequest) *ledger.Voucher {
