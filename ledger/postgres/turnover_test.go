@@ -159,3 +159,29 @@ func TestSearchByLinesPagesAlike(t *testing.T) {
 		f.db.SetSearchChunk(0)
 	}
 }
+
+// TestTurnoverIsTheTriggersToWrite: the application role reads the
+// turnover and the posted lines and writes neither; the posted lines are
+// append-only even for their owner.
+func TestTurnoverIsTheTriggersToWrite(t *testing.T) {
+	t.Parallel()
+	f := booksFixture(t)
+	for _, stmt := range []string{
+		`INSERT INTO turnover (book, account, org, fund, date, flow, debit_fen, credit_fen) VALUES ('FY-DFZH', '100201', 'FY', 'FY-UP', '2020-02-03', 'receive', 1, 0)`,
+		`UPDATE turnover SET debit_fen = debit_fen + 1`,
+		`DELETE FROM turnover`,
+		`INSERT INTO posted_lines (book, account, org, fund, date, number, voucher_id, line_no, debit_fen, credit_fen) VALUES ('FY-DFZH', '100201', 'FY', 'FY-UP', '2020-02-03', 99, 99, 1, 1, 0)`,
+		`UPDATE posted_lines SET debit_fen = debit_fen + 1`,
+		`DELETE FROM posted_lines`,
+	} {
+		if err := f.sql(f.tdb.AppURL, stmt); ledger.ErrorCode(err) != ledger.EForbidden {
+			t.Errorf("ledger_app: %s: %v, want forbidden", stmt, err)
+		}
+	}
+	if err := f.sql(f.tdb.AppURL, `SELECT count(*) FROM turnover JOIN posted_lines USING (book, account, org, fund, date)`); err != nil {
+		t.Errorf("ledger_app reads the turnover: %v", err)
+	}
+	if err := f.sql(f.tdb.SuperURL, `UPDATE posted_lines SET debit_fen = debit_fen + 1`); err == nil {
+		t.Error("a posted line was changed")
+	}
+}
