@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -40,34 +39,8 @@ func TestBrowserAuditTables(t *testing.T) {
 	e.approve(paid)
 	dir := shots(t)
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.WindowSize(1400, 900), chromedp.Flag("lang", "zh-CN"))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	tab, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	if err := chromedp.Do(tab); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	stepCtx := func() (context.Context, context.CancelFunc) { return context.WithTimeout(tab, 90*time.Second) }
-	failed := func(what string, err error) {
-		t.Helper()
-		path := filepath.Join(dir, "audit-tables-failure.png")
-		sctx, scancel := context.WithTimeout(tab, 20*time.Second)
-		defer scancel()
-		if png, serr := chromedp.Run(sctx, chromedp.FullScreenshot(100)); serr == nil {
-			os.WriteFile(path, png, 0o644)
-		}
-		t.Fatalf("%s: %v (screenshot %s)", what, err, path)
-	}
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		ctx, cancel := stepCtx()
-		defer cancel()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			failed(what, err)
-		}
-	}
+	h := newHeadless(t, exe, dir, "audit-tables")
+	stepCtx, failed, do := h.step, h.failed, h.do
 	submit := func(what, sel string) {
 		t.Helper()
 		ctx, cancel := stepCtx()

@@ -2,8 +2,6 @@ package web_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -24,33 +22,8 @@ func TestBrowserQAGridNamesCodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := b.Chart[ledger.AcctCondolence].Name
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.WindowSize(1280, 900), chromedp.Flag("lang", "zh-CN"))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	tab, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	if err := chromedp.Do(tab); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	failed := func(what string, err error) {
-		t.Helper()
-		path := filepath.Join(dir, "qa-failure.png")
-		sctx, scancel := context.WithTimeout(tab, 20*time.Second)
-		defer scancel()
-		if png, serr := chromedp.Run(sctx, chromedp.FullScreenshot(100)); serr == nil {
-			os.WriteFile(path, png, 0o644)
-		}
-		t.Fatalf("%s: %v (screenshot %s)", what, err, path)
-	}
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(tab, 90*time.Second)
-		defer cancel()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			failed(what, err)
-		}
-	}
+	h := newHeadless(t, exe, dir, "qa")
+	tab, failed, do := h.tab, h.failed, h.do
 	text := func(sel string) string {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(tab, 90*time.Second)

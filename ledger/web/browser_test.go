@@ -1,14 +1,12 @@
 package web_test
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -65,40 +63,8 @@ func TestBrowserChecksPostsSignsAndPrints(t *testing.T) {
 		Attachments: 1, Decision: "汾组通〔2020〕3号"})
 	dir := shots(t)
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.WindowSize(1280, 900), chromedp.Flag("lang", "zh-CN"))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	tab, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	// Each step has its own deadline (the machine may be busy); the tab
-	// outlives a step that ran out, so the failure screenshot can be taken.
-	stepCtx := func() (context.Context, context.CancelFunc) { return context.WithTimeout(tab, 90*time.Second) }
-	// Start the browser on the tab's own context: one started by a step
-	// would end with the step.
-	if err := chromedp.Do(tab); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-
-	// failed saves a screenshot of the page and fails the test.
-	failed := func(what string, err error) {
-		t.Helper()
-		path := filepath.Join(dir, "failure.png")
-		sctx, scancel := context.WithTimeout(tab, 20*time.Second)
-		defer scancel()
-		if png, serr := chromedp.Run(sctx, chromedp.FullScreenshot(100)); serr == nil {
-			os.WriteFile(path, png, 0o644)
-		}
-		t.Fatalf("%s: %v (screenshot %s)", what, err, path)
-	}
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		ctx, cancel := stepCtx()
-		defer cancel()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			failed(what, err)
-		}
-	}
+	h := newHeadless(t, exe, dir, "checks")
+	stepCtx, failed, do := h.step, h.failed, h.do
 	// submit clicks a button that loads a page and checks its status.
 	submit := func(what, sel string) {
 		t.Helper()

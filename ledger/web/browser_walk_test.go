@@ -33,34 +33,8 @@ func TestBrowserFebruaryWalk(t *testing.T) {
 	exe := chromium(t)
 	e := newBareEnv(t)
 	dir := shots(t)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.WindowSize(1280, 900), chromedp.Flag("lang", "zh-CN"))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	tab, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	if err := chromedp.Do(tab); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	step := func() (context.Context, context.CancelFunc) { return context.WithTimeout(tab, 90*time.Second) }
-	failed := func(what string, err error) {
-		t.Helper()
-		path := filepath.Join(dir, "walk-failure.png")
-		sctx, scancel := context.WithTimeout(tab, 20*time.Second)
-		defer scancel()
-		if png, serr := chromedp.Run(sctx, chromedp.FullScreenshot(100)); serr == nil {
-			os.WriteFile(path, png, 0o644)
-		}
-		t.Fatalf("%s: %v (screenshot %s)", what, err, path)
-	}
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		ctx, cancel := step()
-		defer cancel()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			failed(what, err)
-		}
-	}
+	h := newHeadless(t, exe, dir, "walk")
+	step, failed, do := h.step, h.failed, h.do
 	// submit clicks sel, which loads a page, checks the answer's status and
 	// waits for then, an element of the page loaded that the page left has
 	// not (see TestBrowserVoucherEntryAndBooks).
