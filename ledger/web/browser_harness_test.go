@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -61,4 +62,24 @@ func (h *headless) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 	if err := chromedp.Do(ctx, steps...); err != nil {
 		h.failed(what, err)
 	}
+}
+
+// pdfText prints the page to PDF as Chromium does (the page's CSS sizes),
+// keeps it at path and returns its text (pdftotext -layout).
+func (h *headless) pdfText(path string) string {
+	h.t.Helper()
+	ctx, cancel := h.step()
+	defer cancel()
+	pdf, err := chromedp.Run(ctx, chromedp.PrintToPDF(chromedp.PDFPreferCSSPageSize()))
+	if err != nil {
+		h.failed("print to PDF", err)
+	}
+	if err := os.WriteFile(path, pdf, 0o644); err != nil {
+		h.t.Fatal(err)
+	}
+	out, err := exec.Command("pdftotext", "-layout", path, "-").Output()
+	if err != nil {
+		h.t.Fatalf("pdftotext: %v", err)
+	}
+	return string(out)
 }

@@ -147,21 +147,7 @@ func TestBrowserChecksPostsSignsAndPrints(t *testing.T) {
 	}
 	do("open the print view", chromedp.Navigate(fmt.Sprintf("%s/vouchers/%d/print", base, receive.ID)), chromedp.WaitVisible(chromedp.CSS(".voucher-form")))
 	shot("print.png")
-	pctx, pcancel := stepCtx()
-	defer pcancel()
-	pdf, err := chromedp.Run(pctx, chromedp.PrintToPDF(chromedp.PDFPreferCSSPageSize()))
-	if err != nil {
-		failed("print to PDF", err)
-	}
-	path := filepath.Join(dir, "voucher.pdf")
-	if err := os.WriteFile(path, pdf, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command("pdftotext", "-layout", path, "-").Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	text := string(out)
+	text := h.pdfText(filepath.Join(dir, "voucher.pdf"))
 	for _, want := range []string{"贰万元整", "20,000.00", "制单：王芳", "审核：李强", "出纳：赵敏", "记账：李强", "会计主管"} {
 		if !strings.Contains(strings.ReplaceAll(text, " ", ""), strings.ReplaceAll(want, " ", "")) {
 			t.Errorf("the printed voucher lacks %q:\n%s", want, text)

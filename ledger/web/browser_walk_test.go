@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -428,21 +427,7 @@ func TestBrowserFebruaryWalk(t *testing.T) {
 
 	// 5. The month printed, in number order, to PDF by Chromium.
 	open("/vouchers/print?period=2020-02", ".voucher-form")
-	ctx, cancel := step()
-	defer cancel()
-	pdf, err := chromedp.Run(ctx, chromedp.PrintToPDF(chromedp.PDFPreferCSSPageSize()))
-	if err != nil {
-		failed("print to PDF", err)
-	}
-	path := filepath.Join(dir, "walk-month.pdf")
-	if err := os.WriteFile(path, pdf, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command("pdftotext", "-layout", path, "-").Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	printed := strings.Join(strings.Fields(string(out)), "")
+	printed := strings.Join(strings.Fields(h.pdfText(filepath.Join(dir, "walk-month.pdf"))), "")
 	at := -1
 	for i, v := range month {
 		no := fmt.Sprintf("记字第%d号", i+1)
