@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -44,6 +45,7 @@ starts it as a hot standby on a socket of its own. Reports, verify, exports and 
 			if err := a.startPrimary(ctx, s, r); err != nil {
 				return err
 			}
+			postgres.WaitReplicaStreaming(ctx, s.URL("ledger", embedded.Superuser), 30*time.Second)
 			return status(ctx, s, r)
 		})},
 		&cobra.Command{Use: "stop", Short: "Stop the replica", Args: cobra.NoArgs, Example: "  ledger db replica stop",

@@ -271,3 +271,24 @@ func Probe(ctx context.Context, url, shown string) map[string]any {
 	}
 	return st
 }
+
+// WaitReplicaStreaming waits up to timeout for a standby of the primary at
+// primaryURL to stream: a replica just started may still be connecting or
+// catching up with what the primary wrote meanwhile (its migrations). It
+// returns when one streams, at the timeout or when ctx ends; what it then
+// shows is ReadReplicaStatus's to say.
+func WaitReplicaStreaming(ctx context.Context, primaryURL string, timeout time.Duration) {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		for _, s := range ReadReplicaStatus(ctx, primaryURL, "").Standbys {
+			if s.State == "streaming" {
+				return
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
