@@ -116,15 +116,11 @@ func ApprovalThreshold(b *ledger.Books, org string, def ledger.Money) ledger.Mon
 }
 
 // SavedPayments are the period's cash payments over cfg's threshold and
-// its split payments, of the whole book.
-func (db *DB) SavedPayments(ctx context.Context, book string, period ledger.PeriodRange, cfg *audit.Config) (cash, split []Payment, err error) {
-	ps, err := db.Payments(ctx, book, period.From, period.To)
+// its split payments, of the whole book b.
+func (db *DB) SavedPayments(ctx context.Context, b *ledger.Books, period ledger.PeriodRange, cfg *audit.Config) (cash, split []Payment, err error) {
+	ps, err := db.Payments(ctx, b.Book.Code, period.From, period.To)
 	if err != nil {
 		return nil, nil, err
-	}
-	b, err := loadBooks(ctx, db.Pool, book)
-	if err != nil {
-		return nil, nil, mapError(err)
 	}
 	return CashOver(ps, cfg.CashThreshold), SplitPayments(ps, cfg.SplitWindowDays, func(org string) ledger.Money {
 		return ApprovalThreshold(b, org, cfg.SplitThreshold)
@@ -150,7 +146,11 @@ func (db *DB) RecordSavedCounts(ctx context.Context, book string, period ledger.
 		c := audit.DefaultConfig()
 		cfg = &c
 	}
-	cash, split, err := db.SavedPayments(ctx, book, period, cfg)
+	b, err := loadBooks(ctx, db.Pool, book)
+	if err != nil {
+		return mapError(err)
+	}
+	cash, split, err := db.SavedPayments(ctx, b, period, cfg)
 	if err != nil {
 		return err
 	}

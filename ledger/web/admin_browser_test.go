@@ -25,7 +25,7 @@ func TestBrowserAdmin(t *testing.T) {
 	dir := shots(t)
 
 	h := newHeadless(t, exe, dir, "admin")
-	stepCtx, failed, do := h.step, h.failed, h.do
+	stepCtx, failed, do, text := h.step, h.failed, h.do, h.text
 	submit := func(what, sel string, status int64) {
 		t.Helper()
 		ctx, cancel := stepCtx()
@@ -37,16 +37,6 @@ func TestBrowserAdmin(t *testing.T) {
 		if res.Status != status {
 			failed(what, fmt.Errorf("status %d", res.Status))
 		}
-	}
-	text := func(what, sel string) string {
-		t.Helper()
-		ctx, cancel := stepCtx()
-		defer cancel()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			failed(what, err)
-		}
-		return s
 	}
 	base := e.ts.URL
 	signIn := func(user string) {

@@ -86,7 +86,7 @@ func inScope(rq *request, ps []postgres.BeneficiaryPayment) []postgres.Beneficia
 // savedPayments are the period's cash payments over the threshold and its
 // split payments, within the user's scope.
 func (s *Server) savedPayments(ctx context.Context, db *postgres.DB, rq *request, pr ledger.PeriodRange) (cash, split []postgres.Payment, err error) {
-	cash, split, err = db.SavedPayments(ctx, rq.user.Book, pr, s.opt.AuditConfig)
+	cash, split, err = db.SavedPayments(ctx, rq.books, pr, s.opt.AuditConfig)
 	if err != nil {
 		return nil, nil, err
 	}

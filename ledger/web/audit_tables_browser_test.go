@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,29 +39,7 @@ func TestBrowserAuditTables(t *testing.T) {
 	dir := shots(t)
 
 	h := newHeadless(t, exe, dir, "audit-tables")
-	stepCtx, failed, do := h.step, h.failed, h.do
-	submit := func(what, sel string) {
-		t.Helper()
-		ctx, cancel := stepCtx()
-		defer cancel()
-		res, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(sel)))
-		if err != nil {
-			failed(what, err)
-		}
-		if res.Status != 200 {
-			failed(what, fmt.Errorf("status %d", res.Status))
-		}
-	}
-	text := func(what, sel string) string {
-		t.Helper()
-		ctx, cancel := stepCtx()
-		defer cancel()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			failed(what, err)
-		}
-		return s
-	}
+	stepCtx, failed, do, text, submit := h.step, h.failed, h.do, h.text, h.submit
 	base := e.ts.URL
 
 	do("open /login", chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.CSS("input[name=username]")),

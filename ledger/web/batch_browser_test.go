@@ -25,17 +25,7 @@ func TestBrowserBatch(t *testing.T) {
 	dir := shots(t)
 
 	h := newHeadless(t, exe, dir, "batch")
-	stepCtx, failed, do := h.step, h.failed, h.do
-	text := func(what, sel string) string {
-		t.Helper()
-		ctx, cancel := stepCtx()
-		defer cancel()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			failed(what, err)
-		}
-		return s
-	}
+	stepCtx, failed, do, text := h.step, h.failed, h.do, h.text
 	base := e.ts.URL
 
 	do("sign in", chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.CSS("input[name=username]")),

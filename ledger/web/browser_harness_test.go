@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -82,4 +83,30 @@ func (h *headless) pdfText(path string) string {
 		h.t.Fatalf("pdftotext: %v", err)
 	}
 	return string(out)
+}
+
+// submit clicks sel, which loads a page, and fails unless it answers 200.
+func (h *headless) submit(what, sel string) {
+	h.t.Helper()
+	ctx, cancel := h.step()
+	defer cancel()
+	res, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(sel)))
+	if err != nil {
+		h.failed(what, err)
+	}
+	if res.Status != 200 {
+		h.failed(what, fmt.Errorf("status %d", res.Status))
+	}
+}
+
+// text is the text of the element sel.
+func (h *headless) text(what, sel string) string {
+	h.t.Helper()
+	ctx, cancel := h.step()
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		h.failed(what, err)
+	}
+	return s
 }
