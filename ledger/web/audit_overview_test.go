@@ -260,6 +260,13 @@ func TestOverviewScopeAndVerify(t *testing.T) {
 	wantNot(t, p, "a branch auditor's overview", "90,000.00", "230,000.00", "资金守恒", "2,000.00", "重新校验", "/audit/rollup")
 	wantStatus(t, a.get("/audit?period=2020-02&org=FY-CP-02"), http.StatusForbidden, "another branch's overview")
 	wantStatus(t, a.post("/audit/verify", url.Values{"period": {"2020-02"}}, true), http.StatusForbidden, "a branch auditor's verify")
+	// The saved queries' counts counted afresh: FY-CP-01's own (its cash
+	// payment and its split purchase), never another branch's; an officer
+	// has none.
+	wantBody(t, a.get("/audit/saved-counts?period=2020-02"), "a branch auditor's counts", `"cash":1`, `"split":2`)
+	e.addUser(ledger.User{Name: "cp02auditor", FullName: "贾核", Roles: []ledger.Role{ledger.RoleAuditor}, Scope: "FY-CP-02"})
+	wantBody(t, e.login("cp02auditor").get("/audit/saved-counts?period=2020-02"), "another branch auditor's counts", `"cash":0`, `"split":0`)
+	wantStatus(t, e.login("wangfang").get("/audit/saved-counts?period=2020-02"), http.StatusForbidden, "an officer's counts")
 
 	b := e.login("fengqing")
 	// A range and a year; March's spending counts in the range only.
