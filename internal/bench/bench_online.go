@@ -25,8 +25,10 @@ import (
 	"github.com/fenyang/partyfee/ledger/postgres/embedded"
 )
 
-// The online and hot workloads run on one database: the demo setup, money
-// received and allocated to every temporary branch, the HTTP API served
+// The online and hot workloads run on one database: the demo setup, a
+// history of posted vouchers (February's, as the bulk workloads write them,
+// up to benchOnlineHistory), money received and allocated to every
+// temporary branch, the HTTP API served
 // in-process on a loopback port with the sealer running as under `ledger
 // serve`, and, for the baselines, a schema "bare" of four plain tables
 // (counters, vouchers, lines, balances) without triggers, written by bare
@@ -37,6 +39,14 @@ const (
 	benchHotOrg     = "FY-LDRK"    // the branch of the hot workload
 	benchFund       = "FY-UP"
 	benchBranchFen  = 1_000_000_000_00 // allocated to each branch (10 million yuan) and its bare twin
+	// benchOnlineHistory is how many posted vouchers the online database
+	// holds before the workloads (fewer when --scale is smaller), and its
+	// bare twin as many vouchers and lines: a ledger in use, with
+	// statistics. On empty tables the planner prefers scans, and the plans
+	// the sessions cache then (the lines of a voucher read by book alone
+	// and filtered by voucher, say) are kept while the tables grow under
+	// the load; on tables of a real size both sides get index plans.
+	benchOnlineHistory = 10_000
 )
 
 type benchOnline struct {
@@ -61,6 +71,11 @@ func (e *benchEnv) onlineDB(ctx context.Context) (*benchOnline, error) {
 		if d.books.Orgs[org].Kind == "temp_branch" && org != benchHotOrg {
 			o.branches = append(o.branches, org)
 		}
+	}
+	hist := min(e.opt.Scale, benchOnlineHistory)
+	e.opt.logf("online: writing a history of %d posted vouchers", hist)
+	if err := d.super(ctx, benchBulkSQL(hist)...); err != nil {
+		return nil, fmt.Errorf("seeding the history: %w", err)
 	}
 	e.opt.logf("online: seeding %d branches", len(o.branches)+1)
 	day, _ := ledger.ParseDate("2020-03-02")
@@ -90,6 +105,14 @@ func (e *benchEnv) onlineDB(ctx context.Context) (*benchOnline, error) {
 		`CREATE TABLE bare.balances (account text NOT NULL, org text NOT NULL, balance bigint NOT NULL, PRIMARY KEY (account, org))`,
 		fmt.Sprintf(`INSERT INTO bare.balances SELECT a, o, CASE WHEN a = '121801' THEN %d ELSE 0 END
 			FROM unnest(ARRAY['121801', '500101']) a, (SELECT code AS o FROM organisations WHERE kind = 'temp_branch') t`, benchBranchFen),
+		fmt.Sprintf(`INSERT INTO bare.vouchers (number, status, org, amount, maker, checker, poster)
+			SELECT g, 'posted', 'FY-CP-' || lpad((1 + g %% 11)::text, 2, '0'), 100 + (g::bigint * 7919) %% 90000, 'wangfang', 'liqiang', 'liqiang'
+			FROM generate_series(1, %d) g`, hist),
+		`INSERT INTO bare.lines (voucher_id, line_no, account, org, debit, credit)
+			SELECT v.id, n, CASE n WHEN 1 THEN '500101' ELSE '121801' END, v.org,
+				CASE n WHEN 1 THEN v.amount ELSE 0 END, CASE n WHEN 2 THEN v.amount ELSE 0 END
+			FROM bare.vouchers v, generate_series(1, 2) n ORDER BY v.id, n`,
+		`ANALYZE`,
 	); err != nil {
 		return nil, err
 	}
