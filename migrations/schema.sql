@@ -3792,6 +3792,12 @@ CREATE TRIGGER bank_statements_append_only BEFORE DELETE OR UPDATE ON public.ban
 CREATE TRIGGER beneficiary_roster_no_delete BEFORE DELETE ON public.beneficiary_roster FOR EACH ROW EXECUTE FUNCTION public.ledger_no_delete();
 
 --
+-- Name: books books_changed; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER books_changed AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON public.books FOR EACH STATEMENT EXECUTE FUNCTION public.ledger_auth_changed();
+
+--
 -- Name: books books_keep_codes; Type: TRIGGER; Schema: public; Owner: ledger_owner
 --
 

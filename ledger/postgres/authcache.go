@@ -15,7 +15,8 @@ import (
 // holds entries only while WatchAuth listens for the database's
 // notification that tokens or users changed (migrations/00019): every
 // change of api_tokens or users — a revocation, a disabled user, new
-// roles — by any process empties it when it commits, and so does the
+// roles — by any process empties it when it commits (and so does a change
+// of a book, 00024, after which LoadBooks reads the book's revision again), and so does the
 // same change made through this DB (at once, without waiting for the
 // notification). Without the listener (a lost connection, or a process
 // that does not serve) every request reads the database, as before.

@@ -7,3 +7,9 @@ func AuthCacheState(db *DB) (on bool, gen uint64, hits int64) {
 	defer db.auth.mu.Unlock()
 	return db.auth.on, db.auth.gen, db.auth.hits
 }
+
+// BooksHeard reports whether LoadBooks would answer book from memory now.
+func BooksHeard(db *DB, book string) bool {
+	gen, on := db.auth.generation()
+	return on && db.books.current(book, gen) != nil
+}

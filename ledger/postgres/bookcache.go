@@ -23,6 +23,32 @@ type bookCache struct {
 type cachedBooks struct {
 	rev int64
 	b   *ledger.Books
+	// heard is set when LoadBooks read the revision rev at auth
+	// generation gen (authCache): the books stand, without another read,
+	// until the next change is heard.
+	heard bool
+	gen   uint64
+}
+
+// current returns the books of book confirmed at generation gen, if any.
+func (c *bookCache) current(book string, gen uint64) *ledger.Books {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.m[book]; ok && e.heard && e.gen == gen {
+		return e.b
+	}
+	return nil
+}
+
+// confirm records that book's revision was rev when read at generation
+// gen (read before the revision itself).
+func (c *bookCache) confirm(book string, rev int64, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.m[book]; ok && e.rev == rev {
+		e.heard, e.gen = true, gen
+		c.m[book] = e
+	}
 }
 
 func (c *bookCache) get(book string, rev int64) *ledger.Books {
@@ -41,7 +67,7 @@ func (c *bookCache) put(book string, rev int64, b *ledger.Books) {
 		c.m = map[string]cachedBooks{}
 	}
 	if e, ok := c.m[book]; !ok || e.rev <= rev {
-		c.m[book] = cachedBooks{rev, b}
+		c.m[book] = cachedBooks{rev: rev, b: b}
 	}
 }
 

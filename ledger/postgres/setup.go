@@ -253,8 +253,17 @@ func checkPassword(hash, pw string) bool {
 
 // LoadBooks reads what the rules need to know about a book: the cached
 // copy while the book's revision stands (see bookCache), one query to
-// learn that. The Books are shared: read-only.
+// learn that — none while the process hears every change (WatchAuth:
+// migrations/00024 notifies each change of a book, its chart, organisations
+// or funds, and this process's own setup and dissolution forget at once).
+// The Books are shared: read-only.
 func (db *DB) LoadBooks(ctx context.Context, book string) (*ledger.Books, error) {
+	gen, heard := db.auth.generation()
+	if heard {
+		if b := db.books.current(book, gen); b != nil {
+			return b, nil
+		}
+	}
 	var rev int64
 	err := db.Pool.QueryRow(ctx, `SELECT revision FROM books WHERE book = $1`, book).Scan(&rev)
 	if err == pgx.ErrNoRows {
@@ -264,6 +273,9 @@ func (db *DB) LoadBooks(ctx context.Context, book string) (*ledger.Books, error)
 		return nil, mapError(err)
 	}
 	b, err := db.booksAt(ctx, db.Pool, book, rev)
+	if err == nil && heard {
+		db.books.confirm(book, rev, gen)
+	}
 	return b, mapError(err)
 }
 

@@ -124,6 +124,7 @@ func orZero(m ledger.Money) ledger.Money {
 // DissolveOrg records that an organisation was dissolved on date (临时党支部
 // 随临时机构撤销而撤销). Admins only, within their scope; logged.
 func (db *DB) DissolveOrg(ctx context.Context, book, actor, org string, date time.Time) error {
+	defer db.auth.clear() // this process reads the book again from the change on (LoadBooks)
 	return db.runTx(ctx, func(tx pgx.Tx) error {
 		u, err := loadUser(ctx, tx, book, actor)
 		if err != nil {
