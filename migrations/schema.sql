@@ -796,9 +796,26 @@ ALTER FUNCTION public.ledger_no_delete() OWNER TO ledger_owner;
 CREATE FUNCTION public.ledger_post_turnover(p_book text, p_ids bigint[]) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO 'public', 'pg_temp'
-    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 BEGIN
+    IF cardinality(p_ids) = 1 THEN
+        WITH l AS (
+            SELECT l.book, l.account, l.org, l.fund, v.date, v.number, v.id, l.line_no, coalesce(o.flow, v.flow) AS flow,
+                   l.debit_fen, l.credit_fen
+            FROM vouchers v JOIN voucher_lines l ON l.book = v.book AND l.voucher_id = v.id
+            LEFT JOIN vouchers o ON o.book = v.book AND o.id = v.reversal_of
+            WHERE v.book = p_book AND v.id = p_ids[1]),
+        p AS (
+            INSERT INTO posted_lines (book, account, org, fund, date, number, voucher_id, line_no, debit_fen, credit_fen)
+            SELECT book, account, org, fund, date, number, id, line_no, debit_fen, credit_fen FROM l)
+        INSERT INTO turnover AS t (book, account, org, fund, date, flow, debit_fen, credit_fen)
+            SELECT book, account, org, fund, date, flow, sum(debit_fen), sum(credit_fen) FROM l
+            GROUP BY 1, 2, 3, 4, 5, 6
+            ORDER BY 1, 2, 3, 4, 5, 6
+            ON CONFLICT (book, account, org, fund, date, flow) DO UPDATE
+                SET debit_fen = t.debit_fen + excluded.debit_fen, credit_fen = t.credit_fen + excluded.credit_fen;
+        RETURN;
+    END IF;
     WITH l AS (
         SELECT l.book, l.account, l.org, l.fund, v.date, v.number, v.id, l.line_no, coalesce(o.flow, v.flow) AS flow,
                l.debit_fen, l.credit_fen

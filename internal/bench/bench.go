@@ -164,7 +164,8 @@ prints our figure, the baseline's, their ratio, the target and whether it is met
 
   online-16, online-64  16 and 64 clients over HTTP on loopback making, checking and posting spend
                         vouchers for random branches, against bare pgx doing the same three
-                        transactions (voucher number, check, post with the same balance locks):
+                        transactions (voucher number, check, post with the same balance locks),
+                        on a database holding 10,000 posted vouchers (both sides, analysed):
                         vouchers/s ≥ 0.50× and p99 per request ≤ 2×; per voucher, PostgreSQL CPU
                         (-pg-cpu, its backends, from /proc) ≤ 2.5 ms and WAL (-wal) ≤ 4096 bytes;
                         the server's Go CPU per request (-go-cpu, clients in a child) ≤ 0.5 ms
