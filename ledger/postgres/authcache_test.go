@@ -16,22 +16,8 @@ import (
 func TestAuthCacheHonoursEveryChange(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, nil)
-	ctx, cancel := context.WithCancel(f.ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		f.db.WatchAuth(ctx)
-	}()
-	t.Cleanup(func() { cancel(); <-done })
-	waitFor := func(what string, cond func() bool) {
-		t.Helper()
-		for deadline := time.Now().Add(90 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s", what)
-			}
-		}
-	}
-	waitFor("the listener", func() bool { on, _, _ := postgres.AuthCacheState(f.db); return on })
+	stopWatching := watchAuth(t, f)
+	waitFor := func(what string, cond func() bool) { t.Helper(); waitUntil(t, what, cond) }
 
 	auth := func(tok string) error {
 		t.Helper()
@@ -92,8 +78,7 @@ func TestAuthCacheHonoursEveryChange(t *testing.T) {
 	wantCode(t, auth(tok), ledger.EUnauthenticated, "token")
 
 	// Without the listener nothing is kept.
-	cancel()
-	<-done
+	stopWatching()
 	if on, _, _ := postgres.AuthCacheState(f.db); on {
 		t.Fatal("the cache stays on without its listener")
 	}
@@ -106,5 +91,31 @@ func TestAuthCacheHonoursEveryChange(t *testing.T) {
 	}
 	if hits() != before {
 		t.Fatal("answered from memory without the listener")
+	}
+}
+
+// watchAuth runs f's WatchAuth until the test ends, or until the function
+// it returns is called, and waits until it listens.
+func watchAuth(t *testing.T, f *fixture) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(f.ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f.db.WatchAuth(ctx)
+	}()
+	stop = func() { cancel(); <-done }
+	t.Cleanup(stop)
+	waitUntil(t, "the listener", func() bool { on, _, _ := postgres.AuthCacheState(f.db); return on })
+	return stop
+}
+
+// waitUntil polls cond for up to 90 s.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(90 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
 	}
 }

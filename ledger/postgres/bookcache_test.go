@@ -1,7 +1,6 @@
 package postgres_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -21,22 +20,7 @@ func TestLoadBooksHearsEveryChange(t *testing.T) {
 	if postgres.BooksHeard(f.db, book) {
 		t.Fatal("a book is answered from memory without the listener")
 	}
-	ctx, cancel := context.WithCancel(f.ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		f.db.WatchAuth(ctx)
-	}()
-	t.Cleanup(func() { cancel(); <-done })
-	waitFor := func(what string, cond func() bool) {
-		t.Helper()
-		for deadline := time.Now().Add(90 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s", what)
-			}
-		}
-	}
-	waitFor("the listener", func() bool { on, _, _ := postgres.AuthCacheState(f.db); return on })
+	watchAuth(t, f)
 	heard := func() {
 		t.Helper()
 		if _, err := f.db.LoadBooks(f.ctx, book); err != nil {
@@ -52,7 +36,7 @@ func TestLoadBooksHearsEveryChange(t *testing.T) {
 		if _, err := f.db.Pool.Exec(f.ctx, sql, args...); err != nil {
 			t.Fatal(err)
 		}
-		waitFor("the notice", func() bool { _, gen, _ := postgres.AuthCacheState(f.db); return gen != gen0 })
+		waitUntil(t, "the notice", func() bool { _, gen, _ := postgres.AuthCacheState(f.db); return gen != gen0 })
 		if postgres.BooksHeard(f.db, book) {
 			t.Fatalf("%s: the book is still answered from memory", sql)
 		}

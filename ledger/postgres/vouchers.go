@@ -444,8 +444,8 @@ type transitionRead struct {
 func (db *DB) readTransition(ctx context.Context, book, actor string, id int64, posting bool) (*transitionRead, error) {
 	batch := &pgx.Batch{}
 	batch.Queue(`SELECT `+voucherColumns+` FROM vouchers WHERE book = $1 AND id = $2`, book, id)
-	batch.Queue(oneVoucher(linesSQL), book, id)
-	batch.Queue(oneVoucher(beneficiariesSQL), book, id)
+	batch.Queue(oneLinesSQL, book, id)
+	batch.Queue(oneBeneficiariesSQL, book, id)
 	batch.Queue(actorSQL, book, actor)
 	if posting {
 		batch.Queue(`SELECT p.status FROM vouchers v JOIN periods p ON p.book = v.book AND p.year = v.year AND p.month = v.month
@@ -649,7 +649,7 @@ func loadLines(ctx context.Context, q querier, vs []*ledger.Voucher) error {
 	lines, beneficiaries, items := linesSQL, beneficiariesSQL, itemsSQL
 	var arg any = ids
 	if len(ids) == 1 {
-		lines, beneficiaries, items, arg = oneVoucher(linesSQL), oneVoucher(beneficiariesSQL), oneVoucher(itemsSQL), ids[0]
+		lines, beneficiaries, items, arg = oneLinesSQL, oneBeneficiariesSQL, oneItemsSQL, ids[0]
 	}
 	rows, err := q.Query(ctx, lines, book, arg)
 	if err != nil {
@@ -678,6 +678,12 @@ func loadLines(ctx context.Context, q querier, vs []*ledger.Voucher) error {
 func oneVoucher(sql string) string {
 	return strings.Replace(sql, "voucher_id = ANY($2)", "voucher_id = $2", 1)
 }
+
+var (
+	oneLinesSQL         = oneVoucher(linesSQL)
+	oneBeneficiariesSQL = oneVoucher(beneficiariesSQL)
+	oneItemsSQL         = oneVoucher(itemsSQL)
+)
 
 // linesSQL and beneficiariesSQL read the lines and beneficiaries of
 // vouchers $2 of book $1, in order.
