@@ -796,6 +796,7 @@ ALTER FUNCTION public.ledger_no_delete() OWNER TO ledger_owner;
 CREATE FUNCTION public.ledger_post_turnover(p_book text, p_ids bigint[]) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO 'public', 'pg_temp'
+    SET enable_nestloop TO 'on'
     AS $$
 BEGIN
     IF cardinality(p_ids) = 1 THEN
