@@ -251,6 +251,7 @@ func (b *benchBulk) reconcile(ctx context.Context) ([]Result, error) {
 	var ours, bare, rules time.Duration
 	rounds := b.rounds()
 	var last *recon.ReconcileResult
+	steps := map[string]float64{} // seconds per step of the batch, summed over the rounds
 	for round := range rounds {
 		b.env.opt.logf("reconcile: round %d: bare checks", round+1)
 		t, err := timeIt(func() error { return b.bareChecks(ctx) })
@@ -259,14 +260,20 @@ func (b *benchBulk) reconcile(ctx context.Context) ([]Result, error) {
 		}
 		bare += t
 		b.env.opt.logf("reconcile: round %d: the batch (bare took %v)", round+1, t.Round(time.Millisecond))
-		var auditStart time.Time
+		var auditStart, stepStart time.Time
 		var audit time.Duration
+		prev := ""
 		opt := postgres.ReconcileOptions{Book: benchBook, Period: b.period, WindowDays: 10, Progress: func(step string, done, total int) {
+			now := time.Now()
+			if prev != "" {
+				steps["step_"+strings.ReplaceAll(prev, " ", "_")+"_s"] += now.Sub(stepStart).Seconds()
+			}
+			prev, stepStart = step, now
 			switch {
 			case step == "audit findings":
-				auditStart = time.Now()
+				auditStart = now
 			case !auditStart.IsZero() && audit == 0:
-				audit = time.Since(auditStart)
+				audit = now.Sub(auditStart)
 			}
 		}}
 		t, err = timeIt(func() (err error) { last, err = b.db.Reconcile(ctx, opt); return err })
@@ -285,8 +292,11 @@ func (b *benchBulk) reconcile(ctx context.Context) ([]Result, error) {
 			failed = append(failed, fmt.Sprintf("%s ×%d", c.Name, c.Count))
 		}
 	}
-	r := newResult("reconcile", "s", ours.Seconds()/float64(rounds), bare.Seconds()/float64(rounds), target{"max", 2})
+	r := newResult("reconcile", "s", ours.Seconds()/float64(rounds), bare.Seconds()/float64(rounds), target{"max", 1.5})
 	r.Detail = map[string]float64{"vouchers": float64(last.Vouchers), "findings": float64(len(last.Findings)), "rounds": float64(rounds)}
+	for k, v := range steps {
+		r.Detail[k] = round4(v / float64(rounds))
+	}
 	if len(failed) > 0 {
 		r.Note = "batch found " + strings.Join(failed, ", ")
 	}
