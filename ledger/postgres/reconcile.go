@@ -166,6 +166,13 @@ type recRun struct {
 	stmtClosing *int64 // the statement's balance at the period end
 	// noStatementReason is recorded with a close without a statement.
 	noStatementReason string
+	// chain brings the seal chain's verification, run alongside the checks.
+	chain chan recChain
+}
+
+type recChain struct {
+	v   VerifyResult
+	err error
 }
 
 func (r *recRun) progress(step string) {
@@ -237,9 +244,21 @@ func (r *recRun) execute(ctx context.Context) error {
 		}
 	}
 
+	// The seal chain is checked on the side pool's connections while the
+	// checks below run in this transaction (checkChain takes the result).
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	r.chain = make(chan recChain, 1)
+	go func() {
+		v, err := r.db.Verify(cctx, book, 1)
+		r.chain <- recChain{v, err}
+	}()
+
 	// The checks sort and hash the period's lines: give them the memory
-	// to do it without spilling to disk (this transaction only).
-	if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '128MB'`); err != nil {
+	// to do it without spilling to disk, and plan them without the JIT
+	// compiler, which takes longer to compile each statement than it saves
+	// (this transaction only).
+	if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '128MB'; SET LOCAL jit = off`); err != nil {
 		return err
 	}
 	r.progress("journal")
@@ -283,11 +302,29 @@ func (r *recRun) execute(ctx context.Context) error {
 }
 
 // aggregate sums the posted journal once per (account, organisation,
-// fund): opening (before the period), the period's debits and credits,
-// the movements after the period, and the stored balance, all in one
-// statement (one snapshot), into a temporary table the checks read.
+// fund) and day of the period — one bucket for the days before it and one
+// for those after — into a temporary table (rec_days), all in one statement
+// (one snapshot); rec_keys then holds per key the opening (before the
+// period), the period's debits and credits, the movements after the
+// period and the stored balance. The checks read both.
 func (r *recRun) aggregate(ctx context.Context) error {
 	book, from, to := r.args()
+	if _, err := r.tx.Exec(ctx, `CREATE TEMP TABLE rec_days (
+			account text NOT NULL, org text NOT NULL, fund text NOT NULL,
+			day date, -- NULL: before the period; 'infinity': after it
+			debit bigint NOT NULL, credit bigint NOT NULL) ON COMMIT DROP`); err != nil {
+		return err
+	}
+	if _, err := r.tx.Exec(ctx, `INSERT INTO rec_days
+		SELECT l.account, l.org, l.fund,
+			CASE WHEN v.date < $2 THEN NULL WHEN v.date > $3 THEN 'infinity'::date ELSE v.date END,
+			sum(l.debit_fen), sum(l.credit_fen)
+		FROM voucher_lines l
+		JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id
+		WHERE l.book = $1 AND v.status = 'posted'
+		GROUP BY 1, 2, 3, 4`, book, from, to); err != nil {
+		return err
+	}
 	if _, err := r.tx.Exec(ctx, `CREATE TEMP TABLE rec_keys (
 			account text NOT NULL, org text NOT NULL, fund text NOT NULL,
 			opening bigint NOT NULL, pdebit bigint NOT NULL, pcredit bigint NOT NULL, later bigint NOT NULL,
@@ -296,52 +333,58 @@ func (r *recRun) aggregate(ctx context.Context) error {
 	}
 	_, err := r.tx.Exec(ctx, `INSERT INTO rec_keys
 		WITH j AS (
-			SELECT l.account, l.org, l.fund,
-				coalesce(sum(l.debit_fen - l.credit_fen) FILTER (WHERE v.date < $2), 0) AS opening,
-				coalesce(sum(l.debit_fen) FILTER (WHERE v.date BETWEEN $2 AND $3), 0) AS pdebit,
-				coalesce(sum(l.credit_fen) FILTER (WHERE v.date BETWEEN $2 AND $3), 0) AS pcredit,
-				coalesce(sum(l.debit_fen - l.credit_fen) FILTER (WHERE v.date > $3), 0) AS later
-			FROM voucher_lines l
-			JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id
-			WHERE l.book = $1 AND v.status = 'posted'
-			GROUP BY l.account, l.org, l.fund),
+			SELECT account, org, fund,
+				coalesce(sum(debit - credit) FILTER (WHERE day IS NULL), 0) AS opening,
+				coalesce(sum(debit) FILTER (WHERE day <> 'infinity'), 0) AS pdebit,
+				coalesce(sum(credit) FILTER (WHERE day <> 'infinity'), 0) AS pcredit,
+				coalesce(sum(debit - credit) FILTER (WHERE day = 'infinity'), 0) AS later
+			FROM rec_days
+			GROUP BY account, org, fund),
 		b AS (SELECT account, org, fund, balance_fen FROM balances WHERE book = $1)
 		SELECT coalesce(j.account, b.account), coalesce(j.org, b.org), coalesce(j.fund, b.fund),
 			coalesce(j.opening, 0), coalesce(j.pdebit, 0), coalesce(j.pcredit, 0), coalesce(j.later, 0), b.balance_fen
-		FROM j FULL JOIN b ON b.account = j.account AND b.org = j.org AND b.fund = j.fund`, book, from, to)
+		FROM j FULL JOIN b ON b.account = j.account AND b.org = j.org AND b.fund = j.fund`, book)
 	if err != nil {
 		return err
 	}
-	_, err = r.tx.Exec(ctx, `ANALYZE rec_keys`)
+	_, err = r.tx.Exec(ctx, `ANALYZE rec_days, rec_keys`)
 	return err
 }
 
 func recWord(typ string, number int) string { return fmt.Sprintf("%s-%04d", typ, number) }
 
-// aggregatePeriod sums the lines of the period's vouchers (not void) once
-// per voucher and fund into a temporary table: debits, credits, lines and
-// the movements of SPEC §3's income and asset accounts. The voucher balance
-// and conservation checks read it.
+// aggregatePeriod sums the lines of the period's vouchers (not void) per
+// voucher and fund — debits, credits, lines and the movements of SPEC §3's
+// income and asset accounts — in one pass, and keeps in a temporary table
+// only what a check reports: a fund that does not balance, a fund whose
+// income and assets move apart, and every fund of a voucher with fewer
+// than two lines (vn, a voucher without lines as one row with fund NULL).
+// The voucher balance and conservation checks read it.
 func (r *recRun) aggregatePeriod(ctx context.Context) error {
 	book, from, to := r.args()
 	if _, err := r.tx.Exec(ctx, `CREATE TEMP TABLE rec_vf (
-			id bigint NOT NULL, type text NOT NULL, number int NOT NULL, status text NOT NULL, fund text NOT NULL,
-			d bigint NOT NULL, c bigint NOT NULL, n bigint NOT NULL, inc bigint NOT NULL, ast bigint NOT NULL) ON COMMIT DROP`); err != nil {
+			id bigint NOT NULL, type text NOT NULL, number int NOT NULL, posted boolean NOT NULL, fund text,
+			d bigint NOT NULL, c bigint NOT NULL, n bigint NOT NULL, vn bigint NOT NULL, inc bigint NOT NULL, ast bigint NOT NULL) ON COMMIT DROP`); err != nil {
 		return err
 	}
 	_, err := r.tx.Exec(ctx, `INSERT INTO rec_vf
 		WITH cls AS (
 			SELECT code, CASE WHEN code LIKE ANY ($4) THEN 1 WHEN code LIKE ANY ($5) THEN 2 ELSE 0 END AS k
-			FROM accounts WHERE book = $1)
-		SELECT v.id, v.type, v.number, v.status, l.fund,
-			sum(l.debit_fen), sum(l.credit_fen), count(*),
-			coalesce(sum(l.credit_fen - l.debit_fen) FILTER (WHERE a.k = 1), 0),
-			coalesce(sum(l.debit_fen - l.credit_fen) FILTER (WHERE a.k = 2), 0)
-		FROM vouchers v
-		JOIN voucher_lines l ON l.book = v.book AND l.voucher_id = v.id
-		JOIN cls a ON a.code = l.account
-		WHERE v.book = $1 AND v.date BETWEEN $2 AND $3 AND v.status <> 'void'
-		GROUP BY v.book, v.id, l.fund`, book, from, to, recIncomePrefixes, recAssetPrefixes)
+			FROM accounts WHERE book = $1),
+		x AS (
+			SELECT v.id, l.fund, bool_and(v.status = 'posted') AS posted,
+				coalesce(sum(l.debit_fen), 0) AS d, coalesce(sum(l.credit_fen), 0) AS c, count(l.line_no) AS n,
+				sum(count(l.line_no)) OVER (PARTITION BY v.id) AS vn,
+				coalesce(sum(l.credit_fen - l.debit_fen) FILTER (WHERE a.k = 1), 0) AS inc,
+				coalesce(sum(l.debit_fen - l.credit_fen) FILTER (WHERE a.k = 2), 0) AS ast
+			FROM vouchers v
+			LEFT JOIN voucher_lines l ON l.book = v.book AND l.voucher_id = v.id
+			LEFT JOIN cls a ON a.code = l.account
+			WHERE v.book = $1 AND v.date BETWEEN $2 AND $3 AND v.status <> 'void'
+			GROUP BY v.id, l.fund)
+		SELECT x.id, v.type, v.number, x.posted, x.fund, x.d, x.c, x.n, x.vn, x.inc, x.ast
+		FROM x JOIN vouchers v ON v.book = $1 AND v.id = x.id
+		WHERE x.d <> x.c OR x.inc <> x.ast OR x.vn < 2`, book, from, to, recIncomePrefixes, recAssetPrefixes)
 	return err
 }
 
@@ -367,10 +410,10 @@ func recOne(lo, hi *string) string {
 // checkVoucherBalance: every voucher of the period (not void) balances for
 // each fund in it and has at least two lines.
 func (r *recRun) checkVoucherBalance(ctx context.Context) error {
-	book, from, to := r.args()
 	if err := r.aggregatePeriod(ctx); err != nil {
 		return err
 	}
+	book := r.opt.Book
 	rows, err := r.tx.Query(ctx, `SELECT id, type, number, fund, d, c, count(*) OVER () FROM rec_vf WHERE d <> c ORDER BY type, number, fund LIMIT $1`,
 		recon.DiscrepanciesPerCheckMax)
 	if err != nil {
@@ -402,11 +445,10 @@ func (r *recRun) checkVoucherBalance(ctx context.Context) error {
 		}
 	}
 	rows, err = r.tx.Query(ctx, `
-		SELECT v.id, v.type, v.number, coalesce(t.n, 0), v.total_fen
-		FROM vouchers v
-		LEFT JOIN (SELECT id, sum(n) AS n FROM rec_vf GROUP BY id) t ON t.id = v.id
-		WHERE v.book = $1 AND v.date BETWEEN $2 AND $3 AND v.status <> 'void' AND coalesce(t.n, 0) < 2
-		ORDER BY v.type, v.number`, book, from, to)
+		SELECT v.id, v.type, v.number, t.n, v.total_fen
+		FROM (SELECT DISTINCT id, vn AS n FROM rec_vf WHERE vn < 2) t
+		JOIN vouchers v ON v.book = $1 AND v.id = t.id
+		ORDER BY v.type, v.number`, book)
 	if err != nil {
 		return err
 	}
@@ -567,7 +609,7 @@ func (r *recRun) checkConservation(ctx context.Context) error {
 	rows, err = r.tx.Query(ctx, `
 		SELECT x.id, x.type, x.number, x.fund, x.inc, x.ast, count(*) OVER ()
 		FROM rec_vf x JOIN funds f ON f.book = $1 AND f.code = x.fund AND f.kind IN ('upper', 'matching')
-		WHERE x.status = 'posted' AND x.inc <> x.ast
+		WHERE x.posted AND x.inc <> x.ast
 		ORDER BY x.type, x.number, x.fund LIMIT $2`, book, recon.DiscrepanciesPerCheckMax)
 	if err != nil {
 		return err
@@ -664,23 +706,30 @@ func (r *recRun) checkNegativeBalances(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	// A balance cannot dip below zero on a day that starts at or above the
+	// day's credits: only the (key, day) pairs where it could are replayed,
+	// voucher by voucher in posting order from the day's opening.
 	rows, err = r.tx.Query(ctx, `
-		WITH run AS (
-			SELECT l.account, l.org, l.fund, v.date, v.posted_at, v.id, v.type, v.number, coalesce(k.opening, 0) AS opening,
+		WITH s AS (
+			SELECT d.account, d.org, d.fund, d.day, d.credit,
+				k.opening + coalesce(sum(d.debit - d.credit) OVER (PARTITION BY d.account, d.org, d.fund ORDER BY d.day
+					ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS start
+			FROM rec_days d
+			JOIN rec_keys k ON k.account = d.account AND k.org = d.org AND k.fund = d.fund AND k.opening >= 0
+			JOIN accounts a ON a.book = $1 AND a.code = d.account AND a.restricted
+			WHERE d.day BETWEEN $2 AND $3),
+		run AS (
+			SELECT s.account, s.org, s.fund, v.date, v.posted_at, v.id, v.type, v.number,
 				-- the default frame ends at the current row's peers: all the
 				-- lines of one voucher count at once
-				coalesce(k.opening, 0) + sum(l.debit_fen - l.credit_fen) OVER (
-					PARTITION BY l.account COLLATE "C", l.org COLLATE "C", l.fund COLLATE "C"
-					ORDER BY v.date, v.posted_at, v.id) AS bal
-			FROM voucher_lines l
-			JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id
-			JOIN accounts a ON a.book = l.book AND a.code = l.account
-			-- a balance whose opening less all the period's credits stays
-			-- at or above zero cannot dip below it: only the others are replayed
-			JOIN rec_keys k ON k.account = l.account AND k.org = l.org AND k.fund = l.fund AND k.opening - k.pcredit < 0
-			WHERE l.book = $1 AND a.restricted AND v.status = 'posted' AND v.date BETWEEN $2 AND $3)
+				s.start + sum(l.debit_fen - l.credit_fen) OVER (
+					PARTITION BY s.account, s.org, s.fund, s.day ORDER BY v.posted_at, v.id) AS bal
+			FROM s
+			JOIN vouchers v ON v.book = $1 AND v.date = s.day AND v.status = 'posted'
+			JOIN voucher_lines l ON l.book = v.book AND l.voucher_id = v.id AND l.account = s.account AND l.org = s.org AND l.fund = s.fund
+			WHERE s.start - s.credit < 0)
 		SELECT DISTINCT ON (account, org, fund) account, org, fund, id, type, number, date, bal
-		FROM run WHERE bal < 0 AND opening >= 0
+		FROM run WHERE bal < 0
 		ORDER BY account, org, fund, date, posted_at, id`, book, from, to)
 	if err != nil {
 		return err
@@ -1077,7 +1126,13 @@ func recDateOnly(t time.Time) time.Time {
 // deleted voucher, a voucher without a seal past the sealer's grace) fails
 // the period.
 func (r *recRun) checkChain(ctx context.Context) error {
-	v, err := r.db.Verify(ctx, r.opt.Book, 1)
+	var c recChain
+	select {
+	case c = <-r.chain:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	v, err := c.v, c.err
 	if err != nil {
 		return err
 	}

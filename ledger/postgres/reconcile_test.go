@@ -508,6 +508,53 @@ func TestReconcileNegativeBalanceInDateOrder(t *testing.T) {
 	}
 }
 
+func TestReconcileNegativeBalanceWithinADay(t *testing.T) {
+	t.Parallel()
+	f := newRecFixture(t)
+	f.february()
+	// On 02-15 the branch's balance opens at zero and closes at zero, but
+	// in posting order the spending (posted while the allocation of 02-20
+	// covered it) comes before the allocation of the same day.
+	f.post(ledger.FlowRequest{Flow: ledger.FlowAllocate, Fund: "FY-UP", Org: "FY-CP-04", Amount: recMoney("500.00"), Date: recDay("2020-02-20")})
+	spend := f.post(ledger.FlowRequest{Flow: ledger.FlowSpend, Fund: "FY-UP", Org: "FY-CP-04", Purpose: ledger.Procurement, Amount: recMoney("400.00"), Date: recDay("2020-02-15")})
+	f.post(ledger.FlowRequest{Flow: ledger.FlowAllocate, Fund: "FY-UP", Org: "FY-CP-04", Amount: recMoney("400.00"), Date: recDay("2020-02-15")})
+	res := f.reconcile("2020-02", postgres.ReconcileOptions{})
+	var got []recon.Discrepancy
+	for _, d := range res.Discrepancies {
+		if d.Check == recon.CheckNegativeBalance {
+			d.VoucherID, d.Msg = 0, ""
+			got = append(got, d)
+		}
+	}
+	want := recon.Discrepancy{Check: recon.CheckNegativeBalance, Voucher: spend.Word(), Account: ledger.AcctPending, Org: "FY-CP-04", Fund: "FY-UP",
+		Expected: "0.00", Actual: "-400.00", Difference: "-400.00"}
+	if len(got) != 1 || got[0] != want {
+		t.Fatalf("negative balances %+v, want %+v", got, want)
+	}
+}
+
+func TestReconcileVoucherWithTooFewLines(t *testing.T) {
+	t.Parallel()
+	f := newRecFixture(t)
+	f.february()
+	one := f.draft(ledger.FlowRequest{Flow: ledger.FlowAllocate, Fund: "FY-UP", Org: "FY-CP-03", Amount: recMoney("100.00"), Date: recDay("2020-02-25")})
+	none := f.draft(ledger.FlowRequest{Flow: ledger.FlowAllocate, Fund: "FY-UP", Org: "FY-CP-03", Amount: recMoney("50.00"), Date: recDay("2020-02-26")})
+	wantOnly(t, f.reconcile("2020-02", postgres.ReconcileOptions{}))
+	f.tamper(fmt.Sprintf(`DELETE FROM voucher_lines WHERE book = 'FY-DFZH' AND voucher_id = %d AND credit_fen > 0;
+		DELETE FROM voucher_lines WHERE book = 'FY-DFZH' AND voucher_id = %d`, one.ID, none.ID))
+	res := f.reconcile("2020-02", postgres.ReconcileOptions{})
+	wantOnly(t, res,
+		recon.Discrepancy{Check: recon.CheckVoucherBalance, Voucher: one.Word(), Account: ledger.AcctPending, Org: "FY-CP-03", Fund: "FY-UP",
+			Expected: "100.00", Actual: "0.00", Difference: "-100.00"},
+		recon.Discrepancy{Check: recon.CheckVoucherBalance, Voucher: one.Word(), Expected: "100.00", Actual: "0.00", Difference: "-100.00"},
+		recon.Discrepancy{Check: recon.CheckVoucherBalance, Voucher: none.Word(), Expected: "50.00", Actual: "0.00", Difference: "-50.00"})
+	for _, d := range res.Discrepancies[1:] {
+		if !strings.Contains(d.Msg, "lines; a voucher has at least 2") {
+			t.Errorf("message %q", d.Msg)
+		}
+	}
+}
+
 // ackHigh acknowledges every open HIGH finding of the run as the auditor.
 func (f *recFixture) ackHigh(res *recon.ReconcileResult) int {
 	f.t.Helper()
