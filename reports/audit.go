@@ -383,5 +383,5 @@ func (wb *workbook) write(w io.Writer) error {
 	if err := wb.f.SetDocProps(props); err != nil {
 		return err
 	}
-	return wb.f.Write(w)
+	return save(wb.f, w)
 }

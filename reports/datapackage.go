@@ -88,7 +88,7 @@ func WriteDataPackage(w io.Writer, tables []gbt24589.Table) error {
 			return err
 		}
 	}
-	return f.Write(w)
+	return save(f, w)
 }
 
 // isAmount reports whether a column holds money: 借方金额, 期初余额,

@@ -279,7 +279,7 @@ func WriteReconcile(out io.Writer, d *report.ReconcileData) error {
 	if err := f.SetDocProps(props); err != nil {
 		return err
 	}
-	return f.Write(out)
+	return save(f, out)
 }
 
 func writeRecChecks(w *recWriter) error {

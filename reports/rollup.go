@@ -73,7 +73,7 @@ func WriteRollup(out io.Writer, r *report.Rollup, preparer, reviewer string, sig
 	if err := f.SetDocProps(props); err != nil {
 		return err
 	}
-	return f.Write(out)
+	return save(f, out)
 }
 
 func writeRollupFunds(w *recWriter, r *report.Rollup) error {

@@ -182,5 +182,5 @@ func WriteVoucherTemplate(w io.Writer, b *ledger.Books, sheet string, columns []
 	_ = f.SetColWidth(templateSheetHelp, "A", "A", 120)
 	idx, _ := f.GetSheetIndex(sheet)
 	f.SetActiveSheet(idx)
-	return f.Write(w)
+	return save(f, w)
 }

@@ -73,7 +73,7 @@ func WriteVoucherList(w io.Writer, rows []VoucherListRow) error {
 	if err := sw.Flush(); err != nil {
 		return err
 	}
-	return f.Write(w)
+	return save(f, w)
 }
 
 func ptr[T any](v T) *T { return &v }
