@@ -32,6 +32,9 @@ type pgSampler struct {
 	samples int
 	lsn0    int64
 	wal     int64
+	// fpi0 and fpi: full-page images in the WAL (pg_stat_wal, the whole
+	// cluster's, as its backends report them: within a second or so)
+	fpi0, fpi int64
 
 	backends, cluster *procCPU
 	backendCPU        time.Duration // the side's backends
@@ -106,7 +109,7 @@ func (d *benchDatabase) startPGSampler(ctx context.Context, role string) (*pgSam
 		backends: newProcCPU(), cluster: newProcCPU()}
 	s.readProcs(ctx, true)
 	s.goCPU0 = selfCPU()
-	if err := conn.QueryRow(ctx, `SELECT pg_current_wal_lsn() - '0/0'::pg_lsn`).Scan(&s.lsn0); err != nil {
+	if err := conn.QueryRow(ctx, `SELECT pg_current_wal_lsn() - '0/0'::pg_lsn, (SELECT wal_fpi FROM pg_stat_wal)`).Scan(&s.lsn0, &s.fpi0); err != nil {
 		conn.Close(ctx)
 		return nil, err
 	}
@@ -167,9 +170,9 @@ func (s *pgSampler) finish(ctx context.Context) {
 	s.cluster.refresh()
 	s.backendCPU, s.clusterCPU = s.backends.used(), s.cluster.used()
 	s.mu.Unlock()
-	var lsn int64
-	if err := s.conn.QueryRow(ctx, `SELECT pg_current_wal_lsn() - '0/0'::pg_lsn`).Scan(&lsn); err == nil {
-		s.wal = lsn - s.lsn0
+	var lsn, fpi int64
+	if err := s.conn.QueryRow(ctx, `SELECT pg_current_wal_lsn() - '0/0'::pg_lsn, (SELECT wal_fpi FROM pg_stat_wal)`).Scan(&lsn, &fpi); err == nil {
+		s.wal, s.fpi = lsn-s.lsn0, fpi-s.fpi0
 	}
 	s.conn.Close(ctx)
 }
@@ -210,6 +213,7 @@ func addWaits(detail map[string]float64, prefix string, s *pgSampler, units int)
 	}
 	if units > 0 {
 		detail[prefix+"wal_bytes_per_unit"] = round4(float64(s.wal) / float64(units))
+		detail[prefix+"wal_fpi_per_unit"] = round4(float64(s.fpi) / float64(units))
 		if s.cpuKnown {
 			detail[prefix+"pg_backend_cpu_ms_per_unit"] = round4(ms(s.backendCPU) / float64(units))
 			detail[prefix+"pg_cluster_cpu_ms_per_unit"] = round4(ms(s.clusterCPU) / float64(units))
@@ -232,6 +236,7 @@ func (s *pgSampler) merge(o *pgSampler) {
 	}
 	s.samples += o.samples
 	s.wal += o.wal
+	s.fpi += o.fpi
 	s.backendCPU += o.backendCPU
 	s.clusterCPU += o.clusterCPU
 	s.goCPU += o.goCPU
