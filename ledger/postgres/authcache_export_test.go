@@ -13,10 +13,3 @@ func BooksHeard(db *DB, book string) bool {
 	gen, on := db.auth.generation()
 	return on && db.books.current(book, gen) != nil
 }
-
-// ActorHeard reports whether a use case would take user name of book from
-// memory now.
-func ActorHeard(db *DB, book, name string) bool {
-	gen, on := db.auth.generation()
-	return on && db.books.current(book, gen) != nil && db.actors.current(book, name, gen) != nil
-}

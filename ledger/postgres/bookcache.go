@@ -71,64 +71,11 @@ func (c *bookCache) put(book string, rev int64, b *ledger.Books) {
 	}
 }
 
-// actorCache keeps the acting users actorBooks read on the pool while the
-// process hears every change of users, tokens and books (authCache): a
-// user stands, without another read, until the next change is heard, as
-// the book does (bookCache) and as the user behind a token does.
-type actorCache struct {
-	mu sync.Mutex
-	m  map[actorKey]cachedActor
-}
-
-type actorKey struct{ book, name string }
-
-type cachedActor struct {
-	u   ledger.User
-	gen uint64
-}
-
-// current returns a copy of user name of book read at generation gen, if
-// any.
-func (c *actorCache) current(book, name string, gen uint64) *ledger.User {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.m[actorKey{book, name}]
-	if !ok || e.gen != gen {
-		return nil
-	}
-	u := e.u
-	u.Roles = append([]ledger.Role(nil), e.u.Roles...)
-	return &u
-}
-
-// put records user u of book as read at generation gen (read before the
-// user itself).
-func (c *actorCache) put(book, name string, u *ledger.User, gen uint64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil {
-		c.m = map[actorKey]cachedActor{}
-	}
-	e := cachedActor{u: *u, gen: gen}
-	e.u.Roles = append([]ledger.Role(nil), u.Roles...)
-	c.m[actorKey{book, name}] = e
-}
-
 // actorBooks returns the rules' view of book and the acting user, reading
 // the book's revision and the user in one query and the book itself only
-// when the cached one is stale. On the pool, while the process hears every
-// change (WatchAuth), both come from memory once read. A missing book is
-// not_found; a missing or disabled user is unauthenticated.
+// when the cached one is stale. A missing book is not_found; a missing or
+// disabled user is unauthenticated.
 func (db *DB) actorBooks(ctx context.Context, q querier, book, actor string) (*ledger.Books, *ledger.User, error) {
-	gen, heard := db.auth.generation()
-	heard = heard && q == querier(db.Pool)
-	if heard {
-		if b := db.books.current(book, gen); b != nil {
-			if u := db.actors.current(book, actor, gen); u != nil {
-				return b, u, nil
-			}
-		}
-	}
 	rev, u, err := scanActor(q.QueryRow(ctx, actorSQL, book, actor), book, actor)
 	if err != nil {
 		return nil, nil, err
@@ -136,10 +83,6 @@ func (db *DB) actorBooks(ctx context.Context, q querier, book, actor string) (*l
 	b, err := db.booksAt(ctx, q, book, rev)
 	if err != nil {
 		return nil, nil, err
-	}
-	if heard {
-		db.books.confirm(book, rev, gen)
-		db.actors.put(book, actor, u, gen)
 	}
 	return b, u, nil
 }

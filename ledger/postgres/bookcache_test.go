@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/postgres"
 )
 
@@ -73,33 +72,4 @@ func TestLoadBooksHearsEveryChange(t *testing.T) {
 	if b, err = f.db.LoadBooks(f.ctx, book); err != nil || b.Orgs["FY-CP-02"].Dissolved == nil {
 		t.Fatalf("after the dissolution: %v", err)
 	}
-}
-
-// TestActorHeardUntilUsersChange takes the acting user of a new voucher
-// from memory while WatchAuth listens, and reads the user again after a
-// change of users: by raw SQL once the database's notice (00019) arrives.
-// A user whose role was taken away is refused at once after the notice.
-func TestActorHeardUntilUsersChange(t *testing.T) {
-	t.Parallel()
-	f := newFixture(t, nil)
-	r := ledger.FlowRequest{Flow: ledger.FlowReceive, Fund: "FY-UP", Amount: money("5"), Attachments: 1}
-	f.mustFlow("wangfang", r)
-	if postgres.ActorHeard(f.db, book, "wangfang") {
-		t.Fatal("a user is taken from memory without the listener")
-	}
-	watchAuth(t, f)
-	f.mustFlow("wangfang", r)
-	if !postgres.ActorHeard(f.db, book, "wangfang") {
-		t.Fatal("the user read while listening is not taken from memory")
-	}
-	_, gen0, _ := postgres.AuthCacheState(f.db)
-	if _, err := f.db.Pool.Exec(f.ctx, `UPDATE users SET roles = '{checker}' WHERE book = $1 AND name = 'wangfang'`, book); err != nil {
-		t.Fatal(err)
-	}
-	waitUntil(t, "the notice", func() bool { _, gen, _ := postgres.AuthCacheState(f.db); return gen != gen0 })
-	if postgres.ActorHeard(f.db, book, "wangfang") {
-		t.Fatal("after the change of users the user is still taken from memory")
-	}
-	_, err := f.flow("wangfang", r)
-	wantCode(t, err, ledger.EForbidden, "user")
 }

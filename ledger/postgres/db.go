@@ -41,9 +41,8 @@ type DB struct {
 	// (the sealer hooks in here).
 	AfterPost func()
 
-	books  bookCache
-	actors actorCache // the acting users of actorBooks (bookcache.go)
-	auth   authCache
+	books bookCache
+	auth  authCache
 
 	searchChunk int64 // ids a search by lines tests at a time (0: searchChunk)
 
