@@ -57,7 +57,7 @@ func (db *DB) createVoucher(ctx context.Context, actor string, v *ledger.Voucher
 		return nil, false, err
 	}
 	rec := APIRecordOf(ctx)
-	err = db.insertVoucher(ctx, db.Pool, &w, actor, hash, rec, numberLast)
+	err = db.insertVoucher(ctx, db.Pool, &w, actor, hash, rec)
 	if err != nil {
 		if rec != nil && isAPIKeyTaken(err) {
 			return nil, false, ErrAPIKeyTaken
@@ -75,7 +75,10 @@ func (db *DB) createVoucher(ctx context.Context, actor string, v *ledger.Voucher
 		rec.Claimed = true
 	}
 	// queueVoucher filled in what the database assigned (id, period,
-	// timestamps) and the number, taken as the batch's transaction ends.
+	// timestamps); the number was taken at commit.
+	if err := db.Pool.QueryRow(ctx, `SELECT number FROM vouchers WHERE book = $1 AND id = $2`, w.Book, w.ID).Scan(&w.Number); err != nil {
+		return nil, false, err
+	}
 	return &w, false, nil
 }
 
@@ -197,16 +200,6 @@ func queueVoucher(batch *pgx.Batch, v *ledger.Voucher, actor string, now time.Ti
 		v.Book, now, actor, source, map[string]any{"flow": flow, "total": v.Total().String()})
 	return n + 1
 }
-
-// numberTaking says when insertVoucher's draft takes its number.
-type numberTaking int
-
-// numberLast: the batch is a transaction of its own (sent on the pool),
-// and its last statements take the number — the counter of the voucher's
-// type and month locked only as the batch commits, as at commit — and read
-// it, with no round trip of its own. Without it the number is taken when
-// the caller's transaction commits.
-const numberLast numberTaking = 1
 
 // currentVoucherID names the voucher inserted last in this session.
 const currentVoucherID = `currval(pg_get_serial_sequence('public.vouchers', 'id'))`
@@ -858,7 +851,7 @@ type batchSender interface {
 // a key used before fails the batch's first statement. With rec, the API
 // request's idempotency key is claimed first in the same batch (see
 // APIRecord). w.ID is set.
-func (db *DB) insertVoucher(ctx context.Context, q batchSender, w *ledger.Voucher, actor, hash string, rec *APIRecord, number ...numberTaking) error {
+func (db *DB) insertVoucher(ctx context.Context, q batchSender, w *ledger.Voucher, actor, hash string, rec *APIRecord) error {
 	batch := &pgx.Batch{}
 	if rec != nil {
 		r := rec.Req
@@ -871,11 +864,6 @@ func (db *DB) insertVoucher(ctx context.Context, q batchSender, w *ledger.Vouche
 	n := queueVoucher(batch, w, actor, db.Now(), db.Source)
 	if w.Key != "" {
 		batch.Queue(`UPDATE idempotency SET voucher_id = currval(pg_get_serial_sequence('public.vouchers', 'id')) WHERE book = $1 AND key = $2`, w.Book, w.Key)
-	}
-	last := len(number) > 0 && number[0] == numberLast
-	if last {
-		batch.Queue(`SET CONSTRAINTS vouchers_take_number IMMEDIATE`)
-		batch.Queue(`SELECT number FROM vouchers WHERE book = $1 AND id = `+currentVoucherID, w.Book)
 	}
 	br := q.SendBatch(ctx, batch)
 	err := func() error {
@@ -896,12 +884,6 @@ func (db *DB) insertVoucher(ctx context.Context, q batchSender, w *ledger.Vouche
 			if _, err := br.Exec(); err != nil {
 				return err
 			}
-		}
-		if last {
-			if _, err := br.Exec(); err != nil {
-				return err
-			}
-			return br.QueryRow().Scan(&w.Number)
 		}
 		return nil
 	}()
