@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"sort"
 	"strings"
@@ -251,6 +252,12 @@ func (d *benchDatabase) sampled(ctx context.Context, role string, agg *pgSampler
 	if err == nil {
 		s.finish(ctx)
 		agg.merge(s)
+		// The range, for pg_waldump --stats=record --start … --end … on a
+		// cluster kept with --keep.
+		d.env.opt.logf("%s: WAL %s to %s (%d bytes)", role, lsnText(s.lsn0), lsnText(s.lsn0+s.wal), s.wal)
 	}
 	return r
 }
+
+// lsnText writes a WAL position as PostgreSQL does (0/16B3748).
+func lsnText(lsn int64) string { return fmt.Sprintf("%X/%X", uint64(lsn)>>32, uint64(lsn)&0xffffffff) }
