@@ -28,8 +28,7 @@ func save(f *excelize.File, w io.Writer) error {
 	if err != nil { // a pipe
 		return f.Write(w)
 	}
-	z := &fileZip{bw: bufioWriter(out)}
-	z.zw = zip.NewWriter(z.bw)
+	z := newFileZip(out)
 	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return z })
 	// Write hands excelize's empty buffer to the writer above, which
 	// ignores it: the buffer stays empty and Write copies nothing to w.
@@ -49,6 +48,12 @@ type fileZip struct {
 	zw    *zip.Writer
 	parts []*zipPart
 	err   error // Close's
+}
+
+func newFileZip(w io.Writer) *fileZip {
+	z := &fileZip{bw: bufio.NewWriterSize(w, 1<<20)}
+	z.zw = zip.NewWriter(z.bw)
+	return z
 }
 
 type zipPart struct {
@@ -129,5 +134,3 @@ func (z *fileZip) markZip64(out *os.File, start int64) error {
 	}
 	return nil
 }
-
-func bufioWriter(w io.Writer) *bufio.Writer { return bufio.NewWriterSize(w, 1<<20) }

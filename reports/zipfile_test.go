@@ -88,9 +88,7 @@ func TestSaveMarksZip64Parts(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer out.Close()
-	z := &fileZip{}
-	z.bw = bufioWriter(out)
-	z.zw = zip.NewWriter(z.bw)
+	z := newFileZip(out)
 	for _, name := range []string{"xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"} {
 		w, err := z.Create(name)
 		if err != nil {
