@@ -825,7 +825,7 @@ BEGIN
         WHERE v.book = p_book AND v.id = ANY (p_ids)),
     p AS (
         INSERT INTO posted_lines (book, account, org, fund, date, number, voucher_id, line_no, debit_fen, credit_fen)
-        SELECT book, account, org, fund, date, number, id, line_no, debit_fen, credit_fen FROM l)
+        SELECT book, account, org, fund, date, number, id, line_no, debit_fen, credit_fen FROM l ORDER BY id, line_no)
     INSERT INTO turnover AS t (book, account, org, fund, date, flow, debit_fen, credit_fen)
         SELECT book, account, org, fund, date, flow, sum(debit_fen), sum(credit_fen) FROM l
         GROUP BY 1, 2, 3, 4, 5, 6
@@ -2606,10 +2606,30 @@ CREATE TABLE public.posted_lines (
     voucher_id bigint NOT NULL,
     line_no integer NOT NULL,
     debit_fen bigint NOT NULL,
-    credit_fen bigint NOT NULL
+    credit_fen bigint NOT NULL,
+    seq bigint NOT NULL
 );
 
 ALTER TABLE public.posted_lines OWNER TO ledger_owner;
+
+--
+-- Name: posted_lines_seq; Type: SEQUENCE; Schema: public; Owner: ledger_owner
+--
+
+CREATE SEQUENCE public.posted_lines_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER TABLE public.posted_lines_seq OWNER TO ledger_owner;
+
+--
+-- Name: posted_lines_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: ledger_owner
+--
+
+ALTER SEQUENCE public.posted_lines_seq OWNED BY public.posted_lines.seq;
 
 --
 -- Name: publicity; Type: TABLE; Schema: public; Owner: ledger_owner
@@ -3178,6 +3198,12 @@ CREATE TABLE public.years (
 );
 
 ALTER TABLE public.years OWNER TO ledger_owner;
+
+--
+-- Name: posted_lines seq; Type: DEFAULT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.posted_lines ALTER COLUMN seq SET DEFAULT nextval('public.posted_lines_seq'::regclass);
 
 --
 -- Name: accounts accounts_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner

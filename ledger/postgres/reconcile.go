@@ -708,7 +708,10 @@ func (r *recRun) checkNegativeBalances(ctx context.Context) error {
 	}
 	// A balance cannot dip below zero on a day that starts at or above the
 	// day's credits: only the (key, day) pairs where it could are replayed,
-	// voucher by voucher in posting order from the day's opening.
+	// voucher by voucher from the day's opening, in the order the postings
+	// took effect on the key: that of their posted lines (posted_lines.seq,
+	// numbered under the posting's lock on the balance row; migration
+	// 00026), not posted_at, which is read before the lock is taken.
 	rows, err = r.tx.Query(ctx, `
 		WITH s AS (
 			SELECT d.account, d.org, d.fund, d.day, d.credit,
@@ -718,19 +721,23 @@ func (r *recRun) checkNegativeBalances(ctx context.Context) error {
 			JOIN rec_keys k ON k.account = d.account AND k.org = d.org AND k.fund = d.fund AND k.opening >= 0
 			JOIN accounts a ON a.book = $1 AND a.code = d.account AND a.restricted
 			WHERE d.day BETWEEN $2 AND $3),
-		run AS (
-			SELECT s.account, s.org, s.fund, v.date, v.posted_at, v.id, v.type, v.number,
-				-- the default frame ends at the current row's peers: all the
-				-- lines of one voucher count at once
-				s.start + sum(l.debit_fen - l.credit_fen) OVER (
-					PARTITION BY s.account, s.org, s.fund, s.day ORDER BY v.posted_at, v.id) AS bal
+		moves AS (
+			SELECT s.account, s.org, s.fund, s.day, s.start, v.id, v.type, v.number,
+				sum(l.debit_fen - l.credit_fen) AS delta, min(p.seq) AS ord, min(v.posted_at) AS posted_at
 			FROM s
 			JOIN vouchers v ON v.book = $1 AND v.date = s.day AND v.status = 'posted'
 			JOIN voucher_lines l ON l.book = v.book AND l.voucher_id = v.id AND l.account = s.account AND l.org = s.org AND l.fund = s.fund
-			WHERE s.start - s.credit < 0)
-		SELECT DISTINCT ON (account, org, fund) account, org, fund, id, type, number, date, bal
+			LEFT JOIN posted_lines p ON p.book = l.book AND p.account = l.account AND p.org = l.org AND p.fund = l.fund
+				AND p.date = v.date AND p.number = v.number AND p.voucher_id = v.id AND p.line_no = l.line_no
+			WHERE s.start - s.credit < 0
+			GROUP BY s.account, s.org, s.fund, s.day, s.start, v.id, v.type, v.number),
+		run AS (
+			SELECT account, org, fund, day, id, type, number, ord, posted_at,
+				start + sum(delta) OVER (PARTITION BY account, org, fund, day ORDER BY ord, posted_at, id) AS bal
+			FROM moves)
+		SELECT DISTINCT ON (account, org, fund) account, org, fund, id, type, number, day, bal
 		FROM run WHERE bal < 0
-		ORDER BY account, org, fund, date, posted_at, id`, book, from, to)
+		ORDER BY account, org, fund, day, ord, posted_at, id`, book, from, to)
 	if err != nil {
 		return err
 	}

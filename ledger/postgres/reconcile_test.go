@@ -50,6 +50,12 @@ type recFixture struct {
 
 func newRecFixture(t testing.TB) *recFixture {
 	t.Helper()
+	return newRecFixtureOn(t, pgtest.NewDatabase(t))
+}
+
+// newRecFixtureOn sets the reference book up in tdb.
+func newRecFixtureOn(t testing.TB, tdb *pgtest.TestDB) *recFixture {
+	t.Helper()
 	s, err := configs.ParseSetup(configs.Demo(), "demo/fenyang.yaml", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +63,6 @@ func newRecFixture(t testing.TB) *recFixture {
 	for i := range s.Books[0].Users {
 		s.Books[0].Users[i].Password = ""
 	}
-	tdb := pgtest.NewDatabase(t)
 	db := tdb.Open(t, tdb.AppURL)
 	var tick atomic.Int64
 	base := time.Date(2020, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -530,6 +535,81 @@ func TestReconcileNegativeBalanceWithinADay(t *testing.T) {
 		Expected: "0.00", Actual: "-400.00", Difference: "-400.00"}
 	if len(got) != 1 || got[0] != want {
 		t.Fatalf("negative balances %+v, want %+v", got, want)
+	}
+}
+
+// A posting's time is read before it waits for the balance rows' locks,
+// so two postings of one key can take effect in the other order: the
+// spending below, timed before the allocation that covered it, came after
+// it, and the balance never went below zero.
+func TestReconcileReplaysInTheOrderPostingsTookEffect(t *testing.T) {
+	t.Parallel()
+	f := newRecFixture(t)
+	f.february()
+	alloc := f.post(ledger.FlowRequest{Flow: ledger.FlowAllocate, Fund: "FY-UP", Org: "FY-CP-04", Amount: recMoney("400.00"), Date: recDay("2020-02-15")})
+	clock := f.db.Now
+	f.db.Now = func() time.Time { return clock().Add(-time.Hour) }
+	spend := f.post(ledger.FlowRequest{Flow: ledger.FlowSpend, Fund: "FY-UP", Org: "FY-CP-04", Purpose: ledger.Procurement, Amount: recMoney("400.00"), Date: recDay("2020-02-15")})
+	f.db.Now = clock
+	var allocated, spent time.Time
+	if err := f.db.Pool.QueryRow(f.ctx, `SELECT (SELECT posted_at FROM vouchers WHERE book = $1 AND id = $2),
+		(SELECT posted_at FROM vouchers WHERE book = $1 AND id = $3)`, recBook, alloc.ID, spend.ID).Scan(&allocated, &spent); err != nil {
+		t.Fatal(err)
+	}
+	if !spent.Before(allocated) {
+		t.Fatalf("the spending was posted at %v, the allocation at %v: the test needs the spending timed first", spent, allocated)
+	}
+	for _, d := range f.reconcile("2020-02", postgres.ReconcileOptions{}).Discrepancies {
+		if d.Check == recon.CheckNegativeBalance {
+			t.Errorf("negative balance reported: %s", d.Msg)
+		}
+	}
+}
+
+// Migration 00026 numbers the lines posted before it in the order the
+// batch replayed them until then (posted_at, voucher, line), and the lines
+// posted after it follow.
+func TestPostingOrderOfTheLinesBeforeIt(t *testing.T) {
+	t.Parallel()
+	tdb := pgtest.NewEmptyDatabase(t)
+	ctx := context.Background()
+	if _, err := postgres.MigrateToForTest(ctx, tdb.OwnerURL, 25); err != nil {
+		t.Fatal(err)
+	}
+	f := newRecFixtureOn(t, tdb)
+	f.february()
+	clock := f.db.Now
+	f.db.Now = func() time.Time { return clock().Add(-time.Hour) } // posted before all the others
+	early := f.post(ledger.FlowRequest{Flow: ledger.FlowAllocate, Fund: "FY-UP", Org: "FY-CP-04", Amount: recMoney("10.00"), Date: recDay("2020-02-27")})
+	f.db.Now = clock
+	if _, err := postgres.Migrate(ctx, tdb.OwnerURL, nil); err != nil {
+		t.Fatal(err)
+	}
+	late := f.post(ledger.FlowRequest{Flow: ledger.FlowAllocate, Fund: "FY-UP", Org: "FY-CP-04", Amount: recMoney("20.00"), Date: recDay("2020-02-27")})
+	var got, want []int64
+	rows, err := f.db.Pool.Query(ctx, `SELECT p.voucher_id FROM posted_lines p ORDER BY p.seq`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, id)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.Pool.QueryRow(ctx, `SELECT array_agg(l.voucher_id ORDER BY v.posted_at, v.id, l.line_no)
+		FROM voucher_lines l JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id WHERE v.status = 'posted'`).Scan(&want); err != nil {
+		t.Fatal(err)
+	}
+	if len(want) < 6 || want[0] != early.ID || want[len(want)-1] != late.ID {
+		t.Fatalf("the fixture's posting order %v: want %d first and %d last", want, early.ID, late.ID)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("posted lines in seq order %v, want %v", got, want)
 	}
 }
 

@@ -205,13 +205,7 @@ type TestDB struct {
 // NewDatabase clones the template into a fresh database for t.
 func NewDatabase(t testing.TB) *TestDB {
 	t.Helper()
-	if !started {
-		t.Fatal("pgtest: call pgtest.Main(m) from TestMain (fuzz targets get no database)")
-	}
-	name := fmt.Sprintf("t_%d_%d_%s", os.Getpid(), counter.Add(1), sanitize(t.Name()))
-	if len(name) > 63 {
-		name = name[:63]
-	}
+	name := newName(t, "t")
 	ctx := context.Background()
 	mu.Lock() // concurrent clones of one template are refused by PostgreSQL
 	err := exec(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s OWNER ledger_owner STRATEGY FILE_COPY",
@@ -220,6 +214,24 @@ func NewDatabase(t testing.TB) *TestDB {
 	if err != nil {
 		t.Fatalf("pgtest: create database: %v", err)
 	}
+	return cleanedUp(t, name)
+}
+
+// newName names a new database of t's, unique in the cluster.
+func newName(t testing.TB, prefix string) string {
+	if !started {
+		t.Fatal("pgtest: call pgtest.Main(m) from TestMain (fuzz targets get no database)")
+	}
+	name := fmt.Sprintf("%s_%d_%d_%s", prefix, os.Getpid(), counter.Add(1), sanitize(t.Name()))
+	if len(name) > 63 {
+		name = name[:63]
+	}
+	return name
+}
+
+// cleanedUp drops database name when t ends, or keeps it for inspection
+// if t failed.
+func cleanedUp(t testing.TB, name string) *TestDB {
 	t.Cleanup(func() {
 		if t.Failed() {
 			failed.Store(true)
@@ -235,6 +247,17 @@ func NewDatabase(t testing.TB) *TestDB {
 		SuperURL: dbURL(superURL, name, ""),
 		AuditURL: dbURL(superURL, name, "ledger_auditor"),
 	}
+}
+
+// NewEmptyDatabase makes an empty database for t, not migrated (tests of
+// a migration's effect on the rows before it).
+func NewEmptyDatabase(t testing.TB) *TestDB {
+	t.Helper()
+	name := newName(t, "e")
+	if err := exec(context.Background(), "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+" OWNER ledger_owner"); err != nil {
+		t.Fatalf("pgtest: create database: %v", err)
+	}
+	return cleanedUp(t, name)
 }
 
 // New returns a *postgres.DB connected as the application role to a fresh

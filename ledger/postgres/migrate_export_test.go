@@ -1,0 +1,40 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"testing/fstest"
+
+	"github.com/fenyang/partyfee/migrations"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// MigrateToForTest applies the migrations up to version and no further, as
+// a database made before the later ones would have them.
+func MigrateToForTest(ctx context.Context, url string, version int64) (int64, error) {
+	files, err := fs.Glob(migrations.FS, "*.sql")
+	if err != nil {
+		return 0, err
+	}
+	sub := fstest.MapFS{}
+	for _, f := range files {
+		var v int64
+		if _, err := fmt.Sscanf(f, "%d_", &v); err != nil || v > version {
+			continue
+		}
+		b, err := fs.ReadFile(migrations.FS, f)
+		if err != nil {
+			return 0, err
+		}
+		sub[f] = &fstest.MapFile{Data: b}
+	}
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return 0, err
+	}
+	sqlDB := stdlib.OpenDB(*cfg)
+	defer sqlDB.Close()
+	return migrateDB(ctx, sqlDB, sub, nil)
+}
