@@ -1376,44 +1376,31 @@ CREATE FUNCTION public.vouchers_after_post() RETURNS trigger
     SET search_path TO 'public', 'pg_temp'
     AS $$
 DECLARE
+    st text;
     r record;
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM new_v n JOIN old_v o ON o.book = n.book AND o.id = n.id
-                   WHERE n.status = 'posted' AND o.status <> 'posted') THEN
-        RETURN NULL;
-    END IF;
-
-    -- Lock the periods in key order against a concurrent close.
-    PERFORM 1 FROM periods p
-        WHERE (p.book, p.year, p.month) IN (
-            SELECT n.book, n.year, n.month FROM new_v n JOIN old_v o ON o.book = n.book AND o.id = n.id
-            WHERE n.status = 'posted' AND o.status <> 'posted')
-        ORDER BY p.book, p.year, p.month FOR SHARE;
-    SELECT p.year, p.month INTO r FROM periods p
-        WHERE (p.book, p.year, p.month) IN (
-            SELECT n.book, n.year, n.month FROM new_v n JOIN old_v o ON o.book = n.book AND o.id = n.id
-            WHERE n.status = 'posted' AND o.status <> 'posted')
-          AND p.status = 'closed' LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE004', COLUMN = 'date', MESSAGE = format('period %s-%s is closed', r.year, lpad(r.month::text, 2, '0'));
+    -- The period, held against a concurrent close.
+    SELECT p.status INTO st FROM periods p
+        WHERE p.book = NEW.book AND p.year = NEW.year AND p.month = NEW.month FOR SHARE;
+    IF st = 'closed' THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE004', COLUMN = 'date', MESSAGE = format('period %s-%s is closed', NEW.year, lpad(NEW.month::text, 2, '0'));
     END IF;
 
     -- Allocations to (debits of a branch's pending-settlement balance) and
     -- spending by (debits of a purpose expense) an organisation must fall
     -- within its set-up and dissolution dates.
-    SELECT l.voucher_id, l.line_no, l.org, o.set_up, o.dissolved, n.date INTO r
-        FROM new_v n
-        JOIN old_v ov ON ov.book = n.book AND ov.id = n.id
-        JOIN voucher_lines l ON l.book = n.book AND l.voucher_id = n.id
-        JOIN accounts a ON a.book = l.book AND a.code = l.account
-        JOIN organisations o ON o.book = l.book AND o.code = l.org
-        WHERE n.status = 'posted' AND ov.status <> 'posted' AND n.reversal_of IS NULL
-          AND l.debit_fen > 0
-          AND (a.purpose IS NOT NULL OR a.type = 'asset' AND a.restricted AND NOT a.cash)
-          AND (n.date < o.set_up OR n.date > o.dissolved)
-        LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE005', COLUMN = format('lines[%s].org', r.line_no), MESSAGE = format('%s is not active on %s (set up %s, dissolved %s)', r.org, r.date, coalesce(r.set_up::text, '-'), coalesce(r.dissolved::text, '-'));
+    IF NEW.reversal_of IS NULL THEN
+        SELECT l.line_no, l.org, o.set_up, o.dissolved INTO r
+            FROM voucher_lines l
+            JOIN accounts a ON a.book = l.book AND a.code = l.account
+            JOIN organisations o ON o.book = l.book AND o.code = l.org
+            WHERE l.book = NEW.book AND l.voucher_id = NEW.id AND l.debit_fen > 0
+              AND (a.purpose IS NOT NULL OR a.type = 'asset' AND a.restricted AND NOT a.cash)
+              AND (NEW.date < o.set_up OR NEW.date > o.dissolved)
+            LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE005', COLUMN = format('lines[%s].org', r.line_no), MESSAGE = format('%s is not active on %s (set up %s, dissolved %s)', r.org, NEW.date, coalesce(r.set_up::text, '-'), coalesce(r.dissolved::text, '-'));
+        END IF;
     END IF;
 
     -- Lock the balance rows only now, after the checks, and in key order
@@ -1421,34 +1408,25 @@ BEGIN
     -- branch hold its rows for as short a time as possible and never
     -- deadlock.
     PERFORM 1 FROM balances b
-        WHERE (b.book, b.account, b.org, b.fund) IN (
-            SELECT l.book, l.account, l.org, l.fund
-            FROM new_v n
-            JOIN old_v ov ON ov.book = n.book AND ov.id = n.id
-            JOIN voucher_lines l ON l.book = n.book AND l.voucher_id = n.id
-            WHERE n.status = 'posted' AND ov.status <> 'posted')
+        WHERE b.book = NEW.book AND (b.account, b.org, b.fund) IN (
+            SELECT l.account, l.org, l.fund FROM voucher_lines l WHERE l.book = NEW.book AND l.voucher_id = NEW.id)
         ORDER BY b.book, b.account, b.org, b.fund FOR UPDATE;
 
     -- Existing balances first (an INSERT … ON CONFLICT would check the
     -- restricted-balance constraint on the delta row before finding the
     -- conflict), then the keys seen for the first time.
     WITH d AS (
-        SELECT l.book, l.account, l.org, l.fund, sum(l.debit_fen - l.credit_fen) AS delta
-        FROM new_v n
-        JOIN old_v ov ON ov.book = n.book AND ov.id = n.id
-        JOIN voucher_lines l ON l.book = n.book AND l.voucher_id = n.id
-        WHERE n.status = 'posted' AND ov.status <> 'posted'
-        GROUP BY l.book, l.account, l.org, l.fund)
+        SELECT l.account, l.org, l.fund, sum(l.debit_fen - l.credit_fen) AS delta
+        FROM voucher_lines l WHERE l.book = NEW.book AND l.voucher_id = NEW.id
+        GROUP BY l.account, l.org, l.fund)
     UPDATE balances b SET balance_fen = b.balance_fen + d.delta, updated_at = now()
-        FROM d WHERE b.book = d.book AND b.account = d.account AND b.org = d.org AND b.fund = d.fund;
+        FROM d WHERE b.book = NEW.book AND b.account = d.account AND b.org = d.org AND b.fund = d.fund;
 
     INSERT INTO balances AS b (book, account, org, fund, restricted, balance_fen, updated_at)
         SELECT l.book, l.account, l.org, l.fund, a.restricted, sum(l.debit_fen - l.credit_fen), now()
-        FROM new_v n
-        JOIN old_v ov ON ov.book = n.book AND ov.id = n.id
-        JOIN voucher_lines l ON l.book = n.book AND l.voucher_id = n.id
+        FROM voucher_lines l
         JOIN accounts a ON a.book = l.book AND a.code = l.account
-        WHERE n.status = 'posted' AND ov.status <> 'posted'
+        WHERE l.book = NEW.book AND l.voucher_id = NEW.id
           AND NOT EXISTS (SELECT 1 FROM balances x WHERE x.book = l.book AND x.account = l.account AND x.org = l.org AND x.fund = l.fund)
         GROUP BY l.book, l.account, l.org, l.fund, a.restricted
         ORDER BY l.book, l.account, l.org, l.fund
@@ -1458,12 +1436,7 @@ BEGIN
     -- The posted lines and the day's turnover, after the balance rows
     -- (00021): their rows of a key are written only by a transaction
     -- holding that key's balance row, so they add no lock order of their own.
-    FOR r IN SELECT n.book, array_agg(n.id ORDER BY n.id) AS ids
-             FROM new_v n JOIN old_v ov ON ov.book = n.book AND ov.id = n.id
-             WHERE n.status = 'posted' AND ov.status <> 'posted'
-             GROUP BY n.book ORDER BY n.book LOOP
-        PERFORM ledger_post_turnover(r.book, r.ids);
-    END LOOP;
+    PERFORM ledger_post_turnover(NEW.book, ARRAY[NEW.id]);
     RETURN NULL;
 END $$;
 
@@ -4151,7 +4124,7 @@ CREATE TRIGGER voucher_value_dates_no_delete BEFORE DELETE ON public.voucher_val
 -- Name: vouchers vouchers_after_post; Type: TRIGGER; Schema: public; Owner: ledger_owner
 --
 
-CREATE TRIGGER vouchers_after_post AFTER UPDATE ON public.vouchers REFERENCING OLD TABLE AS old_v NEW TABLE AS new_v FOR EACH STATEMENT EXECUTE FUNCTION public.vouchers_after_post();
+CREATE TRIGGER vouchers_after_post AFTER UPDATE ON public.vouchers FOR EACH ROW WHEN (((new.status = 'posted'::text) AND (old.status <> 'posted'::text))) EXECUTE FUNCTION public.vouchers_after_post();
 
 --
 -- Name: vouchers vouchers_before_edit; Type: TRIGGER; Schema: public; Owner: ledger_owner
