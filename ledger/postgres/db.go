@@ -214,13 +214,18 @@ func retryable(err error) bool {
 // processes at once (a PostgreSQL advisory lock serialises them). It
 // returns the schema version.
 func Migrate(ctx context.Context, url string, log *slog.Logger) (int64, error) {
+	return migrateURL(ctx, url, migrations.FS, log)
+}
+
+// migrateURL applies the migrations of fsys to the database at url.
+func migrateURL(ctx context.Context, url string, fsys fs.FS, log *slog.Logger) (int64, error) {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		return 0, fmt.Errorf("database URL: %w", err)
 	}
 	sqlDB := stdlib.OpenDB(*cfg)
 	defer sqlDB.Close()
-	return migrateDB(ctx, sqlDB, migrations.FS, log)
+	return migrateDB(ctx, sqlDB, fsys, log)
 }
 
 func migrateDB(ctx context.Context, sqlDB *sql.DB, fsys fs.FS, log *slog.Logger) (int64, error) {

@@ -7,8 +7,6 @@ import (
 	"testing/fstest"
 
 	"github.com/fenyang/partyfee/migrations"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // MigrateToForTest applies the migrations up to version and no further, as
@@ -30,11 +28,5 @@ func MigrateToForTest(ctx context.Context, url string, version int64) (int64, er
 		}
 		sub[f] = &fstest.MapFile{Data: b}
 	}
-	cfg, err := pgx.ParseConfig(url)
-	if err != nil {
-		return 0, err
-	}
-	sqlDB := stdlib.OpenDB(*cfg)
-	defer sqlDB.Close()
-	return migrateDB(ctx, sqlDB, sub, nil)
+	return migrateURL(ctx, url, sub, nil)
 }

@@ -723,14 +723,14 @@ func (r *recRun) checkNegativeBalances(ctx context.Context) error {
 			WHERE d.day BETWEEN $2 AND $3),
 		moves AS (
 			SELECT s.account, s.org, s.fund, s.day, s.start, v.id, v.type, v.number,
-				sum(l.debit_fen - l.credit_fen) AS delta, min(p.seq) AS ord, min(v.posted_at) AS posted_at
+				v.posted_at, sum(l.debit_fen - l.credit_fen) AS delta, min(p.seq) AS ord
 			FROM s
 			JOIN vouchers v ON v.book = $1 AND v.date = s.day AND v.status = 'posted'
 			JOIN voucher_lines l ON l.book = v.book AND l.voucher_id = v.id AND l.account = s.account AND l.org = s.org AND l.fund = s.fund
 			LEFT JOIN posted_lines p ON p.book = l.book AND p.account = l.account AND p.org = l.org AND p.fund = l.fund
 				AND p.date = v.date AND p.number = v.number AND p.voucher_id = v.id AND p.line_no = l.line_no
 			WHERE s.start - s.credit < 0
-			GROUP BY s.account, s.org, s.fund, s.day, s.start, v.id, v.type, v.number),
+			GROUP BY s.account, s.org, s.fund, s.day, s.start, v.id, v.type, v.number, v.posted_at),
 		run AS (
 			SELECT account, org, fund, day, id, type, number, ord, posted_at,
 				start + sum(delta) OVER (PARTITION BY account, org, fund, day ORDER BY ord, posted_at, id) AS bal

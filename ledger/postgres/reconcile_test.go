@@ -133,6 +133,16 @@ func (f *recFixture) post(r ledger.FlowRequest) *ledger.Voucher {
 	return v
 }
 
+// postAnHourBack posts r with the use cases' clock an hour behind: its
+// steps are timed before the postings around it.
+func (f *recFixture) postAnHourBack(r ledger.FlowRequest) *ledger.Voucher {
+	f.t.Helper()
+	clock := f.db.Now
+	defer func() { f.db.Now = clock }()
+	f.db.Now = func() time.Time { return clock().Add(-time.Hour) }
+	return f.post(r)
+}
+
 func (f *recFixture) super(sql string, args ...any) {
 	f.t.Helper()
 	if err := pgtest.Exec(f.t, f.tdb.SuperURL, sql, args...); err != nil {
@@ -547,10 +557,7 @@ func TestReconcileReplaysInTheOrderPostingsTookEffect(t *testing.T) {
 	f := newRecFixture(t)
 	f.february()
 	alloc := f.post(ledger.FlowRequest{Flow: ledger.FlowAllocate, Fund: "FY-UP", Org: "FY-CP-04", Amount: recMoney("400.00"), Date: recDay("2020-02-15")})
-	clock := f.db.Now
-	f.db.Now = func() time.Time { return clock().Add(-time.Hour) }
-	spend := f.post(ledger.FlowRequest{Flow: ledger.FlowSpend, Fund: "FY-UP", Org: "FY-CP-04", Purpose: ledger.Procurement, Amount: recMoney("400.00"), Date: recDay("2020-02-15")})
-	f.db.Now = clock
+	spend := f.postAnHourBack(ledger.FlowRequest{Flow: ledger.FlowSpend, Fund: "FY-UP", Org: "FY-CP-04", Purpose: ledger.Procurement, Amount: recMoney("400.00"), Date: recDay("2020-02-15")})
 	var allocated, spent time.Time
 	if err := f.db.Pool.QueryRow(f.ctx, `SELECT (SELECT posted_at FROM vouchers WHERE book = $1 AND id = $2),
 		(SELECT posted_at FROM vouchers WHERE book = $1 AND id = $3)`, recBook, alloc.ID, spend.ID).Scan(&allocated, &spent); err != nil {
@@ -578,31 +585,15 @@ func TestPostingOrderOfTheLinesBeforeIt(t *testing.T) {
 	}
 	f := newRecFixtureOn(t, tdb)
 	f.february()
-	clock := f.db.Now
-	f.db.Now = func() time.Time { return clock().Add(-time.Hour) } // posted before all the others
-	early := f.post(ledger.FlowRequest{Flow: ledger.FlowAllocate, Fund: "FY-UP", Org: "FY-CP-04", Amount: recMoney("10.00"), Date: recDay("2020-02-27")})
-	f.db.Now = clock
+	early := f.postAnHourBack(ledger.FlowRequest{Flow: ledger.FlowAllocate, Fund: "FY-UP", Org: "FY-CP-04", Amount: recMoney("10.00"), Date: recDay("2020-02-27")}) // timed before all the others
 	if _, err := postgres.Migrate(ctx, tdb.OwnerURL, nil); err != nil {
 		t.Fatal(err)
 	}
 	late := f.post(ledger.FlowRequest{Flow: ledger.FlowAllocate, Fund: "FY-UP", Org: "FY-CP-04", Amount: recMoney("20.00"), Date: recDay("2020-02-27")})
 	var got, want []int64
-	rows, err := f.db.Pool.Query(ctx, `SELECT p.voucher_id FROM posted_lines p ORDER BY p.seq`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, id)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.db.Pool.QueryRow(ctx, `SELECT array_agg(l.voucher_id ORDER BY v.posted_at, v.id, l.line_no)
-		FROM voucher_lines l JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id WHERE v.status = 'posted'`).Scan(&want); err != nil {
+	if err := f.db.Pool.QueryRow(ctx, `SELECT (SELECT array_agg(voucher_id ORDER BY seq) FROM posted_lines),
+		(SELECT array_agg(l.voucher_id ORDER BY v.posted_at, v.id, l.line_no)
+			FROM voucher_lines l JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id WHERE v.status = 'posted')`).Scan(&got, &want); err != nil {
 		t.Fatal(err)
 	}
 	if len(want) < 6 || want[0] != early.ID || want[len(want)-1] != late.ID {
