@@ -334,6 +334,36 @@ const (
 	ActRead    Action = "read"
 )
 
+// AsOfStep sets v's workflow to what step a, done by actor at at, left
+// it: the state the step leads to, the step's own person and time, and
+// none of the steps after it (the API answers a replayed request with
+// it, see httpapi). The content — lines, attachments, version — stays as
+// v holds it; a posted voucher's never changes.
+func (v *Voucher) AsOfStep(a Action, actor string, at time.Time) {
+	at = at.UTC()
+	switch a {
+	case ActMake, ActUncheck:
+		v.Status = StatusDraft
+		v.Checker, v.CheckedAt = "", nil
+		v.Cashier, v.SignedAt = "", nil
+		v.Poster, v.PostedAt = "", nil
+	case ActCheck:
+		v.Status = StatusChecked
+		v.Checker, v.CheckedAt = actor, &at
+		v.Cashier, v.SignedAt = "", nil
+		v.Poster, v.PostedAt = "", nil
+	case ActSign:
+		v.Status = StatusSigned
+		v.Cashier, v.SignedAt = actor, &at
+		v.Poster, v.PostedAt = "", nil
+	case ActPost:
+		v.Status = StatusPosted
+		v.Poster, v.PostedAt = actor, &at
+	case ActVoid:
+		v.Status = StatusVoid
+	}
+}
+
 // Authorize decides whether user u may do action a on voucher v (SPEC §3's
 // state table, the roles and the organisation scope). It checks the state
 // too, so the error is the one the user needs to see first.

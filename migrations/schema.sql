@@ -1992,9 +1992,13 @@ CREATE TABLE public.api_idempotency (
     status integer,
     response bytea,
     completed_at timestamp with time zone,
+    voucher_id bigint,
+    step text,
+    CONSTRAINT api_idempotency_answer_or_voucher CHECK (((voucher_id IS NULL) OR ((status IS NOT NULL) AND (response IS NULL)))),
     CONSTRAINT api_idempotency_check CHECK (((status IS NULL) = (completed_at IS NULL))),
     CONSTRAINT api_idempotency_key_check CHECK (((key <> ''::text) AND (length(key) <= 200))),
-    CONSTRAINT api_idempotency_status_check CHECK (((status >= 100) AND (status <= 599)))
+    CONSTRAINT api_idempotency_status_check CHECK (((status >= 100) AND (status <= 599))),
+    CONSTRAINT api_idempotency_voucher_step CHECK (((voucher_id IS NULL) = (step IS NULL)))
 )
 WITH (fillfactor='50');
 
@@ -4658,6 +4662,18 @@ GRANT SELECT(status) ON TABLE public.api_idempotency TO ledger_auditor;
 --
 
 GRANT SELECT(completed_at) ON TABLE public.api_idempotency TO ledger_auditor;
+
+--
+-- Name: COLUMN api_idempotency.voucher_id; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT(voucher_id) ON TABLE public.api_idempotency TO ledger_auditor;
+
+--
+-- Name: COLUMN api_idempotency.step; Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+GRANT SELECT(step) ON TABLE public.api_idempotency TO ledger_auditor;
 
 --
 -- Name: TABLE api_tokens; Type: ACL; Schema: public; Owner: ledger_owner

@@ -680,6 +680,52 @@ func TestIdempotentReplayAndConflict(t *testing.T) {
 	expect(t, e.request(http.MethodPost, "/api/v1/flows/receive", tok, body, "Idempotency-Key", "has space"), http.StatusBadRequest, ledger.EInvalid)
 }
 
+// TestReplayAfterLaterSteps replays each step of a voucher's workflow
+// after the steps that followed it: each replay is the first answer byte
+// for byte (the voucher as that step left it), though the record holds
+// the voucher and the step rather than the answer's bytes.
+func TestReplayAfterLaterSteps(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	body := `{"fund": "FY-UP", "amount": "90000.00", "date": "2020-02-03", "decision": "吕组通〔2020〕5号", "attachments": 1}`
+	make1 := e.request(http.MethodPost, "/api/v1/flows/receive", e.tokens[officer], body, "Idempotency-Key", "m")
+	expect(t, make1, http.StatusCreated, "")
+	id := make1.id(t)
+	steps := []struct {
+		user, act, key string
+	}{{checker, "check", "c"}, {cashier, "sign", "s"}, {checker, "post", "p"}}
+	firsts := map[string]*resp{}
+	for _, st := range steps {
+		r := e.request(http.MethodPost, fmt.Sprintf("/api/v1/vouchers/%d/%s", id, st.act), e.tokens[st.user], nil, "Idempotency-Key", st.key)
+		expect(t, r, http.StatusOK, "")
+		if got := r.str(t, "status"); got == "" || got == "draft" {
+			t.Fatalf("%s: status %q", st.act, got)
+		}
+		firsts[st.key] = r
+	}
+	if n := e.count(`SELECT count(*) FROM api_idempotency WHERE voucher_id = $1 AND response IS NULL AND status IS NOT NULL`, id); n != 4 {
+		t.Fatalf("%d records of the voucher without stored bytes, want 4", n)
+	}
+	again := e.request(http.MethodPost, "/api/v1/flows/receive", e.tokens[officer], body, "Idempotency-Key", "m")
+	expect(t, again, http.StatusCreated, "")
+	if again.header.Get("Idempotency-Replayed") != "true" || string(again.body) != string(make1.body) {
+		t.Fatalf("the draft's replay after posting:\n%s\nfirst:\n%s", again.body, make1.body)
+	}
+	if again.str(t, "status") != "draft" {
+		t.Fatalf("the draft's replay says %s", again.str(t, "status"))
+	}
+	for _, st := range steps {
+		r := e.request(http.MethodPost, fmt.Sprintf("/api/v1/vouchers/%d/%s", id, st.act), e.tokens[st.user], nil, "Idempotency-Key", st.key)
+		expect(t, r, http.StatusOK, "")
+		if r.header.Get("Idempotency-Replayed") != "true" || string(r.body) != string(firsts[st.key].body) {
+			t.Fatalf("%s replayed after posting:\n%s\nfirst:\n%s", st.act, r.body, firsts[st.key].body)
+		}
+	}
+	// The same key on another voucher's step is a conflict, not a replay.
+	expect(t, e.request(http.MethodPost, fmt.Sprintf("/api/v1/vouchers/%d/check", id+1), e.tokens[checker], nil, "Idempotency-Key", "c"),
+		http.StatusConflict, ledger.EIdempotencyConflict)
+}
+
 // TestConcurrentSameKey sends one request with one key from many clients
 // at once: one voucher is made and every client gets the same answer.
 func TestConcurrentSameKey(t *testing.T) {

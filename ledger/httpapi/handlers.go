@@ -634,14 +634,9 @@ func (s *Server) transition(act ledger.Action) writeFunc {
 		if err := decodeStrict(c.body, &struct{}{}, "", true); err != nil {
 			return nil, err
 		}
-		// Transition stores the answer with the step itself.
+		// Transition records the key with the step itself.
 		c.inline = true
 		return func(ctx context.Context, retry bool) (int, any, error) {
-			if rec := postgres.APIRecordOf(ctx); rec != nil {
-				rec.Answer = func(v *ledger.Voucher) (int, []byte) {
-					return http.StatusOK, encode(ledger.View(v, s.chart(ctx, c.user.Book), false).In(s.opt.TimeZone))
-				}
-			}
 			v, err := s.db.Transition(ctx, c.user.Book, c.user.Name, id, act)
 			if err != nil && retry && ledger.ErrorCode(err) == ledger.EInvalidState {
 				// An earlier attempt with this key may have done the step

@@ -212,6 +212,9 @@ func (s *Server) once(ctx context.Context, ri *reqInfo, req postgres.APIRequest,
 			break
 		}
 		if !prev.Pending {
+			if prev.VoucherID != 0 && prev.Body == nil {
+				return s.voucherReplay(ctx, ri, req, prev)
+			}
 			return prev.Status, prev.Body, true
 		}
 		// A pending claim of this process that no request here holds was
@@ -259,8 +262,12 @@ func (s *Server) finish(ctx context.Context, ri *reqInfo, req postgres.APIReques
 		status, body = s.errorAnswer(ctx, ri, err)
 		ri.code = body.Code
 		answer = encode(body)
-	case rec.Stored:
+	case rec.Stored && rec.Body != nil:
 		return rec.Status, rec.Body, true
+	case rec.Stored:
+		// The use case recorded the voucher and the step: the answer is
+		// the voucher it returned, as a replay rebuilds it.
+		return rec.Status, encode(v), true
 	default:
 		answer = encode(v)
 	}
@@ -321,4 +328,23 @@ func (s *Server) enter(ctx context.Context, key string) (func(), error) {
 			return nil, &ledger.Error{Code: ledger.EUnavailable, Msg: "request deadline", Err: ctx.Err()}
 		}
 	}
+}
+
+// voucherReplay answers a replayed write that made or moved a voucher:
+// the voucher as the recorded step left it (ledger.AsOfStep), encoded as
+// the first answer was. When the voucher cannot be read the replay fails
+// as unavailable and a retry replays it again.
+func (s *Server) voucherReplay(ctx context.Context, ri *reqInfo, req postgres.APIRequest, prev *postgres.APIResponse) (int, []byte, bool) {
+	v, err := s.db.Voucher(ctx, req.Book, prev.VoucherID)
+	if err != nil {
+		status, body := s.errorAnswer(ctx, ri, err)
+		ri.code = body.Code
+		return status, encode(body), false
+	}
+	v.AsOfStep(prev.Step, req.User, prev.At)
+	view := ledger.View(v, s.chart(ctx, req.Book), false).In(s.opt.TimeZone)
+	if prev.Step == ledger.ActMake {
+		return prev.Status, encode(voucherAnswer{view, false}), true
+	}
+	return prev.Status, encode(view), true
 }

@@ -27,12 +27,19 @@ type APIRequest struct {
 
 // APIResponse is the stored state of a claimed key: pending (the first
 // request still runs or was abandoned) or completed with its response.
+// A completed write that made or moved a voucher holds no body: its
+// answer is the voucher as that step left it (VoucherID, Step, done by the
+// key's user At), rebuilt from the ledger.
 type APIResponse struct {
 	Pending   bool
 	Instance  string
 	ClaimedAt time.Time
 	Status    int
 	Body      []byte
+
+	VoucherID int64
+	Step      ledger.Action
+	At        time.Time
 }
 
 // APIKeyLenMax bounds an idempotency key.
@@ -57,10 +64,13 @@ func (db *DB) ClaimAPIRequest(ctx context.Context, req APIRequest) (*APIResponse
 	}
 	var hash, method, path string
 	var status *int
+	var voucherID *int64
+	var step *string
+	var at *time.Time
 	r := &APIResponse{}
-	err = db.Pool.QueryRow(ctx, `SELECT method, path, request_hash, instance, claimed_at, status, response FROM api_idempotency
-		WHERE book = $1 AND user_name = $2 AND key = $3`, req.Book, req.User, req.Key).
-		Scan(&method, &path, &hash, &r.Instance, &r.ClaimedAt, &status, &r.Body)
+	err = db.Pool.QueryRow(ctx, `SELECT method, path, request_hash, instance, claimed_at, status, response, completed_at, voucher_id, step
+		FROM api_idempotency WHERE book = $1 AND user_name = $2 AND key = $3`, req.Book, req.User, req.Key).
+		Scan(&method, &path, &hash, &r.Instance, &r.ClaimedAt, &status, &r.Body, &at, &voucherID, &step)
 	if err == pgx.ErrNoRows {
 		// Released between the insert and the read: claim it again.
 		return db.ClaimAPIRequest(ctx, req)
@@ -75,6 +85,9 @@ func (db *DB) ClaimAPIRequest(ctx context.Context, req APIRequest) (*APIResponse
 	r.Pending = status == nil
 	if status != nil {
 		r.Status = *status
+	}
+	if voucherID != nil && step != nil && at != nil {
+		r.VoucherID, r.Step, r.At = *voucherID, ledger.Action(*step), *at
 	}
 	if r.Body, err = unpackResponse(r.Body); err != nil {
 		return nil, mapError(err)
@@ -186,22 +199,23 @@ func (db *DB) PurgeAPIRequests(ctx context.Context, before time.Time) (int64, er
 // APIRecord is the idempotency record of an HTTP request written by the
 // use case itself, in its own transaction, instead of a claim committed
 // before the use case and an answer committed after it. The API passes it
-// in the context (WithAPIRecord); a use case that knows it writes:
+// in the context (WithAPIRecord); a use case that knows it writes the
+// record complete, in the statements that make or move the voucher, with
+// the voucher and the step in place of the answer's bytes (a replay
+// rebuilds the answer from the ledger, see APIResponse):
 //
-//   - a workflow step (Transition): the claim with its answer, one insert
-//     in the step's own statement. Answer gives the answer from the voucher
-//     after the step; Stored, Status and Body say what was stored.
-//   - a new draft (CreateVoucher): the claim, in the draft's own batch;
-//     its answer (which holds the number taken at commit) is stored after
-//     the commit (CompleteAPIRequest). Claimed says so.
+//   - a workflow step (Transition): one insert in the step's own
+//     statement, status 200;
+//   - a new draft (CreateVoucher): one insert in the draft's own batch,
+//     status 201.
 //
-// A key that is claimed already fails the use case with ErrAPIKeyTaken and
-// writes nothing: the caller then claims the key as before and replays or
-// refuses. Use cases that do not know the record ignore it; the caller
-// then stores their answer itself.
+// Stored and Status say so; the caller encodes the answer from what the
+// use case returns. A key that is claimed already fails the use case with
+// ErrAPIKeyTaken and writes nothing: the caller then claims the key as
+// before and replays or refuses. Use cases that do not know the record
+// ignore it; the caller then stores their answer itself.
 type APIRecord struct {
-	Req    APIRequest
-	Answer func(v *ledger.Voucher) (status int, body []byte)
+	Req APIRequest
 
 	Claimed bool
 	Stored  bool

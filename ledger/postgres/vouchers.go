@@ -59,7 +59,10 @@ func (db *DB) createVoucher(ctx context.Context, actor string, v *ledger.Voucher
 	rec := APIRecordOf(ctx)
 	err = db.insertVoucher(ctx, db.Pool, &w, actor, hash, rec)
 	if err != nil {
-		if rec != nil && isAPIKeyTaken(err) {
+		if rec != nil && (isAPIKeyTaken(err) || isUniqueViolation(err, "vouchers_book_idem_key_key")) {
+			// The key made a voucher before (through the API, or the
+			// voucher's own key elsewhere): the caller claims it and
+			// replays or refuses.
 			return nil, false, ErrAPIKeyTaken
 		}
 		if w.Key != "" && isUniqueViolation(err, "idempotency_pkey") {
@@ -72,7 +75,7 @@ func (db *DB) createVoucher(ctx context.Context, actor string, v *ledger.Voucher
 		return nil, false, err
 	}
 	if rec != nil {
-		rec.Claimed = true
+		rec.Stored, rec.Status = true, apiDraftStatus
 	}
 	// queueVoucher filled in what the database assigned (id, period,
 	// timestamps); the number was taken at commit.
@@ -376,17 +379,15 @@ func (db *DB) transition(ctx context.Context, book, actor string, id int64, act 
 	args := []any{book, id, actor, now, string(v.Status), db.Source, string(act)}
 	record := ""
 	rec := APIRecordOf(ctx)
-	var status int
-	var body []byte
-	if rec != nil && rec.Answer != nil {
-		// The API's idempotency record, claim and answer in one row,
-		// written by the step's own statement: the step and its answer
-		// commit together or not at all.
-		status, body = rec.Answer(&after)
+	if rec != nil {
+		// The API's idempotency record, complete, written by the step's
+		// own statement: the step and its record commit together or not
+		// at all. The answer is the voucher as the step leaves it, done by
+		// the key's user at the step's time.
 		r := rec.Req
-		args = append(args, r.User, r.Key, r.Method, r.Path, r.Hash, r.Instance, status, packResponse(body))
-		record = `, recorded AS (INSERT INTO api_idempotency (book, user_name, key, method, path, request_hash, instance, status, response, completed_at)
-			SELECT $1, $8, $9, $10, $11, $12, $13, $14, $15, now() FROM moved)`
+		args = append(args, r.User, r.Key, r.Method, r.Path, r.Hash, r.Instance, apiStepStatus)
+		record = `, recorded AS (INSERT INTO api_idempotency (book, user_name, key, method, path, request_hash, instance, status, completed_at, voucher_id, step)
+			SELECT $1, $8, $9, $10, $11, $12, $13, $14, $4, id, $7 FROM moved)`
 	}
 	tag, err := db.Pool.Exec(ctx, `WITH moved AS (UPDATE vouchers SET `+set+` WHERE book = $1 AND id = $2 AND status = $5 RETURNING id)`+record+`
 		INSERT INTO actions (book, at, actor, action, voucher_id, source, detail) SELECT $1, $4, $3, $7, id, $6, '{}' FROM moved`,
@@ -401,7 +402,7 @@ func (db *DB) transition(ctx context.Context, book, actor string, id int64, act 
 		return nil, false, nil
 	}
 	if record != "" {
-		rec.Stored, rec.Status, rec.Body = true, status, body
+		rec.Stored, rec.Status = true, apiStepStatus
 	}
 	return &after, true, nil
 }
@@ -849,30 +850,29 @@ type batchSender interface {
 // insertVoucher writes w and its lines in one batch (one round trip) and,
 // when w has an idempotency key, claims the key for it in the same batch:
 // a key used before fails the batch's first statement. With rec, the API
-// request's idempotency key is claimed first in the same batch (see
-// APIRecord). w.ID is set.
+// request's record is written complete in the same batch instead, after
+// the voucher (see APIRecord), and the voucher's own key is the API key:
+// its idem_key column still holds it, so a key used before fails the
+// voucher's insert or the record's (isAPIKeyTaken). w.ID is set.
 func (db *DB) insertVoucher(ctx context.Context, q batchSender, w *ledger.Voucher, actor, hash string, rec *APIRecord) error {
 	batch := &pgx.Batch{}
-	if rec != nil {
-		r := rec.Req
-		batch.Queue(`INSERT INTO api_idempotency (book, user_name, key, method, path, request_hash, instance) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			r.Book, r.User, r.Key, r.Method, r.Path, r.Hash, r.Instance)
-	}
-	if w.Key != "" {
+	keyRow := w.Key != "" && rec == nil
+	if keyRow {
 		batch.Queue(`INSERT INTO idempotency (book, key, actor, request_hash) VALUES ($1, $2, $3, $4)`, w.Book, w.Key, actor, hash)
 	}
 	n := queueVoucher(batch, w, actor, db.Now(), db.Source)
-	if w.Key != "" {
+	if rec != nil {
+		r := rec.Req
+		batch.Queue(`INSERT INTO api_idempotency (book, user_name, key, method, path, request_hash, instance, status, completed_at, voucher_id, step)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, `+currentVoucherID+`, 'make')`,
+			r.Book, r.User, r.Key, r.Method, r.Path, r.Hash, r.Instance, apiDraftStatus, *w.MadeAt)
+	}
+	if keyRow {
 		batch.Queue(`UPDATE idempotency SET voucher_id = currval(pg_get_serial_sequence('public.vouchers', 'id')) WHERE book = $1 AND key = $2`, w.Book, w.Key)
 	}
 	br := q.SendBatch(ctx, batch)
 	err := func() error {
-		if rec != nil {
-			if _, err := br.Exec(); err != nil {
-				return err
-			}
-		}
-		if w.Key != "" {
+		if keyRow {
 			if _, err := br.Exec(); err != nil {
 				return err
 			}
@@ -880,7 +880,12 @@ func (db *DB) insertVoucher(ctx context.Context, q batchSender, w *ledger.Vouche
 		if err := readVoucherBatch(br, w, n); err != nil {
 			return err
 		}
-		if w.Key != "" {
+		if rec != nil {
+			if _, err := br.Exec(); err != nil {
+				return err
+			}
+		}
+		if keyRow {
 			if _, err := br.Exec(); err != nil {
 				return err
 			}
@@ -892,3 +897,10 @@ func (db *DB) insertVoucher(ctx context.Context, q batchSender, w *ledger.Vouche
 	}
 	return err
 }
+
+// The statuses of the API's answers that a use case records itself: a
+// draft made (201 Created) and a workflow step done (200 OK).
+const (
+	apiDraftStatus = 201
+	apiStepStatus  = 200
+)
