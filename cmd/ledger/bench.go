@@ -61,6 +61,7 @@ func (a *app) benchCommand() *cobra.Command {
 	f.IntVar(&opt.Scale, "scale", 10000, "N, the vouchers of the bulk workloads (verify, reconcile, workbook, import)")
 	f.StringVar(&opt.Only, "only", "", "run these workloads, separated by commas: online, "+strings.Join(bench.Workloads, ", "))
 	f.IntVar(&opt.Runs, "runs", 1, "run each workload this many times; each row reports the median run and the spread")
+	f.IntSliceVar(&opt.Clients, "clients", nil, "the online rows' concurrencies (default 16,64, the rows the targets are for); e.g. 1: a voucher's cost without contention")
 	f.DurationVar(&opt.Duration, "duration", 0, "how long each side of online and hot runs (default from the scale, 1s to 20s)")
 	f.BoolVar(&opt.Keep, "keep", false, "keep the temporary data directory (and its cluster's data) after the run")
 	f.BoolVar(&opt.ReuseBulk, "reuse-bulk", false, "reuse the bulk database of --data-dir when it holds N vouchers (for the web rows)")

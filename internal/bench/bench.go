@@ -35,7 +35,12 @@ type Options struct {
 	ReuseBulk bool
 	// Runs is how many times each workload runs (0 or 1: once); each row
 	// then reports the median run and the spread, and keeps every run.
-	Runs     int
+	Runs int
+	// Clients are the concurrencies of the online rows (online-C for
+	// each C); nil: 16 and 64, the rows with targets. One client shows
+	// what a voucher costs without contention, where its CPU figures
+	// vary least from run to run.
+	Clients  []int
 	Progress func(format string, args ...any)
 	// Cluster configures the private cluster as the embedded one is
 	// configured (postgres.*); its data directory is DataDir.
@@ -191,6 +196,9 @@ prints our figure, the baseline's, their ratio, the target and whether it is met
                         组织余额) and ≤ 300 ms (web-audit: 审计总览, the search for people, findings,
                         the overview's drill-downs); no baseline
 
+--clients C[,C…] runs the online rows at these concurrencies instead of 16 and 64 (online-C): at 1, the
+CPU and WAL of a voucher without contention, steadier from run to run than under load.
+
 --runs R repeats each workload R times: each row is then the median run, with the spread of the
 ratios in its note and every run kept in the JSON ("runs"). The online rows' details give the
 PostgreSQL CPU per voucher (its backends' and the whole cluster's, from /proc), the WAL per voucher
@@ -315,9 +323,13 @@ func run(ctx context.Context, opt Options) ([]Result, Machine, error) {
 		if on, err = env.onlineDB(ctx); err != nil {
 			return nil, env.machine, err
 		}
-		for _, clients := range []int{16, 64} {
+		clientCounts := opt.Clients
+		if len(clientCounts) == 0 {
+			clientCounts = []int{16, 64}
+		}
+		for _, clients := range clientCounts {
 			name := fmt.Sprintf("online-%d", clients)
-			if opt.selected(name) {
+			if opt.selected(name) || opt.Clients != nil && opt.selected("online-16") {
 				if err := add(opt.repeat(name, func() ([]Result, error) { return on.online(ctx, name, clients) })); err != nil {
 					return out, env.machine, fmt.Errorf("%s: %w", name, err)
 				}

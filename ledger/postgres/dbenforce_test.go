@@ -81,6 +81,25 @@ func rawLines(tx pgx.Tx, id int64, lines ...string) error {
 	return err
 }
 
+// rawTwoDrafts inserts two drafts, then their lines in one statement: the
+// first's balance at 100.00, the second's debit 200.00 against a credit of
+// credit2 fen.
+func rawTwoDrafts(tx pgx.Tx, credit2 int) ([]int64, error) {
+	a, err := rawDraft(tx)
+	if err != nil {
+		return nil, err
+	}
+	b, err := rawDraft(tx)
+	if err != nil {
+		return nil, err
+	}
+	_, err = tx.Exec(context.Background(), `INSERT INTO voucher_lines (book, voucher_id, line_no, summary, account, org, fund, debit_fen, credit_fen)
+		VALUES ('FY-DFZH', $1, 1, '手工', '121801', 'FY-CP-01', 'FY-UP', 10000, 0), ('FY-DFZH', $1, 2, '手工', '100201', 'FY', 'FY-UP', 0, 10000),
+		       ('FY-DFZH', $2, 1, '手工', '121801', 'FY-CP-01', 'FY-UP', 20000, 0), ('FY-DFZH', $2, 2, '手工', '100201', 'FY', 'FY-UP', 0, $3::bigint)`,
+		a, b, credit2)
+	return []int64{a, b}, err
+}
+
 // rawVoucher inserts a draft with lines as the role of url.
 func (f *fixture) rawVoucher(url string, lines ...string) error {
 	f.t.Helper()
@@ -105,6 +124,19 @@ func TestDatabaseLines(t *testing.T) {
 			}
 			return nil
 		}},
+		{name: "the lines of two vouchers in one statement", run: func(f *fixture) error {
+			var ids []int64
+			if err := f.inTx(f.tdb.AppURL, func(tx pgx.Tx) (err error) { ids, err = rawTwoDrafts(tx, 20000); return err }); err != nil {
+				return err
+			}
+			if n := f.count(`SELECT count(*) FROM vouchers WHERE (id, total_fen) IN (($1, 10000), ($2, 20000))`, ids[0], ids[1]); n != 2 {
+				f.t.Fatalf("%d of the two vouchers totalled by the database", n)
+			}
+			return nil
+		}},
+		{name: "the lines of two vouchers in one statement, the second unbalanced", run: func(f *fixture) error {
+			return f.inTx(f.tdb.AppURL, func(tx pgx.Tx) error { _, err := rawTwoDrafts(tx, 19999); return err })
+		}, code: ledger.EUnbalanced, field: "lines"},
 		{name: "a maker without the officer role", run: func(f *fixture) error {
 			return f.sql(f.tdb.AppURL, `INSERT INTO vouchers (book, year, month, number, date, summary, maker, made_at)
 				VALUES ('FY-DFZH', 0, 0, 1, '2020-02-10', '手工凭证', 'fengqing', now())`)

@@ -253,10 +253,10 @@ func (db *DB) verify(ctx context.Context, book string, fromSeq, toSeq int64, res
 	var u unsealedVouchers
 	errc := make(chan error, 3)
 	go func() {
-		errc <- inChainSnapshot(ctx, conns[1], snapshot, func(tx pgx.Tx) error { return streamChainLines(ctx, tx, book, fromSeq, toSeq, lines) })
+		errc <- streamInSnapshot(ctx, conns[1], snapshot, lines, func(tx pgx.Tx) error { return streamChainLines(ctx, tx, book, fromSeq, toSeq, lines) })
 	}()
 	go func() {
-		errc <- inChainSnapshot(ctx, conns[2], snapshot, func(tx pgx.Tx) error { return streamChainBeneficiaries(ctx, tx, book, fromSeq, toSeq, bens) })
+		errc <- streamInSnapshot(ctx, conns[2], snapshot, bens, func(tx pgx.Tx) error { return streamChainBeneficiaries(ctx, tx, book, fromSeq, toSeq, bens) })
 	}()
 	go func() {
 		if p != nil {
@@ -342,6 +342,15 @@ func beginSnapshot(ctx context.Context, conn *pgxpool.Conn) (pgx.Tx, error) {
 
 // inChainSnapshot runs fn on conn in a read-only transaction that sees the
 // exported snapshot.
+// streamInSnapshot runs stream, which sends to out, in the chain's
+// snapshot on conn (inChainSnapshot), and closes out when it returns —
+// also when the snapshot could not be taken and stream never ran, so that
+// the reader draining out never waits for rows that will not come.
+func streamInSnapshot[T any](ctx context.Context, conn *pgxpool.Conn, snapshot string, out chan<- T, stream func(pgx.Tx) error) error {
+	defer close(out)
+	return inChainSnapshot(ctx, conn, snapshot, stream)
+}
+
 func inChainSnapshot(ctx context.Context, conn *pgxpool.Conn, snapshot string, fn func(pgx.Tx) error) error {
 	if !chainSnapshotPattern.MatchString(snapshot) {
 		return fmt.Errorf("unexpected snapshot id %q", snapshot)
@@ -385,7 +394,6 @@ type chainBenRow struct {
 }
 
 func streamChainLines(ctx context.Context, tx pgx.Tx, book string, from, to int64, out chan<- []chainLineRow) error {
-	defer close(out)
 	rows, err := tx.Query(ctx, `SELECT s.seq, l.line_no, l.account, l.org, l.fund, coalesce(l.purpose, ''), l.debit_fen, l.credit_fen
 		FROM voucher_seals s JOIN voucher_lines l ON l.book = s.book AND l.voucher_id = s.voucher_id
 		WHERE s.book = $1 AND s.seq BETWEEN $2 AND $3
@@ -427,7 +435,6 @@ func streamChainLines(ctx context.Context, tx pgx.Tx, book string, from, to int6
 }
 
 func streamChainBeneficiaries(ctx context.Context, tx pgx.Tx, book string, from, to int64, out chan<- []chainBenRow) error {
-	defer close(out)
 	rows, err := tx.Query(ctx, `SELECT s.seq, b.name, b.category, b.id_number, b.amount_fen
 		FROM voucher_seals s JOIN voucher_beneficiaries b ON b.book = s.book AND b.voucher_id = s.voucher_id
 		WHERE s.book = $1 AND s.seq BETWEEN $2 AND $3
