@@ -51,7 +51,7 @@ BEGIN
     -- are probed by key (LATERAL … LIMIT 1), whatever the plan cached for
     -- this statement and however large the table has grown since.
     SELECT a.*, v.id IS NULL AS missing, v.status, v.flow, v.reversal_of, v.total_fen,
-           (v.reversal_of IS NOT NULL)::int AS reversals,
+           (v.reversal_of IS NOT NULL)::int::bigint AS reversals,
            u.fund AS unbalanced_fund, u.d AS fund_d, u.c AS fund_c
         INTO r
         FROM (SELECT min(n.book) AS book, min(n.voucher_id) AS voucher_id,
@@ -69,7 +69,9 @@ BEGIN
     single := coalesce(r.one, false);
     IF NOT single THEN
         -- The lines of several vouchers: the first voucher that fails,
-        -- and the drafts whose totals the lines change.
+        -- and the drafts whose totals the lines change. (The fields both
+        -- queries give r have the same types: the statements below keep
+        -- one plan for both.)
         importing := ledger_is_owner(TG_RELID);
         WITH a AS (
             SELECT n.book, n.voucher_id, count(*) AS n, min(n.line_no) AS lo, max(n.line_no) AS hi, sum(n.debit_fen) AS d,

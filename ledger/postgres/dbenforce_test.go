@@ -124,9 +124,22 @@ func TestDatabaseLines(t *testing.T) {
 			}
 			return nil
 		}},
-		{name: "the lines of two vouchers in one statement", run: func(f *fixture) error {
+		{name: "the lines of two vouchers in one statement, after one voucher's", run: func(f *fixture) error {
+			// One session takes both paths of the lines trigger, one after
+			// the other: its cached plans must serve both.
 			var ids []int64
-			if err := f.inTx(f.tdb.AppURL, func(tx pgx.Tx) (err error) { ids, err = rawTwoDrafts(tx, 20000); return err }); err != nil {
+			err := f.inTx(f.tdb.AppURL, func(tx pgx.Tx) (err error) {
+				id, err := rawDraft(tx)
+				if err != nil {
+					return err
+				}
+				if err := rawLines(tx, id, "121801 FY-CP-01 FY-UP - 10000 0", "100201 FY FY-UP - 0 10000"); err != nil {
+					return err
+				}
+				ids, err = rawTwoDrafts(tx, 20000)
+				return err
+			})
+			if err != nil {
 				return err
 			}
 			if n := f.count(`SELECT count(*) FROM vouchers WHERE (id, total_fen) IN (($1, 10000), ($2, 20000))`, ids[0], ids[1]); n != 2 {
