@@ -3714,12 +3714,6 @@ ALTER TABLE ONLY public.years
 CREATE INDEX actions_voucher ON public.actions USING btree (book, voucher_id);
 
 --
--- Name: api_idempotency_claimed; Type: INDEX; Schema: public; Owner: ledger_owner
---
-
-CREATE INDEX api_idempotency_claimed ON public.api_idempotency USING btree (claimed_at);
-
---
 -- Name: api_tokens_user; Type: INDEX; Schema: public; Owner: ledger_owner
 --
 

@@ -37,9 +37,8 @@ type Options struct {
 	// then reports the median run and the spread, and keeps every run.
 	Runs int
 	// Clients are the concurrencies of the online rows (online-C for
-	// each C); nil: 16 and 64, the rows with targets. One client shows
-	// what a voucher costs without contention, where its CPU figures
-	// vary least from run to run.
+	// each C); nil: 16 and 64, the rows the targets are for. One client
+	// shows what a voucher costs without contention.
 	Clients  []int
 	Progress func(format string, args ...any)
 	// Cluster configures the private cluster as the embedded one is
@@ -196,8 +195,8 @@ prints our figure, the baseline's, their ratio, the target and whether it is met
                         组织余额) and ≤ 300 ms (web-audit: 审计总览, the search for people, findings,
                         the overview's drill-downs); no baseline
 
---clients C[,C…] runs the online rows at these concurrencies instead of 16 and 64 (online-C): at 1, the
-CPU and WAL of a voucher without contention, steadier from run to run than under load.
+--clients C[,C…] runs the online rows at these concurrencies instead of 16 and 64 (online-C; the
+targets are for 16 and 64): at 1, the CPU and WAL of a voucher without contention.
 
 --runs R repeats each workload R times: each row is then the median run, with the spread of the
 ratios in its note and every run kept in the JSON ("runs"). The online rows' details give the

@@ -332,3 +332,20 @@ func TestOnlySelects(t *testing.T) {
 		}
 	}
 }
+
+// TestClientsSetsTheOnlineRows holds --clients: the online rows run at the
+// concurrencies given, named after them, instead of 16 and 64.
+func TestClientsSetsTheOnlineRows(t *testing.T) {
+	opt := testOptions(t, 200)
+	opt.Duration = 200 * time.Millisecond
+	opt.Only, opt.Clients = "online", []int{1}
+	rep, out := runJSON(t, opt)
+	var names []string
+	for _, w := range rep.Workloads {
+		names = append(names, w.Name)
+	}
+	want := []string{"online-1", "online-1-p99", "online-1-pg-cpu", "online-1-wal", "online-1-go-cpu"}
+	if !slices.Equal(names, want) {
+		t.Fatalf("rows %v, want %v\n%s", names, want, out)
+	}
+}
