@@ -422,11 +422,11 @@ func (s *Server) writeConf() error {
 	return nil
 }
 
-// Running reports whether the cluster's postmaster is alive and accepting
-// connections on its socket.
+// Running reports whether the cluster's postmaster is alive, not shutting
+// down, and accepting connections on its socket.
 func (s *Server) Running() bool {
 	pid := s.postmasterPID()
-	if pid <= 0 || !alive(pid) {
+	if pid <= 0 || !alive(pid) || s.postmasterStatus() == "stopping" {
 		return false
 	}
 	c, err := net.DialTimeout("unix", filepath.Join(s.sockDir, fmt.Sprintf(".s.PGSQL.%d", s.port)), time.Second)
@@ -443,6 +443,43 @@ func (s *Server) PID() int {
 		return 0
 	}
 	return s.postmasterPID()
+}
+
+// postmasterStatus is the state the postmaster keeps in the eighth line
+// of postmaster.pid: "starting", "ready", "standby" or "stopping"; "" when
+// unknown.
+func (s *Server) postmasterStatus() string {
+	b, err := os.ReadFile(filepath.Join(s.pgdata, "postmaster.pid"))
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(string(b), "\n")
+	if len(lines) < 8 {
+		return ""
+	}
+	return strings.TrimSpace(lines[7])
+}
+
+// waitStopping waits for a postmaster that is shutting down to exit — one
+// that another command began to stop, say, before it was killed — so that
+// the server can be started again rather than taken for running.
+func (s *Server) waitStopping(ctx context.Context) error {
+	pid := s.postmasterPID()
+	if pid <= 0 || s.postmasterStatus() != "stopping" {
+		return nil
+	}
+	s.logf("waiting for PostgreSQL (postmaster %d) to finish shutting down", pid)
+	for i := 0; i < 6000 && alive(pid); i++ {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if alive(pid) {
+		return fmt.Errorf("PostgreSQL (postmaster %d) has been shutting down for a minute; try again when it has stopped", pid)
+	}
+	return nil
 }
 
 func (s *Server) postmasterPID() int {
@@ -481,6 +518,9 @@ func alive(pid int) bool {
 func (s *Server) start(ctx context.Context) error {
 	if s.Running() {
 		return nil
+	}
+	if err := s.waitStopping(ctx); err != nil {
+		return err
 	}
 	if err := s.findBinaries(); err != nil {
 		return err
