@@ -212,7 +212,7 @@ func (s *Server) once(ctx context.Context, ri *reqInfo, req postgres.APIRequest,
 			break
 		}
 		if !prev.Pending {
-			if prev.VoucherID != 0 && prev.Body == nil {
+			if prev.VoucherID != 0 {
 				return s.voucherReplay(ctx, ri, req, prev)
 			}
 			return prev.Status, prev.Body, true
@@ -262,8 +262,6 @@ func (s *Server) finish(ctx context.Context, ri *reqInfo, req postgres.APIReques
 		status, body = s.errorAnswer(ctx, ri, err)
 		ri.code = body.Code
 		answer = encode(body)
-	case rec.Stored && rec.Body != nil:
-		return rec.Status, rec.Body, true
 	case rec.Stored:
 		// The use case recorded the voucher and the step: the answer is
 		// the voucher it returned, as a replay rebuilds it.

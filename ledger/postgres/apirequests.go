@@ -220,7 +220,6 @@ type APIRecord struct {
 	Claimed bool
 	Stored  bool
 	Status  int
-	Body    []byte
 }
 
 // ErrAPIKeyTaken is what a use case returns when the idempotency key of

@@ -469,12 +469,8 @@ func (s *Server) waitStopping(ctx context.Context) error {
 		return nil
 	}
 	s.logf("waiting for PostgreSQL (postmaster %d) to finish shutting down", pid)
-	for i := 0; i < 6000 && alive(pid); i++ {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(10 * time.Millisecond):
-		}
+	if err := waitExit(ctx, pid); err != nil {
+		return err
 	}
 	if alive(pid) {
 		return fmt.Errorf("PostgreSQL (postmaster %d) has been shutting down for a minute; try again when it has stopped", pid)
@@ -602,10 +598,21 @@ func (s *Server) stop(ctx context.Context) error {
 	} else if err := s.run(ctx, "pg_ctl", "stop", "-W", "-m", "fast", "-D", s.pgdata, "-s"); err != nil {
 		return err
 	}
-	for i := 0; i < 6000 && alive(pid); i++ {
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitExit(context.WithoutCancel(ctx), pid)
 	os.Remove(s.pinFile())
+	return nil
+}
+
+// waitExit waits up to a minute for process pid to exit, or until ctx
+// ends.
+func waitExit(ctx context.Context, pid int) error {
+	for i := 0; i < 6000 && alive(pid); i++ {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 	return nil
 }
 
