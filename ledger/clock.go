@@ -1,6 +1,9 @@
 package ledger
 
-import "time"
+import (
+	"sync"
+	"time"
+)
 
 // DefaultTimeZone is the zone of a book that names none (SPEC §12): the
 // calendar day of a default date and every displayed time is Beijing's.
@@ -11,12 +14,30 @@ const DefaultTimeZone = "Asia/Shanghai"
 // 1991.
 var chinaStandardTime = time.FixedZone("CST", 8*3600)
 
+// zones holds the zones loaded so far by name: time.LoadLocation reads
+// and parses the zone's file on every call, and every draft asks for its
+// book's zone.
+var zones sync.Map // string → *time.Location
+
+// loadLocation is time.LoadLocation remembered by name.
+func loadLocation(name string) (*time.Location, error) {
+	if loc, ok := zones.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	zones.Store(name, loc)
+	return loc, nil
+}
+
 // LoadTimeZone loads a zone by its IANA name; "" is DefaultTimeZone.
 func LoadTimeZone(name string) (*time.Location, error) {
 	if name == "" {
 		name = DefaultTimeZone
 	}
-	loc, err := time.LoadLocation(name)
+	loc, err := loadLocation(name)
 	if err != nil {
 		if name == DefaultTimeZone {
 			return chinaStandardTime, nil

@@ -31,10 +31,14 @@ func TestToday(t *testing.T) {
 }
 
 func TestLoadTimeZone(t *testing.T) {
-	if _, err := LoadTimeZone("Asia/Shanghai"); err != nil {
+	first, err := LoadTimeZone("Asia/Shanghai")
+	if err != nil {
 		t.Fatal(err)
 	}
-	_, err := LoadTimeZone("Mars/Olympus")
+	if again, _ := LoadTimeZone("Asia/Shanghai"); again != first {
+		t.Fatal("a zone is read from disk again on every call: want the one loaded first")
+	}
+	_, err = LoadTimeZone("Mars/Olympus")
 	if ErrorCode(err) != EInvalid {
 		t.Fatalf("an unknown zone: %v, want %s", err, EInvalid)
 	}

@@ -271,9 +271,9 @@ func (b *Books) DateWindow(now time.Time) (from, to time.Time) {
 			from = time.Date(first.Year(), first.Month(), 1, 0, 0, 0, 0, time.UTC)
 		}
 	}
-	loc, err := time.LoadLocation(zone)
+	loc, err := loadLocation(zone)
 	if err != nil {
-		loc = time.FixedZone("CST", 8*3600)
+		loc = chinaStandardTime
 	}
 	y, m, d := now.In(loc).Date()
 	return from, time.Date(y, m, d+ahead, 0, 0, 0, 0, time.UTC)

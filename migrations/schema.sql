@@ -1619,7 +1619,6 @@ BEGIN
         SELECT 1 FROM vouchers o WHERE o.book = NEW.book AND o.id = NEW.reversal_of AND o.status = 'posted') THEN
         RAISE EXCEPTION USING ERRCODE = 'LE007', COLUMN = 'reversal_of', MESSAGE = format('voucher %s is not posted; only a posted voucher is reversed', NEW.reversal_of);
     END IF;
-    NEW.number := -NEW.id;
 
     -- vouchers_check_window's checks of a draft, with the book read above:
     -- the ceiling of one voucher, and the window of plausible dates.
@@ -1638,6 +1637,12 @@ BEGIN
                 MESSAGE = format('the date %s is outside the window of plausible dates of book %s, %s to %s', NEW.date, NEW.book, lo, hi);
         END IF;
     END IF;
+    -- The month's next number, last: the counter row is held from here to
+    -- the commit, and a rollback gives the number back.
+    INSERT INTO voucher_counters AS c (book, year, month, type, last)
+        VALUES (NEW.book, NEW.year, NEW.month, NEW.type, 1)
+        ON CONFLICT (book, year, month, type) DO UPDATE SET last = c.last + 1
+        RETURNING last INTO NEW.number;
     RETURN NEW;
 END $$;
 
@@ -1818,28 +1823,6 @@ END $$;
 ALTER FUNCTION public.vouchers_made_as_draft() OWNER TO ledger_owner;
 
 --
--- Name: vouchers_number_assigned(); Type: FUNCTION; Schema: public; Owner: ledger_owner
---
-
-CREATE FUNCTION public.vouchers_number_assigned() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO 'public', 'pg_temp'
-    AS $$
-DECLARE
-    same vouchers;
-BEGIN
-    same := NEW;
-    same.number := OLD.number;
-    same.total := OLD.total; -- a stored generated column: not yet computed in NEW
-    IF same IS DISTINCT FROM OLD OR NEW.number < 0 THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE008', MESSAGE = format('voucher %s: only its number is written when it takes one', OLD.id);
-    END IF;
-    RETURN NEW;
-END $$;
-
-ALTER FUNCTION public.vouchers_number_assigned() OWNER TO ledger_owner;
-
---
 -- Name: vouchers_queue_seal(); Type: FUNCTION; Schema: public; Owner: ledger_owner
 --
 
@@ -1873,30 +1856,6 @@ BEGIN
 END $$;
 
 ALTER FUNCTION public.vouchers_refer_to_vouchers() OWNER TO ledger_owner;
-
---
--- Name: vouchers_take_number(); Type: FUNCTION; Schema: public; Owner: ledger_owner
---
-
-CREATE FUNCTION public.vouchers_take_number() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'public', 'pg_temp'
-    AS $$
-DECLARE
-    n int;
-BEGIN
-    INSERT INTO voucher_counters AS c (book, year, month, type, last)
-        VALUES (NEW.book, NEW.year, NEW.month, NEW.type, 1)
-        ON CONFLICT (book, year, month, type) DO UPDATE SET last = c.last + 1
-        RETURNING last INTO n;
-    UPDATE vouchers SET number = n WHERE book = NEW.book AND id = NEW.id AND number = -NEW.id;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE008', COLUMN = 'number', MESSAGE = format('voucher %s was changed before it took its number', NEW.id);
-    END IF;
-    RETURN NULL;
-END $$;
-
-ALTER FUNCTION public.vouchers_take_number() OWNER TO ledger_owner;
 
 --
 -- Name: vouchers_year_rules(); Type: FUNCTION; Schema: public; Owner: ledger_owner
@@ -4278,12 +4237,6 @@ CREATE TRIGGER vouchers_made_as_draft BEFORE INSERT ON public.vouchers FOR EACH 
 CREATE TRIGGER vouchers_no_delete BEFORE DELETE ON public.vouchers FOR EACH ROW EXECUTE FUNCTION public.ledger_append_only();
 
 --
--- Name: vouchers vouchers_number_assigned; Type: TRIGGER; Schema: public; Owner: ledger_owner
---
-
-CREATE TRIGGER vouchers_number_assigned BEFORE UPDATE ON public.vouchers FOR EACH ROW WHEN (((old.number < 0) AND (new.number <> old.number))) EXECUTE FUNCTION public.vouchers_number_assigned();
-
---
 -- Name: vouchers vouchers_queue_seal; Type: TRIGGER; Schema: public; Owner: ledger_owner
 --
 
@@ -4294,12 +4247,6 @@ CREATE TRIGGER vouchers_queue_seal AFTER UPDATE OF status ON public.vouchers FOR
 --
 
 CREATE TRIGGER vouchers_refer_to_vouchers BEFORE INSERT ON public.vouchers FOR EACH ROW WHEN (((new.reversal_of IS NOT NULL) OR (new.correction_of IS NOT NULL))) EXECUTE FUNCTION public.vouchers_refer_to_vouchers();
-
---
--- Name: vouchers vouchers_take_number; Type: TRIGGER; Schema: public; Owner: ledger_owner
---
-
-CREATE CONSTRAINT TRIGGER vouchers_take_number AFTER INSERT ON public.vouchers DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((new.status = 'draft'::text)) EXECUTE FUNCTION public.vouchers_take_number();
 
 --
 -- Name: vouchers vouchers_year_rules; Type: TRIGGER; Schema: public; Owner: ledger_owner

@@ -70,6 +70,7 @@ func (db *DB) ImportDrafts(ctx context.Context, book, actor string, in []DraftIn
 				if found {
 					res.Replayed++
 					res.IDs = append(res.IDs, prev.ID)
+					res.Words = append(res.Words, draftWord(prev))
 					continue
 				}
 			}
@@ -79,21 +80,12 @@ func (db *DB) ImportDrafts(ctx context.Context, book, actor string, in []DraftIn
 			}
 			res.Made++
 			res.IDs = append(res.IDs, w.ID)
+			res.Words = append(res.Words, draftWord(&w))
 		}
 		return nil
 	})
 	if err != nil {
 		return DraftImportResult{}, err
-	}
-	// Numbers are taken at commit (the deferred numbering trigger): read them now.
-	for _, id := range res.IDs {
-		var typ string
-		var year, month, number int
-		if err := db.Pool.QueryRow(ctx, `SELECT type, year, month, number FROM vouchers WHERE book = $1 AND id = $2`, book, id).Scan(&typ, &year, &month, &number); err != nil {
-			return res, mapError(err)
-		}
-		v := ledger.Voucher{Type: typ, Number: number}
-		res.Words = append(res.Words, fmt.Sprintf("%04d-%02d:%s", year, month, v.Word()))
 	}
 	return res, nil
 }
@@ -110,4 +102,10 @@ func wrapWhere(where string, err error) error {
 		return &c
 	}
 	return err
+}
+
+// draftWord names a draft by its month and 凭证字 number, as 2020-02:记-0012
+// (the number is taken at the draft's insert).
+func draftWord(v *ledger.Voucher) string {
+	return fmt.Sprintf("%04d-%02d:%s", v.Year, v.Month, v.Word())
 }

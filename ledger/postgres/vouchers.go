@@ -77,11 +77,8 @@ func (db *DB) createVoucher(ctx context.Context, actor string, v *ledger.Voucher
 	if rec != nil {
 		rec.Stored, rec.Status = true, apiDraftStatus
 	}
-	// queueVoucher filled in what the database assigned (id, period,
-	// timestamps); the number was taken at commit.
-	if err := db.Pool.QueryRow(ctx, `SELECT number FROM vouchers WHERE book = $1 AND id = $2`, w.Book, w.ID).Scan(&w.Number); err != nil {
-		return nil, false, err
-	}
+	// queueVoucher filled in what the database assigned: the id, the
+	// number, the period and the timestamps.
 	return &w, false, nil
 }
 
@@ -153,8 +150,8 @@ func requestHash(v *ledger.Voucher) string {
 }
 
 // queueVoucher queues the statements writing a validated draft: the voucher
-// (RETURNING what the database assigns; its number is a placeholder until
-// the transaction commits, migrations/00001_baseline.sql), its lines in one
+// (RETURNING what the database assigns, its number included: the month's
+// counter is taken by the insert, migrations/00031_number_at_insert.sql), its lines in one
 // statement (so the database checks the balance per fund once), its
 // beneficiaries and items (queueVoucherChildren) and the action log. The
 // statements after the voucher name it by currval of the voucher id's
