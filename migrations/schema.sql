@@ -1493,18 +1493,38 @@ BEGIN
     ELSE
         SELECT o.flow INTO fl FROM vouchers o WHERE o.book = NEW.book AND o.id = NEW.reversal_of;
     END IF;
+    -- The day's turnover rows that exist are added to and the keys without
+    -- one counted, as for the balances above; the day's first posting of a
+    -- key makes its row.
     WITH l AS (
         SELECT l.account, l.org, l.fund, l.line_no, l.debit_fen, l.credit_fen
         FROM voucher_lines l WHERE l.book = NEW.book AND l.voucher_id = NEW.id),
     p AS (
         INSERT INTO posted_lines (book, account, org, fund, date, number, voucher_id, line_no, debit_fen, credit_fen)
-        SELECT NEW.book, l.account, l.org, l.fund, NEW.date, NEW.number, NEW.id, l.line_no, l.debit_fen, l.credit_fen FROM l)
-    INSERT INTO turnover AS t (book, account, org, fund, date, flow, debit_fen, credit_fen)
-        SELECT NEW.book, l.account, l.org, l.fund, NEW.date, fl, sum(l.debit_fen), sum(l.credit_fen) FROM l
-        GROUP BY l.account, l.org, l.fund
-        ORDER BY l.account, l.org, l.fund
-        ON CONFLICT (book, account, org, fund, date, flow) DO UPDATE
-            SET debit_fen = t.debit_fen + excluded.debit_fen, credit_fen = t.credit_fen + excluded.credit_fen;
+        SELECT NEW.book, l.account, l.org, l.fund, NEW.date, NEW.number, NEW.id, l.line_no, l.debit_fen, l.credit_fen FROM l),
+    g AS (
+        SELECT l.account, l.org, l.fund, sum(l.debit_fen) AS debit_fen, sum(l.credit_fen) AS credit_fen FROM l
+        GROUP BY l.account, l.org, l.fund),
+    u AS (
+        UPDATE turnover t SET debit_fen = t.debit_fen + g.debit_fen, credit_fen = t.credit_fen + g.credit_fen
+            FROM g WHERE t.book = NEW.book AND t.account = g.account AND t.org = g.org AND t.fund = g.fund
+              AND t.date = NEW.date AND t.flow = fl
+            RETURNING t.account, t.org, t.fund)
+    SELECT count(*) INTO unseen FROM g
+        WHERE NOT EXISTS (SELECT 1 FROM u WHERE u.account = g.account AND u.org = g.org AND u.fund = g.fund);
+
+    IF unseen > 0 THEN
+        INSERT INTO turnover AS t (book, account, org, fund, date, flow, debit_fen, credit_fen)
+            SELECT NEW.book, l.account, l.org, l.fund, NEW.date, fl, sum(l.debit_fen), sum(l.credit_fen)
+            FROM voucher_lines l
+            WHERE l.book = NEW.book AND l.voucher_id = NEW.id
+              AND NOT EXISTS (SELECT 1 FROM turnover x WHERE x.book = l.book AND x.account = l.account AND x.org = l.org
+                              AND x.fund = l.fund AND x.date = NEW.date AND x.flow = fl)
+            GROUP BY l.account, l.org, l.fund
+            ORDER BY l.account, l.org, l.fund
+            ON CONFLICT (book, account, org, fund, date, flow) DO UPDATE
+                SET debit_fen = t.debit_fen + excluded.debit_fen, credit_fen = t.credit_fen + excluded.credit_fen;
+    END IF;
     RETURN NULL;
 END $$;
 
@@ -1638,11 +1658,18 @@ BEGIN
         END IF;
     END IF;
     -- The month's next number, last: the counter row is held from here to
-    -- the commit, and a rollback gives the number back.
-    INSERT INTO voucher_counters AS c (book, year, month, type, last)
-        VALUES (NEW.book, NEW.year, NEW.month, NEW.type, 1)
-        ON CONFLICT (book, year, month, type) DO UPDATE SET last = c.last + 1
+    -- the commit, and a rollback gives the number back. The month's first
+    -- voucher of its 凭证字 makes the counter (two making it at once: the
+    -- second waits and counts on).
+    UPDATE voucher_counters SET last = last + 1
+        WHERE book = NEW.book AND year = NEW.year AND month = NEW.month AND type = NEW.type
         RETURNING last INTO NEW.number;
+    IF NOT FOUND THEN
+        INSERT INTO voucher_counters AS c (book, year, month, type, last)
+            VALUES (NEW.book, NEW.year, NEW.month, NEW.type, 1)
+            ON CONFLICT (book, year, month, type) DO UPDATE SET last = c.last + 1
+            RETURNING last INTO NEW.number;
+    END IF;
     RETURN NEW;
 END $$;
 
