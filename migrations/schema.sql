@@ -1635,9 +1635,10 @@ BEGIN
        AND NOT (NEW.maker = 'system' AND (NEW.flow = 'year_close' OR ledger_system_may_make(NEW.book, NEW.idem_key))) THEN
         RAISE EXCEPTION USING ERRCODE = 'LE011', COLUMN = 'maker', MESSAGE = format('%s is not an officer or admin of book %s', NEW.maker, NEW.book);
     END IF;
-    IF NEW.reversal_of IS NOT NULL AND NOT EXISTS (
-        SELECT 1 FROM vouchers o WHERE o.book = NEW.book AND o.id = NEW.reversal_of AND o.status = 'posted') THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE007', COLUMN = 'reversal_of', MESSAGE = format('voucher %s is not posted; only a posted voucher is reversed', NEW.reversal_of);
+    IF NEW.reversal_of IS NOT NULL THEN
+        IF NOT EXISTS (SELECT 1 FROM vouchers o WHERE o.book = NEW.book AND o.id = NEW.reversal_of AND o.status = 'posted') THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE007', COLUMN = 'reversal_of', MESSAGE = format('voucher %s is not posted; only a posted voucher is reversed', NEW.reversal_of);
+        END IF;
     END IF;
 
     -- vouchers_check_window's checks of a draft, with the book read above:
@@ -1657,6 +1658,13 @@ BEGIN
                 MESSAGE = format('the date %s is outside the window of plausible dates of book %s, %s to %s', NEW.date, NEW.book, lo, hi);
         END IF;
     END IF;
+    -- vouchers_year_rules' check of an ordinary draft (it fires for the
+    -- others, after the triggers that name the vouchers referred to).
+    IF NEW.reversal_of IS NULL AND NEW.correction_of IS NULL AND NEW.flow NOT IN ('opening', 'opening_ytd', 'year_close')
+       AND EXISTS (SELECT 1 FROM years WHERE book = NEW.book AND year = NEW.year AND status = 'closed') THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE004', COLUMN = 'date', MESSAGE = format('year %s of book %s is closed', NEW.year, NEW.book);
+    END IF;
+
     -- The month's next number, last: the counter row is held from here to
     -- the commit, and a rollback gives the number back. The month's first
     -- voucher of its 凭证字 makes the counter (two making it at once: the
@@ -4279,7 +4287,7 @@ CREATE TRIGGER vouchers_refer_to_vouchers BEFORE INSERT ON public.vouchers FOR E
 -- Name: vouchers vouchers_year_rules; Type: TRIGGER; Schema: public; Owner: ledger_owner
 --
 
-CREATE TRIGGER vouchers_year_rules BEFORE INSERT ON public.vouchers FOR EACH ROW EXECUTE FUNCTION public.vouchers_year_rules();
+CREATE TRIGGER vouchers_year_rules BEFORE INSERT ON public.vouchers FOR EACH ROW WHEN (((new.status <> 'draft'::text) OR (new.reversal_of IS NOT NULL) OR (new.correction_of IS NOT NULL) OR (new.flow = ANY (ARRAY['opening'::text, 'opening_ytd'::text, 'year_close'::text])))) EXECUTE FUNCTION public.vouchers_year_rules();
 
 --
 -- Name: year_events year_events_append_only; Type: TRIGGER; Schema: public; Owner: ledger_owner

@@ -60,6 +60,20 @@ type Options struct {
 	ChildEnv []string
 }
 
+// onlineNames are the names of the online rows: online-C for each
+// concurrency of --clients, online-16 and online-64 without it.
+func (o *Options) onlineNames() []string {
+	clients := o.Clients
+	if len(clients) == 0 {
+		clients = []int{16, 64}
+	}
+	names := make([]string, len(clients))
+	for i, c := range clients {
+		names[i] = fmt.Sprintf("online-%d", c)
+	}
+	return names
+}
+
 func (o *Options) selected(name string) bool {
 	if o.Only == "" {
 		return true
@@ -279,9 +293,12 @@ func Run(ctx context.Context, opt Options) (Report, error) {
 		return Report{}, exit.Usagef("--scale must be at least %d", ScaleMin)
 	}
 	if opt.Only != "" {
+		// The online rows are named after the concurrencies in effect:
+		// with --clients 1, online-1 (and no online-16).
+		names := append(opt.onlineNames(), slices.DeleteFunc(slices.Clone(Workloads), func(w string) bool { return strings.HasPrefix(w, "online-") })...)
 		for _, only := range strings.Split(opt.Only, ",") {
-			if only != "online" && !slices.Contains(Workloads, only) {
-				return Report{}, exit.Usagef("--only: unknown workload %q (online, %s)", only, strings.Join(Workloads, ", "))
+			if only != "online" && !slices.Contains(names, only) {
+				return Report{}, exit.Usagef("--only: unknown workload %q (online, %s)", only, strings.Join(names, ", "))
 			}
 		}
 	}
@@ -318,7 +335,7 @@ func run(ctx context.Context, opt Options) ([]Result, Machine, error) {
 		return err
 	}
 	var on *benchOnline
-	if opt.selected("online-16") || opt.selected("online-64") || opt.selected("hot") || opt.selected("replica") {
+	if slices.ContainsFunc(opt.onlineNames(), opt.selected) || opt.selected("hot") || opt.selected("replica") {
 		if on, err = env.onlineDB(ctx); err != nil {
 			return nil, env.machine, err
 		}
@@ -328,7 +345,7 @@ func run(ctx context.Context, opt Options) ([]Result, Machine, error) {
 		}
 		for _, clients := range clientCounts {
 			name := fmt.Sprintf("online-%d", clients)
-			if opt.selected(name) || opt.Clients != nil && opt.selected("online-16") {
+			if opt.selected(name) {
 				if err := add(opt.repeat(name, func() ([]Result, error) { return on.online(ctx, name, clients) })); err != nil {
 					return out, env.machine, fmt.Errorf("%s: %w", name, err)
 				}

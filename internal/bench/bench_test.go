@@ -326,10 +326,19 @@ func TestOnlySelects(t *testing.T) {
 			t.Errorf("--only %q selects %s: %v, want %v", c.only, c.name, got, c.want)
 		}
 	}
-	for _, only := range []string{"web,nope", "web,", "verify,workbooks"} {
+	for _, only := range []string{"web,nope", "web,", "verify,workbooks", "online-1"} {
 		if _, err := Run(context.Background(), Options{Scale: ScaleMin, Only: only}); err == nil || !strings.Contains(err.Error(), "unknown workload") {
 			t.Errorf("--only %q: %v, want an unknown workload", only, err)
 		}
+	}
+	// With --clients the online rows are online-C: online-16 is then no row.
+	_, err := Run(context.Background(), Options{Scale: ScaleMin, Only: "online-16", Clients: []int{1}})
+	if err == nil || !strings.Contains(err.Error(), `unknown workload "online-16" (online, online-1, hot,`) {
+		t.Errorf("--only online-16 --clients 1: %v, want an unknown workload naming online-1", err)
+	}
+	o := Options{Only: "online-1", Clients: []int{1, 4}}
+	if !o.selected("online-1") || o.selected("online-4") {
+		t.Error("--only online-1 --clients 1,4 selects online-1 alone")
 	}
 }
 

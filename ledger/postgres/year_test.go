@@ -259,6 +259,13 @@ func TestYearCloseMovesIncomeAndExpenseIntoSurplus(t *testing.T) {
 	// No voucher in a closed year, in Go and in SQL.
 	_, err = f.flow("wangfang", ledger.FlowRequest{Flow: ledger.FlowReceive, Fund: "FY-UP", Amount: money("1.00"), Date: day("2020-12-31"), Attachments: 1})
 	wantCode(t, err, ledger.EPeriodClosed, "date")
+	// A month of the closed year that had no period yet (January: the
+	// year's vouchers begin in February) is closed with its year.
+	if n := f.count(`SELECT count(*) FROM periods WHERE book = $1 AND year = 2020 AND month = 1`, book); n != 0 {
+		t.Fatalf("January 2020 has a period (%d); the case below needs a month without one", n)
+	}
+	_, err = f.db.Pool.Exec(f.ctx, `INSERT INTO vouchers (book, date, summary, maker, made_at) VALUES ($1, '2020-01-20', '补记', 'wangfang', now())`, book)
+	wantCode(t, mapSQL(err), ledger.EPeriodClosed, "date")
 	_, err = f.db.Pool.Exec(f.ctx, `INSERT INTO years (book, year, status, closed_at, closed_by) VALUES ($1, 2021, 'closed', now(), 'system')`, book)
 	wantCode(t, postgres.MapError(err), ledger.EInvalidState, "year")
 
