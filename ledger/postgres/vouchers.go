@@ -446,10 +446,16 @@ func (db *DB) readTransition(ctx context.Context, book, actor string, id int64, 
 	batch.Queue(oneBeneficiariesSQL, book, id)
 	batch.Queue(actorSQL, book, actor)
 	if posting {
-		batch.Queue(`SELECT p.status FROM vouchers v JOIN periods p ON p.book = v.book AND p.year = v.year AND p.month = v.month
+		// The period's state on every row, with one row per stored
+		// balance of the voucher's keys (one row without a balance when
+		// none is stored).
+		batch.Queue(`SELECT p.status, b.account, b.org, b.fund, b.balance_fen
+			FROM vouchers v
+			LEFT JOIN periods p ON p.book = v.book AND p.year = v.year AND p.month = v.month
+			LEFT JOIN LATERAL (SELECT x.account, x.org, x.fund, x.balance_fen FROM balances x
+				WHERE x.book = $1 AND (x.account, x.org, x.fund) IN (
+					SELECT l.account, l.org, l.fund FROM voucher_lines l WHERE l.book = $1 AND l.voucher_id = $2)) b ON true
 			WHERE v.book = $1 AND v.id = $2`, book, id)
-		batch.Queue(`SELECT b.account, b.org, b.fund, b.balance_fen FROM balances b
-			WHERE b.book = $1 AND (b.account, b.org, b.fund) IN (SELECT account, org, fund FROM voucher_lines WHERE book = $1 AND voucher_id = $2)`, book, id)
 	}
 	br := db.Pool.SendBatch(ctx, batch)
 	r := &transitionRead{balances: map[ledger.BalanceKey]int64{}}
@@ -483,19 +489,21 @@ func (db *DB) readTransition(ctx context.Context, book, actor string, id int64, 
 		if !posting {
 			return nil
 		}
-		if err := br.QueryRow().Scan(&r.period); err != nil && err != pgx.ErrNoRows {
-			return err
-		}
 		if rows, err = br.Query(); err != nil {
 			return err
 		}
 		for rows.Next() {
-			var k ledger.BalanceKey
-			var f int64
-			if err := rows.Scan(&k.Account, &k.Org, &k.Fund, &f); err != nil {
+			var period, account, org, fund *string
+			var f *int64
+			if err := rows.Scan(&period, &account, &org, &fund, &f); err != nil {
 				return err
 			}
-			r.balances[k] = f
+			if period != nil {
+				r.period = *period
+			}
+			if account != nil {
+				r.balances[ledger.BalanceKey{Account: *account, Org: *org, Fund: *fund}] = *f
+			}
 		}
 		return rows.Err()
 	}()
