@@ -897,6 +897,12 @@ CREATE FUNCTION public.periods_before_update() RETURNS trigger
     SET search_path TO 'public', 'pg_temp'
     AS $$
 BEGIN
+    -- A change of the month's state waits for the drafts and postings of
+    -- the month under way (each holds the month's lock shared) and holds
+    -- the next ones until it commits, before anything below is read.
+    IF NEW.status IS DISTINCT FROM OLD.status THEN
+        PERFORM pg_advisory_xact_lock(hashtext(OLD.book), OLD.year * 100 + OLD.month);
+    END IF;
     IF OLD.status = 'open' AND NEW.status = 'closed' THEN
         IF EXISTS (SELECT 1 FROM vouchers WHERE book = NEW.book AND year = NEW.year AND month = NEW.month
                    AND status NOT IN ('posted', 'void')) THEN
@@ -1423,9 +1429,16 @@ DECLARE
     unseen bigint;
     fl text;
 BEGIN
-    -- The period, held against a concurrent close.
-    SELECT p.status INTO st FROM periods p
-        WHERE p.book = NEW.book AND p.year = NEW.year AND p.month = NEW.month FOR SHARE;
+    -- The period, held against a concurrent close (as a draft's insert
+    -- holds it, migrations/00034_period_held_by_advisory_lock.sql).
+    IF current_setting('transaction_isolation') = 'read committed' THEN
+        PERFORM pg_advisory_xact_lock_shared(hashtext(NEW.book), NEW.year * 100 + NEW.month);
+        SELECT p.status INTO st FROM periods p
+            WHERE p.book = NEW.book AND p.year = NEW.year AND p.month = NEW.month;
+    ELSE
+        SELECT p.status INTO st FROM periods p
+            WHERE p.book = NEW.book AND p.year = NEW.year AND p.month = NEW.month FOR SHARE;
+    END IF;
     IF st = 'closed' THEN
         RAISE EXCEPTION USING ERRCODE = 'LE004', COLUMN = 'date', MESSAGE = format('period %s-%s is closed', NEW.year, lpad(NEW.month::text, 2, '0'));
     END IF;
@@ -1604,8 +1617,14 @@ DECLARE
 BEGIN
     NEW.year := extract(year FROM NEW.date);
     NEW.month := extract(month FROM NEW.date);
-    -- The book, the maker's roles and the month's period (held against a
-    -- concurrent close), in one query.
+    -- The month's period, held against a concurrent close
+    -- (migrations/00034_period_held_by_advisory_lock.sql).
+    IF current_setting('transaction_isolation') = 'read committed' THEN
+        PERFORM pg_advisory_xact_lock_shared(hashtext(NEW.book), NEW.year * 100 + NEW.month);
+    ELSE
+        PERFORM 1 FROM periods x WHERE x.book = NEW.book AND x.year = NEW.year AND x.month = NEW.month FOR SHARE;
+    END IF;
+    -- The book, the maker's roles and the month's period, in one query.
     SELECT b.book IS NOT NULL AND NEW.type = ANY (b.voucher_types) AS type_ok,
            b.time_zone, b.first_period, b.date_days_ahead, b.voucher_amount_max_fen,
            p.found AS has_period, p.status AS period,
@@ -1615,7 +1634,7 @@ BEGIN
         LEFT JOIN books b ON b.book = NEW.book
         LEFT JOIN LATERAL (
             SELECT true AS found, x.status FROM periods x
-            WHERE x.book = NEW.book AND x.year = NEW.year AND x.month = NEW.month FOR SHARE) p ON true;
+            WHERE x.book = NEW.book AND x.year = NEW.year AND x.month = NEW.month) p ON true;
     IF NOT r.type_ok THEN
         RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'type', MESSAGE = format('voucher type %s is not configured for book %s', NEW.type, NEW.book);
     END IF;

@@ -147,6 +147,10 @@ func (db *DB) reconcile(ctx context.Context, opt ReconcileOptions, txo ...txOpti
 // row behind racing writers, the chain head behind a sealer).
 const closeLockWait = 5 * time.Second
 
+// periodLockSQL takes the advisory lock of book $1's month $2-$3 exclusive:
+// the key the triggers of drafts, postings and periods use.
+const periodLockSQL = `SELECT pg_advisory_xact_lock(hashtext($1), $2::int * 100 + $3::int)`
+
 type recStatement struct {
 	info  recon.StatementInfo
 	lines []bankrec.StatementLine
@@ -224,6 +228,13 @@ func (r *recRun) execute(ctx context.Context) error {
 			return err
 		}
 		if err := tx.QueryRow(ctx, `SELECT status FROM periods WHERE book = $1 AND year = $2 AND month = $3 FOR UPDATE`, book, r.year, r.month).Scan(&status); err != nil {
+			return err
+		}
+		// The drafts and postings of the month hold it by its advisory
+		// lock, shared (migrations/00034_period_held_by_advisory_lock.sql):
+		// taken exclusive here, before the checks, it waits for those
+		// under way and holds the next ones until the run commits.
+		if _, err := tx.Exec(ctx, periodLockSQL, book, r.year, r.month); err != nil {
 			return err
 		}
 	} else {
