@@ -340,8 +340,6 @@ func beginSnapshot(ctx context.Context, conn *pgxpool.Conn) (pgx.Tx, error) {
 	return conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 }
 
-// inChainSnapshot runs fn on conn in a read-only transaction that sees the
-// exported snapshot.
 // streamInSnapshot runs stream, which sends to out, in the chain's
 // snapshot on conn (inChainSnapshot), and closes out when it returns —
 // also when the snapshot could not be taken and stream never ran, so that
@@ -351,6 +349,8 @@ func streamInSnapshot[T any](ctx context.Context, conn *pgxpool.Conn, snapshot s
 	return inChainSnapshot(ctx, conn, snapshot, stream)
 }
 
+// inChainSnapshot runs fn on conn in a read-only transaction that sees the
+// exported snapshot.
 func inChainSnapshot(ctx context.Context, conn *pgxpool.Conn, snapshot string, fn func(pgx.Tx) error) error {
 	if !chainSnapshotPattern.MatchString(snapshot) {
 		return fmt.Errorf("unexpected snapshot id %q", snapshot)
