@@ -4258,7 +4258,7 @@ CREATE TRIGGER vouchers_before_insert BEFORE INSERT ON public.vouchers FOR EACH 
 -- Name: vouchers vouchers_before_update; Type: TRIGGER; Schema: public; Owner: ledger_owner
 --
 
-CREATE TRIGGER vouchers_before_update BEFORE UPDATE ON public.vouchers FOR EACH ROW WHEN ((((old.number > 0) OR (new.number = old.number)) AND (new.version = old.version))) EXECUTE FUNCTION public.vouchers_before_update();
+CREATE TRIGGER vouchers_before_update BEFORE UPDATE ON public.vouchers FOR EACH ROW WHEN ((new.version = old.version)) EXECUTE FUNCTION public.vouchers_before_update();
 
 --
 -- Name: vouchers vouchers_check_window; Type: TRIGGER; Schema: public; Owner: ledger_owner

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -153,6 +154,24 @@ func TestNumberTakenAtInsert(t *testing.T) {
 	}
 	if n := f.count(`SELECT count(*) FROM vouchers`); n != 2 {
 		t.Fatalf("%d vouchers stored, want 2", n)
+	}
+}
+
+// A voucher's number never changes, whatever number it holds: one below
+// zero (which the table's check allows; written here with the triggers
+// off) is refused a new number as any other.
+func TestNumberNeverChanges(t *testing.T) {
+	f := newFixture(t, nil)
+	v := f.mustFlow("wangfang", ledger.FlowRequest{Flow: ledger.FlowReceive, Fund: "FY-UP", Amount: money("5"), Attachments: 1})
+	if err := f.inTx(f.tdb.SuperURL, func(tx pgx.Tx) error {
+		_, err := tx.Exec(context.Background(), `SET LOCAL session_replication_role = replica; UPDATE vouchers SET number = -5 WHERE id = `+strconv.FormatInt(v.ID, 10))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, f.sql(f.tdb.OwnerURL, `UPDATE vouchers SET number = 7 WHERE id = $1`, v.ID), ledger.EImmutable, "-")
+	if n := f.count(`SELECT number FROM vouchers WHERE id = $1`, v.ID); n != -5 {
+		t.Fatalf("the number is %d, want -5 unchanged", n)
 	}
 }
 
