@@ -26,6 +26,38 @@ CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
 COMMENT ON EXTENSION pg_trgm IS 'text similarity measurement and index searching based on trigrams';
 
 --
+-- Name: actions_api_key(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.actions_api_key() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    PERFORM api_key_lock(NEW.book, NEW.actor, NEW.idem_key);
+    IF EXISTS (SELECT 1 FROM api_idempotency a WHERE a.book = NEW.book AND a.user_name = NEW.actor AND a.key = NEW.idem_key) THEN
+        RAISE EXCEPTION USING ERRCODE = 'unique_violation', CONSTRAINT = 'api_idempotency_pkey', TABLE = 'api_idempotency',
+            MESSAGE = format('idempotency key %s of %s is claimed already', NEW.idem_key, NEW.actor);
+    END IF;
+    RETURN NEW;
+END $$;
+
+ALTER FUNCTION public.actions_api_key() OWNER TO ledger_owner;
+
+--
+-- Name: api_key_lock(text, text, text); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.api_key_lock(p_book text, p_user text, p_key text) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+    SELECT pg_advisory_xact_lock(hashtextextended(p_book || E'\n' || p_user || E'\n' || p_key, 19));
+$$;
+
+ALTER FUNCTION public.api_key_lock(p_book text, p_user text, p_key text) OWNER TO ledger_owner;
+
+--
 -- Name: audit_findings_after_update(); Type: FUNCTION; Schema: public; Owner: ledger_owner
 --
 
@@ -2076,7 +2108,11 @@ CREATE TABLE public.actions (
     action text NOT NULL,
     voucher_id bigint,
     source text DEFAULT 'cli'::text NOT NULL,
-    detail jsonb DEFAULT '{}'::jsonb NOT NULL
+    detail jsonb DEFAULT '{}'::jsonb NOT NULL,
+    idem_key text,
+    request_hash bytea,
+    CONSTRAINT actions_idem_key_check CHECK (((idem_key IS NULL) OR ((idem_key <> ''::text) AND (length(idem_key) <= 200) AND (voucher_id IS NOT NULL) AND (octet_length(request_hash) = 32)))),
+    CONSTRAINT actions_request_hash_check CHECK (((idem_key IS NULL) = (request_hash IS NULL)))
 );
 
 ALTER TABLE public.actions OWNER TO ledger_owner;
@@ -3721,6 +3757,12 @@ ALTER TABLE ONLY public.years
     ADD CONSTRAINT years_pkey PRIMARY KEY (book, year);
 
 --
+-- Name: actions_idem_key; Type: INDEX; Schema: public; Owner: ledger_owner
+--
+
+CREATE UNIQUE INDEX actions_idem_key ON public.actions USING btree (book, actor, idem_key) WHERE (idem_key IS NOT NULL);
+
+--
 -- Name: actions_voucher; Type: INDEX; Schema: public; Owner: ledger_owner
 --
 
@@ -3857,6 +3899,12 @@ CREATE TRIGGER accounts_bump_revision AFTER INSERT OR DELETE OR UPDATE ON public
 --
 
 CREATE TRIGGER accounts_keep_codes BEFORE DELETE OR UPDATE OF book, code ON public.accounts FOR EACH ROW EXECUTE FUNCTION public.ledger_keep_codes();
+
+--
+-- Name: actions actions_api_key; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER actions_api_key BEFORE INSERT ON public.actions FOR EACH ROW WHEN ((new.idem_key IS NOT NULL)) EXECUTE FUNCTION public.actions_api_key();
 
 --
 -- Name: actions actions_append_only; Type: TRIGGER; Schema: public; Owner: ledger_owner
@@ -4674,6 +4722,13 @@ ALTER TABLE ONLY public.years
 
 GRANT USAGE ON SCHEMA public TO ledger_app;
 GRANT USAGE ON SCHEMA public TO ledger_auditor;
+
+--
+-- Name: FUNCTION api_key_lock(p_book text, p_user text, p_key text); Type: ACL; Schema: public; Owner: ledger_owner
+--
+
+REVOKE ALL ON FUNCTION public.api_key_lock(p_book text, p_user text, p_key text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.api_key_lock(p_book text, p_user text, p_key text) TO ledger_app;
 
 --
 -- Name: FUNCTION books_bump_revision(); Type: ACL; Schema: public; Owner: ledger_owner

@@ -370,7 +370,7 @@ func TestGracefulShutdownLosesNoAcknowledgedWrite(t *testing.T) {
 	if c := e.count(`SELECT count(*) FROM vouchers WHERE idem_key LIKE 'shutdown-%'`); c != n {
 		t.Fatalf("%d acknowledged writes in the database, want %d", c, n)
 	}
-	if c := e.count(`SELECT count(*) FROM api_idempotency WHERE key LIKE 'shutdown-%' AND status = 201`); c != n {
+	if c := e.count(`SELECT count(*) FROM actions WHERE idem_key LIKE 'shutdown-%' AND action = 'make'`); c != n {
 		t.Fatalf("%d stored answers, want %d", c, n)
 	}
 	if !strings.Contains(e.logs.String(), "shutting down") {

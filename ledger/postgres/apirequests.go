@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/hex"
 	"errors"
 	"io"
 	"sync"
@@ -47,30 +48,44 @@ const APIKeyLenMax = 200
 
 // ClaimAPIRequest claims req's key. It returns nil when the key was free
 // and is now claimed by req; the stored state when the key was claimed
-// before by the same request; idempotency_conflict when it was used for a
+// before by the same request (in api_idempotency, or with a voucher's step
+// in the action log); idempotency_conflict when it was used for a
 // different request.
 func (db *DB) ClaimAPIRequest(ctx context.Context, req APIRequest) (*APIResponse, error) {
 	if req.Key == "" || len(req.Key) > APIKeyLenMax {
 		return nil, ledger.Errorf(ledger.EInvalid, "Idempotency-Key", "an idempotency key has 1 to %d characters", APIKeyLenMax)
 	}
-	tag, err := db.execAsync(ctx, `INSERT INTO api_idempotency (book, user_name, key, method, path, request_hash, instance)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-		req.Book, req.User, req.Key, req.Method, req.Path, req.Hash, req.Instance)
+	var step *APIResponse
+	var claimed bool
+	err := db.underAPIKey(ctx, req, func(tx pgx.Tx, r *APIResponse) error {
+		if r != nil {
+			step = r
+			return nil
+		}
+		tag, err := tx.Exec(ctx, `INSERT INTO api_idempotency (book, user_name, key, method, path, request_hash, instance)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+			req.Book, req.User, req.Key, req.Method, req.Path, req.Hash, req.Instance)
+		claimed = tag.RowsAffected() == 1
+		return err
+	})
 	if err != nil {
 		return nil, mapError(err)
 	}
-	if tag.RowsAffected() == 1 {
+	if step != nil {
+		return step, nil
+	}
+	if claimed {
 		return nil, nil
 	}
 	var hash, method, path string
 	var status *int
 	var voucherID *int64
-	var step *string
+	var stepName *string
 	var at *time.Time
 	r := &APIResponse{}
 	err = db.Pool.QueryRow(ctx, `SELECT method, path, request_hash, instance, claimed_at, status, response, completed_at, voucher_id, step
 		FROM api_idempotency WHERE book = $1 AND user_name = $2 AND key = $3`, req.Book, req.User, req.Key).
-		Scan(&method, &path, &hash, &r.Instance, &r.ClaimedAt, &status, &r.Body, &at, &voucherID, &step)
+		Scan(&method, &path, &hash, &r.Instance, &r.ClaimedAt, &status, &r.Body, &at, &voucherID, &stepName)
 	if err == pgx.ErrNoRows {
 		// Released between the insert and the read: claim it again.
 		return db.ClaimAPIRequest(ctx, req)
@@ -86,13 +101,74 @@ func (db *DB) ClaimAPIRequest(ctx context.Context, req APIRequest) (*APIResponse
 	if status != nil {
 		r.Status = *status
 	}
-	if voucherID != nil && step != nil && at != nil {
-		r.VoucherID, r.Step, r.At = *voucherID, ledger.Action(*step), *at
+	if voucherID != nil && stepName != nil && at != nil {
+		r.VoucherID, r.Step, r.At = *voucherID, ledger.Action(*stepName), *at
 	}
 	if r.Body, err = unpackResponse(r.Body); err != nil {
 		return nil, mapError(err)
 	}
 	return r, nil
+}
+
+// underAPIKey runs fn in a transaction of its own that holds req's key
+// (api_key_lock, migration 00036) and commits without waiting for the WAL
+// to reach the disk, as execAsync. fn is given the step of a voucher that
+// the key made or moved, read from the action log after the lock, or nil
+// when none did: a key is used once across the action log and
+// api_idempotency, and whoever writes it to either holds its lock while
+// looking in the other. A step made by a different request is
+// idempotency_conflict and fn does not run.
+func (db *DB) underAPIKey(ctx context.Context, req APIRequest, fn func(pgx.Tx, *APIResponse) error) error {
+	return pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
+		b.Queue(`SELECT set_config('synchronous_commit', 'off', true), api_key_lock($1, $2, $3)`, req.Book, req.User, req.Key)
+		b.Queue(`SELECT voucher_id, action, at, request_hash FROM actions WHERE book = $1 AND actor = $2 AND idem_key = $3`,
+			req.Book, req.User, req.Key)
+		br := tx.SendBatch(ctx, b)
+		var r *APIResponse
+		err := func() error {
+			if _, err := br.Exec(); err != nil {
+				return err
+			}
+			var id int64
+			var step string
+			var at time.Time
+			var hash []byte
+			err := br.QueryRow().Scan(&id, &step, &at, &hash)
+			if err == pgx.ErrNoRows {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if !bytes.Equal(hash, apiRequestHash(req.Hash)) {
+				return ledger.Errorf(ledger.EIdempotencyConflict, "Idempotency-Key",
+					"idempotency key %q was used for a different request", req.Key)
+			}
+			r = &APIResponse{Status: apiStepStatus, VoucherID: id, Step: ledger.Action(step), At: at}
+			if r.Step == ledger.ActMake {
+				r.Status = apiDraftStatus
+			}
+			return nil
+		}()
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+		return fn(tx, r)
+	})
+}
+
+// apiRequestHash is the hex SHA-256 of an API request as the action log
+// keeps it: its 32 bytes (nil when h is not hex).
+func apiRequestHash(h string) []byte {
+	b, err := hex.DecodeString(h)
+	if err != nil {
+		return nil
+	}
+	return b
 }
 
 // execAsync runs one statement in a transaction of its own that commits
@@ -202,12 +278,12 @@ func (db *DB) PurgeAPIRequests(ctx context.Context, before time.Time) (int64, er
 // in the context (WithAPIRecord); a use case that knows it writes the
 // record complete, in the statements that make or move the voucher, with
 // the voucher and the step in place of the answer's bytes (a replay
-// rebuilds the answer from the ledger, see APIResponse):
+// rebuilds the answer from the ledger, see APIResponse): the key and the
+// request's hash on the step's own row of the action log (migration
+// 00036), whose user is the key's user:
 //
-//   - a workflow step (Transition): one insert in the step's own
-//     statement, status 200;
-//   - a new draft (CreateVoucher): one insert in the draft's own batch,
-//     status 201.
+//   - a workflow step (Transition): status 200;
+//   - a new draft (CreateVoucher): status 201.
 //
 // Stored and Status say so; the caller encodes the answer from what the
 // use case returns. A key that is claimed already fails the use case with
@@ -241,7 +317,9 @@ func APIRecordOf(ctx context.Context) *APIRecord {
 
 // isAPIKeyTaken reports whether err is the unique violation of a claimed
 // idempotency key.
-func isAPIKeyTaken(err error) bool { return isUniqueViolation(err, "api_idempotency_pkey") }
+func isAPIKeyTaken(err error) bool {
+	return isUniqueViolation(err, "api_idempotency_pkey") || isUniqueViolation(err, "actions_idem_key")
+}
 
 // StoreAPIAnswer stores the claim and the answer of a request in one
 // insert, for a write whose use case did not write its record: it reports
@@ -251,11 +329,25 @@ func (db *DB) StoreAPIAnswer(ctx context.Context, req APIRequest, status int, bo
 	if req.Key == "" || len(req.Key) > APIKeyLenMax {
 		return false, ledger.Errorf(ledger.EInvalid, "Idempotency-Key", "an idempotency key has 1 to %d characters", APIKeyLenMax)
 	}
-	tag, err := db.execAsync(ctx, `INSERT INTO api_idempotency (book, user_name, key, method, path, request_hash, instance, status, response, completed_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now()) ON CONFLICT DO NOTHING`,
-		req.Book, req.User, req.Key, req.Method, req.Path, req.Hash, req.Instance, status, packResponse(body))
+	var stored bool
+	err := db.underAPIKey(ctx, req, func(tx pgx.Tx, step *APIResponse) error {
+		if step != nil {
+			// A step of this very request made or moved its voucher.
+			return nil
+		}
+		tag, err := tx.Exec(ctx, `INSERT INTO api_idempotency (book, user_name, key, method, path, request_hash, instance, status, response, completed_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now()) ON CONFLICT DO NOTHING`,
+			req.Book, req.User, req.Key, req.Method, req.Path, req.Hash, req.Instance, status, packResponse(body))
+		stored = tag.RowsAffected() == 1
+		return err
+	})
 	if err != nil {
+		if ledger.ErrorCode(err) == ledger.EIdempotencyConflict {
+			// Used for another request: not stored, and the caller's claim
+			// refuses this one.
+			return false, nil
+		}
 		return false, mapError(err)
 	}
-	return tag.RowsAffected() == 1, nil
+	return stored, nil
 }

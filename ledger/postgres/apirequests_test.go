@@ -1,9 +1,14 @@
 package postgres_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/postgres"
 )
 
@@ -39,5 +44,98 @@ func TestPurgeAPIRequests(t *testing.T) {
 	}
 	if c := f.count(`SELECT count(*) FROM api_idempotency WHERE key LIKE 'old-%'`); c != 0 {
 		t.Fatalf("%d old records left", c)
+	}
+}
+
+// TestAPIKeyOnceAcrossTheLogAndTheRecords: a workflow step's API key is
+// kept on its row of the action log (migration 00036) and is used once
+// across the log and api_idempotency: the claim finds the step and replays
+// it, another request with the key is refused, a key claimed in
+// api_idempotency fails the step that would reuse it (writing nothing),
+// and a step waits for a claim of its key under way and then sees it.
+func TestAPIKeyOnceAcrossTheLogAndTheRecords(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	v := f.mustFlow("wangfang", receive("10.00"))
+	hash := func(s string) string {
+		h := sha256.Sum256([]byte(s))
+		return hex.EncodeToString(h[:])
+	}
+	req := func(key, body string) postgres.APIRequest {
+		return postgres.APIRequest{Book: book, User: "liqiang", Key: key, Method: "POST",
+			Path: fmt.Sprintf("/api/v1/vouchers/%d/check", v.ID), Hash: hash(body), Instance: "i"}
+	}
+	step := func(r postgres.APIRequest, act ledger.Action) (*postgres.APIRecord, error) {
+		rec := &postgres.APIRecord{Req: r}
+		_, err := f.db.Transition(postgres.WithAPIRecord(f.ctx, rec), book, "liqiang", v.ID, act)
+		return rec, err
+	}
+
+	rec, err := step(req("k1", "a"), ledger.ActCheck)
+	if err != nil || !rec.Stored || rec.Status != 200 {
+		t.Fatalf("check with a key: %+v %v", rec, err)
+	}
+	if c := f.count(`SELECT count(*) FROM actions WHERE voucher_id = $1 AND action = 'check' AND actor = 'liqiang' AND idem_key = 'k1'`, v.ID); c != 1 {
+		t.Fatalf("%d check actions hold the key, want 1", c)
+	}
+	if c := f.count(`SELECT count(*) FROM api_idempotency`); c != 0 {
+		t.Fatalf("%d api_idempotency records, want none", c)
+	}
+	prev, err := f.db.ClaimAPIRequest(f.ctx, req("k1", "a"))
+	if err != nil || prev == nil || prev.Pending || prev.VoucherID != v.ID || prev.Step != ledger.ActCheck || prev.Status != 200 {
+		t.Fatalf("claiming the step's key: %+v %v", prev, err)
+	}
+	_, err = f.db.ClaimAPIRequest(f.ctx, req("k1", "b"))
+	wantCode(t, err, ledger.EIdempotencyConflict, "Idempotency-Key")
+	if stored, err := f.db.StoreAPIAnswer(f.ctx, req("k1", "a"), 409, []byte(`{}`)); err != nil || stored {
+		t.Fatalf("an answer stored over the step's key: %v %v", stored, err)
+	}
+	if _, err := step(req("k1", "a"), ledger.ActUncheck); !errors.Is(err, postgres.ErrAPIKeyTaken) {
+		t.Fatalf("a second step with the key: %v", err)
+	}
+
+	// A key claimed for another write fails the step, which writes nothing.
+	if prev, err := f.db.ClaimAPIRequest(f.ctx, req("k2", "c")); err != nil || prev != nil {
+		t.Fatalf("claim k2: %+v %v", prev, err)
+	}
+	if _, err := step(req("k2", "c"), ledger.ActUncheck); !errors.Is(err, postgres.ErrAPIKeyTaken) {
+		t.Fatalf("a step with a claimed key: %v", err)
+	}
+	if got := f.count(`SELECT count(*) FROM vouchers WHERE id = $1 AND status = 'checked'`, v.ID); got != 1 {
+		t.Fatal("the refused step moved the voucher")
+	}
+
+	// A claim under way holds the key: the step waits for it and then
+	// finds the key taken.
+	tx, err := f.db.Pool.Begin(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(f.ctx)
+	if _, err := tx.Exec(f.ctx, `SELECT api_key_lock($1, 'liqiang', 'k3')`, book); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(f.ctx, `INSERT INTO api_idempotency (book, user_name, key, method, path, request_hash, instance)
+		VALUES ($1, 'liqiang', 'k3', 'POST', '/api/v1/reconcile-runs', 'x', 'i')`, book); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := step(req("k3", "d"), ledger.ActUncheck)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("the step did not wait for the claim under way: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if err := tx.Commit(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; !errors.Is(err, postgres.ErrAPIKeyTaken) {
+		t.Fatalf("the step after the claim committed: %v", err)
+	}
+	if c := f.count(`SELECT count(*) FROM actions WHERE idem_key IS NOT NULL`); c != 1 {
+		t.Fatalf("%d actions hold keys, want the check's", c)
 	}
 }

@@ -157,7 +157,7 @@ func requestHash(v *ledger.Voucher) string {
 // statements after the voucher name it by currval of the voucher id's
 // sequence. readVoucherBatch reads their results into v; n is the number of
 // statements queued after the voucher's.
-func queueVoucher(batch *pgx.Batch, v *ledger.Voucher, actor string, now time.Time, source string) (n int) {
+func queueVoucher(batch *pgx.Batch, v *ledger.Voucher, actor string, now time.Time, source string, api *APIRequest) (n int) {
 	var key *string
 	if v.Key != "" {
 		key = &v.Key
@@ -196,8 +196,15 @@ func queueVoucher(batch *pgx.Batch, v *ledger.Voucher, actor string, now time.Ti
 		v.Book, v.Type, v.Date, v.Summary, v.Attachments, docTypes, v.Decision, v.Payee, v.PayeeType, v.Method, flow, v.Memo,
 		v.Closing, v.Correcting, reversalOf, correctionOf, key, actor, now, total)
 	n = queueVoucherChildren(batch, v, currentVoucherID)
-	batch.Queue(`INSERT INTO actions (book, at, actor, action, voucher_id, source, detail) VALUES ($1, $2, $3, 'make', `+currentVoucherID+`, $4, $5)`,
-		v.Book, now, actor, source, map[string]any{"flow": flow, "total": v.Total().String()})
+	detail := map[string]any{"flow": flow, "total": v.Total().String()}
+	if api != nil {
+		batch.Queue(`INSERT INTO actions (book, at, actor, action, voucher_id, source, detail, idem_key, request_hash)
+			VALUES ($1, $2, $3, 'make', `+currentVoucherID+`, $4, $5, $6, $7)`,
+			v.Book, now, actor, source, detail, api.Key, apiRequestHash(api.Hash))
+	} else {
+		batch.Queue(`INSERT INTO actions (book, at, actor, action, voucher_id, source, detail) VALUES ($1, $2, $3, 'make', `+currentVoucherID+`, $4, $5)`,
+			v.Book, now, actor, source, detail)
+	}
 	return n + 1
 }
 
@@ -332,7 +339,8 @@ func (db *DB) Transition(ctx context.Context, book, actor string, id int64, act 
 }
 
 // transitionSQL moves a voucher that is still in state $5 and logs the
-// action: $1 book, $2 id, $3 actor, $4 time, $5 the state read, $6 source.
+// action: $1 book, $2 id, $3 actor, $4 time, $5 the state read, $6 source,
+// $7 the step, $8 and $9 the API request's key and hash (NULL without one).
 var transitionSQL = map[ledger.Action]string{
 	ledger.ActCheck:   "status = 'checked', checker = $3, checked_at = $4",
 	ledger.ActUncheck: "status = 'draft', checker = NULL, checked_at = NULL",
@@ -373,22 +381,20 @@ func (db *DB) transition(ctx context.Context, book, actor string, id int64, act 
 	case ledger.ActPost:
 		after.Status, after.Poster, after.PostedAt = ledger.StatusPosted, actor, &now
 	}
+	// The API's idempotency record, complete, is the key on the step's
+	// row of the action log (see APIRecord): the step and its record
+	// commit together or not at all. The answer is the voucher as the step
+	// leaves it, done by the key's user at the step's time.
 	args := []any{book, id, actor, now, string(v.Status), db.Source, string(act)}
-	record := ""
+	keyCols, keyVals := "", ""
 	rec := APIRecordOf(ctx)
 	if rec != nil {
-		// The API's idempotency record, complete, written by the step's
-		// own statement: the step and its record commit together or not
-		// at all. The answer is the voucher as the step leaves it, done by
-		// the key's user at the step's time.
-		r := rec.Req
-		args = append(args, r.User, r.Key, r.Method, r.Path, r.Hash, r.Instance, apiStepStatus)
-		record = `, recorded AS (INSERT INTO api_idempotency (book, user_name, key, method, path, request_hash, instance, status, completed_at, voucher_id, step)
-			SELECT $1, $8, $9, $10, $11, $12, $13, $14, $4, id, $7 FROM moved)`
+		args = append(args, rec.Req.Key, apiRequestHash(rec.Req.Hash))
+		keyCols, keyVals = ", idem_key, request_hash", ", $8, $9"
 	}
-	tag, err := db.Pool.Exec(ctx, `WITH moved AS (UPDATE vouchers SET `+set+` WHERE book = $1 AND id = $2 AND status = $5 RETURNING id)`+record+`
-		INSERT INTO actions (book, at, actor, action, voucher_id, source, detail) SELECT $1, $4, $3, $7, id, $6, '{}' FROM moved`,
-		args...)
+	tag, err := db.Pool.Exec(ctx, `WITH moved AS (UPDATE vouchers SET `+set+` WHERE book = $1 AND id = $2 AND status = $5 RETURNING id)
+		INSERT INTO actions (book, at, actor, action, voucher_id, source, detail`+keyCols+`)
+		SELECT $1, $4, $3, $7, id, $6, '{}'`+keyVals+` FROM moved`, args...)
 	if err != nil {
 		if rec != nil && isAPIKeyTaken(err) {
 			return nil, false, ErrAPIKeyTaken
@@ -398,7 +404,7 @@ func (db *DB) transition(ctx context.Context, book, actor string, id int64, act 
 	if tag.RowsAffected() == 0 {
 		return nil, false, nil
 	}
-	if record != "" {
+	if rec != nil {
 		rec.Stored, rec.Status = true, apiStepStatus
 	}
 	return &after, true, nil
@@ -561,7 +567,7 @@ func (db *DB) Reverse(ctx context.Context, book, actor string, id int64, date ti
 			return err
 		}
 		batch := &pgx.Batch{}
-		n := queueVoucher(batch, r, actor, db.Now(), db.Source)
+		n := queueVoucher(batch, r, actor, db.Now(), db.Source, nil)
 		br := tx.SendBatch(ctx, batch)
 		err = readVoucherBatch(br, r, n)
 		if cerr := br.Close(); err == nil {
@@ -855,23 +861,22 @@ type batchSender interface {
 // insertVoucher writes w and its lines in one batch (one round trip) and,
 // when w has an idempotency key, claims the key for it in the same batch:
 // a key used before fails the batch's first statement. With rec, the API
-// request's record is written complete in the same batch instead, after
-// the voucher (see APIRecord), and the voucher's own key is the API key:
-// its idem_key column still holds it, so a key used before fails the
-// voucher's insert or the record's (isAPIKeyTaken). w.ID is set.
+// request's record is written complete in the same batch instead, as the
+// key of the draft's row in the action log (see APIRecord), and the
+// voucher's own key is the API key: its idem_key column still holds it,
+// so a key used before fails the voucher's insert or the action's
+// (isAPIKeyTaken). w.ID is set.
 func (db *DB) insertVoucher(ctx context.Context, q batchSender, w *ledger.Voucher, actor, hash string, rec *APIRecord) error {
 	batch := &pgx.Batch{}
 	keyRow := w.Key != "" && rec == nil
 	if keyRow {
 		batch.Queue(`INSERT INTO idempotency (book, key, actor, request_hash) VALUES ($1, $2, $3, $4)`, w.Book, w.Key, actor, hash)
 	}
-	n := queueVoucher(batch, w, actor, db.Now(), db.Source)
+	var api *APIRequest
 	if rec != nil {
-		r := rec.Req
-		batch.Queue(`INSERT INTO api_idempotency (book, user_name, key, method, path, request_hash, instance, status, completed_at, voucher_id, step)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, `+currentVoucherID+`, 'make')`,
-			r.Book, r.User, r.Key, r.Method, r.Path, r.Hash, r.Instance, apiDraftStatus, *w.MadeAt)
+		api = &rec.Req
 	}
+	n := queueVoucher(batch, w, actor, db.Now(), db.Source, api)
 	if keyRow {
 		batch.Queue(`UPDATE idempotency SET voucher_id = currval(pg_get_serial_sequence('public.vouchers', 'id')) WHERE book = $1 AND key = $2`, w.Book, w.Key)
 	}
@@ -884,11 +889,6 @@ func (db *DB) insertVoucher(ctx context.Context, q batchSender, w *ledger.Vouche
 		}
 		if err := readVoucherBatch(br, w, n); err != nil {
 			return err
-		}
-		if rec != nil {
-			if _, err := br.Exec(); err != nil {
-				return err
-			}
 		}
 		if keyRow {
 			if _, err := br.Exec(); err != nil {
