@@ -34,6 +34,11 @@ CREATE FUNCTION public.actions_api_key() RETURNS trigger
     SET search_path TO 'public', 'pg_temp'
     AS $$
 BEGIN
+    IF NEW.idem_key IS NULL OR NEW.idem_key = '' OR length(NEW.idem_key) > 200 OR NEW.voucher_id IS NULL
+       OR octet_length(NEW.request_hash) IS DISTINCT FROM 32 THEN
+        RAISE EXCEPTION USING ERRCODE = 'check_violation', TABLE = 'actions',
+            MESSAGE = 'an action''s idempotency key has 1 to 200 characters, with its voucher and the 32 bytes of its request''s hash';
+    END IF;
     PERFORM api_key_lock(NEW.book, NEW.actor, NEW.idem_key);
     IF EXISTS (SELECT 1 FROM api_idempotency a WHERE a.book = NEW.book AND a.user_name = NEW.actor AND a.key = NEW.idem_key) THEN
         RAISE EXCEPTION USING ERRCODE = 'unique_violation', CONSTRAINT = 'api_idempotency_pkey', TABLE = 'api_idempotency',
@@ -50,9 +55,9 @@ ALTER FUNCTION public.actions_api_key() OWNER TO ledger_owner;
 
 CREATE FUNCTION public.api_key_lock(p_book text, p_user text, p_key text) RETURNS void
     LANGUAGE sql
-    SET search_path TO 'public', 'pg_temp'
     AS $$
-    SELECT pg_advisory_xact_lock(hashtextextended(p_book || E'\n' || p_user || E'\n' || p_key, 19));
+    SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(
+        p_book OPERATOR(pg_catalog.||) E'\n' OPERATOR(pg_catalog.||) p_user OPERATOR(pg_catalog.||) E'\n' OPERATOR(pg_catalog.||) p_key, 19));
 $$;
 
 ALTER FUNCTION public.api_key_lock(p_book text, p_user text, p_key text) OWNER TO ledger_owner;
@@ -2110,9 +2115,7 @@ CREATE TABLE public.actions (
     source text DEFAULT 'cli'::text NOT NULL,
     detail jsonb DEFAULT '{}'::jsonb NOT NULL,
     idem_key text,
-    request_hash bytea,
-    CONSTRAINT actions_idem_key_check CHECK (((idem_key IS NULL) OR ((idem_key <> ''::text) AND (length(idem_key) <= 200) AND (voucher_id IS NOT NULL) AND (octet_length(request_hash) = 32)))),
-    CONSTRAINT actions_request_hash_check CHECK (((idem_key IS NULL) = (request_hash IS NULL)))
+    request_hash bytea
 );
 
 ALTER TABLE public.actions OWNER TO ledger_owner;
@@ -3904,7 +3907,7 @@ CREATE TRIGGER accounts_keep_codes BEFORE DELETE OR UPDATE OF book, code ON publ
 -- Name: actions actions_api_key; Type: TRIGGER; Schema: public; Owner: ledger_owner
 --
 
-CREATE TRIGGER actions_api_key BEFORE INSERT ON public.actions FOR EACH ROW WHEN ((new.idem_key IS NOT NULL)) EXECUTE FUNCTION public.actions_api_key();
+CREATE TRIGGER actions_api_key BEFORE INSERT ON public.actions FOR EACH ROW WHEN (((new.idem_key IS NOT NULL) OR (new.request_hash IS NOT NULL))) EXECUTE FUNCTION public.actions_api_key();
 
 --
 -- Name: actions actions_append_only; Type: TRIGGER; Schema: public; Owner: ledger_owner

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/postgres"
 )
@@ -137,5 +139,20 @@ func TestAPIKeyOnceAcrossTheLogAndTheRecords(t *testing.T) {
 	}
 	if c := f.count(`SELECT count(*) FROM actions WHERE idem_key IS NOT NULL`); c != 1 {
 		t.Fatalf("%d actions hold keys, want the check's", c)
+	}
+
+	// A key on the log has its voucher and the whole hash of its request.
+	for _, bad := range []string{
+		`'k4', '\x00'::bytea`,
+		`'k4', NULL`,
+		`NULL, decode(repeat('00', 32), 'hex')`,
+		`'', decode(repeat('00', 32), 'hex')`,
+	} {
+		_, err := f.db.Pool.Exec(f.ctx, `INSERT INTO actions (book, at, actor, action, voucher_id, source, detail, idem_key, request_hash)
+			VALUES ($1, now(), 'liqiang', 'check', $2, 'api', '{}', `+bad+`)`, book, v.ID)
+		var pe *pgconn.PgError
+		if !errors.As(err, &pe) || pe.Code != "23514" {
+			t.Errorf("an action with key and hash %s: %v", bad, err)
+		}
 	}
 }
