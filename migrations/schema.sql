@@ -3711,13 +3711,6 @@ ALTER TABLE ONLY public.voucher_value_dates
     ADD CONSTRAINT voucher_value_dates_pkey PRIMARY KEY (book, voucher_id);
 
 --
--- Name: vouchers vouchers_book_idem_key_key; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
---
-
-ALTER TABLE ONLY public.vouchers
-    ADD CONSTRAINT vouchers_book_idem_key_key UNIQUE (book, idem_key);
-
---
 -- Name: vouchers vouchers_book_year_month_type_number_key; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
 --
 
@@ -3860,6 +3853,12 @@ CREATE INDEX voucher_beneficiaries_name_trgm ON public.voucher_beneficiaries USI
 --
 
 CREATE INDEX voucher_lines_key ON public.voucher_lines USING btree (book, account, org, fund);
+
+--
+-- Name: vouchers_book_idem_key_key; Type: INDEX; Schema: public; Owner: ledger_owner
+--
+
+CREATE UNIQUE INDEX vouchers_book_idem_key_key ON public.vouchers USING btree (book, idem_key) WHERE (idem_key IS NOT NULL);
 
 --
 -- Name: vouchers_date; Type: INDEX; Schema: public; Owner: ledger_owner

@@ -643,10 +643,21 @@ func TestIdempotentReplayAndConflict(t *testing.T) {
 	if n := e.count(`SELECT count(*) FROM vouchers`); n != 1 {
 		t.Fatalf("%d vouchers after a conflict", n)
 	}
-	// Another user's key space is separate, but a voucher key is unique in
-	// the book: the adapter refuses to make a second voucher under it.
+	// Another user's key space is separate: the same key makes that user's
+	// own voucher, and replays it.
 	r := e.request(http.MethodPost, "/api/v1/flows/receive", e.tokens[admin], body, "Idempotency-Key", "receive-0203")
-	expect(t, r, http.StatusConflict, ledger.EIdempotencyConflict)
+	expect(t, r, http.StatusCreated, "")
+	if r.id(t) == first.id(t) || r.header.Get("Idempotency-Replayed") != "" {
+		t.Fatalf("another user's key: voucher %d (the first is %d), replayed %q", r.id(t), first.id(t), r.header.Get("Idempotency-Replayed"))
+	}
+	r2 := e.request(http.MethodPost, "/api/v1/flows/receive", e.tokens[admin], body, "Idempotency-Key", "receive-0203")
+	expect(t, r2, http.StatusCreated, "")
+	if r2.header.Get("Idempotency-Replayed") != "true" || string(r2.body) != string(r.body) {
+		t.Fatalf("another user's replay:\n%s\nfirst:\n%s", r2.body, r.body)
+	}
+	if n := e.count(`SELECT count(*) FROM vouchers`); n != 2 {
+		t.Fatalf("%d vouchers after another user's key, want 2", n)
+	}
 	// A workflow step replays too: the second check is the first answer,
 	// not invalid_state.
 	id := first.id(t)

@@ -59,10 +59,9 @@ func (db *DB) createVoucher(ctx context.Context, actor string, v *ledger.Voucher
 	rec := APIRecordOf(ctx)
 	err = db.insertVoucher(ctx, db.Pool, &w, actor, hash, rec)
 	if err != nil {
-		if rec != nil && (isAPIKeyTaken(err) || isUniqueViolation(err, "vouchers_book_idem_key_key")) {
-			// The key made a voucher before (through the API, or the
-			// voucher's own key elsewhere): the caller claims it and
-			// replays or refuses.
+		if rec != nil && isAPIKeyTaken(err) {
+			// The key made or moved a voucher before, or was claimed for
+			// another write: the caller claims it and replays or refuses.
 			return nil, false, ErrAPIKeyTaken
 		}
 		if w.Key != "" && isUniqueViolation(err, "idempotency_pkey") {
@@ -158,8 +157,10 @@ func requestHash(v *ledger.Voucher) string {
 // sequence. readVoucherBatch reads their results into v; n is the number of
 // statements queued after the voucher's.
 func queueVoucher(batch *pgx.Batch, v *ledger.Voucher, actor string, now time.Time, source string, api *APIRequest) (n int) {
+	// A draft made through the API keeps its key on its row of the action
+	// log only (migration 00038).
 	var key *string
-	if v.Key != "" {
+	if v.Key != "" && api == nil {
 		key = &v.Key
 	}
 	var reversalOf, correctionOf *int64
@@ -862,10 +863,8 @@ type batchSender interface {
 // when w has an idempotency key, claims the key for it in the same batch:
 // a key used before fails the batch's first statement. With rec, the API
 // request's record is written complete in the same batch instead, as the
-// key of the draft's row in the action log (see APIRecord), and the
-// voucher's own key is the API key: its idem_key column still holds it,
-// so a key used before fails the voucher's insert or the action's
-// (isAPIKeyTaken). w.ID is set.
+// key of the draft's row in the action log (see APIRecord): a key the
+// user used before fails the action's insert (isAPIKeyTaken). w.ID is set.
 func (db *DB) insertVoucher(ctx context.Context, q batchSender, w *ledger.Voucher, actor, hash string, rec *APIRecord) error {
 	batch := &pgx.Batch{}
 	keyRow := w.Key != "" && rec == nil
