@@ -1575,6 +1575,9 @@ BEGIN
             ON CONFLICT (book, account, org, fund, date, flow) DO UPDATE
                 SET debit_fen = t.debit_fen + excluded.debit_fen, credit_fen = t.credit_fen + excluded.credit_fen;
     END IF;
+
+    -- The voucher joins the seal chain's queue (the sealer, ledger/postgres/seal.go).
+    INSERT INTO seal_pending (book, voucher_id, posted_at) VALUES (NEW.book, NEW.id, NEW.posted_at);
     RETURN NULL;
 END $$;
 
@@ -1912,21 +1915,6 @@ BEGIN
 END $$;
 
 ALTER FUNCTION public.vouchers_made_as_draft() OWNER TO ledger_owner;
-
---
--- Name: vouchers_queue_seal(); Type: FUNCTION; Schema: public; Owner: ledger_owner
---
-
-CREATE FUNCTION public.vouchers_queue_seal() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO 'public', 'pg_temp'
-    AS $$
-BEGIN
-    INSERT INTO seal_pending (book, voucher_id, posted_at) VALUES (NEW.book, NEW.id, NEW.posted_at);
-    RETURN NULL;
-END $$;
-
-ALTER FUNCTION public.vouchers_queue_seal() OWNER TO ledger_owner;
 
 --
 -- Name: vouchers_refer_to_vouchers(); Type: FUNCTION; Schema: public; Owner: ledger_owner
@@ -3624,7 +3612,7 @@ ALTER TABLE ONLY public.seal_heads
 --
 
 ALTER TABLE ONLY public.seal_pending
-    ADD CONSTRAINT seal_pending_pkey PRIMARY KEY (book, voucher_id);
+    ADD CONSTRAINT seal_pending_pkey PRIMARY KEY (book, posted_at, voucher_id);
 
 --
 -- Name: turnover turnover_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
@@ -3817,12 +3805,6 @@ CREATE INDEX publicity_date ON public.publicity USING btree (book, date);
 --
 
 CREATE INDEX reconcile_runs_period ON public.reconcile_runs USING btree (book, year, month, id);
-
---
--- Name: seal_pending_order; Type: INDEX; Schema: public; Owner: ledger_owner
---
-
-CREATE INDEX seal_pending_order ON public.seal_pending USING btree (book, posted_at, voucher_id);
 
 --
 -- Name: turnover_date; Type: INDEX; Schema: public; Owner: ledger_owner
@@ -4339,12 +4321,6 @@ CREATE TRIGGER vouchers_made_as_draft BEFORE INSERT ON public.vouchers FOR EACH 
 --
 
 CREATE TRIGGER vouchers_no_delete BEFORE DELETE ON public.vouchers FOR EACH ROW EXECUTE FUNCTION public.ledger_append_only();
-
---
--- Name: vouchers vouchers_queue_seal; Type: TRIGGER; Schema: public; Owner: ledger_owner
---
-
-CREATE TRIGGER vouchers_queue_seal AFTER UPDATE OF status ON public.vouchers FOR EACH ROW WHEN (((new.status = 'posted'::text) AND (old.status IS DISTINCT FROM 'posted'::text))) EXECUTE FUNCTION public.vouchers_queue_seal();
 
 --
 -- Name: vouchers vouchers_refer_to_vouchers; Type: TRIGGER; Schema: public; Owner: ledger_owner
@@ -5121,7 +5097,7 @@ GRANT SELECT ON TABLE public.seal_heads TO ledger_auditor;
 -- Name: TABLE seal_pending; Type: ACL; Schema: public; Owner: ledger_owner
 --
 
-GRANT SELECT,INSERT,DELETE ON TABLE public.seal_pending TO ledger_app;
+GRANT SELECT,DELETE ON TABLE public.seal_pending TO ledger_app;
 GRANT SELECT ON TABLE public.seal_pending TO ledger_auditor;
 
 --

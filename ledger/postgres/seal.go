@@ -44,11 +44,11 @@ func (db *DB) SealPending(ctx context.Context, book string) (int, error) {
 		// Reading the queue once per pass, rather than its head once per
 		// batch, keeps a long backlog linear: the rows dequeued by earlier
 		// batches stay in the index as dead entries until vacuum.
-		rows, err := db.Pool.Query(ctx, `SELECT voucher_id FROM seal_pending WHERE book = $1 ORDER BY posted_at, voucher_id LIMIT $2`, book, sealPassMax)
+		rows, err := db.Pool.Query(ctx, `SELECT posted_at, voucher_id FROM seal_pending WHERE book = $1 ORDER BY posted_at, voucher_id LIMIT $2`, book, sealPassMax)
 		if err != nil {
 			return total, mapError(err)
 		}
-		queue, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		queue, err := pgx.CollectRows(rows, pgx.RowToStructByPos[queued])
 		if err != nil {
 			return total, mapError(err)
 		}
@@ -67,9 +67,20 @@ func (db *DB) SealPending(ctx context.Context, book string) (int, error) {
 	}
 }
 
-// sealBatch seals, in one transaction, the vouchers ids (in that order)
-// that are still queued; it returns how many it sealed.
-func (db *DB) sealBatch(ctx context.Context, book string, ids []int64) (int, error) {
+// queued is a row of the seal queue, by its key (migration 00039).
+type queued struct {
+	PostedAt  time.Time
+	VoucherID int64
+}
+
+// sealBatch seals, in one transaction, the queued vouchers q (in that
+// order) that are still queued; it returns how many it sealed.
+func (db *DB) sealBatch(ctx context.Context, book string, q []queued) (int, error) {
+	ids := make([]int64, len(q))
+	at := make([]time.Time, len(q))
+	for i, x := range q {
+		ids[i], at[i] = x.VoucherID, x.PostedAt
+	}
 	sealed := 0
 	err := db.runTx(ctx, func(tx pgx.Tx) error {
 		sealed = 0
@@ -84,7 +95,8 @@ func (db *DB) sealBatch(ctx context.Context, book string, ids []int64) (int, err
 		if err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `DELETE FROM seal_pending WHERE book = $1 AND voucher_id = ANY($2) RETURNING voucher_id`, book, ids)
+		rows, err := tx.Query(ctx, `DELETE FROM seal_pending WHERE book = $1 AND (posted_at, voucher_id) IN (SELECT * FROM unnest($2::timestamptz[], $3::bigint[]))
+			RETURNING voucher_id`, book, at, ids)
 		if err != nil {
 			return err
 		}

@@ -348,6 +348,11 @@ func TestSealTablesRefuseTheApplicationRole(t *testing.T) {
 	if _, err := aud.Pool.Exec(f.ctx, `INSERT INTO seal_pending (book, voucher_id, posted_at) VALUES ($1, $2, now())`, book, draft.ID); err == nil {
 		t.Fatal("the auditor queued a voucher for sealing")
 	}
+	// Nor does the application's role: only the posting queues a voucher
+	// (migration 00039).
+	if _, err := f.db.Pool.Exec(f.ctx, `INSERT INTO seal_pending (book, voucher_id, posted_at) VALUES ($1, $2, now())`, book, draft.ID); ledger.ErrorCode(postgresError(err)) != ledger.EForbidden {
+		t.Fatalf("the application's role queued a voucher for sealing: %v", err)
+	}
 	checkChain(t, f)
 }
 

@@ -682,7 +682,7 @@ func findUnsealedVouchers(ctx context.Context, tx pgx.Tx, book string) (unsealed
 	var u unsealedVouchers
 	rows, err := tx.Query(ctx, `SELECT v.id, v.type, v.year, v.month, v.number, v.posted_at, p.queued_at,
 			coalesce(p.queued_at > now() - make_interval(secs => $2), false)
-		FROM vouchers v LEFT JOIN seal_pending p ON p.book = v.book AND p.voucher_id = v.id
+		FROM vouchers v LEFT JOIN seal_pending p ON p.book = v.book AND p.posted_at = v.posted_at AND p.voucher_id = v.id
 		WHERE v.book = $1 AND v.status = 'posted'
 		  AND NOT EXISTS (SELECT 1 FROM voucher_seals s WHERE s.book = v.book AND s.voucher_id = v.id)
 		ORDER BY v.id`, book, SealGrace.Seconds())
