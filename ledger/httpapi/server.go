@@ -77,7 +77,8 @@ type Options struct {
 	// header is ignored.
 	TrustedProxies []netip.Prefix
 	// IdempotencyRetention is how long stored responses of idempotent
-	// writes are kept: default 7 days.
+	// writes are kept: default 7 days. The keys of writes that make or
+	// move a voucher are kept with their steps in the action log.
 	IdempotencyRetention time.Duration
 	// Reads sends the reports, verify and the auditors' reads to a
 	// streaming replica when it has one; nil: everything on the primary.
