@@ -308,10 +308,11 @@ func logAction(ctx context.Context, tx pgx.Tx, book, actor, action string, vouch
 // checked first, without locks; the step itself is then one round trip and
 // one implicit transaction: one statement moves the voucher — only if it
 // is still in the state it was read in — and logs the action, and the
-// database's triggers check everything again (period open, organisations
-// active, restricted balances not below zero) and, posting, lock the
-// balance rows in key order last and move them. When the voucher moved meanwhile
-// the step starts over from the read.
+// database's triggers check everything again and, posting, check the
+// period open and the restricted balances not below zero, lock the balance
+// rows in key order last and move them. A posting they refuse is explained
+// from a read of the period and the balances (postRefusal). When the
+// voucher moved meanwhile the step starts over from the read.
 func (db *DB) Transition(ctx context.Context, book, actor string, id int64, act ledger.Action) (*ledger.Voucher, error) {
 	var out *ledger.Voucher
 	err := retry(func() error {
@@ -355,7 +356,7 @@ func (db *DB) transition(ctx context.Context, book, actor string, id int64, act 
 	if !ok {
 		return nil, false, ledger.Errorf(ledger.EInvalid, "action", "unknown workflow step %q", act)
 	}
-	r, err := db.readTransition(ctx, book, actor, id, act == ledger.ActPost)
+	r, err := db.readTransition(ctx, book, actor, id)
 	if err != nil {
 		return nil, false, err
 	}
@@ -364,7 +365,10 @@ func (db *DB) transition(ctx context.Context, book, actor string, id int64, act 
 		return nil, false, err
 	}
 	if act == ledger.ActPost {
-		if err := checkPostable(v, b, r.period, r.balances); err != nil {
+		// The period's state and the restricted balances are the posting
+		// trigger's to check, under its locks; they are read for a clear
+		// error only when it refuses (postRefusal).
+		if err := ledger.CheckActive(v, b); err != nil {
 			return nil, false, err
 		}
 	}
@@ -400,6 +404,9 @@ func (db *DB) transition(ctx context.Context, book, actor string, id int64, act 
 		if rec != nil && isAPIKeyTaken(err) {
 			return nil, false, ErrAPIKeyTaken
 		}
+		if act == ledger.ActPost {
+			return nil, false, db.postRefusal(ctx, v, b, err)
+		}
 		return nil, false, err
 	}
 	if tag.RowsAffected() == 0 {
@@ -411,11 +418,66 @@ func (db *DB) transition(ctx context.Context, book, actor string, id int64, act 
 	return &after, true, nil
 }
 
-// checkPostable checks what posting needs, for a clear error before the
-// posting transaction: the period is open, organisations are active on the
-// date, and no restricted balance goes below zero. It reads without locks;
-// the database checks all of it again under the posting's locks
-// (vouchers_after_post locks the balance rows in key order).
+// postRefusal explains the database's refusal err of posting v: when the
+// posting's trigger found the period closed or a restricted balance going
+// below zero, the period's state and the stored balances of the voucher's
+// keys are read and checkPostable names the period, or the balance with
+// what it holds and what the voucher needs. Otherwise, or when the state
+// read no longer shows the refusal's cause, err is returned as it is.
+func (db *DB) postRefusal(ctx context.Context, v *ledger.Voucher, b *ledger.Books, err error) error {
+	switch ledger.ErrorCode(mapError(err)) {
+	case ledger.EPeriodClosed, ledger.EInsufficientFunds:
+	default:
+		return err
+	}
+	period, bal, rerr := db.readPostable(ctx, v.Book, v.ID)
+	if rerr != nil {
+		return err
+	}
+	if cerr := checkPostable(v, b, period, bal); cerr != nil {
+		return cerr
+	}
+	return err
+}
+
+// readPostable reads the state of the period of voucher id and the stored
+// balances of its lines' keys.
+func (db *DB) readPostable(ctx context.Context, book string, id int64) (string, map[ledger.BalanceKey]int64, error) {
+	// The period's state on every row, with one row per stored balance of
+	// the voucher's keys (one row without a balance when none is stored).
+	rows, err := db.Pool.Query(ctx, `SELECT p.status, b.account, b.org, b.fund, b.balance_fen
+		FROM vouchers v
+		LEFT JOIN periods p ON p.book = v.book AND p.year = v.year AND p.month = v.month
+		LEFT JOIN LATERAL (SELECT x.account, x.org, x.fund, x.balance_fen FROM balances x
+			WHERE x.book = $1 AND (x.account, x.org, x.fund) IN (
+				SELECT l.account, l.org, l.fund FROM voucher_lines l WHERE l.book = $1 AND l.voucher_id = $2)) b ON true
+		WHERE v.book = $1 AND v.id = $2`, book, id)
+	if err != nil {
+		return "", nil, err
+	}
+	defer rows.Close()
+	state, bal := "", map[ledger.BalanceKey]int64{}
+	for rows.Next() {
+		var period, account, org, fund *string
+		var f *int64
+		if err := rows.Scan(&period, &account, &org, &fund, &f); err != nil {
+			return "", nil, err
+		}
+		if period != nil {
+			state = *period
+		}
+		if account != nil {
+			bal[ledger.BalanceKey{Account: *account, Org: *org, Fund: *fund}] = *f
+		}
+	}
+	return state, bal, rows.Err()
+}
+
+// checkPostable checks what posting needs, for a clear error: the period
+// is open, organisations are active on the date, and no restricted balance
+// goes below zero. It reads without locks; the database checks all of it
+// under the posting's locks (vouchers_after_post locks the balance rows in
+// key order).
 func checkPostable(v *ledger.Voucher, b *ledger.Books, period string, bal map[ledger.BalanceKey]int64) error {
 	if period == "closed" {
 		return ledger.Errorf(ledger.EPeriodClosed, "date", "period %04d-%02d is closed; post into an open period", v.Year, v.Month)
@@ -435,37 +497,22 @@ func checkPostable(v *ledger.Voucher, b *ledger.Books, period string, bal map[le
 
 // transitionRead is what a workflow step reads before it writes.
 type transitionRead struct {
-	v        *ledger.Voucher
-	books    *ledger.Books
-	user     *ledger.User
-	period   string                      // posting: the voucher's period's state
-	balances map[ledger.BalanceKey]int64 // posting: the stored balances of its lines' keys
+	v     *ledger.Voucher
+	books *ledger.Books
+	user  *ledger.User
 }
 
-// readTransition reads voucher id with its lines and beneficiaries, the
-// acting user with the book's revision and, for posting, the period's state
-// and the balances of the voucher's keys, in one round trip (a batch of
+// readTransition reads voucher id with its lines and beneficiaries and the
+// acting user with the book's revision in one round trip (a batch of
 // reads); the book itself only when the cached one is stale.
-func (db *DB) readTransition(ctx context.Context, book, actor string, id int64, posting bool) (*transitionRead, error) {
+func (db *DB) readTransition(ctx context.Context, book, actor string, id int64) (*transitionRead, error) {
 	batch := &pgx.Batch{}
 	batch.Queue(`SELECT `+voucherColumns+` FROM vouchers WHERE book = $1 AND id = $2`, book, id)
 	batch.Queue(oneLinesSQL, book, id)
 	batch.Queue(oneBeneficiariesSQL, book, id)
 	batch.Queue(actorSQL, book, actor)
-	if posting {
-		// The period's state on every row, with one row per stored
-		// balance of the voucher's keys (one row without a balance when
-		// none is stored).
-		batch.Queue(`SELECT p.status, b.account, b.org, b.fund, b.balance_fen
-			FROM vouchers v
-			LEFT JOIN periods p ON p.book = v.book AND p.year = v.year AND p.month = v.month
-			LEFT JOIN LATERAL (SELECT x.account, x.org, x.fund, x.balance_fen FROM balances x
-				WHERE x.book = $1 AND (x.account, x.org, x.fund) IN (
-					SELECT l.account, l.org, l.fund FROM voucher_lines l WHERE l.book = $1 AND l.voucher_id = $2)) b ON true
-			WHERE v.book = $1 AND v.id = $2`, book, id)
-	}
 	br := db.Pool.SendBatch(ctx, batch)
-	r := &transitionRead{balances: map[ledger.BalanceKey]int64{}}
+	r := &transitionRead{}
 	var rev int64
 	err := func() error {
 		v, err := scanVoucher(br.QueryRow())
@@ -490,29 +537,8 @@ func (db *DB) readTransition(ctx context.Context, book, actor string, id int64, 
 		if err := scanBeneficiaries(rows, byID); err != nil {
 			return err
 		}
-		if rev, r.user, err = scanActor(br.QueryRow(), book, actor); err != nil {
-			return err
-		}
-		if !posting {
-			return nil
-		}
-		if rows, err = br.Query(); err != nil {
-			return err
-		}
-		for rows.Next() {
-			var period, account, org, fund *string
-			var f *int64
-			if err := rows.Scan(&period, &account, &org, &fund, &f); err != nil {
-				return err
-			}
-			if period != nil {
-				r.period = *period
-			}
-			if account != nil {
-				r.balances[ledger.BalanceKey{Account: *account, Org: *org, Fund: *fund}] = *f
-			}
-		}
-		return rows.Err()
+		rev, r.user, err = scanActor(br.QueryRow(), book, actor)
+		return err
 	}()
 	if cerr := br.Close(); err == nil {
 		err = cerr
