@@ -209,6 +209,10 @@ func serverReady(dir string) bool {
 // the next command recovers and leaves nothing running.
 func TestEmbeddedRecoversAfterKill9(t *testing.T) {
 	dir := dataDir(t)
+	// The schema and its roles first, so that the victim's psql connects
+	// and holds the server (on a bare cluster it failed at once, and the
+	// server could be gone before it was looked at).
+	mustRun(t, ledgerCmd(t, nil, "--data-dir", dir, "migrate"))
 	victim := ledgerCmd(t, nil, "--data-dir", dir, "db", "shell", "--", "-c", "select pg_sleep(60)")
 	victim.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := victim.Start(); err != nil {
