@@ -342,7 +342,7 @@ func (db *DB) Transition(ctx context.Context, book, actor string, id int64, act 
 
 // transitionSQL moves a voucher that is still in state $5 and logs the
 // action: $1 book, $2 id, $3 actor, $4 time, $5 the state read, $6 source,
-// $7 the step, $8 and $9 the API request's key and hash (NULL without one).
+// $7 the step and, with an API request, $8 and $9 its key and hash.
 var transitionSQL = map[ledger.Action]string{
 	ledger.ActCheck:   "status = 'checked', checker = $3, checked_at = $4",
 	ledger.ActUncheck: "status = 'draft', checker = NULL, checked_at = NULL",
