@@ -197,16 +197,23 @@ func queueVoucher(batch *pgx.Batch, v *ledger.Voucher, actor string, now time.Ti
 		v.Book, v.Type, v.Date, v.Summary, v.Attachments, docTypes, v.Decision, v.Payee, v.PayeeType, v.Method, flow, v.Memo,
 		v.Closing, v.Correcting, reversalOf, correctionOf, key, actor, now, total)
 	n = queueVoucherChildren(batch, v, currentVoucherID)
-	detail := map[string]any{"flow": flow, "total": v.Total().String()}
-	if api != nil {
-		batch.Queue(`INSERT INTO actions (book, at, actor, action, voucher_id, source, detail, idem_key, request_hash)
-			VALUES ($1, $2, $3, 'make', `+currentVoucherID+`, $4, $5, $6, $7)`,
-			v.Book, now, actor, source, detail, api.Key, apiRequestHash(api.Hash))
-	} else {
-		batch.Queue(`INSERT INTO actions (book, at, actor, action, voucher_id, source, detail) VALUES ($1, $2, $3, 'make', `+currentVoucherID+`, $4, $5)`,
-			v.Book, now, actor, source, detail)
-	}
+	args := []any{v.Book, now, actor, source, map[string]any{"flow": flow, "total": v.Total().String()}}
+	keyCols, keyVals, args := apiKeyColumns(api, args)
+	batch.Queue(`INSERT INTO actions (book, at, actor, action, voucher_id, source, detail`+keyCols+`)
+		VALUES ($1, $2, $3, 'make', `+currentVoucherID+`, $4, $5`+keyVals+`)`, args...)
 	return n + 1
+}
+
+// apiKeyColumns adds an API request's key and hash to the arguments args
+// of an insert into the action log: the columns and the placeholders to
+// append to its lists, and the arguments with the two values. Without a
+// request (api nil) it adds nothing.
+func apiKeyColumns(api *APIRequest, args []any) (cols, vals string, out []any) {
+	if api == nil {
+		return "", "", args
+	}
+	n := len(args)
+	return ", idem_key, request_hash", fmt.Sprintf(", $%d, $%d", n+1, n+2), append(args, api.Key, apiRequestHash(api.Hash))
 }
 
 // currentVoucherID names the voucher inserted last in this session.
@@ -342,7 +349,8 @@ func (db *DB) Transition(ctx context.Context, book, actor string, id int64, act 
 
 // transitionSQL moves a voucher that is still in state $5 and logs the
 // action: $1 book, $2 id, $3 actor, $4 time, $5 the state read, $6 source,
-// $7 the step and, with an API request, $8 and $9 its key and hash.
+// $7 the step and, with an API request, $8 and $9 its key and hash
+// (apiKeyColumns).
 var transitionSQL = map[ledger.Action]string{
 	ledger.ActCheck:   "status = 'checked', checker = $3, checked_at = $4",
 	ledger.ActUncheck: "status = 'draft', checker = NULL, checked_at = NULL",
@@ -390,13 +398,12 @@ func (db *DB) transition(ctx context.Context, book, actor string, id int64, act 
 	// row of the action log (see APIRecord): the step and its record
 	// commit together or not at all. The answer is the voucher as the step
 	// leaves it, done by the key's user at the step's time.
-	args := []any{book, id, actor, now, string(v.Status), db.Source, string(act)}
-	keyCols, keyVals := "", ""
 	rec := APIRecordOf(ctx)
+	var api *APIRequest
 	if rec != nil {
-		args = append(args, rec.Req.Key, apiRequestHash(rec.Req.Hash))
-		keyCols, keyVals = ", idem_key, request_hash", ", $8, $9"
+		api = &rec.Req
 	}
+	keyCols, keyVals, args := apiKeyColumns(api, []any{book, id, actor, now, string(v.Status), db.Source, string(act)})
 	tag, err := db.Pool.Exec(ctx, `WITH moved AS (UPDATE vouchers SET `+set+` WHERE book = $1 AND id = $2 AND status = $5 RETURNING id)
 		INSERT INTO actions (book, at, actor, action, voucher_id, source, detail`+keyCols+`)
 		SELECT $1, $4, $3, $7, id, $6, '{}'`+keyVals+` FROM moved`, args...)
