@@ -26,6 +26,18 @@ type authCache struct {
 	gen     uint64 // bumped by every change: an entry read before it is stale
 	entries map[string]authEntry
 	hits    int64
+	// actors keeps the acting users of the use cases (actorBooks) by book
+	// and name, under the same generation: a draft or a workflow step of
+	// a user seen lately reads neither the user nor the book's revision.
+	actors    map[actorKey]actorEntry
+	actorHits int64
+}
+
+type actorKey struct{ book, name string }
+
+type actorEntry struct {
+	user  ledger.User
+	until time.Time
 }
 
 type authEntry struct {
@@ -85,6 +97,37 @@ func (c *authCache) put(hash string, gen uint64, u *ledger.User, info TokenInfo,
 	c.entries[hash] = e
 }
 
+// actor returns the user name of book read at generation gen, while it
+// stands.
+func (c *authCache) actor(book, name string, gen uint64, now time.Time) *ledger.User {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.actors[actorKey{book, name}]
+	if !ok || !c.on || gen != c.gen || !now.Before(e.until) {
+		return nil
+	}
+	c.actorHits++
+	u := e.user
+	u.Roles = append([]ledger.Role(nil), e.user.Roles...)
+	return &u
+}
+
+// putActor keeps user u of book as read at generation gen, unless
+// something changed since.
+func (c *authCache) putActor(book string, gen uint64, u *ledger.User, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.on || gen != c.gen {
+		return
+	}
+	if c.actors == nil || len(c.actors) >= authCacheMax {
+		c.actors = map[actorKey]actorEntry{}
+	}
+	e := actorEntry{user: *u, until: now.Add(authCacheTTL)}
+	e.user.Roles = append([]ledger.Role(nil), u.Roles...)
+	c.actors[actorKey{book, u.Name}] = e
+}
+
 // clear forgets every entry; set turns the cache on or off.
 func (c *authCache) clear() { c.set(true, false) }
 
@@ -93,6 +136,7 @@ func (c *authCache) set(keep, on bool) {
 	defer c.mu.Unlock()
 	c.gen++
 	c.entries = map[string]authEntry{}
+	c.actors = map[actorKey]actorEntry{}
 	if !keep {
 		c.on = on
 	}

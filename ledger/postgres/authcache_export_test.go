@@ -13,3 +13,19 @@ func BooksHeard(db *DB, book string) bool {
 	gen, on := db.auth.generation()
 	return on && db.books.current(book, gen) != nil
 }
+
+// ActorCacheHits tells the tests how many use cases took their acting user
+// from memory.
+func ActorCacheHits(db *DB) int64 {
+	db.auth.mu.Lock()
+	defer db.auth.mu.Unlock()
+	return db.auth.actorHits
+}
+
+// VoucherCacheHits tells the tests how many workflow steps started from a
+// voucher kept in memory.
+func VoucherCacheHits(db *DB) int64 {
+	db.vouchers.mu.Lock()
+	defer db.vouchers.mu.Unlock()
+	return db.vouchers.hits
+}

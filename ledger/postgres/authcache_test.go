@@ -94,6 +94,54 @@ func TestAuthCacheHonoursEveryChange(t *testing.T) {
 	}
 }
 
+// TestActorCacheHonoursEveryChange keeps a use case's acting user and
+// book in memory between requests while WatchAuth listens, and honours a
+// change of the user as soon as it is heard: here a scope, which only the
+// application checks, so that a stale user would let the draft through.
+func TestActorCacheHonoursEveryChange(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	stopWatching := watchAuth(t, f)
+	hits := func() int64 { return postgres.ActorCacheHits(f.db) }
+	fromMemory := func(what string, do func()) {
+		t.Helper()
+		before := hits()
+		do()
+		if hits() != before+1 {
+			t.Fatalf("%s read its user again", what)
+		}
+	}
+
+	f.mustFlow("wangfang", allocate("FY-CP-01", "10.00"))
+	var v *ledger.Voucher
+	fromMemory("the second draft", func() { v = f.mustFlow("wangfang", allocate("FY-CP-02", "10.00")) })
+	f.mustStep("liqiang", v.ID, ledger.ActCheck)
+	fromMemory("the second step", func() { f.mustStep("liqiang", v.ID, ledger.ActUncheck) })
+
+	// Narrowed by raw SQL (another process): refused once the notice is
+	// heard.
+	_, gen0, _ := postgres.AuthCacheState(f.db)
+	if _, err := f.db.Pool.Exec(f.ctx, `UPDATE users SET scope = 'FY-CP-01' WHERE book = $1 AND name = 'wangfang'`, book); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the notice", func() bool { _, gen, _ := postgres.AuthCacheState(f.db); return gen != gen0 })
+	_, err := f.flow("wangfang", allocate("FY-CP-02", "10.00"))
+	wantCode(t, err, ledger.EForbidden, "-")
+	_, err = f.step("liqiang", v.ID, ledger.ActCheck)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Without the listener every use case reads its user.
+	stopWatching()
+	before := hits()
+	f.mustStep("liqiang", v.ID, ledger.ActUncheck)
+	f.mustStep("liqiang", v.ID, ledger.ActCheck)
+	if hits() != before {
+		t.Fatal("a user was taken from memory without the listener")
+	}
+}
+
 // watchAuth runs f's WatchAuth until the test ends, or until the function
 // it returns is called, and waits until it listens.
 func watchAuth(t *testing.T, f *fixture) (stop func()) {

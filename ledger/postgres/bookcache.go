@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -75,7 +76,17 @@ func (c *bookCache) put(book string, rev int64, b *ledger.Books) {
 // the book's revision and the user in one query and the book itself only
 // when the cached one is stale. A missing book is not_found; a missing or
 // disabled user is unauthenticated.
+//
+// Outside a transaction (q is the pool), a user and book read while the
+// process hears of every change (authCache) stand without a read until the
+// next change is heard: cachedActor.
 func (db *DB) actorBooks(ctx context.Context, q querier, book, actor string) (*ledger.Books, *ledger.User, error) {
+	if q == querier(db.Pool) {
+		if b, u := db.cachedActor(book, actor); u != nil {
+			return b, u, nil
+		}
+	}
+	gen, heard := db.auth.generation()
 	rev, u, err := scanActor(q.QueryRow(ctx, actorSQL, book, actor), book, actor)
 	if err != nil {
 		return nil, nil, err
@@ -84,7 +95,38 @@ func (db *DB) actorBooks(ctx context.Context, q querier, book, actor string) (*l
 	if err != nil {
 		return nil, nil, err
 	}
+	if heard && q == querier(db.Pool) {
+		db.rememberActor(book, rev, gen, u)
+	}
 	return b, u, nil
+}
+
+// cachedActor returns the book and its user actor as last read, when both
+// were read at the auth cache's current generation (nothing about tokens,
+// users or the book changed since, migrations/00019 and 00024) and the
+// user's entry is younger than authCacheTTL; nil otherwise. The database
+// still checks the user's roles on every voucher it writes.
+func (db *DB) cachedActor(book, actor string) (*ledger.Books, *ledger.User) {
+	gen, on := db.auth.generation()
+	if !on {
+		return nil, nil
+	}
+	b := db.books.current(book, gen)
+	if b == nil {
+		return nil, nil
+	}
+	u := db.auth.actor(book, actor, gen, time.Now())
+	if u == nil {
+		return nil, nil
+	}
+	return b, u
+}
+
+// rememberActor keeps user u of book and the book at revision rev, both
+// read at generation gen (taken before the read), for cachedActor.
+func (db *DB) rememberActor(book string, rev int64, gen uint64, u *ledger.User) {
+	db.books.confirm(book, rev, gen)
+	db.auth.putActor(book, gen, u, time.Now())
 }
 
 // actorSQL reads book $1's revision and its user $2 (scanActor).

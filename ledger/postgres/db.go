@@ -41,8 +41,9 @@ type DB struct {
 	// (the sealer hooks in here).
 	AfterPost func()
 
-	books bookCache
-	auth  authCache
+	books    bookCache
+	auth     authCache
+	vouchers voucherCache
 
 	searchChunk int64 // ids a search by lines tests at a time (0: searchChunk)
 

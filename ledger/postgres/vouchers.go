@@ -347,10 +347,10 @@ func (db *DB) Transition(ctx context.Context, book, actor string, id int64, act 
 	return out, nil
 }
 
-// transitionSQL moves a voucher that is still in state $5 and logs the
-// action: $1 book, $2 id, $3 actor, $4 time, $5 the state read, $6 source,
-// $7 the step and, with an API request, $8 and $9 its key and hash
-// (apiKeyColumns).
+// transitionSQL moves a voucher that is still in state $5 at version $8
+// and logs the action: $1 book, $2 id, $3 actor, $4 time, $5 the state
+// read, $6 source, $7 the step and, with an API request, $9 and $10 its
+// key and hash (apiKeyColumns).
 var transitionSQL = map[ledger.Action]string{
 	ledger.ActCheck:   "status = 'checked', checker = $3, checked_at = $4",
 	ledger.ActUncheck: "status = 'draft', checker = NULL, checked_at = NULL",
@@ -359,15 +359,51 @@ var transitionSQL = map[ledger.Action]string{
 	ledger.ActPost:    "status = 'posted', poster = $3, posted_at = $4",
 }
 
+// transition does step act on voucher id: from the voucher as this process
+// last moved it and the acting user as last read (cachedTransition), when
+// both are at hand, else from a read (readTransition). moved is false when
+// the voucher was no longer in the state and version the step started
+// from: Transition then reads it again. A step from memory that does not
+// go through, for whatever reason, is done again from a read, so that a
+// refusal is never one of a voucher's past.
 func (db *DB) transition(ctx context.Context, book, actor string, id int64, act ledger.Action) (*ledger.Voucher, bool, error) {
 	set, ok := transitionSQL[act]
 	if !ok {
 		return nil, false, ledger.Errorf(ledger.EInvalid, "action", "unknown workflow step %q", act)
 	}
+	if r := db.cachedTransition(book, actor, id); r != nil {
+		out, moved, err := db.step(ctx, r, actor, act, set)
+		if err == nil && moved {
+			return out, true, nil
+		}
+		db.vouchers.forget(book, id)
+	}
 	r, err := db.readTransition(ctx, book, actor, id)
 	if err != nil {
 		return nil, false, err
 	}
+	return db.step(ctx, r, actor, act, set)
+}
+
+// cachedTransition returns what a step of actor on voucher id needs when
+// this process has all of it in memory: the voucher as it last moved it
+// (voucherCache) and the book and user as last read (cachedActor); nil
+// otherwise.
+func (db *DB) cachedTransition(book, actor string, id int64) *transitionRead {
+	b, u := db.cachedActor(book, actor)
+	if u == nil {
+		return nil
+	}
+	v := db.vouchers.get(book, id)
+	if v == nil {
+		return nil
+	}
+	return &transitionRead{v: v, books: b, user: u}
+}
+
+// step authorizes step act of r's user on r's voucher and writes it with
+// set (transitionSQL), guarded by the voucher's state and version.
+func (db *DB) step(ctx context.Context, r *transitionRead, actor string, act ledger.Action, set string) (*ledger.Voucher, bool, error) {
 	v, b := r.v, r.books
 	if err := ledger.Authorize(r.user, act, v, b, b.Book.RequireCashierSign); err != nil {
 		return nil, false, err
@@ -397,16 +433,25 @@ func (db *DB) transition(ctx context.Context, book, actor string, id int64, act 
 	// The API's idempotency record, complete, is the key on the step's
 	// row of the action log (see APIRecord): the step and its record
 	// commit together or not at all. The answer is the voucher as the step
-	// leaves it, done by the key's user at the step's time.
+	// leaves it, done by the key's user at the step's time, with its
+	// attachments counted by the write (an upload does not change the
+	// version).
 	rec := APIRecordOf(ctx)
 	var api *APIRequest
 	if rec != nil {
 		api = &rec.Req
 	}
-	keyCols, keyVals, args := apiKeyColumns(api, []any{book, id, actor, now, string(v.Status), db.Source, string(act)})
-	tag, err := db.Pool.Exec(ctx, `WITH moved AS (UPDATE vouchers SET `+set+` WHERE book = $1 AND id = $2 AND status = $5 RETURNING id)
-		INSERT INTO actions (book, at, actor, action, voucher_id, source, detail`+keyCols+`)
-		SELECT $1, $4, $3, $7, id, $6, '{}'`+keyVals+` FROM moved`, args...)
+	book, id := v.Book, v.ID
+	keyCols, keyVals, args := apiKeyColumns(api, []any{book, id, actor, now, string(v.Status), db.Source, string(act), v.Version})
+	err := db.Pool.QueryRow(ctx, `WITH moved AS (
+			UPDATE vouchers SET `+set+` WHERE book = $1 AND id = $2 AND status = $5 AND version = $8 RETURNING id),
+		logged AS (
+			INSERT INTO actions (book, at, actor, action, voucher_id, source, detail`+keyCols+`)
+			SELECT $1, $4, $3, $7, id, $6, '{}'`+keyVals+` FROM moved)
+		SELECT (SELECT count(*) FROM voucher_attachments a WHERE a.book = $1 AND a.voucher_id = $2)::int FROM moved`, args...).Scan(&after.Files)
+	if err == pgx.ErrNoRows {
+		return nil, false, nil
+	}
 	if err != nil {
 		if rec != nil && isAPIKeyTaken(err) {
 			return nil, false, ErrAPIKeyTaken
@@ -416,12 +461,10 @@ func (db *DB) transition(ctx context.Context, book, actor string, id int64, act 
 		}
 		return nil, false, err
 	}
-	if tag.RowsAffected() == 0 {
-		return nil, false, nil
-	}
 	if rec != nil {
 		rec.Stored, rec.Status = true, apiStepStatus
 	}
+	db.vouchers.put(&after)
 	return &after, true, nil
 }
 
@@ -513,13 +556,17 @@ type transitionRead struct {
 // acting user with the book's revision in one round trip (a batch of
 // reads); the book itself only when the cached one is stale.
 func (db *DB) readTransition(ctx context.Context, book, actor string, id int64) (*transitionRead, error) {
+	r := &transitionRead{}
+	r.books, r.user = db.cachedActor(book, actor)
+	gen, heard := db.auth.generation()
 	batch := &pgx.Batch{}
 	batch.Queue(`SELECT `+voucherColumns+` FROM vouchers WHERE book = $1 AND id = $2`, book, id)
 	batch.Queue(oneLinesSQL, book, id)
 	batch.Queue(oneBeneficiariesSQL, book, id)
-	batch.Queue(actorSQL, book, actor)
+	if r.user == nil {
+		batch.Queue(actorSQL, book, actor)
+	}
 	br := db.Pool.SendBatch(ctx, batch)
-	r := &transitionRead{}
 	var rev int64
 	err := func() error {
 		v, err := scanVoucher(br.QueryRow())
@@ -544,6 +591,9 @@ func (db *DB) readTransition(ctx context.Context, book, actor string, id int64) 
 		if err := scanBeneficiaries(rows, byID); err != nil {
 			return err
 		}
+		if r.user != nil {
+			return nil
+		}
 		rev, r.user, err = scanActor(br.QueryRow(), book, actor)
 		return err
 	}()
@@ -553,8 +603,14 @@ func (db *DB) readTransition(ctx context.Context, book, actor string, id int64) 
 	if err != nil {
 		return nil, err
 	}
+	if r.books != nil {
+		return r, nil
+	}
 	if r.books, err = db.booksAt(ctx, db.Pool, book, rev); err != nil {
 		return nil, err
+	}
+	if heard {
+		db.rememberActor(book, rev, gen, r.user)
 	}
 	return r, nil
 }
