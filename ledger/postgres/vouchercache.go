@@ -6,14 +6,15 @@ import (
 	"github.com/fenyang/partyfee/ledger"
 )
 
-// voucherCache keeps the vouchers this process moved last by a workflow
-// step, as read from the database and moved, so that the next step of one of them needs no read
+// voucherCache keeps the vouchers this process made or moved last (a draft
+// as a read would return it, asStored; a step's voucher as read and
+// moved), so that the next step of one of them needs no read
 // before its write: the step authorizes against the kept voucher and its
 // write holds only while the voucher is still in the kept state and
 // version (transitionSQL's guard). Anything else that changes a voucher —
-// another process's step, an edit, raw SQL — moves its state or version,
-// or is what the cache forgets itself (EditVoucher); a write that finds the
-// voucher moved forgets it, and the step reads it as before. Only what the
+// another process's step, an edit — moves its state or version; a write
+// that finds the voucher moved forgets it, and the step reads it as
+// before. Only what the
 // guard covers is taken from here: the attachments' count, which an upload
 // changes without a new version, comes back with the write.
 type voucherCache struct {

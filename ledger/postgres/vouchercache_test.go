@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/fenyang/partyfee/ledger"
@@ -73,5 +74,44 @@ func TestStepFromMemoryHonoursEveryChange(t *testing.T) {
 	}
 	if hits() != before+1 {
 		t.Fatal("the check read the voucher again")
+	}
+}
+
+// TestStepFromMemoryAnswersAsARead: a step that starts from the draft this
+// process made answers with the voucher exactly as a read of it returns
+// it, lines, items and beneficiaries included.
+func TestStepFromMemoryAnswersAsARead(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	f.fund("10000.00", map[string]string{"FY-CP-01": "5000.00"})
+	watchAuth(t, f)
+	warm := f.mustFlow("wangfang", receive("1.00")) // the acting users read once
+	f.mustStep("liqiang", warm.ID, ledger.ActCheck)
+	drafts := map[string]ledger.FlowRequest{
+		"a procurement":               sealSpend("FY-CP-01", "120.00"),
+		"a relief with beneficiaries": spend("FY-CP-01", "FY-UP", ledger.Relief, "80.00"),
+		"a procurement with items": itemSpend("1200.00",
+			testItem("医用外科口罩", "50只/盒", "盒", "20", "36.50", "730.00"),
+			testItem("84消毒液", "500ml", "瓶", "47", "10", "470.00")),
+	}
+	for name, r := range drafts {
+		v := f.mustFlow("wangfang", r)
+		before := postgres.VoucherCacheHits(f.db)
+		got, err := f.db.Transition(f.ctx, book, "liqiang", v.ID, ledger.ActCheck)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if postgres.VoucherCacheHits(f.db) != before+1 {
+			t.Fatalf("%s: the check read the draft again", name)
+		}
+		read, err := f.db.Voucher(f.ctx, book, v.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, _ := json.Marshal(got)
+		b, _ := json.Marshal(read)
+		if string(a) != string(b) {
+			t.Fatalf("%s: the check from memory answers\n%s\nwhere a read gives\n%s", name, a, b)
+		}
 	}
 }

@@ -78,7 +78,46 @@ func (db *DB) createVoucher(ctx context.Context, actor string, v *ledger.Voucher
 	}
 	// queueVoucher filled in what the database assigned: the id, the
 	// number, the period and the timestamps.
+	db.vouchers.put(asStored(&w, rec != nil))
 	return &w, false, nil
+}
+
+// asStored is draft w as a read of it returns it (scanVoucher, loadLines),
+// for the next step to start from (voucherCache): the key only when the
+// voucher keeps one (not an API draft's, migration 00038), the lines
+// numbered, amounts and item figures as the database gives them back, a
+// beneficiary's identity kind named, the date a day in UTC.
+func asStored(w *ledger.Voucher, api bool) *ledger.Voucher {
+	v := cloneVoucher(w)
+	if api {
+		v.Key = ""
+	}
+	v.Date = time.Date(w.Date.Year(), w.Date.Month(), w.Date.Day(), 0, 0, 0, 0, time.UTC)
+	for i := range v.Lines {
+		l := &v.Lines[i]
+		l.No = i + 1
+		if len(l.Items) == 0 {
+			l.Items = nil
+		}
+		l.Debit, l.Credit = ledger.FromFen(l.Debit.Fen()), ledger.FromFen(l.Credit.Fen())
+		for j := range l.Items {
+			it := &l.Items[j]
+			it.Quantity = decimal.RequireFromString(it.Quantity.String())
+			it.UnitPrice = decimal.RequireFromString(it.UnitPrice.String())
+			it.Amount = ledger.FromFen(it.Amount.Fen())
+		}
+	}
+	if len(v.Beneficiaries) == 0 {
+		v.Beneficiaries = nil
+	}
+	for i := range v.Beneficiaries {
+		p := &v.Beneficiaries[i]
+		p.Amount = ledger.FromFen(p.Amount.Fen())
+		if p.IDKind == "" {
+			p.IDKind = ledger.IDResident
+		}
+	}
+	return v
 }
 
 // checkNewDraft runs the checks of a new draft w made by u: the voucher's
