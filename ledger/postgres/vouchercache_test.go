@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"encoding/json"
+	"strconv"
 	"testing"
 
 	"github.com/fenyang/partyfee/ledger"
@@ -58,6 +59,23 @@ func TestStepFromMemoryHonoursEveryChange(t *testing.T) {
 	}
 	if got := f.balance("500101", "FY-CP-01", "FY-UP"); got.String() != "180.00" {
 		t.Fatalf("the branch's spending is %s, want 120.00 + 60.00", got)
+	}
+
+	// The same id, state and version, but another voucher: a database
+	// restored since, where the id was made again. The post takes the
+	// voucher that is there.
+	y := f.mustFlow("wangfang", sealSpend("FY-CP-01", "20.00"))
+	step(f.db, y.ID, ledger.ActCheck)
+	if err := f.sql(f.tdb.SuperURL, `DO $$ BEGIN
+			SET LOCAL session_replication_role = replica;
+			UPDATE vouchers SET made_at = made_at - interval '1 day', total_fen = 7000 WHERE book = 'FY-DFZH' AND id = `+strconv.FormatInt(y.ID, 10)+`;
+			UPDATE voucher_lines SET debit_fen = CASE WHEN debit_fen > 0 THEN 7000 ELSE 0 END,
+				credit_fen = CASE WHEN credit_fen > 0 THEN 7000 ELSE 0 END WHERE book = 'FY-DFZH' AND voucher_id = `+strconv.FormatInt(y.ID, 10)+`;
+		END $$`); err != nil {
+		t.Fatal(err)
+	}
+	if got := step(f.db, y.ID, ledger.ActPost); got.Total().String() != "70.00" {
+		t.Fatalf("posted %s, want the 70.00 of the voucher made again", got.Total())
 	}
 
 	// A file attached by the other process leaves the version as it is:

@@ -386,10 +386,11 @@ func (db *DB) Transition(ctx context.Context, book, actor string, id int64, act 
 	return out, nil
 }
 
-// transitionSQL moves a voucher that is still in state $5 at version $8
-// and logs the action: $1 book, $2 id, $3 actor, $4 time, $5 the state
-// read, $6 source, $7 the step and, with an API request, $9 and $10 its
-// key and hash (apiKeyColumns).
+// transitionSQL moves a voucher that is still in state $5 at version $8,
+// the voucher made at $9 (the same voucher, not one made again under its id
+// in a database restored since it was read), and logs the action: $1 book,
+// $2 id, $3 actor, $4 time, $5 the state read, $6 source, $7 the step and,
+// with an API request, $10 and $11 its key and hash (apiKeyColumns).
 var transitionSQL = map[ledger.Action]string{
 	ledger.ActCheck:   "status = 'checked', checker = $3, checked_at = $4",
 	ledger.ActUncheck: "status = 'draft', checker = NULL, checked_at = NULL",
@@ -481,9 +482,9 @@ func (db *DB) step(ctx context.Context, r *transitionRead, actor string, act led
 		api = &rec.Req
 	}
 	book, id := v.Book, v.ID
-	keyCols, keyVals, args := apiKeyColumns(api, []any{book, id, actor, now, string(v.Status), db.Source, string(act), v.Version})
+	keyCols, keyVals, args := apiKeyColumns(api, []any{book, id, actor, now, string(v.Status), db.Source, string(act), v.Version, v.MadeAt})
 	err := db.Pool.QueryRow(ctx, `WITH moved AS (
-			UPDATE vouchers SET `+set+` WHERE book = $1 AND id = $2 AND status = $5 AND version = $8 RETURNING id),
+			UPDATE vouchers SET `+set+` WHERE book = $1 AND id = $2 AND status = $5 AND version = $8 AND made_at = $9 RETURNING id),
 		logged AS (
 			INSERT INTO actions (book, at, actor, action, voucher_id, source, detail`+keyCols+`)
 			SELECT $1, $4, $3, $7, id, $6, '{}'`+keyVals+` FROM moved)
