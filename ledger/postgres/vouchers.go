@@ -592,9 +592,10 @@ type transitionRead struct {
 	user  *ledger.User
 }
 
-// readTransition reads voucher id with its lines and beneficiaries and the
-// acting user with the book's revision in one round trip (a batch of
-// reads); the book itself only when the cached one is stale.
+// readTransition reads voucher id with its lines and beneficiaries and,
+// unless they are at hand (cachedActor), the acting user with the book's
+// revision, in one round trip (a batch of reads); the book itself only when
+// the cached one is stale.
 func (db *DB) readTransition(ctx context.Context, book, actor string, id int64) (*transitionRead, error) {
 	r := &transitionRead{}
 	r.books, r.user = db.cachedActor(book, actor)
