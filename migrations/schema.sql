@@ -3124,7 +3124,7 @@ CREATE TABLE public.voucher_lines (
     CONSTRAINT voucher_lines_debit_fen_check CHECK ((abs(debit_fen) <= '99999999999999'::bigint)),
     CONSTRAINT voucher_lines_line_no_check CHECK ((line_no > 0)),
     CONSTRAINT voucher_lines_one_side CHECK (((debit_fen <> 0) <> (credit_fen <> 0))),
-    CONSTRAINT voucher_lines_purpose_check CHECK ((purpose = ANY (ARRAY['procurement'::text, 'condolence'::text, 'relief'::text]))),
+    CONSTRAINT voucher_lines_purpose_check CHECK ((purpose = ANY ('{procurement,condolence,relief}'::text[]))),
     CONSTRAINT voucher_lines_summary_check CHECK ((summary <> ''::text))
 );
 
@@ -3210,13 +3210,13 @@ CREATE TABLE public.vouchers (
     edited_at timestamp with time zone,
     CONSTRAINT vouchers_attachments_check CHECK (((attachments >= 0) AND (attachments <= 9999))),
     CONSTRAINT vouchers_check CHECK ((((year)::numeric = EXTRACT(year FROM date)) AND ((month)::numeric = EXTRACT(month FROM date)))),
-    CONSTRAINT vouchers_check1 CHECK (((status = ANY (ARRAY['draft'::text, 'void'::text])) OR (checker IS NOT NULL))),
+    CONSTRAINT vouchers_check1 CHECK (((status = ANY ('{draft,void}'::text[])) OR (checker IS NOT NULL))),
     CONSTRAINT vouchers_check2 CHECK (((status <> 'posted'::text) OR ((poster IS NOT NULL) AND (posted_at IS NOT NULL)))),
-    CONSTRAINT vouchers_flow_check CHECK ((flow = ANY (ARRAY['receive'::text, 'match'::text, 'allocate'::text, 'spend'::text, 'return'::text, 'general'::text, 'reversal'::text, 'correction'::text, 'import'::text, 'donation'::text, 'remit'::text, 'opening'::text, 'opening_ytd'::text, 'year_close'::text, 'grant'::text]))),
-    CONSTRAINT vouchers_method_check CHECK ((method = ANY (ARRAY[''::text, 'bank'::text, 'cash'::text]))),
+    CONSTRAINT vouchers_flow_check CHECK ((flow = ANY ('{receive,match,allocate,spend,return,general,reversal,correction,import,donation,remit,opening,opening_ytd,year_close,grant}'::text[]))),
+    CONSTRAINT vouchers_method_check CHECK ((method = ANY ('{"",bank,cash}'::text[]))),
     CONSTRAINT vouchers_number_check CHECK ((number <> 0)),
-    CONSTRAINT vouchers_payee_type_check CHECK ((payee_type = ANY (ARRAY[''::text, 'supplier'::text, 'host_unit'::text, 'individual'::text, 'org'::text, 'upper_org'::text]))),
-    CONSTRAINT vouchers_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'checked'::text, 'signed'::text, 'posted'::text, 'void'::text]))),
+    CONSTRAINT vouchers_payee_type_check CHECK ((payee_type = ANY ('{"",supplier,host_unit,individual,org,upper_org}'::text[]))),
+    CONSTRAINT vouchers_status_check CHECK ((status = ANY ('{draft,checked,signed,posted,void}'::text[]))),
     CONSTRAINT vouchers_summary_check CHECK (((summary <> ''::text) AND (length(summary) <= 500))),
     CONSTRAINT vouchers_type_check CHECK ((type <> ''::text)),
     CONSTRAINT vouchers_version_check CHECK ((version >= 1)),
