@@ -19,7 +19,7 @@ func TestCheckListsHoldEveryValue(t *testing.T) {
 	f, v := attachFixture(t, nil)
 	cases := []struct {
 		table, column, constraint, where string
-		good                              []string
+		good                             []string
 	}{
 		{"vouchers", "flow", "vouchers_flow_check", "id = %d",
 			[]string{"receive", "match", "allocate", "spend", "return", "general", "reversal", "correction", "import",
