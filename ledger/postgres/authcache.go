@@ -72,9 +72,7 @@ func (c *authCache) get(hash string, now time.Time) (*ledger.User, TokenInfo, bo
 		return nil, TokenInfo{}, false
 	}
 	c.hits++
-	u := e.user
-	u.Roles = append([]ledger.Role(nil), e.user.Roles...)
-	return &u, e.info, true
+	return copyUser(&e.user), e.info, true
 }
 
 // put keeps what was read at generation gen, unless something changed
@@ -92,9 +90,7 @@ func (c *authCache) put(hash string, gen uint64, u *ledger.User, info TokenInfo,
 	if info.ExpiresAt.Before(until) {
 		until = info.ExpiresAt
 	}
-	e := authEntry{user: *u, info: info, until: until}
-	e.user.Roles = append([]ledger.Role(nil), u.Roles...)
-	c.entries[hash] = e
+	c.entries[hash] = authEntry{user: *copyUser(u), info: info, until: until}
 }
 
 // actor returns the user name of book read at generation gen, while it
@@ -107,9 +103,7 @@ func (c *authCache) actor(book, name string, gen uint64, now time.Time) *ledger.
 		return nil
 	}
 	c.actorHits++
-	u := e.user
-	u.Roles = append([]ledger.Role(nil), e.user.Roles...)
-	return &u
+	return copyUser(&e.user)
 }
 
 // putActor keeps user u of book as read at generation gen, unless
@@ -123,9 +117,15 @@ func (c *authCache) putActor(book string, gen uint64, u *ledger.User, now time.T
 	if c.actors == nil || len(c.actors) >= authCacheMax {
 		c.actors = map[actorKey]actorEntry{}
 	}
-	e := actorEntry{user: *u, until: now.Add(authCacheTTL)}
-	e.user.Roles = append([]ledger.Role(nil), u.Roles...)
-	c.actors[actorKey{book, u.Name}] = e
+	c.actors[actorKey{book, u.Name}] = actorEntry{user: *copyUser(u), until: now.Add(authCacheTTL)}
+}
+
+// copyUser copies u with roles of its own: what the cache keeps and what it
+// hands out are never shared.
+func copyUser(u *ledger.User) *ledger.User {
+	c := *u
+	c.Roles = append([]ledger.Role(nil), u.Roles...)
+	return &c
 }
 
 // clear forgets every entry; set turns the cache on or off.
