@@ -112,6 +112,19 @@ END $$;
 ALTER FUNCTION public.audit_findings_before_update() OWNER TO ledger_owner;
 
 --
+-- Name: balance_lock(text, text, text, text); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.balance_lock(p_book text, p_account text, p_org text, p_fund text) RETURNS bigint
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN hashtextextended(((((((p_book || '
+'::text) || p_account) || '
+'::text) || p_org) || '
+'::text) || p_fund), (23)::bigint);
+
+ALTER FUNCTION public.balance_lock(p_book text, p_account text, p_org text, p_fund text) OWNER TO ledger_owner;
+
+--
 -- Name: books_bump_revision(); Type: FUNCTION; Schema: public; Owner: ledger_owner
 --
 
@@ -700,6 +713,14 @@ BEGIN
         JOIN unnest(k_account, k_org, k_fund, k_purpose) WITH ORDINALITY AS k(account, org, fund, purpose, i) ON k.i = l.key
         JOIN (SELECT unnest(v_summary) AS summary, generate_series(1, n) AS i) v ON v.i = l.vi;
     PERFORM set_config('ledger.importing', '', true);
+
+    -- The balances the batch writes, held by their advisory locks in the
+    -- locks' order, as a posting holds them (vouchers_after_post), before
+    -- any of their rows is locked.
+    PERFORM pg_advisory_xact_lock(k.lock) FROM (
+        SELECT DISTINCT balance_lock(p_book, k_account[i], k_org[i], k_fund[i]) AS lock
+        FROM generate_series(1, nk) AS i
+        ORDER BY 1 OFFSET 0) k;
 
     -- Posting: no restricted balance goes below zero at any voucher, in the
     -- order of the batch (all the lines of one voucher count at once),
@@ -1497,14 +1518,14 @@ BEGIN
         END IF;
     END IF;
 
-    -- Lock the balance rows only now, after the checks, and in key order
-    -- (book, account, org, fund), so that concurrent postings of one
-    -- branch hold its rows for as short a time as possible and never
-    -- deadlock.
-    PERFORM 1 FROM balances b
-        WHERE b.book = NEW.book AND (b.account, b.org, b.fund) IN (
-            SELECT l.account, l.org, l.fund FROM voucher_lines l WHERE l.book = NEW.book AND l.voucher_id = NEW.id)
-        ORDER BY b.book, b.account, b.org, b.fund FOR UPDATE;
+    -- Hold the balances only now, after the checks, by their advisory
+    -- locks in the locks' order (balance_lock), so that concurrent postings
+    -- of one branch hold them for as short a time as possible and never
+    -- deadlock. The updates below then lock the rows themselves.
+    PERFORM pg_advisory_xact_lock(k.lock) FROM (
+        SELECT DISTINCT balance_lock(l.book, l.account, l.org, l.fund) AS lock
+        FROM voucher_lines l WHERE l.book = NEW.book AND l.voucher_id = NEW.id
+        ORDER BY 1 OFFSET 0) k;
 
     -- Existing balances first (an INSERT … ON CONFLICT would check the
     -- restricted-balance constraint on the delta row before finding the

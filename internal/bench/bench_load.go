@@ -8,11 +8,12 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net/http"
 	"os"
 	"os/exec"
 	"strings"
 	"time"
+
+	"github.com/valyala/fasthttp"
 )
 
 // The online workload's HTTP clients run in a child process of their own
@@ -97,6 +98,12 @@ func (o *benchOnline) clientsInChild(ctx context.Context, clients int, d time.Du
 	return out, time.Duration(r.CPUSeconds * float64(time.Second))
 }
 
+// newLoadClient is the load generator's HTTP client of the API at addr
+// (host:port), with a connection for each of up to 256 clients.
+func newLoadClient(addr string) *fasthttp.HostClient {
+	return &fasthttp.HostClient{Addr: addr, MaxConns: 256, MaxIdleConnDuration: time.Minute}
+}
+
 // childOnline is the kind of the online clients' child.
 const childOnline = "online-clients"
 
@@ -111,7 +118,7 @@ func runOnlineClients(ctx context.Context, specJSON string, stdout io.Writer) er
 		return fmt.Errorf("--child-spec: clients, branches and base are required")
 	}
 	o := &benchOnline{branches: spec.Branches, base: spec.Base, tokens: spec.Tokens, nonce: spec.Nonce,
-		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 128, MaxIdleConns: 256, IdleConnTimeout: time.Minute}}}
+		client: newLoadClient(strings.TrimPrefix(spec.Base, "http://"))}
 	cpu0 := selfCPU()
 	r := runClients(ctx, spec.Clients, spec.Duration, func(ctx context.Context, _ int, rng *rand.Rand, st *clientStats) bool {
 		return o.oursSpend(ctx, rng, st)
