@@ -114,9 +114,10 @@ func TestConcurrentSpendsNeverOverdraw(t *testing.T) {
 }
 
 // TestOppositeLockOrdersDoNotDeadlock posts, concurrently, vouchers whose
-// lines touch the same two balances in opposite orders. Balances are locked
-// in key order, so none of them may deadlock (the server's deadlock counter
-// stays where it was) and all of them post.
+// lines touch the same two balances in opposite orders. Balances are held
+// by their advisory locks in the locks' order (migration 00041), so none of
+// them may deadlock (the server's deadlock counter stays where it was) and
+// all of them post.
 func TestOppositeLockOrdersDoNotDeadlock(t *testing.T) {
 	t.Parallel()
 	const pairs = 40

@@ -17,9 +17,9 @@ import (
 // with fsync on, against bare pgx.
 
 // BenchmarkPostVoucher posts one checked spend voucher per operation with
-// Transition, as POST /api/v1/vouchers/{id}/post does: the voucher and its
-// balance rows locked in key order, the posting trigger moving the
-// balances, the action log and the sealer's queue.
+// Transition, as POST /api/v1/vouchers/{id}/post does: the voucher locked
+// and its balances held in the order of their advisory locks, the posting
+// trigger moving the balances, the action log and the sealer's queue.
 func BenchmarkPostVoucher(b *testing.B) {
 	f := newFixture(b, nil)
 	f.fund("9000000.00", map[string]string{sealBranches[0]: "5000000.00"})

@@ -355,8 +355,9 @@ func logAction(ctx context.Context, tx pgx.Tx, book, actor, action string, vouch
 // one implicit transaction: one statement moves the voucher — only if it
 // is still in the state it was read in — and logs the action, and the
 // database's triggers check everything again and, posting, check the
-// period open and the restricted balances not below zero, lock the balance
-// rows in key order last and move them. A posting they refuse is explained
+// period open and the restricted balances not below zero, hold the
+// balances last (their advisory locks, in the locks' order: migration
+// 00041) and move them. A posting they refuse is explained
 // from a read of the period and the balances (postRefusal). When the
 // voucher moved meanwhile the step starts over from the read.
 func (db *DB) Transition(ctx context.Context, book, actor string, id int64, act ledger.Action) (*ledger.Voucher, error) {
@@ -566,8 +567,8 @@ func (db *DB) readPostable(ctx context.Context, book string, id int64) (string, 
 // checkPostable checks what posting needs, for a clear error: the period
 // is open, organisations are active on the date, and no restricted balance
 // goes below zero. It reads without locks; the database checks all of it
-// under the posting's locks (vouchers_after_post locks the balance rows in
-// key order).
+// under the posting's locks (vouchers_after_post holds the balances by
+// their advisory locks, in the locks' order).
 func checkPostable(v *ledger.Voucher, b *ledger.Books, period string, bal map[ledger.BalanceKey]int64) error {
 	if period == "closed" {
 		return ledger.Errorf(ledger.EPeriodClosed, "date", "period %04d-%02d is closed; post into an open period", v.Year, v.Month)
