@@ -34,7 +34,7 @@ CREATE FUNCTION public.actions_api_key() RETURNS trigger
     SET search_path TO 'public', 'pg_temp'
     AS $$
 BEGIN
-    IF NEW.idem_key IS NULL OR NEW.idem_key = '' OR length(NEW.idem_key) > 200 OR NEW.voucher_id IS NULL
+    IF NEW.idem_key IS NULL OR NEW.idem_key = '' OR length(NEW.idem_key) > 200 OR NEW.voucher_id = 0
        OR octet_length(NEW.request_hash) IS DISTINCT FROM 32 THEN
         RAISE EXCEPTION USING ERRCODE = 'check_violation', TABLE = 'actions',
             MESSAGE = 'an action''s idempotency key has 1 to 200 characters, with its voucher and the 32 bytes of its request''s hash';
@@ -2120,11 +2120,12 @@ CREATE TABLE public.actions (
     at timestamp with time zone NOT NULL,
     actor text NOT NULL,
     action text NOT NULL,
-    voucher_id bigint,
+    voucher_id bigint DEFAULT 0 NOT NULL,
     source text DEFAULT 'cli'::text NOT NULL,
     detail jsonb DEFAULT '{}'::jsonb NOT NULL,
     idem_key text,
-    request_hash bytea
+    request_hash bytea,
+    CONSTRAINT actions_voucher_id_check CHECK ((voucher_id >= 0))
 );
 
 ALTER TABLE public.actions OWNER TO ledger_owner;
@@ -3360,7 +3361,7 @@ ALTER TABLE ONLY public.accounts
 --
 
 ALTER TABLE ONLY public.actions
-    ADD CONSTRAINT actions_pkey PRIMARY KEY (book, id);
+    ADD CONSTRAINT actions_pkey PRIMARY KEY (book, voucher_id, id);
 
 --
 -- Name: api_idempotency api_idempotency_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
@@ -3768,10 +3769,10 @@ ALTER TABLE ONLY public.years
 CREATE UNIQUE INDEX actions_idem_key ON public.actions USING btree (book, actor, idem_key) WHERE (idem_key IS NOT NULL);
 
 --
--- Name: actions_voucher; Type: INDEX; Schema: public; Owner: ledger_owner
+-- Name: actions_reveals; Type: INDEX; Schema: public; Owner: ledger_owner
 --
 
-CREATE INDEX actions_voucher ON public.actions USING btree (book, voucher_id);
+CREATE INDEX actions_reveals ON public.actions USING btree (book, id) WHERE (action = 'reveal_id'::text);
 
 --
 -- Name: api_tokens_user; Type: INDEX; Schema: public; Owner: ledger_owner
@@ -4290,34 +4291,10 @@ CREATE TRIGGER voucher_seals_no_truncate BEFORE TRUNCATE ON public.voucher_seals
 CREATE TRIGGER voucher_value_dates_no_delete BEFORE DELETE ON public.voucher_value_dates FOR EACH ROW EXECUTE FUNCTION public.ledger_no_delete();
 
 --
--- Name: vouchers vouchers_after_post; Type: TRIGGER; Schema: public; Owner: ledger_owner
---
-
-CREATE TRIGGER vouchers_after_post AFTER UPDATE ON public.vouchers FOR EACH ROW WHEN (((new.status = 'posted'::text) AND (old.status <> 'posted'::text))) EXECUTE FUNCTION public.vouchers_after_post();
-
---
--- Name: vouchers vouchers_before_edit; Type: TRIGGER; Schema: public; Owner: ledger_owner
---
-
-CREATE TRIGGER vouchers_before_edit BEFORE UPDATE ON public.vouchers FOR EACH ROW WHEN (((new.version IS DISTINCT FROM old.version) OR (new.edited_by IS DISTINCT FROM old.edited_by) OR (new.edited_at IS DISTINCT FROM old.edited_at))) EXECUTE FUNCTION public.vouchers_before_edit();
-
---
 -- Name: vouchers vouchers_before_insert; Type: TRIGGER; Schema: public; Owner: ledger_owner
 --
 
 CREATE TRIGGER vouchers_before_insert BEFORE INSERT ON public.vouchers FOR EACH ROW WHEN ((new.status = 'draft'::text)) EXECUTE FUNCTION public.vouchers_before_insert();
-
---
--- Name: vouchers vouchers_before_update; Type: TRIGGER; Schema: public; Owner: ledger_owner
---
-
-CREATE TRIGGER vouchers_before_update BEFORE UPDATE ON public.vouchers FOR EACH ROW WHEN ((new.version = old.version)) EXECUTE FUNCTION public.vouchers_before_update();
-
---
--- Name: vouchers vouchers_check_window; Type: TRIGGER; Schema: public; Owner: ledger_owner
---
-
-CREATE TRIGGER vouchers_check_window BEFORE UPDATE OF date, total_fen ON public.vouchers FOR EACH ROW EXECUTE FUNCTION public.vouchers_check_window();
 
 --
 -- Name: vouchers vouchers_check_window_made; Type: TRIGGER; Schema: public; Owner: ledger_owner
@@ -4332,6 +4309,24 @@ CREATE TRIGGER vouchers_check_window_made BEFORE INSERT ON public.vouchers FOR E
 CREATE CONSTRAINT TRIGGER vouchers_edit_complete AFTER UPDATE ON public.vouchers DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((new.version IS DISTINCT FROM old.version)) EXECUTE FUNCTION public.vouchers_edit_complete();
 
 --
+-- Name: vouchers vouchers_guard_edit; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER vouchers_guard_edit AFTER UPDATE ON public.vouchers FOR EACH ROW WHEN (((new.version IS DISTINCT FROM old.version) OR (new.edited_by IS DISTINCT FROM old.edited_by) OR (new.edited_at IS DISTINCT FROM old.edited_at))) EXECUTE FUNCTION public.vouchers_before_edit();
+
+--
+-- Name: vouchers vouchers_guard_step; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER vouchers_guard_step AFTER UPDATE ON public.vouchers FOR EACH ROW WHEN ((new.version = old.version)) EXECUTE FUNCTION public.vouchers_before_update();
+
+--
+-- Name: vouchers vouchers_guard_window; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER vouchers_guard_window AFTER UPDATE OF date, total_fen ON public.vouchers FOR EACH ROW EXECUTE FUNCTION public.vouchers_check_window();
+
+--
 -- Name: vouchers vouchers_made_as_draft; Type: TRIGGER; Schema: public; Owner: ledger_owner
 --
 
@@ -4342,6 +4337,12 @@ CREATE TRIGGER vouchers_made_as_draft BEFORE INSERT ON public.vouchers FOR EACH 
 --
 
 CREATE TRIGGER vouchers_no_delete BEFORE DELETE ON public.vouchers FOR EACH ROW EXECUTE FUNCTION public.ledger_append_only();
+
+--
+-- Name: vouchers vouchers_posting; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER vouchers_posting AFTER UPDATE ON public.vouchers FOR EACH ROW WHEN (((new.status = 'posted'::text) AND (old.status <> 'posted'::text))) EXECUTE FUNCTION public.vouchers_after_post();
 
 --
 -- Name: vouchers vouchers_refer_to_vouchers; Type: TRIGGER; Schema: public; Owner: ledger_owner
@@ -4679,13 +4680,6 @@ ALTER TABLE ONLY public.voucher_counters
 
 ALTER TABLE ONLY public.voucher_items
     ADD CONSTRAINT voucher_items_book_voucher_id_line_no_fkey FOREIGN KEY (book, voucher_id, line_no) REFERENCES public.voucher_lines(book, voucher_id, line_no);
-
---
--- Name: voucher_seals voucher_seals_book_voucher_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner
---
-
-ALTER TABLE ONLY public.voucher_seals
-    ADD CONSTRAINT voucher_seals_book_voucher_id_fkey FOREIGN KEY (book, voucher_id) REFERENCES public.vouchers(book, id);
 
 --
 -- Name: voucher_value_dates voucher_value_dates_book_voucher_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: ledger_owner

@@ -138,7 +138,7 @@ type Reveal struct {
 // Reveals lists the showings of whole ID numbers, newest first (at most
 // ListLimitMax).
 func (db *DB) Reveals(ctx context.Context, book string) ([]Reveal, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT at, actor, coalesce(voucher_id, 0), coalesce((detail->>'seq')::int, 0),
+	rows, err := db.Pool.Query(ctx, `SELECT at, actor, voucher_id, coalesce((detail->>'seq')::int, 0),
 			coalesce(detail->>'name', ''), coalesce(detail->>'reason', '')
 		FROM actions WHERE book = $1 AND action = 'reveal_id' ORDER BY id DESC LIMIT $2`, book, ListLimitMax)
 	if err != nil {

@@ -62,6 +62,12 @@ var constraintFields = map[string]string{
 	"voucher_attachments_size":              "file",
 	"voucher_attachments_hash":              "file",
 	"voucher_attachments_type":              "file",
+	// The vouchers' own checks, which an update meets before the rules of
+	// its step (AFTER triggers, migrations/00042_voucher_guards_after_the_row.sql).
+	"vouchers_check":         "date",
+	"vouchers_check1":        "checker",
+	"vouchers_check2":        "poster",
+	"vouchers_void_recorded": "voided_by",
 }
 
 // schemaError is the refusal of an error that PostgreSQL raises itself (a

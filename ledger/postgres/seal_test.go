@@ -303,6 +303,8 @@ func TestSealTablesRefuseTheApplicationRole(t *testing.T) {
 			[]any{book, last.seq + 1, draft.ID, forged}, ledger.EInvalid},
 		{"seal a draft", `INSERT INTO voucher_seals (book, seq, voucher_id, seal, prev) VALUES ($1, $2, $3, $4, $5)`,
 			[]any{book, last.seq + 1, draft.ID, forged, last.seal}, ledger.EInvalidState},
+		{"seal a voucher that does not exist", `INSERT INTO voucher_seals (book, seq, voucher_id, seal, prev) VALUES ($1, $2, $3, $4, $5)`,
+			[]any{book, last.seq + 1, int64(1) << 40, forged, last.seal}, ledger.EInvalidState},
 		{"seal twice", `INSERT INTO voucher_seals (book, seq, voucher_id, seal, prev) VALUES ($1, $2, $3, $4, $5)`,
 			[]any{book, last.seq + 1, ids[0], forged, last.seal}, ledger.EInvalid},
 		{"head backwards", `UPDATE seal_heads SET seq = 1, seal = $2 WHERE book = $1`, []any{book, seals[0].seal}, ledger.EImmutable},

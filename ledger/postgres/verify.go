@@ -734,7 +734,7 @@ func nameDeletedVouchers(ctx context.Context, tx pgx.Tx, book string, res *Verif
 		return nil
 	}
 	rows, err := tx.Query(ctx, `SELECT DISTINCT a.voucher_id FROM actions a
-		WHERE a.book = $1 AND a.action = $2 AND a.voucher_id IS NOT NULL
+		WHERE a.book = $1 AND a.action = $2 AND a.voucher_id <> 0
 		  AND NOT EXISTS (SELECT 1 FROM vouchers v WHERE v.book = a.book AND v.id = a.voucher_id)
 		ORDER BY a.voucher_id`, book, string(ledger.ActPost))
 	if err != nil {

@@ -334,16 +334,14 @@ func readVoucherBatch(br pgx.BatchResults, v *ledger.Voucher, n int) error {
 	return nil
 }
 
+// logAction writes a row of the action log; voucherID is 0 for an action
+// that concerns no voucher (migrations/00043_action_log_by_voucher.sql).
 func logAction(ctx context.Context, tx pgx.Tx, book, actor, action string, voucherID int64, at time.Time, source string, detail map[string]any) error {
-	var vid *int64
-	if voucherID != 0 {
-		vid = &voucherID
-	}
 	if detail == nil {
 		detail = map[string]any{}
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO actions (book, at, actor, action, voucher_id, source, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		book, at, actor, action, vid, source, detail)
+		book, at, actor, action, voucherID, source, detail)
 	return err
 }
 
