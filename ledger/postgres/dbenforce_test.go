@@ -2,11 +2,13 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/fenyang/partyfee/ledger"
 	"github.com/fenyang/partyfee/ledger/postgres"
@@ -492,6 +494,26 @@ func TestDatabaseAuditorWritesNothing(t *testing.T) {
 	for _, table := range []string{"vouchers", "voucher_lines", "balances", "actions", "organisations", "funds"} {
 		if err := f.sql(f.tdb.AuditURL, `SELECT count(*) FROM `+table); err != nil {
 			t.Errorf("auditor reads %s: %v", table, err)
+		}
+	}
+}
+
+// TestStepRulesFireBeforeThePosting: the rules of a step
+// (vouchers_guard_step) fire before the posting's trigger
+// (vouchers_posting): AFTER row triggers fire in the order of their names
+// (migrations/00042_voucher_guards_after_the_row.sql). A post by the
+// voucher's maker of a voucher that would overdraw is refused for the
+// poster, before the posting takes the balances' locks; by a checker, for
+// the balance.
+func TestStepRulesFireBeforeThePosting(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	id := f.checkedVoucher(spend("FY-CP-01", "FY-UP", ledger.Procurement, "1.00"))
+	for _, c := range []struct{ poster, state string }{{"wangfang", "LE006"}, {"liqiang", "23514"}} {
+		err := f.sql(f.tdb.AppURL, rawPost, id, c.poster)
+		var pe *pgconn.PgError
+		if !errors.As(err, &pe) || pe.Code != c.state {
+			t.Errorf("a post by %s that would overdraw: %v, want %s", c.poster, err, c.state)
 		}
 	}
 }
