@@ -1605,64 +1605,6 @@ END $$;
 ALTER FUNCTION public.vouchers_after_post() OWNER TO ledger_owner;
 
 --
--- Name: vouchers_before_edit(); Type: FUNCTION; Schema: public; Owner: ledger_owner
---
-
-CREATE FUNCTION public.vouchers_before_edit() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO 'public', 'pg_temp'
-    AS $$
-DECLARE
-    st text;
-BEGIN
-    IF OLD.status <> 'draft' THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE008', COLUMN = 'status',
-            MESSAGE = format('voucher %s is %s: only a draft is edited', OLD.id, OLD.status);
-    END IF;
-    IF NEW.version IS NOT DISTINCT FROM OLD.version THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE008', COLUMN = 'edited_by',
-            MESSAGE = format('voucher %s: who edited it changes only with its version', OLD.id);
-    END IF;
-    IF NEW.version <> OLD.version + 1 THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE007', COLUMN = 'version',
-            MESSAGE = format('voucher %s is at version %s; an edit of it makes version %s', OLD.id, OLD.version, OLD.version + 1);
-    END IF;
-    IF NEW.type <> OLD.type THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'type',
-            MESSAGE = format('an edit keeps the voucher type %s of voucher %s; void it and enter it again', OLD.type, OLD.id);
-    END IF;
-    IF extract(year FROM NEW.date) <> OLD.year OR extract(month FROM NEW.date) <> OLD.month THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'date',
-            MESSAGE = format('an edit keeps voucher %s in %s-%s; void it and enter it again', OLD.id, OLD.year, lpad(OLD.month::text, 2, '0'));
-    END IF;
-    IF (NEW.book, NEW.id, NEW.year, NEW.month, NEW.number, NEW.flow, NEW.reversal_of, NEW.correction_of, NEW.idem_key,
-        NEW.maker, NEW.made_at, NEW.status, NEW.total_fen, NEW.checker, NEW.checked_at, NEW.cashier, NEW.signed_at,
-        NEW.poster, NEW.posted_at, NEW.voided_by, NEW.voided_at)
-       IS DISTINCT FROM
-       (OLD.book, OLD.id, OLD.year, OLD.month, OLD.number, OLD.flow, OLD.reversal_of, OLD.correction_of, OLD.idem_key,
-        OLD.maker, OLD.made_at, OLD.status, OLD.total_fen, OLD.checker, OLD.checked_at, OLD.cashier, OLD.signed_at,
-        OLD.poster, OLD.posted_at, OLD.voided_by, OLD.voided_at) THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE008',
-            MESSAGE = format('voucher %s: an edit changes its header and lines, not its number, flow, maker or workflow', OLD.id);
-    END IF;
-    IF NEW.edited_by IS NULL OR NEW.edited_at IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'edited_by', MESSAGE = 'who edits the voucher is recorded';
-    END IF;
-    IF NEW.edited_by <> OLD.maker AND NOT ledger_user_has(OLD.book, NEW.edited_by, '{admin}') THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE006', COLUMN = 'edited_by',
-            MESSAGE = format('only the maker %s or an admin edits voucher %s', OLD.maker, OLD.id);
-    END IF;
-    SELECT status INTO st FROM periods WHERE book = OLD.book AND year = OLD.year AND month = OLD.month FOR SHARE;
-    IF st = 'closed' THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE004', COLUMN = 'date',
-            MESSAGE = format('period %s-%s of book %s is closed', OLD.year, lpad(OLD.month::text, 2, '0'), OLD.book);
-    END IF;
-    RETURN NEW;
-END $$;
-
-ALTER FUNCTION public.vouchers_before_edit() OWNER TO ledger_owner;
-
---
 -- Name: vouchers_before_insert(); Type: FUNCTION; Schema: public; Owner: ledger_owner
 --
 
@@ -1764,10 +1706,126 @@ END $$;
 ALTER FUNCTION public.vouchers_before_insert() OWNER TO ledger_owner;
 
 --
--- Name: vouchers_before_update(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+-- Name: vouchers_check_window(); Type: FUNCTION; Schema: public; Owner: ledger_owner
 --
 
-CREATE FUNCTION public.vouchers_before_update() RETURNS trigger
+CREATE FUNCTION public.vouchers_check_window() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    b record;
+    lo date;
+    hi date;
+BEGIN
+    SELECT time_zone, first_period, date_days_ahead, voucher_amount_max_fen INTO b FROM books WHERE book = NEW.book;
+    IF NOT FOUND THEN
+        RETURN NEW;
+    END IF;
+    IF abs(NEW.total_fen) > b.voucher_amount_max_fen THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE009', COLUMN = 'amount',
+            MESSAGE = format('the voucher''s total %s exceeds the ceiling of %s for one voucher of book %s', abs(NEW.total_fen) / 100.0, b.voucher_amount_max_fen / 100.0, NEW.book);
+    END IF;
+    IF (TG_OP = 'INSERT' AND NEW.status = 'draft') OR (TG_OP = 'UPDATE' AND NEW.date IS DISTINCT FROM OLD.date) THEN
+        lo := coalesce(b.first_period,
+            (SELECT date_trunc('month', min(o.set_up))::date FROM organisations o WHERE o.book = NEW.book), DATE '1900-01-01');
+        hi := (now() AT TIME ZONE b.time_zone)::date + b.date_days_ahead;
+        IF NEW.date < lo OR NEW.date > hi THEN
+            RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'date',
+                MESSAGE = format('the date %s is outside the window of plausible dates of book %s, %s to %s', NEW.date, NEW.book, lo, hi);
+        END IF;
+    END IF;
+    RETURN NEW;
+END $$;
+
+ALTER FUNCTION public.vouchers_check_window() OWNER TO ledger_owner;
+
+--
+-- Name: vouchers_edit_complete(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.vouchers_edit_complete() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM voucher_lines l WHERE l.book = NEW.book AND l.voucher_id = NEW.id) THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'lines',
+            MESSAGE = format('the edit of voucher %s left it without lines', NEW.id);
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM actions a WHERE a.book = NEW.book AND a.voucher_id = NEW.id AND a.action = 'edit'
+                   AND a.detail->>'version' = NEW.version::text) THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'version',
+            MESSAGE = format('version %s of voucher %s is not in the action log', NEW.version, NEW.id);
+    END IF;
+    RETURN NULL;
+END $$;
+
+ALTER FUNCTION public.vouchers_edit_complete() OWNER TO ledger_owner;
+
+--
+-- Name: vouchers_guard_edit(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.vouchers_guard_edit() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    st text;
+BEGIN
+    IF OLD.status <> 'draft' THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE008', COLUMN = 'status',
+            MESSAGE = format('voucher %s is %s: only a draft is edited', OLD.id, OLD.status);
+    END IF;
+    IF NEW.version IS NOT DISTINCT FROM OLD.version THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE008', COLUMN = 'edited_by',
+            MESSAGE = format('voucher %s: who edited it changes only with its version', OLD.id);
+    END IF;
+    IF NEW.version <> OLD.version + 1 THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE007', COLUMN = 'version',
+            MESSAGE = format('voucher %s is at version %s; an edit of it makes version %s', OLD.id, OLD.version, OLD.version + 1);
+    END IF;
+    IF NEW.type <> OLD.type THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'type',
+            MESSAGE = format('an edit keeps the voucher type %s of voucher %s; void it and enter it again', OLD.type, OLD.id);
+    END IF;
+    IF extract(year FROM NEW.date) <> OLD.year OR extract(month FROM NEW.date) <> OLD.month THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'date',
+            MESSAGE = format('an edit keeps voucher %s in %s-%s; void it and enter it again', OLD.id, OLD.year, lpad(OLD.month::text, 2, '0'));
+    END IF;
+    IF (NEW.book, NEW.id, NEW.year, NEW.month, NEW.number, NEW.flow, NEW.reversal_of, NEW.correction_of, NEW.idem_key,
+        NEW.maker, NEW.made_at, NEW.status, NEW.total_fen, NEW.checker, NEW.checked_at, NEW.cashier, NEW.signed_at,
+        NEW.poster, NEW.posted_at, NEW.voided_by, NEW.voided_at)
+       IS DISTINCT FROM
+       (OLD.book, OLD.id, OLD.year, OLD.month, OLD.number, OLD.flow, OLD.reversal_of, OLD.correction_of, OLD.idem_key,
+        OLD.maker, OLD.made_at, OLD.status, OLD.total_fen, OLD.checker, OLD.checked_at, OLD.cashier, OLD.signed_at,
+        OLD.poster, OLD.posted_at, OLD.voided_by, OLD.voided_at) THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE008',
+            MESSAGE = format('voucher %s: an edit changes its header and lines, not its number, flow, maker or workflow', OLD.id);
+    END IF;
+    IF NEW.edited_by IS NULL OR NEW.edited_at IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'edited_by', MESSAGE = 'who edits the voucher is recorded';
+    END IF;
+    IF NEW.edited_by <> OLD.maker AND NOT ledger_user_has(OLD.book, NEW.edited_by, '{admin}') THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE006', COLUMN = 'edited_by',
+            MESSAGE = format('only the maker %s or an admin edits voucher %s', OLD.maker, OLD.id);
+    END IF;
+    SELECT status INTO st FROM periods WHERE book = OLD.book AND year = OLD.year AND month = OLD.month FOR SHARE;
+    IF st = 'closed' THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE004', COLUMN = 'date',
+            MESSAGE = format('period %s-%s of book %s is closed', OLD.year, lpad(OLD.month::text, 2, '0'), OLD.book);
+    END IF;
+    RETURN NEW;
+END $$;
+
+ALTER FUNCTION public.vouchers_guard_edit() OWNER TO ledger_owner;
+
+--
+-- Name: vouchers_guard_step(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.vouchers_guard_step() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO 'public', 'pg_temp'
     AS $$
@@ -1863,65 +1921,7 @@ BEGIN
     RETURN NEW;
 END $$;
 
-ALTER FUNCTION public.vouchers_before_update() OWNER TO ledger_owner;
-
---
--- Name: vouchers_check_window(); Type: FUNCTION; Schema: public; Owner: ledger_owner
---
-
-CREATE FUNCTION public.vouchers_check_window() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO 'public', 'pg_temp'
-    AS $$
-DECLARE
-    b record;
-    lo date;
-    hi date;
-BEGIN
-    SELECT time_zone, first_period, date_days_ahead, voucher_amount_max_fen INTO b FROM books WHERE book = NEW.book;
-    IF NOT FOUND THEN
-        RETURN NEW;
-    END IF;
-    IF abs(NEW.total_fen) > b.voucher_amount_max_fen THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE009', COLUMN = 'amount',
-            MESSAGE = format('the voucher''s total %s exceeds the ceiling of %s for one voucher of book %s', abs(NEW.total_fen) / 100.0, b.voucher_amount_max_fen / 100.0, NEW.book);
-    END IF;
-    IF (TG_OP = 'INSERT' AND NEW.status = 'draft') OR (TG_OP = 'UPDATE' AND NEW.date IS DISTINCT FROM OLD.date) THEN
-        lo := coalesce(b.first_period,
-            (SELECT date_trunc('month', min(o.set_up))::date FROM organisations o WHERE o.book = NEW.book), DATE '1900-01-01');
-        hi := (now() AT TIME ZONE b.time_zone)::date + b.date_days_ahead;
-        IF NEW.date < lo OR NEW.date > hi THEN
-            RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'date',
-                MESSAGE = format('the date %s is outside the window of plausible dates of book %s, %s to %s', NEW.date, NEW.book, lo, hi);
-        END IF;
-    END IF;
-    RETURN NEW;
-END $$;
-
-ALTER FUNCTION public.vouchers_check_window() OWNER TO ledger_owner;
-
---
--- Name: vouchers_edit_complete(); Type: FUNCTION; Schema: public; Owner: ledger_owner
---
-
-CREATE FUNCTION public.vouchers_edit_complete() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO 'public', 'pg_temp'
-    AS $$
-BEGIN
-    IF NOT EXISTS (SELECT 1 FROM voucher_lines l WHERE l.book = NEW.book AND l.voucher_id = NEW.id) THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'lines',
-            MESSAGE = format('the edit of voucher %s left it without lines', NEW.id);
-    END IF;
-    IF NOT EXISTS (SELECT 1 FROM actions a WHERE a.book = NEW.book AND a.voucher_id = NEW.id AND a.action = 'edit'
-                   AND a.detail->>'version' = NEW.version::text) THEN
-        RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'version',
-            MESSAGE = format('version %s of voucher %s is not in the action log', NEW.version, NEW.id);
-    END IF;
-    RETURN NULL;
-END $$;
-
-ALTER FUNCTION public.vouchers_edit_complete() OWNER TO ledger_owner;
+ALTER FUNCTION public.vouchers_guard_step() OWNER TO ledger_owner;
 
 --
 -- Name: vouchers_made_as_draft(); Type: FUNCTION; Schema: public; Owner: ledger_owner
@@ -4312,13 +4312,13 @@ CREATE CONSTRAINT TRIGGER vouchers_edit_complete AFTER UPDATE ON public.vouchers
 -- Name: vouchers vouchers_guard_edit; Type: TRIGGER; Schema: public; Owner: ledger_owner
 --
 
-CREATE TRIGGER vouchers_guard_edit AFTER UPDATE ON public.vouchers FOR EACH ROW WHEN (((new.version IS DISTINCT FROM old.version) OR (new.edited_by IS DISTINCT FROM old.edited_by) OR (new.edited_at IS DISTINCT FROM old.edited_at))) EXECUTE FUNCTION public.vouchers_before_edit();
+CREATE TRIGGER vouchers_guard_edit AFTER UPDATE ON public.vouchers FOR EACH ROW WHEN (((new.version IS DISTINCT FROM old.version) OR (new.edited_by IS DISTINCT FROM old.edited_by) OR (new.edited_at IS DISTINCT FROM old.edited_at))) EXECUTE FUNCTION public.vouchers_guard_edit();
 
 --
 -- Name: vouchers vouchers_guard_step; Type: TRIGGER; Schema: public; Owner: ledger_owner
 --
 
-CREATE TRIGGER vouchers_guard_step AFTER UPDATE ON public.vouchers FOR EACH ROW WHEN ((new.version = old.version)) EXECUTE FUNCTION public.vouchers_before_update();
+CREATE TRIGGER vouchers_guard_step AFTER UPDATE ON public.vouchers FOR EACH ROW WHEN ((new.version = old.version)) EXECUTE FUNCTION public.vouchers_guard_step();
 
 --
 -- Name: vouchers vouchers_guard_window; Type: TRIGGER; Schema: public; Owner: ledger_owner

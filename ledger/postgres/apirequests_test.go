@@ -158,7 +158,8 @@ func TestAPIKeyOnceAcrossTheLogAndTheRecords(t *testing.T) {
 	// …and its voucher is one: 0 is the log's "no voucher".
 	_, err = f.db.Pool.Exec(f.ctx, `INSERT INTO actions (book, at, actor, action, voucher_id, source, detail, idem_key, request_hash)
 		VALUES ($1, now(), 'liqiang', 'check', 0, 'api', '{}', 'k5', decode(repeat('00', 32), 'hex'))`, book)
-	if pe := (*pgconn.PgError)(nil); !errors.As(err, &pe) || pe.Code != "23514" {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "23514" {
 		t.Errorf("an action with a key and no voucher: %v", err)
 	}
 }

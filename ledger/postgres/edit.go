@@ -23,7 +23,7 @@ import (
 // came first leaves it alone: stale version is invalid_state, a check
 // immutable), ledger_clear_draft deletes its children and they are written
 // again by the statements a new draft's are (queueVoucherChildren), with
-// the action. The database checks the same again (vouchers_before_edit,
+// the action. The database checks the same again (vouchers_guard_edit,
 // the line triggers, vouchers_edit_complete at commit).
 func (db *DB) EditVoucher(ctx context.Context, actor string, id int64, version int, next *ledger.Voucher) (*ledger.Voucher, error) {
 	var out *ledger.Voucher
