@@ -3357,6 +3357,15 @@ ALTER TABLE ONLY public.accounts
     ADD CONSTRAINT accounts_pkey PRIMARY KEY (book, code);
 
 --
+-- Name: actions actions_idem_key; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
+--
+
+ALTER TABLE ONLY public.actions
+    ADD CONSTRAINT actions_idem_key EXCLUDE USING hash ((((((book || '
+'::text) || actor) || '
+'::text) || idem_key)) WITH =) WHERE ((idem_key IS NOT NULL));
+
+--
 -- Name: actions actions_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
 --
 
@@ -3761,12 +3770,6 @@ ALTER TABLE ONLY public.year_events
 
 ALTER TABLE ONLY public.years
     ADD CONSTRAINT years_pkey PRIMARY KEY (book, year);
-
---
--- Name: actions_idem_key; Type: INDEX; Schema: public; Owner: ledger_owner
---
-
-CREATE UNIQUE INDEX actions_idem_key ON public.actions USING btree (book, actor, idem_key) WHERE (idem_key IS NOT NULL);
 
 --
 -- Name: actions_reveals; Type: INDEX; Schema: public; Owner: ledger_owner

@@ -122,8 +122,9 @@ func (db *DB) underAPIKey(ctx context.Context, req APIRequest, fn func(pgx.Tx, *
 	return pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
 		b.Queue(`SELECT set_config('synchronous_commit', 'off', true), api_key_lock($1, $2, $3)`, req.Book, req.User, req.Key)
-		b.Queue(`SELECT voucher_id, action, at, request_hash FROM actions WHERE book = $1 AND actor = $2 AND idem_key = $3`,
-			req.Book, req.User, req.Key)
+		b.Queue(`SELECT voucher_id, action, at, request_hash FROM actions
+			WHERE book || E'\n' || actor || E'\n' || idem_key = $1::text || E'\n' || $2::text || E'\n' || $3::text
+			  AND book = $1 AND actor = $2 AND idem_key = $3`, req.Book, req.User, req.Key)
 		br := tx.SendBatch(ctx, b)
 		var r *APIResponse
 		err := func() error {
@@ -315,10 +316,13 @@ func APIRecordOf(ctx context.Context) *APIRecord {
 	return rec
 }
 
-// isAPIKeyTaken reports whether err is the unique violation of a claimed
-// idempotency key.
+// isAPIKeyTaken reports whether err is the violation of a claimed
+// idempotency key: api_idempotency's primary key or the action log's
+// exclusion constraint (migration 00046).
 func isAPIKeyTaken(err error) bool {
-	return isUniqueViolation(err, "api_idempotency_pkey") || isUniqueViolation(err, "actions_idem_key")
+	var pe *pgconn.PgError
+	return isUniqueViolation(err, "api_idempotency_pkey") ||
+		errors.As(err, &pe) && pe.Code == "23P01" && pe.ConstraintName == "actions_idem_key"
 }
 
 // StoreAPIAnswer stores the claim and the answer of a request in one

@@ -162,4 +162,20 @@ func TestAPIKeyOnceAcrossTheLogAndTheRecords(t *testing.T) {
 	if !errors.As(err, &pe) || pe.Code != "23514" {
 		t.Errorf("an action with a key and no voucher: %v", err)
 	}
+
+	// A key is held once per book and user (actions_idem_key, an exclusion
+	// constraint on a hash index since migration 00046): a second action
+	// with liqiang's k1 is refused, wangfang's k1 is another key.
+	insert := `INSERT INTO actions (book, at, actor, action, voucher_id, source, detail, idem_key, request_hash)
+		VALUES ($1, now(), $2, 'check', $3, 'api', '{}', 'k1', decode(repeat('00', 32), 'hex'))`
+	_, err = f.db.Pool.Exec(f.ctx, insert, book, "liqiang", v.ID)
+	if !errors.As(err, &pe) || pe.Code != "23P01" || pe.ConstraintName != "actions_idem_key" {
+		t.Errorf("a second action with liqiang's k1: %v", err)
+	}
+	if _, err := f.db.Pool.Exec(f.ctx, insert, book, "wangfang", v.ID); err != nil {
+		t.Errorf("an action with wangfang's k1: %v", err)
+	}
+	if c := f.count(`SELECT count(*) FROM actions WHERE idem_key = 'k1'`); c != 2 {
+		t.Errorf("%d actions hold k1, want liqiang's and wangfang's", c)
+	}
 }
