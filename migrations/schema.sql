@@ -3583,13 +3583,6 @@ ALTER TABLE ONLY public.periods
     ADD CONSTRAINT periods_pkey PRIMARY KEY (book, year, month);
 
 --
--- Name: posted_lines posted_lines_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
---
-
-ALTER TABLE ONLY public.posted_lines
-    ADD CONSTRAINT posted_lines_pkey PRIMARY KEY (book, account, org, fund, date, number, voucher_id, line_no);
-
---
 -- Name: publicity publicity_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
 --
 
@@ -3818,6 +3811,12 @@ CREATE INDEX grants_to ON public.grants USING btree (to_book);
 --
 
 CREATE INDEX login_attempts_window ON public.login_attempts USING btree (window_start);
+
+--
+-- Name: posted_lines_key_day; Type: INDEX; Schema: public; Owner: ledger_owner
+--
+
+CREATE INDEX posted_lines_key_day ON public.posted_lines USING btree (book, account, org, fund, date);
 
 --
 -- Name: publicity_date; Type: INDEX; Schema: public; Owner: ledger_owner

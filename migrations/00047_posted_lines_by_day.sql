@@ -1,0 +1,23 @@
+-- +goose Up
+-- The posted lines are found by their key's day (issue #19).
+--
+-- posted_lines' primary key (book, account, org, fund, date, number,
+-- voucher_id, line_no) entered every posted line with the whole of its
+-- place: about 60 bytes, 170 bytes of WAL per line with the page splits
+-- (a key's lines of a day arrive at the end of its range, in the middle of
+-- the index, and each full page split in two halves). Its readers go by a
+-- key and a day: 明细账 pages through a key's lines from a day on
+-- (bookreads.go), the monthly batch replays a key's day (reconcile.go),
+-- each sorting the day's lines by number, voucher and line. An index on
+-- (book, account, org, fund, date) serves both, and the lines of one key
+-- and day share one entry's key: B-tree deduplication keeps them as one
+-- key with a list of row pointers, so a page holds hundreds of them and
+-- seldom splits.
+--
+-- A posted line is still written once: only the posting's trigger (the
+-- schema's owner) writes posted_lines, when a voucher becomes posted,
+-- which it does once (vouchers_guard_step); the application's roles may
+-- only read it (TestTurnoverAgreesWithTheLines counts every posted line
+-- once).
+ALTER TABLE posted_lines DROP CONSTRAINT posted_lines_pkey;
+CREATE INDEX posted_lines_key_day ON posted_lines (book, account, org, fund, date);
