@@ -72,6 +72,13 @@ func (db *DB) ClaimAPIRequest(ctx context.Context, req APIRequest) (*APIResponse
 		return nil, mapError(err)
 	}
 	if step != nil {
+		// A draft's step may still be on its way to the disk
+		// (insertVoucher); it is answered once it is there.
+		if step.Step == ledger.ActMake {
+			if err := db.flushWAL(ctx); err != nil {
+				return nil, mapError(err)
+			}
+		}
 		return step, nil
 	}
 	if claimed {

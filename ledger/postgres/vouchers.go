@@ -65,8 +65,13 @@ func (db *DB) createVoucher(ctx context.Context, actor string, v *ledger.Voucher
 			return nil, false, ErrAPIKeyTaken
 		}
 		if w.Key != "" && isUniqueViolation(err, "idempotency_pkey") {
-			// A concurrent request with the same key committed first.
+			// A request with the same key committed first, perhaps
+			// without its WAL on disk yet (insertVoucher): flushed before
+			// the voucher is handed back.
 			out, found, rerr := replayKey(ctx, db.Pool, w.Book, w.Key, actor, hash)
+			if rerr == nil && found {
+				rerr = db.flushWAL(ctx)
+			}
 			if rerr != nil || found {
 				return out, found, rerr
 			}
@@ -994,8 +999,20 @@ type batchSender interface {
 // request's record is written complete in the same batch instead, as the
 // key of the draft's row in the action log (see APIRecord): a key the
 // user used before fails the action's insert (isAPIKeyTaken). w.ID is set.
+//
+// Sent to the pool, the batch is a transaction of its own, which commits
+// without waiting for its WAL to reach the disk and is then made durable
+// by flushWAL before insertVoucher returns: the month's voucher counter,
+// which the draft's insert holds to the commit (number at insert,
+// migration 00031), is released when the commit is written instead of
+// after the disk's flush, and every draft of the month waits for that
+// counter. Sent in a caller's transaction, the batch commits with it.
 func (db *DB) insertVoucher(ctx context.Context, q batchSender, w *ledger.Voucher, actor, hash string, rec *APIRecord) error {
 	batch := &pgx.Batch{}
+	own := q == batchSender(db.Pool)
+	if own {
+		batch.Queue(`SELECT set_config('synchronous_commit', 'off', true)`)
+	}
 	keyRow := w.Key != "" && rec == nil
 	if keyRow {
 		batch.Queue(`INSERT INTO idempotency (book, key, actor, request_hash) VALUES ($1, $2, $3, $4)`, w.Book, w.Key, actor, hash)
@@ -1010,6 +1027,11 @@ func (db *DB) insertVoucher(ctx context.Context, q batchSender, w *ledger.Vouche
 	}
 	br := q.SendBatch(ctx, batch)
 	err := func() error {
+		if own {
+			if _, err := br.Exec(); err != nil {
+				return err
+			}
+		}
 		if keyRow {
 			if _, err := br.Exec(); err != nil {
 				return err
@@ -1028,7 +1050,25 @@ func (db *DB) insertVoucher(ctx context.Context, q batchSender, w *ledger.Vouche
 	if cerr := br.Close(); err == nil {
 		err = cerr
 	}
+	if err == nil && own {
+		err = db.flushWAL(ctx)
+	}
 	return err
+}
+
+// flushWAL returns when the WAL written so far is on disk: it commits,
+// synchronously, a transaction that writes one empty logical message (the
+// smallest WAL record a role without privileges can write; a transaction
+// that writes no WAL does not wait for the disk at its commit), and a
+// commit waits for the WAL up to its own record, which follows every commit
+// written before it. A write committed without waiting for the disk
+// (insertVoucher) is answered only after it: an answer is never given for
+// a write that a crash could still undo.
+func (db *DB) flushWAL(ctx context.Context) error {
+	b := &pgx.Batch{}
+	b.Queue(`SELECT set_config('synchronous_commit', 'on', true)`)
+	b.Queue(`SELECT pg_logical_emit_message(true, 'ledger', '')`)
+	return db.Pool.SendBatch(ctx, b).Close()
 }
 
 // The statuses of the API's answers that a use case records itself: a
