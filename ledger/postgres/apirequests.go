@@ -182,10 +182,11 @@ func apiRequestHash(h string) []byte {
 // execAsync runs one statement in a transaction of its own that commits
 // without waiting for the WAL to reach the disk (synchronous_commit off),
 // in one round trip. The idempotency records use it: a claim is flushed
-// at the latest with the use case's own (synchronous) commit that follows
-// it, and a stored answer lost in a crash leaves a pending claim, which a
-// retry takes over and answers again (see httpapi's once). The ledger's
-// own writes always commit synchronously.
+// at the latest with the use case's own write that follows it, and a
+// stored answer lost in a crash leaves a pending claim, which a retry
+// takes over and answers again (see httpapi's once). The ledger's own
+// writes are on disk before they are answered: a workflow step commits
+// synchronously, a new draft is flushed after its commit (insertVoucher).
 func (db *DB) execAsync(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
 	b := &pgx.Batch{}
 	b.Queue(`SELECT set_config('synchronous_commit', 'off', true)`)
