@@ -326,11 +326,9 @@ func APIRecordOf(ctx context.Context) *APIRecord {
 
 // isAPIKeyTaken reports whether err is the violation of a claimed
 // idempotency key: api_idempotency's primary key or the action log's
-// exclusion constraint (migration 00046).
+// actions_idem_key.
 func isAPIKeyTaken(err error) bool {
-	var pe *pgconn.PgError
-	return isUniqueViolation(err, "api_idempotency_pkey") ||
-		errors.As(err, &pe) && pe.Code == "23P01" && pe.ConstraintName == "actions_idem_key"
+	return isUniqueViolation(err, "api_idempotency_pkey") || isUniqueViolation(err, "actions_idem_key")
 }
 
 // StoreAPIAnswer stores the claim and the answer of a request in one

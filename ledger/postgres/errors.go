@@ -129,7 +129,7 @@ func mapError(err error) error {
 		switch pe.Code {
 		case "23503": // foreign key
 			return schemaError(ledger.ENotFound, fkField(pe.ConstraintName), err)
-		case "23505":
+		case "23505", "23P01": // a unique key, or one held by an exclusion constraint
 			return ledger.Errorf(ledger.EInvalid, "", "it exists already").Because(err)
 		case "23514", "23502", "22P02", "22001", "22003", "22007", "22008":
 			field := pe.ColumnName

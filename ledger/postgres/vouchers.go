@@ -172,11 +172,12 @@ func replayKey(ctx context.Context, q querier, book, key, actor, hash string) (*
 	return v, err == nil, err
 }
 
-// isUniqueViolation reports whether err is a unique violation of the named
-// constraint.
+// isUniqueViolation reports whether err is a violation of the named
+// unique constraint, or of the named exclusion constraint that holds a key
+// unique through a hash index (actions_idem_key, migration 00046).
 func isUniqueViolation(err error, constraint string) bool {
 	var pe *pgconn.PgError
-	return errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName == constraint
+	return errors.As(err, &pe) && (pe.Code == "23505" || pe.Code == "23P01") && pe.ConstraintName == constraint
 }
 
 // requestHash fingerprints the content of a voucher request.
