@@ -3366,13 +3366,6 @@ ALTER TABLE ONLY public.actions
 '::text) || idem_key)) WITH =) WHERE ((idem_key IS NOT NULL));
 
 --
--- Name: actions actions_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
---
-
-ALTER TABLE ONLY public.actions
-    ADD CONSTRAINT actions_pkey PRIMARY KEY (book, voucher_id, id);
-
---
 -- Name: api_idempotency api_idempotency_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
 --
 
@@ -3763,6 +3756,24 @@ ALTER TABLE ONLY public.year_events
 
 ALTER TABLE ONLY public.years
     ADD CONSTRAINT years_pkey PRIMARY KEY (book, year);
+
+--
+-- Name: actions_attachments; Type: INDEX; Schema: public; Owner: ledger_owner
+--
+
+CREATE INDEX actions_attachments ON public.actions USING btree (book, voucher_id) WHERE (action = 'attach'::text);
+
+--
+-- Name: actions_by_voucher; Type: INDEX; Schema: public; Owner: ledger_owner
+--
+
+CREATE INDEX actions_by_voucher ON public.actions USING brin (voucher_id int8_minmax_multi_ops) WITH (pages_per_range='32', autosummarize='on');
+
+--
+-- Name: actions_edits; Type: INDEX; Schema: public; Owner: ledger_owner
+--
+
+CREATE INDEX actions_edits ON public.actions USING btree (book, voucher_id) WHERE (action = 'edit'::text);
 
 --
 -- Name: actions_reveals; Type: INDEX; Schema: public; Owner: ledger_owner

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -366,5 +367,73 @@ func TestDatabaseDraftEdit(t *testing.T) {
 	}
 	if v.Version != 2 || v.Summary != "手工修改" || !v.Total().Equal(money("15.00")) {
 		t.Fatalf("after the raw edit: version %d summary %q total %s", v.Version, v.Summary, v.Total())
+	}
+}
+
+// TestActionLogReadersUseTheirIndexes: the action log has no primary key
+// (migration 00048). A voucher's history is read through the block-range
+// index, the edit guard and the seal check through their partial
+// B-trees, and the history is whole once VACUUM has summarised the
+// ranges, an edit made after thirty other vouchers included.
+func TestActionLogReadersUseTheirIndexes(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	f.fund("100.00", nil)
+	v := f.mustFlow("wangfang", allocate("FY-CP-01", "10.00"))
+	for range 30 {
+		f.mustFlow("wangfang", allocate("FY-CP-02", "1.00"))
+	}
+	if _, err := f.edit("wangfang", v, 1, amount("12.50")); err != nil {
+		t.Fatal(err)
+	}
+	before, err := f.db.VoucherHistory(f.ctx, book, v.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(before) != 2 || before[0].Action != ledger.ActMake || before[1].Action != ledger.ActEdit {
+		t.Fatalf("history before VACUUM: %+v; want make and edit", before)
+	}
+
+	owner, err := pgx.Connect(f.ctx, f.tdb.OwnerURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer owner.Close(f.ctx)
+	if _, err := owner.Exec(f.ctx, `VACUUM actions`); err != nil {
+		t.Fatal(err)
+	}
+	after, err := f.db.VoucherHistory(f.ctx, book, v.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != len(before) {
+		t.Fatalf("history after VACUUM: %d entries, before %d", len(after), len(before))
+	}
+
+	id := strconv.FormatInt(v.ID, 10)
+	for index, query := range map[string]string{
+		"actions_by_voucher":  `SELECT action FROM actions WHERE book = 'FY-DFZH' AND voucher_id = ` + id + ` ORDER BY id`,
+		"actions_edits":       `SELECT 1 FROM actions a WHERE a.book = 'FY-DFZH' AND a.voucher_id = ` + id + ` AND a.action = 'edit' AND a.detail->>'version' = '2'`,
+		"actions_attachments": `SELECT a.detail FROM actions a WHERE a.book = 'FY-DFZH' AND a.voucher_id = ` + id + ` AND a.action = 'attach'`,
+	} {
+		tx, err := owner.Begin(f.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		if _, err := tx.Exec(f.ctx, `SET LOCAL enable_seqscan = off`); err == nil {
+			rows, err := tx.Query(f.ctx, `EXPLAIN `+query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			plan, err = pgx.CollectRows(rows, pgx.RowTo[string])
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		tx.Rollback(f.ctx)
+		if !strings.Contains(strings.Join(plan, "\n"), index) {
+			t.Errorf("%s\nis planned without %s:\n%s", query, index, strings.Join(plan, "\n"))
+		}
 	}
 }
