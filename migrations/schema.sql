@@ -252,9 +252,9 @@ BEGIN
         VALUES (g.to_book, vtype, 0, 0, 1, NEW.date, summary, NEW.attachments, NEW.doc_types, NEW.decision, up_name, 'upper_org', 'bank', 'receive',
                 'grant:' || NEW.book || ':' || NEW.id, 'system', now())
         RETURNING id INTO rid;
-    INSERT INTO voucher_lines (book, voucher_id, line_no, summary, account, org, fund, debit_fen, credit_fen) VALUES
-        (g.to_book, rid, 1, summary, '100201', g.to_org, g.to_fund, g.amount_fen, 0),
-        (g.to_book, rid, 2, summary, '420101', g.to_org, g.to_fund, 0, g.amount_fen);
+    INSERT INTO voucher_lines (book, voucher_id, date, line_no, summary, account, org, fund, debit_fen, credit_fen) VALUES
+        (g.to_book, rid, NEW.date, 1, summary, '100201', g.to_org, g.to_fund, g.amount_fen, 0),
+        (g.to_book, rid, NEW.date, 2, summary, '420101', g.to_org, g.to_fund, 0, g.amount_fen);
     INSERT INTO grant_receipts (book, voucher_id, from_book, from_voucher, amount_fen)
         VALUES (g.to_book, rid, NEW.book, NEW.id, g.amount_fen);
     INSERT INTO actions (book, at, actor, action, voucher_id, source, detail)
@@ -706,12 +706,12 @@ BEGIN
     -- The lines (voucher_lines_after_insert leaves them to this function,
     -- which has checked them).
     PERFORM set_config('ledger.importing', 'on', true);
-    INSERT INTO voucher_lines (book, voucher_id, line_no, summary, account, org, fund, purpose, debit_fen, credit_fen)
-        SELECT p_book, ids[l.vi], l.no, coalesce(l.summary, v.summary), k.account, k.org, k.fund, k.purpose, l.debit, l.credit
+    INSERT INTO voucher_lines (book, voucher_id, date, line_no, summary, account, org, fund, purpose, debit_fen, credit_fen)
+        SELECT p_book, ids[l.vi], v.date, l.no, coalesce(l.summary, v.summary), k.account, k.org, k.fund, k.purpose, l.debit, l.credit
         FROM (SELECT unnest(l_voucher) AS vi, unnest(l_no) AS no, unnest(l_summary) AS summary, unnest(l_key) AS key,
                      unnest(l_debit) AS debit, unnest(l_credit) AS credit) l
         JOIN unnest(k_account, k_org, k_fund, k_purpose) WITH ORDINALITY AS k(account, org, fund, purpose, i) ON k.i = l.key
-        JOIN (SELECT unnest(v_summary) AS summary, generate_series(1, n) AS i) v ON v.i = l.vi;
+        JOIN (SELECT unnest(v_summary) AS summary, unnest(v_date) AS date, generate_series(1, n) AS i) v ON v.i = l.vi;
     PERFORM set_config('ledger.importing', '', true);
 
     -- The balances the batch writes, held by their advisory locks in the
@@ -760,10 +760,11 @@ BEGIN
         ON CONFLICT (book, account, org, fund) DO UPDATE
             SET balance_fen = b.balance_fen + excluded.balance_fen, updated_at = excluded.updated_at;
 
-    -- The posted lines and the day's turnover (00021).
+    -- The day's turnover (00021).
     PERFORM ledger_post_turnover(p_book, ids);
 
-    -- The sealer's queue.
+    -- The sealer's queue, which numbers the postings in the order they
+    -- took effect (seal_pending.post_seq, under the balances' locks).
     INSERT INTO seal_pending (book, voucher_id, posted_at) SELECT p_book, unnest(ids), p_at;
     RETURN ids;
 END $$;
@@ -859,14 +860,11 @@ CREATE FUNCTION public.ledger_post_turnover(p_book text, p_ids bigint[]) RETURNS
 BEGIN
     IF cardinality(p_ids) = 1 THEN
         WITH l AS (
-            SELECT l.book, l.account, l.org, l.fund, v.date, v.number, v.id, l.line_no, coalesce(o.flow, v.flow) AS flow,
+            SELECT l.book, l.account, l.org, l.fund, v.date, coalesce(o.flow, v.flow) AS flow,
                    l.debit_fen, l.credit_fen
             FROM vouchers v JOIN voucher_lines l ON l.book = v.book AND l.voucher_id = v.id
             LEFT JOIN vouchers o ON o.book = v.book AND o.id = v.reversal_of
-            WHERE v.book = p_book AND v.id = p_ids[1]),
-        p AS (
-            INSERT INTO posted_lines (book, account, org, fund, date, number, voucher_id, line_no, debit_fen, credit_fen)
-            SELECT book, account, org, fund, date, number, id, line_no, debit_fen, credit_fen FROM l)
+            WHERE v.book = p_book AND v.id = p_ids[1])
         INSERT INTO turnover AS t (book, account, org, fund, date, flow, debit_fen, credit_fen)
             SELECT book, account, org, fund, date, flow, sum(debit_fen), sum(credit_fen) FROM l
             GROUP BY 1, 2, 3, 4, 5, 6
@@ -876,14 +874,11 @@ BEGIN
         RETURN;
     END IF;
     WITH l AS (
-        SELECT l.book, l.account, l.org, l.fund, v.date, v.number, v.id, l.line_no, coalesce(o.flow, v.flow) AS flow,
+        SELECT l.book, l.account, l.org, l.fund, v.date, coalesce(o.flow, v.flow) AS flow,
                l.debit_fen, l.credit_fen
         FROM vouchers v JOIN voucher_lines l ON l.book = v.book AND l.voucher_id = v.id
         LEFT JOIN vouchers o ON o.book = v.book AND o.id = v.reversal_of
-        WHERE v.book = p_book AND v.id = ANY (p_ids)),
-    p AS (
-        INSERT INTO posted_lines (book, account, org, fund, date, number, voucher_id, line_no, debit_fen, credit_fen)
-        SELECT book, account, org, fund, date, number, id, line_no, debit_fen, credit_fen FROM l ORDER BY id, line_no)
+        WHERE v.book = p_book AND v.id = ANY (p_ids))
     INSERT INTO turnover AS t (book, account, org, fund, date, flow, debit_fen, credit_fen)
         SELECT book, account, org, fund, date, flow, sum(debit_fen), sum(credit_fen) FROM l
         GROUP BY 1, 2, 3, 4, 5, 6
@@ -1287,17 +1282,18 @@ BEGIN
     -- the voucher, and the first fund that does not balance. The vouchers
     -- are probed by key (LATERAL … LIMIT 1), whatever the plan cached for
     -- this statement and however large the table has grown since.
-    SELECT a.*, v.id IS NULL AS missing, v.status, v.flow, v.reversal_of, v.total_fen,
+    SELECT a.*, v.id IS NULL AS missing, v.status, v.flow, v.reversal_of, v.total_fen, v.date AS vdate,
            (v.reversal_of IS NOT NULL)::int::bigint AS reversals,
            u.fund AS unbalanced_fund, u.d AS fund_d, u.c AS fund_c
         INTO r
         FROM (SELECT min(n.book) AS book, min(n.voucher_id) AS voucher_id,
                      min(n.book) = max(n.book) AND min(n.voucher_id) = max(n.voucher_id) AS one,
                      count(*) AS n, min(n.line_no) AS lo, max(n.line_no) AS hi, sum(n.debit_fen) AS d,
-                     min(n.line_no) FILTER (WHERE n.debit_fen < 0 OR n.credit_fen < 0) AS neg_line
+                     min(n.line_no) FILTER (WHERE n.debit_fen < 0 OR n.credit_fen < 0) AS neg_line,
+                     min(n.date) AS dlo, max(n.date) AS dhi
               FROM new_lines n) a
         LEFT JOIN LATERAL (
-            SELECT x.id, x.status, x.flow, x.reversal_of, x.total_fen FROM vouchers x
+            SELECT x.id, x.status, x.flow, x.reversal_of, x.total_fen, x.date FROM vouchers x
             WHERE x.book = a.book AND x.id = a.voucher_id LIMIT 1) v ON a.one
         LEFT JOIN LATERAL (
             SELECT n.fund, sum(n.debit_fen) AS d, sum(n.credit_fen) AS c FROM new_lines n
@@ -1312,12 +1308,13 @@ BEGIN
         importing := ledger_is_owner(TG_RELID);
         WITH a AS (
             SELECT n.book, n.voucher_id, count(*) AS n, min(n.line_no) AS lo, max(n.line_no) AS hi, sum(n.debit_fen) AS d,
-                   min(n.line_no) FILTER (WHERE n.debit_fen < 0 OR n.credit_fen < 0) AS neg_line
+                   min(n.line_no) FILTER (WHERE n.debit_fen < 0 OR n.credit_fen < 0) AS neg_line,
+                   min(n.date) AS dlo, max(n.date) AS dhi
             FROM new_lines n GROUP BY n.book, n.voucher_id),
         j AS MATERIALIZED (
-            SELECT a.*, v.id IS NULL AS missing, v.status, v.flow, v.reversal_of, v.total_fen
+            SELECT a.*, v.id IS NULL AS missing, v.status, v.flow, v.reversal_of, v.total_fen, v.date AS vdate
             FROM a LEFT JOIN LATERAL (
-                SELECT x.id, x.status, x.flow, x.reversal_of, x.total_fen FROM vouchers x
+                SELECT x.id, x.status, x.flow, x.reversal_of, x.total_fen, x.date FROM vouchers x
                 WHERE x.book = a.book AND x.id = a.voucher_id LIMIT 1) v ON true),
         b AS (
             SELECT * FROM j
@@ -1325,8 +1322,10 @@ BEGIN
                OR j.lo <> 1 OR j.hi <> j.n OR j.n < 2
                OR (j.neg_line IS NOT NULL AND j.reversal_of IS NULL)
                OR (j.status <> 'draft' AND j.total_fen IS DISTINCT FROM j.d)
+               OR j.dlo <> j.vdate OR j.dhi <> j.vdate
             ORDER BY j.voucher_id LIMIT 1)
         SELECT b.voucher_id, b.missing, b.status, b.flow, b.reversal_of, b.n, b.lo, b.hi, b.neg_line, b.d, b.total_fen,
+               b.dlo, b.dhi, b.vdate,
                (SELECT count(*) FROM j WHERE j.reversal_of IS NOT NULL) AS reversals,
                (SELECT array_agg(j.book) FROM j WHERE j.status = 'draft' AND j.total_fen IS DISTINCT FROM j.d) AS draft_books,
                (SELECT array_agg(j.voucher_id) FROM j WHERE j.status = 'draft' AND j.total_fen IS DISTINCT FROM j.d) AS drafts,
@@ -1344,6 +1343,12 @@ BEGIN
         IF NOT (r.status = 'posted' AND r.flow = 'import' AND ledger_is_owner(TG_RELID)) THEN
             RAISE EXCEPTION USING ERRCODE = 'LE008', COLUMN = 'lines', MESSAGE = format('voucher %s is no longer a draft; its lines cannot change', r.voucher_id);
         END IF;
+    END IF;
+    -- A line carries its voucher's date, by which 明细账 and the monthly
+    -- batch find the posted lines of a key's day (voucher_lines_key).
+    IF r.dlo <> r.vdate OR r.dhi <> r.vdate THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'lines.date',
+            MESSAGE = format('the lines of voucher %s are dated %s, the voucher %s', r.voucher_id, CASE WHEN r.dlo <> r.vdate THEN r.dlo ELSE r.dhi END, r.vdate);
     END IF;
     IF r.neg_line IS NOT NULL AND r.reversal_of IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'LE009', COLUMN = format('lines[%s].amount', r.neg_line), MESSAGE = 'negative amounts are only allowed on a red reversal';
@@ -1442,6 +1447,24 @@ BEGIN
 END $$;
 
 ALTER FUNCTION public.voucher_lines_after_insert() OWNER TO ledger_owner;
+
+--
+-- Name: voucher_lines_date(); Type: FUNCTION; Schema: public; Owner: ledger_owner
+--
+
+CREATE FUNCTION public.voucher_lines_date() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    SELECT v.date INTO NEW.date FROM vouchers v WHERE v.book = NEW.book AND v.id = NEW.voucher_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE012', COLUMN = 'voucher_id', MESSAGE = format('voucher %s does not exist', NEW.voucher_id);
+    END IF;
+    RETURN NEW;
+END $$;
+
+ALTER FUNCTION public.voucher_lines_date() OWNER TO ledger_owner;
 
 --
 -- Name: voucher_seals_after_insert(); Type: FUNCTION; Schema: public; Owner: ledger_owner
@@ -1554,9 +1577,9 @@ BEGIN
                 SET balance_fen = b.balance_fen + excluded.balance_fen, updated_at = excluded.updated_at;
     END IF;
 
-    -- The posted lines and the day's turnover, after the balance rows
-    -- (00021): their rows of a key are written only by a transaction
-    -- holding that key's balance row, so they add no lock order of their own.
+    -- The day's turnover, after the balance rows (00021): its rows of a
+    -- key are written only by a transaction holding that key's balance
+    -- row, so they add no lock order of their own.
     -- (ledger_post_turnover's statement for one voucher, with the
     -- voucher's own row at hand.)
     IF NEW.reversal_of IS NULL THEN
@@ -1568,11 +1591,8 @@ BEGIN
     -- one counted, as for the balances above; the day's first posting of a
     -- key makes its row.
     WITH l AS (
-        SELECT l.account, l.org, l.fund, l.line_no, l.debit_fen, l.credit_fen
+        SELECT l.account, l.org, l.fund, l.debit_fen, l.credit_fen
         FROM voucher_lines l WHERE l.book = NEW.book AND l.voucher_id = NEW.id),
-    p AS (
-        INSERT INTO posted_lines (book, account, org, fund, date, number, voucher_id, line_no, debit_fen, credit_fen)
-        SELECT NEW.book, l.account, l.org, l.fund, NEW.date, NEW.number, NEW.id, l.line_no, l.debit_fen, l.credit_fen FROM l),
     g AS (
         SELECT l.account, l.org, l.fund, sum(l.debit_fen) AS debit_fen, sum(l.credit_fen) AS credit_fen FROM l
         GROUP BY l.account, l.org, l.fund),
@@ -1597,7 +1617,9 @@ BEGIN
                 SET debit_fen = t.debit_fen + excluded.debit_fen, credit_fen = t.credit_fen + excluded.credit_fen;
     END IF;
 
-    -- The voucher joins the seal chain's queue (the sealer, ledger/postgres/seal.go).
+    -- The voucher joins the seal chain's queue (the sealer, ledger/postgres/seal.go),
+    -- numbered in the order the postings of its keys took effect: under
+    -- their balances' locks (post_seq, read by the monthly batch's replay).
     INSERT INTO seal_pending (book, voucher_id, posted_at) VALUES (NEW.book, NEW.id, NEW.posted_at);
     RETURN NULL;
 END $$;
@@ -1752,6 +1774,10 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM voucher_lines l WHERE l.book = NEW.book AND l.voucher_id = NEW.id) THEN
         RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'lines',
             MESSAGE = format('the edit of voucher %s left it without lines', NEW.id);
+    END IF;
+    IF EXISTS (SELECT 1 FROM voucher_lines l WHERE l.book = NEW.book AND l.voucher_id = NEW.id AND l.date <> NEW.date) THEN
+        RAISE EXCEPTION USING ERRCODE = 'LE010', COLUMN = 'lines.date',
+            MESSAGE = format('the edit of voucher %s dated it %s and left lines of another date', NEW.id, NEW.date);
     END IF;
     IF NOT EXISTS (SELECT 1 FROM actions a WHERE a.book = NEW.book AND a.voucher_id = NEW.id AND a.action = 'edit'
                    AND a.detail->>'version' = NEW.version::text) THEN
@@ -2737,43 +2763,17 @@ CREATE TABLE public.periods (
 ALTER TABLE public.periods OWNER TO ledger_owner;
 
 --
--- Name: posted_lines; Type: TABLE; Schema: public; Owner: ledger_owner
+-- Name: posting_order; Type: SEQUENCE; Schema: public; Owner: ledger_owner
 --
 
-CREATE TABLE public.posted_lines (
-    book text NOT NULL,
-    account text NOT NULL,
-    org text NOT NULL,
-    fund text NOT NULL,
-    date date NOT NULL,
-    number integer NOT NULL,
-    voucher_id bigint NOT NULL,
-    line_no integer NOT NULL,
-    debit_fen bigint NOT NULL,
-    credit_fen bigint NOT NULL,
-    seq bigint NOT NULL
-);
-
-ALTER TABLE public.posted_lines OWNER TO ledger_owner;
-
---
--- Name: posted_lines_seq; Type: SEQUENCE; Schema: public; Owner: ledger_owner
---
-
-CREATE SEQUENCE public.posted_lines_seq
+CREATE SEQUENCE public.posting_order
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
     NO MAXVALUE
     CACHE 1;
 
-ALTER TABLE public.posted_lines_seq OWNER TO ledger_owner;
-
---
--- Name: posted_lines_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: ledger_owner
---
-
-ALTER SEQUENCE public.posted_lines_seq OWNED BY public.posted_lines.seq;
+ALTER TABLE public.posting_order OWNER TO ledger_owner;
 
 --
 -- Name: publicity; Type: TABLE; Schema: public; Owner: ledger_owner
@@ -2929,7 +2929,8 @@ CREATE TABLE public.seal_pending (
     book text NOT NULL,
     voucher_id bigint NOT NULL,
     posted_at timestamp with time zone NOT NULL,
-    queued_at timestamp with time zone DEFAULT now() NOT NULL
+    queued_at timestamp with time zone DEFAULT now() NOT NULL,
+    post_seq bigint DEFAULT nextval('public.posting_order'::regclass) NOT NULL
 );
 
 ALTER TABLE public.seal_pending OWNER TO ledger_owner;
@@ -3142,6 +3143,7 @@ CREATE TABLE public.voucher_lines (
     credit_fen bigint DEFAULT 0 NOT NULL,
     debit numeric(16,2) GENERATED ALWAYS AS (((debit_fen)::numeric / 100.0)) STORED,
     credit numeric(16,2) GENERATED ALWAYS AS (((credit_fen)::numeric / 100.0)) STORED,
+    date date NOT NULL,
     CONSTRAINT voucher_lines_credit_fen_check CHECK ((abs(credit_fen) <= '99999999999999'::bigint)),
     CONSTRAINT voucher_lines_debit_fen_check CHECK ((abs(debit_fen) <= '99999999999999'::bigint)),
     CONSTRAINT voucher_lines_line_no_check CHECK ((line_no > 0)),
@@ -3164,6 +3166,7 @@ CREATE TABLE public.voucher_seals (
     seal bytea NOT NULL,
     prev bytea NOT NULL,
     sealed_at timestamp with time zone DEFAULT now() NOT NULL,
+    post_seq bigint,
     CONSTRAINT voucher_seals_check CHECK ((((seq = 1) AND (length(prev) = 0)) OR ((seq > 1) AND (length(prev) = 32)))),
     CONSTRAINT voucher_seals_seal_check CHECK ((length(seal) = 32)),
     CONSTRAINT voucher_seals_seq_check CHECK ((seq > 0)),
@@ -3342,12 +3345,6 @@ CREATE TABLE public.years (
 );
 
 ALTER TABLE public.years OWNER TO ledger_owner;
-
---
--- Name: posted_lines seq; Type: DEFAULT; Schema: public; Owner: ledger_owner
---
-
-ALTER TABLE ONLY public.posted_lines ALTER COLUMN seq SET DEFAULT nextval('public.posted_lines_seq'::regclass);
 
 --
 -- Name: accounts accounts_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
@@ -3824,12 +3821,6 @@ CREATE INDEX grants_to ON public.grants USING btree (to_book);
 CREATE INDEX login_attempts_window ON public.login_attempts USING btree (window_start);
 
 --
--- Name: posted_lines_key_day; Type: INDEX; Schema: public; Owner: ledger_owner
---
-
-CREATE INDEX posted_lines_key_day ON public.posted_lines USING btree (book, account, org, fund, date);
-
---
 -- Name: publicity_date; Type: INDEX; Schema: public; Owner: ledger_owner
 --
 
@@ -3869,7 +3860,7 @@ CREATE INDEX voucher_beneficiaries_name_trgm ON public.voucher_beneficiaries USI
 -- Name: voucher_lines_key; Type: INDEX; Schema: public; Owner: ledger_owner
 --
 
-CREATE INDEX voucher_lines_key ON public.voucher_lines USING btree (book, account, org, fund);
+CREATE INDEX voucher_lines_key ON public.voucher_lines USING btree (book, account, org, fund, date);
 
 --
 -- Name: vouchers_book_idem_key_key; Type: INDEX; Schema: public; Owner: ledger_owner
@@ -4136,18 +4127,6 @@ CREATE TRIGGER periods_reopen_needs_event BEFORE UPDATE ON public.periods FOR EA
 CREATE TRIGGER periods_year_end BEFORE UPDATE ON public.periods FOR EACH ROW EXECUTE FUNCTION public.periods_year_end();
 
 --
--- Name: posted_lines posted_lines_append_only; Type: TRIGGER; Schema: public; Owner: ledger_owner
---
-
-CREATE TRIGGER posted_lines_append_only BEFORE DELETE OR UPDATE ON public.posted_lines FOR EACH ROW EXECUTE FUNCTION public.ledger_append_only();
-
---
--- Name: posted_lines posted_lines_no_truncate; Type: TRIGGER; Schema: public; Owner: ledger_owner
---
-
-CREATE TRIGGER posted_lines_no_truncate BEFORE TRUNCATE ON public.posted_lines FOR EACH STATEMENT EXECUTE FUNCTION public.ledger_no_delete();
-
---
 -- Name: publicity publicity_append_only; Type: TRIGGER; Schema: public; Owner: ledger_owner
 --
 
@@ -4272,6 +4251,12 @@ CREATE TRIGGER voucher_lines_after_insert AFTER INSERT ON public.voucher_lines R
 --
 
 CREATE TRIGGER voucher_lines_append_only BEFORE UPDATE ON public.voucher_lines FOR EACH ROW EXECUTE FUNCTION public.ledger_append_only();
+
+--
+-- Name: voucher_lines voucher_lines_date; Type: TRIGGER; Schema: public; Owner: ledger_owner
+--
+
+CREATE TRIGGER voucher_lines_date BEFORE INSERT ON public.voucher_lines FOR EACH ROW WHEN ((new.date IS NULL)) EXECUTE FUNCTION public.voucher_lines_date();
 
 --
 -- Name: voucher_lines voucher_lines_draft_child_delete; Type: TRIGGER; Schema: public; Owner: ledger_owner
@@ -5072,13 +5057,6 @@ GRANT SELECT ON TABLE public.period_events TO ledger_auditor;
 
 GRANT SELECT,INSERT,UPDATE ON TABLE public.periods TO ledger_app;
 GRANT SELECT ON TABLE public.periods TO ledger_auditor;
-
---
--- Name: TABLE posted_lines; Type: ACL; Schema: public; Owner: ledger_owner
---
-
-GRANT SELECT ON TABLE public.posted_lines TO ledger_app;
-GRANT SELECT ON TABLE public.posted_lines TO ledger_auditor;
 
 --
 -- Name: TABLE publicity; Type: ACL; Schema: public; Owner: ledger_owner

@@ -182,9 +182,10 @@ func (o *benchOnline) hotDrafts(ctx context.Context, n int) ([]int64, []int64, e
 			debit = append(debit, fen, 0)
 			credit = append(credit, 0, fen)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO voucher_lines (book, voucher_id, line_no, summary, account, org, fund, purpose, debit_fen, credit_fen)
-			SELECT $1, t.vid, t.no, '物资采购', t.account, $2, $3, t.purpose, t.debit, t.credit
-			FROM unnest($4::bigint[], $5::int[], $6::text[], $7::text[], $8::bigint[], $9::bigint[]) AS t (vid, no, account, purpose, debit, credit)`,
+		if _, err := tx.Exec(ctx, `INSERT INTO voucher_lines (book, voucher_id, date, line_no, summary, account, org, fund, purpose, debit_fen, credit_fen)
+			SELECT $1, t.vid, v.date, t.no, '物资采购', t.account, $2, $3, t.purpose, t.debit, t.credit
+			FROM unnest($4::bigint[], $5::int[], $6::text[], $7::text[], $8::bigint[], $9::bigint[]) AS t (vid, no, account, purpose, debit, credit)
+			JOIN vouchers v ON v.book = $1 AND v.id = t.vid`,
 			benchBook, benchHotOrg, benchFund, vid, no, account, purpose, debit, credit); err != nil {
 			return err
 		}

@@ -295,14 +295,14 @@ func CopyBaseline(ctx context.Context, db *postgres.DB, book string, n int, seed
 					if l.purpose != "" {
 						purpose = string(l.purpose)
 					}
-					pending = append(pending, []any{book, id, i + 1, v.summary, l.account, l.org, l.fund, purpose, l.debit, l.credit})
+					pending = append(pending, []any{book, id, v.date, i + 1, v.summary, l.account, l.org, l.fund, purpose, l.debit, l.credit})
 				}
 			}
 			r := pending[0]
 			pending = pending[1:]
 			return r, true
 		})
-		nl, err := tx.CopyFrom(ctx, pgx.Identifier{"voucher_lines"}, []string{"book", "voucher_id", "line_no", "summary", "account", "org",
+		nl, err := tx.CopyFrom(ctx, pgx.Identifier{"voucher_lines"}, []string{"book", "voucher_id", "date", "line_no", "summary", "account", "org",
 			"fund", "purpose", "debit_fen", "credit_fen"}, lines)
 		if err != nil {
 			return err

@@ -145,11 +145,12 @@ func (db *DB) Ledger(ctx context.Context, q LedgerQuery) (LedgerPage, error) {
 		c = *q.After
 	}
 	// The sums come from the key's turnover by day; the page is a range of
-	// posted_lines' primary key (key, date, number, voucher, line) for each
+	// voucher_lines_key (key, date) of the posted vouchers, a day's lines in
+	// the order (number, voucher, line), for each
 	// key (organisation and fund) the selection holds, as its balance rows
 	// name them, merged (a subtree or every fund costs a page's lines a
-	// key, never a sort of their month); each line of the page reads its
-	// voucher's 凭证字 and 摘要 by their primary keys; the
+	// key and their days, never a sort of their month); each line reads
+	// its voucher's number, status, 凭证字 and 摘要 by its primary key; the
 	// balance before the page is the turnover of the month's days before
 	// the cursor's day and that day's posted lines up to the cursor. The
 	// closing balance is the key's stored balances less its turnover
@@ -160,7 +161,7 @@ func (db *DB) Ledger(ctx context.Context, q LedgerQuery) (LedgerPage, error) {
 	from := "l.date >= $4" // the first page
 	if q.After != nil {
 		// after the cursor: a range of the index, not a filter on the month
-		from = "(l.date, l.number, l.voucher_id, l.line_no) > ($7, $8, $9, $10)"
+		from = "l.date >= $7 AND (l.date, v.number, l.voucher_id, l.line_no) > ($7, $8, $9, $10)"
 	}
 	query := `WITH t AS (SELECT
 			coalesce(sum(l.debit_fen) FILTER (WHERE l.date BETWEEN $4 AND $5), 0) AS md,
@@ -171,19 +172,20 @@ func (db *DB) Ledger(ctx context.Context, q LedgerQuery) (LedgerPage, error) {
 			coalesce(sum(l.debit_fen - l.credit_fen) FILTER (WHERE $6 AND l.date >= $4 AND l.date < $7), 0) AS bd,
 			coalesce(sum(l.debit_fen - l.credit_fen) FILTER (WHERE l.date > $5), 0) AS later
 			FROM turnover l WHERE l.book = $1 AND l.account = $2 AND l.date >= $3` + w.sql + `),
-		c AS (SELECT coalesce(sum(l.debit_fen - l.credit_fen), 0) AS bc FROM posted_lines l
-			WHERE $6 AND l.book = $1 AND l.account = $2` + w.sql + ` AND l.date = $7 AND (l.number, l.voucher_id, l.line_no) <= ($8, $9, $10)),
+		c AS (SELECT coalesce(sum(l.debit_fen - l.credit_fen), 0) AS bc FROM voucher_lines l
+			JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id AND v.status = 'posted'
+			WHERE $6 AND l.book = $1 AND l.account = $2` + w.sql + ` AND l.date = $7 AND (v.number, l.voucher_id, l.line_no) <= ($8, $9, $10)),
 		b AS (SELECT coalesce(sum(b.balance_fen), 0) AS bal FROM balances b WHERE b.book = $1 AND b.account = $2` + strings.ReplaceAll(w.sql, "l.", "b.") + `)
 		SELECT t.md, t.mc, t.yd, t.yc, t.bm, t.bd + c.bc, b.bal - t.later, p.date, p.number, p.voucher_id, p.line_no, p.type, p.summary, p.debit_fen, p.credit_fen
 		FROM t CROSS JOIN c CROSS JOIN b LEFT JOIN LATERAL (
-			SELECT l.date, l.number, l.voucher_id, l.line_no, v.type, coalesce(nullif(vl.summary, ''), v.summary) AS summary, l.debit_fen, l.credit_fen
-			FROM (SELECT l.* FROM (SELECT b.org, b.fund FROM balances b WHERE b.book = $1 AND b.account = $2` + strings.ReplaceAll(w.sql, "l.", "b.") + `) k
-				CROSS JOIN LATERAL (SELECT l.date, l.number, l.voucher_id, l.line_no, l.debit_fen, l.credit_fen FROM posted_lines l
-					WHERE l.book = $1 AND l.account = $2 AND l.org = k.org AND l.fund = k.fund AND ` + from + ` AND l.date <= $5
-					ORDER BY l.date, l.number, l.voucher_id, l.line_no LIMIT ` + limit + `) l
-				ORDER BY l.date, l.number, l.voucher_id, l.line_no LIMIT ` + limit + `) l
-			JOIN vouchers v ON v.book = $1 AND v.id = l.voucher_id
-			JOIN voucher_lines vl ON vl.book = $1 AND vl.voucher_id = l.voucher_id AND vl.line_no = l.line_no) p ON true
+			SELECT l.* FROM (SELECT b.org, b.fund FROM balances b WHERE b.book = $1 AND b.account = $2` + strings.ReplaceAll(w.sql, "l.", "b.") + `) k
+			CROSS JOIN LATERAL (SELECT l.date, v.number, l.voucher_id, l.line_no, v.type, coalesce(nullif(l.summary, ''), v.summary) AS summary,
+					l.debit_fen, l.credit_fen
+				FROM voucher_lines l JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id
+				WHERE l.book = $1 AND l.account = $2 AND l.org = k.org AND l.fund = k.fund AND ` + from + ` AND l.date <= $5
+				  AND v.status = 'posted'
+				ORDER BY l.date, v.number, l.voucher_id, l.line_no LIMIT ` + limit + `) l
+			ORDER BY l.date, l.number, l.voucher_id, l.line_no LIMIT ` + limit + `) p ON true
 		ORDER BY p.date, p.number, p.voucher_id, p.line_no`
 	var p LedgerPage
 	err := db.runTx(ctx, func(tx pgx.Tx) error {

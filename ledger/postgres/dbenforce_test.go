@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -515,5 +516,81 @@ func TestStepRulesFireBeforeThePosting(t *testing.T) {
 		if !errors.As(err, &pe) || pe.Code != c.state {
 			t.Errorf("a post by %s that would overdraw: %v, want %s", c.poster, err, c.state)
 		}
+	}
+}
+
+// TestDatabaseLinesCarryTheirVouchersDate: a line carries its voucher's
+// date, by which 明细账 and the monthly batch find it (migration 00049).
+// Written without one it takes the voucher's; written with another it is
+// refused; a draft redated without its lines written again is refused at
+// commit; an edit that redates a draft redates its lines.
+func TestDatabaseLinesCarryTheirVouchersDate(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	f.fund("100.00", nil)
+	ctx := context.Background()
+	linesDated := func(id int64) []string {
+		t.Helper()
+		rows, err := f.db.Pool.Query(ctx, `SELECT DISTINCT date::text FROM voucher_lines WHERE book = 'FY-DFZH' AND voucher_id = $1 ORDER BY 1`, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dates, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return dates
+	}
+
+	var id int64
+	if err := f.inTx(f.tdb.AppURL, func(tx pgx.Tx) error {
+		var err error
+		if id, err = rawDraft(tx); err != nil {
+			return err
+		}
+		return rawLines(tx, id, "121801 FY-CP-01 FY-UP - 100 0", "100201 FY FY-UP - 0 100")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := linesDated(id); !slices.Equal(got, []string{"2020-02-10"}) {
+		t.Errorf("lines written without a date are dated %v, want their voucher's 2020-02-10", got)
+	}
+
+	err := f.inTx(f.tdb.AppURL, func(tx pgx.Tx) error {
+		id, err := rawDraft(tx)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO voucher_lines (book, voucher_id, date, line_no, summary, account, org, fund, debit_fen, credit_fen)
+			VALUES ('FY-DFZH', $1, '2020-02-10', 1, '手工', '121801', 'FY-CP-01', 'FY-UP', 100, 0),
+			       ('FY-DFZH', $1, '2020-02-11', 2, '手工', '100201', 'FY', 'FY-UP', 0, 100)`, id)
+		return err
+	})
+	if ledger.ErrorCode(err) != ledger.EInvalid || ledger.ErrorField(err) != "lines.date" {
+		t.Errorf("a line dated otherwise than its voucher: %v, want invalid (lines.date)", err)
+	}
+
+	v := f.mustFlow("wangfang", allocate("FY-CP-01", "10.00"))
+	err = f.inTx(f.tdb.AppURL, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE vouchers SET version = 2, edited_by = 'wangfang', edited_at = now(), date = '2020-02-12'
+			WHERE book = 'FY-DFZH' AND id = $1`, v.ID); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO actions (book, at, actor, action, voucher_id, source, detail)
+			VALUES ('FY-DFZH', now(), 'wangfang', 'edit', $1, 'cli', '{"version": 2}')`, v.ID)
+		return err
+	})
+	if ledger.ErrorCode(err) != ledger.EInvalid || ledger.ErrorField(err) != "lines.date" {
+		t.Errorf("a draft redated without its lines: %v, want invalid (lines.date)", err)
+	}
+	if got := linesDated(v.ID); !slices.Equal(got, []string{"2020-02-10"}) {
+		t.Errorf("after the refused redating the lines are dated %v, want 2020-02-10", got)
+	}
+
+	if _, err := f.edit("wangfang", v, 1, func(w *ledger.Voucher) { w.Date = day("2020-02-12") }); err != nil {
+		t.Fatal(err)
+	}
+	if got := linesDated(v.ID); !slices.Equal(got, []string{"2020-02-12"}) {
+		t.Errorf("the edit redated the draft to 2020-02-12 and its lines to %v", got)
 	}
 }

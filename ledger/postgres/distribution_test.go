@@ -36,8 +36,7 @@ var notByBook = map[string]string{
 // distributed engine shards such a table by its book column as it does
 // the others; it has no key to hold the book.
 var withoutPrimaryKey = map[string]string{
-	"actions":      "the append-only action log: its id is an identity column, and a voucher's actions are found through a block-range index (actions_by_voucher), an API step by its key (actions_idem_key, which holds the book): migration 00048",
-	"posted_lines": "an append-only copy of the posted lines, written once per line by the posting's trigger and read by its key's day (posted_lines_key_day, which leads with the book): migration 00047",
+	"actions": "the append-only action log: its id is an identity column, and a voucher's actions are found through a block-range index (actions_by_voucher), an API step by its key (actions_idem_key, which holds the book): migration 00048",
 }
 
 // crossBookJoins are the statements allowed to join rows of different

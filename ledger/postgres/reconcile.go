@@ -720,9 +720,10 @@ func (r *recRun) checkNegativeBalances(ctx context.Context) error {
 	// A balance cannot dip below zero on a day that starts at or above the
 	// day's credits: only the (key, day) pairs where it could are replayed,
 	// voucher by voucher from the day's opening, in the order the postings
-	// took effect on the key: that of their posted lines (posted_lines.seq,
-	// numbered under the posting's lock on the balance row; migration
-	// 00026), not posted_at, which is read before the lock is taken.
+	// took effect on the key: post_seq, numbered by the seal queue's row
+	// under the posting's balance locks and kept in the voucher's seal
+	// (migration 00049), not posted_at, which is read before the locks are
+	// taken.
 	rows, err = r.tx.Query(ctx, `
 		WITH s AS (
 			SELECT d.account, d.org, d.fund, d.day, d.credit,
@@ -734,12 +735,12 @@ func (r *recRun) checkNegativeBalances(ctx context.Context) error {
 			WHERE d.day BETWEEN $2 AND $3),
 		moves AS (
 			SELECT s.account, s.org, s.fund, s.day, s.start, v.id, v.type, v.number,
-				v.posted_at, sum(l.debit_fen - l.credit_fen) AS delta, min(p.seq) AS ord
+				v.posted_at, sum(l.debit_fen - l.credit_fen) AS delta, coalesce(min(z.post_seq), min(q.post_seq)) AS ord
 			FROM s
 			JOIN vouchers v ON v.book = $1 AND v.date = s.day AND v.status = 'posted'
 			JOIN voucher_lines l ON l.book = v.book AND l.voucher_id = v.id AND l.account = s.account AND l.org = s.org AND l.fund = s.fund
-			LEFT JOIN posted_lines p ON p.book = l.book AND p.account = l.account AND p.org = l.org AND p.fund = l.fund
-				AND p.date = v.date AND p.number = v.number AND p.voucher_id = v.id AND p.line_no = l.line_no
+			LEFT JOIN voucher_seals z ON z.book = v.book AND z.voucher_id = v.id
+			LEFT JOIN seal_pending q ON q.book = v.book AND q.posted_at = v.posted_at AND q.voucher_id = v.id
 			WHERE s.start - s.credit < 0
 			GROUP BY s.account, s.org, s.fund, s.day, s.start, v.id, v.type, v.number, v.posted_at),
 		run AS (

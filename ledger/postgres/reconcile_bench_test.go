@@ -31,10 +31,10 @@ func BenchmarkReconcile(b *testing.B) {
 		SELECT 'FY-DFZH', 100 + g, '记', 2020, 2, 1 + g, date '2020-02-01' + (g %% 28), '划拨', 1, 'allocate', 'posted',
 			'wangfang', now(), 'liqiang', now(), 'zhaomin', now(), 'liqiang', now(), 100
 		FROM generate_series(1, %[1]d) g;
-		INSERT INTO voucher_lines (book, voucher_id, line_no, summary, account, org, fund, debit_fen, credit_fen)
-		SELECT 'FY-DFZH', 100 + g, 1, '划拨', '121801', 'FY-CP-' || lpad((1 + g %% 11)::text, 2, '0'), 'FY-UP', 100, 0 FROM generate_series(1, %[1]d) g
+		INSERT INTO voucher_lines (book, voucher_id, date, line_no, summary, account, org, fund, debit_fen, credit_fen)
+		SELECT 'FY-DFZH', 100 + g, date '2020-02-01' + (g %% 28), 1, '划拨', '121801', 'FY-CP-' || lpad((1 + g %% 11)::text, 2, '0'), 'FY-UP', 100, 0 FROM generate_series(1, %[1]d) g
 		UNION ALL
-		SELECT 'FY-DFZH', 100 + g, 2, '划拨', '100201', 'FY', 'FY-UP', 0, 100 FROM generate_series(1, %[1]d) g;
+		SELECT 'FY-DFZH', 100 + g, date '2020-02-01' + (g %% 28), 2, '划拨', '100201', 'FY', 'FY-UP', 0, 100 FROM generate_series(1, %[1]d) g;
 		UPDATE voucher_counters SET last = last + %[1]d WHERE book = 'FY-DFZH' AND year = 2020 AND month = 2;
 		DELETE FROM balances WHERE book = 'FY-DFZH';
 		INSERT INTO balances (book, account, org, fund, restricted, balance_fen)

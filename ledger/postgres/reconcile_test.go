@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/fenyang/partyfee/configs"
@@ -573,34 +574,85 @@ func TestReconcileReplaysInTheOrderPostingsTookEffect(t *testing.T) {
 	}
 }
 
-// Migration 00026 numbers the lines posted before it in the order the
-// batch replayed them until then (posted_at, voucher, line), and the lines
-// posted after it follow.
-func TestPostingOrderOfTheLinesBeforeIt(t *testing.T) {
+// Migration 00049 dates every line as its voucher and carries the order
+// the postings took effect (posted_lines.seq, which differs from posted_at
+// here) into the seal queue and the seals; the postings after it follow.
+func TestPostingOrderKeptByTheSeals(t *testing.T) {
 	t.Parallel()
 	tdb := pgtest.NewEmptyDatabase(t)
 	ctx := context.Background()
-	if _, err := postgres.MigrateToForTest(ctx, tdb.OwnerURL, 25); err != nil {
+	if _, err := postgres.MigrateToForTest(ctx, tdb.OwnerURL, 48); err != nil {
 		t.Fatal(err)
 	}
-	f := newRecFixtureOn(t, tdb)
-	f.february()
-	early := f.postAnHourBack(ledger.FlowRequest{Flow: ledger.FlowAllocate, Fund: "FY-UP", Org: "FY-CP-04", Amount: recMoney("10.00"), Date: recDay("2020-02-27")}) // timed before all the others
+	conn, err := pgx.Connect(ctx, tdb.SuperURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	// Three posted vouchers timed 1, 2, 3 that took effect 2, 1, 3; the
+	// second is sealed, the others queued.
+	if _, err := conn.Exec(ctx, `SET session_replication_role = replica;
+		INSERT INTO vouchers (book, id, type, year, month, number, date, summary, flow, status, maker, made_at, checker, checked_at, poster, posted_at, total_fen)
+		OVERRIDING SYSTEM VALUE
+		SELECT 'FY-DFZH', g, '记', 2020, 2, g, date '2020-02-02' + g, '划拨', 'allocate', 'posted', 'wangfang', t, 'liqiang', t, 'liqiang',
+			t + g * interval '1 second', 100
+		FROM generate_series(1, 3) g, (SELECT timestamptz '2020-02-10 08:00:00+00' AS t) c;
+		INSERT INTO voucher_lines (book, voucher_id, line_no, summary, account, org, fund, debit_fen, credit_fen)
+		SELECT 'FY-DFZH', g, n, '划拨', CASE n WHEN 1 THEN '121801' ELSE '100201' END, CASE n WHEN 1 THEN 'FY-CP-01' ELSE 'FY' END, 'FY-UP',
+			CASE n WHEN 1 THEN 100 ELSE 0 END, CASE n WHEN 2 THEN 100 ELSE 0 END
+		FROM generate_series(1, 3) g, generate_series(1, 2) n;
+		INSERT INTO posted_lines (book, account, org, fund, date, number, voucher_id, line_no, debit_fen, credit_fen, seq)
+		SELECT l.book, l.account, l.org, l.fund, v.date, v.number, v.id, l.line_no, l.debit_fen, l.credit_fen,
+			(ARRAY[12, 10, 14])[v.id] + l.line_no - 1
+		FROM voucher_lines l JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id;
+		SELECT setval('posted_lines_seq', 15);
+		INSERT INTO voucher_seals (book, seq, voucher_id, seal, prev) VALUES ('FY-DFZH', 1, 2, sha256('2'), '');
+		INSERT INTO seal_pending (book, voucher_id, posted_at) SELECT book, id, posted_at FROM vouchers WHERE id <> 2`); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := postgres.Migrate(ctx, tdb.OwnerURL, nil); err != nil {
 		t.Fatal(err)
 	}
-	late := f.post(ledger.FlowRequest{Flow: ledger.FlowAllocate, Fund: "FY-UP", Org: "FY-CP-04", Amount: recMoney("20.00"), Date: recDay("2020-02-27")})
-	var got, want []int64
-	if err := f.db.Pool.QueryRow(ctx, `SELECT (SELECT array_agg(voucher_id ORDER BY seq) FROM posted_lines),
-		(SELECT array_agg(l.voucher_id ORDER BY v.posted_at, v.id, l.line_no)
-			FROM voucher_lines l JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id WHERE v.status = 'posted')`).Scan(&got, &want); err != nil {
+	var undated int
+	var order []int64
+	var next int64
+	if err := conn.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM voucher_lines l JOIN vouchers v ON v.book = l.book AND v.id = l.voucher_id WHERE l.date IS DISTINCT FROM v.date),
+		(SELECT array_agg(voucher_id ORDER BY post_seq) FROM (SELECT voucher_id, post_seq FROM voucher_seals
+			UNION ALL SELECT voucher_id, post_seq FROM seal_pending) s),
+		nextval('posting_order')`).Scan(&undated, &order, &next); err != nil {
 		t.Fatal(err)
 	}
-	if len(want) < 6 || want[0] != early.ID || want[len(want)-1] != late.ID {
-		t.Fatalf("the fixture's posting order %v: want %d first and %d last", want, early.ID, late.ID)
+	if undated != 0 || !slices.Equal(order, []int64{2, 1, 3}) || next <= 15 {
+		t.Fatalf("after migration 00049: %d lines dated otherwise than their voucher, vouchers in posting order %v (want [2 1 3]), next number %d (want above 15)",
+			undated, order, next)
+	}
+}
+
+// The vouchers posted one after another are numbered in that order, queued
+// or sealed, and the replay of a day reads the numbers.
+func TestPostingOrderOfTheVouchers(t *testing.T) {
+	t.Parallel()
+	f := newRecFixture(t)
+	f.february()
+	if _, err := f.db.SealPending(context.Background(), "FY-DFZH"); err != nil {
+		t.Fatal(err)
+	}
+	last := f.post(ledger.FlowRequest{Flow: ledger.FlowAllocate, Fund: "FY-UP", Org: "FY-CP-04", Amount: recMoney("30.00"), Date: recDay("2020-02-27")})
+	var got, want []int64
+	var sealed, queued int
+	if err := f.db.Pool.QueryRow(context.Background(), `SELECT
+		(SELECT array_agg(voucher_id ORDER BY post_seq) FROM (SELECT voucher_id, post_seq FROM voucher_seals
+			UNION ALL SELECT voucher_id, post_seq FROM seal_pending) s),
+		(SELECT array_agg(v.id ORDER BY v.posted_at, v.id) FROM vouchers v WHERE v.status = 'posted'),
+		(SELECT count(*) FROM voucher_seals WHERE post_seq IS NOT NULL), (SELECT count(*) FROM seal_pending)`).Scan(&got, &want, &sealed, &queued); err != nil {
+		t.Fatal(err)
+	}
+	if sealed < 6 || queued != 1 || want[len(want)-1] != last.ID {
+		t.Fatalf("%d sealed vouchers with their post_seq, %d queued (want all but the last, %d, sealed); posting order %v", sealed, queued, last.ID, want)
 	}
 	if !slices.Equal(got, want) {
-		t.Fatalf("posted lines in seq order %v, want %v", got, want)
+		t.Fatalf("vouchers in post_seq order %v, want %v", got, want)
 	}
 }
 

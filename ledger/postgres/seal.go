@@ -96,12 +96,21 @@ func (db *DB) sealBatch(ctx context.Context, book string, q []queued) (int, erro
 			return err
 		}
 		rows, err := tx.Query(ctx, `DELETE FROM seal_pending WHERE book = $1 AND (posted_at, voucher_id) IN (SELECT * FROM unnest($2::timestamptz[], $3::bigint[]))
-			RETURNING voucher_id`, book, at, ids)
+			RETURNING voucher_id, post_seq`, book, at, ids)
 		if err != nil {
 			return err
 		}
-		claimed, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-		if err != nil {
+		// post_seq: the order the postings took effect, numbered under the
+		// balances' locks (migration 00049); the seal keeps it for the
+		// monthly batch's replay.
+		var claimed []int64
+		postSeq := map[int64]int64{}
+		var vid, ps int64
+		if _, err := pgx.ForEachRow(rows, []any{&vid, &ps}, func() error {
+			claimed = append(claimed, vid)
+			postSeq[vid] = ps
+			return nil
+		}); err != nil {
 			return err
 		}
 		// A queued voucher that is sealed already, gone or not posted
@@ -139,6 +148,7 @@ func (db *DB) sealBatch(ctx context.Context, book string, q []queued) (int, erro
 		}
 		seqs := make([]int64, len(vs))
 		vids := make([]int64, len(vs))
+		posts := make([]int64, len(vs))
 		seals := make([][]byte, len(vs))
 		prevs := make([][]byte, len(vs))
 		prev := head
@@ -152,14 +162,14 @@ func (db *DB) sealBatch(ctx context.Context, book string, q []queued) (int, erro
 		for i, v := range vs {
 			seq++
 			s := ledger.SealV2(v, files[v.ID], seq, prev)
-			seqs[i], vids[i], seals[i], prevs[i] = seq, v.ID, s[:], prev
+			seqs[i], vids[i], seals[i], prevs[i], posts[i] = seq, v.ID, s[:], prev, postSeq[v.ID]
 			prev = seals[i]
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO voucher_seals (book, seq, voucher_id, version, seal, prev, sealed_at)
-			SELECT $1, t.seq, t.voucher_id, $2, t.seal, t.prev, $3
-			FROM unnest($4::bigint[], $5::bigint[], $6::bytea[], $7::bytea[]) AS t (seq, voucher_id, seal, prev)
+		if _, err := tx.Exec(ctx, `INSERT INTO voucher_seals (book, seq, voucher_id, version, seal, prev, sealed_at, post_seq)
+			SELECT $1, t.seq, t.voucher_id, $2, t.seal, t.prev, $3, t.post_seq
+			FROM unnest($4::bigint[], $5::bigint[], $6::bytea[], $7::bytea[], $8::bigint[]) AS t (seq, voucher_id, seal, prev, post_seq)
 			ORDER BY t.seq`,
-			book, ledger.SealVersion, db.Now(), seqs, vids, seals, prevs); err != nil {
+			book, ledger.SealVersion, db.Now(), seqs, vids, seals, prevs, posts); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE seal_heads SET seq = $2, seal = $3, updated_at = $4 WHERE book = $1`, book, seq, prev, db.Now()); err != nil {

@@ -59,10 +59,10 @@ func benchChain(b *testing.B, n int) *fixture {
 			'汾阳市医药公司', 'supplier', '', 'spend', 'posted',
 			'wangfang', t, 'liqiang', t, 'liqiang', t + g * interval '1 millisecond', 100 + g % 100000
 		FROM generate_series(1, $1::int) g, (SELECT timestamptz '2020-02-10 08:00:00+00' AS t) c`,
-		`INSERT INTO voucher_lines (book, voucher_id, line_no, summary, account, org, fund, purpose, debit_fen, credit_fen)
-		SELECT book, id, 1, '物资采购', '500101', 'FY-CP-0' || (1 + id % 8), 'FY-UP', 'procurement', total_fen, 0 FROM vouchers
+		`INSERT INTO voucher_lines (book, voucher_id, date, line_no, summary, account, org, fund, purpose, debit_fen, credit_fen)
+		SELECT book, id, date, 1, '物资采购', '500101', 'FY-CP-0' || (1 + id % 8), 'FY-UP', 'procurement', total_fen, 0 FROM vouchers
 		UNION ALL
-		SELECT book, id, 2, '物资采购', '121801', 'FY-CP-0' || (1 + id % 8), 'FY-UP', NULL, 0, total_fen FROM vouchers`,
+		SELECT book, id, date, 2, '物资采购', '121801', 'FY-CP-0' || (1 + id % 8), 'FY-UP', NULL, 0, total_fen FROM vouchers`,
 		`INSERT INTO voucher_beneficiaries (book, voucher_id, seq, name, category, id_number, amount_fen)
 		SELECT book, id, s, '受助人' || id || '-' || s, '群众', '1423011970010' || lpad((id % 100000)::text, 5, '0'), 1
 		FROM vouchers, generate_series(1, 2) s WHERE id % 10 = 0`,

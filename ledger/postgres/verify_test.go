@@ -247,9 +247,9 @@ func insertPostedVoucher(t *testing.T, f *fixture) int64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := conn.Exec(ctx, `INSERT INTO voucher_lines (book, voucher_id, line_no, summary, account, org, fund, purpose, debit_fen, credit_fen) VALUES
-		($1, $2, 1, '报账', '500101', 'FY-CP-01', 'FY-UP', 'procurement', 88800, 0),
-		($1, $2, 2, '报账', '121801', 'FY-CP-01', 'FY-UP', NULL, 0, 88800)`, book, id); err != nil {
+	if _, err := conn.Exec(ctx, `INSERT INTO voucher_lines (book, voucher_id, date, line_no, summary, account, org, fund, purpose, debit_fen, credit_fen) VALUES
+		($1, $2, '2020-02-11', 1, '报账', '500101', 'FY-CP-01', 'FY-UP', 'procurement', 88800, 0),
+		($1, $2, '2020-02-11', 2, '报账', '121801', 'FY-CP-01', 'FY-UP', NULL, 0, 88800)`, book, id); err != nil {
 		t.Fatal(err)
 	}
 	return id

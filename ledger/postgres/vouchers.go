@@ -285,9 +285,9 @@ func queueVoucherChildren(batch *pgx.Batch, v *ledger.Voucher, id string) int {
 		}
 		debits[i], credits[i] = l.Debit.Fen(), l.Credit.Fen()
 	}
-	batch.Queue(`INSERT INTO voucher_lines (book, voucher_id, line_no, summary, account, org, fund, purpose, debit_fen, credit_fen)
-		SELECT $1, `+id+`, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[])`,
-		v.Book, nos, summaries, accounts, orgs, funds, purposes, debits, credits)
+	batch.Queue(`INSERT INTO voucher_lines (book, voucher_id, date, line_no, summary, account, org, fund, purpose, debit_fen, credit_fen)
+		SELECT $1, `+id+`, $10::date, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[])`,
+		v.Book, nos, summaries, accounts, orgs, funds, purposes, debits, credits, v.Date)
 	if k := len(v.Beneficiaries); k > 0 {
 		seqs, amounts := make([]int32, k), make([]int64, k)
 		names, cats, ids, kinds, phones, reasons := make([]string, k), make([]string, k), make([]string, k), make([]string, k), make([]string, k), make([]string, k)

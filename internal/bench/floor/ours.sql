@@ -7,8 +7,8 @@ SELECT code AS org FROM fl.orgs WHERE i = :n \gset
 \startpipeline
 INSERT INTO vouchers (book, type, year, month, number, date, summary, attachments, doc_types, decision, payee, payee_type, method, flow, memo, closing, correcting, reversal_of, correction_of, idem_key, maker, made_at, total_fen)
   VALUES ('FY-DFZH', '记', 0, 0, 1, '2020-03-05', '采购防疫物资（口罩、消毒液）', 1, '{发票}', '', '汾阳市某某药店', 'supplier', 'bank', 'spend', '', false, false, NULL, NULL, NULL, 'wangfang', now(), :amt) RETURNING id, number, year, month;
-INSERT INTO voucher_lines (book, voucher_id, line_no, summary, account, org, fund, purpose, debit_fen, credit_fen)
-  VALUES ('FY-DFZH', currval(pg_get_serial_sequence('public.vouchers', 'id')), 1, '采购防疫物资（口罩、消毒液）', '500101', :org, 'FY-UP', 'procurement', :amt, 0), ('FY-DFZH', currval(pg_get_serial_sequence('public.vouchers', 'id')), 2, '采购防疫物资（口罩、消毒液）', '121801', :org, 'FY-UP', NULL, 0, :amt);
+INSERT INTO voucher_lines (book, voucher_id, date, line_no, summary, account, org, fund, purpose, debit_fen, credit_fen)
+  VALUES ('FY-DFZH', currval(pg_get_serial_sequence('public.vouchers', 'id')), '2020-03-05', 1, '采购防疫物资（口罩、消毒液）', '500101', :org, 'FY-UP', 'procurement', :amt, 0), ('FY-DFZH', currval(pg_get_serial_sequence('public.vouchers', 'id')), '2020-03-05', 2, '采购防疫物资（口罩、消毒液）', '121801', :org, 'FY-UP', NULL, 0, :amt);
 INSERT INTO actions (book, at, actor, action, voucher_id, source, detail, idem_key, request_hash)
   VALUES ('FY-DFZH', now(), 'wangfang', 'make', currval(pg_get_serial_sequence('public.vouchers', 'id')), 'http', '{"flow": "spend", "total": "12.00"}', 'pgb-1-' || currval(pg_get_serial_sequence('public.vouchers', 'id')), sha256(convert_to(:amt::text, 'UTF8')));
 \endpipeline

@@ -14,7 +14,7 @@ DECLARE
     t text;
     cols text;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['vouchers', 'voucher_lines', 'actions', 'posted_lines', 'turnover', 'balances',
+    FOREACH t IN ARRAY ARRAY['vouchers', 'voucher_lines', 'actions', 'turnover', 'balances',
                              'seal_pending', 'voucher_counters'] LOOP
         EXECUTE format('CREATE TABLE fl.%I (LIKE public.%I INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING IDENTITY INCLUDING INDEXES)', t, t);
         SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) INTO cols FROM pg_attribute
