@@ -35,9 +35,9 @@ CREATE FUNCTION public.actions_api_key() RETURNS trigger
     AS $$
 BEGIN
     IF NEW.idem_key IS NULL OR NEW.idem_key = '' OR length(NEW.idem_key) > 200 OR NEW.voucher_id = 0
-       OR octet_length(NEW.request_hash) IS DISTINCT FROM 32 THEN
+       OR coalesce(octet_length(NEW.request_hash), 0) NOT IN (16, 32) THEN
         RAISE EXCEPTION USING ERRCODE = 'check_violation', TABLE = 'actions',
-            MESSAGE = 'an action''s idempotency key has 1 to 200 characters, with its voucher and the 32 bytes of its request''s hash';
+            MESSAGE = 'an action''s idempotency key has 1 to 200 characters, with its voucher and the first 16 bytes of its request''s SHA-256 hash (all 32 before migration 00051)';
     END IF;
     PERFORM api_key_lock(NEW.book, NEW.actor, NEW.idem_key);
     IF EXISTS (SELECT 1 FROM api_idempotency a WHERE a.book = NEW.book AND a.user_name = NEW.actor AND a.key = NEW.idem_key) THEN
@@ -1712,7 +1712,11 @@ BEGIN
     -- The month's next number, last: the counter row is held from here to
     -- the commit, and a rollback gives the number back. The month's first
     -- voucher of its 凭证字 makes the counter (two making it at once: the
-    -- second waits and counts on).
+    -- second waits and counts on). The drafts of a month queue on an
+    -- advisory lock of its counter first, so that each finds the row as
+    -- the last one left it rather than waiting on the row and locking its
+    -- newer version again (a WAL record each; migration 00050).
+    PERFORM pg_advisory_xact_lock(hashtext(NEW.book || E'\n' || NEW.type), -(NEW.year * 100 + NEW.month));
     UPDATE voucher_counters SET last = last + 1
         WHERE book = NEW.book AND year = NEW.year AND month = NEW.month AND type = NEW.type
         RETURNING last INTO NEW.number;
@@ -3620,13 +3624,6 @@ ALTER TABLE ONLY public.saved_summaries
 
 ALTER TABLE ONLY public.seal_heads
     ADD CONSTRAINT seal_heads_pkey PRIMARY KEY (book);
-
---
--- Name: seal_pending seal_pending_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner
---
-
-ALTER TABLE ONLY public.seal_pending
-    ADD CONSTRAINT seal_pending_pkey PRIMARY KEY (book, posted_at, voucher_id);
 
 --
 -- Name: turnover turnover_pkey; Type: CONSTRAINT; Schema: public; Owner: ledger_owner

@@ -36,7 +36,8 @@ var notByBook = map[string]string{
 // distributed engine shards such a table by its book column as it does
 // the others; it has no key to hold the book.
 var withoutPrimaryKey = map[string]string{
-	"actions": "the append-only action log: its id is an identity column, and a voucher's actions are found through a block-range index (actions_by_voucher), an API step by its key (actions_idem_key, which holds the book): migration 00048",
+	"seal_pending": "the sealer's queue, a row per posted voucher for a second or so: read whole, oldest first, and taken by the rows' places (seal.go): migration 00050",
+	"actions":      "the append-only action log: its id is an identity column, and a voucher's actions are found through a block-range index (actions_by_voucher), an API step by its key (actions_idem_key, which holds the book): migration 00048",
 }
 
 // crossBookJoins are the statements allowed to join rows of different

@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -44,5 +45,64 @@ func TestDraftAnsweredOnDisk(t *testing.T) {
 		if commits != 1 {
 			t.Fatalf("draft %d: %d commit records of its transaction on disk when it was answered (WAL %s to %s), want 1", v.ID, commits, start, flushed)
 		}
+	}
+}
+
+// TestDraftsQueueForTheirNumber: drafts of one month made at once take
+// the numbers 1 to n, and none of them locks the month's counter row
+// after waiting for it: they queue on the counter's advisory lock, so the
+// WAL they write holds no Heap LOCK record of voucher_counters (migration
+// 00050).
+func TestDraftsQueueForTheirNumber(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	su, err := pgx.Connect(f.ctx, f.tdb.SuperURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer su.Close(f.ctx)
+	if _, err := su.Exec(f.ctx, `CREATE EXTENSION IF NOT EXISTS pg_walinspect`); err != nil {
+		t.Fatal(err)
+	}
+	var start string
+	if err := su.QueryRow(f.ctx, `SELECT pg_current_wal_insert_lsn()::text`).Scan(&start); err != nil {
+		t.Fatal(err)
+	}
+	const clients, each = 16, 5
+	var wg sync.WaitGroup
+	errs := make(chan error, clients*each)
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				if _, err := f.flow("wangfang", receive("1.00")); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	var numbers []int32
+	var locks int
+	err = su.QueryRow(f.ctx, `SELECT
+		(SELECT array_agg(number ORDER BY number) FROM vouchers WHERE book = $1 AND year = 2020 AND month = 2),
+		(SELECT count(*) FROM pg_get_wal_records_info($2::pg_lsn, pg_current_wal_flush_lsn()) r
+			WHERE r.resource_manager = 'Heap' AND r.record_type LIKE 'LOCK%'
+			  AND r.block_ref LIKE '%/' || pg_relation_filenode('voucher_counters') || ' %')`, book, start).Scan(&numbers, &locks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, n := range numbers {
+		if n != int32(i+1) {
+			t.Fatalf("the month's numbers %v: want 1 to %d", numbers, clients*each)
+		}
+	}
+	if len(numbers) != clients*each || locks != 0 {
+		t.Fatalf("%d drafts numbered; %d Heap LOCK records of voucher_counters in their WAL, want none", len(numbers), locks)
 	}
 }

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/fenyang/partyfee/ledger"
 )
@@ -41,10 +43,9 @@ const sealPassMax = 100_000
 func (db *DB) SealPending(ctx context.Context, book string) (int, error) {
 	total := 0
 	for {
-		// Reading the queue once per pass, rather than its head once per
-		// batch, keeps a long backlog linear: the rows dequeued by earlier
-		// batches stay in the index as dead entries until vacuum.
-		rows, err := db.Pool.Query(ctx, `SELECT posted_at, voucher_id FROM seal_pending WHERE book = $1 ORDER BY posted_at, voucher_id LIMIT $2`, book, sealPassMax)
+		// The queue has no index (migration 00050): a pass reads it whole,
+		// oldest first, and its batches take their rows by their places.
+		rows, err := db.Pool.Query(ctx, `SELECT ctid, posted_at, voucher_id FROM seal_pending WHERE book = $1 ORDER BY posted_at, voucher_id LIMIT $2`, book, sealPassMax)
 		if err != nil {
 			return total, mapError(err)
 		}
@@ -67,19 +68,27 @@ func (db *DB) SealPending(ctx context.Context, book string) (int, error) {
 	}
 }
 
-// queued is a row of the seal queue, by its key (migration 00039).
+// queued is a row of the seal queue: its place in the table and its key
+// (migrations 00039, 00050).
 type queued struct {
+	Ctid      pgtype.TID
 	PostedAt  time.Time
 	VoucherID int64
 }
 
-// sealBatch seals, in one transaction, the queued vouchers q (in that
-// order) that are still queued; it returns how many it sealed.
+// dequeued is a row a batch took off the queue.
+type dequeued struct {
+	PostedAt  time.Time
+	VoucherID int64
+	PostSeq   int64
+}
+
+// sealBatch seals, in one transaction, the queued vouchers q that are
+// still queued, oldest first; it returns how many it sealed.
 func (db *DB) sealBatch(ctx context.Context, book string, q []queued) (int, error) {
-	ids := make([]int64, len(q))
-	at := make([]time.Time, len(q))
+	places := make([]pgtype.TID, len(q))
 	for i, x := range q {
-		ids[i], at[i] = x.VoucherID, x.PostedAt
+		places[i] = x.Ctid
 	}
 	sealed := 0
 	err := db.runTx(ctx, func(tx pgx.Tx) error {
@@ -95,23 +104,32 @@ func (db *DB) sealBatch(ctx context.Context, book string, q []queued) (int, erro
 		if err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `DELETE FROM seal_pending WHERE book = $1 AND (posted_at, voucher_id) IN (SELECT * FROM unnest($2::timestamptz[], $3::bigint[]))
-			RETURNING voucher_id, post_seq`, book, at, ids)
+		// The rows still in their places: whatever is deleted here is
+		// sealed here (or dropped below), whichever voucher a place holds
+		// by now (a row another sealer took may have left its place to a
+		// newer one). post_seq: the order the postings took effect,
+		// numbered under the balances' locks (migration 00049); the seal
+		// keeps it for the monthly batch's replay.
+		rows, err := tx.Query(ctx, `DELETE FROM seal_pending WHERE book = $1 AND ctid = ANY($2::tid[])
+			RETURNING posted_at, voucher_id, post_seq`, book, places)
 		if err != nil {
 			return err
 		}
-		// post_seq: the order the postings took effect, numbered under the
-		// balances' locks (migration 00049); the seal keeps it for the
-		// monthly batch's replay.
-		var claimed []int64
-		postSeq := map[int64]int64{}
-		var vid, ps int64
-		if _, err := pgx.ForEachRow(rows, []any{&vid, &ps}, func() error {
-			claimed = append(claimed, vid)
-			postSeq[vid] = ps
-			return nil
-		}); err != nil {
+		got, err := pgx.CollectRows(rows, pgx.RowToStructByPos[dequeued])
+		if err != nil {
 			return err
+		}
+		slices.SortFunc(got, func(a, b dequeued) int {
+			if c := a.PostedAt.Compare(b.PostedAt); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.VoucherID, b.VoucherID)
+		})
+		claimed := make([]int64, len(got))
+		postSeq := make(map[int64]int64, len(got))
+		for i, d := range got {
+			claimed[i] = d.VoucherID
+			postSeq[d.VoucherID] = d.PostSeq
 		}
 		// A queued voucher that is sealed already, gone or not posted
 		// cannot be sealed; its queue row is dropped rather than block the
@@ -124,17 +142,14 @@ func (db *DB) sealBatch(ctx context.Context, book string, q []queued) (int, erro
 		if err != nil {
 			return err
 		}
-		skip := make(map[int64]bool, len(ids))
+		skip := make(map[int64]bool, len(done))
 		for _, id := range done {
 			skip[id] = true
 		}
-		want := make(map[int64]bool, len(claimed))
-		for _, id := range claimed {
-			want[id] = !skip[id]
-		}
 		take := make([]int64, 0, len(claimed))
-		for _, id := range ids {
-			if want[id] {
+		for _, id := range claimed {
+			if !skip[id] {
+				skip[id] = true // a voucher queued twice is sealed once
 				take = append(take, id)
 			}
 		}
