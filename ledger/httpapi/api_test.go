@@ -716,7 +716,7 @@ func TestReplayAfterLaterSteps(t *testing.T) {
 	}
 	// The four keys are kept on the steps' rows of the action log, with
 	// no record of their own and no stored bytes.
-	if n := e.count(`SELECT count(*) FROM actions WHERE voucher_id = $1 AND idem_key IS NOT NULL AND octet_length(request_hash) = 32`, id); n != 4 {
+	if n := e.count(`SELECT count(*) FROM actions WHERE voucher_id = $1 AND idem_key IS NOT NULL AND octet_length(request_hash) = 16`, id); n != 4 {
 		t.Fatalf("%d steps of the voucher keep their keys, want 4", n)
 	}
 	if n := e.count(`SELECT count(*) FROM api_idempotency`); n != 0 {

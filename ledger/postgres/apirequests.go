@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"io"
@@ -149,7 +150,7 @@ func (db *DB) underAPIKey(ctx context.Context, req APIRequest, fn func(pgx.Tx, *
 			if err != nil {
 				return err
 			}
-			if !bytes.Equal(hash, apiRequestHash(req.Hash)) {
+			if !sameRequest(hash, req.Hash) {
 				return ledger.Errorf(ledger.EIdempotencyConflict, "Idempotency-Key",
 					"idempotency key %q was used for a different request", req.Key)
 			}
@@ -170,13 +171,25 @@ func (db *DB) underAPIKey(ctx context.Context, req APIRequest, fn func(pgx.Tx, *
 }
 
 // apiRequestHash is the hex SHA-256 of an API request as the action log
-// keeps it: its 32 bytes (nil when h is not hex).
+// keeps it: its first 16 bytes (migration 00051; nil when h is not the
+// hex of 32 bytes).
 func apiRequestHash(h string) []byte {
 	b, err := hex.DecodeString(h)
-	if err != nil {
+	if err != nil || len(b) != sha256.Size {
 		return nil
 	}
-	return b
+	return b[:16]
+}
+
+// sameRequest tells whether the hash a step's row keeps (16 bytes, or all
+// 32 in a row written before migration 00051) is that of the request
+// whose hex SHA-256 is h.
+func sameRequest(kept []byte, h string) bool {
+	b, err := hex.DecodeString(h)
+	if err != nil || len(b) != sha256.Size || (len(kept) != 16 && len(kept) != sha256.Size) {
+		return false
+	}
+	return bytes.Equal(kept, b[:len(kept)])
 }
 
 // execAsync runs one statement in a transaction of its own that commits

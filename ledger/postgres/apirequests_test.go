@@ -141,9 +141,11 @@ func TestAPIKeyOnceAcrossTheLogAndTheRecords(t *testing.T) {
 		t.Fatalf("%d actions hold keys, want the check's", c)
 	}
 
-	// A key on the log has its voucher and the whole hash of its request.
+	// A key on the log has its voucher and the hash of its request, its
+	// first 16 bytes (or all 32, as before migration 00051).
 	for _, bad := range []string{
 		`'k4', '\x00'::bytea`,
+		`'k4', decode(repeat('00', 24), 'hex')`,
 		`'k4', NULL`,
 		`NULL, decode(repeat('00', 32), 'hex')`,
 		`'', decode(repeat('00', 32), 'hex')`,
@@ -177,5 +179,32 @@ func TestAPIKeyOnceAcrossTheLogAndTheRecords(t *testing.T) {
 	}
 	if c := f.count(`SELECT count(*) FROM actions WHERE idem_key = 'k1'`); c != 2 {
 		t.Errorf("%d actions hold k1, want liqiang's and wangfang's", c)
+	}
+}
+
+// TestStepKeepsHalfTheRequestHash: a step's row keeps the first 16 bytes
+// of its request's SHA-256 (migration 00051); a row written before keeps
+// all 32; either is compared with as many bytes of a request's hash.
+func TestStepKeepsHalfTheRequestHash(t *testing.T) {
+	sum := sha256.Sum256([]byte(`{"amount":"10.00"}`))
+	other := sha256.Sum256([]byte(`{"amount":"10.01"}`))
+	h := hex.EncodeToString(sum[:])
+	for _, c := range []struct {
+		kept []byte
+		same bool
+	}{
+		{sum[:16], true},
+		{sum[:], true},
+		{other[:16], false},
+		{other[:], false},
+		{sum[:8], false},
+		{nil, false},
+	} {
+		if got := postgres.SameRequestForTest(c.kept, h); got != c.same {
+			t.Errorf("kept %x, request %s: same %v, want %v", c.kept, h, got, c.same)
+		}
+	}
+	if postgres.SameRequestForTest(sum[:16], "not hex") {
+		t.Error("a request whose hash is not hex matched")
 	}
 }

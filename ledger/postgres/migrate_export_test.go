@@ -30,3 +30,7 @@ func MigrateToForTest(ctx context.Context, url string, version int64) (int64, er
 	}
 	return migrateURL(ctx, url, sub, nil)
 }
+
+// SameRequestForTest is sameRequest: whether a step's kept hash is that
+// of the request with hex SHA-256 h.
+var SameRequestForTest = sameRequest
