@@ -3869,7 +3869,7 @@ CREATE UNIQUE INDEX vouchers_book_idem_key_key ON public.vouchers USING btree (b
 -- Name: vouchers_date; Type: INDEX; Schema: public; Owner: ledger_owner
 --
 
-CREATE INDEX vouchers_date ON public.vouchers USING btree (book, date);
+CREATE INDEX vouchers_date ON public.vouchers USING brin (date date_minmax_multi_ops) WITH (pages_per_range='32', autosummarize='on');
 
 --
 -- Name: vouchers_one_reversal; Type: INDEX; Schema: public; Owner: ledger_owner

@@ -437,3 +437,63 @@ func TestActionLogReadersUseTheirIndexes(t *testing.T) {
 		}
 	}
 }
+
+// TestVouchersByDateUseTheBlockRanges: a period's vouchers are found
+// through the block-range index of their dates (migration 00052), all of
+// them once VACUUM has summarised the ranges, a voucher dated before its
+// neighbours included.
+func TestVouchersByDateUseTheBlockRanges(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	f.fund("100.00", nil)
+	for i := range 20 {
+		r := allocate("FY-CP-02", "1.00")
+		r.Date = day("2020-02-11").AddDate(0, 0, i%5)
+		f.mustFlow("wangfang", r)
+	}
+	for _, d := range []string{"2020-02-03", "2020-02-04"} {
+		early := allocate("FY-CP-02", "1.00")
+		early.Date = day(d)
+		f.mustFlow("wangfang", early)
+	}
+
+	owner, err := pgx.Connect(f.ctx, f.tdb.OwnerURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer owner.Close(f.ctx)
+	if _, err := owner.Exec(f.ctx, `VACUUM ANALYZE vouchers`); err != nil {
+		t.Fatal(err)
+	}
+	query := `SELECT count(*) FROM vouchers WHERE date BETWEEN '2020-02-01' AND '2020-02-05'`
+	tx, err := owner.Begin(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(f.ctx)
+	if _, err := tx.Exec(f.ctx, `SET LOCAL enable_seqscan = off`); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := tx.Query(f.ctx, `EXPLAIN `+query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(plan, "\n"), "vouchers_date") {
+		t.Errorf("%s\nis planned without vouchers_date:\n%s", query, strings.Join(plan, "\n"))
+	}
+	var n int
+	if err := tx.QueryRow(f.ctx, query).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	var want int
+	if err := tx.QueryRow(f.ctx, `SELECT count(*) FROM vouchers WHERE date + 0 BETWEEN '2020-02-01' AND '2020-02-05'`).Scan(&want); err != nil {
+		t.Fatal(err)
+	}
+	if n != want || n != 2 {
+		t.Errorf("the index finds %d vouchers dated 2020-02-01 to 05, the table holds %d; want the 2 early ones", n, want)
+	}
+}
