@@ -482,3 +482,32 @@ func TestImportDatabaseEnforces(t *testing.T) {
 		}, code: ledger.EImmutable, field: "code"},
 	})
 }
+
+// TestImportBatchKeepsTheRowChecks: ledger_import_approved checks its batch
+// for what the row triggers it bypasses check of a posted voucher
+// (migration 00053): a voucher over the book's ceiling, then a closed
+// year. Called directly as the application role, around the Go import.
+func TestImportBatchKeepsTheRowChecks(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	err := f.rawImport(10_000_000_001)
+	if ledger.ErrorCode(err) != ledger.EInvalidAmount || ledger.ErrorField(err) != "amount" {
+		t.Errorf("a voucher of 100,000,000.01 imported: %v, want invalid_amount (amount)", err)
+	}
+	// (2020 closed as it stands, its months open: the year's own rules
+	// are not what is tested.)
+	if err := f.inTx(f.tdb.SuperURL, func(tx pgx.Tx) error {
+		_, err := tx.Exec(f.ctx, `SET LOCAL session_replication_role = replica;
+			INSERT INTO years (book, year, status, closed_at, closed_by) VALUES ('FY-DFZH', 2020, 'closed', now(), 'sunlixin')`)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	err = f.rawImport(100)
+	if ledger.ErrorCode(err) != ledger.EPeriodClosed || ledger.ErrorField(err) != "date" {
+		t.Errorf("a voucher of closed 2020 imported: %v, want period_closed (date)", err)
+	}
+	if n := f.count(`SELECT count(*) FROM vouchers WHERE flow = 'import'`); n != 0 {
+		t.Errorf("%d imported vouchers written", n)
+	}
+}
