@@ -42,6 +42,8 @@ func TestTriggerRefusalReadsInChinese(t *testing.T) {
 		{"LE006", ledger.ESamePerson, "checker", "wangfang made voucher 42 and cannot check it", []string{"wangfang", "42"}},
 		{"LE004", ledger.EPeriodClosed, "date", "period 2020-02 of book FY-DFZH is closed", []string{"2020-02", "FY-DFZH"}},
 		{"LE001", ledger.EUnbalanced, "lines", "voucher 7 does not balance for fund FY-UP: debit 10.00, credit 9.00", []string{"FY-UP", "10.00", "9.00"}},
+		{"LE010", ledger.EInvalid, "lines.date", "the lines of voucher 7 are dated 2020-02-11, the voucher 2020-02-10", []string{"7", "2020-02-11", "2020-02-10"}},
+		{"LE004", ledger.EPeriodClosed, "date", "year 2020 of book FY-DFZH is closed", []string{"2020", "FY-DFZH"}},
 		{"LE007", ledger.EInvalidState, "status", "some future refusal nobody translated", nil},
 	} {
 		sql := "DO $$ BEGIN RAISE USING ERRCODE = '" + c.state + "', COLUMN = '" + c.field + "', MESSAGE = '" + c.msg + "'; END $$"
