@@ -174,22 +174,28 @@ func (db *DB) underAPIKey(ctx context.Context, req APIRequest, fn func(pgx.Tx, *
 // keeps it: its first 16 bytes (migration 00051; nil when h is not the
 // hex of 32 bytes).
 func apiRequestHash(h string) []byte {
-	b, err := hex.DecodeString(h)
-	if err != nil || len(b) != sha256.Size {
-		return nil
+	if b := requestSHA256(h); b != nil {
+		return b[:16]
 	}
-	return b[:16]
+	return nil
 }
 
 // sameRequest tells whether the hash a step's row keeps (16 bytes, or all
 // 32 in a row written before migration 00051) is that of the request
 // whose hex SHA-256 is h.
 func sameRequest(kept []byte, h string) bool {
+	b := requestSHA256(h)
+	return b != nil && (len(kept) == 16 || len(kept) == sha256.Size) && bytes.Equal(kept, b[:len(kept)])
+}
+
+// requestSHA256 is the 32 bytes of a request's hex SHA-256 (nil when h is
+// not the hex of 32 bytes).
+func requestSHA256(h string) []byte {
 	b, err := hex.DecodeString(h)
-	if err != nil || len(b) != sha256.Size || (len(kept) != 16 && len(kept) != sha256.Size) {
-		return false
+	if err != nil || len(b) != sha256.Size {
+		return nil
 	}
-	return bytes.Equal(kept, b[:len(kept)])
+	return b
 }
 
 // execAsync runs one statement in a transaction of its own that commits

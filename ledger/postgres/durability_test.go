@@ -17,14 +17,7 @@ import (
 func TestDraftAnsweredOnDisk(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, nil)
-	su, err := pgx.Connect(f.ctx, f.tdb.SuperURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer su.Close(f.ctx)
-	if _, err := su.Exec(f.ctx, `CREATE EXTENSION IF NOT EXISTS pg_walinspect`); err != nil {
-		t.Fatal(err)
-	}
+	su := walInspector(t, f)
 	for i := 0; i < 5; i++ {
 		var start string
 		if err := su.QueryRow(f.ctx, `SELECT pg_current_wal_insert_lsn()::text`).Scan(&start); err != nil {
@@ -56,14 +49,7 @@ func TestDraftAnsweredOnDisk(t *testing.T) {
 func TestDraftsQueueForTheirNumber(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, nil)
-	su, err := pgx.Connect(f.ctx, f.tdb.SuperURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer su.Close(f.ctx)
-	if _, err := su.Exec(f.ctx, `CREATE EXTENSION IF NOT EXISTS pg_walinspect`); err != nil {
-		t.Fatal(err)
-	}
+	su := walInspector(t, f)
 	var start string
 	if err := su.QueryRow(f.ctx, `SELECT pg_current_wal_insert_lsn()::text`).Scan(&start); err != nil {
 		t.Fatal(err)
@@ -89,7 +75,7 @@ func TestDraftsQueueForTheirNumber(t *testing.T) {
 	}
 	var numbers []int32
 	var locks int
-	err = su.QueryRow(f.ctx, `SELECT
+	err := su.QueryRow(f.ctx, `SELECT
 		(SELECT array_agg(number ORDER BY number) FROM vouchers WHERE book = $1 AND year = 2020 AND month = 2),
 		(SELECT count(*) FROM pg_get_wal_records_info($2::pg_lsn, pg_current_wal_flush_lsn()) r
 			WHERE r.resource_manager = 'Heap' AND r.record_type LIKE 'LOCK%'
@@ -105,4 +91,19 @@ func TestDraftsQueueForTheirNumber(t *testing.T) {
 	if len(numbers) != clients*each || locks != 0 {
 		t.Fatalf("%d drafts numbered; %d Heap LOCK records of voucher_counters in their WAL, want none", len(numbers), locks)
 	}
+}
+
+// walInspector is a superuser's connection to f's database with
+// pg_walinspect, closed at the test's end.
+func walInspector(t *testing.T, f *fixture) *pgx.Conn {
+	t.Helper()
+	su, err := pgx.Connect(f.ctx, f.tdb.SuperURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { su.Close(f.ctx) })
+	if _, err := su.Exec(f.ctx, `CREATE EXTENSION IF NOT EXISTS pg_walinspect`); err != nil {
+		t.Fatal(err)
+	}
+	return su
 }

@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -45,11 +44,11 @@ func (db *DB) SealPending(ctx context.Context, book string) (int, error) {
 	for {
 		// The queue has no index (migration 00050): a pass reads it whole,
 		// oldest first, and its batches take their rows by their places.
-		rows, err := db.Pool.Query(ctx, `SELECT ctid, posted_at, voucher_id FROM seal_pending WHERE book = $1 ORDER BY posted_at, voucher_id LIMIT $2`, book, sealPassMax)
+		rows, err := db.Pool.Query(ctx, `SELECT ctid FROM seal_pending WHERE book = $1 ORDER BY posted_at, voucher_id LIMIT $2`, book, sealPassMax)
 		if err != nil {
 			return total, mapError(err)
 		}
-		queue, err := pgx.CollectRows(rows, pgx.RowToStructByPos[queued])
+		queue, err := pgx.CollectRows(rows, pgx.RowTo[pgtype.TID])
 		if err != nil {
 			return total, mapError(err)
 		}
@@ -68,28 +67,10 @@ func (db *DB) SealPending(ctx context.Context, book string) (int, error) {
 	}
 }
 
-// queued is a row of the seal queue: its place in the table and its key
-// (migrations 00039, 00050).
-type queued struct {
-	Ctid      pgtype.TID
-	PostedAt  time.Time
-	VoucherID int64
-}
-
-// dequeued is a row a batch took off the queue.
-type dequeued struct {
-	PostedAt  time.Time
-	VoucherID int64
-	PostSeq   int64
-}
-
-// sealBatch seals, in one transaction, the queued vouchers q that are
-// still queued, oldest first; it returns how many it sealed.
-func (db *DB) sealBatch(ctx context.Context, book string, q []queued) (int, error) {
-	places := make([]pgtype.TID, len(q))
-	for i, x := range q {
-		places[i] = x.Ctid
-	}
+// sealBatch seals, in one transaction, the vouchers whose queue rows are
+// still in the places read (ctid), oldest first; it returns how many it
+// sealed.
+func (db *DB) sealBatch(ctx context.Context, book string, places []pgtype.TID) (int, error) {
 	sealed := 0
 	err := db.runTx(ctx, func(tx pgx.Tx) error {
 		sealed = 0
@@ -110,26 +91,21 @@ func (db *DB) sealBatch(ctx context.Context, book string, q []queued) (int, erro
 		// newer one). post_seq: the order the postings took effect,
 		// numbered under the balances' locks (migration 00049); the seal
 		// keeps it for the monthly batch's replay.
-		rows, err := tx.Query(ctx, `DELETE FROM seal_pending WHERE book = $1 AND ctid = ANY($2::tid[])
-			RETURNING posted_at, voucher_id, post_seq`, book, places)
+		rows, err := tx.Query(ctx, `WITH taken AS (DELETE FROM seal_pending WHERE book = $1 AND ctid = ANY($2::tid[])
+				RETURNING posted_at, voucher_id, post_seq)
+			SELECT voucher_id, post_seq FROM taken ORDER BY posted_at, voucher_id`, book, places)
 		if err != nil {
 			return err
 		}
-		got, err := pgx.CollectRows(rows, pgx.RowToStructByPos[dequeued])
-		if err != nil {
+		var claimed []int64
+		postSeq := map[int64]int64{}
+		var id, ps int64
+		if _, err := pgx.ForEachRow(rows, []any{&id, &ps}, func() error {
+			claimed = append(claimed, id)
+			postSeq[id] = ps
+			return nil
+		}); err != nil {
 			return err
-		}
-		slices.SortFunc(got, func(a, b dequeued) int {
-			if c := a.PostedAt.Compare(b.PostedAt); c != 0 {
-				return c
-			}
-			return cmp.Compare(a.VoucherID, b.VoucherID)
-		})
-		claimed := make([]int64, len(got))
-		postSeq := make(map[int64]int64, len(got))
-		for i, d := range got {
-			claimed[i] = d.VoucherID
-			postSeq[d.VoucherID] = d.PostSeq
 		}
 		// A queued voucher that is sealed already, gone or not posted
 		// cannot be sealed; its queue row is dropped rather than block the
